@@ -1,0 +1,47 @@
+// Decodes an Arrow IPC stream (as written by IpcStreamWriter, pyarrow or any Arrow library)
+// into DuckDB data chunks.
+//
+// IPC messages are parsed into Arrow C data interface structs that point into the received
+// bytes (no copy), then converted by DuckDB's own Arrow import (ArrowTableFunction::ArrowToDuckDB).
+// Columns whose field carries "openduck.duckdb_type" metadata are returned with that exact
+// DuckDB type (e.g. ENUM, which Arrow transports as a dictionary of strings).
+// Supported: schema, dictionary batches (incl. replacement and delta), record batches,
+// end-of-stream; uncompressed bodies. Anything else raises duckdb::IOException naming what was
+// found.
+//
+// Not thread-safe: one reader per result stream.
+#pragma once
+
+#include "duckdb/common/types/data_chunk.hpp"
+#include "duckdb/main/client_context.hpp"
+
+#include <memory>
+#include <string>
+
+namespace openduck {
+
+class IpcStreamReader {
+public:
+	explicit IpcStreamReader(duckdb::ClientContext &context);
+	~IpcStreamReader();
+
+	// Consumes every complete message in `payload` (a payload never splits a message).
+	void Feed(std::string payload);
+
+	bool HasSchema() const;
+	// Valid once HasSchema().
+	const duckdb::vector<duckdb::LogicalType> &Types() const;
+	const duckdb::vector<std::string> &Names() const;
+	// True once the end-of-stream marker was consumed.
+	bool Finished() const;
+
+	// Moves up to STANDARD_VECTOR_SIZE buffered rows into `out` (initialized with Types()).
+	// Returns false, leaving `out` empty, when no buffered rows remain; Feed more then.
+	bool Next(duckdb::DataChunk &out);
+
+private:
+	struct State;
+	std::unique_ptr<State> state_;
+};
+
+} // namespace openduck

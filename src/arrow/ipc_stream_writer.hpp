@@ -1,0 +1,47 @@
+// Encodes DuckDB data chunks as an Arrow IPC stream (the "encapsulated message" format of the
+// Arrow columnar spec: 0xFFFFFFFF, int32 metadata length, flatbuffer Message, padding, body).
+//
+// Conversion of values to Arrow arrays is DuckDB's own (ArrowAppender with the given
+// ClientProperties); this class owns only the IPC framing. Each field of the schema carries
+// custom metadata "openduck.duckdb_type" holding the exact DuckDB type (LogicalType::ToString()),
+// so a reader can restore types Arrow cannot express (ENUM, UNION details, ...).
+//
+// Not thread-safe: one writer per result stream.
+#pragma once
+
+#include "duckdb/common/types/data_chunk.hpp"
+#include "duckdb/main/client_properties.hpp"
+
+#include <memory>
+#include <string>
+
+namespace openduck {
+
+class IpcStreamWriter {
+public:
+	IpcStreamWriter(const duckdb::vector<duckdb::LogicalType> &types, const duckdb::vector<std::string> &names,
+	                duckdb::ClientProperties options);
+	~IpcStreamWriter();
+
+	// The schema message; send it once, before any batch.
+	std::string SchemaMessage() const;
+
+	// Buffers the rows of `chunk` for the next record batch.
+	void Append(duckdb::DataChunk &chunk);
+	duckdb::idx_t BufferedRows() const;
+	// Approximate size in bytes of the buffered Arrow data (what FlushBatch would emit).
+	duckdb::idx_t BufferedBytes() const;
+
+	// Dictionary batch messages (for dictionary-encoded columns such as ENUM) followed by one
+	// record batch message holding all buffered rows. Returns "" when nothing is buffered.
+	std::string FlushBatch();
+
+	// The end-of-stream marker (0xFFFFFFFF 0x00000000).
+	static std::string EndOfStream();
+
+private:
+	struct State;
+	std::unique_ptr<State> state_;
+};
+
+} // namespace openduck
