@@ -1,0 +1,200 @@
+#include "extension/od_catalog.hpp"
+
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/exception/binder_exception.hpp"
+#include "duckdb/common/exception/catalog_exception.hpp"
+#include "duckdb/main/attached_database.hpp"
+#include "duckdb/parser/parsed_data/create_schema_info.hpp"
+#include "duckdb/parser/parsed_data/drop_info.hpp"
+#include "duckdb/storage/database_size.hpp"
+#include "extension/od_schema_entry.hpp"
+#include "extension/od_transaction.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+void ThrowWritesUnsupported(const std::string &what, const std::string &catalog) {
+	throw NotImplementedException("%s on attached OpenDuck database \"%s\" is not supported through ATTACH yet; run "
+	                              "the statement on the server with SELECT * FROM openduck_query('%s', '<sql>')",
+	                              what, catalog, catalog);
+}
+
+ODCatalog::ODCatalog(AttachedDatabase &db, std::shared_ptr<RemoteClient> client)
+    : Catalog(db), client_(std::move(client)) {
+}
+
+ODCatalog::~ODCatalog() = default;
+
+void ODCatalog::Initialize(bool load_builtin) {
+}
+
+static LogicalType ParseRemoteType(const std::string &type, const std::string &table, const std::string &column) {
+	try {
+		return TransformStringToLogicalType(type);
+	} catch (std::exception &ex) {
+		throw IOException("OpenDuck: cannot use column \"%s\" of remote table \"%s\": unknown type '%s' (%s)", column,
+		                  table, type, ErrorData(ex).RawMessage());
+	}
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::Load() {
+	auto response = client_->GetCatalog();
+	auto snapshot = std::make_shared<CatalogSnapshot>();
+	if (!response.default_schema().empty()) {
+		snapshot->default_schema = response.default_schema();
+	}
+	for (auto &schema : response.schemas()) {
+		CreateSchemaInfo info;
+		info.schema = schema.name();
+		auto entry = make_uniq<ODSchemaEntry>(*this, info);
+		for (auto &table : schema.tables()) {
+			RemoteRelation relation;
+			relation.schema = schema.name();
+			relation.name = table.name();
+			relation.is_view = table.is_view();
+			relation.estimated_rows = table.estimated_rows();
+			relation.sql = table.sql();
+			for (auto &column : table.columns()) {
+				relation.column_names.push_back(column.name());
+				relation.column_types.push_back(ParseRemoteType(column.type(), table.name(), column.name()));
+				relation.not_null.push_back(column.not_null());
+				relation.default_sql.push_back(column.default_sql());
+			}
+			entry->AddRelation(std::move(relation));
+		}
+		snapshot->schemas[schema.name()] = std::move(entry);
+	}
+	return snapshot;
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::GetSnapshot() {
+	std::lock_guard<std::mutex> guard(lock_);
+	if (!snapshot_) {
+		snapshot_ = Load();
+	}
+	return snapshot_;
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::Refresh() {
+	auto fresh = Load();
+	std::lock_guard<std::mutex> guard(lock_);
+	snapshot_ = fresh;
+	return fresh;
+}
+
+void ODCatalog::Invalidate() {
+	std::lock_guard<std::mutex> guard(lock_);
+	snapshot_.reset();
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::PinnedSnapshot(CatalogTransaction transaction) {
+	if (transaction.transaction) {
+		return transaction.transaction->Cast<ODTransaction>().Snapshot(*this);
+	}
+	return GetSnapshot();
+}
+
+std::string ODCatalog::GetDefaultSchema() const {
+	// Read without a transaction: USE cloud asks for it before any lookup.
+	auto &self = const_cast<ODCatalog &>(*this);
+	std::lock_guard<std::mutex> guard(self.lock_);
+	return snapshot_ ? snapshot_->default_schema : "main";
+}
+
+CatalogLookupBehavior ODCatalog::CatalogTypeLookupRule(CatalogType type) const {
+	switch (type) {
+	case CatalogType::TABLE_ENTRY:
+	case CatalogType::VIEW_ENTRY:
+		return CatalogLookupBehavior::STANDARD;
+	default:
+		// Functions, types, macros and sequences always resolve locally: never a remote round trip.
+		return CatalogLookupBehavior::NEVER_LOOKUP;
+	}
+}
+
+optional_ptr<SchemaCatalogEntry> ODCatalog::LookupSchema(CatalogTransaction transaction,
+                                                         const EntryLookupInfo &schema_lookup,
+                                                         OnEntryNotFound if_not_found) {
+	auto &name = schema_lookup.GetEntryName();
+	auto snapshot = PinnedSnapshot(transaction);
+	auto entry = snapshot->schemas.find(name);
+	if (entry == snapshot->schemas.end() && transaction.transaction) {
+		// Someone may have created it since the cache was filled.
+		snapshot = Refresh();
+		transaction.transaction->Cast<ODTransaction>().Pin(snapshot);
+		entry = snapshot->schemas.find(name);
+	}
+	if (entry == snapshot->schemas.end()) {
+		if (if_not_found == OnEntryNotFound::THROW_EXCEPTION) {
+			throw CatalogException("Schema \"%s\" does not exist in OpenDuck database \"%s\"", name, GetName());
+		}
+		return nullptr;
+	}
+	return entry->second.get();
+}
+
+optional_ptr<CatalogEntry> ODCatalog::LookupRelation(CatalogTransaction transaction, const std::string &schema,
+                                                     const std::string &name) {
+	for (int attempt = 0; attempt < 2; attempt++) {
+		auto snapshot = attempt == 0 ? PinnedSnapshot(transaction) : Refresh();
+		if (attempt > 0 && transaction.transaction) {
+			transaction.transaction->Cast<ODTransaction>().Pin(snapshot);
+		}
+		auto entry = snapshot->schemas.find(schema);
+		if (entry != snapshot->schemas.end()) {
+			auto found = entry->second->GetRelationEntry(name);
+			if (found) {
+				return found;
+			}
+		}
+	}
+	return nullptr;
+}
+
+void ODCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCatalogEntry &)> callback) {
+	auto snapshot = PinnedSnapshot(CatalogTransaction(*this, context));
+	for (auto &schema : snapshot->schemas) {
+		callback(*schema.second);
+	}
+}
+
+optional_ptr<CatalogEntry> ODCatalog::CreateSchema(CatalogTransaction transaction, CreateSchemaInfo &info) {
+	ThrowWritesUnsupported("CREATE SCHEMA", GetName());
+}
+
+void ODCatalog::DropSchema(ClientContext &context, DropInfo &info) {
+	ThrowWritesUnsupported("DROP SCHEMA", GetName());
+}
+
+PhysicalOperator &ODCatalog::PlanCreateTableAs(ClientContext &context, PhysicalPlanGenerator &planner,
+                                               LogicalCreateTable &op, PhysicalOperator &plan) {
+	ThrowWritesUnsupported("CREATE TABLE AS", GetName());
+}
+
+PhysicalOperator &ODCatalog::PlanInsert(ClientContext &context, PhysicalPlanGenerator &planner, LogicalInsert &op,
+                                        optional_ptr<PhysicalOperator> plan) {
+	ThrowWritesUnsupported("INSERT", GetName());
+}
+
+PhysicalOperator &ODCatalog::PlanDelete(ClientContext &context, PhysicalPlanGenerator &planner, LogicalDelete &op,
+                                        PhysicalOperator &plan) {
+	ThrowWritesUnsupported("DELETE", GetName());
+}
+
+PhysicalOperator &ODCatalog::PlanUpdate(ClientContext &context, PhysicalPlanGenerator &planner, LogicalUpdate &op,
+                                        PhysicalOperator &plan) {
+	ThrowWritesUnsupported("UPDATE", GetName());
+}
+
+DatabaseSize ODCatalog::GetDatabaseSize(ClientContext &context) {
+	// The worker owns the storage; sizes are reported by the server's admin commands.
+	return DatabaseSize();
+}
+
+std::string ODCatalog::GetDBPath() {
+	auto &config = client_->Config();
+	return "openduck:" + config.database + "@" + config.endpoint.ToString();
+}
+
+} // namespace openduck

@@ -1,0 +1,93 @@
+// The Catalog of an attached OpenDuck database: a cached copy of the remote catalog.
+//
+// The cache is an immutable CatalogSnapshot. A refresh builds a new snapshot instead of
+// changing the old one, because DuckDB holds raw references to entries for a whole statement;
+// every transaction pins the snapshots it handed out (ODTransaction), so entries outlive any
+// refresh that happens meanwhile. Thread-safe.
+#pragma once
+
+#include "duckdb/catalog/catalog.hpp"
+#include "duckdb/common/case_insensitive_map.hpp"
+#include "extension/remote_client.hpp"
+
+#include <mutex>
+
+namespace openduck {
+
+class ODSchemaEntry;
+
+struct CatalogSnapshot {
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<ODSchemaEntry>> schemas;
+	std::string default_schema = "main";
+};
+
+class ODCatalog : public duckdb::Catalog {
+public:
+	ODCatalog(duckdb::AttachedDatabase &db, std::shared_ptr<RemoteClient> client);
+	~ODCatalog() override;
+
+	RemoteClient &Client() {
+		return *client_;
+	}
+	const std::shared_ptr<RemoteClient> &ClientPtr() const {
+		return client_;
+	}
+
+	// The current snapshot, loading it if the cache is empty or was invalidated.
+	std::shared_ptr<CatalogSnapshot> GetSnapshot();
+	// Loads a fresh snapshot now (e.g. after a lookup missed: someone else may have created it).
+	std::shared_ptr<CatalogSnapshot> Refresh();
+	// Marks the cache stale; the next GetSnapshot reloads. Called after remote DDL may have run.
+	void Invalidate();
+
+	// Finds a relation in the snapshot the current transaction pinned, refreshing once on a miss.
+	duckdb::optional_ptr<duckdb::CatalogEntry> LookupRelation(duckdb::CatalogTransaction transaction,
+	                                                          const std::string &schema, const std::string &name);
+
+	void Initialize(bool load_builtin) override;
+	std::string GetCatalogType() override {
+		return "openduck";
+	}
+	std::string GetDefaultSchema() const override;
+	duckdb::CatalogLookupBehavior CatalogTypeLookupRule(duckdb::CatalogType type) const override;
+
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateSchema(duckdb::CatalogTransaction transaction,
+	                                                        duckdb::CreateSchemaInfo &info) override;
+	duckdb::optional_ptr<duckdb::SchemaCatalogEntry> LookupSchema(duckdb::CatalogTransaction transaction,
+	                                                              const duckdb::EntryLookupInfo &schema_lookup,
+	                                                              duckdb::OnEntryNotFound if_not_found) override;
+	void ScanSchemas(duckdb::ClientContext &context,
+	                 std::function<void(duckdb::SchemaCatalogEntry &)> callback) override;
+
+	duckdb::PhysicalOperator &PlanCreateTableAs(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                            duckdb::LogicalCreateTable &op, duckdb::PhysicalOperator &plan) override;
+	duckdb::PhysicalOperator &PlanInsert(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalInsert &op,
+	                                     duckdb::optional_ptr<duckdb::PhysicalOperator> plan) override;
+	duckdb::PhysicalOperator &PlanDelete(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalDelete &op, duckdb::PhysicalOperator &plan) override;
+	duckdb::PhysicalOperator &PlanUpdate(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalUpdate &op, duckdb::PhysicalOperator &plan) override;
+
+	duckdb::DatabaseSize GetDatabaseSize(duckdb::ClientContext &context) override;
+	bool InMemory() override {
+		return false;
+	}
+	// Shown in duckdb_databases(); never contains the token.
+	std::string GetDBPath() override;
+
+private:
+	void DropSchema(duckdb::ClientContext &context, duckdb::DropInfo &info) override;
+	std::shared_ptr<CatalogSnapshot> Load();
+	std::shared_ptr<CatalogSnapshot> PinnedSnapshot(duckdb::CatalogTransaction transaction);
+
+	std::shared_ptr<RemoteClient> client_;
+	std::mutex lock_;
+	std::shared_ptr<CatalogSnapshot> snapshot_;
+};
+
+// Raised for statements that would write through ATTACH (INSERT/UPDATE/DELETE/DDL); they run
+// on the worker with openduck_query until the write path lands.
+[[noreturn]] void ThrowWritesUnsupported(const std::string &what, const std::string &catalog);
+
+} // namespace openduck

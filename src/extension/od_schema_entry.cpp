@@ -1,0 +1,170 @@
+#include "extension/od_schema_entry.hpp"
+
+#include "duckdb/catalog/catalog_entry/view_catalog_entry.hpp"
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/exception/binder_exception.hpp"
+#include "duckdb/common/exception/catalog_exception.hpp"
+#include "duckdb/parser/constraints/not_null_constraint.hpp"
+#include "duckdb/parser/keyword_helper.hpp"
+#include "duckdb/parser/parsed_data/create_table_info.hpp"
+#include "duckdb/parser/parsed_data/create_view_info.hpp"
+#include "duckdb/parser/parser.hpp"
+#include "extension/od_catalog.hpp"
+#include "extension/od_table_entry.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+ODSchemaEntry::ODSchemaEntry(ODCatalog &catalog, CreateSchemaInfo &info) : SchemaCatalogEntry(catalog, info) {
+}
+
+static unique_ptr<ParsedExpression> ParseDefault(const std::string &sql) {
+	if (sql.empty()) {
+		return nullptr;
+	}
+	try {
+		auto expressions = Parser::ParseExpressionList(sql);
+		if (expressions.size() == 1) {
+			return std::move(expressions[0]);
+		}
+	} catch (std::exception &) {
+		// A default we cannot parse locally is informational only: the worker applies it.
+	}
+	return nullptr;
+}
+
+void ODSchemaEntry::AddRelation(RemoteRelation relation) {
+	auto name = relation.name;
+	unique_ptr<StandardEntry> entry;
+	if (relation.is_view) {
+		CreateViewInfo info(*this, name);
+		info.query = CreateViewInfo::ParseSelect(
+		    "SELECT * FROM openduck_scan(" + KeywordHelper::WriteQuoted(catalog.GetName(), '\'') + ", " +
+		    KeywordHelper::WriteQuoted(relation.schema, '\'') + ", " + KeywordHelper::WriteQuoted(name, '\'') + ")");
+		info.types = relation.column_types;
+		info.names = relation.column_names;
+		info.sql = relation.sql;
+		entry = make_uniq<ViewCatalogEntry>(catalog, *this, info);
+	} else {
+		CreateTableInfo info(*this, name);
+		for (idx_t i = 0; i < relation.column_names.size(); i++) {
+			ColumnDefinition column(relation.column_names[i], relation.column_types[i]);
+			auto default_value = ParseDefault(relation.default_sql[i]);
+			if (default_value) {
+				column.SetDefaultValue(std::move(default_value));
+			}
+			info.columns.AddColumn(std::move(column));
+			if (relation.not_null[i]) {
+				info.constraints.push_back(make_uniq<NotNullConstraint>(LogicalIndex(i)));
+			}
+		}
+		relations_[name] = std::move(relation);
+		entry = make_uniq<ODTableEntry>(catalog, *this, info, relations_[name]);
+		entries_[name] = std::move(entry);
+		order_.push_back(name);
+		return;
+	}
+	relations_[name] = std::move(relation);
+	entries_[name] = std::move(entry);
+	order_.push_back(name);
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::GetRelationEntry(const std::string &name) {
+	auto entry = entries_.find(name);
+	if (entry == entries_.end()) {
+		return nullptr;
+	}
+	return entry->second.get();
+}
+
+const RemoteRelation *ODSchemaEntry::GetRelation(const std::string &name) const {
+	auto entry = relations_.find(name);
+	return entry == relations_.end() ? nullptr : &entry->second;
+}
+
+void ODSchemaEntry::Scan(ClientContext &context, CatalogType type, const std::function<void(CatalogEntry &)> &callback) {
+	Scan(type, callback);
+}
+
+void ODSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry &)> &callback) {
+	for (auto &name : order_) {
+		auto &entry = *entries_[name];
+		if (entry.type == type) {
+			callback(entry);
+		}
+	}
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transaction,
+                                                      const EntryLookupInfo &lookup_info) {
+	auto type = lookup_info.GetCatalogType();
+	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
+		return nullptr;
+	}
+	auto &od_catalog = catalog.Cast<ODCatalog>();
+	// Go through the catalog so a miss refreshes the pinned snapshot once.
+	auto entry = GetRelationEntry(lookup_info.GetEntryName());
+	if (entry) {
+		return entry;
+	}
+	return od_catalog.LookupRelation(transaction, name, lookup_info.GetEntryName());
+}
+
+void ODSchemaEntry::ThrowReadOnly(const std::string &what) {
+	ThrowWritesUnsupported(what, catalog.GetName());
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateIndex(CatalogTransaction transaction, CreateIndexInfo &info,
+                                                      TableCatalogEntry &table) {
+	ThrowReadOnly("CREATE INDEX");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateFunction(CatalogTransaction transaction, CreateFunctionInfo &info) {
+	throw BinderException("OpenDuck databases cannot store functions or macros; create them in a local database");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateTable(CatalogTransaction transaction, BoundCreateTableInfo &info) {
+	ThrowReadOnly("CREATE TABLE");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateView(CatalogTransaction transaction, CreateViewInfo &info) {
+	ThrowReadOnly("CREATE VIEW");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateSequence(CatalogTransaction transaction, CreateSequenceInfo &info) {
+	ThrowReadOnly("CREATE SEQUENCE");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateTableFunction(CatalogTransaction transaction,
+                                                              CreateTableFunctionInfo &info) {
+	throw BinderException("OpenDuck databases cannot store table functions; create them in a local database");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateCopyFunction(CatalogTransaction transaction,
+                                                             CreateCopyFunctionInfo &info) {
+	throw BinderException("OpenDuck databases cannot store copy functions; create them in a local database");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreatePragmaFunction(CatalogTransaction transaction,
+                                                               CreatePragmaFunctionInfo &info) {
+	throw BinderException("OpenDuck databases cannot store pragma functions; create them in a local database");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateCollation(CatalogTransaction transaction, CreateCollationInfo &info) {
+	throw BinderException("OpenDuck databases cannot store collations; create them in a local database");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateType(CatalogTransaction transaction, CreateTypeInfo &info) {
+	ThrowReadOnly("CREATE TYPE");
+}
+
+void ODSchemaEntry::DropEntry(ClientContext &context, DropInfo &info) {
+	ThrowReadOnly("DROP");
+}
+
+void ODSchemaEntry::Alter(CatalogTransaction transaction, AlterInfo &info) {
+	ThrowReadOnly("ALTER");
+}
+
+} // namespace openduck

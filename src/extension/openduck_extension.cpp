@@ -1,0 +1,19 @@
+// Entry point of the loadable extension: registers the 'openduck' and 'od' ATTACH types and
+// the openduck_query / openduck_scan table functions.
+#define DUCKDB_BUILD_LOADABLE_EXTENSION
+#include "duckdb.hpp"
+#include "duckdb/main/config.hpp"
+#include "duckdb/main/extension/extension_loader.hpp"
+#include "extension/od_storage_extension.hpp"
+#include "extension/query_function.hpp"
+#include "extension/remote_scan.hpp"
+
+extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionLoader &loader) {
+	auto &config = duckdb::DBConfig::GetConfig(loader.GetDatabaseInstance());
+	// The map owns its values, so each prefix needs its own instance.
+	config.storage_extensions["openduck"] = duckdb::make_uniq<openduck::ODStorageExtension>();
+	config.storage_extensions["od"] = duckdb::make_uniq<openduck::ODStorageExtension>();
+	loader.RegisterFunction(openduck::QueryFunction());
+	loader.RegisterFunction(openduck::RemoteScanFunction());
+	loader.SetDescription("OpenDuck: attach databases served by an OpenDuck cluster");
+}

@@ -1,0 +1,111 @@
+#include "extension/query_function.hpp"
+
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/exception/binder_exception.hpp"
+#include "duckdb/common/exception/catalog_exception.hpp"
+#include "duckdb/main/attached_database.hpp"
+#include "duckdb/main/database_manager.hpp"
+#include "extension/od_catalog.hpp"
+#include "extension/remote_result.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+struct QueryBindData : public TableFunctionData {
+	ODCatalog *catalog = nullptr;
+	std::string sql;
+	vector<LogicalType> types;
+	// The statement returns no columns; we expose one BOOLEAN "success" column without rows.
+	bool no_columns = false;
+
+	unique_ptr<FunctionData> Copy() const override {
+		auto copy = make_uniq<QueryBindData>();
+		copy->catalog = catalog;
+		copy->sql = sql;
+		copy->types = types;
+		copy->no_columns = no_columns;
+		return std::move(copy);
+	}
+	bool Equals(const FunctionData &other_p) const override {
+		auto &other = other_p.Cast<QueryBindData>();
+		return catalog == other.catalog && sql == other.sql;
+	}
+};
+
+struct QueryGlobalState : public GlobalTableFunctionState {
+	unique_ptr<RemoteResult> result;
+	bool done = false;
+};
+
+ODCatalog &FindCatalog(ClientContext &context, const std::string &name) {
+	auto database = DatabaseManager::Get(context).GetDatabase(context, name);
+	if (!database || database->GetCatalog().GetCatalogType() != "openduck") {
+		throw BinderException("openduck_query: \"%s\" is not an attached OpenDuck database (attach one with ATTACH "
+		                      "'openduck:<database>' AS %s)",
+		                      name, name);
+	}
+	return database->GetCatalog().Cast<ODCatalog>();
+}
+
+unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInput &input,
+                                   vector<LogicalType> &return_types, vector<string> &names) {
+	if (input.inputs[0].IsNull() || input.inputs[1].IsNull()) {
+		throw BinderException("openduck_query arguments cannot be NULL");
+	}
+	auto bind = make_uniq<QueryBindData>();
+	bind->catalog = &FindCatalog(context, input.inputs[0].GetValue<string>());
+	bind->sql = input.inputs[1].GetValue<string>();
+	RemoteResult described(context, bind->catalog->Client().Execute(bind->sql, /*describe_only=*/true));
+	bind->types = described.Types();
+	names = described.Names();
+	if (bind->types.empty()) {
+		bind->no_columns = true;
+		return_types = {LogicalType::BOOLEAN};
+		names = {"success"};
+	} else {
+		return_types = bind->types;
+	}
+	return std::move(bind);
+}
+
+unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunctionInitInput &input) {
+	auto &bind = input.bind_data->Cast<QueryBindData>();
+	auto state = make_uniq<QueryGlobalState>();
+	state->result = make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql));
+	auto &types = state->result->Types();
+	if (types != bind.types) {
+		throw IOException("openduck_query: the remote result's columns changed between binding and execution "
+		                  "(%d columns bound, %d returned); re-run the query",
+		                  bind.types.size(), types.size());
+	}
+	return std::move(state);
+}
+
+void QueryExecute(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
+	auto &bind = input.bind_data->Cast<QueryBindData>();
+	auto &state = input.global_state->Cast<QueryGlobalState>();
+	if (state.done) {
+		return;
+	}
+	if (bind.no_columns) {
+		DataChunk nothing;
+		state.result->Next(nothing);
+	} else if (state.result->Next(output)) {
+		return;
+	}
+	state.done = true;
+	bind.catalog->Invalidate();
+}
+
+} // namespace
+
+TableFunction QueryFunction() {
+	TableFunction function("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, QueryExecute, QueryBind,
+	                       QueryInit);
+	return function;
+}
+
+} // namespace openduck

@@ -1,0 +1,167 @@
+#include "extension/remote_client.hpp"
+
+#include "common/token.hpp"
+#include "common/version.hpp"
+#include "duckdb/common/error_data.hpp"
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/exception/binder_exception.hpp"
+#include "duckdb/common/exception/catalog_exception.hpp"
+
+#include <random>
+
+namespace openduck {
+
+using duckdb::ErrorData;
+using duckdb::Exception;
+
+static constexpr int kMaxMessageBytes = 256 * 1024 * 1024;
+
+static std::string NewExecutionId() {
+	static thread_local std::mt19937_64 rng(std::random_device {}());
+	static const char *hex = "0123456789abcdef";
+	std::string id;
+	for (int i = 0; i < 32; i++) {
+		id += hex[rng() & 15];
+	}
+	return id;
+}
+
+void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const std::string &action) {
+	const std::string endpoint = config.endpoint.ToString();
+	const std::string &message = status.error_message();
+	switch (status.error_code()) {
+	case grpc::StatusCode::UNAUTHENTICATED:
+		throw duckdb::PermissionException(
+		    "OpenDuck authentication failed at %s for database '%s': %s. Pass the server's token with "
+		    "?token=..., the TOKEN attach option or OPENDUCK_TOKEN",
+		    endpoint, config.database, message);
+	case grpc::StatusCode::NOT_FOUND:
+		throw duckdb::CatalogException("%s", message);
+	case grpc::StatusCode::FAILED_PRECONDITION:
+	case grpc::StatusCode::INVALID_ARGUMENT:
+	case grpc::StatusCode::RESOURCE_EXHAUSTED:
+		throw duckdb::InvalidInputException("OpenDuck server at %s refused to %s: %s", endpoint, action, message);
+	case grpc::StatusCode::CANCELLED:
+		throw duckdb::InterruptException();
+	case grpc::StatusCode::UNAVAILABLE:
+		// The gateway reports an unreachable worker itself; anything else is the channel failing
+		// to reach the gateway.
+		if (message.rfind("worker ", 0) == 0) {
+			throw duckdb::IOException("%s", message);
+		}
+		throw duckdb::IOException("cannot reach OpenDuck gateway at %s: %s", endpoint, message);
+	default:
+		throw duckdb::IOException("OpenDuck request to %s (%s, database '%s') failed with %d: %s", endpoint, action,
+		                          config.database, static_cast<int>(status.error_code()), message);
+	}
+}
+
+RemoteQuery::RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc,
+                         std::unique_ptr<grpc::ClientReader<v1::ExecuteFragmentResponse>> reader)
+    : config_(config), rpc_(std::move(rpc)), reader_(std::move(reader)) {
+}
+
+RemoteQuery::~RemoteQuery() {
+	if (!done_) {
+		rpc_->TryCancel();
+		// Drain so the call ends before its context is destroyed.
+		v1::ExecuteFragmentResponse ignored;
+		while (reader_->Read(&ignored)) {
+		}
+		reader_->Finish();
+	}
+}
+
+void RemoteQuery::Cancel() {
+	rpc_->TryCancel();
+}
+
+bool RemoteQuery::NextPayload(std::string &payload) {
+	if (done_) {
+		return false;
+	}
+	v1::ExecuteFragmentResponse response;
+	while (reader_->Read(&response)) {
+		switch (response.payload_case()) {
+		case v1::ExecuteFragmentResponse::kArrowBatch:
+			payload = std::move(*response.mutable_arrow_batch());
+			bytes_received_ += payload.size();
+			return true;
+		case v1::ExecuteFragmentResponse::kError: {
+			done_ = true;
+			rpc_->TryCancel();
+			reader_->Finish();
+			auto type = Exception::StringToExceptionType(response.error().type());
+			ErrorData(type, response.error().message()).Throw();
+		}
+		case v1::ExecuteFragmentResponse::kFinished:
+		case v1::ExecuteFragmentResponse::PAYLOAD_NOT_SET:
+			break;
+		}
+	}
+	done_ = true;
+	auto status = reader_->Finish();
+	if (!status.ok()) {
+		ThrowRpcError(status, config_, "run a query");
+	}
+	return false;
+}
+
+RemoteClient::RemoteClient(AttachConfig config) : config_(std::move(config)) {
+	grpc::ChannelArguments args;
+	args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+	args.SetMaxSendMessageSize(kMaxMessageBytes);
+	// Each attachment gets its own connection so that big scans of one database do not
+	// queue behind another's on a shared HTTP/2 connection.
+	args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+	channel_ = grpc::CreateCustomChannel(config_.endpoint.Target(), grpc::InsecureChannelCredentials(), args);
+	stub_ = v1::ExecutionService::NewStub(channel_);
+}
+
+std::unique_ptr<grpc::ClientContext> RemoteClient::NewContext() const {
+	auto context = std::make_unique<grpc::ClientContext>();
+	context->AddMetadata("authorization", BearerHeader(config_.token));
+	return context;
+}
+
+void RemoteClient::Handshake() {
+	v1::HandshakeRequest request;
+	request.set_protocol_version(kProtocolVersion);
+	request.set_duckdb_version(kDuckDBVersion);
+	request.set_database(config_.database);
+	request.set_client(std::string("openduck-extension ") + kVersion);
+	v1::HandshakeResponse response;
+	auto context = NewContext();
+	context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+	auto status = stub_->Handshake(context.get(), request, &response);
+	if (!status.ok()) {
+		ThrowRpcError(status, config_, "attach database '" + config_.database + "'");
+	}
+}
+
+v1::GetCatalogResponse RemoteClient::GetCatalog() {
+	v1::GetCatalogRequest request;
+	request.set_database(config_.database);
+	request.set_snapshot_id(config_.snapshot);
+	v1::GetCatalogResponse response;
+	auto context = NewContext();
+	auto status = stub_->GetCatalog(context.get(), request, &response);
+	if (!status.ok()) {
+		ThrowRpcError(status, config_, "list the catalog of database '" + config_.database + "'");
+	}
+	return response;
+}
+
+std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, bool describe_only) {
+	v1::ExecuteFragmentRequest request;
+	request.set_plan(sql);
+	request.set_database(config_.database);
+	request.set_snapshot_id(config_.snapshot);
+	request.set_execution_id(NewExecutionId());
+	request.set_describe_only(describe_only);
+	auto context = NewContext();
+	auto reader = stub_->ExecuteFragment(context.get(), request);
+	return std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader));
+}
+
+} // namespace openduck

@@ -1,0 +1,67 @@
+// The extension's connection to an OpenDuck gateway for one attached database.
+//
+// Owns the gRPC channel. Thread-safe: DuckDB calls it from several threads (scans, binds).
+// Every failure is raised as a DuckDB exception whose message names the endpoint and the
+// database, so the user sees e.g. "cannot reach OpenDuck gateway at http://h:7878: ...".
+#pragma once
+
+#include "extension/attach_config.hpp"
+#include "openduck/v1/openduck.grpc.pb.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+namespace openduck {
+
+// One statement executing remotely: a stream of Arrow IPC payloads. Not thread-safe.
+// Destroying an unfinished query cancels it on the server.
+class RemoteQuery {
+public:
+	RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc,
+	            std::unique_ptr<grpc::ClientReader<v1::ExecuteFragmentResponse>> reader);
+	~RemoteQuery();
+
+	// Blocks for the next Arrow IPC payload; false once the stream finished cleanly.
+	// A worker-side DuckDB error is re-raised with its original type and message.
+	bool NextPayload(std::string &payload);
+	// Bytes of Arrow IPC received so far.
+	uint64_t BytesReceived() const {
+		return bytes_received_;
+	}
+	void Cancel();
+
+private:
+	const AttachConfig &config_;
+	std::unique_ptr<grpc::ClientContext> rpc_;
+	std::unique_ptr<grpc::ClientReader<v1::ExecuteFragmentResponse>> reader_;
+	bool done_ = false;
+	uint64_t bytes_received_ = 0;
+};
+
+class RemoteClient {
+public:
+	explicit RemoteClient(AttachConfig config);
+
+	const AttachConfig &Config() const {
+		return config_;
+	}
+	// Checks versions, the token and that the database exists.
+	void Handshake();
+	v1::GetCatalogResponse GetCatalog();
+	// Starts `sql` on the database. With describe_only the statement is prepared, not run.
+	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, bool describe_only = false);
+
+private:
+	std::unique_ptr<grpc::ClientContext> NewContext() const;
+
+	AttachConfig config_;
+	std::shared_ptr<grpc::Channel> channel_;
+	std::unique_ptr<v1::ExecutionService::Stub> stub_;
+};
+
+// Raises the DuckDB exception matching a failed RPC. `action` says what was attempted.
+[[noreturn]] void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const std::string &action);
+
+} // namespace openduck

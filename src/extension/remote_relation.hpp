@@ -1,0 +1,22 @@
+// What the extension knows about one remote table or view, as listed by GetCatalog.
+#pragma once
+
+#include "duckdb/common/types.hpp"
+
+#include <string>
+
+namespace openduck {
+
+struct RemoteRelation {
+	std::string schema;
+	std::string name;
+	bool is_view = false;
+	duckdb::vector<std::string> column_names;
+	duckdb::vector<duckdb::LogicalType> column_types;
+	duckdb::vector<bool> not_null;
+	duckdb::vector<std::string> default_sql;
+	uint64_t estimated_rows = 0;
+	std::string sql;
+};
+
+} // namespace openduck
