@@ -46,4 +46,7 @@ fi
 "$VENV/bin/pip" install -q --disable-pip-version-check \
   "duckdb==$DUCKDB_VERSION" "duckdb-cli==$DUCKDB_VERSION" "pyarrow==$PYARROW_VERSION" \
   "pytest==$PYTEST_VERSION"
+# The duckdb-cli wheel ships its binary without the executable bit.
+chmod +x "$VENV/bin/duckdb"
+"$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ROOT/clients/python"
 echo "setup: done"

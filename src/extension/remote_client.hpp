@@ -5,7 +5,7 @@
 // database, so the user sees e.g. "cannot reach OpenDuck gateway at http://h:7878: ...".
 #pragma once
 
-#include "extension/attach_config.hpp"
+#include "common/attach_config.hpp"
 #include "openduck/v1/openduck.grpc.pb.h"
 
 #include <grpcpp/grpcpp.h>

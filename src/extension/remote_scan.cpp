@@ -5,6 +5,10 @@
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
+#include "duckdb/execution/expression_executor.hpp"
+#include "duckdb/planner/expression/bound_conjunction_expression.hpp"
+#include "duckdb/planner/expression/bound_reference_expression.hpp"
+#include "extension/filter_sql.hpp"
 #include "extension/od_catalog.hpp"
 #include "extension/od_schema_entry.hpp"
 #include "extension/od_transaction.hpp"
@@ -41,47 +45,91 @@ struct RemoteScanGlobalState : public GlobalTableFunctionState {
 	unique_ptr<RemoteResult> result;
 	std::string sql;
 	std::atomic<uint64_t> rows {0};
+	// Filters the worker could not be asked to apply exactly; evaluated on received rows.
+	unique_ptr<Expression> local_filter;
+	unique_ptr<ExpressionExecutor> local_executor;
+	SelectionVector selection {STANDARD_VECTOR_SIZE};
 };
 
 std::string Quote(const std::string &identifier) {
 	return KeywordHelper::WriteQuoted(identifier, '"');
 }
 
-// SELECT list for the columns DuckDB asked for, in its order.
-std::string BuildQuery(const RemoteScanBindData &bind, const vector<column_t> &column_ids) {
-	auto &relation = bind.relation;
-	std::string select;
+// SQL for each column DuckDB asked for, in its order.
+vector<std::string> ColumnSQL(const RemoteRelation &relation, const vector<column_t> &column_ids) {
+	vector<std::string> columns;
 	for (auto column_id : column_ids) {
-		if (!select.empty()) {
-			select += ", ";
-		}
 		if (IsRowIdColumnId(column_id)) {
 			// Views have no row ids; nothing reads their values (count(*) only counts rows).
-			select += relation.is_view ? "NULL::BIGINT" : "rowid";
+			columns.push_back(relation.is_view ? "CAST(NULL AS BIGINT)" : "rowid");
 		} else if (column_id >= VIRTUAL_COLUMN_START) {
-			select += "NULL";
+			columns.push_back("NULL");
 		} else {
-			select += Quote(relation.column_names[column_id]);
+			columns.push_back(Quote(relation.column_names[column_id]));
 		}
 	}
-	if (select.empty()) {
-		select = "NULL";
+	return columns;
+}
+
+LogicalType ColumnType(const RemoteRelation &relation, column_t column_id) {
+	if (column_id < relation.column_types.size()) {
+		return relation.column_types[column_id];
 	}
-	return "SELECT " + select + " FROM " + Quote(relation.schema) + "." + Quote(relation.name);
+	return IsRowIdColumnId(column_id) ? LogicalType::BIGINT : LogicalType::SQLNULL;
 }
 
 unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
+	auto &relation = bind.relation;
 	auto state = make_uniq<RemoteScanGlobalState>();
-	state->sql = BuildQuery(bind, input.column_ids);
+	auto columns = ColumnSQL(relation, input.column_ids);
+	std::string select;
+	for (auto &column : columns) {
+		select += select.empty() ? column : ", " + column;
+	}
+	state->sql = "SELECT " + (select.empty() ? std::string("NULL") : select) + " FROM " + Quote(relation.schema) +
+	             "." + Quote(relation.name);
+	if (input.filters) {
+		auto rendered = RenderFilters(*input.filters, columns);
+		if (!rendered.where_sql.empty()) {
+			state->sql += " WHERE " + rendered.where_sql;
+		}
+		vector<unique_ptr<Expression>> local;
+		for (auto &entry : rendered.local) {
+			auto type = ColumnType(relation, input.column_ids[entry.first]);
+			local.push_back(entry.second->ToExpression(BoundReferenceExpression(type, entry.first)));
+		}
+		if (local.size() == 1) {
+			state->local_filter = std::move(local[0]);
+		} else if (local.size() > 1) {
+			auto conjunction = make_uniq<BoundConjunctionExpression>(ExpressionType::CONJUNCTION_AND);
+			conjunction->children = std::move(local);
+			state->local_filter = std::move(conjunction);
+		}
+		if (state->local_filter) {
+			state->local_executor = make_uniq<ExpressionExecutor>(context, *state->local_filter);
+		}
+	}
 	state->result = make_uniq<RemoteResult>(context, bind.client->Execute(state->sql));
 	return std::move(state);
 }
 
 void RemoteScanExecute(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
 	auto &state = input.global_state->Cast<RemoteScanGlobalState>();
-	if (state.result->Next(output)) {
+	while (state.result->Next(output)) {
 		state.rows += output.size();
+		if (!state.local_executor) {
+			return;
+		}
+		auto count = state.local_executor->SelectExpression(output, state.selection);
+		if (count == output.size()) {
+			return;
+		}
+		if (count > 0) {
+			output.Slice(state.selection, count);
+			return;
+		}
+		output.Reset();
 	}
 }
 
@@ -161,6 +209,7 @@ TableFunction RemoteScanFunction() {
 	TableFunction function("openduck_scan", {LogicalType::VARCHAR, LogicalType::VARCHAR, LogicalType::VARCHAR},
 	                       RemoteScanExecute, RemoteScanBind, RemoteScanInit);
 	function.projection_pushdown = true;
+	function.filter_pushdown = true;
 	function.table_scan_progress = RemoteScanProgress;
 	function.cardinality = RemoteScanCardinality;
 	function.get_bind_info = RemoteScanBindInfo;

@@ -1,4 +1,4 @@
-#include "extension/attach_config.hpp"
+#include "common/attach_config.hpp"
 
 #include <cstdlib>
 #include <stdexcept>
