@@ -6,13 +6,30 @@
 #include "duckdb/main/extension/extension_loader.hpp"
 #include "extension/od_storage_extension.hpp"
 #include "extension/query_function.hpp"
+#include "extension/query_text_state.hpp"
 #include "extension/remote_scan.hpp"
+#include "extension/statement_pushdown.hpp"
+#include "duckdb/planner/extension_callback.hpp"
+
+namespace {
+
+// Connections opened after LOAD remember their statement text for statement pushdown.
+class RegisterQueryText : public duckdb::ExtensionCallback {
+public:
+	void OnConnectionOpened(duckdb::ClientContext &context) override {
+		openduck::QueryTextState::Register(context);
+	}
+};
+
+} // namespace
 
 extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionLoader &loader) {
 	auto &config = duckdb::DBConfig::GetConfig(loader.GetDatabaseInstance());
 	// The map owns its values, so each prefix needs its own instance.
 	config.storage_extensions["openduck"] = duckdb::make_uniq<openduck::ODStorageExtension>();
 	config.storage_extensions["od"] = duckdb::make_uniq<openduck::ODStorageExtension>();
+	config.optimizer_extensions.push_back(openduck::StatementPushdownExtension());
+	config.extension_callbacks.push_back(duckdb::make_uniq<RegisterQueryText>());
 	loader.RegisterFunction(openduck::QueryFunction());
 	loader.RegisterFunction(openduck::RemoteScanFunction());
 	loader.SetDescription("OpenDuck: attach databases served by an OpenDuck cluster");

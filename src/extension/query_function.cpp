@@ -20,6 +20,7 @@ struct QueryBindData : public TableFunctionData {
 	vector<LogicalType> types;
 	// The statement returns no columns; we expose one BOOLEAN "success" column without rows.
 	bool no_columns = false;
+	bool schema_may_change = true;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<QueryBindData>();
@@ -27,6 +28,7 @@ struct QueryBindData : public TableFunctionData {
 		copy->sql = sql;
 		copy->types = types;
 		copy->no_columns = no_columns;
+		copy->schema_may_change = schema_may_change;
 		return std::move(copy);
 	}
 	bool Equals(const FunctionData &other_p) const override {
@@ -97,14 +99,36 @@ void QueryExecute(ClientContext &context, TableFunctionInput &input, DataChunk &
 		return;
 	}
 	state.done = true;
-	bind.catalog->Invalidate();
+	if (bind.schema_may_change) {
+		bind.catalog->Invalidate();
+	}
+}
+
+InsertionOrderPreservingMap<string> QueryToString(TableFunctionToStringInput &input) {
+	auto &bind = input.bind_data->Cast<QueryBindData>();
+	InsertionOrderPreservingMap<string> result;
+	auto &config = bind.catalog->Client().Config();
+	result["Location"] = "REMOTE (" + config.database + "@" + config.endpoint.ToString() + ")";
+	result["SQL"] = bind.sql;
+	return result;
 }
 
 } // namespace
 
+unique_ptr<FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql, vector<LogicalType> types,
+                                           bool schema_may_change) {
+	auto bind = make_uniq<QueryBindData>();
+	bind->catalog = &catalog;
+	bind->sql = std::move(sql);
+	bind->types = std::move(types);
+	bind->schema_may_change = schema_may_change;
+	return std::move(bind);
+}
+
 TableFunction QueryFunction() {
 	TableFunction function("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, QueryExecute, QueryBind,
 	                       QueryInit);
+	function.to_string = QueryToString;
 	return function;
 }
 

@@ -8,6 +8,14 @@
 
 namespace openduck {
 
+class ODCatalog;
+
 duckdb::TableFunction QueryFunction();
+
+// Bind data for running `sql` whose result has `types`, as openduck_query would after binding.
+// `schema_may_change`: refresh the catalog cache once the statement finished.
+duckdb::unique_ptr<duckdb::FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql,
+                                                           duckdb::vector<duckdb::LogicalType> types,
+                                                           bool schema_may_change);
 
 } // namespace openduck

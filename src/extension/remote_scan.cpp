@@ -205,6 +205,11 @@ unique_ptr<FunctionData> MakeRemoteScanBindData(ODCatalog &catalog, const Remote
 	return std::move(bind);
 }
 
+bool IsRemoteScanOf(const TableFunction &function, optional_ptr<FunctionData> bind_data, const RemoteClient &client) {
+	return function.name == "openduck_scan" && bind_data &&
+	       bind_data->Cast<RemoteScanBindData>().client.get() == &client;
+}
+
 TableFunction RemoteScanFunction() {
 	TableFunction function("openduck_scan", {LogicalType::VARCHAR, LogicalType::VARCHAR, LogicalType::VARCHAR},
 	                       RemoteScanExecute, RemoteScanBind, RemoteScanInit);

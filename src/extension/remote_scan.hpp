@@ -16,4 +16,9 @@ duckdb::unique_ptr<duckdb::FunctionData> MakeRemoteScanBindData(ODCatalog &catal
                                                                 duckdb::optional_ptr<duckdb::TableCatalogEntry> table);
 duckdb::TableFunction RemoteScanFunction();
 
+class RemoteClient;
+// Whether `bind_data` belongs to a scan (openduck_scan) of a relation served through `client`.
+bool IsRemoteScanOf(const duckdb::TableFunction &function, duckdb::optional_ptr<duckdb::FunctionData> bind_data,
+                    const RemoteClient &client);
+
 } // namespace openduck

@@ -1,0 +1,30 @@
+// Remembers the text of the statement a connection is running. The optimizer hook that ships
+// whole statements to the worker needs it, and ClientContext::GetCurrentQuery() is not usable
+// there (it throws while a statement is only being prepared).
+#pragma once
+
+#include "duckdb/main/client_context.hpp"
+#include "duckdb/main/client_context_state.hpp"
+
+namespace openduck {
+
+class QueryTextState : public duckdb::ClientContextState {
+public:
+	static constexpr const char *kKey = "openduck_query_text";
+
+	void QueryBegin(duckdb::ClientContext &context) override;
+	void QueryEnd() override;
+
+	// "" when no statement is running (e.g. during Prepare).
+	const std::string &Text() const {
+		return text_;
+	}
+
+	// Installs the state on `context` (idempotent).
+	static void Register(duckdb::ClientContext &context);
+
+private:
+	std::string text_;
+};
+
+} // namespace openduck

@@ -1,0 +1,221 @@
+#include "extension/statement_pushdown.hpp"
+
+#include "duckdb/catalog/catalog_search_path.hpp"
+#include "duckdb/common/string_util.hpp"
+#include "duckdb/main/attached_database.hpp"
+#include "duckdb/main/client_data.hpp"
+#include "duckdb/main/database_manager.hpp"
+#include "duckdb/optimizer/optimizer.hpp"
+#include "duckdb/parser/expression/subquery_expression.hpp"
+#include "duckdb/parser/parsed_expression_iterator.hpp"
+#include "duckdb/parser/parser.hpp"
+#include "duckdb/parser/query_node/select_node.hpp"
+#include "duckdb/parser/statement/explain_statement.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/tableref/basetableref.hpp"
+#include "duckdb/planner/binder.hpp"
+#include "duckdb/planner/operator/logical_get.hpp"
+#include "extension/od_catalog.hpp"
+#include "extension/query_function.hpp"
+#include "extension/query_text_state.hpp"
+#include "extension/remote_result.hpp"
+#include "extension/remote_scan.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+// The one OpenDuck catalog the statement reads, if it reads exactly one and nothing else.
+optional_ptr<ODCatalog> SingleRemoteCatalog(ClientContext &context, const StatementProperties &properties) {
+	optional_ptr<ODCatalog> result;
+	for (auto &entry : properties.read_databases) {
+		auto database = DatabaseManager::Get(context).GetDatabase(context, entry.first);
+		if (!database || database->GetCatalog().GetCatalogType() != "openduck") {
+			return nullptr;
+		}
+		auto &catalog = database->GetCatalog().Cast<ODCatalog>();
+		if (result && result.get() != &catalog) {
+			return nullptr;
+		}
+		result = &catalog;
+	}
+	return result;
+}
+
+// True when every leaf of the plan is a scan of `catalog` or produces constants.
+bool OnlyReads(LogicalOperator &op, ODCatalog &catalog, bool &has_remote_scan) {
+	switch (op.type) {
+	case LogicalOperatorType::LOGICAL_GET: {
+		auto &get = op.Cast<LogicalGet>();
+		if (!IsRemoteScanOf(get.function, get.bind_data.get(), catalog.Client())) {
+			return false;
+		}
+		has_remote_scan = true;
+		break;
+	}
+	case LogicalOperatorType::LOGICAL_CHUNK_GET:
+	case LogicalOperatorType::LOGICAL_EXTENSION_OPERATOR:
+		return false;
+	default:
+		break;
+	}
+	for (auto &child : op.children) {
+		if (!OnlyReads(*child, catalog, has_remote_scan)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+// Rewrites table references of a parsed query for the worker: the local alias of the attached
+// catalog is removed, and unqualified names get the schema the local search path gives them.
+class ReferenceRewriter {
+public:
+	ReferenceRewriter(const std::string &alias, const std::string &default_schema)
+	    : alias_(alias), default_schema_(default_schema) {
+	}
+
+	bool Rewrite(QueryNode &node) {
+		CollectCTEs(node);
+		ParsedExpressionIterator::EnumerateQueryNodeChildren(
+		    node, [&](unique_ptr<ParsedExpression> &child) { VisitExpression(*child); },
+		    [&](TableRef &ref) { VisitRef(ref); });
+		return ok_;
+	}
+
+private:
+	void CollectCTEs(QueryNode &node) {
+		for (auto &cte : node.cte_map.map) {
+			ctes_.insert(cte.first);
+		}
+	}
+
+	void VisitExpression(ParsedExpression &expression) {
+		if (expression.GetExpressionClass() == ExpressionClass::SUBQUERY) {
+			auto &subquery = expression.Cast<SubqueryExpression>();
+			Rewrite(*subquery.subquery->node);
+		}
+		ParsedExpressionIterator::EnumerateChildren(expression,
+		                                            [&](ParsedExpression &child) { VisitExpression(child); });
+	}
+
+	void VisitRef(TableRef &ref) {
+		if (ref.type != TableReferenceType::BASE_TABLE) {
+			return;
+		}
+		auto &table = ref.Cast<BaseTableRef>();
+		if (!table.catalog_name.empty()) {
+			if (!StringUtil::CIEquals(table.catalog_name, alias_)) {
+				ok_ = false;
+			}
+			table.catalog_name.clear();
+		} else if (StringUtil::CIEquals(table.schema_name, alias_)) {
+			// "cloud.t": the binder took "cloud" for the catalog and used its default schema.
+			table.schema_name.clear();
+		} else if (table.schema_name.empty() && ctes_.find(table.table_name) == ctes_.end()) {
+			if (default_schema_.empty()) {
+				ok_ = false;
+			}
+			table.schema_name = default_schema_;
+		}
+	}
+
+	std::string alias_;
+	std::string default_schema_;
+	case_insensitive_set_t ctes_;
+	bool ok_ = true;
+};
+
+void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
+	auto &context = input.context;
+	auto state = context.registered_state->Get<QueryTextState>(QueryTextState::kKey);
+	if (!state || state->Text().empty()) {
+		return;
+	}
+	auto &properties = input.optimizer.binder.GetStatementProperties();
+	if (!properties.modified_databases.empty() || properties.parameter_count > 0) {
+		return;
+	}
+	auto catalog = SingleRemoteCatalog(context, properties);
+	if (!catalog) {
+		return;
+	}
+	auto *target = &plan;
+	if (plan->type == LogicalOperatorType::LOGICAL_EXPLAIN) {
+		if (plan->children.size() != 1) {
+			return;
+		}
+		target = &plan->children[0];
+	}
+	bool has_remote_scan = false;
+	if (!OnlyReads(**target, *catalog, has_remote_scan) || !has_remote_scan) {
+		return;
+	}
+
+	vector<unique_ptr<SQLStatement>> statements;
+	try {
+		Parser parser(context.GetParserOptions());
+		parser.ParseQuery(state->Text());
+		statements = std::move(parser.statements);
+	} catch (std::exception &) {
+		return;
+	}
+	if (statements.size() != 1) {
+		return;
+	}
+	auto *statement = statements[0].get();
+	if (statement->type == StatementType::EXPLAIN_STATEMENT) {
+		statement = statement->Cast<ExplainStatement>().stmt.get();
+	}
+	if (statement->type != StatementType::SELECT_STATEMENT) {
+		return;
+	}
+	auto &select = statement->Cast<SelectStatement>();
+
+	auto &search_default = ClientData::Get(context).catalog_search_path->GetDefault();
+	std::string default_schema;
+	if (StringUtil::CIEquals(search_default.catalog, catalog->GetName())) {
+		default_schema = search_default.schema;
+	}
+	ReferenceRewriter rewriter(catalog->GetName(), default_schema);
+	if (!rewriter.Rewrite(*select.node)) {
+		return;
+	}
+	auto sql = select.ToString();
+
+	auto &root = **target;
+	root.ResolveOperatorTypes();
+	vector<LogicalType> types;
+	vector<string> names;
+	try {
+		RemoteResult described(context, catalog->Client().Execute(sql, /*describe_only=*/true));
+		types = described.Types();
+		names = described.Names();
+	} catch (std::exception &) {
+		// The worker could not bind the rewritten text: keep the local plan, which reports any
+		// real error itself.
+		return;
+	}
+	if (types != root.types) {
+		return;
+	}
+	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), QueryFunction(),
+	                                 MakeQueryBindData(*catalog, sql, types, /*schema_may_change=*/false), types,
+	                                 names);
+	for (idx_t i = 0; i < types.size(); i++) {
+		get->AddColumnId(i);
+	}
+	*target = std::move(get);
+}
+
+} // namespace
+
+OptimizerExtension StatementPushdownExtension() {
+	OptimizerExtension extension;
+	extension.pre_optimize_function = PreOptimize;
+	return extension;
+}
+
+} // namespace openduck

@@ -1,0 +1,18 @@
+// Ships whole read-only statements to the worker when every table they read lives in one
+// attached OpenDuck database: joins, aggregates and window functions then run remotely and
+// only the result crosses the wire.
+//
+// Runs as the pre-optimize hook, before DuckDB's own optimizers rewrite the plan. It re-parses
+// the statement's text (parsed SQL round-trips exactly, unlike bound expressions), removes the
+// local alias of the attached catalog from table references, asks the worker to describe the
+// result and, when the types match the local plan exactly, replaces the plan by one remote
+// query. Anything it is not sure about keeps the local plan.
+#pragma once
+
+#include "duckdb/optimizer/optimizer_extension.hpp"
+
+namespace openduck {
+
+duckdb::OptimizerExtension StatementPushdownExtension();
+
+} // namespace openduck
