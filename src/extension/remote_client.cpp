@@ -56,41 +56,91 @@ void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const
 	}
 }
 
+// Payloads are ~1 MiB: a few in flight keep the pipe full without unbounded buffering.
+static constexpr size_t kMaxQueuedMessages = 4;
+
 RemoteQuery::RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc,
                          std::unique_ptr<grpc::ClientReader<v1::ExecuteFragmentResponse>> reader)
     : config_(config), rpc_(std::move(rpc)), reader_(std::move(reader)) {
+	receiver_ = std::thread([this]() { Receive(); });
 }
 
 RemoteQuery::~RemoteQuery() {
-	if (!done_) {
-		rpc_->TryCancel();
-		// Drain so the call ends before its context is destroyed.
-		v1::ExecuteFragmentResponse ignored;
-		while (reader_->Read(&ignored)) {
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		if (!stream_ended_) {
+			rpc_->TryCancel();
 		}
-		reader_->Finish();
+		// Unblock a receiver waiting for queue space.
+		done_ = true;
+		queue_.clear();
 	}
+	changed_.notify_all();
+	receiver_.join();
+}
+
+void RemoteQuery::Receive() {
+	while (true) {
+		v1::ExecuteFragmentResponse response;
+		bool more = reader_->Read(&response);
+		std::unique_lock<std::mutex> guard(lock_);
+		if (!more) {
+			break;
+		}
+		changed_.wait(guard, [&]() { return queue_.size() < kMaxQueuedMessages || done_; });
+		if (!done_) {
+			queue_.push_back(std::move(response));
+			changed_.notify_all();
+		}
+	}
+	auto status = reader_->Finish();
+	std::lock_guard<std::mutex> guard(lock_);
+	status_ = status;
+	stream_ended_ = true;
+	changed_.notify_all();
 }
 
 void RemoteQuery::Cancel() {
 	rpc_->TryCancel();
 }
 
-bool RemoteQuery::NextPayload(std::string &payload) {
-	if (done_) {
-		return false;
-	}
-	v1::ExecuteFragmentResponse response;
-	while (reader_->Read(&response)) {
+bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> &interrupted) {
+	while (true) {
+		v1::ExecuteFragmentResponse response;
+		{
+			std::unique_lock<std::mutex> guard(lock_);
+			if (done_) {
+				return false;
+			}
+			while (queue_.empty() && !stream_ended_) {
+				changed_.wait_for(guard, std::chrono::milliseconds(50));
+				if (interrupted && interrupted()) {
+					rpc_->TryCancel();
+					throw duckdb::InterruptException();
+				}
+			}
+			if (queue_.empty()) {
+				done_ = true;
+				if (!status_.ok()) {
+					ThrowRpcError(status_, config_, "run a query");
+				}
+				return false;
+			}
+			response = std::move(queue_.front());
+			queue_.pop_front();
+		}
+		changed_.notify_all();
 		switch (response.payload_case()) {
 		case v1::ExecuteFragmentResponse::kArrowBatch:
 			payload = std::move(*response.mutable_arrow_batch());
 			bytes_received_ += payload.size();
 			return true;
 		case v1::ExecuteFragmentResponse::kError: {
-			done_ = true;
+			{
+				std::lock_guard<std::mutex> guard(lock_);
+				done_ = true;
+			}
 			rpc_->TryCancel();
-			reader_->Finish();
 			auto type = Exception::StringToExceptionType(response.error().type());
 			ErrorData(type, response.error().message()).Throw();
 		}
@@ -99,12 +149,6 @@ bool RemoteQuery::NextPayload(std::string &payload) {
 			break;
 		}
 	}
-	done_ = true;
-	auto status = reader_->Finish();
-	if (!status.ok()) {
-		ThrowRpcError(status, config_, "run a query");
-	}
-	return false;
 }
 
 RemoteClient::RemoteClient(AttachConfig config) : config_(std::move(config)) {

@@ -10,13 +10,22 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace openduck {
 
-// One statement executing remotely: a stream of Arrow IPC payloads. Not thread-safe.
-// Destroying an unfinished query cancels it on the server.
+// One statement executing remotely: a stream of Arrow IPC payloads.
+//
+// A background thread receives messages into a small bounded queue, so the network transfer
+// overlaps with decoding and the consumer can notice an interrupt while waiting. The consumer
+// side (NextPayload) is for one thread. Destroying an unfinished query cancels it on the server.
 class RemoteQuery {
 public:
 	RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc,
@@ -24,8 +33,10 @@ public:
 	~RemoteQuery();
 
 	// Blocks for the next Arrow IPC payload; false once the stream finished cleanly.
-	// A worker-side DuckDB error is re-raised with its original type and message.
-	bool NextPayload(std::string &payload);
+	// A worker-side DuckDB error is re-raised with its original type and message. While waiting,
+	// `interrupted` is polled; when it returns true the call is cancelled and
+	// duckdb::InterruptException is thrown.
+	bool NextPayload(std::string &payload, const std::function<bool()> &interrupted = nullptr);
 	// Bytes of Arrow IPC received so far.
 	uint64_t BytesReceived() const {
 		return bytes_received_;
@@ -33,11 +44,21 @@ public:
 	void Cancel();
 
 private:
+	void Receive();
+
 	const AttachConfig &config_;
 	std::unique_ptr<grpc::ClientContext> rpc_;
 	std::unique_ptr<grpc::ClientReader<v1::ExecuteFragmentResponse>> reader_;
+
+	std::mutex lock_;
+	std::condition_variable changed_;
+	std::deque<v1::ExecuteFragmentResponse> queue_;
+	bool stream_ended_ = false;
+	grpc::Status status_;
+	std::thread receiver_;
+
 	bool done_ = false;
-	uint64_t bytes_received_ = 0;
+	std::atomic<uint64_t> bytes_received_ {0};
 };
 
 class RemoteClient {

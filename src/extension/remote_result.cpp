@@ -5,12 +5,12 @@
 namespace openduck {
 
 RemoteResult::RemoteResult(duckdb::ClientContext &context, std::unique_ptr<RemoteQuery> query)
-    : query_(std::move(query)), reader_(context) {
+    : query_(std::move(query)), reader_(context), interrupted_([&context]() { return context.interrupted.load(); }) {
 }
 
 bool RemoteResult::Pull() {
 	std::string payload;
-	if (!query_->NextPayload(payload)) {
+	if (!query_->NextPayload(payload, interrupted_)) {
 		return false;
 	}
 	reader_.Feed(std::move(payload));
@@ -39,7 +39,7 @@ bool RemoteResult::Next(duckdb::DataChunk &out) {
 		if (reader_.Finished()) {
 			// Read the trailer so a late worker error is still reported.
 			std::string rest;
-			while (query_->NextPayload(rest)) {
+			while (query_->NextPayload(rest, interrupted_)) {
 			}
 			return false;
 		}

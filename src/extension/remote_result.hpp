@@ -26,6 +26,7 @@ private:
 
 	std::unique_ptr<RemoteQuery> query_;
 	IpcStreamReader reader_;
+	std::function<bool()> interrupted_;
 };
 
 } // namespace openduck
