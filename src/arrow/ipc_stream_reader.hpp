@@ -5,9 +5,9 @@
 // bytes (no copy), then converted by DuckDB's own Arrow import (ArrowTableFunction::ArrowToDuckDB).
 // Columns whose field carries "openduck.duckdb_type" metadata are returned with that exact
 // DuckDB type (e.g. ENUM, which Arrow transports as a dictionary of strings).
-// Supported: schema, dictionary batches (incl. replacement and delta), record batches,
-// end-of-stream; uncompressed bodies. Anything else raises duckdb::IOException naming what was
-// found.
+// Supported: schema, dictionary batches (replacement; delta for fixed-width and string/binary
+// values), record batches, end-of-stream; uncompressed little-endian bodies. Anything else, and
+// any malformed or out-of-bounds message, raises duckdb::IOException naming what was found.
 //
 // Not thread-safe: one reader per result stream.
 #pragma once
@@ -35,7 +35,8 @@ public:
 	// True once the end-of-stream marker was consumed.
 	bool Finished() const;
 
-	// Moves up to STANDARD_VECTOR_SIZE buffered rows into `out` (initialized with Types()).
+	// Moves up to STANDARD_VECTOR_SIZE buffered rows into `out` (set up with
+	// DataChunk::Initialize(context, Types()); Next resets it first).
 	// Returns false, leaving `out` empty, when no buffered rows remain; Feed more then.
 	bool Next(duckdb::DataChunk &out);
 

@@ -26,7 +26,8 @@ public:
 	// The schema message; send it once, before any batch.
 	std::string SchemaMessage() const;
 
-	// Buffers the rows of `chunk` for the next record batch.
+	// Buffers the rows of `chunk` for the next record batch. Columns converted through an Arrow
+	// extension cast are flattened in place first.
 	void Append(duckdb::DataChunk &chunk);
 	duckdb::idx_t BufferedRows() const;
 	// Approximate size in bytes of the buffered Arrow data (what FlushBatch would emit).
