@@ -1,0 +1,57 @@
+#include "cli/commands.hpp"
+#include "cli/server_process.hpp"
+#include "common/endpoint.hpp"
+#include "gateway/gateway_service.hpp"
+#include "rpc/log.hpp"
+#include "rpc/rpc_server.hpp"
+
+namespace openduck {
+
+const char *kGatewayHelp = R"(Usage: openduck gateway -t TOKEN [options]
+
+Runs a gateway without databases of its own: workers started with
+`openduck worker --gateway http://HOST:PORT` register with it, and it routes each
+request to the worker serving the requested database.
+gRPC and HTTP (GET /health, GET /metrics) share one port.
+
+Options:
+  -t, --token TOKEN     cluster token for clients and workers (default: $OPENDUCK_TOKEN; required)
+      --host HOST       address to listen on (default: 127.0.0.1)
+      --port PORT       port to listen on (default: 7878; 0 picks a free port)
+      --heartbeat-ms N  heartbeat interval asked of workers; a worker silent for 3 intervals
+                        is forgotten (default: 2000)
+  -h, --help            show this help
+)";
+
+int RunGateway(const std::vector<std::string> &args) {
+	auto options = ParseOptions(
+	    args, {{"token", 't', true}, {"host", 0, true}, {"port", 0, true}, {"heartbeat-ms", 0, true}, {"help", 'h', false}});
+	if (options.Has("help")) {
+		std::fputs(kGatewayHelp, stdout);
+		return 0;
+	}
+	SetLogRole("openduck gateway");
+	auto token = RequireToken(options);
+	auto host = options.Get("host", "127.0.0.1");
+	auto port = options.GetPort("port", kDefaultPort);
+	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
+
+	CancellationWatcher watcher;
+	ServerMetrics metrics;
+	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
+	GatewayService service(token, registry, nullptr, watcher, metrics);
+	RpcServer server(host, port, [&](const HttpRequest &request) {
+		return StatusHttpResponse(request, "gateway", service.WorkerStatuses(), metrics);
+	});
+	server.Start(service);
+	Log("listening on " + server.Address() + " (gRPC + HTTP), heartbeat interval: " + std::to_string(heartbeat_ms) +
+	    " ms");
+
+	auto signal = WaitForTerminationSignal();
+	Log("received " + signal + ", shutting down");
+	server.Shutdown();
+	Log("stopped");
+	return 0;
+}
+
+} // namespace openduck

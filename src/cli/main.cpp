@@ -1,0 +1,81 @@
+// `openduck`: the server binary (serve | gateway | worker | version).
+#include "cli/command_line.hpp"
+#include "cli/commands.hpp"
+#include "cli/server_process.hpp"
+#include "common/version.hpp"
+
+#include "duckdb/main/database.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+namespace openduck {
+
+static const char *kMainHelp = R"(Usage: openduck <command> [options]
+
+OpenDuck: a self-hostable distributed DuckDB server. Attach its databases from any
+DuckDB with the openduck extension: ATTACH 'openduck:NAME?endpoint=http://HOST:PORT' AS cloud.
+
+Commands:
+  serve     gateway + one worker in one process (the single-machine server)
+  gateway   the gateway of a cluster; workers register with it
+  worker    a worker of a cluster, registering with a gateway
+  version   print the OpenDuck, protocol and DuckDB versions
+
+Run `openduck <command> --help` for a command's options.
+)";
+
+int RunVersion(const std::vector<std::string> &args) {
+	if (!args.empty()) {
+		throw UsageError("version takes no arguments");
+	}
+	std::printf("openduck %s\nprotocol %s\nDuckDB %s (library %s, source %s)\n", kVersion, kProtocolVersion,
+	            kDuckDBVersion, duckdb::DuckDB::LibraryVersion(), duckdb::DuckDB::SourceID());
+	return 0;
+}
+
+static int Main(int argc, char **argv) {
+	// Before any thread exists (DuckDB and gRPC start their own), so all of them inherit the mask.
+	BlockTerminationSignals();
+	if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+	    std::strcmp(argv[1], "help") == 0) {
+		std::fputs(kMainHelp, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	std::string command = argv[1];
+	std::vector<std::string> args(argv + 2, argv + argc);
+	const char *help = nullptr;
+	try {
+		if (command == "serve") {
+			help = kServeHelp;
+			return RunServe(args);
+		}
+		if (command == "gateway") {
+			help = kGatewayHelp;
+			return RunGateway(args);
+		}
+		if (command == "worker") {
+			help = kWorkerHelp;
+			return RunWorker(args);
+		}
+		if (command == "version" || command == "--version") {
+			return RunVersion(args);
+		}
+		std::fprintf(stderr, "openduck: unknown command '%s'\n\n%s", command.c_str(), kMainHelp);
+		return 2;
+	} catch (UsageError &ex) {
+		std::fprintf(stderr, "openduck %s: %s\nRun 'openduck %s --help' for usage.\n", command.c_str(), ex.what(),
+		             help ? command.c_str() : "");
+		return 2;
+	} catch (std::exception &ex) {
+		std::fprintf(stderr, "openduck %s: %s\n", command.c_str(), ex.what());
+		return 1;
+	}
+}
+
+} // namespace openduck
+
+int main(int argc, char **argv) {
+	return openduck::Main(argc, argv);
+}

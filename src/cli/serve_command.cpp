@@ -1,0 +1,66 @@
+#include "cli/commands.hpp"
+#include "cli/server_process.hpp"
+#include "common/endpoint.hpp"
+#include "gateway/gateway_service.hpp"
+#include "rpc/log.hpp"
+#include "rpc/rpc_server.hpp"
+
+namespace openduck {
+
+const char *kServeHelp = R"(Usage: openduck serve -d NAME [-d NAME ...] -t TOKEN [options]
+
+Runs a gateway and one worker in one process: the embedded single-machine server.
+gRPC (for the DuckDB extension) and HTTP (GET /health, GET /metrics) share one port.
+
+Options:
+  -d, --database NAME   serve database NAME, created in the data dir when missing
+                        (repeatable; databases already in the data dir are served too)
+  -t, --token TOKEN     token clients must present (default: $OPENDUCK_TOKEN; required)
+      --host HOST       address to listen on (default: 127.0.0.1)
+      --port PORT       port to listen on (default: 7878; 0 picks a free port)
+      --data-dir DIR    where database files live (default: $OPENDUCK_DATA_DIR or ./openduck-data)
+      --heartbeat-ms N  heartbeat interval asked of additional workers (default: 2000)
+  -h, --help            show this help
+)";
+
+int RunServe(const std::vector<std::string> &args) {
+	auto options = ParseOptions(args, {{"database", 'd', true},
+	                                   {"token", 't', true},
+	                                   {"host", 0, true},
+	                                   {"port", 0, true},
+	                                   {"data-dir", 0, true},
+	                                   {"heartbeat-ms", 0, true},
+	                                   {"help", 'h', false}});
+	if (options.Has("help")) {
+		std::fputs(kServeHelp, stdout);
+		return 0;
+	}
+	SetLogRole("openduck serve");
+	auto token = RequireToken(options);
+	auto host = options.Get("host", "127.0.0.1");
+	auto port = options.GetPort("port", kDefaultPort);
+	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
+
+	LocalFileDatabaseOpener opener(DataDir(options));
+	auto databases = OpenDatabases(opener, options);
+	auto names = databases->Names();
+	CancellationWatcher watcher;
+	ServerMetrics metrics;
+	Worker worker(std::move(databases), watcher);
+	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
+	GatewayService service(token, registry, &worker, watcher, metrics);
+	RpcServer server(host, port, [&](const HttpRequest &request) {
+		return StatusHttpResponse(request, "serve", service.WorkerStatuses(), metrics);
+	});
+	server.Start(service);
+	Log("listening on " + server.Address() + " (gRPC + HTTP), databases: " + JoinNames(names) +
+	    ", data dir: " + opener.Describe());
+
+	auto signal = WaitForTerminationSignal();
+	Log("received " + signal + ", shutting down");
+	server.Shutdown();
+	Log("stopped");
+	return 0;
+}
+
+} // namespace openduck

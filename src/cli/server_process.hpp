@@ -1,0 +1,32 @@
+// Process-level pieces shared by the long-running sub-commands: termination signals, the
+// token and data-dir settings with their environment fallbacks, opening a worker's databases.
+#pragma once
+
+#include "cli/command_line.hpp"
+#include "worker/database_set.hpp"
+#include "worker/local_file_database_opener.hpp"
+
+#include <memory>
+#include <string>
+
+namespace openduck {
+
+// Blocks SIGINT and SIGTERM in the calling thread and every thread it starts later, so they are
+// only ever received by WaitForTerminationSignal. Call first thing in main. Also ignores SIGPIPE
+// (a client that disconnects must not kill the server).
+void BlockTerminationSignals();
+// Returns the name of the signal ("SIGINT"/"SIGTERM") once one arrives.
+std::string WaitForTerminationSignal();
+
+// -t/--token, else OPENDUCK_TOKEN; throws UsageError naming both when neither is set.
+std::string RequireToken(const ParsedOptions &options);
+// --data-dir, else OPENDUCK_DATA_DIR, else ./openduck-data.
+std::string DataDir(const ParsedOptions &options);
+
+// Opens the -d databases (created when missing) and every database already in the data dir.
+// Throws UsageError for bad names and when no database is left to serve.
+std::unique_ptr<DatabaseSet> OpenDatabases(DatabaseOpener &opener, const ParsedOptions &options);
+
+std::string JoinNames(const std::vector<std::string> &names);
+
+} // namespace openduck

@@ -1,0 +1,102 @@
+#include "cli/commands.hpp"
+#include "cli/server_process.hpp"
+#include "common/endpoint.hpp"
+#include "rpc/log.hpp"
+#include "rpc/rpc_server.hpp"
+#include "worker/gateway_registration.hpp"
+#include "worker/worker_service.hpp"
+
+#include <cstdlib>
+
+namespace openduck {
+
+const char *kWorkerHelp = R"(Usage: openduck worker --gateway http://HOST:PORT -t TOKEN -d NAME [options]
+
+Runs a worker: serves its databases on its own port and registers them with the
+gateway, which routes requests for them here. Keeps heartbeating; registers again
+when the gateway restarts, and keeps retrying while it is down.
+
+Options:
+      --gateway URL     the gateway to register with (default: $OPENDUCK_ENDPOINT)
+  -t, --token TOKEN     cluster token, the same as the gateway's (default: $OPENDUCK_TOKEN; required)
+  -d, --database NAME   serve database NAME, created in the data dir when missing
+                        (repeatable; databases already in the data dir are served too)
+      --host HOST       address to listen on (default: 127.0.0.1)
+      --port PORT       port to listen on (default: 0, a free port)
+      --advertise HOST:PORT
+                        address the gateway uses to reach this worker
+                        (default: HOST:PORT as listened on; required with a wildcard --host)
+      --id ID           worker id shown by the gateway (default: the advertised address)
+      --data-dir DIR    where database files live (default: $OPENDUCK_DATA_DIR or ./openduck-data)
+  -h, --help            show this help
+)";
+
+int RunWorker(const std::vector<std::string> &args) {
+	auto options = ParseOptions(args, {{"gateway", 0, true},
+	                                   {"token", 't', true},
+	                                   {"database", 'd', true},
+	                                   {"host", 0, true},
+	                                   {"port", 0, true},
+	                                   {"advertise", 0, true},
+	                                   {"id", 0, true},
+	                                   {"data-dir", 0, true},
+	                                   {"help", 'h', false}});
+	if (options.Has("help")) {
+		std::fputs(kWorkerHelp, stdout);
+		return 0;
+	}
+	SetLogRole("openduck worker");
+	auto token = RequireToken(options);
+	auto gateway_text = options.Get("gateway");
+	if (gateway_text.empty()) {
+		const char *env = std::getenv("OPENDUCK_ENDPOINT");
+		gateway_text = env ? env : "";
+	}
+	if (gateway_text.empty()) {
+		throw UsageError("the gateway is required: pass --gateway http://HOST:PORT or set OPENDUCK_ENDPOINT");
+	}
+	Endpoint gateway;
+	try {
+		gateway = ParseEndpoint(gateway_text);
+	} catch (std::invalid_argument &ex) {
+		throw UsageError(ex.what());
+	}
+	auto host = options.Get("host", "127.0.0.1");
+	auto port = options.GetPort("port", 0);
+	bool wildcard = host == "0.0.0.0" || host == "::" || host == "[::]";
+	if (wildcard && !options.Has("advertise")) {
+		throw UsageError("--host " + host + " listens on every interface; pass --advertise HOST:PORT to say where "
+		                                    "the gateway reaches this worker");
+	}
+
+	LocalFileDatabaseOpener opener(DataDir(options));
+	auto databases = OpenDatabases(opener, options);
+	auto names = databases->Names();
+	CancellationWatcher watcher;
+	ServerMetrics metrics;
+	Worker worker(std::move(databases), watcher);
+	WorkerService service(token, worker, metrics);
+	WorkerStatus self;
+	RpcServer server(host, port, [&](const HttpRequest &request) {
+		return StatusHttpResponse(request, "worker", {self}, metrics);
+	});
+	// Bind first: with --port 0 the address to advertise is known only then, and `self` must be
+	// complete before the HTTP responder can run.
+	server.Bind();
+	auto address = options.Get("advertise", server.Address());
+	self = WorkerStatus {options.Get("id", address), address, names, 0};
+	server.Start(service);
+	GatewayRegistration registration(gateway, token, WorkerIdentity {self.id, address, names});
+	Log("listening on " + server.Address() + " (gRPC + HTTP), worker " + self.id + ", databases: " +
+	    JoinNames(names) + ", data dir: " + opener.Describe() + ", gateway: " + gateway.ToString());
+	registration.Start();
+
+	auto signal = WaitForTerminationSignal();
+	Log("received " + signal + ", shutting down");
+	registration.Stop();
+	server.Shutdown();
+	Log("stopped");
+	return 0;
+}
+
+} // namespace openduck

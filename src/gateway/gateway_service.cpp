@@ -1,0 +1,285 @@
+#include "gateway/gateway_service.hpp"
+
+#include "common/token.hpp"
+#include "common/version.hpp"
+#include "rpc/call_checks.hpp"
+#include "rpc/channel_factory.hpp"
+#include "rpc/log.hpp"
+
+#include <grpcpp/client_context.h>
+
+#include <algorithm>
+#include <set>
+
+namespace openduck {
+
+namespace pb = openduck::v1;
+
+static std::chrono::steady_clock::time_point Now() {
+	return std::chrono::steady_clock::now();
+}
+
+static std::string Join(const std::vector<std::string> &names) {
+	std::string text;
+	for (auto &name : names) {
+		text += (text.empty() ? "" : ", ") + name;
+	}
+	return text.empty() ? "none" : text;
+}
+
+GatewayService::GatewayService(std::string token, WorkerRegistry &registry, Worker *local_worker,
+                               CancellationWatcher &watcher, ServerMetrics &metrics)
+    : token_(std::move(token)), registry_(registry), local_worker_(local_worker), watcher_(watcher),
+      metrics_(metrics) {
+}
+
+std::vector<std::string> GatewayService::AllDatabases() {
+	std::set<std::string> names;
+	if (local_worker_) {
+		for (auto &name : local_worker_->DatabaseNames()) {
+			names.insert(name);
+		}
+	}
+	for (auto &name : registry_.Databases(Now())) {
+		names.insert(name);
+	}
+	return std::vector<std::string>(names.begin(), names.end());
+}
+
+grpc::Status GatewayService::Resolve(const std::string &database, Route &route) {
+	if (local_worker_ && local_worker_->Serves(database)) {
+		route.local = local_worker_;
+		return grpc::Status::OK;
+	}
+	auto remote = registry_.Route(database, Now());
+	if (!remote) {
+		return DatabaseNotFound(database, AllDatabases());
+	}
+	route.remote = std::move(*remote);
+	return grpc::Status::OK;
+}
+
+std::unique_ptr<pb::ExecutionService::Stub> GatewayService::StubFor(const std::string &address) {
+	std::lock_guard<std::mutex> guard(channels_mutex_);
+	auto &channel = channels_[address];
+	if (!channel) {
+		channel = CreateOpenDuckChannel(address);
+	}
+	return pb::ExecutionService::NewStub(channel);
+}
+
+std::unique_ptr<grpc::ClientContext> GatewayService::UpstreamContext(const grpc::ServerContext &caller,
+                                                                     const std::string &token) {
+	// Inherits the caller's deadline, and gRPC cancels the upstream call with the caller's.
+	auto context = grpc::ClientContext::FromServerContext(caller);
+	context->AddMetadata("authorization", BearerHeader(token));
+	return context;
+}
+
+grpc::Status GatewayService::UpstreamFailure(const Route &route, const std::string &database,
+                                             const grpc::Status &status) {
+	auto &worker = route.remote;
+	if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+		return grpc::Status(grpc::StatusCode::UNAVAILABLE, "worker " + worker.id + " for database '" + database +
+		                                                       "' unreachable at " + worker.address + ": " +
+		                                                       status.error_message());
+	}
+	if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+		// The caller's token was accepted here, so the worker runs with another token: a cluster
+		// misconfiguration, not the caller's fault.
+		return grpc::Status(grpc::StatusCode::INTERNAL, "worker " + worker.id + " at " + worker.address +
+		                                                    " rejected the cluster token; gateway and workers must "
+		                                                    "be started with the same token");
+	}
+	return grpc::Status(status.error_code(), "worker " + worker.id + ": " + status.error_message());
+}
+
+grpc::Status GatewayService::Handshake(grpc::ServerContext *context, const pb::HandshakeRequest *request,
+                                       pb::HandshakeResponse *response) {
+	auto status = CheckAuthorization(*context, token_);
+	if (!status.ok()) {
+		return status;
+	}
+	status = CheckPeerVersions("client", request->protocol_version(), request->duckdb_version());
+	if (!status.ok()) {
+		return status;
+	}
+	if (!request->database().empty()) {
+		Route route;
+		status = Resolve(request->database(), route);
+		if (!status.ok()) {
+			return status;
+		}
+	}
+	response->set_protocol_version(kProtocolVersion);
+	response->set_duckdb_version(kDuckDBVersion);
+	response->set_server_version(kVersion);
+	return grpc::Status::OK;
+}
+
+grpc::Status GatewayService::ExecuteFragment(grpc::ServerContext *context, const pb::ExecuteFragmentRequest *request,
+                                             grpc::ServerWriter<pb::ExecuteFragmentResponse> *writer) {
+	auto status = CheckAuthorization(*context, token_, request->access_token());
+	if (!status.ok()) {
+		return status;
+	}
+	MeteredQuery metered(metrics_);
+	Route route;
+	status = Resolve(request->database(), route);
+	if (!status.ok()) {
+		metered.MarkFailed();
+		return status;
+	}
+	auto forward = [&](const pb::ExecuteFragmentResponse &response) {
+		if (response.has_arrow_batch()) {
+			metered.AddBytesSent(response.arrow_batch().size());
+		} else if (response.has_error()) {
+			metered.MarkFailed();
+		}
+		return writer->Write(response);
+	};
+	if (route.local) {
+		FragmentOutcome outcome;
+		status = route.local->ExecuteFragment(*context, *request, forward, outcome);
+		if (!status.ok()) {
+			metered.MarkFailed();
+		}
+		return status;
+	}
+	auto upstream = UpstreamContext(*context, CallerToken(*context, request->access_token()));
+	// Belt and braces next to FromServerContext's propagation: also cancel the upstream call
+	// when the caller is gone while we are blocked reading from the worker.
+	auto *upstream_context = upstream.get();
+	auto watched = watcher_.Watch(*context, [upstream_context] { upstream_context->TryCancel(); });
+	auto reader = StubFor(route.remote.address)->ExecuteFragment(upstream.get(), *request);
+	pb::ExecuteFragmentResponse response;
+	bool caller_gone = false;
+	while (reader->Read(&response)) {
+		if (!forward(response)) {
+			caller_gone = true;
+			upstream->TryCancel();
+			break;
+		}
+	}
+	status = reader->Finish();
+	if (caller_gone) {
+		metered.MarkFailed();
+		return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away before the result was delivered");
+	}
+	if (!status.ok()) {
+		metered.MarkFailed();
+		return UpstreamFailure(route, request->database(), status);
+	}
+	return status;
+}
+
+grpc::Status GatewayService::GetCatalog(grpc::ServerContext *context, const pb::GetCatalogRequest *request,
+                                        pb::GetCatalogResponse *response) {
+	auto status = CheckAuthorization(*context, token_);
+	if (!status.ok()) {
+		return status;
+	}
+	Route route;
+	status = Resolve(request->database(), route);
+	if (!status.ok()) {
+		return status;
+	}
+	if (route.local) {
+		return route.local->GetCatalog(*request, *response);
+	}
+	auto upstream = UpstreamContext(*context, CallerToken(*context));
+	status = StubFor(route.remote.address)->GetCatalog(upstream.get(), *request, response);
+	return status.ok() ? status : UpstreamFailure(route, request->database(), status);
+}
+
+grpc::Status GatewayService::CancelExecution(grpc::ServerContext *context, const pb::CancelExecutionRequest *request,
+                                             pb::CancelExecutionResponse *response) {
+	auto status = CheckAuthorization(*context, token_);
+	if (!status.ok()) {
+		return status;
+	}
+	bool found = false;
+	auto cancel_on = [&](const Route &route) {
+		pb::CancelExecutionResponse answer;
+		if (route.local) {
+			route.local->CancelExecution(*request, answer);
+		} else {
+			auto upstream = UpstreamContext(*context, CallerToken(*context));
+			auto result = StubFor(route.remote.address)->CancelExecution(upstream.get(), *request, &answer);
+			if (!result.ok()) {
+				Log("cancel of an execution on worker " + route.remote.id + " at " + route.remote.address +
+				    " failed: " + result.error_message());
+			}
+		}
+		found = found || answer.found();
+	};
+	if (!request->database().empty()) {
+		Route route;
+		status = Resolve(request->database(), route);
+		if (!status.ok()) {
+			return status;
+		}
+		cancel_on(route);
+	} else {
+		// No database named: the execution may run anywhere.
+		if (local_worker_) {
+			Route route;
+			route.local = local_worker_;
+			cancel_on(route);
+		}
+		for (auto &worker : registry_.LiveWorkers(Now())) {
+			Route route;
+			route.remote = worker;
+			cancel_on(route);
+		}
+	}
+	response->set_found(found);
+	return grpc::Status::OK;
+}
+
+grpc::Status GatewayService::RegisterWorker(grpc::ServerContext *context, const pb::RegisterWorkerRequest *request,
+                                            pb::RegisterWorkerResponse *response) {
+	auto status = CheckAuthorization(*context, token_);
+	if (!status.ok()) {
+		return status;
+	}
+	status = CheckPeerVersions("worker", request->protocol_version(), request->duckdb_version());
+	if (!status.ok()) {
+		return status;
+	}
+	if (request->worker_id().empty() || request->address().empty()) {
+		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "RegisterWorker needs a worker_id and an address");
+	}
+	std::vector<std::string> databases(request->databases().begin(), request->databases().end());
+	bool replaced = registry_.Register(request->worker_id(), request->address(), databases, Now());
+	Log(std::string(replaced ? "worker re-registered: " : "worker registered: ") + request->worker_id() + " at " +
+	    request->address() + ", databases: " + Join(databases));
+	response->set_heartbeat_interval_ms(static_cast<uint32_t>(registry_.heartbeat_interval().count()));
+	return grpc::Status::OK;
+}
+
+grpc::Status GatewayService::Heartbeat(grpc::ServerContext *context, const pb::HeartbeatRequest *request,
+                                       pb::HeartbeatResponse *response) {
+	auto status = CheckAuthorization(*context, token_);
+	if (!status.ok()) {
+		return status;
+	}
+	std::vector<std::string> databases(request->databases().begin(), request->databases().end());
+	response->set_known(registry_.Heartbeat(request->worker_id(), databases, Now()));
+	return grpc::Status::OK;
+}
+
+std::vector<WorkerStatus> GatewayService::WorkerStatuses() {
+	std::vector<WorkerStatus> statuses;
+	if (local_worker_) {
+		statuses.push_back(WorkerStatus {"local", "in-process", local_worker_->DatabaseNames(), 0});
+	}
+	auto now = Now();
+	for (auto &worker : registry_.LiveWorkers(now)) {
+		auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - worker.last_heartbeat).count();
+		statuses.push_back(WorkerStatus {worker.id, worker.address, worker.databases, silent});
+	}
+	return statuses;
+}
+
+} // namespace openduck

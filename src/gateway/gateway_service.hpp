@@ -1,0 +1,73 @@
+// The gateway: authenticates clients, routes each call by database to the worker serving it
+// and streams the worker's responses back unchanged. Workers join with RegisterWorker and stay
+// known while they heartbeat (WorkerRegistry).
+//
+// In `openduck serve` the gateway also has an in-process Worker; its databases are served by
+// calling it directly, without a loopback gRPC hop. Remote workers are reached over gRPC with
+// the caller's own token; when the caller goes away the upstream call is cancelled.
+//
+// Thread-safe (gRPC calls the handlers concurrently).
+#pragma once
+
+#include "gateway/worker_registry.hpp"
+#include "openduck/v1/openduck.grpc.pb.h"
+#include "rpc/cancellation_watcher.hpp"
+#include "rpc/server_status.hpp"
+#include "worker/worker.hpp"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+class GatewayService final : public openduck::v1::ExecutionService::Service {
+public:
+	// `local_worker` may be null (a gateway without an in-process worker). Everything passed by
+	// reference or pointer must outlive the service.
+	GatewayService(std::string token, WorkerRegistry &registry, Worker *local_worker, CancellationWatcher &watcher,
+	               ServerMetrics &metrics);
+
+	grpc::Status Handshake(grpc::ServerContext *context, const openduck::v1::HandshakeRequest *request,
+	                       openduck::v1::HandshakeResponse *response) override;
+	grpc::Status ExecuteFragment(grpc::ServerContext *context, const openduck::v1::ExecuteFragmentRequest *request,
+	                             grpc::ServerWriter<openduck::v1::ExecuteFragmentResponse> *writer) override;
+	grpc::Status GetCatalog(grpc::ServerContext *context, const openduck::v1::GetCatalogRequest *request,
+	                        openduck::v1::GetCatalogResponse *response) override;
+	grpc::Status CancelExecution(grpc::ServerContext *context, const openduck::v1::CancelExecutionRequest *request,
+	                             openduck::v1::CancelExecutionResponse *response) override;
+	grpc::Status RegisterWorker(grpc::ServerContext *context, const openduck::v1::RegisterWorkerRequest *request,
+	                            openduck::v1::RegisterWorkerResponse *response) override;
+	grpc::Status Heartbeat(grpc::ServerContext *context, const openduck::v1::HeartbeatRequest *request,
+	                       openduck::v1::HeartbeatResponse *response) override;
+
+	// The in-process worker (id "local") and the live registered workers, for /health.
+	std::vector<WorkerStatus> WorkerStatuses();
+
+private:
+	// Where a database is served: by the in-process worker, or by a registered one.
+	struct Route {
+		Worker *local = nullptr;
+		RegisteredWorker remote;
+	};
+	grpc::Status Resolve(const std::string &database, Route &route);
+	std::vector<std::string> AllDatabases();
+	std::unique_ptr<openduck::v1::ExecutionService::Stub> StubFor(const std::string &address);
+	// A client context for calling `route.remote` on behalf of `caller`.
+	std::unique_ptr<grpc::ClientContext> UpstreamContext(const grpc::ServerContext &caller, const std::string &token);
+	// Adds which worker failed to an upstream failure.
+	static grpc::Status UpstreamFailure(const Route &route, const std::string &database, const grpc::Status &status);
+
+	const std::string token_;
+	WorkerRegistry &registry_;
+	Worker *const local_worker_;
+	CancellationWatcher &watcher_;
+	ServerMetrics &metrics_;
+
+	std::mutex channels_mutex_;
+	std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+};
+
+} // namespace openduck

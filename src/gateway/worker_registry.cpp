@@ -1,0 +1,84 @@
+#include "gateway/worker_registry.hpp"
+
+#include "rpc/log.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace openduck {
+
+WorkerRegistry::WorkerRegistry(std::chrono::milliseconds heartbeat_interval) : heartbeat_interval_(heartbeat_interval) {
+}
+
+void WorkerRegistry::ExpireLocked(TimePoint now) {
+	auto window = heartbeat_interval_ * kMissedHeartbeats;
+	for (auto entry = workers_.begin(); entry != workers_.end();) {
+		auto silent = now - entry->second.last_heartbeat;
+		if (silent <= window) {
+			++entry;
+			continue;
+		}
+		Log("forgetting worker " + entry->first + " at " + entry->second.address + ": no heartbeat for " +
+		    std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(silent).count()) + " ms");
+		entry = workers_.erase(entry);
+	}
+}
+
+bool WorkerRegistry::Register(const std::string &id, const std::string &address,
+                              const std::vector<std::string> &databases, TimePoint now) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	ExpireLocked(now);
+	bool replaced = workers_.count(id) > 0;
+	workers_[id] = RegisteredWorker {id, address, databases, now};
+	return replaced;
+}
+
+bool WorkerRegistry::Heartbeat(const std::string &id, const std::vector<std::string> &databases, TimePoint now) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	ExpireLocked(now);
+	auto entry = workers_.find(id);
+	if (entry == workers_.end()) {
+		return false;
+	}
+	entry->second.last_heartbeat = now;
+	entry->second.databases = databases;
+	return true;
+}
+
+std::optional<RegisteredWorker> WorkerRegistry::Route(const std::string &database, TimePoint now) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	ExpireLocked(now);
+	std::optional<RegisteredWorker> best;
+	for (auto &entry : workers_) {
+		auto &worker = entry.second;
+		if (std::find(worker.databases.begin(), worker.databases.end(), database) == worker.databases.end()) {
+			continue;
+		}
+		if (!best || worker.last_heartbeat > best->last_heartbeat) {
+			best = worker;
+		}
+	}
+	return best;
+}
+
+std::vector<RegisteredWorker> WorkerRegistry::LiveWorkers(TimePoint now) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	ExpireLocked(now);
+	std::vector<RegisteredWorker> live;
+	for (auto &entry : workers_) {
+		live.push_back(entry.second);
+	}
+	return live;
+}
+
+std::vector<std::string> WorkerRegistry::Databases(TimePoint now) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	ExpireLocked(now);
+	std::set<std::string> names;
+	for (auto &entry : workers_) {
+		names.insert(entry.second.databases.begin(), entry.second.databases.end());
+	}
+	return std::vector<std::string>(names.begin(), names.end());
+}
+
+} // namespace openduck

@@ -1,0 +1,59 @@
+// The gateway's view of its workers: who serves which database, at which address, and when each
+// was last heard from. A worker that misses kMissedHeartbeats heartbeat intervals is forgotten;
+// when it heartbeats again it is told so and registers anew.
+//
+// Time is passed in (steady clock), so expiry is testable without sleeping.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+struct RegisteredWorker {
+	std::string id;
+	std::string address;
+	std::vector<std::string> databases;
+	std::chrono::steady_clock::time_point last_heartbeat;
+};
+
+class WorkerRegistry {
+public:
+	using TimePoint = std::chrono::steady_clock::time_point;
+	static constexpr int kMissedHeartbeats = 3;
+
+	explicit WorkerRegistry(std::chrono::milliseconds heartbeat_interval);
+
+	std::chrono::milliseconds heartbeat_interval() const {
+		return heartbeat_interval_;
+	}
+
+	// Adds or replaces the worker `id`. Returns true when it replaced a live registration.
+	bool Register(const std::string &id, const std::string &address, const std::vector<std::string> &databases,
+	              TimePoint now);
+	// Refreshes a live worker (and its database list). False when the worker is unknown or
+	// expired: it must register again.
+	bool Heartbeat(const std::string &id, const std::vector<std::string> &databases, TimePoint now);
+
+	// The live worker serving `database` that was heard from most recently.
+	std::optional<RegisteredWorker> Route(const std::string &database, TimePoint now);
+	// Live workers, by id.
+	std::vector<RegisteredWorker> LiveWorkers(TimePoint now);
+	// Sorted, de-duplicated databases of all live workers.
+	std::vector<std::string> Databases(TimePoint now);
+
+private:
+	// Drops workers not heard from within the expiry window, logging each one.
+	void ExpireLocked(TimePoint now);
+
+	const std::chrono::milliseconds heartbeat_interval_;
+	std::mutex mutex_;
+	std::map<std::string, RegisteredWorker> workers_;
+};
+
+} // namespace openduck

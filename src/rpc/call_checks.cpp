@@ -1,0 +1,55 @@
+#include "rpc/call_checks.hpp"
+
+#include "common/token.hpp"
+#include "common/version.hpp"
+
+namespace openduck {
+
+std::string CallerToken(const grpc::ServerContext &context, const std::string &fallback_token) {
+	auto &metadata = context.client_metadata();
+	auto entry = metadata.find("authorization");
+	if (entry == metadata.end()) {
+		return fallback_token;
+	}
+	return TokenFromHeader(std::string(entry->second.data(), entry->second.size()));
+}
+
+grpc::Status CheckAuthorization(const grpc::ServerContext &context, const std::string &expected,
+                                const std::string &fallback_token) {
+	auto presented = CallerToken(context, fallback_token);
+	// An empty expected token never authorizes anything: servers refuse to start without one,
+	// and this keeps a misconfiguration from turning into an open server.
+	if (expected.empty() || presented.empty() || !TokensEqual(presented, expected)) {
+		return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "authentication failed: missing or invalid token");
+	}
+	return grpc::Status::OK;
+}
+
+grpc::Status CheckPeerVersions(const std::string &peer, const std::string &protocol_version,
+                               const std::string &duckdb_version) {
+	if (protocol_version == kProtocolVersion && duckdb_version == kDuckDBVersion) {
+		return grpc::Status::OK;
+	}
+	auto shown = [](const std::string &value) {
+		return value.empty() ? std::string("(none)") : value;
+	};
+	return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+	                    "version mismatch: " + peer + " speaks OpenDuck protocol " + shown(protocol_version) +
+	                        " for DuckDB " + shown(duckdb_version) + ", server speaks protocol " + kProtocolVersion +
+	                        " for DuckDB " + kDuckDBVersion);
+}
+
+grpc::Status DatabaseNotFound(const std::string &database, const std::vector<std::string> &available) {
+	std::string list;
+	for (auto &name : available) {
+		list += (list.empty() ? "" : ", ") + name;
+	}
+	if (list.empty()) {
+		list = "none";
+	}
+	return grpc::Status(grpc::StatusCode::NOT_FOUND, "database '" + database +
+	                                                     "' does not exist on this OpenDuck server (available: " +
+	                                                     list + ")");
+}
+
+} // namespace openduck

@@ -1,0 +1,19 @@
+// gRPC channels to other OpenDuck processes (gateway -> worker, worker -> gateway), with the
+// message-size limits every OpenDuck endpoint uses.
+#pragma once
+
+#include <grpcpp/channel.h>
+
+#include <memory>
+#include <string>
+
+namespace openduck {
+
+// Result payloads are ~1 MiB by default, but a single row (a > 1 MiB VARCHAR or a large LIST)
+// can make one batch much bigger; both directions accept up to this size.
+constexpr int kMaxMessageBytes = 64 * 1024 * 1024;
+
+// An insecure channel to `target` ("host:port").
+std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const std::string &target);
+
+} // namespace openduck

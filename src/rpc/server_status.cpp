@@ -1,0 +1,95 @@
+#include "rpc/server_status.hpp"
+
+#include "common/version.hpp"
+#include "rpc/http_request.hpp"
+
+#include <cstdio>
+
+namespace openduck {
+
+std::string JsonString(const std::string &text) {
+	std::string out = "\"";
+	for (char c : text) {
+		auto byte = static_cast<unsigned char>(c);
+		switch (c) {
+		case '"':
+			out += "\\\"";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\r':
+			out += "\\r";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		default:
+			if (byte < 0x20) {
+				char escaped[8];
+				std::snprintf(escaped, sizeof(escaped), "\\u%04x", byte);
+				out += escaped;
+			} else {
+				out += c;
+			}
+		}
+	}
+	out += "\"";
+	return out;
+}
+
+std::string HealthJson(const std::string &role, const std::vector<WorkerStatus> &workers) {
+	std::string json = "{\"status\":\"ok\",\"role\":" + JsonString(role) + ",\"version\":" + JsonString(kVersion) +
+	                   ",\"protocol_version\":" + JsonString(kProtocolVersion) +
+	                   ",\"duckdb_version\":" + JsonString(kDuckDBVersion) + ",\"workers\":[";
+	for (std::size_t i = 0; i < workers.size(); i++) {
+		auto &worker = workers[i];
+		if (i > 0) {
+			json += ",";
+		}
+		json += "{\"id\":" + JsonString(worker.id) + ",\"address\":" + JsonString(worker.address) + ",\"databases\":[";
+		for (std::size_t d = 0; d < worker.databases.size(); d++) {
+			json += (d > 0 ? "," : "") + JsonString(worker.databases[d]);
+		}
+		json += "],\"last_heartbeat_ms_ago\":" + std::to_string(worker.last_heartbeat_ms_ago) + "}";
+	}
+	json += "]}";
+	return json;
+}
+
+static void AppendMetric(std::string &out, const char *name, const char *type, const char *help,
+                         const std::string &value) {
+	out += std::string("# HELP ") + name + " " + help + "\n";
+	out += std::string("# TYPE ") + name + " " + type + "\n";
+	out += std::string(name) + " " + value + "\n";
+}
+
+std::string ServerMetrics::PrometheusText() const {
+	std::string out;
+	AppendMetric(out, "openduck_queries_total", "counter", "ExecuteFragment calls received.",
+	             std::to_string(queries_total.load()));
+	AppendMetric(out, "openduck_query_errors_total", "counter",
+	             "ExecuteFragment calls that ended with an error (SQL error or RPC failure).",
+	             std::to_string(query_errors_total.load()));
+	AppendMetric(out, "openduck_bytes_sent_total", "counter", "Arrow IPC result bytes sent to callers.",
+	             std::to_string(bytes_sent_total.load()));
+	AppendMetric(out, "openduck_active_queries", "gauge", "ExecuteFragment calls in progress.",
+	             std::to_string(active_queries.load()));
+	return out;
+}
+
+std::string StatusHttpResponse(const HttpRequest &request, const std::string &role,
+                               const std::vector<WorkerStatus> &workers, const ServerMetrics &metrics) {
+	if (request.path == "/health") {
+		return RenderHttpResponse(200, "application/json", HealthJson(role, workers) + "\n");
+	}
+	if (request.path == "/metrics") {
+		return RenderHttpResponse(200, "text/plain; version=0.0.4", metrics.PrometheusText());
+	}
+	return RenderHttpResponse(404, "text/plain", "not found: " + request.path + " (try /health or /metrics)\n");
+}
+
+} // namespace openduck

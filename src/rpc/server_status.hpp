@@ -1,0 +1,73 @@
+// What a server process reports on its plain-HTTP endpoints: GET /health (JSON) and
+// GET /metrics (Prometheus text exposition format).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+// One worker as listed by /health.
+struct WorkerStatus {
+	std::string id;
+	std::string address;
+	std::vector<std::string> databases;
+	int64_t last_heartbeat_ms_ago = 0;
+};
+
+// {"status":"ok","role":...,"version":...,"protocol_version":...,"duckdb_version":...,
+//  "workers":[{"id":...,"address":...,"databases":[...],"last_heartbeat_ms_ago":N}]}
+std::string HealthJson(const std::string &role, const std::vector<WorkerStatus> &workers);
+
+// The answer to a plain-HTTP GET on the server port: /health, /metrics, or 404.
+struct HttpRequest;
+struct ServerMetrics;
+std::string StatusHttpResponse(const HttpRequest &request, const std::string &role,
+                               const std::vector<WorkerStatus> &workers, const ServerMetrics &metrics);
+
+// JSON string literal (with quotes) for `text`; control characters are \u-escaped and bytes
+// >= 0x80 are passed through (the inputs are UTF-8).
+std::string JsonString(const std::string &text);
+
+// Query counters of one server process. Thread-safe (atomics); shared by all RPC threads.
+struct ServerMetrics {
+	std::atomic<uint64_t> queries_total {0};
+	std::atomic<uint64_t> query_errors_total {0};
+	std::atomic<uint64_t> bytes_sent_total {0};
+	std::atomic<int64_t> active_queries {0};
+
+	std::string PrometheusText() const;
+};
+
+// Counts one ExecuteFragment call in ServerMetrics for as long as it lives.
+class MeteredQuery {
+public:
+	explicit MeteredQuery(ServerMetrics &metrics) : metrics_(metrics) {
+		metrics_.queries_total++;
+		metrics_.active_queries++;
+	}
+	~MeteredQuery() {
+		if (failed_) {
+			metrics_.query_errors_total++;
+		}
+		metrics_.active_queries--;
+	}
+	MeteredQuery(const MeteredQuery &) = delete;
+	MeteredQuery &operator=(const MeteredQuery &) = delete;
+
+	void AddBytesSent(uint64_t bytes) {
+		metrics_.bytes_sent_total += bytes;
+	}
+	// Counted once however often it is called.
+	void MarkFailed() {
+		failed_ = true;
+	}
+
+private:
+	ServerMetrics &metrics_;
+	bool failed_ = false;
+};
+
+} // namespace openduck

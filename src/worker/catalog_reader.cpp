@@ -1,0 +1,91 @@
+#include "worker/catalog_reader.hpp"
+
+#include "duckdb/main/connection.hpp"
+#include "duckdb/main/materialized_query_result.hpp"
+
+#include <map>
+#include <utility>
+
+namespace openduck {
+
+namespace pb = openduck::v1;
+
+static duckdb::unique_ptr<duckdb::MaterializedQueryResult> RunMetadataQuery(duckdb::Connection &connection,
+                                                                             const std::string &sql) {
+	auto result = connection.Query(sql);
+	if (result->HasError()) {
+		result->ThrowError("reading the catalog failed: ");
+	}
+	return result;
+}
+
+static std::string StringOrEmpty(const duckdb::Value &value) {
+	return value.IsNull() ? std::string() : value.ToString();
+}
+
+void ReadCatalog(duckdb::DuckDB &database, pb::GetCatalogResponse &response) {
+	duckdb::Connection connection(database);
+	// One transaction, so the four queries see the same catalog state.
+	RunMetadataQuery(connection, "BEGIN TRANSACTION");
+	std::map<std::string, pb::SchemaInfo *> schemas;
+	auto schema_rows = RunMetadataQuery(connection, "SELECT schema_name FROM duckdb_schemas() "
+	                                                "WHERE database_name = current_database() ORDER BY schema_name");
+	for (duckdb::idx_t row = 0; row < schema_rows->RowCount(); row++) {
+		auto schema = response.add_schemas();
+		schema->set_name(schema_rows->GetValue(0, row).ToString());
+		schemas[schema->name()] = schema;
+	}
+	std::map<std::pair<std::string, std::string>, pb::TableInfo *> tables;
+	auto add_table = [&](const std::string &schema_name, const std::string &name) -> pb::TableInfo * {
+		auto schema = schemas.find(schema_name);
+		if (schema == schemas.end()) {
+			return nullptr;
+		}
+		auto table = schema->second->add_tables();
+		table->set_name(name);
+		tables[{schema_name, name}] = table;
+		return table;
+	};
+	auto table_rows = RunMetadataQuery(connection, "SELECT schema_name, table_name, estimated_size, sql "
+	                                               "FROM duckdb_tables() WHERE database_name = current_database() "
+	                                               "AND NOT internal AND NOT temporary ORDER BY schema_name, table_name");
+	for (duckdb::idx_t row = 0; row < table_rows->RowCount(); row++) {
+		auto table = add_table(table_rows->GetValue(0, row).ToString(), table_rows->GetValue(1, row).ToString());
+		if (!table) {
+			continue;
+		}
+		auto estimated = table_rows->GetValue(2, row);
+		table->set_estimated_rows(estimated.IsNull() ? 0 : estimated.GetValue<int64_t>());
+		table->set_sql(StringOrEmpty(table_rows->GetValue(3, row)));
+	}
+	auto view_rows = RunMetadataQuery(connection, "SELECT schema_name, view_name, sql FROM duckdb_views() "
+	                                              "WHERE database_name = current_database() "
+	                                              "AND NOT internal AND NOT temporary ORDER BY schema_name, view_name");
+	for (duckdb::idx_t row = 0; row < view_rows->RowCount(); row++) {
+		auto view = add_table(view_rows->GetValue(0, row).ToString(), view_rows->GetValue(1, row).ToString());
+		if (!view) {
+			continue;
+		}
+		view->set_is_view(true);
+		view->set_sql(StringOrEmpty(view_rows->GetValue(2, row)));
+	}
+	auto column_rows = RunMetadataQuery(
+	    connection, "SELECT schema_name, table_name, column_name, data_type, is_nullable, column_default "
+	                "FROM duckdb_columns() WHERE database_name = current_database() AND NOT internal "
+	                "ORDER BY schema_name, table_name, column_index");
+	for (duckdb::idx_t row = 0; row < column_rows->RowCount(); row++) {
+		auto table = tables.find({column_rows->GetValue(0, row).ToString(), column_rows->GetValue(1, row).ToString()});
+		if (table == tables.end()) {
+			continue;
+		}
+		auto column = table->second->add_columns();
+		column->set_name(column_rows->GetValue(2, row).ToString());
+		column->set_type(column_rows->GetValue(3, row).ToString());
+		column->set_not_null(!column_rows->GetValue(4, row).GetValue<bool>());
+		column->set_default_sql(StringOrEmpty(column_rows->GetValue(5, row)));
+	}
+	RunMetadataQuery(connection, "COMMIT");
+	response.set_default_schema("main");
+}
+
+} // namespace openduck

@@ -1,0 +1,16 @@
+// Describes a database's schemas, tables, views and columns for GetCatalog, from DuckDB's own
+// metadata functions (duckdb_schemas/tables/views/columns) restricted to the database's catalog.
+// Column types are DuckDB's LogicalType::ToString() form, which the client parses back with
+// TransformStringToLogicalType (STRUCT field names are quoted, ENUM values listed).
+#pragma once
+
+#include "openduck/v1/openduck.pb.h"
+
+#include "duckdb/main/database.hpp"
+
+namespace openduck {
+
+// Fills `response`. Throws duckdb::Exception when a metadata query fails.
+void ReadCatalog(duckdb::DuckDB &database, openduck::v1::GetCatalogResponse &response);
+
+} // namespace openduck

@@ -1,0 +1,180 @@
+#include "worker/fragment_executor.hpp"
+
+#include "arrow/ipc_stream_writer.hpp"
+
+#include "duckdb/common/error_data.hpp"
+#include "duckdb/common/exception.hpp"
+#include "duckdb/main/client_context.hpp"
+#include "duckdb/main/query_result.hpp"
+#include "duckdb/parser/sql_statement.hpp"
+
+namespace openduck {
+
+namespace pb = openduck::v1;
+
+FragmentExecutor::FragmentExecutor(duckdb::DuckDB &database, const pb::ExecuteFragmentRequest &request)
+    : connection_(database), request_(request) {
+}
+
+void FragmentExecutor::Cancel() {
+	// The flag catches a cancel that lands before the statement started (DuckDB clears its own
+	// interrupt flag when a query begins); Interrupt stops one that is running.
+	cancelled_ = true;
+	connection_.Interrupt();
+}
+
+bool FragmentExecutor::SendError(const ResponseSink &sink, const std::string &type, const std::string &message) {
+	pb::ExecuteFragmentResponse response;
+	response.mutable_error()->set_type(type);
+	response.mutable_error()->set_message(message);
+	return sink(response);
+}
+
+static const char *kInterruptType = "INTERRUPT";
+
+duckdb::ClientProperties FragmentExecutor::ArrowProperties() {
+	auto properties = connection_.context->GetClientProperties();
+	// Keep DuckDB-specific types (HUGEINT, UUID, ...) exact instead of approximating them.
+	properties.arrow_lossless_conversion = true;
+	return properties;
+}
+
+FragmentOutcome FragmentExecutor::Describe(duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements,
+                                           const ResponseSink &sink) {
+	FragmentOutcome outcome;
+	if (statements.size() != 1) {
+		outcome.failed = true;
+		outcome.delivered = SendError(sink, "Invalid Input",
+		                              "cannot describe " + std::to_string(statements.size()) +
+		                                  " statements at once: send one statement per request");
+		return outcome;
+	}
+	// Preparing binds the statement without running it: no side effects.
+	auto prepared = connection_.Prepare(std::move(statements[0]));
+	if (prepared->HasError()) {
+		auto &error = prepared->GetErrorObject();
+		outcome.failed = true;
+		outcome.delivered = SendError(sink, duckdb::Exception::ExceptionTypeToString(error.Type()), error.RawMessage());
+		return outcome;
+	}
+	IpcStreamWriter writer(prepared->GetTypes(), prepared->GetNames(), ArrowProperties());
+	pb::ExecuteFragmentResponse response;
+	response.set_arrow_batch(writer.SchemaMessage() + IpcStreamWriter::EndOfStream());
+	outcome.bytes = response.arrow_batch().size();
+	if (!sink(response)) {
+		outcome.delivered = false;
+		return outcome;
+	}
+	pb::ExecuteFragmentResponse finished;
+	finished.mutable_finished()->set_bytes(outcome.bytes);
+	outcome.delivered = sink(finished);
+	return outcome;
+}
+
+FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
+	FragmentOutcome outcome;
+	auto fail = [&](const duckdb::ErrorData &error) {
+		outcome.failed = true;
+		if (cancelled_) {
+			outcome.delivered = SendError(sink, kInterruptType, "execution '" + request_.execution_id() + "' was cancelled");
+		} else {
+			outcome.delivered =
+			    SendError(sink, duckdb::Exception::ExceptionTypeToString(error.Type()), error.RawMessage());
+		}
+		return outcome;
+	};
+	auto send_payload = [&](std::string &payload) {
+		pb::ExecuteFragmentResponse response;
+		outcome.bytes += payload.size();
+		response.set_arrow_batch(std::move(payload));
+		payload.clear();
+		return sink(response);
+	};
+	try {
+		auto statements = connection_.ExtractStatements(request_.plan());
+		if (statements.empty()) {
+			outcome.failed = true;
+			outcome.delivered = SendError(sink, "Parser", "no SQL statement to execute");
+			return outcome;
+		}
+		if (request_.describe_only()) {
+			return Describe(std::move(statements), sink);
+		}
+		// Leading statements run to completion (their results are discarded); the last one
+		// streams, so its first batches leave while later ones are still being computed.
+		for (size_t i = 0; i + 1 < statements.size(); i++) {
+			auto result = connection_.Query(std::move(statements[i]));
+			if (result->HasError()) {
+				return fail(result->GetErrorObject());
+			}
+			if (cancelled_) {
+				return fail(duckdb::ErrorData(duckdb::ExceptionType::INTERRUPT, "cancelled"));
+			}
+		}
+		auto pending = connection_.PendingQuery(std::move(statements.back()), true);
+		if (pending->HasError()) {
+			return fail(pending->GetErrorObject());
+		}
+		auto result = pending->Execute();
+		if (result->HasError()) {
+			return fail(result->GetErrorObject());
+		}
+		IpcStreamWriter writer(result->types, result->names, ArrowProperties());
+		uint64_t max_bytes = request_.max_batch_bytes() ? request_.max_batch_bytes() : kDefaultMaxBatchBytes;
+		uint64_t max_rows = request_.max_batch_rows();
+		std::string payload = writer.SchemaMessage();
+		while (true) {
+			if (cancelled_) {
+				return fail(duckdb::ErrorData(duckdb::ExceptionType::INTERRUPT, "cancelled"));
+			}
+			duckdb::unique_ptr<duckdb::DataChunk> chunk;
+			duckdb::ErrorData error;
+			if (!result->TryFetch(chunk, error)) {
+				return fail(error.HasError() ? error : result->GetErrorObject());
+			}
+			if (!chunk) {
+				break;
+			}
+			duckdb::idx_t offset = 0;
+			while (offset < chunk->size()) {
+				duckdb::idx_t take = chunk->size() - offset;
+				if (max_rows) {
+					take = std::min<duckdb::idx_t>(take, max_rows - writer.BufferedRows());
+				}
+				if (offset == 0 && take == chunk->size()) {
+					writer.Append(*chunk);
+				} else {
+					duckdb::DataChunk part;
+					part.InitializeEmpty(chunk->GetTypes());
+					part.Reference(*chunk);
+					part.Slice(offset, take);
+					writer.Append(part);
+				}
+				offset += take;
+				outcome.rows += take;
+				if (writer.BufferedBytes() >= max_bytes || (max_rows && writer.BufferedRows() >= max_rows)) {
+					payload += writer.FlushBatch();
+					if (!send_payload(payload)) {
+						outcome.delivered = false;
+						return outcome;
+					}
+				}
+			}
+		}
+		payload += writer.FlushBatch();
+		payload += IpcStreamWriter::EndOfStream();
+		if (!send_payload(payload)) {
+			outcome.delivered = false;
+			return outcome;
+		}
+	} catch (std::exception &ex) {
+		return fail(duckdb::ErrorData(ex));
+	}
+	pb::ExecuteFragmentResponse finished;
+	finished.mutable_finished()->set_rows(outcome.rows);
+	finished.mutable_finished()->set_bytes(outcome.bytes);
+	outcome.delivered = sink(finished);
+	return outcome;
+}
+
+} // namespace openduck

@@ -1,0 +1,59 @@
+// Runs one ExecuteFragment request against a database and turns its result into the response
+// stream: Arrow IPC payloads (schema first, end-of-stream last), then Finished. SQL errors
+// become an Error response (the RPC itself still succeeds), so the client sees DuckDB's own
+// exception type and message.
+//
+// Each executor owns its own duckdb::Connection, so concurrent requests never share one.
+// Thread-safety: Run is called by one thread; Cancel may be called from any thread at any time
+// (CancelExecution, or the gRPC caller going away).
+#pragma once
+
+#include "openduck/v1/openduck.pb.h"
+
+#include "duckdb/main/client_properties.hpp"
+#include "duckdb/main/connection.hpp"
+#include "duckdb/parser/sql_statement.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+namespace openduck {
+
+// Delivers one response to the caller. Returns false when the caller is gone.
+using ResponseSink = std::function<bool(const openduck::v1::ExecuteFragmentResponse &)>;
+
+struct FragmentOutcome {
+	// False when the sink refused a response (caller gone) before Finished was delivered.
+	bool delivered = true;
+	// The statement failed (an Error response was sent).
+	bool failed = false;
+	uint64_t rows = 0;
+	uint64_t bytes = 0;
+};
+
+class FragmentExecutor {
+public:
+	static constexpr uint64_t kDefaultMaxBatchBytes = 1024 * 1024;
+
+	FragmentExecutor(duckdb::DuckDB &database, const openduck::v1::ExecuteFragmentRequest &request);
+	FragmentExecutor(const FragmentExecutor &) = delete;
+	FragmentExecutor &operator=(const FragmentExecutor &) = delete;
+
+	FragmentOutcome Run(const ResponseSink &sink);
+	// Interrupts the running statement; Run then reports an "INTERRUPT" error.
+	void Cancel();
+
+private:
+	bool SendError(const ResponseSink &sink, const std::string &type, const std::string &message);
+	// describe_only: the result's schema from preparing the statement, without running it.
+	FragmentOutcome Describe(duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements,
+	                         const ResponseSink &sink);
+	duckdb::ClientProperties ArrowProperties();
+
+	duckdb::Connection connection_;
+	const openduck::v1::ExecuteFragmentRequest &request_;
+	std::atomic<bool> cancelled_ {false};
+};
+
+} // namespace openduck

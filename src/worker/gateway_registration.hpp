@@ -1,0 +1,54 @@
+// Keeps a stand-alone worker registered with its gateway: RegisterWorker at start, a Heartbeat
+// at the interval the gateway asks for, registering again when the gateway answers that it no
+// longer knows the worker (it restarted) and retrying, with a log line, while it is down.
+//
+// Runs on its own thread between Start and Stop (or destruction).
+#pragma once
+
+#include "common/endpoint.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace openduck {
+
+struct WorkerIdentity {
+	std::string id;
+	// host:port where the gateway reaches this worker.
+	std::string address;
+	std::vector<std::string> databases;
+};
+
+class GatewayRegistration {
+public:
+	GatewayRegistration(Endpoint gateway, std::string token, WorkerIdentity identity);
+	~GatewayRegistration();
+	GatewayRegistration(const GatewayRegistration &) = delete;
+	GatewayRegistration &operator=(const GatewayRegistration &) = delete;
+
+	void Start();
+	void Stop();
+
+private:
+	void Run();
+	// Waits up to `millis`; false when Stop was called meanwhile.
+	bool Sleep(int millis);
+	// Logs a failure, but repeats an unchanged message at most every 30 s so a long gateway
+	// outage does not flood the log.
+	void LogFailure(const std::string &message);
+
+	const Endpoint gateway_;
+	const std::string token_;
+	const WorkerIdentity identity_;
+	std::mutex mutex_;
+	std::condition_variable wake_;
+	bool stopping_ = false;
+	std::thread thread_;
+	std::string last_failure_;
+	int64_t last_failure_logged_ms_ = 0;
+};
+
+} // namespace openduck

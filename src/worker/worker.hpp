@@ -1,0 +1,60 @@
+// The worker role: executes fragments and answers catalog requests for the databases of one
+// DatabaseSet. It is transport-agnostic: WorkerService exposes it on the worker's own gRPC port,
+// and in `openduck serve` the gateway calls it directly (no loopback hop).
+//
+// Thread-safe: any number of requests run concurrently, each on its own duckdb::Connection.
+#pragma once
+
+#include "rpc/cancellation_watcher.hpp"
+#include "worker/database_set.hpp"
+#include "worker/execution_registry.hpp"
+#include "worker/fragment_executor.hpp"
+
+#include "openduck/v1/openduck.pb.h"
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/status.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+class Worker {
+public:
+	// `watcher` must outlive the worker.
+	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher);
+
+	std::vector<std::string> DatabaseNames() const {
+		return databases_->Names();
+	}
+	bool Serves(const std::string &database) const {
+		return databases_->Find(database) != nullptr;
+	}
+
+	// Checks versions and, when named, that the database is served here.
+	grpc::Status Handshake(const openduck::v1::HandshakeRequest &request, openduck::v1::HandshakeResponse &response);
+
+	// Runs `request`, delivering its responses to `sink`. The statement is interrupted when
+	// `call` is cancelled or CancelExecution names its execution_id. SQL errors are delivered as
+	// an Error response and leave the status OK; a non-OK status means the request was not run
+	// (unknown database, unknown snapshot, duplicate execution id) or the caller went away.
+	grpc::Status ExecuteFragment(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
+	                             const ResponseSink &sink, FragmentOutcome &outcome);
+
+	grpc::Status GetCatalog(const openduck::v1::GetCatalogRequest &request, openduck::v1::GetCatalogResponse &response);
+
+	// found=false when no execution with that id is running here.
+	grpc::Status CancelExecution(const openduck::v1::CancelExecutionRequest &request,
+	                             openduck::v1::CancelExecutionResponse &response);
+
+private:
+	grpc::Status FindDatabase(const std::string &name, const std::string &snapshot_id, duckdb::DuckDB *&database);
+
+	std::unique_ptr<DatabaseSet> databases_;
+	CancellationWatcher &watcher_;
+	ExecutionRegistry executions_;
+};
+
+} // namespace openduck

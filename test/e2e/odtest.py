@@ -1,0 +1,512 @@
+"""Support code for the OpenDuck end-to-end tests.
+
+Owns: locating the build (`openduck`, the extension) and the project virtualenv, free loopback
+ports, `openduck` subprocesses (serve / gateway / worker) with their logs, DuckDB hosts with the
+extension loaded (Python in-process, the pip `duckdb` CLI as a subprocess), and the oracle: the
+same SQL run in a local in-memory DuckDB, whose results every remote result must equal.
+
+Fixtures that use this live in conftest.py; tests import the plain helpers from here.
+"""
+
+import csv
+import io
+import json
+import math
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD_DIR = Path(os.environ.get("OPENDUCK_BUILD_DIR", REPO / "build")).resolve()
+VENV = Path(os.environ.get("OPENDUCK_VENV", REPO / ".venv")).resolve()
+OPENDUCK_BIN = BUILD_DIR / "openduck"
+EXTENSION = BUILD_DIR / "openduck.duckdb_extension"
+DUCKDB_CLI = VENV / "bin" / "duckdb"
+VENV_PYTHON = VENV / "bin" / "python"
+
+# How long a freshly started process may take to answer /health.
+STARTUP_TIMEOUT_S = float(os.environ.get("OPENDUCK_E2E_STARTUP_TIMEOUT", "30"))
+
+
+def require_build(*paths: Path):
+	"""Fails (not skips: a missing build is a broken build) with what to run."""
+	missing = [str(p) for p in paths if not p.exists()]
+	if missing:
+		raise AssertionError(
+		    "missing build outputs: " + ", ".join(missing) +
+		    " (run `bash scripts/test.sh`, or set OPENDUCK_BUILD_DIR to the build directory)")
+
+
+def new_token() -> str:
+	return "tok-" + secrets.token_hex(16)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ports
+
+_ports_handed_out = set()
+_ports_lock = threading.Lock()
+
+
+def free_port() -> int:
+	"""A loopback port nobody listens on right now, never the same one twice in a session
+	(the kernel may hand a just-closed port out again)."""
+	with _ports_lock:
+		for _ in range(200):
+			with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+				s.bind(("127.0.0.1", 0))
+				port = s.getsockname()[1]
+			if port not in _ports_handed_out:
+				_ports_handed_out.add(port)
+				return port
+	raise AssertionError("could not find a free loopback port")
+
+
+def port_is_listening(host: str, port: int) -> bool:
+	family = socket.AF_INET6 if ":" in host else socket.AF_INET
+	try:
+		with socket.socket(family, socket.SOCK_STREAM) as s:
+			s.settimeout(0.5)
+			s.connect((host, port))
+			return True
+	except OSError:
+		return False
+
+
+# ---------------------------------------------------------------------------------------------
+# openduck processes
+
+def clean_env(**overrides) -> Dict[str, str]:
+	"""The test runner's environment without any OPENDUCK_* variable, plus overrides
+	(value None removes the variable)."""
+	env = {k: v for k, v in os.environ.items() if not k.startswith("OPENDUCK_")}
+	for key, value in overrides.items():
+		if value is None:
+			env.pop(key, None)
+		else:
+			env[key] = value
+	return env
+
+
+def http_get(port: int, path: str, timeout: float = 2.0):
+	"""(status, body bytes) of GET http://127.0.0.1:port/path."""
+	try:
+		with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as response:
+			return response.status, response.read()
+	except urllib.error.HTTPError as e:
+		return e.code, e.read()
+
+
+class OpenDuckProcess:
+	"""One `openduck` subprocess whose stdout+stderr go to a log file.
+
+	Not thread-safe, except kill_now() which the watchdog may call from its thread."""
+
+	def __init__(self, name: str, args: Sequence[str], port: int, log_dir: Path,
+	             env: Optional[Dict[str, str]] = None):
+		self.name = name
+		self.args = [str(OPENDUCK_BIN)] + [str(a) for a in args]
+		self.port = port
+		self.env = env if env is not None else clean_env()
+		self.log_path = Path(log_dir) / f"{name}.log"
+		self.proc: Optional[subprocess.Popen] = None
+		self._log_file = None
+
+	@property
+	def display_args(self) -> str:
+		"""The command line with the token masked (logs must never contain it)."""
+		shown = list(self.args)
+		for i in range(1, len(shown)):
+			if shown[i - 1] in ("-t", "--token"):
+				shown[i] = "***"
+		return " ".join(shown)
+
+	@property
+	def pid(self) -> int:
+		return self.proc.pid
+
+	def start(self):
+		require_build(OPENDUCK_BIN)
+		# Append: a restarted process keeps the previous run's output above its own.
+		self._log_file = open(self.log_path, "ab")
+		self._log_file.write(f"==== {self.display_args}\n".encode())
+		self._log_file.flush()
+		self.proc = subprocess.Popen(self.args, stdout=self._log_file, stderr=subprocess.STDOUT,
+		                             stdin=subprocess.DEVNULL, env=self.env)
+		return self
+
+	def running(self) -> bool:
+		return self.proc is not None and self.proc.poll() is None
+
+	def output(self, tail: int = 6000) -> str:
+		try:
+			text = self.log_path.read_bytes().decode("utf-8", "replace")
+		except FileNotFoundError:
+			return ""
+		return text[-tail:]
+
+	def describe(self) -> str:
+		if self.proc is None:
+			return f"`{self.display_args}` (not started)"
+		state = "running" if self.running() else f"exited with {self.proc.returncode}"
+		return f"`{self.display_args}` ({state}); its output:\n{self.output()}"
+
+	def health(self, timeout: float = 2.0) -> dict:
+		status, body = http_get(self.port, "/health", timeout=timeout)
+		assert status == 200, f"/health answered HTTP {status}: {body[:500]!r}"
+		return json.loads(body)
+
+	def wait_healthy(self, timeout: float = STARTUP_TIMEOUT_S,
+	                 until: Optional[Callable[[dict], bool]] = None) -> dict:
+		"""Polls /health until it answers (and `until(health)` holds); fails with the process
+		output if the process exits or the time runs out."""
+		deadline = time.monotonic() + timeout
+		last = "no answer yet"
+		while time.monotonic() < deadline:
+			if not self.running():
+				raise AssertionError(f"{self.name} exited before it became healthy: {self.describe()}")
+			try:
+				health = self.health(timeout=1.0)
+				if until is None or until(health):
+					return health
+				last = f"last /health: {json.dumps(health)}"
+			except (OSError, AssertionError, ValueError) as e:
+				last = f"last error: {e}"
+			time.sleep(0.1)
+		raise AssertionError(f"{self.name} not healthy after {timeout}s ({last}): {self.describe()}")
+
+	def stop(self, timeout: float = 15.0) -> Optional[int]:
+		"""SIGTERM, then SIGKILL if it has not exited within `timeout`. Returns the exit code."""
+		if self.proc is None:
+			return None
+		if self.proc.poll() is None:
+			self.proc.terminate()
+			try:
+				self.proc.wait(timeout)
+			except subprocess.TimeoutExpired:
+				self.proc.kill()
+				self.proc.wait()
+		self._close_log()
+		return self.proc.returncode
+
+	def kill_now(self):
+		"""SIGKILL, as a crash would."""
+		if self.proc is not None and self.proc.poll() is None:
+			os.kill(self.proc.pid, signal.SIGKILL)
+			self.proc.wait()
+		self._close_log()
+
+	def cpu_seconds(self) -> float:
+		"""User + system CPU time the process has used so far (Linux /proc)."""
+		fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+		ticks = int(fields[11]) + int(fields[12])
+		return ticks / os.sysconf("SC_CLK_TCK")
+
+	def _close_log(self):
+		if self._log_file is not None:
+			self._log_file.close()
+			self._log_file = None
+
+
+@dataclass
+class Server:
+	"""A reachable OpenDuck endpoint (a `serve` process, or a gateway with its workers)."""
+	port: int
+	token: str
+	databases: List[str]
+	data_dir: Optional[Path]
+	process: OpenDuckProcess
+	workers: List[OpenDuckProcess] = field(default_factory=list)
+
+	@property
+	def endpoint(self) -> str:
+		return f"http://127.0.0.1:{self.port}"
+
+	def attach_path(self, database: str, token: Optional[str] = None, prefix: str = "openduck:") -> str:
+		token = self.token if token is None else token
+		return f"{prefix}{database}?endpoint={self.endpoint}&token={token}"
+
+	def attach_sql(self, database: str, alias: str = "cloud", token: Optional[str] = None) -> str:
+		return f"ATTACH '{self.attach_path(database, token)}' AS {alias}"
+
+	def health(self) -> dict:
+		return self.process.health()
+
+
+class Launcher:
+	"""Starts openduck processes and stops every one of them (by pid) in stop_all().
+
+	The watchdog thread may call kill_all() concurrently with a test."""
+
+	def __init__(self, log_dir: Path, tmp_dir: Path, scope: str):
+		self.log_dir = Path(log_dir)
+		self.tmp_dir = Path(tmp_dir)
+		self.scope = scope
+		self.processes: List[OpenDuckProcess] = []
+		self._lock = threading.Lock()
+		self._count = 0
+
+	def _name(self, kind: str) -> str:
+		with self._lock:
+			self._count += 1
+			return f"{self.scope}-{kind}-{self._count}"
+
+	def _track(self, process: OpenDuckProcess) -> OpenDuckProcess:
+		with self._lock:
+			self.processes.append(process)
+		return process
+
+	def serve(self, databases: Sequence[str] = ("testdb",), *, token: Optional[str] = None,
+	          data_dir: Optional[Path] = None, port: Optional[int] = None, flags: bool = True,
+	          env: Optional[Dict[str, str]] = None, wait: bool = True) -> Server:
+		"""`openduck serve` on 127.0.0.1. flags=False passes neither -t nor --data-dir (the
+		caller provides OPENDUCK_TOKEN / OPENDUCK_DATA_DIR through env instead)."""
+		token = token or new_token()
+		port = port or free_port()
+		name = self._name("serve")
+		if data_dir is None:
+			data_dir = self.tmp_dir / f"{name}-data"
+		args = ["serve"]
+		for db in databases:
+			args += ["-d", db]
+		args += ["--port", port, "--host", "127.0.0.1"]
+		if flags:
+			args += ["-t", token, "--data-dir", data_dir]
+		process = self._track(OpenDuckProcess(name, args, port, self.log_dir, env))
+		process.start()
+		if wait:
+			process.wait_healthy()
+		return Server(port, token, list(databases), Path(data_dir), process)
+
+	def restart(self, server: Server) -> Server:
+		"""A new `serve` on the same data dir, token and databases (on a new port)."""
+		server.process.stop()
+		return self.serve(server.databases, token=server.token, data_dir=server.data_dir)
+
+	def gateway(self, *, token: Optional[str] = None, port: Optional[int] = None,
+	            heartbeat_ms: Optional[int] = None) -> Server:
+		token = token or new_token()
+		port = port or free_port()
+		name = self._name("gateway")
+		args = ["gateway", "--port", port, "--host", "127.0.0.1", "-t", token]
+		if heartbeat_ms is not None:
+			args += ["--heartbeat-ms", heartbeat_ms]
+		process = self._track(OpenDuckProcess(name, args, port, self.log_dir)).start()
+		process.wait_healthy()
+		return Server(port, token, [], None, process)
+
+	def worker(self, gateway: Server, worker_id: str, databases: Sequence[str],
+	           port: Optional[int] = None) -> OpenDuckProcess:
+		"""`openduck worker` registering with `gateway`; waits until the gateway lists it with
+		all its databases."""
+		port = port or free_port()
+		data_dir = self.tmp_dir / f"{self._name('worker')}-{worker_id}-data"
+		args = ["worker", "--gateway", gateway.endpoint, "-t", gateway.token, "--port", port,
+		        "--host", "127.0.0.1", "--id", worker_id, "--data-dir", data_dir]
+		for db in databases:
+			args += ["-d", db]
+		process = self._track(OpenDuckProcess(f"worker-{worker_id}-{port}", args, port, self.log_dir))
+		process.data_dir = data_dir
+		process.start()
+
+		def registered(health):
+			if not process.running():
+				raise AssertionError(f"worker {worker_id} exited: {process.describe()}")
+			return any(w.get("id") == worker_id and set(databases) <= set(w.get("databases", []))
+			           for w in health.get("workers", []))
+
+		try:
+			gateway.process.wait_healthy(until=registered)
+		except AssertionError as e:
+			raise AssertionError(f"{e}\nworker: {process.describe()}") from None
+		gateway.workers.append(process)
+		gateway.databases.extend(databases)
+		return process
+
+	def kill_all(self):
+		with self._lock:
+			processes = list(self.processes)
+		for p in processes:
+			p.kill_now()
+
+	def stop_all(self):
+		with self._lock:
+			processes, self.processes = list(self.processes), []
+		# Workers before gateways, so nothing logs a lost gateway at teardown.
+		for p in sorted(processes, key=lambda p: "gateway" in p.name):
+			p.stop()
+
+	def logs(self) -> List[OpenDuckProcess]:
+		with self._lock:
+			return list(self.processes)
+
+
+# ---------------------------------------------------------------------------------------------
+# DuckDB hosts
+
+def sql_string(text: str) -> str:
+	"""`text` as a SQL string literal."""
+	return "'" + text.replace("'", "''") + "'"
+
+
+def python_host(load_extension: bool = True) -> duckdb.DuckDBPyConnection:
+	require_build(EXTENSION)
+	con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+	if load_extension:
+		con.execute(f"LOAD {sql_string(str(EXTENSION))}")
+	return con
+
+
+def openduck_query_sql(alias: str, sql: str) -> str:
+	return f"SELECT * FROM openduck_query({sql_string(alias)}, {sql_string(sql)})"
+
+
+def remote(con: duckdb.DuckDBPyConnection, alias: str, sql: str) -> list:
+	"""Runs `sql` as-is on the remote database attached as `alias`; returns its rows."""
+	return con.execute(openduck_query_sql(alias, sql)).fetchall()
+
+
+@dataclass
+class CliResult:
+	returncode: int
+	stdout: str
+	stderr: str
+
+	def check(self) -> "CliResult":
+		assert self.returncode == 0, f"duckdb CLI failed ({self.returncode}): {self.stderr}\nstdout: {self.stdout[-2000:]}"
+		return self
+
+	def csv_rows(self) -> List[List[str]]:
+		"""Rows of a -csv run with a single result, the header row first."""
+		return list(csv.reader(io.StringIO(self.stdout)))
+
+	def json_results(self) -> List[list]:
+		"""Every result a -json run printed, in order (the CLI prints nothing for an empty
+		result, so those do not appear)."""
+		decoder = json.JSONDecoder()
+		text, pos, results = self.stdout, 0, []
+		while True:
+			while pos < len(text) and text[pos].isspace():
+				pos += 1
+			if pos >= len(text):
+				return results
+			value, pos = decoder.raw_decode(text, pos)
+			results.append(value)
+
+
+def run_cli(sql: str, mode: str = "-csv", *, load_extension: bool = True, env: Optional[Dict[str, str]] = None,
+            timeout: float = 120) -> CliResult:
+	"""Runs `sql` (statements separated by ';') in the pip DuckDB CLI with unsigned extensions
+	allowed, stopping at the first error (-bail)."""
+	require_build(DUCKDB_CLI, EXTENSION)
+	script = (f"LOAD {sql_string(str(EXTENSION))};\n" if load_extension else "") + sql.rstrip().rstrip(";") + ";\n"
+	args = [str(DUCKDB_CLI), "-unsigned", mode, "-bail"]
+	done = subprocess.run(args, input=script.encode(), capture_output=True, timeout=timeout,
+	                      env=env if env is not None else clean_env())
+	return CliResult(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The oracle
+
+def normalize(value):
+	"""A comparable form of a fetched value: floats by repr (so NaN == NaN and -0.0 != 0.0),
+	dicts (STRUCT, MAP) as ordered pairs, lists and tuples as lists."""
+	if isinstance(value, float):
+		return ("float", "nan" if math.isnan(value) else repr(value))
+	if isinstance(value, dict):
+		return ("dict", [(normalize(k), normalize(v)) for k, v in value.items()])
+	if isinstance(value, (list, tuple)):
+		return [normalize(v) for v in value]
+	return value
+
+
+def _text_rows(con, query: str) -> list:
+	"""Every value cast to VARCHAR by the host, which renders exactly what Python cannot
+	(INTERVAL months, TIMESTAMPTZ without pytz, dates beyond year 9999, nanoseconds)."""
+	rows = con.execute(f"SELECT COLUMNS(*)::VARCHAR FROM ({query})").fetchall()
+	return sorted(rows, key=repr)
+
+
+def assert_same_result(remote_con, remote_query: str, local_con, local_query: str) -> list:
+	"""Asserts both queries return the same column names, column types, values (in order) and
+	VARCHAR renderings. Returns the local rows (None if Python cannot represent them)."""
+	local_rel = local_con.sql(local_query)
+	remote_rel = remote_con.sql(remote_query)
+	context = f"\nremote: {remote_query[:300]}\nlocal:  {local_query[:300]}"
+	assert remote_rel.columns == local_rel.columns, "column names differ" + context
+	remote_types = [str(t) for t in remote_rel.types]
+	local_types = [str(t) for t in local_rel.types]
+	assert remote_types == local_types, "column types differ" + context
+
+	try:
+		expected = local_con.execute(local_query).fetchall()
+	except duckdb.InvalidInputException:
+		# Python cannot hold these values (e.g. TIMESTAMPTZ without pytz); the text check covers them.
+		expected = None
+	except ValueError:
+		expected = None
+	if expected is not None:
+		actual = remote_con.execute(remote_query).fetchall()
+		assert len(actual) == len(expected), f"{len(actual)} rows, expected {len(expected)}" + context
+		for i, (a, e) in enumerate(zip(actual, expected)):
+			assert normalize(a) == normalize(e), f"row {i} differs: {_short(a)} != {_short(e)}" + context
+
+	actual_text = _text_rows(remote_con, remote_query)
+	expected_text = _text_rows(local_con, local_query)
+	assert len(actual_text) == len(expected_text), "row counts differ" + context
+	for a, e in zip(actual_text, expected_text):
+		assert a == e, f"values differ as text: {_short(a)} != {_short(e)}" + context
+	return expected
+
+
+def _short(value, limit: int = 400) -> str:
+	text = repr(value)
+	return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+
+
+class Mirror:
+	"""One remote database (attached as `alias` in `con`) and a local in-memory DuckDB that
+	receive the same SQL; check() asserts a query gives the same answer on both.
+
+	In query templates `{db}` stands for the table prefix: `cloud.` remotely, nothing locally."""
+
+	def __init__(self, con, alias: str = "cloud"):
+		self.con = con
+		self.alias = alias
+		self.local = duckdb.connect()
+
+	def execute(self, sql: str):
+		"""Runs `sql` remotely through openduck_query and locally; their results must agree."""
+		remote_rows = remote(self.con, self.alias, sql)
+		local_rows = self.local.execute(sql).fetchall()
+		assert normalize(remote_rows) == normalize(local_rows), \
+		    f"openduck_query result {_short(remote_rows)} != local {_short(local_rows)} for {sql[:300]}"
+		return remote_rows
+
+	def render(self, template: str, remote_side: bool) -> str:
+		return template.replace("{db}", f"{self.alias}." if remote_side else "")
+
+	def check(self, template: str) -> list:
+		return assert_same_result(self.con, self.render(template, True), self.local, self.render(template, False))
+
+	def check_pair(self, remote_query: str, local_query: str) -> list:
+		return assert_same_result(self.con, remote_query, self.local, local_query)
+
+	def check_passthrough(self, sql: str) -> list:
+		"""openduck_query(alias, sql) must return exactly what `sql` returns locally."""
+		return assert_same_result(self.con, openduck_query_sql(self.alias, sql), self.local, sql)
+
+	def close(self):
+		self.local.close()

@@ -1,0 +1,102 @@
+"""The attached catalog shows every remote schema, table and view with its real column types,
+exactly as the same objects look in a local DuckDB (database `memory` there, `cloud` here).
+
+Uses the session server's database `catdb`, which no other test touches."""
+
+import pytest
+
+import odtest
+
+SETUP = [
+	"CREATE SCHEMA sales",
+	'CREATE SCHEMA "Odd Schema"',
+	"CREATE TABLE main.customers (id INTEGER, name VARCHAR, tags VARCHAR[], info STRUCT(city VARCHAR, zip INTEGER))",
+	"CREATE TABLE sales.orders (id BIGINT, customer_id INTEGER, amount DECIMAL(18,3), ordered_at TIMESTAMP, "
+	"status ENUM('new', 'paid'), attrs MAP(VARCHAR, DOUBLE))",
+	'CREATE TABLE "Odd Schema"."Mixed Case Table" ("Weird ""col""" INTEGER, "space col" VARCHAR, "it\'s" UUID)',
+	"CREATE VIEW sales.big_orders AS SELECT id, amount * 2 AS doubled FROM sales.orders WHERE amount > 100",
+	"CREATE VIEW main.customer_names AS SELECT upper(name) AS name FROM customers",
+	"INSERT INTO main.customers VALUES (1, 'ann', ['a', 'b'], {'city': 'Oslo', 'zip': 150}), (2, 'bob', [], NULL)",
+	"INSERT INTO sales.orders VALUES (10, 1, 99.5, '2024-01-01 10:00:00', 'new', MAP {'x': 1.5}), "
+	"(11, 1, 250.125, '2024-01-02 11:00:00', 'paid', MAP {}), (12, 2, 1000, NULL, NULL, NULL)",
+	"INSERT INTO \"Odd Schema\".\"Mixed Case Table\" VALUES (1, 'one', '550e8400-e29b-41d4-a716-446655440000')",
+]
+
+
+@pytest.fixture(scope="module")
+def catalog_setup(server):
+	"""Creates the catalog once, through a connection of its own."""
+	con = odtest.python_host()
+	con.execute(server.attach_sql("catdb"))
+	for sql in SETUP:
+		odtest.remote(con, "cloud", sql)
+	con.close()
+
+
+@pytest.fixture
+def cat(catalog_setup, server, host):
+	"""A fresh attachment of catdb (so nothing is cached from the setup) and its local twin."""
+	m = odtest.Mirror(host(server, "catdb"))
+	for sql in SETUP:
+		m.local.execute(sql)
+	yield m
+	m.close()
+
+
+def both(cat, template):
+	"""`template` with {catalog} = 'cloud' remotely and 'memory' locally."""
+	cat.check_pair(template.replace("{catalog}", "cloud"), template.replace("{catalog}", "memory"))
+
+
+def test_show_all_tables(cat):
+	both(cat, "SELECT schema, name, column_names, column_types, temporary FROM (SHOW ALL TABLES) "
+	          "WHERE database = '{catalog}' ORDER BY schema, name")
+
+
+def test_describe_tables_and_views(cat):
+	for name in ["customers", "main.customers", "sales.orders", '"Odd Schema"."Mixed Case Table"',
+	             "sales.big_orders", "customer_names"]:
+		cat.check(f"SELECT column_name, column_type FROM (DESCRIBE {{db}}{name})")
+
+
+def test_information_schema(cat):
+	both(cat, "SELECT table_schema, table_name, table_type FROM information_schema.tables "
+	          "WHERE table_catalog = '{catalog}' ORDER BY ALL")
+	both(cat, "SELECT table_schema, table_name, column_name, ordinal_position, data_type "
+	          "FROM information_schema.columns WHERE table_catalog = '{catalog}' ORDER BY ALL")
+	both(cat, "SELECT schema_name FROM information_schema.schemata WHERE catalog_name = '{catalog}' ORDER BY ALL")
+
+
+def test_duckdb_metadata_functions(cat):
+	both(cat, "SELECT schema_name, table_name, column_count FROM duckdb_tables() "
+	          "WHERE database_name = '{catalog}' ORDER BY ALL")
+	both(cat, "SELECT schema_name, view_name FROM duckdb_views() "
+	          "WHERE database_name = '{catalog}' AND NOT internal ORDER BY ALL")
+	both(cat, "SELECT schema_name, table_name, column_name, column_index, data_type FROM duckdb_columns() "
+	          "WHERE database_name = '{catalog}' ORDER BY ALL")
+	both(cat, "SELECT schema_name FROM duckdb_schemas() WHERE database_name = '{catalog}' ORDER BY ALL")
+
+
+def test_read_tables_in_other_schemas_and_views(cat):
+	cat.check("SELECT * FROM {db}sales.orders ORDER BY id")
+	cat.check("SELECT * FROM {db}sales.big_orders ORDER BY id")
+	cat.check("SELECT * FROM {db}customer_names ORDER BY name")
+	cat.check('SELECT "it\'s", "Weird ""col""", "space col" FROM {db}"Odd Schema"."Mixed Case Table"')
+	cat.check("SELECT c.name, o.amount FROM {db}customers c JOIN {db}sales.orders o ON o.customer_id = c.id "
+	          "ORDER BY o.id")
+
+
+def test_unknown_table_is_a_catalog_error(cat):
+	with pytest.raises(Exception) as remote_error:
+		cat.con.execute("SELECT * FROM cloud.sales.no_such_table")
+	assert "Catalog Error" in str(remote_error.value)
+	assert "no_such_table" in str(remote_error.value)
+
+
+def test_table_created_after_attach_is_visible(cloud):
+	"""A host creating a table through openduck_query sees it in the same attachment (the
+	quick start does exactly this)."""
+	odtest.remote(cloud, "cloud", "CREATE TABLE cat_late AS SELECT 1 AS x")
+	assert cloud.execute("SELECT x FROM cloud.cat_late").fetchall() == [(1,)]
+	names = [r[0] for r in cloud.execute("SELECT name FROM (SHOW ALL TABLES) WHERE database = 'cloud'").fetchall()]
+	assert "cat_late" in names

@@ -1,0 +1,127 @@
+"""The `openduck` binary: command line, /health, persistence across restarts."""
+
+import json
+import os
+import subprocess
+
+import duckdb
+import pytest
+
+import odtest
+from type_cases import wide_table_sql
+
+
+def run_openduck(*args, timeout=30):
+	odtest.require_build(odtest.OPENDUCK_BIN)
+	done = subprocess.run([str(odtest.OPENDUCK_BIN), *args], capture_output=True, text=True, timeout=timeout,
+	                      env=odtest.clean_env())
+	return done.returncode, done.stdout + done.stderr
+
+
+def test_help():
+	code, out = run_openduck("--help")
+	assert code == 0, out
+	for command in ("serve", "gateway", "worker", "version"):
+		assert command in out, f"`openduck --help` does not mention {command}:\n{out}"
+
+
+@pytest.mark.parametrize("command,options", [
+	("serve", ["--port", "--data-dir", "-d", "-t"]),
+	("gateway", ["--port", "-t"]),
+	("worker", ["--gateway", "--port", "--data-dir", "--id", "-d", "-t"]),
+])
+def test_command_help(command, options):
+	code, out = run_openduck(command, "--help")
+	assert code == 0, out
+	for option in options:
+		assert option in out, f"`openduck {command} --help` does not mention {option}:\n{out}"
+
+
+def test_unknown_command_fails_with_usage():
+	code, out = run_openduck("no-such-command")
+	assert code != 0
+	assert "serve" in out
+
+
+def test_version_matches_health(server):
+	code, out = run_openduck("version")
+	assert code == 0, out
+	health = server.health()
+	assert health["version"] in out
+	assert "1.4.4" in out
+
+
+def test_serve_says_listening(server):
+	assert "listening on" in server.process.output(tail=10_000_000)
+
+
+def test_health(server):
+	health = server.health()
+	assert health["status"] == "ok"
+	assert isinstance(health["version"], str) and health["version"]
+	assert str(health["protocol_version"])
+	assert "1.4.4" in health["duckdb_version"]
+	assert len(health["workers"]) == 1, health
+	worker = health["workers"][0]
+	assert set(worker["databases"]) == set(server.databases)
+	assert isinstance(worker["id"], str) and worker["id"]
+	assert isinstance(worker["address"], str) and worker["address"]
+	assert 0 <= worker["last_heartbeat_ms_ago"] < 60_000
+
+
+def test_health_is_plain_http_on_the_grpc_port(server):
+	# The same port answers gRPC (the attach in other tests) and HTTP/1.1 (here).
+	status, body = odtest.http_get(server.port, "/health")
+	assert status == 200
+	assert json.loads(body)["status"] == "ok"
+	status, _ = odtest.http_get(server.port, "/no-such-page")
+	assert status == 404
+
+
+@pytest.mark.parametrize("how", ["sigterm", "sigkill"])
+def test_data_survives_restart(launcher, host, how):
+	srv = launcher.serve(["persist"])
+	con = host(srv, "persist")
+	mirror = odtest.Mirror(con)
+	mirror.execute(wide_table_sql("kept"))
+	mirror.execute("CREATE SCHEMA archive")
+	mirror.execute("CREATE TABLE archive.numbers AS SELECT range AS i, range::VARCHAR AS s FROM range(100000)")
+	mirror.execute("INSERT INTO archive.numbers VALUES (-1, 'last')")
+	mirror.execute("CREATE VIEW archive.negative AS SELECT * FROM archive.numbers WHERE i < 0")
+	con.close()
+	if how == "sigterm":
+		assert srv.process.stop() == 0, srv.process.output()
+	else:
+		srv.process.kill_now()
+	assert any(os.scandir(srv.data_dir)), "nothing was written to the data dir"
+
+	restarted = launcher.serve(srv.databases, token=srv.token, data_dir=srv.data_dir)
+	mirror.con = host(restarted, "persist")
+	mirror.check("SELECT * FROM {db}kept ORDER BY id")
+	mirror.check("SELECT count(*) AS n, sum(i) AS s, max(s) AS m FROM {db}archive.numbers")
+	mirror.check("SELECT * FROM {db}archive.negative")
+	mirror.close()
+
+
+def test_token_and_data_dir_from_environment(launcher, host, tmp_path):
+	token = odtest.new_token()
+	data_dir = tmp_path / "env-data"
+	srv = launcher.serve(["envdb"], token=token, data_dir=data_dir, flags=False,
+	                     env=odtest.clean_env(OPENDUCK_TOKEN=token, OPENDUCK_DATA_DIR=str(data_dir)))
+	con = host(srv, "envdb")
+	odtest.remote(con, "cloud", "CREATE TABLE t AS SELECT 1 AS x")
+	odtest.remote(con, "cloud", "CHECKPOINT")
+	assert con.execute("SELECT x FROM cloud.t").fetchall() == [(1,)]
+	assert data_dir.is_dir() and any(data_dir.rglob("*")), "OPENDUCK_DATA_DIR was not used"
+	with pytest.raises(duckdb.Error) as error:
+		host().execute(srv.attach_sql("envdb", token="other"))
+	assert "authentication failed" in str(error.value)
+
+
+def test_two_servers_do_not_share_data(launcher, host):
+	a = launcher.serve(["same"])
+	b = launcher.serve(["same"])
+	con = host(a, "same", "a")
+	con.execute(b.attach_sql("same", "b"))
+	odtest.remote(con, "a", "CREATE TABLE only_a AS SELECT 1 AS x")
+	assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'b'").fetchall() == [(0,)]

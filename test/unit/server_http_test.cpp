@@ -1,0 +1,109 @@
+// The plain-HTTP side of the shared server port: request parsing and the /health and /metrics
+// answers.
+#include "rpc/http_request.hpp"
+#include "rpc/server_status.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace openduck {
+
+TEST(ServerHttpRequestTest, ParsesRequestLineAndStripsQuery) {
+	HttpRequestParser parser;
+	std::string request = "GET /health?verbose=1 HTTP/1.1\r\nHost: x\r\nUser-Agent: curl\r\n\r\n";
+	ASSERT_EQ(parser.Feed(request.data(), request.size()), HttpRequestParser::State::kComplete);
+	EXPECT_EQ(parser.request().method, "GET");
+	EXPECT_EQ(parser.request().path, "/health");
+	EXPECT_EQ(parser.request().version, "HTTP/1.1");
+}
+
+TEST(ServerHttpRequestTest, AcceptsRequestSplitAcrossReads) {
+	HttpRequestParser parser;
+	std::string request = "GET /metrics HTTP/1.0\r\n\r\n";
+	for (size_t i = 0; i + 1 < request.size(); i++) {
+		ASSERT_EQ(parser.Feed(&request[i], 1), HttpRequestParser::State::kIncomplete) << "at byte " << i;
+	}
+	ASSERT_EQ(parser.Feed(&request.back(), 1), HttpRequestParser::State::kComplete);
+	EXPECT_EQ(parser.request().path, "/metrics");
+}
+
+TEST(ServerHttpRequestTest, AcceptsBareLineFeeds) {
+	HttpRequestParser parser;
+	std::string request = "GET /health HTTP/1.1\nHost: x\n\n";
+	ASSERT_EQ(parser.Feed(request.data(), request.size()), HttpRequestParser::State::kComplete);
+	EXPECT_EQ(parser.request().path, "/health");
+}
+
+TEST(ServerHttpRequestTest, RejectsMalformedRequestLines) {
+	for (std::string request : {"GET\r\n\r\n", "GET /x\r\n\r\n", "GET x HTTP/1.1\r\n\r\n", "GET /x FTP/1\r\n\r\n",
+	                            " /x HTTP/1.1\r\n\r\n", "GET  /x HTTP/1.1\r\n\r\n", "GET /x HTTP/1.1 extra\r\n\r\n"}) {
+		HttpRequestParser parser;
+		EXPECT_EQ(parser.Feed(request.data(), request.size()), HttpRequestParser::State::kInvalid) << request;
+	}
+}
+
+TEST(ServerHttpRequestTest, BoundsTheRequestSize) {
+	HttpRequestParser parser;
+	std::string line = "GET /health HTTP/1.1\r\n";
+	parser.Feed(line.data(), line.size());
+	std::string header = "X-Filler: " + std::string(1000, 'a') + "\r\n";
+	HttpRequestParser::State state = HttpRequestParser::State::kIncomplete;
+	for (int i = 0; i < 20 && state == HttpRequestParser::State::kIncomplete; i++) {
+		state = parser.Feed(header.data(), header.size());
+	}
+	EXPECT_EQ(state, HttpRequestParser::State::kTooLarge);
+	// Once decided, further input changes nothing.
+	EXPECT_EQ(parser.Feed("\r\n\r\n", 4), HttpRequestParser::State::kTooLarge);
+}
+
+TEST(ServerHttpRequestTest, RendersResponseWithLength) {
+	auto response = RenderHttpResponse(200, "application/json", "{}");
+	EXPECT_EQ(response, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+	                    "Connection: close\r\n\r\n{}");
+}
+
+TEST(ServerStatusTest, HealthJsonListsWorkers) {
+	std::vector<WorkerStatus> workers = {{"w1", "127.0.0.1:9001", {"sales", "ops"}, 150}, {"w2", "h:2", {}, 0}};
+	auto json = HealthJson("gateway", workers);
+	EXPECT_EQ(json.rfind("{\"status\":\"ok\",\"role\":\"gateway\",\"version\":", 0), 0u) << json;
+	EXPECT_NE(json.find("\"protocol_version\":\"1\""), std::string::npos) << json;
+	EXPECT_NE(json.find("\"duckdb_version\":\"v1.4.4\""), std::string::npos) << json;
+	EXPECT_NE(json.find("\"workers\":[{\"id\":\"w1\",\"address\":\"127.0.0.1:9001\",\"databases\":[\"sales\",\"ops\"],"
+	                    "\"last_heartbeat_ms_ago\":150},{\"id\":\"w2\",\"address\":\"h:2\",\"databases\":[],"
+	                    "\"last_heartbeat_ms_ago\":0}]}"),
+	          std::string::npos)
+	    << json;
+}
+
+TEST(ServerStatusTest, JsonStringEscapes) {
+	EXPECT_EQ(JsonString("a\"b\\c\nd\x01 \xc3\xa9"), "\"a\\\"b\\\\c\\nd\\u0001 \xc3\xa9\"");
+}
+
+TEST(ServerStatusTest, AnswersHealthMetricsAndNotFound) {
+	ServerMetrics metrics;
+	{
+		MeteredQuery query(metrics);
+		query.AddBytesSent(100);
+		query.MarkFailed();
+		query.MarkFailed();
+		EXPECT_EQ(metrics.active_queries.load(), 1);
+	}
+	HttpRequest request {"GET", "/metrics", "HTTP/1.1"};
+	auto text = StatusHttpResponse(request, "serve", {}, metrics);
+	EXPECT_EQ(text.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+	EXPECT_NE(text.find("\nopenduck_queries_total 1\n"), std::string::npos) << text;
+	EXPECT_NE(text.find("\nopenduck_query_errors_total 1\n"), std::string::npos) << text;
+	EXPECT_NE(text.find("\nopenduck_bytes_sent_total 100\n"), std::string::npos) << text;
+	EXPECT_NE(text.find("\nopenduck_active_queries 0\n"), std::string::npos) << text;
+
+	request.path = "/health";
+	text = StatusHttpResponse(request, "serve", {}, metrics);
+	EXPECT_NE(text.find("Content-Type: application/json"), std::string::npos);
+	EXPECT_NE(text.find("\"workers\":[]"), std::string::npos);
+
+	request.path = "/other";
+	EXPECT_EQ(StatusHttpResponse(request, "serve", {}, metrics).rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u);
+}
+
+} // namespace openduck

@@ -1,0 +1,64 @@
+// Gateway-side worker registry: registration, heartbeats, expiry and routing, with time passed
+// in explicitly.
+#include "gateway/worker_registry.hpp"
+
+#include <gtest/gtest.h>
+
+namespace openduck {
+
+using std::chrono::milliseconds;
+
+class ServerRegistryTest : public testing::Test {
+protected:
+	WorkerRegistry registry {milliseconds(100)};
+	WorkerRegistry::TimePoint start = std::chrono::steady_clock::now();
+};
+
+TEST_F(ServerRegistryTest, RoutesByDatabase) {
+	EXPECT_FALSE(registry.Register("w1", "h1:1", {"sales"}, start));
+	registry.Register("w2", "h2:2", {"ops", "hr"}, start);
+	auto route = registry.Route("ops", start);
+	ASSERT_TRUE(route.has_value());
+	EXPECT_EQ(route->id, "w2");
+	EXPECT_EQ(route->address, "h2:2");
+	EXPECT_FALSE(registry.Route("nope", start).has_value());
+	EXPECT_EQ(registry.Databases(start), (std::vector<std::string> {"hr", "ops", "sales"}));
+}
+
+TEST_F(ServerRegistryTest, ForgetsWorkersAfterThreeMissedHeartbeats) {
+	registry.Register("w1", "h1:1", {"sales"}, start);
+	EXPECT_TRUE(registry.Heartbeat("w1", {"sales"}, start + milliseconds(250)));
+	// 300 ms (3 intervals) after the last heartbeat the worker is still known...
+	EXPECT_TRUE(registry.Route("sales", start + milliseconds(550)).has_value());
+	// ...and just past it is gone, and its next heartbeat is answered "unknown".
+	EXPECT_FALSE(registry.Route("sales", start + milliseconds(551)).has_value());
+	EXPECT_TRUE(registry.LiveWorkers(start + milliseconds(551)).empty());
+	EXPECT_FALSE(registry.Heartbeat("w1", {"sales"}, start + milliseconds(600)));
+	// Registering again brings it back.
+	EXPECT_FALSE(registry.Register("w1", "h1:1", {"sales"}, start + milliseconds(600)));
+	EXPECT_TRUE(registry.Route("sales", start + milliseconds(600)).has_value());
+}
+
+TEST_F(ServerRegistryTest, HeartbeatUpdatesDatabases) {
+	registry.Register("w1", "h1:1", {"a"}, start);
+	EXPECT_TRUE(registry.Heartbeat("w1", {"a", "b"}, start + milliseconds(10)));
+	EXPECT_TRUE(registry.Route("b", start + milliseconds(10)).has_value());
+	EXPECT_FALSE(registry.Heartbeat("w9", {"a"}, start + milliseconds(10)));
+}
+
+TEST_F(ServerRegistryTest, PrefersMostRecentlyHeardWorker) {
+	registry.Register("w1", "h1:1", {"sales"}, start);
+	registry.Register("w2", "h2:2", {"sales"}, start + milliseconds(10));
+	EXPECT_EQ(registry.Route("sales", start + milliseconds(20))->id, "w2");
+	registry.Heartbeat("w1", {"sales"}, start + milliseconds(30));
+	EXPECT_EQ(registry.Route("sales", start + milliseconds(40))->id, "w1");
+}
+
+TEST_F(ServerRegistryTest, ReRegistrationReplacesAddress) {
+	registry.Register("w1", "h1:1", {"sales"}, start);
+	EXPECT_TRUE(registry.Register("w1", "h1:7", {"sales"}, start + milliseconds(5)));
+	EXPECT_EQ(registry.Route("sales", start + milliseconds(5))->address, "h1:7");
+	EXPECT_EQ(registry.LiveWorkers(start + milliseconds(5)).size(), 1u);
+}
+
+} // namespace openduck
