@@ -8,6 +8,7 @@
 #include "duckdb/parser/parsed_data/attach_info.hpp"
 #include "extension/od_catalog.hpp"
 #include "extension/od_transaction.hpp"
+#include "extension/query_stats.hpp"
 #include "extension/query_text_state.hpp"
 
 namespace openduck {
@@ -34,6 +35,7 @@ static unique_ptr<Catalog> Attach(optional_ptr<StorageExtensionInfo> storage_inf
 	client->Handshake();
 	// The connection that loaded the extension predates the connection callback.
 	QueryTextState::Register(context);
+	QueryStats::Get(context);
 	return make_uniq<ODCatalog>(db, std::move(client));
 }
 

@@ -6,6 +6,7 @@
 #include "duckdb/main/extension/extension_loader.hpp"
 #include "extension/od_storage_extension.hpp"
 #include "extension/query_function.hpp"
+#include "extension/query_stats.hpp"
 #include "extension/query_text_state.hpp"
 #include "extension/remote_scan.hpp"
 #include "extension/statement_pushdown.hpp"
@@ -18,6 +19,7 @@ class RegisterQueryText : public duckdb::ExtensionCallback {
 public:
 	void OnConnectionOpened(duckdb::ClientContext &context) override {
 		openduck::QueryTextState::Register(context);
+		openduck::QueryStats::Get(context);
 	}
 };
 
@@ -32,5 +34,6 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	config.extension_callbacks.push_back(duckdb::make_uniq<RegisterQueryText>());
 	loader.RegisterFunction(openduck::QueryFunction());
 	loader.RegisterFunction(openduck::RemoteScanFunction());
+	loader.RegisterFunction(openduck::LastQueryStatsFunction());
 	loader.SetDescription("OpenDuck: attach databases served by an OpenDuck cluster");
 }

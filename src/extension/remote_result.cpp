@@ -1,11 +1,14 @@
 #include "extension/remote_result.hpp"
 
 #include "duckdb/common/exception.hpp"
+#include "extension/query_stats.hpp"
 
 namespace openduck {
 
 RemoteResult::RemoteResult(duckdb::ClientContext &context, std::unique_ptr<RemoteQuery> query)
-    : query_(std::move(query)), reader_(context), interrupted_([&context]() { return context.interrupted.load(); }) {
+    : query_(std::move(query)), reader_(context), interrupted_([&context]() { return context.interrupted.load(); }),
+      counters_(QueryStats::Get(context).Current()) {
+	counters_.requests++;
 }
 
 bool RemoteResult::Pull() {
@@ -13,6 +16,7 @@ bool RemoteResult::Pull() {
 	if (!query_->NextPayload(payload, interrupted_)) {
 		return false;
 	}
+	counters_.bytes += payload.size();
 	reader_.Feed(std::move(payload));
 	return true;
 }
@@ -34,6 +38,7 @@ const duckdb::vector<std::string> &RemoteResult::Names() {
 bool RemoteResult::Next(duckdb::DataChunk &out) {
 	while (true) {
 		if (reader_.Next(out)) {
+			counters_.rows += out.size();
 			return true;
 		}
 		if (reader_.Finished()) {

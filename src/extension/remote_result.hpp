@@ -4,6 +4,7 @@
 
 #include "arrow/ipc_stream_reader.hpp"
 #include "extension/remote_client.hpp"
+#include "extension/query_stats.hpp"
 
 namespace openduck {
 
@@ -27,6 +28,7 @@ private:
 	std::unique_ptr<RemoteQuery> query_;
 	IpcStreamReader reader_;
 	std::function<bool()> interrupted_;
+	QueryCounters &counters_;
 };
 
 } // namespace openduck

@@ -6,6 +6,7 @@
 #include "duckdb/common/exception/catalog_exception.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
 #include "duckdb/execution/expression_executor.hpp"
+#include "duckdb/parallel/task_scheduler.hpp"
 #include "duckdb/planner/expression/bound_conjunction_expression.hpp"
 #include "duckdb/planner/expression/bound_reference_expression.hpp"
 #include "extension/filter_sql.hpp"
@@ -41,12 +42,48 @@ struct RemoteScanBindData : public TableFunctionData {
 	}
 };
 
+// Tables big enough are read as several rowid ranges, each its own remote query, so both
+// sides decode and encode on several threads. Each range is at least this many rows (four of
+// DuckDB's row groups) so per-query overhead stays negligible.
+constexpr idx_t kMinRowsPerRange = 4 * 122880;
+
+struct RowRange {
+	// [begin, end); end == 0 means unbounded (the last range also catches rows appended since the
+	// estimate was taken).
+	idx_t begin = 0;
+	idx_t end = 0;
+};
+
 struct RemoteScanGlobalState : public GlobalTableFunctionState {
-	unique_ptr<RemoteResult> result;
-	std::string sql;
+	// "SELECT <columns> FROM <table>" and the pushed-down filters ("" if none).
+	std::string select_sql;
+	std::string where_sql;
+	vector<RowRange> ranges;
+	std::atomic<idx_t> next_range {0};
 	std::atomic<uint64_t> rows {0};
 	// Filters the worker could not be asked to apply exactly; evaluated on received rows.
 	unique_ptr<Expression> local_filter;
+
+	idx_t MaxThreads() const override {
+		return MaxValue<idx_t>(1, ranges.size());
+	}
+
+	std::string RangeSQL(const RowRange &range, bool partitioned) const {
+		std::string where = where_sql;
+		if (partitioned) {
+			std::string condition = "rowid >= " + std::to_string(range.begin);
+			if (range.end) {
+				condition += " AND rowid < " + std::to_string(range.end);
+			}
+			where = where.empty() ? condition : "(" + where + ") AND " + condition;
+		}
+		return where.empty() ? select_sql : select_sql + " WHERE " + where;
+	}
+};
+
+struct RemoteScanLocalState : public LocalTableFunctionState {
+	unique_ptr<RemoteResult> result;
+	idx_t range_index = 0;
 	unique_ptr<ExpressionExecutor> local_executor;
 	SelectionVector selection {STANDARD_VECTOR_SIZE};
 };
@@ -87,13 +124,11 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 	for (auto &column : columns) {
 		select += select.empty() ? column : ", " + column;
 	}
-	state->sql = "SELECT " + (select.empty() ? std::string("NULL") : select) + " FROM " + Quote(relation.schema) +
-	             "." + Quote(relation.name);
+	state->select_sql = "SELECT " + (select.empty() ? std::string("NULL") : select) + " FROM " +
+	                    Quote(relation.schema) + "." + Quote(relation.name);
 	if (input.filters) {
 		auto rendered = RenderFilters(*input.filters, columns);
-		if (!rendered.where_sql.empty()) {
-			state->sql += " WHERE " + rendered.where_sql;
-		}
+		state->where_sql = rendered.where_sql;
 		vector<unique_ptr<Expression>> local;
 		for (auto &entry : rendered.local) {
 			auto type = ColumnType(relation, input.column_ids[entry.first]);
@@ -106,31 +141,75 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 			conjunction->children = std::move(local);
 			state->local_filter = std::move(conjunction);
 		}
-		if (state->local_filter) {
-			state->local_executor = make_uniq<ExpressionExecutor>(context, *state->local_filter);
-		}
 	}
-	state->result = make_uniq<RemoteResult>(context, bind.client->Execute(state->sql));
+	idx_t threads = MaxValue<idx_t>(1, TaskScheduler::GetScheduler(context).NumberOfThreads());
+	idx_t range_count = relation.is_view ? 1 : MinValue<idx_t>(threads * 2, relation.estimated_rows / kMinRowsPerRange);
+	range_count = MaxValue<idx_t>(1, range_count);
+	idx_t per_range = (relation.estimated_rows + range_count - 1) / range_count;
+	for (idx_t i = 0; i < range_count; i++) {
+		RowRange range;
+		range.begin = i * per_range;
+		range.end = i + 1 == range_count ? 0 : (i + 1) * per_range;
+		state->ranges.push_back(range);
+	}
 	return std::move(state);
 }
 
+unique_ptr<LocalTableFunctionState> RemoteScanInitLocal(ExecutionContext &context, TableFunctionInitInput &input,
+                                                        GlobalTableFunctionState *global_p) {
+	auto &state = global_p->Cast<RemoteScanGlobalState>();
+	auto local = make_uniq<RemoteScanLocalState>();
+	if (state.local_filter) {
+		local->local_executor = make_uniq<ExpressionExecutor>(context.client, *state.local_filter);
+	}
+	return std::move(local);
+}
+
+// Starts the next unclaimed range on this thread; false when all are taken.
+bool ClaimRange(ClientContext &context, const RemoteScanBindData &bind, RemoteScanGlobalState &state,
+                RemoteScanLocalState &local) {
+	auto index = state.next_range++;
+	if (index >= state.ranges.size()) {
+		return false;
+	}
+	local.range_index = index;
+	auto sql = state.RangeSQL(state.ranges[index], state.ranges.size() > 1);
+	local.result = make_uniq<RemoteResult>(context, bind.client->Execute(sql));
+	return true;
+}
+
 void RemoteScanExecute(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
+	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
 	auto &state = input.global_state->Cast<RemoteScanGlobalState>();
-	while (state.result->Next(output)) {
-		state.rows += output.size();
-		if (!state.local_executor) {
+	auto &local = input.local_state->Cast<RemoteScanLocalState>();
+	while (true) {
+		if (!local.result && !ClaimRange(context, bind, state, local)) {
 			return;
 		}
-		auto count = state.local_executor->SelectExpression(output, state.selection);
+		if (!local.result->Next(output)) {
+			local.result.reset();
+			continue;
+		}
+		state.rows += output.size();
+		if (!local.local_executor) {
+			return;
+		}
+		auto count = local.local_executor->SelectExpression(output, local.selection);
 		if (count == output.size()) {
 			return;
 		}
 		if (count > 0) {
-			output.Slice(state.selection, count);
+			output.Slice(local.selection, count);
 			return;
 		}
 		output.Reset();
 	}
+}
+
+OperatorPartitionData RemoteScanPartition(ClientContext &context, TableFunctionGetPartitionInput &input) {
+	// Ranges are in rowid order, so their index orders the batches for insertion-order output.
+	auto &local = input.local_state->Cast<RemoteScanLocalState>();
+	return OperatorPartitionData(local.range_index);
 }
 
 double RemoteScanProgress(ClientContext &context, const FunctionData *bind_p, const GlobalTableFunctionState *state_p) {
@@ -212,7 +291,8 @@ bool IsRemoteScanOf(const TableFunction &function, optional_ptr<FunctionData> bi
 
 TableFunction RemoteScanFunction() {
 	TableFunction function("openduck_scan", {LogicalType::VARCHAR, LogicalType::VARCHAR, LogicalType::VARCHAR},
-	                       RemoteScanExecute, RemoteScanBind, RemoteScanInit);
+	                       RemoteScanExecute, RemoteScanBind, RemoteScanInit, RemoteScanInitLocal);
+	function.get_partition_data = RemoteScanPartition;
 	function.projection_pushdown = true;
 	function.filter_pushdown = true;
 	function.table_scan_progress = RemoteScanProgress;

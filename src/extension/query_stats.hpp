@@ -1,0 +1,42 @@
+// Per-connection counters of what remote execution shipped, readable through
+// openduck_last_query_stats(): requests sent, Arrow IPC bytes and rows received by the
+// previous statement of this connection. Counters are atomic: parallel scans add to them.
+#pragma once
+
+#include "duckdb/function/table_function.hpp"
+#include "duckdb/main/client_context.hpp"
+#include "duckdb/main/client_context_state.hpp"
+
+#include <atomic>
+
+namespace openduck {
+
+struct QueryCounters {
+	std::atomic<uint64_t> requests {0};
+	std::atomic<uint64_t> bytes {0};
+	std::atomic<uint64_t> rows {0};
+};
+
+class QueryStats : public duckdb::ClientContextState {
+public:
+	static constexpr const char *kKey = "openduck_query_stats";
+
+	void QueryBegin(duckdb::ClientContext &context) override;
+	void QueryEnd() override;
+
+	QueryCounters &Current() {
+		return current_;
+	}
+	uint64_t last_requests = 0;
+	uint64_t last_bytes = 0;
+	uint64_t last_rows = 0;
+
+	static QueryStats &Get(duckdb::ClientContext &context);
+
+private:
+	QueryCounters current_;
+};
+
+duckdb::TableFunction LastQueryStatsFunction();
+
+} // namespace openduck
