@@ -9,6 +9,7 @@
 #include "duckdb/storage/database_size.hpp"
 #include "extension/od_schema_entry.hpp"
 #include "extension/od_transaction.hpp"
+#include "extension/remote_result.hpp"
 
 namespace openduck {
 
@@ -159,12 +160,30 @@ void ODCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCat
 	}
 }
 
+void ODCatalog::ExecuteDDL(ClientContext &context, const std::string &sql) {
+	{
+		RemoteResult result(context, client_->Execute(sql));
+		DataChunk chunk;
+		chunk.Initialize(context, result.Types());
+		while (result.Next(chunk)) {
+		}
+	}
+	Invalidate();
+}
+
 optional_ptr<CatalogEntry> ODCatalog::CreateSchema(CatalogTransaction transaction, CreateSchemaInfo &info) {
-	ThrowWritesUnsupported("CREATE SCHEMA", GetName());
+	auto copy = info.Copy();
+	copy->catalog.clear();
+	ExecuteDDL(transaction.GetContext(), copy->ToString());
+	EntryLookupInfo lookup(CatalogType::SCHEMA_ENTRY, info.schema);
+	auto schema = LookupSchema(transaction, lookup, OnEntryNotFound::RETURN_NULL);
+	return schema ? optional_ptr<CatalogEntry>(schema.get()) : nullptr;
 }
 
 void ODCatalog::DropSchema(ClientContext &context, DropInfo &info) {
-	ThrowWritesUnsupported("DROP SCHEMA", GetName());
+	auto copy = info.Copy();
+	copy->catalog.clear();
+	ExecuteDDL(context, copy->ToString());
 }
 
 PhysicalOperator &ODCatalog::PlanCreateTableAs(ClientContext &context, PhysicalPlanGenerator &planner,

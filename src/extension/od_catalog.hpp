@@ -40,6 +40,10 @@ public:
 	// Marks the cache stale; the next GetSnapshot reloads. Called after remote DDL may have run.
 	void Invalidate();
 
+	// Runs one statement on the worker to completion (DDL made through ATTACH) and refreshes
+	// the cached catalog.
+	void ExecuteDDL(duckdb::ClientContext &context, const std::string &sql);
+
 	// Finds a relation in the snapshot the current transaction pinned, refreshing once on a miss.
 	duckdb::optional_ptr<duckdb::CatalogEntry> LookupRelation(duckdb::CatalogTransaction transaction,
 	                                                          const std::string &schema, const std::string &name);
@@ -86,8 +90,8 @@ private:
 	std::shared_ptr<CatalogSnapshot> snapshot_;
 };
 
-// Raised for statements that would write through ATTACH (INSERT/UPDATE/DELETE/DDL); they run
-// on the worker with openduck_query until the write path lands.
+// Raised for statements that would write through ATTACH in a way not supported yet; they run on
+// the worker with openduck_query.
 [[noreturn]] void ThrowWritesUnsupported(const std::string &what, const std::string &catalog);
 
 } // namespace openduck

@@ -8,9 +8,17 @@
 #include "duckdb/parser/keyword_helper.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
 #include "duckdb/parser/parsed_data/create_view_info.hpp"
+#include "duckdb/parser/parsed_data/create_index_info.hpp"
+#include "duckdb/parser/parsed_data/create_type_info.hpp"
+#include "duckdb/parser/parsed_data/create_sequence_info.hpp"
+#include "duckdb/parser/parsed_data/drop_info.hpp"
+#include "duckdb/parser/parsed_data/alter_info.hpp"
+#include "duckdb/parser/parsed_data/alter_table_info.hpp"
+#include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
 #include "duckdb/parser/parser.hpp"
 #include "extension/od_catalog.hpp"
 #include "extension/od_table_entry.hpp"
+#include "extension/sql_rewrite.hpp"
 
 namespace openduck {
 
@@ -115,9 +123,26 @@ void ODSchemaEntry::ThrowReadOnly(const std::string &what) {
 	ThrowWritesUnsupported(what, catalog.GetName());
 }
 
+template <class INFO>
+static std::string RemoteSQL(const INFO &info, const std::string &schema) {
+	auto copy = info.Copy();
+	copy->catalog.clear();
+	copy->schema = schema;
+	return copy->ToString();
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateAndLookup(CatalogTransaction transaction, const std::string &sql,
+                                                          const std::string &entry_name) {
+	auto &od_catalog = catalog.Cast<ODCatalog>();
+	od_catalog.ExecuteDDL(transaction.GetContext(), sql);
+	return od_catalog.LookupRelation(transaction, name, entry_name);
+}
+
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateIndex(CatalogTransaction transaction, CreateIndexInfo &info,
                                                       TableCatalogEntry &table) {
-	ThrowReadOnly("CREATE INDEX");
+	catalog.Cast<ODCatalog>().ExecuteDDL(transaction.GetContext(), RemoteSQL(info, name));
+	// Indexes are not listed in the cached catalog; the worker owns them.
+	return nullptr;
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateFunction(CatalogTransaction transaction, CreateFunctionInfo &info) {
@@ -125,15 +150,28 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateFunction(CatalogTransaction tran
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateTable(CatalogTransaction transaction, BoundCreateTableInfo &info) {
-	ThrowReadOnly("CREATE TABLE");
+	auto &base = info.Base();
+	return CreateAndLookup(transaction, RemoteSQL(base, name), base.table);
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateView(CatalogTransaction transaction, CreateViewInfo &info) {
-	ThrowReadOnly("CREATE VIEW");
+	auto copy = info.Copy();
+	auto &view = copy->Cast<CreateViewInfo>();
+	view.catalog.clear();
+	view.schema = name;
+	// Names inside the view resolve in its own schema, as they would in a local view.
+	ReferenceRewriter rewriter(catalog.GetName(), name);
+	if (!view.query || !rewriter.Rewrite(*view.query->node)) {
+		throw BinderException("A view in OpenDuck database \"%s\" can only read tables of that database; "
+		                      "create views over local data in a local database",
+		                      catalog.GetName());
+	}
+	return CreateAndLookup(transaction, view.ToString(), view.view_name);
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateSequence(CatalogTransaction transaction, CreateSequenceInfo &info) {
-	ThrowReadOnly("CREATE SEQUENCE");
+	catalog.Cast<ODCatalog>().ExecuteDDL(transaction.GetContext(), RemoteSQL(info, name));
+	return nullptr;
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateTableFunction(CatalogTransaction transaction,
@@ -156,15 +194,45 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateCollation(CatalogTransaction tra
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateType(CatalogTransaction transaction, CreateTypeInfo &info) {
-	ThrowReadOnly("CREATE TYPE");
+	catalog.Cast<ODCatalog>().ExecuteDDL(transaction.GetContext(), RemoteSQL(info, name));
+	return nullptr;
 }
 
 void ODSchemaEntry::DropEntry(ClientContext &context, DropInfo &info) {
-	ThrowReadOnly("DROP");
+	catalog.Cast<ODCatalog>().ExecuteDDL(context, RemoteSQL(info, name));
+}
+
+// DuckDB 1.4.4 cannot print ADD COLUMN (AddColumnInfo::ToString throws), so it is rendered here.
+static std::string AddColumnSQL(const AddColumnInfo &info, const std::string &schema) {
+	auto &column = info.new_column;
+	if (column.Generated()) {
+		throw BinderException("Generated columns cannot be added to OpenDuck tables through ATTACH");
+	}
+	std::string sql = "ALTER TABLE ";
+	if (info.if_not_found == OnEntryNotFound::RETURN_NULL) {
+		sql += "IF EXISTS ";
+	}
+	sql += KeywordHelper::WriteOptionallyQuoted(schema) + "." + KeywordHelper::WriteOptionallyQuoted(info.name);
+	sql += " ADD COLUMN ";
+	if (info.if_column_not_exists) {
+		sql += "IF NOT EXISTS ";
+	}
+	sql += KeywordHelper::WriteOptionallyQuoted(column.Name()) + " " + column.Type().ToString();
+	if (column.HasDefaultValue()) {
+		sql += " DEFAULT " + column.DefaultValue().ToString();
+	}
+	return sql;
 }
 
 void ODSchemaEntry::Alter(CatalogTransaction transaction, AlterInfo &info) {
-	ThrowReadOnly("ALTER");
+	std::string sql;
+	if (info.type == AlterType::ALTER_TABLE &&
+	    info.Cast<AlterTableInfo>().alter_table_type == AlterTableType::ADD_COLUMN) {
+		sql = AddColumnSQL(info.Cast<AddColumnInfo>(), name);
+	} else {
+		sql = RemoteSQL(info, name);
+	}
+	catalog.Cast<ODCatalog>().ExecuteDDL(transaction.GetContext(), sql);
 }
 
 } // namespace openduck

@@ -52,6 +52,9 @@ public:
 
 private:
 	[[noreturn]] void ThrowReadOnly(const std::string &what);
+	// Runs a CREATE on the worker and returns the new entry from a refreshed catalog.
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateAndLookup(duckdb::CatalogTransaction transaction,
+	                                                           const std::string &sql, const std::string &entry_name);
 
 	duckdb::case_insensitive_map_t<RemoteRelation> relations_;
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> entries_;

@@ -20,6 +20,7 @@
 #include "extension/query_text_state.hpp"
 #include "extension/remote_result.hpp"
 #include "extension/remote_scan.hpp"
+#include "extension/sql_rewrite.hpp"
 
 namespace openduck {
 
@@ -69,65 +70,6 @@ bool OnlyReads(LogicalOperator &op, ODCatalog &catalog, bool &has_remote_scan) {
 	return true;
 }
 
-// Rewrites table references of a parsed query for the worker: the local alias of the attached
-// catalog is removed, and unqualified names get the schema the local search path gives them.
-class ReferenceRewriter {
-public:
-	ReferenceRewriter(const std::string &alias, const std::string &default_schema)
-	    : alias_(alias), default_schema_(default_schema) {
-	}
-
-	bool Rewrite(QueryNode &node) {
-		CollectCTEs(node);
-		ParsedExpressionIterator::EnumerateQueryNodeChildren(
-		    node, [&](unique_ptr<ParsedExpression> &child) { VisitExpression(*child); },
-		    [&](TableRef &ref) { VisitRef(ref); });
-		return ok_;
-	}
-
-private:
-	void CollectCTEs(QueryNode &node) {
-		for (auto &cte : node.cte_map.map) {
-			ctes_.insert(cte.first);
-		}
-	}
-
-	void VisitExpression(ParsedExpression &expression) {
-		if (expression.GetExpressionClass() == ExpressionClass::SUBQUERY) {
-			auto &subquery = expression.Cast<SubqueryExpression>();
-			Rewrite(*subquery.subquery->node);
-		}
-		ParsedExpressionIterator::EnumerateChildren(expression,
-		                                            [&](ParsedExpression &child) { VisitExpression(child); });
-	}
-
-	void VisitRef(TableRef &ref) {
-		if (ref.type != TableReferenceType::BASE_TABLE) {
-			return;
-		}
-		auto &table = ref.Cast<BaseTableRef>();
-		if (!table.catalog_name.empty()) {
-			if (!StringUtil::CIEquals(table.catalog_name, alias_)) {
-				ok_ = false;
-			}
-			table.catalog_name.clear();
-		} else if (StringUtil::CIEquals(table.schema_name, alias_)) {
-			// "cloud.t": the binder took "cloud" for the catalog and used its default schema.
-			table.schema_name.clear();
-		} else if (table.schema_name.empty() && ctes_.find(table.table_name) == ctes_.end()) {
-			if (default_schema_.empty()) {
-				ok_ = false;
-			}
-			table.schema_name = default_schema_;
-		}
-	}
-
-	std::string alias_;
-	std::string default_schema_;
-	case_insensitive_set_t ctes_;
-	bool ok_ = true;
-};
-
 void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
 	auto &context = input.context;
 	auto state = context.registered_state->Get<QueryTextState>(QueryTextState::kKey);
@@ -174,12 +116,7 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	}
 	auto &select = statement->Cast<SelectStatement>();
 
-	auto &search_default = ClientData::Get(context).catalog_search_path->GetDefault();
-	std::string default_schema;
-	if (StringUtil::CIEquals(search_default.catalog, catalog->GetName())) {
-		default_schema = search_default.schema;
-	}
-	ReferenceRewriter rewriter(catalog->GetName(), default_schema);
+	ReferenceRewriter rewriter(catalog->GetName(), RemoteDefaultSchema(context, *catalog));
 	if (!rewriter.Rewrite(*select.node)) {
 		return;
 	}

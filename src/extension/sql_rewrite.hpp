@@ -1,0 +1,38 @@
+// Turns SQL the host parsed into SQL the worker can run: table references that name the local
+// alias of the attached catalog ("cloud.t", "cloud.main.t") lose the alias, and unqualified
+// names get the schema the host's search path would give them. Used for statement pushdown and
+// for views created through ATTACH.
+#pragma once
+
+#include "duckdb/common/case_insensitive_map.hpp"
+#include "duckdb/main/client_context.hpp"
+#include "duckdb/parser/query_node.hpp"
+
+namespace openduck {
+
+class ODCatalog;
+
+class ReferenceRewriter {
+public:
+	// `default_schema` may be "": then unqualified table names make Rewrite fail.
+	ReferenceRewriter(const std::string &alias, const std::string &default_schema);
+
+	// False when the query references another catalog (it cannot run on the worker alone).
+	bool Rewrite(duckdb::QueryNode &node);
+
+private:
+	void CollectCTEs(duckdb::QueryNode &node);
+	void VisitExpression(duckdb::ParsedExpression &expression);
+	void VisitRef(duckdb::TableRef &ref);
+
+	std::string alias_;
+	std::string default_schema_;
+	duckdb::case_insensitive_set_t ctes_;
+	bool ok_ = true;
+};
+
+// The schema unqualified names resolve to in `catalog` under the host's current search path,
+// or "" when the search path does not point into `catalog`.
+std::string RemoteDefaultSchema(duckdb::ClientContext &context, ODCatalog &catalog);
+
+} // namespace openduck
