@@ -2,21 +2,24 @@
 # The one command for a newcomer: set up, build, start `openduck serve` on 127.0.0.1:7878 with
 # its data in ./openduck-data, run a demo with the DuckDB CLI against it, then keep the server
 # running until Ctrl-C.
-# OPENDUCK_PORT and OPENDUCK_TOKEN override the port and the (otherwise random) token.
+# OPENDUCK_PORT, OPENDUCK_TOKEN (default: random), OPENDUCK_DATA_DIR and OPENDUCK_BUILD_DIR
+# (default: build) override the defaults.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+BUILD_DIR="${OPENDUCK_BUILD_DIR:-build}"
 
 bash scripts/setup.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build build -j"${OPENDUCK_JOBS:-2}"
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$BUILD_DIR" -j"${OPENDUCK_JOBS:-2}"
+BUILD_DIR="$(cd "$BUILD_DIR" && pwd)"
 
 PORT="${OPENDUCK_PORT:-7878}"
 TOKEN="${OPENDUCK_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')}"
 ENDPOINT="http://127.0.0.1:$PORT"
-DATA_DIR="$ROOT/openduck-data"
-LOG="$ROOT/build/quickstart-serve.log"
-EXTENSION="$ROOT/build/openduck.duckdb_extension"
+DATA_DIR="${OPENDUCK_DATA_DIR:-$ROOT/openduck-data}"
+LOG="$BUILD_DIR/quickstart-serve.log"
+EXTENSION="$BUILD_DIR/openduck.duckdb_extension"
 
 health() {
   .venv/bin/python -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' \
@@ -28,7 +31,7 @@ if health >/dev/null; then
 fi
 
 echo "quickstart: starting openduck serve on $ENDPOINT (data: $DATA_DIR, log: $LOG)"
-build/openduck serve -d demo -t "$TOKEN" --port "$PORT" --host 127.0.0.1 --data-dir "$DATA_DIR" >"$LOG" 2>&1 &
+"$BUILD_DIR/openduck" serve -d demo -t "$TOKEN" --port "$PORT" --host 127.0.0.1 --data-dir "$DATA_DIR" >"$LOG" 2>&1 &
 SERVER_PID=$!
 stop_server() {
   if kill -0 "$SERVER_PID" 2>/dev/null; then

@@ -9,7 +9,8 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libflatbuffers-dev flatbuffers-compiler libgtest-dev libsqlite3-dev python3-venv)
+  libflatbuffers-dev flatbuffers-compiler libgtest-dev libsqlite3-dev python3-venv
+  libcurl4-openssl-dev libssl-dev libpq-dev postgresql)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -45,8 +46,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check \
   "duckdb==$DUCKDB_VERSION" "duckdb-cli==$DUCKDB_VERSION" "pyarrow==$PYARROW_VERSION" \
-  "pytest==$PYTEST_VERSION"
+  "pytest==$PYTEST_VERSION" "duckdb-ext-tpch==$DUCKDB_EXT_VERSION"
 # The duckdb-cli wheel ships its binary without the executable bit.
 chmod +x "$VENV/bin/duckdb"
+# moto's S3 server (with signature checks) backs the S3 object-store tests.
+"$VENV/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ROOT/clients/python"
 echo "setup: done"

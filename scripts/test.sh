@@ -15,7 +15,7 @@ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$BUILD_DIR" -j"${OPENDUCK_JOBS:-2}"
 
 set +e
-ctest --test-dir "$BUILD_DIR" --output-on-failure
+ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 300
 unit_status=$?
 if [ "$unit_status" -ne 0 ]; then
   echo "test.sh: unit tests FAILED (exit $unit_status, see above); running the end-to-end tests anyway"

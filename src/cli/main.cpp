@@ -2,6 +2,7 @@
 #include "cli/command_line.hpp"
 #include "cli/commands.hpp"
 #include "cli/server_process.hpp"
+#include "cli/storage_commands.hpp"
 #include "common/version.hpp"
 
 #include "duckdb/main/database.hpp"
@@ -22,6 +23,9 @@ Commands:
   gateway   the gateway of a cluster; workers register with it
   worker    a worker of a cluster, registering with a gateway
   version   print the OpenDuck, protocol and DuckDB versions
+  db        create | list | drop | undrop | clone databases
+  snapshot  create | list | verify snapshots of a database
+  gc        delete expired snapshots and unreferenced layers (--dry-run to preview)
 
 Run `openduck <command> --help` for a command's options.
 )";
@@ -58,6 +62,18 @@ static int Main(int argc, char **argv) {
 		if (command == "worker") {
 			help = kWorkerHelp;
 			return RunWorker(args);
+		}
+		if (command == "db") {
+			help = kDbHelp;
+			return RunDb(args);
+		}
+		if (command == "snapshot") {
+			help = kSnapshotHelp;
+			return RunSnapshot(args);
+		}
+		if (command == "gc") {
+			help = kGcHelp;
+			return RunGc(args);
 		}
 		if (command == "version" || command == "--version") {
 			return RunVersion(args);

@@ -1,8 +1,10 @@
 #include "cli/commands.hpp"
 #include "cli/server_process.hpp"
+#include "cli/storage_options.hpp"
 #include "common/endpoint.hpp"
 #include "gateway/gateway_service.hpp"
 #include "rpc/log.hpp"
+#include "worker/layered_database_opener.hpp"
 #include "rpc/rpc_server.hpp"
 
 namespace openduck {
@@ -19,6 +21,10 @@ Options:
       --host HOST       address to listen on (default: 127.0.0.1)
       --port PORT       port to listen on (default: 7878; 0 picks a free port)
       --data-dir DIR    where database files live (default: $OPENDUCK_DATA_DIR or ./openduck-data)
+      --metadata URL    snapshot metadata: sqlite:///path.db or postgresql://user@host:port/db
+                        (default: $OPENDUCK_METADATA_URL or sqlite under the data dir)
+      --store URL       layer objects: file:///dir or s3://bucket/prefix (AWS_* variables)
+                        (default: $OPENDUCK_STORE_URL or a directory under the data dir)
       --heartbeat-ms N  heartbeat interval asked of additional workers (default: 2000)
   -h, --help            show this help
 )";
@@ -29,6 +35,8 @@ int RunServe(const std::vector<std::string> &args) {
 	                                   {"host", 0, true},
 	                                   {"port", 0, true},
 	                                   {"data-dir", 0, true},
+	                                   {"metadata", 0, true},
+	                                   {"store", 0, true},
 	                                   {"heartbeat-ms", 0, true},
 	                                   {"help", 'h', false}});
 	if (options.Has("help")) {
@@ -41,7 +49,8 @@ int RunServe(const std::vector<std::string> &args) {
 	auto port = options.GetPort("port", kDefaultPort);
 	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
 
-	LocalFileDatabaseOpener opener(DataDir(options));
+	StorageEngine storage(StorageConfigFrom(options));
+	LayeredDatabaseOpener opener(storage);
 	auto databases = OpenDatabases(opener, options);
 	auto names = databases->Names();
 	CancellationWatcher watcher;

@@ -1,7 +1,9 @@
 #include "cli/commands.hpp"
 #include "cli/server_process.hpp"
+#include "cli/storage_options.hpp"
 #include "common/endpoint.hpp"
 #include "rpc/log.hpp"
+#include "worker/layered_database_opener.hpp"
 #include "rpc/rpc_server.hpp"
 #include "worker/gateway_registration.hpp"
 #include "worker/worker_service.hpp"
@@ -28,6 +30,10 @@ Options:
                         (default: HOST:PORT as listened on; required with a wildcard --host)
       --id ID           worker id shown by the gateway (default: the advertised address)
       --data-dir DIR    where database files live (default: $OPENDUCK_DATA_DIR or ./openduck-data)
+      --metadata URL    snapshot metadata: sqlite:///path.db or postgresql://user@host:port/db
+                        (default: $OPENDUCK_METADATA_URL or sqlite under the data dir)
+      --store URL       layer objects: file:///dir or s3://bucket/prefix (AWS_* variables)
+                        (default: $OPENDUCK_STORE_URL or a directory under the data dir)
   -h, --help            show this help
 )";
 
@@ -40,6 +46,8 @@ int RunWorker(const std::vector<std::string> &args) {
 	                                   {"advertise", 0, true},
 	                                   {"id", 0, true},
 	                                   {"data-dir", 0, true},
+	                                   {"metadata", 0, true},
+	                                   {"store", 0, true},
 	                                   {"help", 'h', false}});
 	if (options.Has("help")) {
 		std::fputs(kWorkerHelp, stdout);
@@ -69,7 +77,8 @@ int RunWorker(const std::vector<std::string> &args) {
 		                                    "the gateway reaches this worker");
 	}
 
-	LocalFileDatabaseOpener opener(DataDir(options));
+	StorageEngine storage(StorageConfigFrom(options));
+	LayeredDatabaseOpener opener(storage);
 	auto databases = OpenDatabases(opener, options);
 	auto names = databases->Names();
 	CancellationWatcher watcher;

@@ -39,8 +39,8 @@ static LogicalType ParseRemoteType(const std::string &type, const std::string &t
 	}
 }
 
-std::shared_ptr<CatalogSnapshot> ODCatalog::Load() {
-	auto response = client_->GetCatalog();
+std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id) {
+	auto response = client_->GetCatalog(session_id);
 	auto snapshot = std::make_shared<CatalogSnapshot>();
 	if (!response.default_schema().empty()) {
 		snapshot->default_schema = response.default_schema();
@@ -84,6 +84,17 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Refresh() {
 	return fresh;
 }
 
+std::shared_ptr<CatalogSnapshot> ODCatalog::RefreshFor(CatalogTransaction transaction) {
+	if (!transaction.transaction) {
+		return Refresh();
+	}
+	auto &od_transaction = transaction.transaction->Cast<ODTransaction>();
+	auto session = od_transaction.CurrentSession();
+	auto fresh = session.empty() ? Refresh() : Load(session);
+	od_transaction.Pin(fresh);
+	return fresh;
+}
+
 void ODCatalog::Invalidate() {
 	std::lock_guard<std::mutex> guard(lock_);
 	snapshot_.reset();
@@ -122,8 +133,7 @@ optional_ptr<SchemaCatalogEntry> ODCatalog::LookupSchema(CatalogTransaction tran
 	auto entry = snapshot->schemas.find(name);
 	if (entry == snapshot->schemas.end() && transaction.transaction) {
 		// Someone may have created it since the cache was filled.
-		snapshot = Refresh();
-		transaction.transaction->Cast<ODTransaction>().Pin(snapshot);
+		snapshot = RefreshFor(transaction);
 		entry = snapshot->schemas.find(name);
 	}
 	if (entry == snapshot->schemas.end()) {
@@ -138,10 +148,7 @@ optional_ptr<SchemaCatalogEntry> ODCatalog::LookupSchema(CatalogTransaction tran
 optional_ptr<CatalogEntry> ODCatalog::LookupRelation(CatalogTransaction transaction, const std::string &schema,
                                                      const std::string &name) {
 	for (int attempt = 0; attempt < 2; attempt++) {
-		auto snapshot = attempt == 0 ? PinnedSnapshot(transaction) : Refresh();
-		if (attempt > 0 && transaction.transaction) {
-			transaction.transaction->Cast<ODTransaction>().Pin(snapshot);
-		}
+		auto snapshot = attempt == 0 ? PinnedSnapshot(transaction) : RefreshFor(transaction);
 		auto entry = snapshot->schemas.find(schema);
 		if (entry != snapshot->schemas.end()) {
 			auto found = entry->second->GetRelationEntry(name);
@@ -160,15 +167,23 @@ void ODCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCat
 	}
 }
 
+ExecuteOptions ODCatalog::OptionsFor(ClientContext &context) {
+	ExecuteOptions options;
+	options.session_id = Transaction::Get(context, *this).Cast<ODTransaction>().SessionFor(context, *this);
+	return options;
+}
+
 void ODCatalog::ExecuteDDL(ClientContext &context, const std::string &sql) {
 	{
-		RemoteResult result(context, client_->Execute(sql));
+		RemoteResult result(context, client_->Execute(sql, OptionsFor(context)));
 		DataChunk chunk;
 		chunk.Initialize(context, result.Types());
 		while (result.Next(chunk)) {
 		}
 	}
 	Invalidate();
+	// This transaction must see its own DDL at once.
+	RefreshFor(CatalogTransaction(*this, context));
 }
 
 optional_ptr<CatalogEntry> ODCatalog::CreateSchema(CatalogTransaction transaction, CreateSchemaInfo &info) {

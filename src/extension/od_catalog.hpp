@@ -40,6 +40,10 @@ public:
 	// Marks the cache stale; the next GetSnapshot reloads. Called after remote DDL may have run.
 	void Invalidate();
 
+	// Options that run a statement inside the current transaction's worker session, if it
+	// needs one (see ODTransaction::SessionFor).
+	ExecuteOptions OptionsFor(duckdb::ClientContext &context);
+
 	// Runs one statement on the worker to completion (DDL made through ATTACH) and refreshes
 	// the cached catalog.
 	void ExecuteDDL(duckdb::ClientContext &context, const std::string &sql);
@@ -82,7 +86,11 @@ public:
 
 private:
 	void DropSchema(duckdb::ClientContext &context, duckdb::DropInfo &info) override;
-	std::shared_ptr<CatalogSnapshot> Load();
+	// The remote catalog; inside a session, as that session's transaction sees it.
+	std::shared_ptr<CatalogSnapshot> Load(const std::string &session_id = "");
+	// A fresh snapshot for `transaction`: private to it when it has a session (its uncommitted
+	// DDL must not leak to others), otherwise the new shared snapshot.
+	std::shared_ptr<CatalogSnapshot> RefreshFor(duckdb::CatalogTransaction transaction);
 	std::shared_ptr<CatalogSnapshot> PinnedSnapshot(duckdb::CatalogTransaction transaction);
 
 	std::shared_ptr<RemoteClient> client_;

@@ -96,11 +96,13 @@ void ODSchemaEntry::Scan(ClientContext &context, CatalogType type, const std::fu
 }
 
 void ODSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry &)> &callback) {
+	// Like DuckDB's own schemas, tables and views share one set: callers (duckdb_columns,
+	// duckdb_views, SHOW ALL TABLES) scan TABLE_ENTRY or VIEW_ENTRY and filter by entry type.
+	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
+		return;
+	}
 	for (auto &name : order_) {
-		auto &entry = *entries_[name];
-		if (entry.type == type) {
-			callback(entry);
-		}
+		callback(*entries_[name]);
 	}
 }
 

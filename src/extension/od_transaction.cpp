@@ -1,6 +1,8 @@
 #include "extension/od_transaction.hpp"
 
+#include "duckdb/main/client_context.hpp"
 #include "extension/od_catalog.hpp"
+#include "extension/remote_result.hpp"
 
 namespace openduck {
 
@@ -25,6 +27,77 @@ void ODTransaction::Pin(std::shared_ptr<CatalogSnapshot> fresh) {
 	pinned_.push_back(std::move(fresh));
 }
 
+std::string ODTransaction::SessionFor(duckdb::ClientContext &context, ODCatalog &catalog) {
+	std::lock_guard<std::mutex> guard(session_lock_);
+	if (!session_id_.empty()) {
+		return session_id_;
+	}
+	if (IsReadOnly() && context.transaction.IsAutoCommit()) {
+		return "";
+	}
+	client_ = catalog.ClientPtr();
+	ExecuteOptions options;
+	options.session_id = NewExecutionId();
+	options.session_action = v1::SESSION_ACTION_OPEN;
+	auto lifeline = client_->Execute("", options);
+	// The worker confirms the open transaction with one empty result.
+	std::string confirmation;
+	if (!lifeline->NextPayload(confirmation)) {
+		throw duckdb::IOException("OpenDuck server closed the session for database '%s' right after opening it",
+		                          client_->Config().database);
+	}
+	lifeline_ = std::move(lifeline);
+	session_id_ = options.session_id;
+	return session_id_;
+}
+
+std::string ODTransaction::CurrentSession() {
+	std::lock_guard<std::mutex> guard(session_lock_);
+	return session_id_;
+}
+
+duckdb::ErrorData ODTransaction::Commit(duckdb::ClientContext &context) {
+	std::lock_guard<std::mutex> guard(session_lock_);
+	if (session_id_.empty()) {
+		return duckdb::ErrorData();
+	}
+	ExecuteOptions options;
+	options.session_id = session_id_;
+	options.session_action = v1::SESSION_ACTION_COMMIT;
+	duckdb::ErrorData error;
+	try {
+		std::string ignored;
+		auto query = client_->Execute("", options);
+		while (query->NextPayload(ignored)) {
+		}
+	} catch (std::exception &ex) {
+		error = duckdb::ErrorData(ex);
+	}
+	lifeline_.reset();
+	session_id_.clear();
+	return error;
+}
+
+void ODTransaction::Rollback() {
+	std::lock_guard<std::mutex> guard(session_lock_);
+	if (session_id_.empty()) {
+		return;
+	}
+	ExecuteOptions options;
+	options.session_id = session_id_;
+	options.session_action = v1::SESSION_ACTION_ROLLBACK;
+	try {
+		std::string ignored;
+		auto query = client_->Execute("", options);
+		while (query->NextPayload(ignored)) {
+		}
+	} catch (std::exception &) {
+		// Ending the lifeline below rolls the session back on the worker as well.
+	}
+	lifeline_.reset();
+	session_id_.clear();
+}
+
 ODTransactionManager::ODTransactionManager(duckdb::AttachedDatabase &db) : duckdb::TransactionManager(db) {
 }
 
@@ -38,12 +111,14 @@ duckdb::Transaction &ODTransactionManager::StartTransaction(duckdb::ClientContex
 
 duckdb::ErrorData ODTransactionManager::CommitTransaction(duckdb::ClientContext &context,
                                                           duckdb::Transaction &transaction) {
+	auto error = transaction.Cast<ODTransaction>().Commit(context);
 	std::lock_guard<std::mutex> guard(lock_);
 	transactions_.erase(transaction);
-	return duckdb::ErrorData();
+	return error;
 }
 
 void ODTransactionManager::RollbackTransaction(duckdb::Transaction &transaction) {
+	transaction.Cast<ODTransaction>().Rollback();
 	std::lock_guard<std::mutex> guard(lock_);
 	transactions_.erase(transaction);
 }

@@ -1,11 +1,16 @@
-// Transactions of an attached OpenDuck database. Reads are auto-committed on the worker, so a
-// transaction's job here is to pin the catalog snapshots whose entries it handed to DuckDB.
+// Transactions of an attached OpenDuck database.
+//
+// Auto-commit reads need no server state: each runs on its own worker connection (and may use
+// several parallel streams). Anything else (a write, or any statement inside BEGIN ... COMMIT)
+// runs in a worker session opened lazily on first use, committed or rolled back with the host's
+// transaction. A transaction also pins the catalog snapshots whose entries it handed to DuckDB.
 #pragma once
 
 #include "duckdb/transaction/transaction.hpp"
 #include "duckdb/transaction/transaction_manager.hpp"
 #include "duckdb/common/reference_map.hpp"
 
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -13,6 +18,8 @@ namespace openduck {
 
 struct CatalogSnapshot;
 class ODCatalog;
+class RemoteClient;
+class RemoteQuery;
 
 // Used by one DuckDB transaction at a time; the pin list is guarded for parallel binds.
 class ODTransaction : public duckdb::Transaction {
@@ -24,9 +31,24 @@ public:
 	// Switches to `fresh` (after a refresh) while keeping older snapshots alive.
 	void Pin(std::shared_ptr<CatalogSnapshot> fresh);
 
+	// The worker session this transaction's statements must run in, opening it when needed;
+	// "" for auto-commit reads, which need none.
+	std::string SessionFor(duckdb::ClientContext &context, ODCatalog &catalog);
+	// The session opened so far, "" if none.
+	std::string CurrentSession();
+	// Ends the session (if one was opened) with COMMIT or ROLLBACK.
+	duckdb::ErrorData Commit(duckdb::ClientContext &context);
+	void Rollback();
+
 private:
 	std::mutex lock_;
 	std::vector<std::shared_ptr<CatalogSnapshot>> pinned_;
+
+	std::mutex session_lock_;
+	std::shared_ptr<RemoteClient> client_;
+	std::string session_id_;
+	// The OPEN call; the worker rolls the session back if it ends before COMMIT/ROLLBACK.
+	std::unique_ptr<RemoteQuery> lifeline_;
 };
 
 class ODTransactionManager : public duckdb::TransactionManager {

@@ -60,7 +60,9 @@ unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInpu
 	auto bind = make_uniq<QueryBindData>();
 	bind->catalog = &FindCatalog(context, input.inputs[0].GetValue<string>());
 	bind->sql = input.inputs[1].GetValue<string>();
-	RemoteResult described(context, bind->catalog->Client().Execute(bind->sql, /*describe_only=*/true));
+	auto options = bind->catalog->OptionsFor(context);
+	options.describe_only = true;
+	RemoteResult described(context, bind->catalog->Client().Execute(bind->sql, options));
 	bind->types = described.Types();
 	names = described.Names();
 	if (bind->types.empty()) {
@@ -76,7 +78,8 @@ unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInpu
 unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind = input.bind_data->Cast<QueryBindData>();
 	auto state = make_uniq<QueryGlobalState>();
-	state->result = make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql));
+	state->result =
+	    make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, bind.catalog->OptionsFor(context)));
 	auto &types = state->result->Types();
 	if (types != bind.types) {
 		throw IOException("openduck_query: the remote result's columns changed between binding and execution "

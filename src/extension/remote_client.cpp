@@ -16,7 +16,7 @@ using duckdb::Exception;
 
 static constexpr int kMaxMessageBytes = 256 * 1024 * 1024;
 
-static std::string NewExecutionId() {
+std::string NewExecutionId() {
 	static thread_local std::mt19937_64 rng(std::random_device {}());
 	static const char *hex = "0123456789abcdef";
 	std::string id;
@@ -183,8 +183,9 @@ void RemoteClient::Handshake() {
 	}
 }
 
-v1::GetCatalogResponse RemoteClient::GetCatalog() {
+v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id) {
 	v1::GetCatalogRequest request;
+	request.set_session_id(session_id);
 	request.set_database(config_.database);
 	request.set_snapshot_id(config_.snapshot);
 	v1::GetCatalogResponse response;
@@ -197,12 +198,22 @@ v1::GetCatalogResponse RemoteClient::GetCatalog() {
 }
 
 std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, bool describe_only) {
+	ExecuteOptions options;
+	options.describe_only = describe_only;
+	return Execute(sql, options);
+}
+
+std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, const ExecuteOptions &options) {
 	v1::ExecuteFragmentRequest request;
 	request.set_plan(sql);
 	request.set_database(config_.database);
 	request.set_snapshot_id(config_.snapshot);
 	request.set_execution_id(NewExecutionId());
-	request.set_describe_only(describe_only);
+	request.set_describe_only(options.describe_only);
+	request.set_session_id(options.session_id);
+	request.set_session_action(options.session_action);
+	request.set_ingest_table(options.ingest_table);
+	request.set_ingest_arrow(options.ingest_arrow);
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);
 	return std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader));

@@ -61,6 +61,15 @@ private:
 	std::atomic<uint64_t> bytes_received_ {0};
 };
 
+// How a statement runs on the worker (see ExecuteFragmentRequest in the proto).
+struct ExecuteOptions {
+	bool describe_only = false;
+	std::string session_id;
+	v1::SessionAction session_action = v1::SESSION_ACTION_NONE;
+	std::string ingest_table;
+	std::string ingest_arrow;
+};
+
 class RemoteClient {
 public:
 	explicit RemoteClient(AttachConfig config);
@@ -70,9 +79,11 @@ public:
 	}
 	// Checks versions, the token and that the database exists.
 	void Handshake();
-	v1::GetCatalogResponse GetCatalog();
+	// `session_id`: the catalog as seen inside that session's open transaction.
+	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "");
 	// Starts `sql` on the database. With describe_only the statement is prepared, not run.
 	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, bool describe_only = false);
+	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, const ExecuteOptions &options);
 
 private:
 	std::unique_ptr<grpc::ClientContext> NewContext() const;
@@ -81,6 +92,9 @@ private:
 	std::shared_ptr<grpc::Channel> channel_;
 	std::unique_ptr<v1::ExecutionService::Stub> stub_;
 };
+
+// 128 random bits as hex: execution and session ids.
+std::string NewExecutionId();
 
 // Raises the DuckDB exception matching a failed RPC. `action` says what was attempted.
 [[noreturn]] void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const std::string &action);

@@ -25,12 +25,14 @@ namespace {
 
 struct RemoteScanBindData : public TableFunctionData {
 	std::shared_ptr<RemoteClient> client;
+	ODCatalog *catalog = nullptr;
 	RemoteRelation relation;
 	optional_ptr<TableCatalogEntry> table;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<RemoteScanBindData>();
 		copy->client = client;
+		copy->catalog = catalog;
 		copy->relation = relation;
 		copy->table = table;
 		return std::move(copy);
@@ -59,6 +61,7 @@ struct RemoteScanGlobalState : public GlobalTableFunctionState {
 	std::string select_sql;
 	std::string where_sql;
 	vector<RowRange> ranges;
+	ExecuteOptions options;
 	std::atomic<idx_t> next_range {0};
 	std::atomic<uint64_t> rows {0};
 	// Filters the worker could not be asked to apply exactly; evaluated on received rows.
@@ -142,8 +145,11 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 			state->local_filter = std::move(conjunction);
 		}
 	}
+	state->options = bind.catalog->OptionsFor(context);
 	idx_t threads = MaxValue<idx_t>(1, TaskScheduler::GetScheduler(context).NumberOfThreads());
-	idx_t range_count = relation.is_view ? 1 : MinValue<idx_t>(threads * 2, relation.estimated_rows / kMinRowsPerRange);
+	// A session runs one statement at a time: no parallel streams inside transactions.
+	bool parallel = !relation.is_view && state->options.session_id.empty();
+	idx_t range_count = parallel ? MinValue<idx_t>(threads * 2, relation.estimated_rows / kMinRowsPerRange) : 1;
 	range_count = MaxValue<idx_t>(1, range_count);
 	idx_t per_range = (relation.estimated_rows + range_count - 1) / range_count;
 	for (idx_t i = 0; i < range_count; i++) {
@@ -174,7 +180,7 @@ bool ClaimRange(ClientContext &context, const RemoteScanBindData &bind, RemoteSc
 	}
 	local.range_index = index;
 	auto sql = state.RangeSQL(state.ranges[index], state.ranges.size() > 1);
-	local.result = make_uniq<RemoteResult>(context, bind.client->Execute(sql));
+	local.result = make_uniq<RemoteResult>(context, bind.client->Execute(sql, state.options));
 	return true;
 }
 
@@ -279,6 +285,7 @@ unique_ptr<FunctionData> MakeRemoteScanBindData(ODCatalog &catalog, const Remote
                                                 optional_ptr<TableCatalogEntry> table) {
 	auto bind = make_uniq<RemoteScanBindData>();
 	bind->client = catalog.ClientPtr();
+	bind->catalog = &catalog;
 	bind->relation = relation;
 	bind->table = table;
 	return std::move(bind);

@@ -127,7 +127,9 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	vector<LogicalType> types;
 	vector<string> names;
 	try {
-		RemoteResult described(context, catalog->Client().Execute(sql, /*describe_only=*/true));
+		auto options = catalog->OptionsFor(context);
+		options.describe_only = true;
+		RemoteResult described(context, catalog->Client().Execute(sql, options));
 		types = described.Types();
 		names = described.Names();
 	} catch (std::exception &) {

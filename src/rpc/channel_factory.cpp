@@ -12,6 +12,8 @@ std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const std::string &target) 
 	args.SetMaxSendMessageSize(kMaxMessageBytes);
 	// Reconnect quickly after a worker or gateway restart instead of backing off for minutes.
 	args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
+	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
 	return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
 }
 

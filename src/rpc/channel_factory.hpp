@@ -13,6 +13,12 @@ namespace openduck {
 // can make one batch much bigger; both directions accept up to this size.
 constexpr int kMaxMessageBytes = 64 * 1024 * 1024;
 
+// Keepalive: a peer that stops answering (host gone, process hung) while a call is open is
+// detected after about kKeepaliveTimeMs + kKeepaliveTimeoutMs, failing the call with
+// UNAVAILABLE instead of blocking it forever. Servers accept pings this often (RpcServer).
+constexpr int kKeepaliveTimeMs = 10000;
+constexpr int kKeepaliveTimeoutMs = 10000;
+
 // An insecure channel to `target` ("host:port").
 std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const std::string &target);
 

@@ -89,6 +89,9 @@ void RpcServer::Start(grpc::Service &service) {
 	grpc::ServerBuilder builder;
 	builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
 	builder.SetMaxSendMessageSize(kMaxMessageBytes);
+	// Allow the keepalive pings our own channels send during long calls (the default policy
+	// answers pings more frequent than every 5 minutes with GOAWAY).
+	builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, kKeepaliveTimeMs / 2);
 	builder.RegisterService(&service);
 	grpc_server_ = builder.BuildAndStart();
 	if (!grpc_server_) {

@@ -27,6 +27,11 @@ void ReadCatalog(duckdb::DuckDB &database, pb::GetCatalogResponse &response) {
 	duckdb::Connection connection(database);
 	// One transaction, so the four queries see the same catalog state.
 	RunMetadataQuery(connection, "BEGIN TRANSACTION");
+	ReadCatalog(connection, response);
+	RunMetadataQuery(connection, "COMMIT");
+}
+
+void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
 	std::map<std::string, pb::SchemaInfo *> schemas;
 	auto schema_rows = RunMetadataQuery(connection, "SELECT schema_name FROM duckdb_schemas() "
 	                                                "WHERE database_name = current_database() ORDER BY schema_name");
@@ -84,7 +89,6 @@ void ReadCatalog(duckdb::DuckDB &database, pb::GetCatalogResponse &response) {
 		column->set_not_null(!column_rows->GetValue(4, row).GetValue<bool>());
 		column->set_default_sql(StringOrEmpty(column_rows->GetValue(5, row)));
 	}
-	RunMetadataQuery(connection, "COMMIT");
 	response.set_default_schema("main");
 }
 

@@ -6,11 +6,14 @@
 
 #include "openduck/v1/openduck.pb.h"
 
+#include "duckdb/main/connection.hpp"
 #include "duckdb/main/database.hpp"
 
 namespace openduck {
 
 // Fills `response`. Throws duckdb::Exception when a metadata query fails.
 void ReadCatalog(duckdb::DuckDB &database, openduck::v1::GetCatalogResponse &response);
+// The same inside the transaction already open on `connection` (a session's view).
+void ReadCatalog(duckdb::Connection &connection, openduck::v1::GetCatalogResponse &response);
 
 } // namespace openduck

@@ -10,6 +10,7 @@
 #include "duckdb/main/database.hpp"
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,13 @@ public:
 
 	// Where the databases live, for log lines (e.g. "/var/lib/openduck").
 	virtual std::string Describe() const = 0;
+
+	// A separate read-only DuckDB on snapshot `snapshot` (a name or an id) of database `name`.
+	// Throws std::runtime_error saying why when there is no such snapshot.
+	virtual std::unique_ptr<duckdb::DuckDB> OpenSnapshot(const std::string &name, const std::string &snapshot) {
+		throw std::runtime_error("snapshot '" + snapshot + "' of database '" + name +
+		                         "' does not exist (this store keeps only the current state of its databases)");
+	}
 };
 
 } // namespace openduck

@@ -6,7 +6,7 @@
 
 namespace openduck {
 
-DatabaseSet::DatabaseSet(DatabaseOpener &opener, const std::vector<std::string> &requested) {
+DatabaseSet::DatabaseSet(DatabaseOpener &opener, const std::vector<std::string> &requested) : opener_(opener) {
 	std::vector<std::string> names = requested;
 	for (auto &name : opener.ListExisting()) {
 		names.push_back(name);
@@ -31,6 +31,20 @@ DatabaseSet::DatabaseSet(DatabaseOpener &opener, const std::vector<std::string> 
 duckdb::DuckDB *DatabaseSet::Find(const std::string &name) const {
 	auto entry = databases_.find(name);
 	return entry == databases_.end() ? nullptr : entry->second.get();
+}
+
+duckdb::DuckDB *DatabaseSet::FindSnapshot(const std::string &name, const std::string &snapshot) {
+	std::lock_guard<std::mutex> guard(snapshots_lock_);
+	auto &instance = snapshots_[{name, snapshot}];
+	if (!instance) {
+		try {
+			instance = opener_.OpenSnapshot(name, snapshot);
+		} catch (...) {
+			snapshots_.erase({name, snapshot});
+			throw;
+		}
+	}
+	return instance.get();
 }
 
 std::vector<std::string> DatabaseSet::Names() const {

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,18 @@ public:
 
 	// nullptr when this worker does not serve `name`.
 	duckdb::DuckDB *Find(const std::string &name) const;
+	// The read-only instance of snapshot `snapshot` of served database `name`, opened on first
+	// use and kept (one per database and snapshot). Throws std::runtime_error when it cannot be
+	// opened. Thread-safe.
+	duckdb::DuckDB *FindSnapshot(const std::string &name, const std::string &snapshot);
 	// Sorted names.
 	std::vector<std::string> Names() const;
 
 private:
+	DatabaseOpener &opener_;
 	std::map<std::string, std::unique_ptr<duckdb::DuckDB>> databases_;
+	std::mutex snapshots_lock_;
+	std::map<std::pair<std::string, std::string>, std::unique_ptr<duckdb::DuckDB>> snapshots_;
 };
 
 } // namespace openduck

@@ -1,10 +1,14 @@
 #include "worker/fragment_executor.hpp"
 
+#include "arrow/ipc_stream_reader.hpp"
 #include "arrow/ipc_stream_writer.hpp"
 
 #include "duckdb/common/error_data.hpp"
 #include "duckdb/common/exception.hpp"
+#include "duckdb/main/appender.hpp"
 #include "duckdb/main/client_context.hpp"
+#include "duckdb/parser/keyword_helper.hpp"
+#include "duckdb/main/pending_query_result.hpp"
 #include "duckdb/main/query_result.hpp"
 #include "duckdb/parser/sql_statement.hpp"
 
@@ -13,7 +17,39 @@ namespace openduck {
 namespace pb = openduck::v1;
 
 FragmentExecutor::FragmentExecutor(duckdb::DuckDB &database, const pb::ExecuteFragmentRequest &request)
-    : connection_(database), request_(request) {
+    : owned_connection_(std::make_unique<duckdb::Connection>(database)), connection_(*owned_connection_),
+      request_(request) {
+}
+
+FragmentExecutor::FragmentExecutor(duckdb::Connection &session_connection, std::mutex &session_lock,
+                                   const pb::ExecuteFragmentRequest &request)
+    : connection_(session_connection), session_lock_(&session_lock), request_(request) {
+}
+
+void FragmentExecutor::Ingest() {
+	IpcStreamReader reader(*connection_.context);
+	reader.Feed(request_.ingest_arrow());
+	if (!reader.HasSchema()) {
+		throw duckdb::InvalidInputException("ingest payload for '%s' has no Arrow schema", request_.ingest_table());
+	}
+	auto &types = reader.Types();
+	auto quoted = duckdb::KeywordHelper::WriteQuoted(request_.ingest_table(), '"');
+	std::string columns;
+	for (size_t i = 0; i < types.size(); i++) {
+		columns += (i ? ", " : "") + duckdb::KeywordHelper::WriteQuoted("c" + std::to_string(i), '"') + " " +
+		           types[i].ToString();
+	}
+	auto created = connection_.Query("CREATE TEMPORARY TABLE IF NOT EXISTS " + quoted + " (" + columns + ")");
+	if (created->HasError()) {
+		created->ThrowError();
+	}
+	duckdb::Appender appender(connection_, "temp", "main", request_.ingest_table());
+	duckdb::DataChunk chunk;
+	chunk.Initialize(*connection_.context, types);
+	while (reader.Next(chunk)) {
+		appender.AppendDataChunk(chunk);
+	}
+	appender.Close();
 }
 
 void FragmentExecutor::Cancel() {
@@ -90,7 +126,27 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		payload.clear();
 		return sink(response);
 	};
+	std::unique_lock<std::mutex> session_guard;
+	if (session_lock_) {
+		session_guard = std::unique_lock<std::mutex>(*session_lock_);
+	}
 	try {
+		if (!request_.ingest_table().empty()) {
+			Ingest();
+			if (request_.plan().empty()) {
+				pb::ExecuteFragmentResponse response;
+				IpcStreamWriter writer({}, {}, ArrowProperties());
+				std::string payload = writer.SchemaMessage() + IpcStreamWriter::EndOfStream();
+				if (!send_payload(payload)) {
+					outcome.delivered = false;
+					return outcome;
+				}
+				pb::ExecuteFragmentResponse finished;
+				finished.mutable_finished();
+				outcome.delivered = sink(finished);
+				return outcome;
+			}
+		}
 		auto statements = connection_.ExtractStatements(request_.plan());
 		if (statements.empty()) {
 			outcome.failed = true;
@@ -111,13 +167,27 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 				return fail(duckdb::ErrorData(duckdb::ExceptionType::INTERRUPT, "cancelled"));
 			}
 		}
-		auto pending = connection_.PendingQuery(std::move(statements.back()), true);
+		// A session's result is materialized so the session lock can be released before sending.
+		auto pending = connection_.PendingQuery(std::move(statements.back()), !session_lock_);
+		if (pending->HasError()) {
+			return fail(pending->GetErrorObject());
+		}
+		// DuckDB clears a pending interrupt when a query begins (in PendingQuery), so a cancel that
+		// landed before is seen by this check, and one after it interrupts the query.
+		while (!cancelled_ && pending->ExecuteTask() == duckdb::PendingExecutionResult::RESULT_NOT_READY) {
+		}
+		if (cancelled_) {
+			return fail(duckdb::ErrorData(duckdb::ExceptionType::INTERRUPT, "cancelled"));
+		}
 		if (pending->HasError()) {
 			return fail(pending->GetErrorObject());
 		}
 		auto result = pending->Execute();
 		if (result->HasError()) {
 			return fail(result->GetErrorObject());
+		}
+		if (session_guard.owns_lock()) {
+			session_guard.unlock();
 		}
 		IpcStreamWriter writer(result->types, result->names, ArrowProperties());
 		uint64_t max_bytes = request_.max_batch_bytes() ? request_.max_batch_bytes() : kDefaultMaxBatchBytes;

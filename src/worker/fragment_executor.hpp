@@ -17,6 +17,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 
 namespace openduck {
 
@@ -37,6 +39,10 @@ public:
 	static constexpr uint64_t kDefaultMaxBatchBytes = 1024 * 1024;
 
 	FragmentExecutor(duckdb::DuckDB &database, const openduck::v1::ExecuteFragmentRequest &request);
+	// Runs on a session's connection: `session_lock` is held while the statement executes, and
+	// the result is materialized first so the lock is released before it is sent.
+	FragmentExecutor(duckdb::Connection &session_connection, std::mutex &session_lock,
+	                 const openduck::v1::ExecuteFragmentRequest &request);
 	FragmentExecutor(const FragmentExecutor &) = delete;
 	FragmentExecutor &operator=(const FragmentExecutor &) = delete;
 
@@ -51,7 +57,12 @@ private:
 	                         const ResponseSink &sink);
 	duckdb::ClientProperties ArrowProperties();
 
-	duckdb::Connection connection_;
+	// Appends request_.ingest_arrow to the session's temporary table request_.ingest_table.
+	void Ingest();
+
+	std::unique_ptr<duckdb::Connection> owned_connection_;
+	duckdb::Connection &connection_;
+	std::mutex *session_lock_ = nullptr;
 	const openduck::v1::ExecuteFragmentRequest &request_;
 	std::atomic<bool> cancelled_ {false};
 };

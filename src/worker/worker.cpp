@@ -4,7 +4,11 @@
 #include "rpc/call_checks.hpp"
 #include "worker/catalog_reader.hpp"
 
+#include "arrow/ipc_stream_writer.hpp"
+
 #include "duckdb/common/error_data.hpp"
+#include "duckdb/common/exception.hpp"
+#include "duckdb/main/materialized_query_result.hpp"
 
 namespace openduck {
 
@@ -21,11 +25,11 @@ grpc::Status Worker::FindDatabase(const std::string &name, const std::string &sn
 		return DatabaseNotFound(name, databases_->Names());
 	}
 	if (!snapshot_id.empty()) {
-		// Plain database files keep only their current state; snapshots come with the
-		// differential storage engine.
-		return grpc::Status(grpc::StatusCode::NOT_FOUND, "snapshot '" + snapshot_id + "' of database '" + name +
-		                                                     "' does not exist (this server keeps only the current "
-		                                                     "state of its databases)");
+		try {
+			database = databases_->FindSnapshot(name, snapshot_id);
+		} catch (std::exception &ex) {
+			return grpc::Status(grpc::StatusCode::NOT_FOUND, ex.what());
+		}
 	}
 	return grpc::Status::OK;
 }
@@ -51,7 +55,37 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	if (!status.ok()) {
 		return status;
 	}
-	FragmentExecutor executor(*database, request);
+	switch (request.session_action()) {
+	case pb::SESSION_ACTION_OPEN:
+		return OpenSession(call, request, *database, sink, outcome);
+	case pb::SESSION_ACTION_COMMIT:
+	case pb::SESSION_ACTION_ROLLBACK:
+		return EndSession(request, sink, outcome);
+	default:
+		break;
+	}
+	std::shared_ptr<Session> session;
+	if (!request.session_id().empty()) {
+		session = sessions_.Find(request.session_id());
+		if (!session || session->database != request.database()) {
+			return SessionNotFound(request.session_id());
+		}
+	} else if (!request.ingest_table().empty()) {
+		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ingest requests must name a session");
+	}
+	auto executor = session ? std::make_unique<FragmentExecutor>(session->connection, session->lock, request)
+	                        : std::make_unique<FragmentExecutor>(*database, request);
+	return Run(call, request, *executor, sink, outcome);
+}
+
+grpc::Status Worker::SessionNotFound(const std::string &id) {
+	return grpc::Status(grpc::StatusCode::NOT_FOUND,
+	                    "session '" + id + "' is not open on this worker (it ended, or the worker restarted and rolled "
+	                                       "it back); start the transaction again");
+}
+
+grpc::Status Worker::Run(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
+                         FragmentExecutor &executor, const ResponseSink &sink, FragmentOutcome &outcome) {
 	auto tracked = executions_.TryRegister(request.execution_id(), executor);
 	if (!tracked) {
 		return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
@@ -67,6 +101,86 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	return grpc::Status::OK;
 }
 
+static bool SendEmptyResult(const ResponseSink &sink, duckdb::Connection &connection) {
+	// An IPC stream with no columns and no rows: "done, nothing to return".
+	pb::ExecuteFragmentResponse response;
+	response.set_arrow_batch(IpcStreamWriter({}, {}, connection.context->GetClientProperties()).SchemaMessage() +
+	                         IpcStreamWriter::EndOfStream());
+	if (!sink(response)) {
+		return false;
+	}
+	pb::ExecuteFragmentResponse finished;
+	finished.mutable_finished();
+	return sink(finished);
+}
+
+grpc::Status Worker::OpenSession(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
+                                 duckdb::DuckDB &database, const ResponseSink &sink, FragmentOutcome &outcome) {
+	auto session = sessions_.Create(request.session_id(), database, request.database());
+	if (!session) {
+		return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
+		                    "session '" + request.session_id() + "' is missing or already open on this worker");
+	}
+	auto begin = session->connection.Query("BEGIN TRANSACTION");
+	if (begin->HasError()) {
+		sessions_.Remove(request.session_id());
+		outcome.failed = true;
+		pb::ExecuteFragmentResponse response;
+		response.mutable_error()->set_type(duckdb::Exception::ExceptionTypeToString(begin->GetErrorObject().Type()));
+		response.mutable_error()->set_message(begin->GetErrorObject().RawMessage());
+		outcome.delivered = sink(response);
+		return grpc::Status::OK;
+	}
+	if (!SendEmptyResult(sink, session->connection)) {
+		outcome.delivered = false;
+	}
+	// Hold the call open for the session's lifetime; ending it early (the host is gone) rolls back.
+	sessions_.WaitUntilEnded(*session, [&call]() { return call.IsCancelled(); });
+	{
+		std::lock_guard<std::mutex> guard(session->lock);
+		if (!session->ended) {
+			session->connection.Interrupt();
+			session->connection.Query("ROLLBACK");
+			session->ended = true;
+		}
+	}
+	sessions_.Remove(request.session_id());
+	return grpc::Status::OK;
+}
+
+grpc::Status Worker::EndSession(const pb::ExecuteFragmentRequest &request, const ResponseSink &sink,
+                                FragmentOutcome &outcome) {
+	auto session = sessions_.Find(request.session_id());
+	if (!session) {
+		return SessionNotFound(request.session_id());
+	}
+	duckdb::unique_ptr<duckdb::MaterializedQueryResult> result;
+	{
+		std::lock_guard<std::mutex> guard(session->lock);
+		if (session->ended) {
+			return SessionNotFound(request.session_id());
+		}
+		bool commit = request.session_action() == pb::SESSION_ACTION_COMMIT;
+		result = session->connection.Query(commit ? "COMMIT" : "ROLLBACK");
+		if (result->HasError() && session->connection.HasActiveTransaction()) {
+			session->connection.Query("ROLLBACK");
+		}
+		session->ended = true;
+	}
+	sessions_.NotifyEnded();
+	sessions_.Remove(request.session_id());
+	if (result->HasError()) {
+		outcome.failed = true;
+		pb::ExecuteFragmentResponse response;
+		response.mutable_error()->set_type(duckdb::Exception::ExceptionTypeToString(result->GetErrorObject().Type()));
+		response.mutable_error()->set_message(result->GetErrorObject().RawMessage());
+		outcome.delivered = sink(response);
+		return grpc::Status::OK;
+	}
+	outcome.delivered = SendEmptyResult(sink, session->connection);
+	return grpc::Status::OK;
+}
+
 grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCatalogResponse &response) {
 	duckdb::DuckDB *database;
 	auto status = FindDatabase(request.database(), request.snapshot_id(), database);
@@ -74,7 +188,16 @@ grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCat
 		return status;
 	}
 	try {
-		ReadCatalog(*database, response);
+		if (request.session_id().empty()) {
+			ReadCatalog(*database, response);
+		} else {
+			auto session = sessions_.Find(request.session_id());
+			if (!session || session->database != request.database()) {
+				return SessionNotFound(request.session_id());
+			}
+			std::lock_guard<std::mutex> guard(session->lock);
+			ReadCatalog(session->connection, response);
+		}
 	} catch (std::exception &ex) {
 		duckdb::ErrorData error(ex);
 		return grpc::Status(grpc::StatusCode::INTERNAL,

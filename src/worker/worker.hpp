@@ -5,6 +5,8 @@
 // Thread-safe: any number of requests run concurrently, each on its own duckdb::Connection.
 #pragma once
 
+#include "worker/session_registry.hpp"
+
 #include "rpc/cancellation_watcher.hpp"
 #include "worker/database_set.hpp"
 #include "worker/execution_registry.hpp"
@@ -50,11 +52,21 @@ public:
 	                             openduck::v1::CancelExecutionResponse &response);
 
 private:
+	// The session_action / session_id parts of ExecuteFragment.
+	grpc::Status OpenSession(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
+	                         duckdb::DuckDB &database, const ResponseSink &sink, FragmentOutcome &outcome);
+	grpc::Status EndSession(const openduck::v1::ExecuteFragmentRequest &request, const ResponseSink &sink,
+	                        FragmentOutcome &outcome);
+
+	grpc::Status Run(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
+	                 FragmentExecutor &executor, const ResponseSink &sink, FragmentOutcome &outcome);
+	static grpc::Status SessionNotFound(const std::string &id);
 	grpc::Status FindDatabase(const std::string &name, const std::string &snapshot_id, duckdb::DuckDB *&database);
 
 	std::unique_ptr<DatabaseSet> databases_;
 	CancellationWatcher &watcher_;
 	ExecutionRegistry executions_;
+	SessionRegistry sessions_;
 };
 
 } // namespace openduck

@@ -1,0 +1,329 @@
+#include "cli/storage_commands.hpp"
+
+#include "cli/command_line.hpp"
+#include "cli/storage_options.hpp"
+#include "storage/garbage_collector.hpp"
+#include "storage/storage_engine.hpp"
+
+#include "duckdb/main/connection.hpp"
+
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+namespace openduck {
+
+const char *kDbHelp = R"(Usage: openduck db <action> [options]
+
+Manage the databases of the differential storage engine.
+
+Actions:
+  create NAME                     create an empty database
+  list [--all]                    live databases (--all: dropped ones too)
+  drop NAME                       drop (soft: `undrop` brings it back until GC purges it)
+  undrop NAME                     bring back the most recently dropped NAME
+  clone SRC DST [--snapshot S]    new database DST sharing SRC's layers at snapshot S
+                                  (default: SRC's last checkpoint); no data is copied
+
+Options:
+      --data-dir DIR    the server's data dir (default: $OPENDUCK_DATA_DIR or ./openduck-data)
+)";
+
+const char *kSnapshotHelp = R"(Usage: openduck snapshot <action> -d DATABASE [options]
+
+Every checkpoint of a database makes a snapshot. Open one read-only with
+ATTACH 'openduck:DATABASE?snapshot=NAME_OR_ID' AS old.
+
+Actions:
+  create -d DB NAME [--snapshot S]  name the last checkpoint (or snapshot S); named snapshots
+                                    are kept by GC. Run CHECKPOINT first to include recent commits.
+  list -d DB                        snapshots with time, parent, layer count and sizes
+  verify -d DB [S]                  check every layer checksum and open the snapshot (all when S
+                                    is omitted)
+
+Options:
+  -d, --database DB     the database
+      --data-dir DIR    the server's data dir (default: $OPENDUCK_DATA_DIR or ./openduck-data)
+)";
+
+const char *kGcHelp = R"(Usage: openduck gc [--dry-run] [--retention DURATION] [--orphan-grace DURATION]
+
+Deletes snapshots older than the retention (except database heads, named snapshots and
+snapshots open by readers), purges databases dropped longer ago than the retention, and
+deletes layer objects no remaining snapshot uses. DURATION: 30s, 15m, 12h, 7d or seconds.
+
+Options:
+      --dry-run              report what would be removed, remove nothing
+      --retention D          keep unnamed snapshots younger than D (default 7d)
+      --orphan-grace D       delete unreferenced objects older than D (default 1h)
+      --data-dir DIR         the server's data dir (default: $OPENDUCK_DATA_DIR or ./openduck-data)
+)";
+
+namespace {
+
+// Splits `args` into positional words and option words (an option's value stays with it).
+std::vector<std::string> Positional(const std::vector<std::string> &args, const std::vector<OptionSpec> &specs,
+                                    std::vector<std::string> &options) {
+	std::vector<std::string> words;
+	for (size_t i = 0; i < args.size(); i++) {
+		auto &arg = args[i];
+		if (arg.size() < 2 || arg[0] != '-') {
+			words.push_back(arg);
+			continue;
+		}
+		options.push_back(arg);
+		bool takes_value = false;
+		for (auto &spec : specs) {
+			bool long_match = arg == "--" + spec.name;
+			bool short_match = arg.size() == 2 && spec.short_name && arg[1] == spec.short_name;
+			takes_value = takes_value || ((long_match || short_match) && spec.takes_value);
+		}
+		if (takes_value && i + 1 < args.size()) {
+			options.push_back(args[++i]);
+		}
+	}
+	return words;
+}
+
+std::vector<OptionSpec> WithStorage(std::vector<OptionSpec> specs) {
+	specs.push_back({"data-dir", 0, true});
+	specs.push_back({"help", 'h', false});
+	for (auto &spec : StorageOptionSpecs()) {
+		specs.push_back(spec);
+	}
+	return specs;
+}
+
+std::string Time(int64_t unix_seconds) {
+	if (!unix_seconds) {
+		return "-";
+	}
+	time_t t = unix_seconds;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char text[32];
+	std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%SZ", &tm);
+	return text;
+}
+
+std::string Bytes(uint64_t bytes) {
+	const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double value = double(bytes);
+	int unit = 0;
+	while (value >= 1024 && unit < 4) {
+		value /= 1024;
+		unit++;
+	}
+	char text[32];
+	std::snprintf(text, sizeof(text), unit ? "%.1f %s" : "%.0f %s", value, units[unit]);
+	return text;
+}
+
+int64_t ParseDuration(const std::string &name, const std::string &text) {
+	try {
+		size_t used = 0;
+		long long value = std::stoll(text, &used);
+		auto unit = text.substr(used);
+		static const std::map<std::string, int64_t> units = {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+		auto found = units.find(unit);
+		if (found != units.end() && value >= 0) {
+			return value * found->second;
+		}
+	} catch (std::exception &) {
+	}
+	throw UsageError("--" + name + " expects a duration like 30s, 15m, 12h, 7d or seconds, got '" + text + "'");
+}
+
+void Require(const std::vector<std::string> &words, size_t count, const std::string &usage) {
+	if (words.size() != count) {
+		throw UsageError("usage: " + usage);
+	}
+}
+
+} // namespace
+
+int RunDb(const std::vector<std::string> &args) {
+	auto specs = WithStorage({{"all", 0, false}, {"snapshot", 0, true}});
+	std::vector<std::string> option_words;
+	auto words = Positional(args, specs, option_words);
+	auto options = ParseOptions(option_words, specs);
+	if (options.Has("help") || words.empty()) {
+		std::fputs(kDbHelp, words.empty() && !options.Has("help") ? stderr : stdout);
+		return options.Has("help") ? 0 : 2;
+	}
+	auto action = words[0];
+	StorageEngine engine(StorageConfigFrom(options));
+	auto &metadata = engine.Metadata();
+	if (action == "create") {
+		Require(words, 2, "openduck db create NAME");
+		auto db = metadata.CreateDatabase(words[1]);
+		std::printf("created database '%s' (id %lld)\n", db.name.c_str(), static_cast<long long>(db.id));
+		return 0;
+	}
+	if (action == "list") {
+		Require(words, 1, "openduck db list [--all]");
+		bool all = options.Has("all");
+		std::printf("%-24s %-21s %-9s %-9s %-12s%s\n", "NAME", "CREATED", "SNAPSHOTS", "HEAD", "SIZE",
+		            all ? " DROPPED" : "");
+		for (auto &db : metadata.ListDatabases(all)) {
+			auto snapshots = metadata.ListSnapshots(db.id);
+			uint64_t size = 0;
+			for (auto &snapshot : snapshots) {
+				if (snapshot.id == db.head_snapshot) {
+					size = snapshot.file_size;
+				}
+			}
+			std::printf("%-24s %-21s %-9zu %-9s %-12s%s\n", db.name.c_str(), Time(db.created_at).c_str(),
+			            snapshots.size(), db.head_snapshot ? std::to_string(db.head_snapshot).c_str() : "-",
+			            Bytes(size).c_str(), all ? (" " + Time(db.dropped_at)).c_str() : "");
+		}
+		return 0;
+	}
+	if (action == "drop") {
+		Require(words, 2, "openduck db drop NAME");
+		metadata.DropDatabase(words[1]);
+		std::printf("dropped database '%s' (`openduck db undrop %s` brings it back until GC purges it)\n",
+		            words[1].c_str(), words[1].c_str());
+		return 0;
+	}
+	if (action == "undrop") {
+		Require(words, 2, "openduck db undrop NAME");
+		metadata.UndropDatabase(words[1]);
+		std::printf("restored database '%s'\n", words[1].c_str());
+		return 0;
+	}
+	if (action == "clone") {
+		Require(words, 3, "openduck db clone SRC DST [--snapshot S]");
+		auto db = engine.CloneDatabase(words[1], words[2], options.Get("snapshot"));
+		auto snapshot = metadata.GetSnapshot(db.head_snapshot);
+		std::printf("cloned '%s' into '%s' at snapshot %lld (%lld layers shared, %s, nothing copied)\n",
+		            words[1].c_str(), words[2].c_str(), static_cast<long long>(snapshot->parent_id),
+		            static_cast<long long>(snapshot->layer_count), Bytes(snapshot->layer_bytes).c_str());
+		return 0;
+	}
+	throw UsageError("unknown action '" + action + "' (create, list, drop, undrop, clone)");
+}
+
+static void VerifyOne(StorageEngine &engine, const DatabaseRecord &db, const SnapshotRecord &snapshot) {
+	engine.VerifySnapshot(snapshot);
+	auto instance = engine.OpenSnapshot(db.name, std::to_string(snapshot.id));
+	duckdb::Connection con(*instance);
+	auto tables = con.Query("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL");
+	if (tables->HasError()) {
+		throw std::runtime_error("snapshot " + std::to_string(snapshot.id) + ": " + tables->GetError());
+	}
+	int64_t rows = 0;
+	for (duckdb::idx_t i = 0; i < tables->RowCount(); i++) {
+		auto name = duckdb::KeywordHelper::WriteOptionallyQuoted(tables->GetValue(0, i).ToString()) + "." +
+		            duckdb::KeywordHelper::WriteOptionallyQuoted(tables->GetValue(1, i).ToString());
+		auto count = con.Query("SELECT count(*) FROM " + name);
+		if (count->HasError()) {
+			throw std::runtime_error("snapshot " + std::to_string(snapshot.id) + ", table " + name + ": " +
+			                         count->GetError());
+		}
+		rows += count->GetValue(0, 0).GetValue<int64_t>();
+	}
+	std::printf("snapshot %lld ok: %lld layers checksummed, %llu tables, %lld rows\n",
+	            static_cast<long long>(snapshot.id), static_cast<long long>(snapshot.layer_count),
+	            static_cast<unsigned long long>(tables->RowCount()), static_cast<long long>(rows));
+}
+
+int RunSnapshot(const std::vector<std::string> &args) {
+	auto specs = WithStorage({{"database", 'd', true}, {"snapshot", 0, true}});
+	std::vector<std::string> option_words;
+	auto words = Positional(args, specs, option_words);
+	auto options = ParseOptions(option_words, specs);
+	if (options.Has("help") || words.empty()) {
+		std::fputs(kSnapshotHelp, words.empty() && !options.Has("help") ? stderr : stdout);
+		return options.Has("help") ? 0 : 2;
+	}
+	if (!options.Has("database")) {
+		throw UsageError("snapshot commands need -d DATABASE");
+	}
+	auto action = words[0];
+	StorageEngine engine(StorageConfigFrom(options));
+	auto db = engine.RequireDatabase(options.Get("database"));
+	auto &metadata = engine.Metadata();
+	if (action == "create") {
+		Require(words, 2, "openduck snapshot create -d DB NAME [--snapshot S]");
+		int64_t target = db.head_snapshot;
+		if (options.Has("snapshot")) {
+			target = engine.RequireSnapshot(db, options.Get("snapshot")).id;
+		}
+		if (!target) {
+			throw std::runtime_error("database '" + db.name + "' has no snapshot yet (run CHECKPOINT first)");
+		}
+		auto snapshot = metadata.NameSnapshot(target, words[1]);
+		std::printf("snapshot %lld of '%s' (taken %s) is now named '%s'\n", static_cast<long long>(snapshot.id),
+		            db.name.c_str(), Time(snapshot.created_at).c_str(), snapshot.name.c_str());
+		return 0;
+	}
+	if (action == "list") {
+		Require(words, 1, "openduck snapshot list -d DB");
+		std::printf("%-8s %-16s %-21s %-8s %-7s %-12s %-12s\n", "ID", "NAME", "CREATED", "PARENT", "LAYERS",
+		            "FILE SIZE", "LAYER BYTES");
+		for (auto &snapshot : metadata.ListSnapshots(db.id)) {
+			auto id = std::to_string(snapshot.id) + (snapshot.id == db.head_snapshot ? "*" : "");
+			std::printf("%-8s %-16s %-21s %-8s %-7lld %-12s %-12s\n", id.c_str(),
+			            snapshot.name.empty() ? "-" : snapshot.name.c_str(), Time(snapshot.created_at).c_str(),
+			            snapshot.parent_id ? std::to_string(snapshot.parent_id).c_str() : "-",
+			            static_cast<long long>(snapshot.layer_count), Bytes(snapshot.file_size).c_str(),
+			            Bytes(snapshot.layer_bytes).c_str());
+		}
+		std::printf("(* = head)\n");
+		return 0;
+	}
+	if (action == "verify") {
+		if (words.size() > 2) {
+			throw UsageError("usage: openduck snapshot verify -d DB [SNAPSHOT]");
+		}
+		if (words.size() == 2) {
+			VerifyOne(engine, db, engine.RequireSnapshot(db, words[1]));
+			return 0;
+		}
+		for (auto &snapshot : metadata.ListSnapshots(db.id)) {
+			VerifyOne(engine, db, snapshot);
+		}
+		return 0;
+	}
+	throw UsageError("unknown action '" + action + "' (create, list, verify)");
+}
+
+int RunGc(const std::vector<std::string> &args) {
+	auto specs = WithStorage({{"dry-run", 0, false}, {"retention", 0, true}, {"orphan-grace", 0, true}});
+	auto options = ParseOptions(args, specs);
+	if (options.Has("help")) {
+		std::fputs(kGcHelp, stdout);
+		return 0;
+	}
+	GcOptions gc;
+	gc.dry_run = options.Has("dry-run");
+	if (options.Has("retention")) {
+		gc.retention_seconds = ParseDuration("retention", options.Get("retention"));
+	}
+	if (options.Has("orphan-grace")) {
+		gc.orphan_grace_seconds = ParseDuration("orphan-grace", options.Get("orphan-grace"));
+	}
+	StorageEngine engine(StorageConfigFrom(options));
+	auto report = CollectGarbage(engine.Metadata(), engine.Store(), gc);
+	const char *verb = gc.dry_run ? "would remove" : "removed";
+	std::printf("gc%s: %s %zu snapshots, %zu dropped databases, %zu layers and %zu orphan objects (%s)\n",
+	            gc.dry_run ? " (dry run)" : "", verb, report.plan.expired_snapshots.size(),
+	            report.plan.purged_databases.size(), report.plan.dead_layers.size(), report.orphans.size(),
+	            Bytes(report.freed_bytes).c_str());
+	for (auto id : report.plan.purged_databases) {
+		std::printf("  database id %lld\n", static_cast<long long>(id));
+	}
+	for (auto id : report.plan.expired_snapshots) {
+		std::printf("  snapshot %lld\n", static_cast<long long>(id));
+	}
+	for (auto &layer : report.plan.dead_layers) {
+		std::printf("  layer %s (%s)\n", layer.object_key.c_str(), Bytes(layer.size_bytes).c_str());
+	}
+	for (auto &object : report.orphans) {
+		std::printf("  orphan %s (%s)\n", object.key.c_str(), Bytes(object.size).c_str());
+	}
+	return 0;
+}
+
+} // namespace openduck

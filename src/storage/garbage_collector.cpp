@@ -1,0 +1,41 @@
+#include "storage/garbage_collector.hpp"
+
+#include "storage/sql_metadata_store.hpp"
+
+#include <unordered_set>
+
+namespace openduck {
+
+GcReport CollectGarbage(MetadataStore &metadata, ObjectStore &store, const GcOptions &options) {
+	GcReport report;
+	auto now = UnixNow();
+	report.plan = metadata.PlanGarbageCollection(now, options.retention_seconds, options.dry_run);
+	std::vector<int64_t> deleted;
+	for (auto &layer : report.plan.dead_layers) {
+		report.freed_bytes += layer.size_bytes;
+		if (!options.dry_run) {
+			store.Delete(layer.object_key);
+			deleted.push_back(layer.id);
+		}
+	}
+	if (!deleted.empty()) {
+		metadata.ForgetLayers(deleted);
+	}
+	// Orphans: list first, then read the keys, so an object committed in between is known.
+	auto objects = store.List("layers/");
+	auto known_keys = metadata.AllLayerKeys();
+	std::unordered_set<std::string> known(known_keys.begin(), known_keys.end());
+	for (auto &object : objects) {
+		if (known.count(object.key) || object.modified_unix > now - options.orphan_grace_seconds) {
+			continue;
+		}
+		report.orphans.push_back(object);
+		report.freed_bytes += object.size;
+		if (!options.dry_run) {
+			store.Delete(object.key);
+		}
+	}
+	return report;
+}
+
+} // namespace openduck

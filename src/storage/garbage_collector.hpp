@@ -1,0 +1,34 @@
+// Garbage collection of snapshots and layer objects (`openduck gc`). Retention rules live in
+// MetadataStore::PlanGarbageCollection: heads, named snapshots, snapshots younger than the
+// retention and snapshots pinned by live readers survive, with every layer they use. A layer
+// object is deleted only after its row is marked dead in the same transaction that removed
+// its last reference, so no snapshot, clone or reader can start using it afterwards.
+// Objects in the store that no layer row names (a seal that uploaded but never committed)
+// are deleted once older than the orphan grace period, which covers in-flight seals.
+//
+// Thread-safe as the stores are; several collectors may run at once (deletes are idempotent).
+#pragma once
+
+#include "storage/metadata_store.hpp"
+#include "storage/object_store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+struct GcOptions {
+	int64_t retention_seconds = 7 * 24 * 3600;
+	int64_t orphan_grace_seconds = 3600;
+	bool dry_run = false;
+};
+
+struct GcReport {
+	GcPlan plan;
+	std::vector<ObjectInfo> orphans; // unreferenced objects past the grace period
+	uint64_t freed_bytes = 0;        // dead layers + orphans
+};
+
+GcReport CollectGarbage(MetadataStore &metadata, ObjectStore &store, const GcOptions &options);
+
+} // namespace openduck

@@ -1,0 +1,126 @@
+// One database file seen through its layers: the sealed layers of a snapshot (oldest first,
+// newest wins) plus, for the writer, the active layer on top. This is what the DuckDB
+// FileSystem (DiffFileSystem) reads and writes.
+//
+// Writer: holds the database's write lease (generation-fenced). A write at offset < 12288 (a
+// DuckDB header) followed by Sync() is the end of a checkpoint: Sync() then seals the active
+// layer into a layer object, uploads it and commits a snapshot (parent = current head) in the
+// metadata store, in that order. If the upload or the commit fails the data stays in the
+// durable active layer and the seal is retried at the next Sync(); a stale lease (another
+// writer took over) throws and the file refuses all further writes.
+//
+// Reader (a snapshot opened for time travel or by a clone's first read): immutable; pins the
+// snapshot in the metadata store so GC keeps its layers while it is open.
+//
+// Thread-safe: reads share a lock; writes, truncation and sealing take it exclusively.
+#pragma once
+
+#include "storage/active_layer.hpp"
+#include "storage/extent_map.hpp"
+#include "storage/layer_cache.hpp"
+#include "storage/layer_format.hpp"
+#include "storage/metadata_store.hpp"
+#include "storage/object_store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+// The stores a layered file works with; they must outlive it.
+struct StorageContext {
+	MetadataStore &metadata;
+	ObjectStore &store;
+	LayerCache &cache;
+};
+
+// What happened at the last seal attempt (for logs, tests and the bench).
+struct SealStats {
+	uint64_t seals = 0;
+	uint64_t compactions = 0;        // seals that also folded older layers in
+	uint64_t uploaded_bytes = 0;     // layer object bytes put to the store, all seals
+	uint64_t last_layer_bytes = 0;   // object size of the last sealed layer
+	uint64_t last_data_bytes = 0;    // extent bytes in it
+	std::string last_error;          // of the last failed attempt, empty after a success
+};
+
+class LayeredFile {
+public:
+	// The writer of `db`, continuing its head snapshot and any active layer left in
+	// `local_dir` by a previous process. `generation` is the lease this writer holds.
+	// `compact_at` bounds the layer list: a seal that would make it that long also folds the
+	// newest half of the sealed layers into the new layer (0 = never compact).
+	static std::shared_ptr<LayeredFile> OpenWriter(StorageContext context, const DatabaseRecord &db,
+	                                               int64_t generation, const std::string &local_dir,
+	                                               int64_t compact_at = 16);
+	// A read-only view of `snapshot` of `db`; pins it for `holder`.
+	static std::shared_ptr<LayeredFile> OpenSnapshot(StorageContext context, const DatabaseRecord &db,
+	                                                 const SnapshotRecord &snapshot, const std::string &holder);
+	~LayeredFile();
+
+	// Positional I/O on the logical file. Reads past the end throw; holes read as zeros.
+	void Read(void *buffer, uint64_t length, uint64_t offset);
+	void Write(const void *buffer, uint64_t length, uint64_t offset);
+	void Truncate(uint64_t size);
+	// Makes every write durable (fdatasync of the active layer) and seals after a header write.
+	void Sync();
+	uint64_t Size() const {
+		return size_.load();
+	}
+	bool ReadOnly() const {
+		return read_only_;
+	}
+	const DatabaseRecord &Database() const {
+		return db_;
+	}
+	// The snapshot this file's sealed layers form (the head for a writer).
+	int64_t SnapshotId() const {
+		return snapshot_id_.load();
+	}
+	// "database 'x'" or "snapshot 7 of database 'x'", for messages.
+	std::string Describe() const;
+	SealStats Stats() const;
+
+private:
+	LayeredFile(StorageContext context, const DatabaseRecord &db);
+	struct SealedLayer {
+		LayerRecord record;
+		std::shared_ptr<const LayerIndex> index;
+	};
+	// Loads the layers of `snapshot_id` and builds the sealed extent map.
+	void LoadSnapshot(int64_t snapshot_id, uint64_t file_size);
+	void AddSealedLayer(SealedLayer layer);
+	// The newest version of every byte of the active layer and the newest `merge` sealed
+	// layers, as one extent map (sources: sealed layer index or kActiveSource), plus the
+	// smallest truncation among them.
+	ExtentMap SealContent(size_t merge, uint64_t &truncated_to) const;
+	void ReadSealed(const ExtentLocation &location, char *out, uint64_t length);
+	void Seal();
+	void RenewPinIfDue();
+
+	StorageContext context_;
+	DatabaseRecord db_;
+	bool read_only_ = false;
+	int64_t generation_ = 0;
+	std::string local_dir_;
+	std::atomic<int64_t> snapshot_id_ {0};
+	std::atomic<uint64_t> size_ {0};
+
+	mutable std::shared_mutex lock_;
+	std::vector<SealedLayer> layers_;
+	ExtentMap sealed_;
+	std::unique_ptr<ActiveLayer> active_;
+	bool header_written_ = false;
+	int64_t compact_at_ = 0;
+	bool fenced_ = false;
+	SealStats stats_;
+
+	int64_t pin_id_ = 0;
+	std::atomic<int64_t> pin_renewed_ {0}; // steady_clock ticks of the last renewal
+};
+
+} // namespace openduck

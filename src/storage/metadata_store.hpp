@@ -1,0 +1,127 @@
+// The metadata store: databases, their snapshot history, the layers each snapshot is made of,
+// the single-writer lease and reader pins. Every mutation is one transaction, so a snapshot is
+// committed with its layer list atomically or not at all.
+//
+// Schema (both backends): db, write_lease, layer, snapshot, snapshot_layer, reader_pin — see
+// sql_metadata_store.cpp. Implementations are thread-safe (calls are serialised).
+// Errors throw std::runtime_error with the database / snapshot named; a lease conflict or a
+// fenced (stale-generation) commit throws LeaseError.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+class LeaseError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+struct DatabaseRecord {
+	int64_t id = 0;
+	std::string name;
+	int64_t created_at = 0;
+	int64_t dropped_at = 0;    // 0 while live
+	int64_t head_snapshot = 0; // 0 before the first checkpoint
+};
+
+struct LayerRecord {
+	int64_t id = 0;
+	std::string object_key;
+	uint64_t size_bytes = 0;   // whole object
+	uint64_t data_bytes = 0;   // extent bytes only
+	uint64_t extent_count = 0;
+	int64_t created_at = 0;
+};
+
+struct SnapshotRecord {
+	int64_t id = 0;
+	int64_t db_id = 0;
+	int64_t parent_id = 0; // 0 for a database's first snapshot
+	int64_t created_at = 0;
+	std::string name;      // empty unless named
+	uint64_t file_size = 0;
+	int64_t layer_count = 0;
+	uint64_t layer_bytes = 0; // sum of its layers' object sizes
+};
+
+struct GcPlan {
+	std::vector<int64_t> purged_databases;  // dropped longer ago than the retention
+	std::vector<int64_t> expired_snapshots; // snapshot rows removed
+	std::vector<LayerRecord> dead_layers;   // objects to delete (rows marked dead)
+};
+
+class MetadataStore {
+public:
+	virtual ~MetadataStore() = default;
+
+	// Creates a live database; throws when a live one with that name exists.
+	virtual DatabaseRecord CreateDatabase(const std::string &name) = 0;
+	// The live database called `name`.
+	virtual std::optional<DatabaseRecord> FindDatabase(const std::string &name) = 0;
+	virtual std::optional<DatabaseRecord> GetDatabase(int64_t id) = 0;
+	virtual std::vector<DatabaseRecord> ListDatabases(bool include_dropped) = 0;
+	// Soft delete: the database disappears from listings but its snapshots stay until GC
+	// purges it after the retention period. Throws when no live database has that name.
+	virtual DatabaseRecord DropDatabase(const std::string &name) = 0;
+	// Brings back the most recently dropped database called `name`; throws when none is
+	// dropped or a live one took the name.
+	virtual DatabaseRecord UndropDatabase(const std::string &name) = 0;
+
+	// Takes the write lease on `db_id` for `holder` and returns the new generation. Succeeds
+	// when the lease is free, expired, or already held by `holder` (a restarted writer);
+	// otherwise throws LeaseError naming the holder. Every take bumps the generation, fencing
+	// out whoever held it before.
+	virtual int64_t AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds) = 0;
+	virtual void ReleaseLease(int64_t db_id, int64_t generation) = 0;
+
+	// In one transaction: checks the lease generation (LeaseError when stale) and that the
+	// head is still `parent_id`, records `layer`, creates the snapshot whose layers are the
+	// parent's plus `layer`, and moves the head. Fills layer.id; returns the snapshot.
+	// `replaces` > 0 commits a compaction: `layer` stands in for the parent's last `replaces`
+	// layers (which stay in older snapshots until GC expires those).
+	virtual SnapshotRecord CommitSnapshot(int64_t db_id, int64_t generation, int64_t parent_id, LayerRecord &layer,
+	                                      uint64_t file_size, int64_t replaces = 0) = 0;
+
+	virtual std::vector<SnapshotRecord> ListSnapshots(int64_t db_id) = 0;
+	virtual std::optional<SnapshotRecord> GetSnapshot(int64_t snapshot_id) = 0;
+	// By name, or by decimal id when `name_or_id` is all digits; only snapshots of `db_id`.
+	virtual std::optional<SnapshotRecord> FindSnapshot(int64_t db_id, const std::string &name_or_id) = 0;
+	// Oldest first: later layers override earlier ones.
+	virtual std::vector<LayerRecord> SnapshotLayers(int64_t snapshot_id) = 0;
+	// Gives `snapshot_id` a name unique within its database (named snapshots are retained).
+	virtual SnapshotRecord NameSnapshot(int64_t snapshot_id, const std::string &name) = 0;
+
+	// Creates database `name` whose first snapshot shares `source`'s layers (no data copied).
+	virtual DatabaseRecord CloneDatabase(const SnapshotRecord &source, const std::string &name) = 0;
+
+	// A live reader's claim on a snapshot, so GC keeps its layers. Returns the pin id.
+	virtual int64_t PinSnapshot(int64_t snapshot_id, const std::string &holder, int64_t ttl_seconds) = 0;
+	virtual void RenewPin(int64_t pin_id, int64_t ttl_seconds) = 0;
+	virtual void Unpin(int64_t pin_id) = 0;
+
+	// Decides what garbage collection removes, given `now` and `retention_seconds`. A snapshot
+	// survives when it is a database head, named, younger than the retention, or pinned by an
+	// unexpired reader; databases dropped longer ago than the retention are purged. A layer
+	// dies when no surviving snapshot uses it. Unless `dry_run`, the expired rows are deleted
+	// and dead layers are marked so no new snapshot or clone can reference them — in one
+	// transaction. Layers marked earlier whose deletion did not finish are included again.
+	virtual GcPlan PlanGarbageCollection(int64_t now, int64_t retention_seconds, bool dry_run) = 0;
+	// Removes the rows of dead layers whose objects are gone.
+	virtual void ForgetLayers(const std::vector<int64_t> &layer_ids) = 0;
+	// Every object key a layer row names (live or dead), for the orphan sweep.
+	virtual std::vector<std::string> AllLayerKeys() = 0;
+
+	virtual std::string Describe() const = 0;
+};
+
+// Opens the store named by `url`: sqlite:///absolute/path.db or postgresql://... (libpq
+// connection URI). Creates the schema when missing. Throws std::runtime_error.
+std::unique_ptr<MetadataStore> OpenMetadataStore(const std::string &url);
+
+} // namespace openduck

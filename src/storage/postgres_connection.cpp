@@ -1,0 +1,98 @@
+#include "storage/postgres_connection.hpp"
+
+#include <libpq-fe.h>
+#include <regex>
+#include <stdexcept>
+
+namespace openduck {
+
+// Any fixed number: the key of the advisory lock that serialises metadata transactions.
+static constexpr const char *kMetadataLockKey = "7252017";
+
+PostgresConnection::PostgresConnection(const std::string &uri) : uri_(uri) {
+	described_ = std::regex_replace(uri, std::regex("(://[^:/@]*):[^@]*@"), "$1:***@");
+	EnsureConnected();
+}
+
+PostgresConnection::~PostgresConnection() {
+	PQfinish(conn_);
+}
+
+void PostgresConnection::EnsureConnected() {
+	if (conn_ && PQstatus(conn_) == CONNECTION_OK) {
+		return;
+	}
+	if (conn_) {
+		PQfinish(conn_);
+	}
+	conn_ = PQconnectdb(uri_.c_str());
+	if (PQstatus(conn_) != CONNECTION_OK) {
+		std::string message = PQerrorMessage(conn_);
+		PQfinish(conn_);
+		conn_ = nullptr;
+		while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+			message.pop_back();
+		}
+		throw std::runtime_error("metadata store " + described_ + ": cannot connect: " + message);
+	}
+	PQclear(PQexec(conn_, "SET client_min_messages = warning"));
+}
+
+std::vector<SqlRow> PostgresConnection::Query(const std::string &sql, const std::vector<std::string> &params) {
+	if (!in_transaction_) {
+		EnsureConnected();
+	}
+	std::vector<const char *> values;
+	for (auto &param : params) {
+		values.push_back(param.c_str());
+	}
+	PGresult *result = PQexecParams(conn_, sql.c_str(), int(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+	auto status = PQresultStatus(result);
+	if (status == PGRES_FATAL_ERROR && !in_transaction_ && PQstatus(conn_) != CONNECTION_OK) {
+		// The server went away since the last call (restart, failover): reconnect once.
+		PQclear(result);
+		EnsureConnected();
+		result = PQexecParams(conn_, sql.c_str(), int(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+		status = PQresultStatus(result);
+	}
+	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+		std::string message = PQresultErrorMessage(result);
+		PQclear(result);
+		while (!message.empty() && message.back() == '\n') {
+			message.pop_back();
+		}
+		throw std::runtime_error("metadata store " + described_ + ": " + message + " in: " + sql);
+	}
+	std::vector<SqlRow> rows;
+	int columns = PQnfields(result);
+	for (int r = 0; r < PQntuples(result); r++) {
+		SqlRow row;
+		for (int c = 0; c < columns; c++) {
+			row.emplace_back(PQgetisnull(result, r, c) ? "" : PQgetvalue(result, r, c));
+		}
+		rows.push_back(std::move(row));
+	}
+	PQclear(result);
+	return rows;
+}
+
+void PostgresConnection::BeginExclusive() {
+	EnsureConnected();
+	Query("BEGIN", {});
+	in_transaction_ = true;
+	Query(std::string("SELECT pg_advisory_xact_lock(") + kMetadataLockKey + ")", {});
+}
+
+void PostgresConnection::Commit() {
+	in_transaction_ = false;
+	Query("COMMIT", {});
+}
+
+void PostgresConnection::Rollback() {
+	in_transaction_ = false;
+	if (conn_ && PQstatus(conn_) == CONNECTION_OK) {
+		Query("ROLLBACK", {});
+	}
+}
+
+} // namespace openduck

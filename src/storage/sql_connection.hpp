@@ -1,0 +1,33 @@
+// The few things the SQL metadata store needs from a database connection, so one
+// implementation of the metadata logic (SqlMetadataStore) runs on SQLite and PostgreSQL.
+// Statements use $1, $2, ... placeholders; every parameter and result value is text (both
+// engines convert to the column's type), which keeps the interface tiny.
+//
+// Not thread-safe: SqlMetadataStore serialises calls.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+using SqlRow = std::vector<std::string>;
+
+class SqlConnection {
+public:
+	virtual ~SqlConnection() = default;
+
+	// Runs one statement; returns its rows (NULL reads as ""). Throws std::runtime_error with
+	// the engine's message.
+	virtual std::vector<SqlRow> Query(const std::string &sql, const std::vector<std::string> &params = {}) = 0;
+	// Starts a transaction that excludes every other writer until Commit/Rollback, so the
+	// store's read-check-write sequences are serialisable.
+	virtual void BeginExclusive() = 0;
+	virtual void Commit() = 0;
+	virtual void Rollback() = 0;
+	// Column type of an auto-assigned 64-bit primary key.
+	virtual std::string IdColumnType() const = 0;
+	virtual std::string Describe() const = 0;
+};
+
+} // namespace openduck

@@ -1,0 +1,435 @@
+#include "storage/sql_metadata_store.hpp"
+
+#include <chrono>
+
+namespace openduck {
+
+int64_t UnixNow() {
+	return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+	    .count();
+}
+
+static std::string S(int64_t v) {
+	return std::to_string(v);
+}
+
+static int64_t I(const std::string &text) {
+	return text.empty() ? 0 : std::stoll(text);
+}
+
+SqlMetadataStore::SqlMetadataStore(std::unique_ptr<SqlConnection> connection) : connection_(std::move(connection)) {
+	// 0 / '' stand for "none" instead of NULL, so both engines read rows the same way.
+	// Parameters are text: select-list uses are CAST so PostgreSQL knows their type.
+	auto id = connection_->IdColumnType();
+	const std::vector<std::string> schema = {
+	    "CREATE TABLE IF NOT EXISTS db (id " + id +
+	        ", name TEXT NOT NULL, created_at BIGINT NOT NULL, dropped_at BIGINT NOT NULL DEFAULT 0, "
+	        "head_snapshot BIGINT NOT NULL DEFAULT 0)",
+	    "CREATE UNIQUE INDEX IF NOT EXISTS db_live_name ON db (name) WHERE dropped_at = 0",
+	    "CREATE TABLE IF NOT EXISTS write_lease (db_id BIGINT PRIMARY KEY, generation BIGINT NOT NULL, "
+	    "holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+	    "CREATE TABLE IF NOT EXISTS layer (id " + id +
+	        ", object_key TEXT NOT NULL UNIQUE, size_bytes BIGINT NOT NULL, data_bytes BIGINT NOT NULL, "
+	        "extent_count BIGINT NOT NULL, created_at BIGINT NOT NULL, dead INTEGER NOT NULL DEFAULT 0)",
+	    "CREATE TABLE IF NOT EXISTS snapshot (id " + id +
+	        ", db_id BIGINT NOT NULL, parent_id BIGINT NOT NULL, created_at BIGINT NOT NULL, "
+	        "name TEXT NOT NULL DEFAULT '', file_size BIGINT NOT NULL, generation BIGINT NOT NULL)",
+	    "CREATE UNIQUE INDEX IF NOT EXISTS snapshot_name ON snapshot (db_id, name) WHERE name <> ''",
+	    "CREATE INDEX IF NOT EXISTS snapshot_db ON snapshot (db_id)",
+	    "CREATE TABLE IF NOT EXISTS snapshot_layer (snapshot_id BIGINT NOT NULL, position INTEGER NOT NULL, "
+	    "layer_id BIGINT NOT NULL, PRIMARY KEY (snapshot_id, position))",
+	    "CREATE INDEX IF NOT EXISTS snapshot_layer_layer ON snapshot_layer (layer_id)",
+	    "CREATE TABLE IF NOT EXISTS reader_pin (id " + id +
+	        ", snapshot_id BIGINT NOT NULL, holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+	};
+	InTransaction<int>([&] {
+		for (auto &statement : schema) {
+			connection_->Query(statement);
+		}
+		return 0;
+	});
+}
+
+template <class T, class F>
+T SqlMetadataStore::InTransaction(F body) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	connection_->BeginExclusive();
+	try {
+		T result = body();
+		connection_->Commit();
+		return result;
+	} catch (...) {
+		try {
+			connection_->Rollback();
+		} catch (...) {
+			// The original error says more than a failed rollback (the connection may be gone).
+		}
+		throw;
+	}
+}
+
+static const char *kDatabaseColumns = "SELECT id, name, created_at, dropped_at, head_snapshot FROM db ";
+
+std::vector<DatabaseRecord> SqlMetadataStore::SelectDatabases(const std::string &where,
+                                                              const std::vector<std::string> &params) {
+	std::vector<DatabaseRecord> out;
+	for (auto &row : connection_->Query(kDatabaseColumns + where, params)) {
+		out.push_back(DatabaseRecord {I(row[0]), row[1], I(row[2]), I(row[3]), I(row[4])});
+	}
+	return out;
+}
+
+static const char *kSnapshotColumns =
+    "SELECT s.id, s.db_id, s.parent_id, s.created_at, s.name, s.file_size, "
+    "(SELECT COUNT(*) FROM snapshot_layer sl WHERE sl.snapshot_id = s.id), "
+    "(SELECT COALESCE(SUM(l.size_bytes), 0) FROM snapshot_layer sl JOIN layer l ON l.id = sl.layer_id "
+    "WHERE sl.snapshot_id = s.id) FROM snapshot s ";
+
+std::vector<SnapshotRecord> SqlMetadataStore::SelectSnapshots(const std::string &where,
+                                                              const std::vector<std::string> &params) {
+	std::vector<SnapshotRecord> out;
+	for (auto &row : connection_->Query(kSnapshotColumns + where, params)) {
+		SnapshotRecord record;
+		record.id = I(row[0]);
+		record.db_id = I(row[1]);
+		record.parent_id = I(row[2]);
+		record.created_at = I(row[3]);
+		record.name = row[4];
+		record.file_size = uint64_t(I(row[5]));
+		record.layer_count = I(row[6]);
+		record.layer_bytes = uint64_t(I(row[7]));
+		out.push_back(record);
+	}
+	return out;
+}
+
+DatabaseRecord SqlMetadataStore::InsertDatabase(const std::string &name) {
+	if (!SelectDatabases("WHERE name = $1 AND dropped_at = 0", {name}).empty()) {
+		throw std::runtime_error("database '" + name + "' already exists");
+	}
+	auto now = UnixNow();
+	auto rows = connection_->Query("INSERT INTO db (name, created_at) VALUES ($1, $2) RETURNING id", {name, S(now)});
+	return DatabaseRecord {I(rows.at(0).at(0)), name, now, 0, 0};
+}
+
+DatabaseRecord SqlMetadataStore::CreateDatabase(const std::string &name) {
+	return InTransaction<DatabaseRecord>([&] { return InsertDatabase(name); });
+}
+
+std::optional<DatabaseRecord> SqlMetadataStore::FindDatabase(const std::string &name) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	auto found = SelectDatabases("WHERE name = $1 AND dropped_at = 0", {name});
+	if (found.empty()) {
+		return std::nullopt;
+	}
+	return found[0];
+}
+
+std::optional<DatabaseRecord> SqlMetadataStore::GetDatabase(int64_t id) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	auto found = SelectDatabases("WHERE id = $1", {S(id)});
+	if (found.empty()) {
+		return std::nullopt;
+	}
+	return found[0];
+}
+
+std::vector<DatabaseRecord> SqlMetadataStore::ListDatabases(bool include_dropped) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	return SelectDatabases(include_dropped ? "ORDER BY name, id" : "WHERE dropped_at = 0 ORDER BY name", {});
+}
+
+DatabaseRecord SqlMetadataStore::DropDatabase(const std::string &name) {
+	return InTransaction<DatabaseRecord>([&] {
+		auto found = SelectDatabases("WHERE name = $1 AND dropped_at = 0", {name});
+		if (found.empty()) {
+			throw std::runtime_error("database '" + name + "' does not exist");
+		}
+		auto now = UnixNow();
+		connection_->Query("UPDATE db SET dropped_at = $1 WHERE id = $2", {S(now), S(found[0].id)});
+		found[0].dropped_at = now;
+		return found[0];
+	});
+}
+
+DatabaseRecord SqlMetadataStore::UndropDatabase(const std::string &name) {
+	return InTransaction<DatabaseRecord>([&] {
+		if (!SelectDatabases("WHERE name = $1 AND dropped_at = 0", {name}).empty()) {
+			throw std::runtime_error("cannot undrop '" + name + "': a live database already has that name");
+		}
+		auto found = SelectDatabases("WHERE name = $1 AND dropped_at <> 0 ORDER BY dropped_at DESC, id DESC", {name});
+		if (found.empty()) {
+			throw std::runtime_error("cannot undrop '" + name +
+			                         "': no dropped database has that name (or GC already purged it)");
+		}
+		connection_->Query("UPDATE db SET dropped_at = 0 WHERE id = $1", {S(found[0].id)});
+		found[0].dropped_at = 0;
+		return found[0];
+	});
+}
+
+int64_t SqlMetadataStore::AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds) {
+	return InTransaction<int64_t>([&] {
+		auto now = UnixNow();
+		auto rows = connection_->Query("SELECT generation, holder, expires_at FROM write_lease WHERE db_id = $1",
+		                               {S(db_id)});
+		int64_t generation = 1;
+		if (!rows.empty()) {
+			if (rows[0][1] != holder && I(rows[0][2]) > now) {
+				throw LeaseError("database id " + S(db_id) + " is being written by '" + rows[0][1] +
+				                 "' (lease generation " + rows[0][0] + ", expires in " + S(I(rows[0][2]) - now) +
+				                 " s)");
+			}
+			generation = I(rows[0][0]) + 1;
+			connection_->Query("UPDATE write_lease SET generation = $1, holder = $2, expires_at = $3 WHERE db_id = $4",
+			                   {S(generation), holder, S(now + ttl_seconds), S(db_id)});
+		} else {
+			connection_->Query("INSERT INTO write_lease (db_id, generation, holder, expires_at) VALUES ($1, $2, $3, $4)",
+			                   {S(db_id), S(generation), holder, S(now + ttl_seconds)});
+		}
+		return generation;
+	});
+}
+
+void SqlMetadataStore::ReleaseLease(int64_t db_id, int64_t generation) {
+	InTransaction<int>([&] {
+		// Only the current generation may release; a fenced-out writer's release is a no-op.
+		connection_->Query("UPDATE write_lease SET expires_at = 0 WHERE db_id = $1 AND generation = $2",
+		                   {S(db_id), S(generation)});
+		return 0;
+	});
+}
+
+SnapshotRecord SqlMetadataStore::CommitSnapshot(int64_t db_id, int64_t generation, int64_t parent_id,
+                                                LayerRecord &layer, uint64_t file_size, int64_t replaces) {
+	return InTransaction<SnapshotRecord>([&] {
+		auto lease = connection_->Query("SELECT generation FROM write_lease WHERE db_id = $1", {S(db_id)});
+		if (lease.empty() || I(lease[0][0]) != generation) {
+			throw LeaseError("database id " + S(db_id) + ": write lease generation " + S(generation) +
+			                 " is stale (current: " + (lease.empty() ? std::string("none") : lease[0][0]) +
+			                 "); another writer took over, so this snapshot was not committed");
+		}
+		auto db = SelectDatabases("WHERE id = $1", {S(db_id)});
+		if (db.empty()) {
+			throw std::runtime_error("database id " + S(db_id) + " no longer exists");
+		}
+		if (db[0].head_snapshot != parent_id) {
+			throw LeaseError("database '" + db[0].name + "': head moved to snapshot " + S(db[0].head_snapshot) +
+			                 " while this writer expected " + S(parent_id));
+		}
+		auto now = UnixNow();
+		layer.created_at = now;
+		layer.id = I(connection_
+		                 ->Query("INSERT INTO layer (object_key, size_bytes, data_bytes, extent_count, created_at) "
+		                         "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		                         {layer.object_key, S(int64_t(layer.size_bytes)), S(int64_t(layer.data_bytes)),
+		                          S(int64_t(layer.extent_count)), S(now)})
+		                 .at(0)
+		                 .at(0));
+		auto snapshot_id = I(connection_
+		                         ->Query("INSERT INTO snapshot (db_id, parent_id, created_at, file_size, generation) "
+		                                 "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+		                                 {S(db_id), S(parent_id), S(now), S(int64_t(file_size)), S(generation)})
+		                         .at(0)
+		                         .at(0));
+		auto parent_layers =
+		    I(connection_->Query("SELECT COUNT(*) FROM snapshot_layer WHERE snapshot_id = $1", {S(parent_id)}).at(0).at(0));
+		if (replaces < 0 || replaces > parent_layers) {
+			throw std::runtime_error("snapshot " + S(parent_id) + " has " + S(parent_layers) + " layers; cannot replace " +
+			                         S(replaces));
+		}
+		connection_->Query("INSERT INTO snapshot_layer (snapshot_id, position, layer_id) "
+		                   "SELECT CAST($1 AS BIGINT), position, layer_id FROM snapshot_layer "
+		                   "WHERE snapshot_id = $2 AND position < $3",
+		                   {S(snapshot_id), S(parent_id), S(parent_layers - replaces)});
+		connection_->Query("INSERT INTO snapshot_layer (snapshot_id, position, layer_id) "
+		                   "SELECT CAST($1 AS BIGINT), COUNT(*), CAST($2 AS BIGINT) FROM snapshot_layer WHERE snapshot_id = $1",
+		                   {S(snapshot_id), S(layer.id)});
+		connection_->Query("UPDATE db SET head_snapshot = $1 WHERE id = $2", {S(snapshot_id), S(db_id)});
+		return SelectSnapshots("WHERE s.id = $1", {S(snapshot_id)}).at(0);
+	});
+}
+
+std::vector<SnapshotRecord> SqlMetadataStore::ListSnapshots(int64_t db_id) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	return SelectSnapshots("WHERE s.db_id = $1 ORDER BY s.id", {S(db_id)});
+}
+
+std::optional<SnapshotRecord> SqlMetadataStore::GetSnapshot(int64_t snapshot_id) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	auto found = SelectSnapshots("WHERE s.id = $1", {S(snapshot_id)});
+	if (found.empty()) {
+		return std::nullopt;
+	}
+	return found[0];
+}
+
+std::optional<SnapshotRecord> SqlMetadataStore::FindSnapshot(int64_t db_id, const std::string &name_or_id) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	auto found = SelectSnapshots("WHERE s.db_id = $1 AND s.name = $2", {S(db_id), name_or_id});
+	bool numeric = !name_or_id.empty() && name_or_id.size() < 19 &&
+	               name_or_id.find_first_not_of("0123456789") == std::string::npos;
+	if (found.empty() && numeric) {
+		found = SelectSnapshots("WHERE s.db_id = $1 AND s.id = $2", {S(db_id), name_or_id});
+	}
+	if (found.empty()) {
+		return std::nullopt;
+	}
+	return found[0];
+}
+
+std::vector<LayerRecord> SqlMetadataStore::SnapshotLayers(int64_t snapshot_id) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	std::vector<LayerRecord> out;
+	for (auto &row : connection_->Query(
+	         "SELECT l.id, l.object_key, l.size_bytes, l.data_bytes, l.extent_count, l.created_at "
+	         "FROM snapshot_layer sl JOIN layer l ON l.id = sl.layer_id WHERE sl.snapshot_id = $1 ORDER BY sl.position",
+	         {S(snapshot_id)})) {
+		out.push_back(LayerRecord {I(row[0]), row[1], uint64_t(I(row[2])), uint64_t(I(row[3])), uint64_t(I(row[4])),
+		                           I(row[5])});
+	}
+	return out;
+}
+
+SnapshotRecord SqlMetadataStore::NameSnapshot(int64_t snapshot_id, const std::string &name) {
+	return InTransaction<SnapshotRecord>([&] {
+		auto found = SelectSnapshots("WHERE s.id = $1", {S(snapshot_id)});
+		if (found.empty()) {
+			throw std::runtime_error("snapshot " + S(snapshot_id) + " does not exist");
+		}
+		if (!SelectSnapshots("WHERE s.db_id = $1 AND s.name = $2", {S(found[0].db_id), name}).empty()) {
+			throw std::runtime_error("a snapshot named '" + name + "' already exists in this database");
+		}
+		connection_->Query("UPDATE snapshot SET name = $1 WHERE id = $2", {name, S(snapshot_id)});
+		found[0].name = name;
+		return found[0];
+	});
+}
+
+DatabaseRecord SqlMetadataStore::CloneDatabase(const SnapshotRecord &source, const std::string &name) {
+	return InTransaction<DatabaseRecord>([&] {
+		if (SelectSnapshots("WHERE s.id = $1", {S(source.id)}).empty()) {
+			throw std::runtime_error("cannot clone: snapshot " + S(source.id) + " no longer exists");
+		}
+		auto db = InsertDatabase(name);
+		auto now = UnixNow();
+		auto snapshot_id = I(connection_
+		                         ->Query("INSERT INTO snapshot (db_id, parent_id, created_at, file_size, generation) "
+		                                 "VALUES ($1, $2, $3, $4, 0) RETURNING id",
+		                                 {S(db.id), S(source.id), S(now), S(int64_t(source.file_size))})
+		                         .at(0)
+		                         .at(0));
+		connection_->Query("INSERT INTO snapshot_layer (snapshot_id, position, layer_id) "
+		                   "SELECT CAST($1 AS BIGINT), position, layer_id FROM snapshot_layer WHERE snapshot_id = $2",
+		                   {S(snapshot_id), S(source.id)});
+		connection_->Query("UPDATE db SET head_snapshot = $1 WHERE id = $2", {S(snapshot_id), S(db.id)});
+		db.head_snapshot = snapshot_id;
+		return db;
+	});
+}
+
+int64_t SqlMetadataStore::PinSnapshot(int64_t snapshot_id, const std::string &holder, int64_t ttl_seconds) {
+	return InTransaction<int64_t>([&] {
+		if (SelectSnapshots("WHERE s.id = $1", {S(snapshot_id)}).empty()) {
+			throw std::runtime_error("snapshot " + S(snapshot_id) + " no longer exists");
+		}
+		return I(connection_
+		             ->Query("INSERT INTO reader_pin (snapshot_id, holder, expires_at) VALUES ($1, $2, $3) RETURNING id",
+		                     {S(snapshot_id), holder, S(UnixNow() + ttl_seconds)})
+		             .at(0)
+		             .at(0));
+	});
+}
+
+void SqlMetadataStore::RenewPin(int64_t pin_id, int64_t ttl_seconds) {
+	InTransaction<int>([&] {
+		connection_->Query("UPDATE reader_pin SET expires_at = $1 WHERE id = $2", {S(UnixNow() + ttl_seconds), S(pin_id)});
+		return 0;
+	});
+}
+
+void SqlMetadataStore::Unpin(int64_t pin_id) {
+	InTransaction<int>([&] {
+		connection_->Query("DELETE FROM reader_pin WHERE id = $1", {S(pin_id)});
+		return 0;
+	});
+}
+
+GcPlan SqlMetadataStore::PlanGarbageCollection(int64_t now, int64_t retention_seconds, bool dry_run) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	// A dry run performs the same statements and rolls them back, so it reports exactly what a
+	// real run would do at this moment.
+	connection_->BeginExclusive();
+	try {
+		GcPlan plan;
+		auto cutoff = S(now - retention_seconds);
+		for (auto &row : connection_->Query("SELECT id FROM db WHERE dropped_at <> 0 AND dropped_at < $1", {cutoff})) {
+			plan.purged_databases.push_back(I(row[0]));
+		}
+		for (auto db_id : plan.purged_databases) {
+			connection_->Query("UPDATE db SET head_snapshot = 0 WHERE id = $1", {S(db_id)});
+		}
+		connection_->Query("DELETE FROM reader_pin WHERE expires_at < $1", {S(now)});
+		const std::string doomed =
+		    "SELECT s.id FROM snapshot s WHERE (s.db_id IN (SELECT id FROM db WHERE head_snapshot = 0 AND dropped_at <> 0) "
+		    "OR (s.created_at < $1 AND s.name = '')) "
+		    "AND NOT EXISTS (SELECT 1 FROM db d WHERE d.head_snapshot = s.id) "
+		    "AND NOT EXISTS (SELECT 1 FROM reader_pin p WHERE p.snapshot_id = s.id)";
+		for (auto &row : connection_->Query(doomed + " ORDER BY s.id", {cutoff})) {
+			plan.expired_snapshots.push_back(I(row[0]));
+		}
+		for (auto snapshot_id : plan.expired_snapshots) {
+			connection_->Query("DELETE FROM snapshot_layer WHERE snapshot_id = $1", {S(snapshot_id)});
+			connection_->Query("DELETE FROM snapshot WHERE id = $1", {S(snapshot_id)});
+		}
+		for (auto db_id : plan.purged_databases) {
+			if (connection_->Query("SELECT 1 FROM snapshot WHERE db_id = $1", {S(db_id)}).empty()) {
+				connection_->Query("DELETE FROM write_lease WHERE db_id = $1", {S(db_id)});
+				connection_->Query("DELETE FROM db WHERE id = $1", {S(db_id)});
+			}
+		}
+		for (auto &row : connection_->Query(
+		         "SELECT id, object_key, size_bytes, data_bytes, extent_count, created_at FROM layer l "
+		         "WHERE NOT EXISTS (SELECT 1 FROM snapshot_layer sl WHERE sl.layer_id = l.id) ORDER BY id",
+		         {})) {
+			plan.dead_layers.push_back(LayerRecord {I(row[0]), row[1], uint64_t(I(row[2])), uint64_t(I(row[3])),
+			                                        uint64_t(I(row[4])), I(row[5])});
+			connection_->Query("UPDATE layer SET dead = 1 WHERE id = $1", {row[0]});
+		}
+		if (dry_run) {
+			connection_->Rollback();
+		} else {
+			connection_->Commit();
+		}
+		return plan;
+	} catch (...) {
+		try {
+			connection_->Rollback();
+		} catch (...) {
+		}
+		throw;
+	}
+}
+
+void SqlMetadataStore::ForgetLayers(const std::vector<int64_t> &layer_ids) {
+	InTransaction<int>([&] {
+		for (auto id : layer_ids) {
+			// Only rows still unreferenced: nothing can reference a dead layer, but be exact.
+			connection_->Query("DELETE FROM layer WHERE id = $1 AND dead = 1 AND NOT EXISTS "
+			                   "(SELECT 1 FROM snapshot_layer sl WHERE sl.layer_id = layer.id)",
+			                   {S(id)});
+		}
+		return 0;
+	});
+}
+
+std::vector<std::string> SqlMetadataStore::AllLayerKeys() {
+	std::lock_guard<std::mutex> guard(mutex_);
+	std::vector<std::string> keys;
+	for (auto &row : connection_->Query("SELECT object_key FROM layer", {})) {
+		keys.push_back(row[0]);
+	}
+	return keys;
+}
+
+} // namespace openduck

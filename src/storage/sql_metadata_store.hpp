@@ -1,0 +1,59 @@
+// The MetadataStore logic written once in portable SQL over a SqlConnection (SQLite or
+// PostgreSQL). A mutex serialises calls on the one connection; mutations run inside
+// BeginExclusive transactions, so concurrent processes sharing the store stay consistent.
+#pragma once
+
+#include "storage/metadata_store.hpp"
+#include "storage/sql_connection.hpp"
+
+#include <mutex>
+
+namespace openduck {
+
+class SqlMetadataStore : public MetadataStore {
+public:
+	// Creates the schema when missing.
+	explicit SqlMetadataStore(std::unique_ptr<SqlConnection> connection);
+
+	DatabaseRecord CreateDatabase(const std::string &name) override;
+	std::optional<DatabaseRecord> FindDatabase(const std::string &name) override;
+	std::optional<DatabaseRecord> GetDatabase(int64_t id) override;
+	std::vector<DatabaseRecord> ListDatabases(bool include_dropped) override;
+	DatabaseRecord DropDatabase(const std::string &name) override;
+	DatabaseRecord UndropDatabase(const std::string &name) override;
+	int64_t AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds) override;
+	void ReleaseLease(int64_t db_id, int64_t generation) override;
+	SnapshotRecord CommitSnapshot(int64_t db_id, int64_t generation, int64_t parent_id, LayerRecord &layer,
+	                              uint64_t file_size, int64_t replaces) override;
+	std::vector<SnapshotRecord> ListSnapshots(int64_t db_id) override;
+	std::optional<SnapshotRecord> GetSnapshot(int64_t snapshot_id) override;
+	std::optional<SnapshotRecord> FindSnapshot(int64_t db_id, const std::string &name_or_id) override;
+	std::vector<LayerRecord> SnapshotLayers(int64_t snapshot_id) override;
+	SnapshotRecord NameSnapshot(int64_t snapshot_id, const std::string &name) override;
+	DatabaseRecord CloneDatabase(const SnapshotRecord &source, const std::string &name) override;
+	int64_t PinSnapshot(int64_t snapshot_id, const std::string &holder, int64_t ttl_seconds) override;
+	void RenewPin(int64_t pin_id, int64_t ttl_seconds) override;
+	void Unpin(int64_t pin_id) override;
+	GcPlan PlanGarbageCollection(int64_t now, int64_t retention_seconds, bool dry_run) override;
+	void ForgetLayers(const std::vector<int64_t> &layer_ids) override;
+	std::vector<std::string> AllLayerKeys() override;
+	std::string Describe() const override {
+		return connection_->Describe();
+	}
+
+private:
+	// Runs `body` in an exclusive transaction, rolling back when it throws.
+	template <class T, class F>
+	T InTransaction(F body);
+	std::vector<SnapshotRecord> SelectSnapshots(const std::string &where, const std::vector<std::string> &params);
+	std::vector<DatabaseRecord> SelectDatabases(const std::string &where, const std::vector<std::string> &params);
+	DatabaseRecord InsertDatabase(const std::string &name);
+
+	std::mutex mutex_;
+	std::unique_ptr<SqlConnection> connection_;
+};
+
+// Unix time in seconds.
+int64_t UnixNow();
+
+} // namespace openduck

@@ -1,0 +1,182 @@
+#include "storage/storage_engine.hpp"
+
+#include "storage/diff_file_system.hpp"
+
+#include "duckdb/common/virtual_file_system.hpp"
+#include "duckdb/main/config.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace openduck {
+
+namespace fs = std::filesystem;
+
+StorageConfig StorageConfig::Defaults(const std::string &data_dir) {
+	auto root = fs::absolute(data_dir).lexically_normal().string();
+	if (root.size() > 1 && root.back() == '/') {
+		root.pop_back();
+	}
+	StorageConfig config;
+	config.metadata_url = "sqlite://" + root + "/metadata.sqlite";
+	config.store_url = "file://" + root + "/store";
+	config.local_dir = root + "/local";
+	return config;
+}
+
+StorageEngine::StorageEngine(StorageConfig config) : config_(std::move(config)) {
+	std::error_code error;
+	fs::create_directories(config_.local_dir, error);
+	if (error) {
+		throw std::runtime_error("storage: cannot create local directory '" + config_.local_dir +
+		                         "': " + error.message());
+	}
+	config_.local_dir = fs::absolute(config_.local_dir).lexically_normal().string();
+	if (config_.holder.empty()) {
+		char host[256] = {0};
+		::gethostname(host, sizeof(host) - 1);
+		config_.holder = std::string(host) + ":" + config_.local_dir;
+	}
+	metadata_ = OpenMetadataStore(config_.metadata_url);
+	store_ = OpenObjectStore(config_.store_url);
+	cache_ = std::make_unique<LayerCache>(*store_, config_.cache_bytes);
+}
+
+StorageEngine::~StorageEngine() = default;
+
+DatabaseRecord StorageEngine::RequireDatabase(const std::string &name) {
+	auto db = metadata_->FindDatabase(name);
+	if (!db) {
+		throw std::runtime_error("database '" + name + "' does not exist in " + metadata_->Describe());
+	}
+	return *db;
+}
+
+SnapshotRecord StorageEngine::RequireSnapshot(const DatabaseRecord &db, const std::string &name_or_id) {
+	auto snapshot = metadata_->FindSnapshot(db.id, name_or_id);
+	if (!snapshot) {
+		throw std::runtime_error("database '" + db.name + "' has no snapshot named or numbered '" + name_or_id +
+		                         "' (see `openduck snapshot list -d " + db.name + "`)");
+	}
+	return *snapshot;
+}
+
+std::string StorageEngine::DatabaseDir(const DatabaseRecord &db) {
+	// Keyed by id as well as name: a dropped and re-created name never sees the old active layer.
+	auto dir = config_.local_dir + "/" + db.name + "." + std::to_string(db.id);
+	std::error_code error;
+	fs::create_directories(dir + "/tmp", error);
+	if (error) {
+		throw std::runtime_error("storage: cannot create '" + dir + "': " + error.message());
+	}
+	return dir;
+}
+
+// Points `config` at the layered file: our file system for `path` (and its WAL at the local
+// `wal_path`, none when empty), local spill files, read-only for snapshots.
+static void ConfigureLayered(duckdb::DBConfig &config, std::shared_ptr<LayeredFile> file, const std::string &path,
+                             const std::string &wal_path, const std::string &temp_dir) {
+	auto vfs = duckdb::make_uniq<duckdb::VirtualFileSystem>();
+	vfs->RegisterSubSystem(duckdb::make_uniq<DiffFileSystem>(path, file, wal_path));
+	config.file_system = std::move(vfs);
+	// Spill files stay local (they would otherwise go through this file system, §1).
+	config.options.temporary_directory = temp_dir;
+	if (file->ReadOnly()) {
+		config.options.access_mode = duckdb::AccessMode::READ_ONLY;
+	}
+}
+
+namespace {
+
+// Releases the write lease once DuckDB (and its final checkpoint) is gone.
+class LeaseRelease {
+public:
+	LeaseRelease(MetadataStore &metadata, int64_t db_id, int64_t generation)
+	    : metadata_(metadata), db_id_(db_id), generation_(generation) {
+	}
+	~LeaseRelease() {
+		try {
+			metadata_.ReleaseLease(db_id_, generation_);
+		} catch (std::exception &) {
+			// The lease expires by itself.
+		}
+	}
+
+private:
+	MetadataStore &metadata_;
+	int64_t db_id_;
+	int64_t generation_;
+};
+
+// A DuckDB that releases its database's write lease after shutting down.
+class LeasedDuckDB : public duckdb::DuckDB {
+public:
+	LeasedDuckDB(std::unique_ptr<LeaseRelease> release, const std::string &path, duckdb::DBConfig *config)
+	    : duckdb::DuckDB(path, config), release_(std::move(release)) {
+	}
+	~LeasedDuckDB() {
+		// Shut the instance down (final checkpoint) while the lease is still ours.
+		instance.reset();
+	}
+
+private:
+	std::unique_ptr<LeaseRelease> release_;
+};
+
+} // namespace
+
+std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &name, bool create) {
+	auto db = metadata_->FindDatabase(name);
+	if (!db) {
+		if (!create) {
+			throw std::runtime_error("database '" + name + "' does not exist in " + metadata_->Describe());
+		}
+		db = metadata_->CreateDatabase(name);
+	}
+	auto generation = metadata_->AcquireLease(db->id, config_.holder, config_.lease_ttl_seconds);
+	auto release = std::make_unique<LeaseRelease>(*metadata_, db->id, generation);
+	// Re-read: the head may have moved before the lease was ours.
+	db = metadata_->GetDatabase(db->id);
+	auto dir = DatabaseDir(*db);
+	auto file = LayeredFile::OpenWriter(StorageContext {*metadata_, *store_, *cache_}, *db, generation, dir,
+	                                    config_.compact_at_layers);
+	auto path = std::string(kLayeredPathPrefix) + name;
+	duckdb::DBConfig config;
+	ConfigureLayered(config, file, path, dir + "/wal", dir + "/tmp");
+	return std::make_unique<LeasedDuckDB>(std::move(release), path, &config);
+}
+
+std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &name, const std::string &name_or_id) {
+	auto db = RequireDatabase(name);
+	auto snapshot = RequireSnapshot(db, name_or_id);
+	auto file = LayeredFile::OpenSnapshot(StorageContext {*metadata_, *store_, *cache_}, db, snapshot,
+	                                      config_.holder + ":" + std::to_string(::getpid()));
+	auto path = std::string(kLayeredPathPrefix) + name + "@" + std::to_string(snapshot.id);
+	duckdb::DBConfig config;
+	ConfigureLayered(config, file, path, "", DatabaseDir(db) + "/tmp");
+	return std::make_unique<duckdb::DuckDB>(path, &config);
+}
+
+void StorageEngine::VerifySnapshot(const SnapshotRecord &snapshot) {
+	for (auto &layer : metadata_->SnapshotLayers(snapshot.id)) {
+		cache_->Verify(layer);
+	}
+}
+
+DatabaseRecord StorageEngine::CloneDatabase(const std::string &source, const std::string &target,
+                                            const std::string &snapshot) {
+	auto db = RequireDatabase(source);
+	SnapshotRecord from;
+	if (snapshot.empty()) {
+		if (!db.head_snapshot) {
+			throw std::runtime_error("database '" + source + "' has no snapshot yet (nothing was checkpointed)");
+		}
+		from = *metadata_->GetSnapshot(db.head_snapshot);
+	} else {
+		from = RequireSnapshot(db, snapshot);
+	}
+	return metadata_->CloneDatabase(from, target);
+}
+
+} // namespace openduck

@@ -1,0 +1,81 @@
+// The differential storage engine of one process: the metadata store, the object store, the
+// shared layer cache and a local directory for active layers and WALs. It opens databases as
+// DuckDB instances whose file is layered (writer, holding the write lease) or a pinned
+// snapshot (read-only), and offers the admin operations behind `openduck db|snapshot`.
+//
+// Thread-safe: the stores and cache are; opening is safe from any thread.
+#pragma once
+
+#include "storage/layer_cache.hpp"
+#include "storage/layered_file.hpp"
+#include "storage/metadata_store.hpp"
+#include "storage/object_store.hpp"
+
+#include "duckdb/main/database.hpp"
+
+#include <memory>
+#include <string>
+
+namespace openduck {
+
+struct StorageConfig {
+	std::string metadata_url; // sqlite:///path or postgresql://...
+	std::string store_url;    // file:///dir or s3://bucket/prefix
+	std::string local_dir;    // active layers, WALs, DuckDB temp files
+	uint64_t cache_bytes = 256ull << 20;
+	// Who takes write leases; a restarted process with the same holder takes its lease back
+	// at once. Default: "<hostname>:<local_dir>".
+	std::string holder;
+	int64_t lease_ttl_seconds = 60;
+	// A database's layer list is kept below this length by compaction (0 = never compact).
+	int64_t compact_at_layers = 16;
+
+	// The embedded defaults under `data_dir`: sqlite metadata, file:// store, local dir.
+	static StorageConfig Defaults(const std::string &data_dir);
+};
+
+class StorageEngine {
+public:
+	explicit StorageEngine(StorageConfig config);
+	~StorageEngine();
+
+	MetadataStore &Metadata() {
+		return *metadata_;
+	}
+	ObjectStore &Store() {
+		return *store_;
+	}
+	LayerCache &Cache() {
+		return *cache_;
+	}
+	const StorageConfig &Config() const {
+		return config_;
+	}
+
+	// The live database `name`; throws naming it when missing.
+	DatabaseRecord RequireDatabase(const std::string &name);
+	// A snapshot of `db` by name or id; throws when missing.
+	SnapshotRecord RequireSnapshot(const DatabaseRecord &db, const std::string &name_or_id);
+
+	// Opens `name` for writing (creating it when `create` and missing): takes the write lease,
+	// recovers the local active layer, and returns a DuckDB on the layered file. The lease is
+	// released when the DuckDB is destroyed.
+	std::unique_ptr<duckdb::DuckDB> OpenDatabase(const std::string &name, bool create);
+	// Opens snapshot `name_or_id` of database `name` read-only (a separate DuckDB instance).
+	std::unique_ptr<duckdb::DuckDB> OpenSnapshot(const std::string &name, const std::string &name_or_id);
+	// Reads every extent of every layer of `snapshot` and checks its checksum; throws on the
+	// first mismatch or missing object.
+	void VerifySnapshot(const SnapshotRecord &snapshot);
+	// Creates `target` sharing the layers of `source` at `snapshot` (its head when empty).
+	DatabaseRecord CloneDatabase(const std::string &source, const std::string &target, const std::string &snapshot);
+
+private:
+	std::string DatabaseDir(const DatabaseRecord &db);
+
+	StorageConfig config_;
+	std::unique_ptr<MetadataStore> metadata_;
+	std::unique_ptr<ObjectStore> store_;
+	std::unique_ptr<LayerCache> cache_;
+};
+
+} // namespace openduck

@@ -1,0 +1,50 @@
+// Sessions: transactions that span several requests. A session owns one duckdb::Connection
+// with an open transaction. Its lifetime is bound to the client's OPEN call: when that call
+// ends without COMMIT or ROLLBACK (the host died or disconnected), the transaction is rolled
+// back, so nothing half-written is ever committed.
+//
+// Thread-safe. Requests of one session are serialized by Session::lock.
+#pragma once
+
+#include "duckdb/main/connection.hpp"
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace openduck {
+
+struct Session {
+	Session(duckdb::DuckDB &database, std::string database_name)
+	    : connection(database), database(std::move(database_name)) {
+	}
+
+	duckdb::Connection connection;
+	const std::string database;
+	// Held while a statement of this session runs.
+	std::mutex lock;
+	// Set (under `lock`) once COMMIT or ROLLBACK ended the session.
+	bool ended = false;
+};
+
+class SessionRegistry {
+public:
+	// nullptr when `id` is already in use.
+	std::shared_ptr<Session> Create(const std::string &id, duckdb::DuckDB &database, const std::string &database_name);
+	// nullptr when no session `id` is open.
+	std::shared_ptr<Session> Find(const std::string &id);
+	void Remove(const std::string &id);
+	// Wakes the OPEN call of a session that ended.
+	void NotifyEnded();
+	// Blocks until the session ended or `stop()` returns true (checked every 100 ms).
+	void WaitUntilEnded(Session &session, const std::function<bool()> &stop);
+
+private:
+	std::mutex mutex_;
+	std::condition_variable ended_;
+	std::map<std::string, std::shared_ptr<Session>> sessions_;
+};
+
+} // namespace openduck

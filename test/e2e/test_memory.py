@@ -1,0 +1,106 @@
+"""Bounded memory on large scans: ~1.1 GiB of Arrow data streamed from the server into a host
+aggregate that keeps nothing, with the peak RSS (VmHWM) of both processes far below it.
+
+The host runs in a child process so its VmHWM is its own; each server is freshly started so its
+VmHWM covers only the scan. The table's strings come from 1000 distinct values, so the stored
+table is small (dictionary-compressed) while every row ships its full ~50-byte string: the
+result is much bigger than anything either side may legitimately cache."""
+
+import functools
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import odtest
+
+ROWS = 20_000_000
+ROW_SQL = f"range AS i, 'row-' || (range % 1000) || repeat('x', 40) AS s FROM range({ROWS})"
+# Peak resident memory allowed to each process: a fraction of the bytes shipped.
+RSS_BOUND_MB = 300
+MIN_SHIPPED_MB = 1000
+
+HOST_SCRIPT = textwrap.dedent("""
+	import duckdb, json, sys
+	extension, path, query = sys.argv[1], sys.argv[2], sys.argv[3]
+	con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+	con.execute("SET enable_progress_bar = false")
+	con.execute(f"LOAD '{extension}'")
+	con.execute(f"ATTACH '{path}' AS cloud")
+	con.execute("CREATE TABLE one AS SELECT 1 AS x")
+	plan = "\\n".join(row[1] for row in con.execute("EXPLAIN " + query).fetchall())
+	rows = con.execute(query).fetchall()
+	stats = con.execute("SELECT * FROM openduck_last_query_stats()").fetchall()[0]
+	hwm_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+	print(json.dumps({"rows": [[str(v) for v in row] for row in rows], "plan": plan,
+	                  "requests": stats[0], "bytes": stats[1], "rows_received": stats[2], "hwm_mb": hwm_kb / 1024}))
+""")
+
+
+def vm_hwm_mb(pid: int) -> float:
+	for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+		if line.startswith("VmHWM:"):
+			return int(line.split()[1]) / 1024
+	raise AssertionError(f"no VmHWM in /proc/{pid}/status")
+
+
+def run_host(server, database: str, query: str) -> dict:
+	done = subprocess.run([sys.executable, "-c", HOST_SCRIPT, str(odtest.EXTENSION), server.attach_path(database), query],
+	                      capture_output=True, text=True, timeout=200, env=odtest.clean_env())
+	assert done.returncode == 0, f"host failed: {done.stderr[-3000:]}"
+	return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@functools.lru_cache(maxsize=None)
+def expected_aggregate() -> list:
+	import duckdb
+	con = duckdb.connect()
+	try:
+		return [[str(v) for v in row] for row in con.execute(f"SELECT count(*), sum(hash(i, s)) FROM (SELECT {ROW_SQL})").fetchall()]
+	finally:
+		con.close()
+
+
+def assert_bounded(result: dict, server_hwm_mb: float, what: str):
+	shipped_mb = result["bytes"] / 2**20
+	print(f"{what}: shipped {shipped_mb:.0f} MiB in {result['requests']} requests; "
+	      f"peak RSS host {result['hwm_mb']:.0f} MiB, server {server_hwm_mb:.0f} MiB")
+	assert result["rows_received"] == ROWS, result
+	assert shipped_mb >= MIN_SHIPPED_MB, f"only {shipped_mb:.0f} MiB shipped: the test is not measuring a large scan"
+	assert result["hwm_mb"] < RSS_BOUND_MB, \
+	    f"host peak RSS {result['hwm_mb']:.0f} MiB for a {shipped_mb:.0f} MiB stream: results are buffered"
+	assert server_hwm_mb < RSS_BOUND_MB, \
+	    f"server peak RSS {server_hwm_mb:.0f} MiB for a {shipped_mb:.0f} MiB stream: results are buffered"
+
+
+@pytest.mark.timeout_s(300)
+def test_table_scan_memory_is_bounded(launcher):
+	srv = launcher.serve(["memdb"])
+	con = odtest.python_host()
+	try:
+		con.execute(srv.attach_sql("memdb"))
+		odtest.remote(con, "cloud", f"CREATE TABLE big AS SELECT {ROW_SQL}")
+	finally:
+		con.close()
+	# A fresh process, so its high-water mark covers the scan only.
+	srv = launcher.restart(srv)
+
+	# The local table keeps the statement on the host: parallel remote scans feed a local aggregate.
+	result = run_host(srv, "memdb", "SELECT count(*), sum(hash(i, s)) FROM cloud.big, one")
+	assert "OPENDUCK_SCAN" in result["plan"] and "OPENDUCK_QUERY" not in result["plan"], result["plan"]
+	assert result["rows"] == expected_aggregate()
+	assert_bounded(result, vm_hwm_mb(srv.process.pid), "table scan")
+
+
+@pytest.mark.timeout_s(300)
+def test_streamed_query_memory_is_bounded(launcher):
+	"""openduck_query: one remote result stream, produced as fast as the worker can, consumed by
+	a host aggregate."""
+	srv = launcher.serve(["memdb"])
+	inner = f"SELECT {ROW_SQL}"
+	result = run_host(srv, "memdb", f"SELECT count(*), sum(hash(i, s)) FROM openduck_query('cloud', {odtest.sql_string(inner)})")
+	assert result["rows"] == expected_aggregate()
+	assert_bounded(result, vm_hwm_mb(srv.process.pid), "streamed query")

@@ -1,0 +1,72 @@
+"""Crash safety of the differential storage: kill -9 the server at random moments while a
+client commits batches and checkpoints; after every restart each acknowledged batch must be
+there in full, no batch may be partly visible, and every snapshot must open and pass its
+checksums."""
+
+import random
+import threading
+import time
+
+import odtest
+from test_storage_admin import admin
+
+ITERATIONS = 50
+SMALL, BIG = 200, 150_000  # BIG exceeds a row group: DuckDB writes blocks before the commit
+
+
+def batch_size(batch: int) -> int:
+	return BIG if batch % 7 == 3 else SMALL
+
+
+def writer(con, first_batch, acked, stop, errors):
+	batch = first_batch
+	try:
+		while not stop.is_set():
+			odtest.remote(con, "cloud", f"INSERT INTO t SELECT {batch}, range FROM range({batch_size(batch)})")
+			acked.add(batch)
+			batch += 1
+			if batch % 3 == 0:
+				odtest.remote(con, "cloud", "CHECKPOINT")
+	except Exception as e:  # the kill ends the loop with a connection error
+		errors.append(e)
+
+
+def test_kill_9_during_writes_and_checkpoints_loses_nothing(launcher):
+	rng = random.Random(20261125)
+	srv = launcher.serve(["crash"])
+	acked = set()
+	next_batch = 0
+	started = time.monotonic()
+	for iteration in range(ITERATIONS):
+		con = odtest.python_host()
+		try:
+			con.execute(srv.attach_sql("crash"))
+			odtest.remote(con, "cloud", "CREATE TABLE IF NOT EXISTS t (b INTEGER, i BIGINT)")
+			stop, errors = threading.Event(), []
+			thread = threading.Thread(target=writer, args=(con, next_batch, acked, stop, errors), daemon=True)
+			thread.start()
+			time.sleep(rng.uniform(0.02, 0.6))
+			srv.process.kill_now()
+			stop.set()
+			thread.join(30)
+			assert not thread.is_alive(), "the writer hung after the server was killed"
+		finally:
+			con.close()
+		next_batch = max(acked | {next_batch - 1}) + 1000  # unacked batch ids are never reused
+
+		srv = launcher.serve(["crash"], token=srv.token, data_dir=srv.data_dir)
+		con = odtest.python_host()
+		try:
+			con.execute(srv.attach_sql("crash"))
+			counts = dict(con.execute("SELECT b, count(*) FROM cloud.t GROUP BY b").fetchall())
+		finally:
+			con.close()
+		missing = sorted(b for b in acked if counts.get(b) != batch_size(b))
+		assert not missing, f"iteration {iteration}: acknowledged batches lost or partial: {missing[:10]}"
+		partial = sorted(b for b, n in counts.items() if n != batch_size(b))
+		assert not partial, f"iteration {iteration}: partially visible batches: {partial[:10]}"
+		if iteration % 10 == 9 or iteration == ITERATIONS - 1:
+			_, out = admin(srv.data_dir, "snapshot", "verify", "-d", "crash", timeout=120)
+			assert " ok:" in out and "error" not in out.lower(), out
+	assert len(acked) > ITERATIONS, f"too few commits happened to test anything: {len(acked)}"
+	print(f"{ITERATIONS} kills, {len(acked)} acknowledged batches, {time.monotonic() - started:.0f} s")
