@@ -5,7 +5,12 @@
 #include "duckdb/main/client_data.hpp"
 #include "duckdb/parser/expression/subquery_expression.hpp"
 #include "duckdb/parser/parsed_expression_iterator.hpp"
+#include "duckdb/parser/parsed_data/create_table_info.hpp"
+#include "duckdb/parser/statement/create_statement.hpp"
+#include "duckdb/parser/statement/delete_statement.hpp"
+#include "duckdb/parser/statement/insert_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/statement/update_statement.hpp"
 #include "duckdb/parser/tableref/basetableref.hpp"
 #include "extension/od_catalog.hpp"
 
@@ -25,9 +30,105 @@ bool ReferenceRewriter::Rewrite(QueryNode &node) {
 	return ok_;
 }
 
+void ReferenceRewriter::CollectCTEs(CommonTableExpressionMap &ctes) {
+	for (auto &cte : ctes.map) {
+		ctes_.insert(cte.first);
+		Rewrite(*cte.second->query->node);
+	}
+}
+
 void ReferenceRewriter::CollectCTEs(QueryNode &node) {
 	for (auto &cte : node.cte_map.map) {
 		ctes_.insert(cte.first);
+	}
+}
+
+void ReferenceRewriter::VisitTableRef(TableRef &ref) {
+	ParsedExpressionIterator::EnumerateTableRefChildren(
+	    ref, [&](unique_ptr<ParsedExpression> &child) { VisitExpression(*child); }, [&](TableRef &child) { VisitRef(child); });
+}
+
+void ReferenceRewriter::VisitName(std::string &catalog, std::string &schema) {
+	if (!catalog.empty()) {
+		if (!StringUtil::CIEquals(catalog, alias_)) {
+			ok_ = false;
+		}
+		catalog.clear();
+	} else if (StringUtil::CIEquals(schema, alias_)) {
+		schema.clear();
+	} else if (schema.empty()) {
+		if (default_schema_.empty()) {
+			ok_ = false;
+		}
+		schema = default_schema_;
+	}
+}
+
+bool ReferenceRewriter::Rewrite(SQLStatement &statement) {
+	auto visit_all = [&](vector<unique_ptr<ParsedExpression>> &expressions) {
+		for (auto &expression : expressions) {
+			VisitExpression(*expression);
+		}
+	};
+	switch (statement.type) {
+	case StatementType::SELECT_STATEMENT:
+		return Rewrite(*statement.Cast<SelectStatement>().node);
+	case StatementType::INSERT_STATEMENT: {
+		auto &insert = statement.Cast<InsertStatement>();
+		if (insert.on_conflict_info || insert.table_ref) {
+			return false;
+		}
+		CollectCTEs(insert.cte_map);
+		VisitName(insert.catalog, insert.schema);
+		if (insert.select_statement) {
+			Rewrite(*insert.select_statement->node);
+		}
+		visit_all(insert.returning_list);
+		return ok_;
+	}
+	case StatementType::UPDATE_STATEMENT: {
+		auto &update = statement.Cast<UpdateStatement>();
+		CollectCTEs(update.cte_map);
+		VisitTableRef(*update.table);
+		if (update.from_table) {
+			VisitTableRef(*update.from_table);
+		}
+		if (update.set_info) {
+			visit_all(update.set_info->expressions);
+			if (update.set_info->condition) {
+				VisitExpression(*update.set_info->condition);
+			}
+		}
+		visit_all(update.returning_list);
+		return ok_;
+	}
+	case StatementType::DELETE_STATEMENT: {
+		auto &del = statement.Cast<DeleteStatement>();
+		CollectCTEs(del.cte_map);
+		VisitTableRef(*del.table);
+		for (auto &using_clause : del.using_clauses) {
+			VisitTableRef(*using_clause);
+		}
+		if (del.condition) {
+			VisitExpression(*del.condition);
+		}
+		visit_all(del.returning_list);
+		return ok_;
+	}
+	case StatementType::CREATE_STATEMENT: {
+		auto &create = statement.Cast<CreateStatement>();
+		if (create.info->type != CatalogType::TABLE_ENTRY) {
+			return false;
+		}
+		auto &info = create.info->Cast<CreateTableInfo>();
+		VisitName(info.catalog, info.schema);
+		if (info.query) {
+			Rewrite(*info.query->node);
+		}
+		return ok_;
+	}
+	default:
+		return false;
 	}
 }
 

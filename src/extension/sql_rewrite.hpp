@@ -7,6 +7,7 @@
 #include "duckdb/common/case_insensitive_map.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/parser/query_node.hpp"
+#include "duckdb/parser/sql_statement.hpp"
 
 namespace openduck {
 
@@ -19,11 +20,18 @@ public:
 
 	// False when the query references another catalog (it cannot run on the worker alone).
 	bool Rewrite(duckdb::QueryNode &node);
+	// A whole statement: SELECT, INSERT, UPDATE, DELETE or CREATE TABLE [AS]. False for other
+	// kinds of statement, or when it references another catalog.
+	bool Rewrite(duckdb::SQLStatement &statement);
 
 private:
+	void CollectCTEs(duckdb::CommonTableExpressionMap &ctes);
 	void CollectCTEs(duckdb::QueryNode &node);
 	void VisitExpression(duckdb::ParsedExpression &expression);
 	void VisitRef(duckdb::TableRef &ref);
+	void VisitTableRef(duckdb::TableRef &ref);
+	// A target table named by catalog/schema strings.
+	void VisitName(std::string &catalog, std::string &schema);
 
 	std::string alias_;
 	std::string default_schema_;

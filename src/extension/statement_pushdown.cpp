@@ -28,11 +28,19 @@ using namespace duckdb;
 
 namespace {
 
-// The one OpenDuck catalog the statement reads, if it reads exactly one and nothing else.
+// The one OpenDuck catalog the statement reads or writes, if it touches exactly one and
+// nothing else.
 optional_ptr<ODCatalog> SingleRemoteCatalog(ClientContext &context, const StatementProperties &properties) {
 	optional_ptr<ODCatalog> result;
+	vector<string> names;
 	for (auto &entry : properties.read_databases) {
-		auto database = DatabaseManager::Get(context).GetDatabase(context, entry.first);
+		names.push_back(entry.first);
+	}
+	for (auto &entry : properties.modified_databases) {
+		names.push_back(entry.first);
+	}
+	for (auto &name : names) {
+		auto database = DatabaseManager::Get(context).GetDatabase(context, name);
 		if (!database || database->GetCatalog().GetCatalogType() != "openduck") {
 			return nullptr;
 		}
@@ -77,9 +85,10 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 		return;
 	}
 	auto &properties = input.optimizer.binder.GetStatementProperties();
-	if (!properties.modified_databases.empty() || properties.parameter_count > 0) {
+	if (properties.parameter_count > 0) {
 		return;
 	}
+	bool writes = !properties.modified_databases.empty();
 	auto catalog = SingleRemoteCatalog(context, properties);
 	if (!catalog) {
 		return;
@@ -92,7 +101,8 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 		target = &plan->children[0];
 	}
 	bool has_remote_scan = false;
-	if (!OnlyReads(**target, *catalog, has_remote_scan) || !has_remote_scan) {
+	// A write of constants (INSERT ... VALUES) reads no remote table but still belongs remote.
+	if (!OnlyReads(**target, *catalog, has_remote_scan) || (!has_remote_scan && !writes)) {
 		return;
 	}
 
@@ -111,16 +121,14 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	if (statement->type == StatementType::EXPLAIN_STATEMENT) {
 		statement = statement->Cast<ExplainStatement>().stmt.get();
 	}
-	if (statement->type != StatementType::SELECT_STATEMENT) {
+	if ((statement->type == StatementType::SELECT_STATEMENT) == writes) {
 		return;
 	}
-	auto &select = statement->Cast<SelectStatement>();
-
 	ReferenceRewriter rewriter(catalog->GetName(), RemoteDefaultSchema(context, *catalog));
-	if (!rewriter.Rewrite(*select.node)) {
+	if (!rewriter.Rewrite(*statement)) {
 		return;
 	}
-	auto sql = select.ToString();
+	auto sql = statement->ToString();
 
 	auto &root = **target;
 	root.ResolveOperatorTypes();
@@ -141,7 +149,10 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 		return;
 	}
 	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), QueryFunction(),
-	                                 MakeQueryBindData(*catalog, sql, types, /*schema_may_change=*/false), types,
+	                                 MakeQueryBindData(*catalog, sql, types,
+	                                                   /*schema_may_change=*/statement->type ==
+	                                                       StatementType::CREATE_STATEMENT),
+	                                 types,
 	                                 names);
 	for (idx_t i = 0; i < types.size(); i++) {
 		get->AddColumnId(i);

@@ -1,6 +1,7 @@
-// Ships whole read-only statements to the worker when every table they read lives in one
+// Ships whole statements to the worker when every table they read or write lives in one
 // attached OpenDuck database: joins, aggregates and window functions then run remotely and
-// only the result crosses the wire.
+// only the result crosses the wire; INSERT/UPDATE/DELETE/CREATE TABLE AS over remote data never
+// move rows at all.
 //
 // Runs as the pre-optimize hook, before DuckDB's own optimizers rewrite the plan. It re-parses
 // the statement's text (parsed SQL round-trips exactly, unlike bound expressions), removes the
