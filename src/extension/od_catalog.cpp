@@ -9,6 +9,11 @@
 #include "duckdb/storage/database_size.hpp"
 #include "extension/od_schema_entry.hpp"
 #include "extension/od_transaction.hpp"
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
+#include "duckdb/execution/physical_plan_generator.hpp"
+#include "duckdb/planner/operator/logical_create_table.hpp"
+#include "duckdb/planner/operator/logical_insert.hpp"
+#include "extension/remote_insert.hpp"
 #include "extension/remote_result.hpp"
 
 namespace openduck {
@@ -203,12 +208,43 @@ void ODCatalog::DropSchema(ClientContext &context, DropInfo &info) {
 
 PhysicalOperator &ODCatalog::PlanCreateTableAs(ClientContext &context, PhysicalPlanGenerator &planner,
                                                LogicalCreateTable &op, PhysicalOperator &plan) {
-	ThrowWritesUnsupported("CREATE TABLE AS", GetName());
+	auto &insert = planner.Make<RemoteInsert>(op.types, *this, op.schema, std::move(op.info), op.estimated_cardinality);
+	insert.children.push_back(plan);
+	return insert;
 }
 
 PhysicalOperator &ODCatalog::PlanInsert(ClientContext &context, PhysicalPlanGenerator &planner, LogicalInsert &op,
                                         optional_ptr<PhysicalOperator> plan) {
-	ThrowWritesUnsupported("INSERT", GetName());
+	if (op.on_conflict_info.action_type != OnConflictAction::THROW) {
+		ThrowWritesUnsupported("INSERT ... ON CONFLICT with rows from the host", GetName());
+	}
+	if (!plan) {
+		throw InternalException("OpenDuck INSERT without an input plan");
+	}
+	// The input chunk holds the listed columns; column_index_map says which table column each is.
+	vector<std::string> columns;
+	auto &table_columns = op.table.GetColumns();
+	if (op.column_index_map.empty()) {
+		for (auto &column : table_columns.Physical()) {
+			columns.push_back(column.Name());
+		}
+	} else {
+		vector<std::pair<idx_t, std::string>> mapped;
+		for (auto &column : table_columns.Physical()) {
+			auto index = op.column_index_map[column.Physical()];
+			if (index != DConstants::INVALID_INDEX) {
+				mapped.emplace_back(index, column.Name());
+			}
+		}
+		std::sort(mapped.begin(), mapped.end());
+		for (auto &entry : mapped) {
+			columns.push_back(entry.second);
+		}
+	}
+	auto &insert = planner.Make<RemoteInsert>(op.types, *this, op.table, std::move(columns), op.return_chunk,
+	                                          op.estimated_cardinality);
+	insert.children.push_back(*plan);
+	return insert;
 }
 
 PhysicalOperator &ODCatalog::PlanDelete(ClientContext &context, PhysicalPlanGenerator &planner, LogicalDelete &op,
