@@ -30,6 +30,46 @@ struct IpcStreamWriter::State {
 	std::unordered_map<int64_t, std::string> sent_dictionaries;
 };
 
+// Whether Arrow C metadata (int32 count, then length-prefixed key/value pairs) names the
+// arrow.bool8 extension type.
+static bool IsBool8(const char *metadata) {
+	if (!metadata) {
+		return false;
+	}
+	int32_t pairs;
+	memcpy(&pairs, metadata, sizeof(pairs));
+	const char *cursor = metadata + sizeof(pairs);
+	for (int32_t i = 0; i < pairs; i++) {
+		int32_t key_length, value_length;
+		memcpy(&key_length, cursor, sizeof(key_length));
+		std::string key(cursor + sizeof(key_length), key_length);
+		cursor += sizeof(key_length) + key_length;
+		memcpy(&value_length, cursor, sizeof(value_length));
+		std::string value(cursor + sizeof(value_length), value_length);
+		cursor += sizeof(value_length) + value_length;
+		if (key == "ARROW:extension:name" && value == "arrow.bool8") {
+			return true;
+		}
+	}
+	return false;
+}
+
+// DuckDB 1.4.4 in lossless mode declares every BOOLEAN as arrow.bool8 (one byte per value) but
+// only converts top-level columns that way: booleans nested in LIST/STRUCT/MAP are appended
+// bit-packed. Declare those as plain Arrow booleans ("b"), which is what the data is.
+static void DeclareNestedBooleansPlain(ArrowSchema &schema, bool top_level) {
+	if (!top_level && std::string(schema.format) == "c" && IsBool8(schema.metadata)) {
+		schema.format = "b";
+		schema.metadata = nullptr;
+	}
+	for (int64_t i = 0; i < schema.n_children; i++) {
+		DeclareNestedBooleansPlain(*schema.children[i], false);
+	}
+	if (schema.dictionary) {
+		DeclareNestedBooleansPlain(*schema.dictionary, false);
+	}
+}
+
 IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &types, const vector<std::string> &names,
                                  ClientProperties options)
     : state_(make_uniq<State>()) {
@@ -41,6 +81,9 @@ IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &types, const vector<
 	state.options = options;
 	state.extension_types = ArrowTypeExtensionData::GetExtensionTypes(*options.client_context, types);
 	ArrowConverter::ToArrowSchema(&state.schema.arrow_schema, types, names, state.options);
+	for (int64_t i = 0; i < state.schema.arrow_schema.n_children; i++) {
+		DeclareNestedBooleansPlain(*state.schema.arrow_schema.children[i], true);
+	}
 
 	std::vector<KeyValueList> column_metadata;
 	for (auto &type : types) {

@@ -30,7 +30,10 @@ public:
 
 	// Sends the buffered rows (possibly none: the first call also creates the temporary table).
 	void Flush(ClientContext &context) {
-		IpcStreamWriter writer(input_types, column_names(), context.GetClientProperties());
+		auto properties = context.GetClientProperties();
+		// Exact DuckDB types (HUGEINT, UUID, TIME WITH TIME ZONE, ...) instead of approximations.
+		properties.arrow_lossless_conversion = true;
+		IpcStreamWriter writer(input_types, column_names(), properties);
 		for (auto &chunk : buffer.Chunks()) {
 			writer.Append(chunk);
 		}

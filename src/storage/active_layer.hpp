@@ -48,9 +48,6 @@ public:
 	}
 	// Durably replaces the log by an empty one continuing `base_snapshot`.
 	void Reset(int64_t base_snapshot);
-	const std::string &Path() const {
-		return path_;
-	}
 
 private:
 	void Replay(uint64_t &file_size);

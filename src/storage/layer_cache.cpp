@@ -57,7 +57,6 @@ std::shared_ptr<const std::string> LayerCache::Extent(const std::string &object_
 	}
 	auto data = Fetch(object_key, extent);
 	std::lock_guard<std::mutex> guard(mutex_);
-	fetched_bytes_ += data->size();
 	if (extents_.count(key) || data->size() > capacity_) {
 		return data;
 	}

@@ -12,7 +12,6 @@
 #include "storage/metadata_store.hpp"
 #include "storage/object_store.hpp"
 
-#include <atomic>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -32,10 +31,6 @@ public:
 	// Reads and verifies every extent of `layer` without caching them (a full integrity check).
 	void Verify(const LayerRecord &layer);
 
-	uint64_t fetched_bytes() const {
-		return fetched_bytes_;
-	}
-
 private:
 	std::shared_ptr<const std::string> Fetch(const std::string &object_key, const LayerExtent &extent);
 
@@ -51,7 +46,6 @@ private:
 	std::list<Key> lru_; // most recently used first
 	uint64_t used_ = 0;
 	std::unordered_map<std::string, std::shared_ptr<const LayerIndex>> indexes_;
-	std::atomic<uint64_t> fetched_bytes_ {0};
 };
 
 } // namespace openduck

@@ -210,11 +210,6 @@ void LayeredFile::Sync() {
 	}
 }
 
-SealStats LayeredFile::Stats() const {
-	std::shared_lock<std::shared_mutex> guard(lock_);
-	return stats_;
-}
-
 static std::string RandomHex() {
 	static thread_local std::mt19937_64 random(std::random_device {}());
 	char text[17];
@@ -291,12 +286,10 @@ void LayeredFile::Seal() {
 	try {
 		context_.store.Put(record.object_key, temp);
 	} catch (std::exception &ex) {
-		stats_.last_error = ex.what();
 		Log("storage: " + Describe() + ": checkpoint kept in the local active layer, upload failed (will retry): " +
 		    ex.what());
 		return;
 	}
-	stats_.uploaded_bytes += record.size_bytes;
 
 	// 3. Commit the snapshot; a stale generation means another writer owns the database now.
 	int64_t parent = snapshot_id_;
@@ -322,7 +315,6 @@ void LayeredFile::Seal() {
 			// Still unreachable: keep the data local and retry at the next sync.
 		}
 		if (!committed) {
-			stats_.last_error = ex.what();
 			Log("storage: " + Describe() + ": checkpoint kept in the local active layer, snapshot commit failed " +
 			    "(will retry): " + ex.what());
 			return;
@@ -339,17 +331,16 @@ void LayeredFile::Seal() {
 		for (auto &layer : kept) {
 			AddSealedLayer(std::move(layer));
 		}
-		stats_.compactions++;
 	}
 	AddSealedLayer(SealedLayer {record, index});
 	snapshot_id_ = snapshot.id;
 	active_->Reset(snapshot.id);
 	header_written_ = false;
 	::unlink(temp.c_str());
-	stats_.seals++;
-	stats_.last_layer_bytes = record.size_bytes;
-	stats_.last_data_bytes = record.data_bytes;
-	stats_.last_error.clear();
+	if (merge) {
+		Log("storage: " + Describe() + ": snapshot " + std::to_string(snapshot.id) + " compacted " +
+		    std::to_string(merge + 1) + " layers into one (" + std::to_string(record.data_bytes) + " bytes)");
+	}
 }
 
 } // namespace openduck

@@ -38,16 +38,6 @@ struct StorageContext {
 	LayerCache &cache;
 };
 
-// What happened at the last seal attempt (for logs, tests and the bench).
-struct SealStats {
-	uint64_t seals = 0;
-	uint64_t compactions = 0;        // seals that also folded older layers in
-	uint64_t uploaded_bytes = 0;     // layer object bytes put to the store, all seals
-	uint64_t last_layer_bytes = 0;   // object size of the last sealed layer
-	uint64_t last_data_bytes = 0;    // extent bytes in it
-	std::string last_error;          // of the last failed attempt, empty after a success
-};
-
 class LayeredFile {
 public:
 	// The writer of `db`, continuing its head snapshot and any active layer left in
@@ -74,16 +64,8 @@ public:
 	bool ReadOnly() const {
 		return read_only_;
 	}
-	const DatabaseRecord &Database() const {
-		return db_;
-	}
-	// The snapshot this file's sealed layers form (the head for a writer).
-	int64_t SnapshotId() const {
-		return snapshot_id_.load();
-	}
 	// "database 'x'" or "snapshot 7 of database 'x'", for messages.
 	std::string Describe() const;
-	SealStats Stats() const;
 
 private:
 	LayeredFile(StorageContext context, const DatabaseRecord &db);
@@ -117,7 +99,6 @@ private:
 	bool header_written_ = false;
 	int64_t compact_at_ = 0;
 	bool fenced_ = false;
-	SealStats stats_;
 
 	int64_t pin_id_ = 0;
 	std::atomic<int64_t> pin_renewed_ {0}; // steady_clock ticks of the last renewal

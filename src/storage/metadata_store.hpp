@@ -79,6 +79,9 @@ public:
 	// out whoever held it before.
 	virtual int64_t AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds) = 0;
 	virtual void ReleaseLease(int64_t db_id, int64_t generation) = 0;
+	// Extends the lease while `generation` is still the current one; false when another
+	// writer has taken it since.
+	virtual bool RenewLease(int64_t db_id, int64_t generation, int64_t ttl_seconds) = 0;
 
 	// In one transaction: checks the lease generation (LeaseError when stale) and that the
 	// head is still `parent_id`, records `layer`, creates the snapshot whose layers are the
@@ -107,7 +110,8 @@ public:
 
 	// Decides what garbage collection removes, given `now` and `retention_seconds`. A snapshot
 	// survives when it is a database head, named, younger than the retention, or pinned by an
-	// unexpired reader; databases dropped longer ago than the retention are purged. A layer
+	// unexpired reader; databases dropped longer ago than the retention (and not held by a
+	// live writer's lease) are purged. A layer
 	// dies when no surviving snapshot uses it. Unless `dry_run`, the expired rows are deleted
 	// and dead layers are marked so no new snapshot or clone can reference them — in one
 	// transaction. Layers marked earlier whose deletion did not finish are included again.

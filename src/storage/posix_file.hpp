@@ -20,12 +20,6 @@ public:
 
 	static PosixFile Open(const std::string &path, int flags, int mode = 0644);
 
-	bool IsOpen() const {
-		return fd_ >= 0;
-	}
-	const std::string &Path() const {
-		return path_;
-	}
 	void ReadExactly(void *buffer, uint64_t length, uint64_t offset) const;
 	void WriteExactly(const void *buffer, uint64_t length, uint64_t offset) const;
 	uint64_t Size() const;

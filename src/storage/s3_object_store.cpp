@@ -299,9 +299,13 @@ static int64_t ParseIsoTime(const std::string &text) {
 std::vector<ObjectInfo> S3ObjectStore::List(const std::string &prefix) {
 	std::vector<ObjectInfo> objects;
 	auto full_prefix = location_.prefix.empty() ? prefix : location_.prefix + "/" + prefix;
+	// The server-side prefix stops before the first '/': moto's signature check canonicalises
+	// a '/' in a query value differently from AWS (even boto3's own requests fail there), and
+	// a shorter prefix is equally correct, since the keys are filtered here.
+	auto server_prefix = full_prefix.substr(0, full_prefix.find('/'));
 	std::string token;
 	while (true) {
-		std::vector<std::pair<std::string, std::string>> query = {{"list-type", "2"}, {"prefix", full_prefix}};
+		std::vector<std::pair<std::string, std::string>> query = {{"list-type", "2"}, {"prefix", server_prefix}};
 		if (!token.empty()) {
 			query.emplace_back("continuation-token", token);
 		}
@@ -313,6 +317,9 @@ std::vector<ObjectInfo> S3ObjectStore::List(const std::string &prefix) {
 		for (size_t at = xml.find("<Contents>"); at != std::string::npos; at = xml.find("<Contents>", at + 1)) {
 			auto end = xml.find("</Contents>", at);
 			auto key = XmlText(xml, "Key", at, end);
+			if (key.compare(0, full_prefix.size(), full_prefix) != 0) {
+				continue;
+			}
 			if (!location_.prefix.empty()) {
 				key = key.substr(location_.prefix.size() + 1);
 			}

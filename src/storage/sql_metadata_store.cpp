@@ -200,6 +200,15 @@ void SqlMetadataStore::ReleaseLease(int64_t db_id, int64_t generation) {
 	});
 }
 
+bool SqlMetadataStore::RenewLease(int64_t db_id, int64_t generation, int64_t ttl_seconds) {
+	return InTransaction<bool>([&] {
+		return !connection_
+		            ->Query("UPDATE write_lease SET expires_at = $1 WHERE db_id = $2 AND generation = $3 RETURNING db_id",
+		                    {S(UnixNow() + ttl_seconds), S(db_id), S(generation)})
+		            .empty();
+	});
+}
+
 SnapshotRecord SqlMetadataStore::CommitSnapshot(int64_t db_id, int64_t generation, int64_t parent_id,
                                                 LayerRecord &layer, uint64_t file_size, int64_t replaces) {
 	return InTransaction<SnapshotRecord>([&] {
@@ -363,7 +372,9 @@ GcPlan SqlMetadataStore::PlanGarbageCollection(int64_t now, int64_t retention_se
 	try {
 		GcPlan plan;
 		auto cutoff = S(now - retention_seconds);
-		for (auto &row : connection_->Query("SELECT id FROM db WHERE dropped_at <> 0 AND dropped_at < $1", {cutoff})) {
+		for (auto &row : connection_->Query("SELECT id FROM db WHERE dropped_at <> 0 AND dropped_at < $1 AND NOT EXISTS "
+		                                    "(SELECT 1 FROM write_lease l WHERE l.db_id = db.id AND l.expires_at > $2)",
+		                                    {cutoff, S(now)})) {
 			plan.purged_databases.push_back(I(row[0]));
 		}
 		for (auto db_id : plan.purged_databases) {

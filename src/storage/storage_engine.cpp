@@ -1,10 +1,13 @@
 #include "storage/storage_engine.hpp"
 
+#include "rpc/log.hpp"
 #include "storage/diff_file_system.hpp"
 
 #include "duckdb/common/virtual_file_system.hpp"
 #include "duckdb/main/config.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <stdexcept>
 #include <unistd.h>
@@ -43,7 +46,58 @@ StorageEngine::StorageEngine(StorageConfig config) : config_(std::move(config)) 
 	cache_ = std::make_unique<LayerCache>(*store_, config_.cache_bytes);
 }
 
-StorageEngine::~StorageEngine() = default;
+StorageEngine::~StorageEngine() {
+	{
+		std::lock_guard<std::mutex> guard(leases_lock_);
+		stopping_ = true;
+	}
+	leases_changed_.notify_all();
+	if (renewer_.joinable()) {
+		renewer_.join();
+	}
+}
+
+void StorageEngine::RenewLeases() {
+	std::unique_lock<std::mutex> guard(leases_lock_);
+	auto period = std::chrono::seconds(std::max<int64_t>(1, config_.lease_ttl_seconds / 3));
+	while (!stopping_) {
+		leases_changed_.wait_for(guard, period);
+		if (stopping_) {
+			break;
+		}
+		auto held = leases_;
+		guard.unlock();
+		for (auto &lease : held) {
+			try {
+				if (!metadata_->RenewLease(lease.db_id, lease.generation, config_.lease_ttl_seconds)) {
+					Log("storage: lost the write lease of database id " + std::to_string(lease.db_id) +
+					    " (another writer took it); its next checkpoint will be refused");
+				}
+			} catch (std::exception &ex) {
+				Log("storage: cannot renew the write lease of database id " + std::to_string(lease.db_id) + ": " +
+				    ex.what());
+			}
+		}
+		guard.lock();
+	}
+}
+
+void StorageEngine::ReleaseLease(int64_t db_id, int64_t generation) {
+	{
+		std::lock_guard<std::mutex> guard(leases_lock_);
+		for (auto it = leases_.begin(); it != leases_.end(); ++it) {
+			if (it->db_id == db_id && it->generation == generation) {
+				leases_.erase(it);
+				break;
+			}
+		}
+	}
+	try {
+		metadata_->ReleaseLease(db_id, generation);
+	} catch (std::exception &) {
+		// The lease expires by itself.
+	}
+}
 
 DatabaseRecord StorageEngine::RequireDatabase(const std::string &name) {
 	auto db = metadata_->FindDatabase(name);
@@ -92,19 +146,15 @@ namespace {
 // Releases the write lease once DuckDB (and its final checkpoint) is gone.
 class LeaseRelease {
 public:
-	LeaseRelease(MetadataStore &metadata, int64_t db_id, int64_t generation)
-	    : metadata_(metadata), db_id_(db_id), generation_(generation) {
+	LeaseRelease(StorageEngine &engine, int64_t db_id, int64_t generation)
+	    : engine_(engine), db_id_(db_id), generation_(generation) {
 	}
 	~LeaseRelease() {
-		try {
-			metadata_.ReleaseLease(db_id_, generation_);
-		} catch (std::exception &) {
-			// The lease expires by itself.
-		}
+		engine_.ReleaseLease(db_id_, generation_);
 	}
 
 private:
-	MetadataStore &metadata_;
+	StorageEngine &engine_;
 	int64_t db_id_;
 	int64_t generation_;
 };
@@ -135,7 +185,14 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 		db = metadata_->CreateDatabase(name);
 	}
 	auto generation = metadata_->AcquireLease(db->id, config_.holder, config_.lease_ttl_seconds);
-	auto release = std::make_unique<LeaseRelease>(*metadata_, db->id, generation);
+	auto release = std::make_unique<LeaseRelease>(*this, db->id, generation);
+	{
+		std::lock_guard<std::mutex> guard(leases_lock_);
+		leases_.push_back(HeldLease {db->id, generation});
+		if (!renewer_.joinable()) {
+			renewer_ = std::thread([this] { RenewLeases(); });
+		}
+	}
 	// Re-read: the head may have moved before the lease was ours.
 	db = metadata_->GetDatabase(db->id);
 	auto dir = DatabaseDir(*db);

@@ -13,8 +13,12 @@
 
 #include "duckdb/main/database.hpp"
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace openduck {
 
@@ -45,12 +49,6 @@ public:
 	ObjectStore &Store() {
 		return *store_;
 	}
-	LayerCache &Cache() {
-		return *cache_;
-	}
-	const StorageConfig &Config() const {
-		return config_;
-	}
 
 	// The live database `name`; throws naming it when missing.
 	DatabaseRecord RequireDatabase(const std::string &name);
@@ -69,13 +67,28 @@ public:
 	// Creates `target` sharing the layers of `source` at `snapshot` (its head when empty).
 	DatabaseRecord CloneDatabase(const std::string &source, const std::string &target, const std::string &snapshot);
 
+	// Releases a lease taken by OpenDatabase (called when its DuckDB is gone).
+	void ReleaseLease(int64_t db_id, int64_t generation);
+
 private:
 	std::string DatabaseDir(const DatabaseRecord &db);
+	// Keeps every lease this engine holds alive (a thread started by the first OpenDatabase).
+	void RenewLeases();
 
 	StorageConfig config_;
 	std::unique_ptr<MetadataStore> metadata_;
 	std::unique_ptr<ObjectStore> store_;
 	std::unique_ptr<LayerCache> cache_;
+
+	struct HeldLease {
+		int64_t db_id;
+		int64_t generation;
+	};
+	std::mutex leases_lock_;
+	std::condition_variable leases_changed_;
+	std::vector<HeldLease> leases_;
+	bool stopping_ = false;
+	std::thread renewer_;
 };
 
 } // namespace openduck

@@ -102,14 +102,28 @@ def python_values(column):
 		return None  # e.g. years past 9999: covered by rendered_rows only
 
 
+def misdeclared_nested_bool8(field):
+	"""DuckDB 1.4.4's lossless export declares BOOLEANs nested in LIST/STRUCT/MAP as arrow.bool8
+	but writes them bit-packed, so pyarrow reads garbage from DuckDB's own stream; ours declares
+	plain booleans, which is what the data is. Such columns are checked for that declaration
+	here, and for their values by the end-to-end type tests."""
+	return str(field.type) != "extension<arrow.bool8>" and "extension<arrow.bool8>" in str(field.type)
+
+
 def assert_tables_equal(ours, expected):
 	ours = ours.replace_schema_metadata(None)
 	assert ours.num_rows == expected.num_rows
 	assert ours.schema.names == expected.schema.names
+	checked = []
 	for i, field in enumerate(expected.schema):
+		if misdeclared_nested_bool8(field):
+			assert str(ours.schema.field(i).type) == str(field.type).replace("extension<arrow.bool8>", "bool"), \
+			    f"column {field.name}: {ours.schema.field(i).type}"
+			continue
+		checked.append(i)
 		assert ours.schema.field(i).type == field.type, f"column {field.name}: {ours.schema.field(i).type}"
 		assert python_values(ours.column(i)) == python_values(expected.column(i)), f"column {field.name}"
-	assert rendered_rows(ours) == rendered_rows(expected)
+	assert rendered_rows(ours.select(checked)) == rendered_rows(expected.select(checked))
 
 
 def write_with_pyarrow(path, table, max_chunksize=None, **options):

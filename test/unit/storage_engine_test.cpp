@@ -128,6 +128,8 @@ TEST_F(StorageEngineTest, AStaleWriterIsFencedOut) {
 	EXPECT_THROW(metadata.AcquireLease(db.id, "b", 60), LeaseError); // held, not expired
 	auto new_generation = metadata.AcquireLease(db.id, "a", 60);   // same holder restarts
 	EXPECT_GT(new_generation, old_generation);
+	EXPECT_TRUE(metadata.RenewLease(db.id, new_generation, 60));
+	EXPECT_FALSE(metadata.RenewLease(db.id, old_generation, 60)); // fenced out
 	LayerRecord layer;
 	layer.object_key = "layers/test/x.layer";
 	EXPECT_THROW(metadata.CommitSnapshot(db.id, old_generation, 0, layer, 0), LeaseError);
@@ -212,6 +214,12 @@ TEST_F(StorageEngineTest, GcPurgesDroppedDatabasesButNotTheirClones) {
 	for (auto &snapshot : engine->Metadata().ListSnapshots(engine->RequireDatabase("b").id)) {
 		EXPECT_NO_THROW(engine->VerifySnapshot(snapshot));
 	}
+	// A dropped database whose writer still holds the lease is not purged under it.
+	engine->Metadata().DropDatabase("b");
+	EXPECT_TRUE(CollectGarbage(engine->Metadata(), engine->Store(), options).plan.purged_databases.empty());
+	EXPECT_EQ(Count(*b, "SELECT count(*) FROM t"), 100);
+	b.reset(); // releases the lease
+	EXPECT_EQ(CollectGarbage(engine->Metadata(), engine->Store(), options).plan.purged_databases.size(), 1u);
 }
 
 TEST_F(StorageEngineTest, CompactionBoundsTheLayerListAndKeepsEverySnapshot) {

@@ -1,0 +1,246 @@
+"""Writes through ATTACH: DDL, INSERT (remote, local, files), UPDATE, DELETE, CREATE TABLE AS,
+RETURNING, COPY, and transactions bound to the host's transaction.
+
+The oracle is a local DuckDB with an in-memory database attached under the same alias, so the
+very same SQL text runs on both sides and every table must end up identical."""
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+import pytest
+
+import odtest
+from type_cases import TYPE_CASES
+
+
+class Twin:
+	"""Runs each statement on the host (remote `cloud`) and on the oracle (local `cloud`)."""
+
+	def __init__(self, con):
+		self.con = con
+		self.local = duckdb.connect()
+		self.local.execute("ATTACH ':memory:' AS cloud")
+
+	def run(self, sql):
+		local_error = remote_error = None
+		try:
+			self.local.execute(sql)
+		except duckdb.Error as e:
+			local_error = e
+		try:
+			self.con.execute(sql)
+		except duckdb.Error as e:
+			remote_error = e
+		assert (local_error is None) == (remote_error is None), \
+		    f"{sql}\nlocal: {local_error!r}\nremote: {remote_error!r}"
+		if remote_error is not None:
+			assert type(remote_error) is type(local_error), f"{sql}: {remote_error!r} vs {local_error!r}"
+		return remote_error
+
+	def both(self, sql):
+		"""A statement whose setup (local tables) must exist on both hosts."""
+		self.local.execute(sql)
+		self.con.execute(sql)
+
+	def same(self, query):
+		odtest.assert_same_result(self.con, query, self.local, query)
+
+	def close(self):
+		self.local.close()
+
+
+@pytest.fixture
+def twin(cloud):
+	t = Twin(cloud)
+	yield t
+	t.close()
+
+
+def unique(name):
+	return f"{name}_{os.getpid()}_{time.monotonic_ns() % 10**9}"
+
+
+def test_ddl_dml_sequence_matches_local(twin, tmp_path):
+	s = unique("wr")
+	csv = tmp_path / "rows.csv"
+	csv.write_text("a,b\n7,seven\n8,eight\n")
+	twin.both("CREATE OR REPLACE TABLE loc AS SELECT range::INTEGER AS a, 'v' || range AS b FROM range(20)")
+	steps = [
+		f"CREATE SCHEMA cloud.{s}",
+		f"CREATE TABLE cloud.{s}.t (a INTEGER PRIMARY KEY, b VARCHAR DEFAULT 'dflt', c DECIMAL(18,3) CHECK (c >= 0))",
+		f"INSERT INTO cloud.{s}.t VALUES (1, 'one', 1.5), (2, 'two', 2.25)",
+		f"INSERT INTO cloud.{s}.t (a, b) SELECT a + 100, b FROM loc",
+		f"INSERT INTO cloud.{s}.t (a) SELECT a + 1000 FROM loc WHERE a < 3",
+		f"INSERT INTO cloud.{s}.t (a, b) SELECT * FROM read_csv('{csv}')",
+		f"INSERT INTO cloud.{s}.t (a, b) SELECT t.a + 5000, l.b FROM cloud.{s}.t t JOIN loc l ON t.a - 100 = l.a",
+		f"UPDATE cloud.{s}.t SET b = upper(b), c = 7 WHERE a > 110 AND a < 200",
+		f"DELETE FROM cloud.{s}.t WHERE a % 3 = 0",
+		f"CREATE TABLE cloud.{s}.copy AS SELECT * FROM cloud.{s}.t WHERE a < 1000",
+		f"CREATE TABLE cloud.{s}.mixed AS SELECT l.a, t.b FROM loc l JOIN cloud.{s}.t t ON l.a + 100 = t.a",
+		f"CREATE TABLE cloud.{s}.fromlocal AS SELECT * FROM loc",
+		f"ALTER TABLE cloud.{s}.copy ADD COLUMN d INTEGER DEFAULT 42",
+		f"ALTER TABLE cloud.{s}.copy RENAME COLUMN b TO bee",
+		f"ALTER TABLE cloud.{s}.copy DROP COLUMN c",
+		f"ALTER TABLE cloud.{s}.fromlocal RENAME TO renamed",
+		f"CREATE VIEW cloud.{s}.v AS SELECT a, bee FROM {s}.copy WHERE a > 100",
+		f"INSERT INTO cloud.{s}.t VALUES (1, 'duplicate', 0)",
+		f"INSERT INTO cloud.{s}.t VALUES (9999, 'negative', -1)",
+	]
+	for step in steps:
+		twin.run(step)
+	for table in ["t", "copy", "mixed", "renamed", "v"]:
+		twin.same(f"SELECT * FROM cloud.{s}.{table} ORDER BY ALL")
+	twin.same(f"SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = 'cloud' "
+	          f"AND table_schema = '{s}' ORDER BY table_name, ordinal_position")
+	twin.run(f"DROP VIEW cloud.{s}.v")
+	twin.run(f"DROP TABLE cloud.{s}.renamed")
+	twin.run(f"DROP SCHEMA cloud.{s} CASCADE")
+	twin.same("SELECT schema_name FROM information_schema.schemata WHERE catalog_name = 'cloud' ORDER BY 1")
+
+
+def test_constraint_errors_carry_the_workers_message(twin):
+	t = unique("pk")
+	twin.run(f"CREATE TABLE cloud.{t} (a INTEGER PRIMARY KEY, b INTEGER NOT NULL)")
+	twin.run(f"INSERT INTO cloud.{t} VALUES (1, 1)")
+	error = twin.run(f"INSERT INTO cloud.{t} VALUES (1, 2)")
+	assert "Duplicate key" in str(error)
+	error = twin.run(f"INSERT INTO cloud.{t} VALUES (2, NULL)")
+	assert "NOT NULL" in str(error)
+	twin.both("CREATE OR REPLACE TABLE dup AS SELECT 1 AS a, 5 AS b")
+	error = twin.run(f"INSERT INTO cloud.{t} SELECT * FROM dup")
+	assert "Duplicate key" in str(error) or "PRIMARY KEY" in str(error)
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY a")
+
+
+def test_returning(twin):
+	t = unique("ret")
+	twin.run(f"CREATE TABLE cloud.{t} (a INTEGER, b VARCHAR DEFAULT 'd')")
+	twin.both("CREATE OR REPLACE TABLE src AS SELECT range::INTEGER AS a FROM range(3)")
+	for sql in [f"INSERT INTO cloud.{t} (a) SELECT a FROM src RETURNING a * 2, b",
+	            f"INSERT INTO cloud.{t} VALUES (10, 'x') RETURNING *",
+	            f"UPDATE cloud.{t} SET b = 'u' WHERE a = 10 RETURNING a, b",
+	            f"DELETE FROM cloud.{t} WHERE a = 0 RETURNING b"]:
+		local = twin.local.execute(sql).fetchall()
+		remote = twin.con.execute(sql).fetchall()
+		assert sorted(remote) == sorted(local), sql
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY ALL")
+
+
+@pytest.mark.parametrize("case", TYPE_CASES, ids=[c.name for c in TYPE_CASES])
+def test_every_type_round_trips_through_insert(twin, case):
+	"""Host data of every type INSERTed into a remote table reads back exactly."""
+	t = unique("ty")
+	twin.both(case.create_sql("src_types"))
+	twin.run(f"CREATE TABLE cloud.{t} (id INTEGER, v {case.type})")
+	twin.run(f"INSERT INTO cloud.{t} SELECT * FROM src_types")
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY id")
+	twin.run(f"CREATE TABLE cloud.{t}_ctas AS SELECT * FROM src_types")
+	twin.same(f"SELECT * FROM cloud.{t}_ctas ORDER BY id")
+
+
+def test_rollback_leaves_nothing_and_commit_is_atomic(server, host):
+	t = unique("tx")
+	a = host(server)
+	b = host(server)
+	a.execute(f"CREATE TABLE cloud.{t} (a INTEGER, b VARCHAR)")
+	a.execute("CREATE OR REPLACE TABLE loc AS SELECT range::INTEGER AS a FROM range(100)")
+	a.execute("BEGIN")
+	a.execute(f"INSERT INTO cloud.{t} SELECT a, 'x' FROM loc")
+	a.execute(f"UPDATE cloud.{t} SET b = 'y' WHERE a < 10")
+	a.execute(f"CREATE TABLE cloud.{t}_inner AS SELECT 1 AS z")
+	assert a.execute(f"SELECT count(*), count(*) FILTER (b = 'y') FROM cloud.{t}").fetchall() == [(100, 10)]
+	assert b.execute(f"SELECT count(*) FROM cloud.{t}").fetchall() == [(0,)]
+	a.execute("ROLLBACK")
+	assert a.execute(f"SELECT count(*) FROM cloud.{t}").fetchall() == [(0,)]
+	assert b.execute(f"SELECT count(*) FROM duckdb_tables() WHERE database_name = 'cloud' "
+	                 f"AND table_name = '{t}_inner'").fetchall() == [(0,)]
+
+	a.execute("BEGIN")
+	a.execute(f"INSERT INTO cloud.{t} SELECT a, 'c' FROM loc")
+	a.execute(f"DELETE FROM cloud.{t} WHERE a >= 50")
+	assert b.execute(f"SELECT count(*) FROM cloud.{t}").fetchall() == [(0,)]
+	a.execute("COMMIT")
+	assert b.execute(f"SELECT count(*), min(b), max(a) FROM cloud.{t}").fetchall() == [(50, "c", 49)]
+
+
+def test_concurrent_writers_get_a_conflict_not_a_lost_write(server, host):
+	t = unique("cf")
+	a = host(server)
+	b = host(server)
+	a.execute(f"CREATE TABLE cloud.{t} (id INTEGER, v INTEGER)")
+	a.execute(f"INSERT INTO cloud.{t} VALUES (1, 0)")
+	a.execute("BEGIN")
+	b.execute("BEGIN")
+	a.execute(f"UPDATE cloud.{t} SET v = 1 WHERE id = 1")
+	with pytest.raises(duckdb.Error) as raised:
+		b.execute(f"UPDATE cloud.{t} SET v = 2 WHERE id = 1")
+		b.execute("COMMIT")
+	assert "onflict" in str(raised.value), raised.value
+	try:
+		b.execute("ROLLBACK")
+	except duckdb.Error:
+		pass
+	a.execute("COMMIT")
+	assert a.execute(f"SELECT v FROM cloud.{t}").fetchall() == [(1,)]
+
+
+def test_host_dying_mid_transaction_leaves_nothing(server, host):
+	t = unique("die")
+	con = host(server)
+	con.execute(f"CREATE TABLE cloud.{t} (a INTEGER)")
+	script = textwrap.dedent(f"""
+		import os, sys
+		sys.path.insert(0, {str(odtest.REPO / 'test' / 'e2e')!r})
+		import odtest
+		con = odtest.python_host()
+		con.execute({server.attach_sql('testdb')!r})
+		con.execute("BEGIN")
+		con.execute("INSERT INTO cloud.{t} SELECT range FROM range(1000)")
+		print("inserted", flush=True)
+		os._exit(9)
+	""")
+	result = subprocess.run([str(odtest.VENV_PYTHON), "-c", script], capture_output=True, text=True, timeout=60)
+	assert "inserted" in result.stdout, result.stderr
+	deadline = time.time() + 10
+	while True:
+		count = con.execute(f"SELECT count(*) FROM cloud.{t}").fetchall()[0][0]
+		if count == 0 or time.time() > deadline:
+			break
+		time.sleep(0.2)
+	assert count == 0
+	# The session's locks are gone: this host can write the table.
+	con.execute(f"INSERT INTO cloud.{t} VALUES (1)")
+	assert con.execute(f"SELECT count(*) FROM cloud.{t}").fetchall() == [(1,)]
+
+
+def test_committed_writes_survive_a_restart(launcher, host, tmp_path):
+	srv = launcher.serve(["persist"])
+	con = host(srv, "persist")
+	con.execute("CREATE TABLE cloud.keep (a INTEGER, s VARCHAR)")
+	con.execute("CREATE TABLE loc AS SELECT range::INTEGER AS a, 'r' || range AS s FROM range(1000)")
+	con.execute("INSERT INTO cloud.keep SELECT * FROM loc")
+	con.execute("BEGIN")
+	con.execute("INSERT INTO cloud.keep VALUES (-1, 'uncommitted')")
+	con.execute("ROLLBACK")
+	con.close()
+	assert srv.process.stop() == 0
+	srv = launcher.serve(["persist"], data_dir=srv.data_dir, port=srv.port, token=srv.token)
+	con = host(srv, "persist")
+	assert con.execute("SELECT count(*), sum(a), min(a) FROM cloud.keep").fetchall() == [(1000, 499500, 0)]
+
+
+def test_copy_to_and_from_files(twin, tmp_path):
+	t = unique("cp")
+	out = tmp_path / "out.parquet"
+	src = tmp_path / "in.csv"
+	src.write_text("id,name\n1,a\n2,b\n3,c\n")
+	twin.run(f"CREATE TABLE cloud.{t} (id INTEGER, name VARCHAR)")
+	twin.run(f"COPY cloud.{t} FROM '{src}'")
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY id")
+	twin.con.execute(f"COPY (SELECT * FROM cloud.{t} WHERE id > 1) TO '{out}'")
+	assert duckdb.sql(f"SELECT * FROM '{out}' ORDER BY id").fetchall() == [(2, "b"), (3, "c")]
