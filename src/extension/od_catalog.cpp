@@ -13,7 +13,11 @@
 #include "duckdb/execution/physical_plan_generator.hpp"
 #include "duckdb/planner/operator/logical_create_table.hpp"
 #include "duckdb/planner/operator/logical_insert.hpp"
+#include "duckdb/planner/expression/bound_reference_expression.hpp"
+#include "duckdb/planner/operator/logical_delete.hpp"
+#include "duckdb/planner/operator/logical_update.hpp"
 #include "extension/remote_insert.hpp"
+#include "extension/remote_modify.hpp"
 #include "extension/remote_result.hpp"
 
 namespace openduck {
@@ -249,12 +253,33 @@ PhysicalOperator &ODCatalog::PlanInsert(ClientContext &context, PhysicalPlanGene
 
 PhysicalOperator &ODCatalog::PlanDelete(ClientContext &context, PhysicalPlanGenerator &planner, LogicalDelete &op,
                                         PhysicalOperator &plan) {
-	ThrowWritesUnsupported("DELETE", GetName());
+	auto &row_id = op.expressions[0]->Cast<BoundReferenceExpression>();
+	auto &modify = planner.Make<RemoteModify>(op.types, *this, op.table, vector<RemoteModify::SetColumn>(),
+	                                          row_id.index, op.return_chunk, op.estimated_cardinality);
+	modify.children.push_back(plan);
+	return modify;
 }
 
 PhysicalOperator &ODCatalog::PlanUpdate(ClientContext &context, PhysicalPlanGenerator &planner, LogicalUpdate &op,
                                         PhysicalOperator &plan) {
-	ThrowWritesUnsupported("UPDATE", GetName());
+	vector<RemoteModify::SetColumn> set;
+	for (idx_t i = 0; i < op.columns.size(); i++) {
+		auto &column = op.table.GetColumns().GetColumn(op.columns[i]);
+		auto &expression = *op.expressions[i];
+		if (expression.GetExpressionType() == ExpressionType::VALUE_DEFAULT) {
+			set.push_back({column.Name(), DConstants::INVALID_INDEX});
+		} else if (expression.GetExpressionType() == ExpressionType::BOUND_REF) {
+			set.push_back({column.Name(), expression.Cast<BoundReferenceExpression>().index});
+		} else {
+			throw InternalException("OpenDuck UPDATE: unexpected SET expression %s", expression.ToString());
+		}
+	}
+	// The row id is the last column of the input.
+	auto row_id_index = plan.GetTypes().size() - 1;
+	auto &modify = planner.Make<RemoteModify>(op.types, *this, op.table, std::move(set), row_id_index,
+	                                          op.return_chunk, op.estimated_cardinality);
+	modify.children.push_back(plan);
+	return modify;
 }
 
 DatabaseSize ODCatalog::GetDatabaseSize(ClientContext &context) {

@@ -121,10 +121,6 @@ optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transac
 	return od_catalog.LookupRelation(transaction, name, lookup_info.GetEntryName());
 }
 
-void ODSchemaEntry::ThrowReadOnly(const std::string &what) {
-	ThrowWritesUnsupported(what, catalog.GetName());
-}
-
 template <class INFO>
 static std::string RemoteSQL(const INFO &info, const std::string &schema) {
 	auto copy = info.Copy();

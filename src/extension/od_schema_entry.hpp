@@ -51,7 +51,6 @@ public:
 	void Alter(duckdb::CatalogTransaction transaction, duckdb::AlterInfo &info) override;
 
 private:
-	[[noreturn]] void ThrowReadOnly(const std::string &what);
 	// Runs a CREATE on the worker and returns the new entry from a refreshed catalog.
 	duckdb::optional_ptr<duckdb::CatalogEntry> CreateAndLookup(duckdb::CatalogTransaction transaction,
 	                                                           const std::string &sql, const std::string &entry_name);

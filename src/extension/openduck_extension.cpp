@@ -6,6 +6,7 @@
 #include "duckdb/main/extension/extension_loader.hpp"
 #include "extension/od_storage_extension.hpp"
 #include "extension/query_function.hpp"
+#include "extension/limit_pushdown.hpp"
 #include "extension/query_stats.hpp"
 #include "extension/query_text_state.hpp"
 #include "extension/remote_scan.hpp"
@@ -31,6 +32,7 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	config.storage_extensions["openduck"] = duckdb::make_uniq<openduck::ODStorageExtension>();
 	config.storage_extensions["od"] = duckdb::make_uniq<openduck::ODStorageExtension>();
 	config.optimizer_extensions.push_back(openduck::StatementPushdownExtension());
+	config.optimizer_extensions.push_back(openduck::LimitPushdownExtension());
 	config.extension_callbacks.push_back(duckdb::make_uniq<RegisterQueryText>());
 	loader.RegisterFunction(openduck::QueryFunction());
 	loader.RegisterFunction(openduck::RemoteScanFunction());

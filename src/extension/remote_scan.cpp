@@ -26,6 +26,9 @@ namespace {
 struct RemoteScanBindData : public TableFunctionData {
 	std::shared_ptr<RemoteClient> client;
 	ODCatalog *catalog = nullptr;
+	// Set by the LIMIT/TopN pushdown: at most this many rows (0: no limit), in this order.
+	idx_t row_limit = 0;
+	std::string order_sql;
 	RemoteRelation relation;
 	optional_ptr<TableCatalogEntry> table;
 
@@ -33,6 +36,8 @@ struct RemoteScanBindData : public TableFunctionData {
 		auto copy = make_uniq<RemoteScanBindData>();
 		copy->client = client;
 		copy->catalog = catalog;
+		copy->row_limit = row_limit;
+		copy->order_sql = order_sql;
 		copy->relation = relation;
 		copy->table = table;
 		return std::move(copy);
@@ -62,6 +67,8 @@ struct RemoteScanGlobalState : public GlobalTableFunctionState {
 	std::string where_sql;
 	vector<RowRange> ranges;
 	ExecuteOptions options;
+	// " [ORDER BY ...] LIMIT n" when a LIMIT or TopN was pushed down.
+	std::string limit_sql;
 	std::atomic<idx_t> next_range {0};
 	std::atomic<uint64_t> rows {0};
 	// Filters the worker could not be asked to apply exactly; evaluated on received rows.
@@ -80,7 +87,7 @@ struct RemoteScanGlobalState : public GlobalTableFunctionState {
 			}
 			where = where.empty() ? condition : "(" + where + ") AND " + condition;
 		}
-		return where.empty() ? select_sql : select_sql + " WHERE " + where;
+		return (where.empty() ? select_sql : select_sql + " WHERE " + where) + limit_sql;
 	}
 };
 
@@ -148,7 +155,10 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 	state->options = bind.catalog->OptionsFor(context);
 	idx_t threads = MaxValue<idx_t>(1, TaskScheduler::GetScheduler(context).NumberOfThreads());
 	// A session runs one statement at a time: no parallel streams inside transactions.
-	bool parallel = !relation.is_view && state->options.session_id.empty();
+	bool parallel = !relation.is_view && state->options.session_id.empty() && bind.row_limit == 0;
+	if (bind.row_limit) {
+		state->limit_sql = bind.order_sql + " LIMIT " + std::to_string(bind.row_limit);
+	}
 	idx_t range_count = parallel ? MinValue<idx_t>(threads * 2, relation.estimated_rows / kMinRowsPerRange) : 1;
 	range_count = MaxValue<idx_t>(1, range_count);
 	idx_t per_range = (relation.estimated_rows + range_count - 1) / range_count;
@@ -289,6 +299,38 @@ unique_ptr<FunctionData> MakeRemoteScanBindData(ODCatalog &catalog, const Remote
 	bind->relation = relation;
 	bind->table = table;
 	return std::move(bind);
+}
+
+bool PushRowLimit(LogicalGet &get, idx_t max_rows, const std::string &order_sql) {
+	if (get.function.name != "openduck_scan" || !get.bind_data || max_rows == 0) {
+		return false;
+	}
+	// A filter evaluated locally would run after the remote LIMIT and drop rows it should not.
+	idx_t width = 0;
+	for (auto &entry : get.table_filters.filters) {
+		width = MaxValue<idx_t>(width, entry.first + 1);
+	}
+	vector<std::string> placeholders(width, "x");
+	if (!RenderFilters(get.table_filters, placeholders).local.empty()) {
+		return false;
+	}
+	auto &bind = get.bind_data->Cast<RemoteScanBindData>();
+	bind.row_limit = bind.row_limit ? MinValue(bind.row_limit, max_rows) : max_rows;
+	bind.order_sql = order_sql;
+	return true;
+}
+
+std::string RemoteColumnName(LogicalGet &get, idx_t column_index) {
+	if (get.function.name != "openduck_scan" || !get.bind_data) {
+		return "";
+	}
+	auto &column_ids = get.GetColumnIds();
+	if (column_index >= column_ids.size() || column_ids[column_index].IsVirtualColumn()) {
+		return "";
+	}
+	auto &relation = get.bind_data->Cast<RemoteScanBindData>().relation;
+	auto primary = column_ids[column_index].GetPrimaryIndex();
+	return primary < relation.column_names.size() ? relation.column_names[primary] : "";
 }
 
 bool IsRemoteScanOf(const TableFunction &function, optional_ptr<FunctionData> bind_data, const RemoteClient &client) {

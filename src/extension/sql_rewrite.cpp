@@ -75,7 +75,7 @@ bool ReferenceRewriter::Rewrite(SQLStatement &statement) {
 		return Rewrite(*statement.Cast<SelectStatement>().node);
 	case StatementType::INSERT_STATEMENT: {
 		auto &insert = statement.Cast<InsertStatement>();
-		if (insert.on_conflict_info || insert.table_ref) {
+		if (insert.table_ref) {
 			return false;
 		}
 		CollectCTEs(insert.cte_map);

@@ -23,6 +23,9 @@ LayeredFile::LayeredFile(StorageContext context, const DatabaseRecord &db) : con
 }
 
 LayeredFile::~LayeredFile() {
+	if (on_close_) {
+		on_close_();
+	}
 	if (pin_id_) {
 		try {
 			context_.metadata.Unpin(pin_id_);

@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -51,6 +52,11 @@ public:
 	static std::shared_ptr<LayeredFile> OpenSnapshot(StorageContext context, const DatabaseRecord &db,
 	                                                 const SnapshotRecord &snapshot, const std::string &holder);
 	~LayeredFile();
+	// Runs `on_close` when the file is destroyed, i.e. after the DuckDB instance that owns it
+	// (through its file system) has shut down and made its final checkpoint.
+	void SetOnClose(std::function<void()> on_close) {
+		on_close_ = std::move(on_close);
+	}
 
 	// Positional I/O on the logical file. Reads past the end throw; holes read as zeros.
 	void Read(void *buffer, uint64_t length, uint64_t offset);
@@ -100,6 +106,7 @@ private:
 	int64_t compact_at_ = 0;
 	bool fenced_ = false;
 
+	std::function<void()> on_close_;
 	int64_t pin_id_ = 0;
 	std::atomic<int64_t> pin_renewed_ {0}; // steady_clock ticks of the last renewal
 };

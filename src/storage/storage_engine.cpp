@@ -65,9 +65,8 @@ void StorageEngine::RenewLeases() {
 		if (stopping_) {
 			break;
 		}
-		auto held = leases_;
-		guard.unlock();
-		for (auto &lease : held) {
+		// Under the lock: a release cannot interleave and be undone by a late renewal.
+		for (auto &lease : leases_) {
 			try {
 				if (!metadata_->RenewLease(lease.db_id, lease.generation, config_.lease_ttl_seconds)) {
 					Log("storage: lost the write lease of database id " + std::to_string(lease.db_id) +
@@ -78,18 +77,15 @@ void StorageEngine::RenewLeases() {
 				    ex.what());
 			}
 		}
-		guard.lock();
 	}
 }
 
 void StorageEngine::ReleaseLease(int64_t db_id, int64_t generation) {
-	{
-		std::lock_guard<std::mutex> guard(leases_lock_);
-		for (auto it = leases_.begin(); it != leases_.end(); ++it) {
-			if (it->db_id == db_id && it->generation == generation) {
-				leases_.erase(it);
-				break;
-			}
+	std::lock_guard<std::mutex> guard(leases_lock_);
+	for (auto it = leases_.begin(); it != leases_.end(); ++it) {
+		if (it->db_id == db_id && it->generation == generation) {
+			leases_.erase(it);
+			break;
 		}
 	}
 	try {
@@ -141,40 +137,6 @@ static void ConfigureLayered(duckdb::DBConfig &config, std::shared_ptr<LayeredFi
 	}
 }
 
-namespace {
-
-// Releases the write lease once DuckDB (and its final checkpoint) is gone.
-class LeaseRelease {
-public:
-	LeaseRelease(StorageEngine &engine, int64_t db_id, int64_t generation)
-	    : engine_(engine), db_id_(db_id), generation_(generation) {
-	}
-	~LeaseRelease() {
-		engine_.ReleaseLease(db_id_, generation_);
-	}
-
-private:
-	StorageEngine &engine_;
-	int64_t db_id_;
-	int64_t generation_;
-};
-
-// A DuckDB that releases its database's write lease after shutting down.
-class LeasedDuckDB : public duckdb::DuckDB {
-public:
-	LeasedDuckDB(std::unique_ptr<LeaseRelease> release, const std::string &path, duckdb::DBConfig *config)
-	    : duckdb::DuckDB(path, config), release_(std::move(release)) {
-	}
-	~LeasedDuckDB() {
-		// Shut the instance down (final checkpoint) while the lease is still ours.
-		instance.reset();
-	}
-
-private:
-	std::unique_ptr<LeaseRelease> release_;
-};
-
-} // namespace
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &name, bool create) {
 	auto db = metadata_->FindDatabase(name);
@@ -185,7 +147,6 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 		db = metadata_->CreateDatabase(name);
 	}
 	auto generation = metadata_->AcquireLease(db->id, config_.holder, config_.lease_ttl_seconds);
-	auto release = std::make_unique<LeaseRelease>(*this, db->id, generation);
 	{
 		std::lock_guard<std::mutex> guard(leases_lock_);
 		leases_.push_back(HeldLease {db->id, generation});
@@ -193,15 +154,24 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 			renewer_ = std::thread([this] { RenewLeases(); });
 		}
 	}
-	// Re-read: the head may have moved before the lease was ours.
-	db = metadata_->GetDatabase(db->id);
+	std::shared_ptr<LayeredFile> file;
+	try {
+		// Re-read: the head may have moved before the lease was ours.
+		db = metadata_->GetDatabase(db->id);
+		file = LayeredFile::OpenWriter(StorageContext {*metadata_, *store_, *cache_}, *db, generation, DatabaseDir(*db),
+		                               config_.compact_at_layers);
+	} catch (...) {
+		ReleaseLease(db->id, generation);
+		throw;
+	}
+	// The file outlives the DuckDB's final checkpoint; the lease goes with it.
+	auto db_id = db->id;
+	file->SetOnClose([this, db_id, generation] { ReleaseLease(db_id, generation); });
 	auto dir = DatabaseDir(*db);
-	auto file = LayeredFile::OpenWriter(StorageContext {*metadata_, *store_, *cache_}, *db, generation, dir,
-	                                    config_.compact_at_layers);
 	auto path = std::string(kLayeredPathPrefix) + name;
 	duckdb::DBConfig config;
 	ConfigureLayered(config, file, path, dir + "/wal", dir + "/tmp");
-	return std::make_unique<LeasedDuckDB>(std::move(release), path, &config);
+	return std::make_unique<duckdb::DuckDB>(path, &config);
 }
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &name, const std::string &name_or_id) {

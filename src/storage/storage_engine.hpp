@@ -57,7 +57,8 @@ public:
 
 	// Opens `name` for writing (creating it when `create` and missing): takes the write lease,
 	// recovers the local active layer, and returns a DuckDB on the layered file. The lease is
-	// released when the DuckDB is destroyed.
+	// renewed in the background and released when the DuckDB is destroyed; the engine must
+	// outlive it.
 	std::unique_ptr<duckdb::DuckDB> OpenDatabase(const std::string &name, bool create);
 	// Opens snapshot `name_or_id` of database `name` read-only (a separate DuckDB instance).
 	std::unique_ptr<duckdb::DuckDB> OpenSnapshot(const std::string &name, const std::string &name_or_id);

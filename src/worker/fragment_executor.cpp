@@ -177,6 +177,9 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		while (!cancelled_ && pending->ExecuteTask() == duckdb::PendingExecutionResult::RESULT_NOT_READY) {
 		}
 		if (cancelled_) {
+			// PendingQuery cleared the interrupt of a cancel that came first; the tasks it
+			// scheduled must see one, or tearing the query down waits for them to finish.
+			connection_.Interrupt();
 			return fail(duckdb::ErrorData(duckdb::ExceptionType::INTERRUPT, "cancelled"));
 		}
 		if (pending->HasError()) {

@@ -100,7 +100,8 @@ def test_ddl_dml_sequence_matches_local(twin, tmp_path):
 	twin.run(f"DROP VIEW cloud.{s}.v")
 	twin.run(f"DROP TABLE cloud.{s}.renamed")
 	twin.run(f"DROP SCHEMA cloud.{s} CASCADE")
-	twin.same("SELECT schema_name FROM information_schema.schemata WHERE catalog_name = 'cloud' ORDER BY 1")
+	twin.same(f"SELECT count(*) FROM information_schema.schemata WHERE catalog_name = 'cloud' "
+	          f"AND schema_name = '{s}'")
 
 
 def test_constraint_errors_carry_the_workers_message(twin):
@@ -232,6 +233,29 @@ def test_committed_writes_survive_a_restart(launcher, host, tmp_path):
 	srv = launcher.serve(["persist"], data_dir=srv.data_dir, port=srv.port, token=srv.token)
 	con = host(srv, "persist")
 	assert con.execute("SELECT count(*), sum(a), min(a) FROM cloud.keep").fetchall() == [(1000, 499500, 0)]
+
+
+def test_update_and_delete_driven_by_host_data(twin):
+	t = unique("ud")
+	twin.both("CREATE OR REPLACE TABLE keys AS SELECT range::INTEGER AS k, 'new' || range AS label FROM range(0, 100, 7)")
+	twin.run(f"CREATE TABLE cloud.{t} (id INTEGER, label VARCHAR DEFAULT 'dflt', n INTEGER)")
+	twin.run(f"INSERT INTO cloud.{t} SELECT range, 'old' || range, range * 2 FROM range(100)")
+	for sql in [
+	    f"UPDATE cloud.{t} SET label = keys.label, n = n + 1 FROM keys WHERE cloud.{t}.id = keys.k",
+	    f"UPDATE cloud.{t} SET label = DEFAULT WHERE id IN (SELECT k + 1 FROM keys)",
+	    f"DELETE FROM cloud.{t} WHERE id IN (SELECT k + 2 FROM keys)",
+	    f"DELETE FROM cloud.{t} USING keys WHERE cloud.{t}.n = keys.k",
+	]:
+		twin.run(sql)
+		twin.same(f"SELECT * FROM cloud.{t} ORDER BY id")
+	twin.con.execute("BEGIN")
+	twin.con.execute(f"DELETE FROM cloud.{t} WHERE id IN (SELECT k FROM keys)")
+	twin.con.execute("ROLLBACK")
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY id")
+	returned = twin.con.execute(f"DELETE FROM cloud.{t} WHERE id IN (SELECT k + 3 FROM keys) RETURNING id").fetchall()
+	expected = twin.local.execute(f"DELETE FROM cloud.{t} WHERE id IN (SELECT k + 3 FROM keys) RETURNING id").fetchall()
+	assert sorted(returned) == sorted(expected)
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY id")
 
 
 def test_copy_to_and_from_files(twin, tmp_path):

@@ -1,0 +1,58 @@
+// Base of the physical operators that write host rows into a remote table (remote_insert.hpp,
+// remote_modify.hpp): a single-threaded sink that ingests rows into the worker session, and a
+// source that returns the count of affected rows or, with RETURNING, the rows the worker
+// returned.
+#pragma once
+
+#include "duckdb/common/types/column/column_data_collection.hpp"
+#include "duckdb/execution/physical_operator.hpp"
+#include "extension/remote_ingest.hpp"
+
+namespace openduck {
+
+class ODCatalog;
+
+class RemoteWriteState : public duckdb::GlobalSinkState {
+public:
+	RemoteWriteState(duckdb::ClientContext &context, ODCatalog &catalog, duckdb::vector<duckdb::LogicalType> types)
+	    : ingest(context, catalog, std::move(types)) {
+	}
+
+	// Runs the statement that applies the ingested rows and records what it reports.
+	void Apply(duckdb::ClientContext &context, const std::string &sql, bool return_chunk);
+
+	RemoteIngest ingest;
+	duckdb::idx_t affected = 0;
+	duckdb::unique_ptr<duckdb::ColumnDataCollection> returned;
+};
+
+class RemoteWrite : public duckdb::PhysicalOperator {
+public:
+	RemoteWrite(duckdb::PhysicalPlan &plan, duckdb::vector<duckdb::LogicalType> types, ODCatalog &catalog,
+	            bool return_chunk, duckdb::idx_t estimated_cardinality);
+
+	duckdb::unique_ptr<duckdb::GlobalSourceState> GetGlobalSourceState(duckdb::ClientContext &context) const override;
+	duckdb::SourceResultType GetData(duckdb::ExecutionContext &context, duckdb::DataChunk &chunk,
+	                                 duckdb::OperatorSourceInput &input) const override;
+
+	bool IsSink() const override {
+		return true;
+	}
+	bool IsSource() const override {
+		return true;
+	}
+	bool ParallelSink() const override {
+		return false;
+	}
+	bool SinkOrderDependent() const override {
+		return true;
+	}
+
+protected:
+	ODCatalog &catalog_;
+	bool return_chunk_;
+};
+
+std::string QuoteIdentifier(const std::string &identifier);
+
+} // namespace openduck
