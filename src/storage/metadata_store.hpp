@@ -79,6 +79,8 @@ public:
 	// out whoever held it before.
 	virtual int64_t AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds) = 0;
 	virtual void ReleaseLease(int64_t db_id, int64_t generation) = 0;
+	// Who last held (or holds) the write lease of `db_id`; empty when nobody ever did.
+	virtual std::string LeaseHolder(int64_t db_id) = 0;
 	// Extends the lease while `generation` is still the current one; false when another
 	// writer has taken it since.
 	virtual bool RenewLease(int64_t db_id, int64_t generation, int64_t ttl_seconds) = 0;

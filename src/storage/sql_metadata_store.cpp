@@ -200,6 +200,12 @@ void SqlMetadataStore::ReleaseLease(int64_t db_id, int64_t generation) {
 	});
 }
 
+std::string SqlMetadataStore::LeaseHolder(int64_t db_id) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	auto rows = connection_->Query("SELECT holder FROM write_lease WHERE db_id = $1", {S(db_id)});
+	return rows.empty() ? std::string() : rows[0][0];
+}
+
 bool SqlMetadataStore::RenewLease(int64_t db_id, int64_t generation, int64_t ttl_seconds) {
 	return InTransaction<bool>([&] {
 		return !connection_

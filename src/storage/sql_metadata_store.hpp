@@ -23,6 +23,7 @@ public:
 	DatabaseRecord UndropDatabase(const std::string &name) override;
 	int64_t AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds) override;
 	void ReleaseLease(int64_t db_id, int64_t generation) override;
+	std::string LeaseHolder(int64_t db_id) override;
 	bool RenewLease(int64_t db_id, int64_t generation, int64_t ttl_seconds) override;
 	SnapshotRecord CommitSnapshot(int64_t db_id, int64_t generation, int64_t parent_id, LayerRecord &layer,
 	                              uint64_t file_size, int64_t replaces) override;

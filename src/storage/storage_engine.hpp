@@ -49,6 +49,10 @@ public:
 	ObjectStore &Store() {
 		return *store_;
 	}
+	// The identity this engine takes write leases under.
+	const std::string &Holder() const {
+		return config_.holder;
+	}
 
 	// The live database `name`; throws naming it when missing.
 	DatabaseRecord RequireDatabase(const std::string &name);

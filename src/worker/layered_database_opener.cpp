@@ -23,6 +23,12 @@ std::unique_ptr<duckdb::DuckDB> LayeredDatabaseOpener::OpenSnapshot(const std::s
 std::vector<std::string> LayeredDatabaseOpener::ListExisting() {
 	std::vector<std::string> names;
 	for (auto &db : engine_.Metadata().ListDatabases(false)) {
+		// In a cluster every worker shares the metadata store: a database another worker has
+		// written is that worker's (serve it here only when asked for with -d).
+		auto holder = engine_.Metadata().LeaseHolder(db.id);
+		if (!holder.empty() && holder != engine_.Holder()) {
+			continue;
+		}
 		if (!IsValidDatabaseName(db.name)) {
 			Log("ignoring database '" + db.name + "' in " + engine_.Metadata().Describe() + ": " +
 			    DatabaseNameProblem(db.name));

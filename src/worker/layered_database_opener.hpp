@@ -15,6 +15,8 @@ public:
 	}
 
 	std::unique_ptr<duckdb::DuckDB> Open(const std::string &name) override;
+	// The live databases nobody else holds the write lease of (never leased, or last leased
+	// by this worker).
 	std::vector<std::string> ListExisting() override;
 	std::string Describe() const override;
 	// A read-only DuckDB on snapshot `snapshot` (name or id) of database `name`.

@@ -10,8 +10,7 @@ Two placements of every query:
   DuckDB pushes into them (dates, IN lists, LIKE-derived prefixes, dynamic join filters).
 
 Selective queries on lineitem must ship about their result's own Arrow size
-(openduck_last_query_stats); LIMIT and TopN over a remote scan are marked xfail until they are
-pushed into the scan.
+(openduck_last_query_stats), including LIMIT and TopN over a remote scan inside a hybrid plan.
 """
 
 import math
@@ -149,15 +148,15 @@ SELECTIVE = "SELECT * FROM lineitem WHERE l_shipmode = 'AIR' AND l_quantity < 3 
 	pytest.param("hybrid", SELECTIVE, id="hybrid-filter"),
 	pytest.param("hybrid", "SELECT * FROM lineitem WHERE l_shipdate = DATE '1995-06-17' AND l_returnflag = 'N'",
 	             id="hybrid-date-filter"),
-	pytest.param("hybrid", SELECTIVE + " LIMIT 1000", id="hybrid-filter-limit", marks=pytest.mark.xfail(
-	    strict=True, reason="LIMIT is not pushed into remote scans yet: the scan streams ship whole batches")),
-	pytest.param("hybrid", "SELECT * FROM lineitem ORDER BY l_extendedprice DESC LIMIT 10", id="hybrid-topn",
-	             marks=pytest.mark.xfail(strict=True, reason="TopN is not pushed into remote scans yet: the whole table is shipped")),
+	pytest.param("hybrid", SELECTIVE + " LIMIT 1000", id="hybrid-filter-limit"),
+	pytest.param("hybrid", "SELECT * FROM lineitem ORDER BY l_extendedprice DESC LIMIT 10", id="hybrid-topn"),
 ])
 def test_selective_queries_ship_about_the_result(tpch, tpch_hosts, placement, query):
-	"""A selective query ships at most 1.1x its result's own Arrow IPC size."""
+	"""A selective query ships at most 1.1x its result's own Arrow IPC size, plus one schema
+	message (ours carries each column's exact DuckDB type: about 1 KiB for lineitem), which only
+	matters for tiny results."""
 	host = tpch_hosts[placement]
 	shipped, rows_received, own, rows = _shipped_vs_result(host, query)
 	assert 0 < rows <= rows_received
-	assert shipped <= 1.1 * own, \
+	assert shipped <= 1.1 * own + 2048, \
 	    f"{placement}: shipped {shipped} bytes ({rows_received} rows) for a {own}-byte result ({rows} rows): {query}"
