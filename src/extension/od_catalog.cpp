@@ -90,6 +90,7 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Refresh() {
 	auto fresh = Load();
 	std::lock_guard<std::mutex> guard(lock_);
 	snapshot_ = fresh;
+	described_.clear();
 	return fresh;
 }
 
@@ -107,6 +108,33 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::RefreshFor(CatalogTransaction transa
 void ODCatalog::Invalidate() {
 	std::lock_guard<std::mutex> guard(lock_);
 	snapshot_.reset();
+	described_.clear();
+}
+
+void ODCatalog::Describe(ClientContext &context, const std::string &sql, vector<LogicalType> &types,
+                         vector<std::string> &names) {
+	auto options = OptionsFor(context);
+	options.describe_only = true;
+	if (options.session_id.empty()) {
+		std::lock_guard<std::mutex> guard(lock_);
+		auto cached = described_.find(sql);
+		if (cached != described_.end()) {
+			types = cached->second.types;
+			names = cached->second.names;
+			return;
+		}
+	}
+	RemoteResult described(context, client_->Execute(sql, options));
+	types = described.Types();
+	names = described.Names();
+	if (options.session_id.empty()) {
+		std::lock_guard<std::mutex> guard(lock_);
+		// Bounded: a workload of ever-new statement texts must not grow it without limit.
+		if (described_.size() >= 1024) {
+			described_.clear();
+		}
+		described_[sql] = Described {types, names};
+	}
 }
 
 std::shared_ptr<CatalogSnapshot> ODCatalog::PinnedSnapshot(CatalogTransaction transaction) {

@@ -11,6 +11,7 @@
 #include "extension/remote_client.hpp"
 
 #include <mutex>
+#include <unordered_map>
 
 namespace openduck {
 
@@ -43,6 +44,12 @@ public:
 	// Options that run a statement inside the current transaction's worker session, if it
 	// needs one (see ODTransaction::SessionFor).
 	ExecuteOptions OptionsFor(duckdb::ClientContext &context);
+
+	// The result columns of `sql` as the worker would return them (describe_only). Outside a
+	// session, answers are cached until the catalog cache is invalidated, so a repeated
+	// statement costs one round trip, not two.
+	void Describe(duckdb::ClientContext &context, const std::string &sql, duckdb::vector<duckdb::LogicalType> &types,
+	              duckdb::vector<std::string> &names);
 
 	// Runs one statement on the worker to completion (DDL made through ATTACH) and refreshes
 	// the cached catalog.
@@ -96,6 +103,11 @@ private:
 	std::shared_ptr<RemoteClient> client_;
 	std::mutex lock_;
 	std::shared_ptr<CatalogSnapshot> snapshot_;
+	struct Described {
+		duckdb::vector<duckdb::LogicalType> types;
+		duckdb::vector<std::string> names;
+	};
+	std::unordered_map<std::string, Described> described_;
 };
 
 // Raised for statements that would write through ATTACH in a way not supported yet; they run on

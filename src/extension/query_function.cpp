@@ -60,11 +60,7 @@ unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInpu
 	auto bind = make_uniq<QueryBindData>();
 	bind->catalog = &FindCatalog(context, input.inputs[0].GetValue<string>());
 	bind->sql = input.inputs[1].GetValue<string>();
-	auto options = bind->catalog->OptionsFor(context);
-	options.describe_only = true;
-	RemoteResult described(context, bind->catalog->Client().Execute(bind->sql, options));
-	bind->types = described.Types();
-	names = described.Names();
+	bind->catalog->Describe(context, bind->sql, bind->types, names);
 	if (bind->types.empty()) {
 		bind->no_columns = true;
 		return_types = {LogicalType::BOOLEAN};
@@ -82,6 +78,8 @@ unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunc
 	    make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, bind.catalog->OptionsFor(context)));
 	auto &types = state->result->Types();
 	if (types != bind.types) {
+		// The cached description is stale (the table changed remotely): the next attempt asks again.
+		bind.catalog->Invalidate();
 		throw IOException("openduck_query: the remote result's columns changed between binding and execution "
 		                  "(%d columns bound, %d returned); re-run the query",
 		                  bind.types.size(), types.size());

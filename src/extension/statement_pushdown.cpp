@@ -135,11 +135,7 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	vector<LogicalType> types;
 	vector<string> names;
 	try {
-		auto options = catalog->OptionsFor(context);
-		options.describe_only = true;
-		RemoteResult described(context, catalog->Client().Execute(sql, options));
-		types = described.Types();
-		names = described.Names();
+		catalog->Describe(context, sql, types, names);
 	} catch (std::exception &) {
 		// The worker could not bind the rewritten text: keep the local plan, which reports any
 		// real error itself.
