@@ -101,6 +101,13 @@ grpc::Status Worker::Run(const grpc::ServerContext &call, const pb::ExecuteFragm
 	return grpc::Status::OK;
 }
 
+static bool SendErrorResult(const ResponseSink &sink, const duckdb::ErrorData &error) {
+	pb::ExecuteFragmentResponse response;
+	response.mutable_error()->set_type(duckdb::Exception::ExceptionTypeToString(error.Type()));
+	response.mutable_error()->set_message(error.RawMessage());
+	return sink(response);
+}
+
 static bool SendEmptyResult(const ResponseSink &sink, duckdb::Connection &connection) {
 	// An IPC stream with no columns and no rows: "done, nothing to return".
 	pb::ExecuteFragmentResponse response;
@@ -125,10 +132,7 @@ grpc::Status Worker::OpenSession(const grpc::ServerContext &call, const pb::Exec
 	if (begin->HasError()) {
 		sessions_.Remove(request.session_id());
 		outcome.failed = true;
-		pb::ExecuteFragmentResponse response;
-		response.mutable_error()->set_type(duckdb::Exception::ExceptionTypeToString(begin->GetErrorObject().Type()));
-		response.mutable_error()->set_message(begin->GetErrorObject().RawMessage());
-		outcome.delivered = sink(response);
+		outcome.delivered = SendErrorResult(sink, begin->GetErrorObject());
 		return grpc::Status::OK;
 	}
 	if (!SendEmptyResult(sink, session->connection)) {
@@ -171,10 +175,7 @@ grpc::Status Worker::EndSession(const pb::ExecuteFragmentRequest &request, const
 	sessions_.Remove(request.session_id());
 	if (result->HasError()) {
 		outcome.failed = true;
-		pb::ExecuteFragmentResponse response;
-		response.mutable_error()->set_type(duckdb::Exception::ExceptionTypeToString(result->GetErrorObject().Type()));
-		response.mutable_error()->set_message(result->GetErrorObject().RawMessage());
-		outcome.delivered = sink(response);
+		outcome.delivered = SendErrorResult(sink, result->GetErrorObject());
 		return grpc::Status::OK;
 	}
 	outcome.delivered = SendEmptyResult(sink, session->connection);
