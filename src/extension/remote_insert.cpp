@@ -23,20 +23,35 @@ RemoteInsert::RemoteInsert(PhysicalPlan &plan, vector<LogicalType> types, ODCata
 }
 
 unique_ptr<GlobalSinkState> RemoteInsert::GetGlobalSinkState(ClientContext &context) const {
+	bool discard = false;
 	if (schema_) {
-		schema_->CreateTable(schema_->GetCatalogTransaction(context), *info_);
+		auto transaction = schema_->GetCatalogTransaction(context);
+		auto &base = info_->Base();
+		discard = base.on_conflict == OnCreateConflict::IGNORE_ON_CONFLICT &&
+		          catalog_.LookupRelation(transaction, schema_->name, base.table);
+		if (!discard) {
+			schema_->CreateTable(transaction, *info_);
+		}
 	}
-	return make_uniq<RemoteWriteState>(context, catalog_, children[0].get().GetTypes());
+	auto state = make_uniq<RemoteWriteState>(context, catalog_, children[0].get().GetTypes());
+	state->discard = discard;
+	return std::move(state);
 }
 
 SinkResultType RemoteInsert::Sink(ExecutionContext &context, DataChunk &chunk, OperatorSinkInput &input) const {
-	input.global_state.Cast<RemoteWriteState>().ingest.Append(context.client, chunk);
+	auto &state = input.global_state.Cast<RemoteWriteState>();
+	if (!state.discard) {
+		state.ingest.Append(context.client, chunk);
+	}
 	return SinkResultType::NEED_MORE_INPUT;
 }
 
 SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, ClientContext &context,
                                         OperatorSinkFinalizeInput &input) const {
 	auto &state = input.global_state.Cast<RemoteWriteState>();
+	if (state.discard) {
+		return SinkFinalizeType::READY;
+	}
 	std::string target;
 	vector<std::string> columns = columns_;
 	if (table_) {

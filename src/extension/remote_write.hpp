@@ -22,6 +22,8 @@ public:
 	void Apply(duckdb::ClientContext &context, const std::string &sql, bool return_chunk);
 
 	RemoteIngest ingest;
+	// CREATE TABLE IF NOT EXISTS ... AS found the table: the rows are discarded, as in DuckDB.
+	bool discard = false;
 	duckdb::idx_t affected = 0;
 	duckdb::unique_ptr<duckdb::ColumnDataCollection> returned;
 };

@@ -83,6 +83,9 @@ def test_ddl_dml_sequence_matches_local(twin, tmp_path):
 		f"CREATE TABLE cloud.{s}.copy AS SELECT * FROM cloud.{s}.t WHERE a < 1000",
 		f"CREATE TABLE cloud.{s}.mixed AS SELECT l.a, t.b FROM loc l JOIN cloud.{s}.t t ON l.a + 100 = t.a",
 		f"CREATE TABLE cloud.{s}.fromlocal AS SELECT * FROM loc",
+		f"CREATE TABLE IF NOT EXISTS cloud.{s}.fromlocal AS SELECT * FROM loc",
+		f"CREATE OR REPLACE TABLE cloud.{s}.replaced AS SELECT * FROM loc",
+		f"CREATE OR REPLACE TABLE cloud.{s}.replaced AS SELECT a FROM loc WHERE a < 5",
 		f"ALTER TABLE cloud.{s}.copy ADD COLUMN d INTEGER DEFAULT 42",
 		f"ALTER TABLE cloud.{s}.copy RENAME COLUMN b TO bee",
 		f"ALTER TABLE cloud.{s}.copy DROP COLUMN c",
@@ -93,7 +96,7 @@ def test_ddl_dml_sequence_matches_local(twin, tmp_path):
 	]
 	for step in steps:
 		twin.run(step)
-	for table in ["t", "copy", "mixed", "renamed", "v"]:
+	for table in ["t", "copy", "mixed", "renamed", "replaced", "v"]:
 		twin.same(f"SELECT * FROM cloud.{s}.{table} ORDER BY ALL")
 	twin.same(f"SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = 'cloud' "
 	          f"AND table_schema = '{s}' ORDER BY table_name, ordinal_position")
