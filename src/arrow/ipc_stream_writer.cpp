@@ -30,24 +30,9 @@ struct IpcStreamWriter::State {
 	std::unordered_map<int64_t, std::string> sent_dictionaries;
 };
 
-// Whether Arrow C metadata (int32 count, then length-prefixed key/value pairs) names the
-// arrow.bool8 extension type.
 static bool IsBool8(const char *metadata) {
-	if (!metadata) {
-		return false;
-	}
-	int32_t pairs;
-	memcpy(&pairs, metadata, sizeof(pairs));
-	const char *cursor = metadata + sizeof(pairs);
-	for (int32_t i = 0; i < pairs; i++) {
-		int32_t key_length, value_length;
-		memcpy(&key_length, cursor, sizeof(key_length));
-		std::string key(cursor + sizeof(key_length), key_length);
-		cursor += sizeof(key_length) + key_length;
-		memcpy(&value_length, cursor, sizeof(value_length));
-		std::string value(cursor + sizeof(value_length), value_length);
-		cursor += sizeof(value_length) + value_length;
-		if (key == "ARROW:extension:name" && value == "arrow.bool8") {
+	for (auto &entry : DecodeArrowMetadata(metadata)) {
+		if (entry.first == "ARROW:extension:name" && entry.second == "arrow.bool8") {
 			return true;
 		}
 	}

@@ -2,11 +2,11 @@
 
 #include "duckdb/planner/expression/bound_columnref_expression.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
-#include "duckdb/parser/keyword_helper.hpp"
 #include "duckdb/planner/operator/logical_limit.hpp"
 #include "duckdb/planner/operator/logical_projection.hpp"
 #include "duckdb/planner/operator/logical_top_n.hpp"
 #include "extension/remote_scan.hpp"
+#include "extension/sql_rewrite.hpp"
 
 namespace openduck {
 
@@ -63,7 +63,7 @@ std::string OrderSQL(LogicalTopN &top_n, LogicalOperator &child, LogicalGet &get
 			return "";
 		}
 		sql += sql.empty() ? " ORDER BY " : ", ";
-		sql += KeywordHelper::WriteQuoted(name, '"');
+		sql += QuoteIdentifier(name);
 		sql += order.type == OrderType::DESCENDING ? " DESC" : " ASC";
 		sql += order.null_order == OrderByNullType::NULLS_FIRST ? " NULLS FIRST" : " NULLS LAST";
 	}

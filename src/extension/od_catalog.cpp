@@ -4,6 +4,7 @@
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
 #include "duckdb/main/attached_database.hpp"
+#include "duckdb/main/database_manager.hpp"
 #include "duckdb/parser/parsed_data/create_schema_info.hpp"
 #include "duckdb/parser/parsed_data/drop_info.hpp"
 #include "duckdb/storage/database_size.hpp"
@@ -35,6 +36,14 @@ ODCatalog::ODCatalog(AttachedDatabase &db, std::shared_ptr<RemoteClient> client)
 }
 
 ODCatalog::~ODCatalog() = default;
+
+optional_ptr<ODCatalog> ODCatalog::Find(ClientContext &context, const std::string &name) {
+	auto database = DatabaseManager::Get(context).GetDatabase(context, name);
+	if (!database || database->GetCatalog().GetCatalogType() != "openduck") {
+		return nullptr;
+	}
+	return &database->GetCatalog().Cast<ODCatalog>();
+}
 
 void ODCatalog::Initialize(bool load_builtin) {
 }

@@ -27,6 +27,10 @@ public:
 	ODCatalog(duckdb::AttachedDatabase &db, std::shared_ptr<RemoteClient> client);
 	~ODCatalog() override;
 
+	// The attached OpenDuck database called `name`, or nullptr when `name` is not attached or
+	// is another kind of database.
+	static duckdb::optional_ptr<ODCatalog> Find(duckdb::ClientContext &context, const std::string &name);
+
 	RemoteClient &Client() {
 		return *client_;
 	}

@@ -2,7 +2,7 @@
 
 #include "duckdb/main/client_context.hpp"
 #include "extension/od_catalog.hpp"
-#include "extension/remote_result.hpp"
+#include "extension/remote_client.hpp"
 
 namespace openduck {
 
@@ -56,14 +56,14 @@ std::string ODTransaction::CurrentSession() {
 	return session_id_;
 }
 
-duckdb::ErrorData ODTransaction::Commit(duckdb::ClientContext &context) {
+duckdb::ErrorData ODTransaction::EndSession(v1::SessionAction action) {
 	std::lock_guard<std::mutex> guard(session_lock_);
 	if (session_id_.empty()) {
 		return duckdb::ErrorData();
 	}
 	ExecuteOptions options;
 	options.session_id = session_id_;
-	options.session_action = v1::SESSION_ACTION_COMMIT;
+	options.session_action = action;
 	duckdb::ErrorData error;
 	try {
 		std::string ignored;
@@ -73,29 +73,18 @@ duckdb::ErrorData ODTransaction::Commit(duckdb::ClientContext &context) {
 	} catch (std::exception &ex) {
 		error = duckdb::ErrorData(ex);
 	}
+	// Ending the lifeline also rolls back a session whose ROLLBACK request failed.
 	lifeline_.reset();
 	session_id_.clear();
 	return error;
 }
 
+duckdb::ErrorData ODTransaction::Commit() {
+	return EndSession(v1::SESSION_ACTION_COMMIT);
+}
+
 void ODTransaction::Rollback() {
-	std::lock_guard<std::mutex> guard(session_lock_);
-	if (session_id_.empty()) {
-		return;
-	}
-	ExecuteOptions options;
-	options.session_id = session_id_;
-	options.session_action = v1::SESSION_ACTION_ROLLBACK;
-	try {
-		std::string ignored;
-		auto query = client_->Execute("", options);
-		while (query->NextPayload(ignored)) {
-		}
-	} catch (std::exception &) {
-		// Ending the lifeline below rolls the session back on the worker as well.
-	}
-	lifeline_.reset();
-	session_id_.clear();
+	EndSession(v1::SESSION_ACTION_ROLLBACK);
 }
 
 ODTransactionManager::ODTransactionManager(duckdb::AttachedDatabase &db) : duckdb::TransactionManager(db) {
@@ -111,7 +100,7 @@ duckdb::Transaction &ODTransactionManager::StartTransaction(duckdb::ClientContex
 
 duckdb::ErrorData ODTransactionManager::CommitTransaction(duckdb::ClientContext &context,
                                                           duckdb::Transaction &transaction) {
-	auto error = transaction.Cast<ODTransaction>().Commit(context);
+	auto error = transaction.Cast<ODTransaction>().Commit();
 	std::lock_guard<std::mutex> guard(lock_);
 	transactions_.erase(transaction);
 	return error;

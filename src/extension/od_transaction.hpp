@@ -9,6 +9,7 @@
 #include "duckdb/transaction/transaction.hpp"
 #include "duckdb/transaction/transaction_manager.hpp"
 #include "duckdb/common/reference_map.hpp"
+#include "openduck/v1/openduck.pb.h"
 
 #include <memory>
 #include <mutex>
@@ -37,10 +38,12 @@ public:
 	// The session opened so far, "" if none.
 	std::string CurrentSession();
 	// Ends the session (if one was opened) with COMMIT or ROLLBACK.
-	duckdb::ErrorData Commit(duckdb::ClientContext &context);
+	duckdb::ErrorData Commit();
 	void Rollback();
 
 private:
+	duckdb::ErrorData EndSession(v1::SessionAction action);
+
 	std::mutex lock_;
 	std::vector<std::shared_ptr<CatalogSnapshot>> pinned_;
 

@@ -3,8 +3,6 @@
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
-#include "duckdb/main/attached_database.hpp"
-#include "duckdb/main/database_manager.hpp"
 #include "extension/od_catalog.hpp"
 #include "extension/remote_result.hpp"
 
@@ -42,23 +40,20 @@ struct QueryGlobalState : public GlobalTableFunctionState {
 	bool done = false;
 };
 
-ODCatalog &FindCatalog(ClientContext &context, const std::string &name) {
-	auto database = DatabaseManager::Get(context).GetDatabase(context, name);
-	if (!database || database->GetCatalog().GetCatalogType() != "openduck") {
-		throw BinderException("openduck_query: \"%s\" is not an attached OpenDuck database (attach one with ATTACH "
-		                      "'openduck:<database>' AS %s)",
-		                      name, name);
-	}
-	return database->GetCatalog().Cast<ODCatalog>();
-}
-
 unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInput &input,
                                    vector<LogicalType> &return_types, vector<string> &names) {
 	if (input.inputs[0].IsNull() || input.inputs[1].IsNull()) {
 		throw BinderException("openduck_query arguments cannot be NULL");
 	}
 	auto bind = make_uniq<QueryBindData>();
-	bind->catalog = &FindCatalog(context, input.inputs[0].GetValue<string>());
+	auto name = input.inputs[0].GetValue<string>();
+	auto catalog = ODCatalog::Find(context, name);
+	if (!catalog) {
+		throw BinderException("openduck_query: \"%s\" is not an attached OpenDuck database (attach one with ATTACH "
+		                      "'openduck:<database>' AS %s)",
+		                      name, name);
+	}
+	bind->catalog = catalog.get();
 	bind->sql = input.inputs[1].GetValue<string>();
 	bind->catalog->Describe(context, bind->sql, bind->types, names);
 	if (bind->types.empty()) {

@@ -197,12 +197,6 @@ v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id) {
 	return response;
 }
 
-std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, bool describe_only) {
-	ExecuteOptions options;
-	options.describe_only = describe_only;
-	return Execute(sql, options);
-}
-
 std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, const ExecuteOptions &options) {
 	v1::ExecuteFragmentRequest request;
 	request.set_plan(sql);

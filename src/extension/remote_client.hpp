@@ -81,8 +81,7 @@ public:
 	void Handshake();
 	// `session_id`: the catalog as seen inside that session's open transaction.
 	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "");
-	// Starts `sql` on the database. With describe_only the statement is prepared, not run.
-	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, bool describe_only = false);
+	// Starts `sql` on the database as `options` say.
 	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, const ExecuteOptions &options);
 
 private:

@@ -1,9 +1,9 @@
 #include "extension/remote_ingest.hpp"
 
 #include "arrow/ipc_stream_writer.hpp"
-#include "duckdb/parser/keyword_helper.hpp"
 #include "extension/od_catalog.hpp"
 #include "extension/remote_result.hpp"
+#include "extension/sql_rewrite.hpp"
 
 namespace openduck {
 
@@ -21,7 +21,7 @@ std::string RemoteIngest::ColumnName(idx_t index) {
 }
 
 std::string RemoteIngest::TableSQL() const {
-	return "temp.main." + KeywordHelper::WriteQuoted(table_, '"');
+	return "temp.main." + QuoteIdentifier(table_);
 }
 
 void RemoteIngest::Append(ClientContext &context, DataChunk &chunk) {

@@ -4,7 +4,6 @@
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
-#include "duckdb/parser/keyword_helper.hpp"
 #include "duckdb/execution/expression_executor.hpp"
 #include "duckdb/parallel/task_scheduler.hpp"
 #include "duckdb/planner/expression/bound_conjunction_expression.hpp"
@@ -14,6 +13,7 @@
 #include "extension/od_schema_entry.hpp"
 #include "extension/od_transaction.hpp"
 #include "extension/remote_result.hpp"
+#include "extension/sql_rewrite.hpp"
 
 #include <atomic>
 
@@ -24,7 +24,6 @@ using namespace duckdb;
 namespace {
 
 struct RemoteScanBindData : public TableFunctionData {
-	std::shared_ptr<RemoteClient> client;
 	ODCatalog *catalog = nullptr;
 	// Set by the LIMIT/TopN pushdown: at most this many rows (0: no limit), in this order.
 	idx_t row_limit = 0;
@@ -34,7 +33,6 @@ struct RemoteScanBindData : public TableFunctionData {
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<RemoteScanBindData>();
-		copy->client = client;
 		copy->catalog = catalog;
 		copy->row_limit = row_limit;
 		copy->order_sql = order_sql;
@@ -44,8 +42,8 @@ struct RemoteScanBindData : public TableFunctionData {
 	}
 	bool Equals(const FunctionData &other_p) const override {
 		auto &other = other_p.Cast<RemoteScanBindData>();
-		return client == other.client && relation.schema == other.relation.schema &&
-		       relation.name == other.relation.name;
+		return catalog == other.catalog && relation.schema == other.relation.schema &&
+		       relation.name == other.relation.name && row_limit == other.row_limit && order_sql == other.order_sql;
 	}
 };
 
@@ -98,10 +96,6 @@ struct RemoteScanLocalState : public LocalTableFunctionState {
 	SelectionVector selection {STANDARD_VECTOR_SIZE};
 };
 
-std::string Quote(const std::string &identifier) {
-	return KeywordHelper::WriteQuoted(identifier, '"');
-}
-
 // SQL for each column DuckDB asked for, in its order.
 vector<std::string> ColumnSQL(const RemoteRelation &relation, const vector<column_t> &column_ids) {
 	vector<std::string> columns;
@@ -112,7 +106,7 @@ vector<std::string> ColumnSQL(const RemoteRelation &relation, const vector<colum
 		} else if (column_id >= VIRTUAL_COLUMN_START) {
 			columns.push_back("NULL");
 		} else {
-			columns.push_back(Quote(relation.column_names[column_id]));
+			columns.push_back(QuoteIdentifier(relation.column_names[column_id]));
 		}
 	}
 	return columns;
@@ -135,7 +129,7 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 		select += select.empty() ? column : ", " + column;
 	}
 	state->select_sql = "SELECT " + (select.empty() ? std::string("NULL") : select) + " FROM " +
-	                    Quote(relation.schema) + "." + Quote(relation.name);
+	                    QuoteIdentifier(relation.schema) + "." + QuoteIdentifier(relation.name);
 	if (input.filters) {
 		auto rendered = RenderFilters(*input.filters, columns);
 		state->where_sql = rendered.where_sql;
@@ -190,7 +184,7 @@ bool ClaimRange(ClientContext &context, const RemoteScanBindData &bind, RemoteSc
 	}
 	local.range_index = index;
 	auto sql = state.RangeSQL(state.ranges[index], state.ranges.size() > 1);
-	local.result = make_uniq<RemoteResult>(context, bind.client->Execute(sql, state.options));
+	local.result = make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(sql, state.options));
 	return true;
 }
 
@@ -253,8 +247,9 @@ BindInfo RemoteScanBindInfo(const optional_ptr<FunctionData> bind_p) {
 InsertionOrderPreservingMap<string> RemoteScanToString(TableFunctionToStringInput &input) {
 	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
 	InsertionOrderPreservingMap<string> result;
-	result["Remote"] = bind.client->Config().database + "@" + bind.client->Config().endpoint.ToString();
-	result["Table"] = Quote(bind.relation.schema) + "." + Quote(bind.relation.name);
+	auto &config = bind.catalog->Client().Config();
+	result["Remote"] = config.database + "@" + config.endpoint.ToString();
+	result["Table"] = QuoteIdentifier(bind.relation.schema) + "." + QuoteIdentifier(bind.relation.name);
 	return result;
 }
 
@@ -269,12 +264,12 @@ unique_ptr<FunctionData> RemoteScanBind(ClientContext &context, TableFunctionBin
 	auto catalog_name = input.inputs[0].GetValue<string>();
 	auto schema_name = input.inputs[1].GetValue<string>();
 	auto relation_name = input.inputs[2].GetValue<string>();
-	auto &catalog = Catalog::GetCatalog(context, catalog_name);
-	if (catalog.GetCatalogType() != "openduck") {
+	auto found = ODCatalog::Find(context, catalog_name);
+	if (!found) {
 		throw BinderException("\"%s\" is not an attached OpenDuck database", catalog_name);
 	}
-	auto &od_catalog = catalog.Cast<ODCatalog>();
-	auto snapshot = Transaction::Get(context, catalog).Cast<ODTransaction>().Snapshot(od_catalog);
+	auto &od_catalog = *found;
+	auto snapshot = Transaction::Get(context, od_catalog).Cast<ODTransaction>().Snapshot(od_catalog);
 	auto schema = snapshot->schemas.find(schema_name);
 	const RemoteRelation *relation = nullptr;
 	if (schema != snapshot->schemas.end()) {
@@ -294,7 +289,6 @@ unique_ptr<FunctionData> RemoteScanBind(ClientContext &context, TableFunctionBin
 unique_ptr<FunctionData> MakeRemoteScanBindData(ODCatalog &catalog, const RemoteRelation &relation,
                                                 optional_ptr<TableCatalogEntry> table) {
 	auto bind = make_uniq<RemoteScanBindData>();
-	bind->client = catalog.ClientPtr();
 	bind->catalog = &catalog;
 	bind->relation = relation;
 	bind->table = table;
@@ -335,7 +329,7 @@ std::string RemoteColumnName(LogicalGet &get, idx_t column_index) {
 
 bool IsRemoteScanOf(const TableFunction &function, optional_ptr<FunctionData> bind_data, const RemoteClient &client) {
 	return function.name == "openduck_scan" && bind_data &&
-	       bind_data->Cast<RemoteScanBindData>().client.get() == &client;
+	       &bind_data->Cast<RemoteScanBindData>().catalog->Client() == &client;
 }
 
 TableFunction RemoteScanFunction() {

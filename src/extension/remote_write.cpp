@@ -1,7 +1,5 @@
 #include "extension/remote_write.hpp"
 
-#include "duckdb/parser/keyword_helper.hpp"
-
 namespace openduck {
 
 using namespace duckdb;
@@ -15,10 +13,6 @@ public:
 };
 
 } // namespace
-
-std::string QuoteIdentifier(const std::string &identifier) {
-	return KeywordHelper::WriteQuoted(identifier, '"');
-}
 
 void RemoteWriteState::Apply(ClientContext &context, const std::string &sql, bool return_chunk) {
 	ingest.Finish(context);

@@ -7,6 +7,7 @@
 #include "duckdb/common/types/column/column_data_collection.hpp"
 #include "duckdb/execution/physical_operator.hpp"
 #include "extension/remote_ingest.hpp"
+#include "extension/sql_rewrite.hpp"
 
 namespace openduck {
 
@@ -54,7 +55,5 @@ protected:
 	ODCatalog &catalog_;
 	bool return_chunk_;
 };
-
-std::string QuoteIdentifier(const std::string &identifier);
 
 } // namespace openduck

@@ -4,6 +4,7 @@
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/main/client_data.hpp"
 #include "duckdb/parser/expression/subquery_expression.hpp"
+#include "duckdb/parser/keyword_helper.hpp"
 #include "duckdb/parser/parsed_expression_iterator.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
 #include "duckdb/parser/statement/create_statement.hpp"
@@ -159,6 +160,10 @@ void ReferenceRewriter::VisitRef(TableRef &ref) {
 		}
 		table.schema_name = default_schema_;
 	}
+}
+
+std::string QuoteIdentifier(const std::string &identifier) {
+	return KeywordHelper::WriteQuoted(identifier, '"');
 }
 
 std::string RemoteDefaultSchema(ClientContext &context, ODCatalog &catalog) {

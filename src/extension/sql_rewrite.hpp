@@ -39,6 +39,9 @@ private:
 	bool ok_ = true;
 };
 
+// `identifier` as a double-quoted SQL identifier (quotes inside doubled).
+std::string QuoteIdentifier(const std::string &identifier);
+
 // The schema unqualified names resolve to in `catalog` under the host's current search path,
 // or "" when the search path does not point into `catalog`.
 std::string RemoteDefaultSchema(duckdb::ClientContext &context, ODCatalog &catalog);

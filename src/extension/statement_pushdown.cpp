@@ -2,9 +2,7 @@
 
 #include "duckdb/catalog/catalog_search_path.hpp"
 #include "duckdb/common/string_util.hpp"
-#include "duckdb/main/attached_database.hpp"
 #include "duckdb/main/client_data.hpp"
-#include "duckdb/main/database_manager.hpp"
 #include "duckdb/optimizer/optimizer.hpp"
 #include "duckdb/parser/expression/subquery_expression.hpp"
 #include "duckdb/parser/parsed_expression_iterator.hpp"
@@ -18,7 +16,6 @@
 #include "extension/od_catalog.hpp"
 #include "extension/query_function.hpp"
 #include "extension/query_text_state.hpp"
-#include "extension/remote_result.hpp"
 #include "extension/remote_scan.hpp"
 #include "extension/sql_rewrite.hpp"
 
@@ -40,15 +37,11 @@ optional_ptr<ODCatalog> SingleRemoteCatalog(ClientContext &context, const Statem
 		names.push_back(entry.first);
 	}
 	for (auto &name : names) {
-		auto database = DatabaseManager::Get(context).GetDatabase(context, name);
-		if (!database || database->GetCatalog().GetCatalogType() != "openduck") {
+		auto catalog = ODCatalog::Find(context, name);
+		if (!catalog || (result && result.get() != catalog.get())) {
 			return nullptr;
 		}
-		auto &catalog = database->GetCatalog().Cast<ODCatalog>();
-		if (result && result.get() != &catalog) {
-			return nullptr;
-		}
-		result = &catalog;
+		result = catalog;
 	}
 	return result;
 }
