@@ -129,15 +129,14 @@ flatbuffers::Offset<fb::RecordBatch> IpcBodyBuilder::BuildRecordBatch(int64_t le
 	return fb::CreateRecordBatch(builder_, length, nodes, buffers, 0, variadic);
 }
 
-std::string IpcBodyBuilder::Frame(fb::MessageHeader header_type, flatbuffers::Offset<void> header) {
+void IpcBodyBuilder::Frame(fb::MessageHeader header_type, flatbuffers::Offset<void> header, std::string &out) {
 	auto message = fb::CreateMessage(builder_, fb::MetadataVersion::V5, header_type, header, body_length_);
 	builder_.Finish(message);
 	auto metadata_size = static_cast<int64_t>(builder_.GetSize());
 	// The metadata size field counts the padding that puts the body on an 8-byte boundary.
 	auto padded_metadata = PaddedTo8(8 + metadata_size) - 8;
 
-	std::string out;
-	out.reserve(8 + padded_metadata + body_length_);
+	out.reserve(out.size() + 8 + padded_metadata + body_length_);
 	AppendUint32(out, kContinuation);
 	AppendUint32(out, static_cast<uint32_t>(padded_metadata));
 	out.append(reinterpret_cast<const char *>(builder_.GetBufferPointer()), metadata_size);
@@ -149,18 +148,19 @@ std::string IpcBodyBuilder::Frame(fb::MessageHeader header_type, flatbuffers::Of
 		}
 		out.append(kZeros, PaddedTo8(length) - length);
 	}
-	return out;
 }
 
-std::string IpcBodyBuilder::FinishRecordBatch(int64_t length) {
+void IpcBodyBuilder::FinishRecordBatch(int64_t length, std::string &out) {
 	auto batch = BuildRecordBatch(length);
-	return Frame(fb::MessageHeader::RecordBatch, batch.Union());
+	Frame(fb::MessageHeader::RecordBatch, batch.Union(), out);
 }
 
 std::string IpcBodyBuilder::FinishDictionaryBatch(int64_t id, int64_t length) {
 	auto batch = BuildRecordBatch(length);
 	auto dictionary = fb::CreateDictionaryBatch(builder_, id, batch, false);
-	return Frame(fb::MessageHeader::DictionaryBatch, dictionary.Union());
+	std::string out;
+	Frame(fb::MessageHeader::DictionaryBatch, dictionary.Union(), out);
+	return out;
 }
 
 std::string FrameSchemaMessage(flatbuffers::FlatBufferBuilder &builder, flatbuffers::Offset<fb::Schema> schema) {

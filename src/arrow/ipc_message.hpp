@@ -34,8 +34,9 @@ public:
 	              const std::unordered_map<const ArrowSchema *, int64_t> &dictionary_ids,
 	              std::vector<PendingDictionary> &dictionaries);
 
-	// A framed RecordBatch message with `length` rows.
-	std::string FinishRecordBatch(int64_t length);
+	// Appends a framed RecordBatch message with `length` rows to `out` (one copy of each buffer,
+	// straight into the caller's payload).
+	void FinishRecordBatch(int64_t length, std::string &out);
 	// A framed DictionaryBatch message (not a delta) holding a single values column.
 	std::string FinishDictionaryBatch(int64_t id, int64_t length);
 
@@ -47,7 +48,7 @@ public:
 private:
 	void AddBuffer(const void *data, int64_t length);
 	flatbuffers::Offset<fb::RecordBatch> BuildRecordBatch(int64_t length);
-	std::string Frame(fb::MessageHeader header_type, flatbuffers::Offset<void> header);
+	void Frame(fb::MessageHeader header_type, flatbuffers::Offset<void> header, std::string &out);
 
 	flatbuffers::FlatBufferBuilder builder_;
 	std::vector<fb::FieldNode> nodes_;

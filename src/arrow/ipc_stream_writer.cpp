@@ -1,11 +1,13 @@
 #include "arrow/ipc_stream_writer.hpp"
 
+#include "arrow/direct_column.hpp"
 #include "arrow/ipc_message.hpp"
 #include "arrow/ipc_schema.hpp"
 #include "duckdb/common/arrow/arrow_appender.hpp"
 #include "duckdb/common/arrow/arrow_converter.hpp"
 #include "duckdb/common/arrow/arrow_wrapper.hpp"
 #include "duckdb/function/table/arrow/arrow_duck_schema.hpp"
+#include "duckdb/main/client_context.hpp"
 
 #include <unordered_map>
 
@@ -14,9 +16,15 @@ namespace openduck {
 using namespace duckdb;
 
 struct IpcStreamWriter::State {
-	vector<LogicalType> types;
 	ClientProperties options;
+	// Per column: its DirectColumn, or nullptr when ArrowAppender converts it.
+	vector<unique_ptr<DirectColumn>> direct;
+	// The columns ArrowAppender converts, their types, and their extension casts (keyed by
+	// position among these columns).
+	vector<idx_t> appended_columns;
+	vector<LogicalType> appended_types;
 	unordered_map<idx_t, const shared_ptr<ArrowTypeExtensionData>> extension_types;
+	DataChunk appended_chunk;
 	// DuckDB's ArrowSchema for the result; the record batch walk reads formats from it and the
 	// dictionary ids are keyed by its nodes, so it lives as long as the writer.
 	ArrowSchemaWrapper schema;
@@ -25,7 +33,13 @@ struct IpcStreamWriter::State {
 
 	unique_ptr<ArrowAppender> appender;
 	idx_t buffered_rows = 0;
-	idx_t buffered_bytes = 0;
+	// DataChunk::GetAllocationSize of the buffered chunks: misses string data, so it only sizes
+	// the first batch; later ones use the bytes per row the previous batch really had.
+	idx_t buffered_allocation = 0;
+	double bytes_per_row = 0;
+	// Rows of the previous batch: the next appender starts with that capacity, so its buffers
+	// are not regrown (and copied) several times per batch.
+	idx_t last_batch_rows = 0;
 	// The last DictionaryBatch sent per id: unchanged dictionaries (every ENUM) are sent once.
 	std::unordered_map<int64_t, std::string> sent_dictionaries;
 };
@@ -62,13 +76,23 @@ IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &types, const vector<
 	if (!options.client_context) {
 		throw InternalException("IpcStreamWriter needs ClientProperties with a client context");
 	}
-	state.types = types;
 	state.options = options;
-	state.extension_types = ArrowTypeExtensionData::GetExtensionTypes(*options.client_context, types);
+	auto &context = *options.client_context;
 	ArrowConverter::ToArrowSchema(&state.schema.arrow_schema, types, names, state.options);
-	for (int64_t i = 0; i < state.schema.arrow_schema.n_children; i++) {
-		DeclareNestedBooleansPlain(*state.schema.arrow_schema.children[i], true);
+	auto all_extension_types = ArrowTypeExtensionData::GetExtensionTypes(context, types);
+	for (idx_t i = 0; i < types.size(); i++) {
+		auto &child = *state.schema.arrow_schema.children[i];
+		DeclareNestedBooleansPlain(child, true);
+		if (!all_extension_types.count(i) && !child.dictionary && DirectColumn::Supports(types[i], child.format)) {
+			state.direct.push_back(make_uniq<DirectColumn>(types[i]));
+		} else {
+			state.direct.push_back(nullptr);
+			state.appended_columns.push_back(i);
+			state.appended_types.push_back(types[i]);
+		}
 	}
+	state.extension_types = ArrowTypeExtensionData::GetExtensionTypes(context, state.appended_types);
+	state.appended_chunk.InitializeEmpty(state.appended_types);
 
 	std::vector<KeyValueList> column_metadata;
 	for (auto &type : types) {
@@ -90,19 +114,34 @@ void IpcStreamWriter::Append(DataChunk &chunk) {
 	if (chunk.size() == 0) {
 		return;
 	}
-	if (!state.appender) {
-		state.appender =
-		    make_uniq<ArrowAppender>(state.types, STANDARD_VECTOR_SIZE, state.options, state.extension_types);
+	for (idx_t i = 0; i < chunk.ColumnCount(); i++) {
+		if (state.direct[i]) {
+			state.direct[i]->Append(chunk.data[i], chunk.size());
+		}
 	}
-	// DuckDB 1.4.4's extension casts (e.g. BOOLEAN -> arrow.bool8 in lossless mode) copy the
-	// validity of non-flat vectors without applying their selection, losing NULLs; flattening
-	// those columns first keeps them exact.
-	for (auto &entry : state.extension_types) {
-		chunk.data[entry.first].Flatten(chunk.size());
+	if (!state.appended_columns.empty()) {
+		if (!state.appender) {
+			auto capacity = MaxValue<idx_t>(STANDARD_VECTOR_SIZE, state.last_batch_rows);
+			state.appender =
+			    make_uniq<ArrowAppender>(state.appended_types, capacity, state.options, state.extension_types);
+		}
+		auto &appended = state.appended_chunk;
+		for (idx_t i = 0; i < state.appended_columns.size(); i++) {
+			appended.data[i].Reference(chunk.data[state.appended_columns[i]]);
+		}
+		appended.SetCardinality(chunk.size());
+		// DuckDB 1.4.4's extension casts (e.g. BOOLEAN -> arrow.bool8 in lossless mode) copy the
+		// validity of non-flat vectors without applying their selection, losing NULLs; flattening
+		// those columns first keeps them exact.
+		for (auto &entry : state.extension_types) {
+			appended.data[entry.first].Flatten(chunk.size());
+		}
+		state.appender->Append(appended, 0, appended.size(), appended.size());
 	}
-	state.appender->Append(chunk, 0, chunk.size(), chunk.size());
 	state.buffered_rows += chunk.size();
-	state.buffered_bytes += chunk.GetAllocationSize();
+	if (state.bytes_per_row == 0) {
+		state.buffered_allocation += chunk.GetAllocationSize();
+	}
 }
 
 idx_t IpcStreamWriter::BufferedRows() const {
@@ -110,28 +149,43 @@ idx_t IpcStreamWriter::BufferedRows() const {
 }
 
 idx_t IpcStreamWriter::BufferedBytes() const {
-	return state_->buffered_bytes;
+	auto &state = *state_;
+	if (state.bytes_per_row == 0) {
+		return state.buffered_allocation;
+	}
+	return static_cast<idx_t>(state.bytes_per_row * static_cast<double>(state.buffered_rows));
 }
 
 std::string IpcStreamWriter::FlushBatch() {
+	std::string out;
+	FlushBatchTo(out);
+	return out;
+}
+
+void IpcStreamWriter::FlushBatchTo(std::string &out) {
 	auto &state = *state_;
 	if (state.buffered_rows == 0) {
-		return std::string();
+		return;
 	}
-	ArrowArrayWrapper batch;
-	batch.arrow_array = state.appender->Finalize();
-	state.appender.reset();
+	ArrowArrayWrapper appended;
+	if (state.appender) {
+		appended.arrow_array = state.appender->Finalize();
+		state.appender.reset();
+	}
+	auto rows = state.buffered_rows;
+	state.last_batch_rows = rows;
 	state.buffered_rows = 0;
-	state.buffered_bytes = 0;
+	state.buffered_allocation = 0;
 
-	auto &root = batch.arrow_array;
 	auto &root_schema = state.schema.arrow_schema;
 	IpcBodyBuilder record_batch;
 	std::vector<PendingDictionary> dictionaries;
-	for (int64_t col = 0; col < root.n_children; col++) {
-		record_batch.AddArray(*root.children[col], *root_schema.children[col], state.dictionary_ids, dictionaries);
+	idx_t next_appended = 0;
+	for (idx_t col = 0; col < state.direct.size(); col++) {
+		auto &direct = state.direct[col];
+		auto &array = direct ? direct->Finish() : *appended.arrow_array.children[next_appended++];
+		record_batch.AddArray(array, *root_schema.children[col], state.dictionary_ids, dictionaries);
 	}
-	std::string out;
 	// Dictionary values may themselves be dictionary-encoded; those are appended while iterating.
 	for (size_t i = 0; i < dictionaries.size(); i++) {
 		auto dictionary = dictionaries[i];
@@ -144,11 +198,21 @@ std::string IpcStreamWriter::FlushBatch() {
 			sent = std::move(message);
 		}
 	}
-	if (out.empty()) {
-		return record_batch.FinishRecordBatch(root.length);
+	auto batch_start = out.size();
+	record_batch.FinishRecordBatch(static_cast<int64_t>(rows), out);
+	for (auto &direct : state.direct) {
+		if (direct) {
+			direct->Reset();
+		}
 	}
-	out += record_batch.FinishRecordBatch(root.length);
-	return out;
+	state.bytes_per_row = static_cast<double>(out.size() - batch_start) / static_cast<double>(rows);
+}
+
+ClientProperties IpcStreamWriter::WireProperties(ClientContext &context) {
+	auto properties = context.GetClientProperties();
+	properties.arrow_lossless_conversion = true;
+	properties.arrow_output_version = ArrowFormatVersion::V1_5;
+	return properties;
 }
 
 std::string IpcStreamWriter::EndOfStream() {

@@ -30,12 +30,19 @@ public:
 	// extension cast are flattened in place first.
 	void Append(duckdb::DataChunk &chunk);
 	duckdb::idx_t BufferedRows() const;
-	// Approximate size in bytes of the buffered Arrow data (what FlushBatch would emit).
+	// Approximate size in bytes of what FlushBatch would emit.
 	duckdb::idx_t BufferedBytes() const;
 
 	// Dictionary batch messages (for dictionary-encoded columns such as ENUM) followed by one
 	// record batch message holding all buffered rows. Returns "" when nothing is buffered.
 	std::string FlushBatch();
+	// The same, appended to `out` without an intermediate copy.
+	void FlushBatchTo(std::string &out);
+
+	// The options every OpenDuck stream is written with: lossless (HUGEINT, UUID, TIME WITH TIME
+	// ZONE, ... stay exact instead of being approximated) and Arrow format 1.5, so a DECIMAL
+	// travels at its DuckDB width (decimal32/64) instead of as a 128-bit value both sides convert.
+	static duckdb::ClientProperties WireProperties(duckdb::ClientContext &context);
 
 	// The end-of-stream marker (0xFFFFFFFF 0x00000000).
 	static std::string EndOfStream();

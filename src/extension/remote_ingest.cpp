@@ -32,14 +32,11 @@ void RemoteIngest::Append(ClientContext &context, DataChunk &chunk) {
 }
 
 void RemoteIngest::Flush(ClientContext &context) {
-	auto properties = context.GetClientProperties();
-	// Exact DuckDB types (HUGEINT, UUID, TIME WITH TIME ZONE, ...) instead of approximations.
-	properties.arrow_lossless_conversion = true;
 	vector<string> names;
 	for (idx_t i = 0; i < types_.size(); i++) {
 		names.push_back(ColumnName(i));
 	}
-	IpcStreamWriter writer(types_, names, properties);
+	IpcStreamWriter writer(types_, names, IpcStreamWriter::WireProperties(context));
 	for (auto &chunk : buffer_.Chunks()) {
 		writer.Append(chunk);
 	}

@@ -1,5 +1,7 @@
 #include "storage/crc32c.hpp"
 
+#include <cstring>
+
 namespace openduck {
 
 namespace {
@@ -28,9 +30,30 @@ const Crc32cTables &Tables() {
 	return tables;
 }
 
+#if defined(__x86_64__)
+// The SSE4.2 CRC32 instruction computes exactly CRC-32C, about ten times faster than the tables:
+// every layer read is checksummed, so this is on the scan path.
+__attribute__((target("sse4.2"))) uint32_t HardwareCrc32c(const void *data, size_t size, uint32_t crc) {
+	auto p = static_cast<const uint8_t *>(data);
+	uint64_t state = ~crc;
+	while (size >= 8) {
+		uint64_t word;
+		std::memcpy(&word, p, 8);
+		state = __builtin_ia32_crc32di(state, word);
+		p += 8;
+		size -= 8;
+	}
+	auto state32 = static_cast<uint32_t>(state);
+	while (size--) {
+		state32 = __builtin_ia32_crc32qi(state32, *p++);
+	}
+	return ~state32;
+}
+#endif
+
 } // namespace
 
-uint32_t Crc32c(const void *data, size_t size, uint32_t crc) {
+uint32_t SoftwareCrc32c(const void *data, size_t size, uint32_t crc) {
 	auto &t = Tables().table;
 	auto p = static_cast<const uint8_t *>(data);
 	crc = ~crc;
@@ -45,6 +68,16 @@ uint32_t Crc32c(const void *data, size_t size, uint32_t crc) {
 		crc = t[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
 	}
 	return ~crc;
+}
+
+uint32_t Crc32c(const void *data, size_t size, uint32_t crc) {
+#if defined(__x86_64__)
+	static const bool has_sse42 = __builtin_cpu_supports("sse4.2");
+	if (has_sse42) {
+		return HardwareCrc32c(data, size, crc);
+	}
+#endif
+	return SoftwareCrc32c(data, size, crc);
 }
 
 } // namespace openduck

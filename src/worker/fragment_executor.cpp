@@ -68,13 +68,6 @@ bool FragmentExecutor::SendError(const ResponseSink &sink, const std::string &ty
 
 static const char *kInterruptType = "INTERRUPT";
 
-duckdb::ClientProperties FragmentExecutor::ArrowProperties() {
-	auto properties = connection_.context->GetClientProperties();
-	// Keep DuckDB-specific types (HUGEINT, UUID, ...) exact instead of approximating them.
-	properties.arrow_lossless_conversion = true;
-	return properties;
-}
-
 FragmentOutcome FragmentExecutor::Describe(duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements,
                                            const ResponseSink &sink) {
 	FragmentOutcome outcome;
@@ -93,7 +86,8 @@ FragmentOutcome FragmentExecutor::Describe(duckdb::vector<duckdb::unique_ptr<duc
 		outcome.delivered = SendError(sink, duckdb::Exception::ExceptionTypeToString(error.Type()), error.RawMessage());
 		return outcome;
 	}
-	IpcStreamWriter writer(prepared->GetTypes(), prepared->GetNames(), ArrowProperties());
+	IpcStreamWriter writer(prepared->GetTypes(), prepared->GetNames(),
+	                       IpcStreamWriter::WireProperties(*connection_.context));
 	pb::ExecuteFragmentResponse response;
 	response.set_arrow_batch(writer.SchemaMessage() + IpcStreamWriter::EndOfStream());
 	outcome.bytes = response.arrow_batch().size();
@@ -135,7 +129,7 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			Ingest();
 			if (request_.plan().empty()) {
 				pb::ExecuteFragmentResponse response;
-				IpcStreamWriter writer({}, {}, ArrowProperties());
+				IpcStreamWriter writer({}, {}, IpcStreamWriter::WireProperties(*connection_.context));
 				std::string payload = writer.SchemaMessage() + IpcStreamWriter::EndOfStream();
 				if (!send_payload(payload)) {
 					outcome.delivered = false;
@@ -192,7 +186,8 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		if (session_guard.owns_lock()) {
 			session_guard.unlock();
 		}
-		IpcStreamWriter writer(result->types, result->names, ArrowProperties());
+		IpcStreamWriter writer(result->types, result->names,
+		                       IpcStreamWriter::WireProperties(*connection_.context));
 		uint64_t max_bytes = request_.max_batch_bytes() ? request_.max_batch_bytes() : kDefaultMaxBatchBytes;
 		uint64_t max_rows = request_.max_batch_rows();
 		std::string payload = writer.SchemaMessage();
@@ -226,7 +221,7 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 				offset += take;
 				outcome.rows += take;
 				if (writer.BufferedBytes() >= max_bytes || (max_rows && writer.BufferedRows() >= max_rows)) {
-					payload += writer.FlushBatch();
+					writer.FlushBatchTo(payload);
 					if (!send_payload(payload)) {
 						outcome.delivered = false;
 						return outcome;
@@ -234,7 +229,7 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 				}
 			}
 		}
-		payload += writer.FlushBatch();
+		writer.FlushBatchTo(payload);
 		payload += IpcStreamWriter::EndOfStream();
 		if (!send_payload(payload)) {
 			outcome.delivered = false;

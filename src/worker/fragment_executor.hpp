@@ -55,7 +55,6 @@ private:
 	// describe_only: the result's schema from preparing the statement, without running it.
 	FragmentOutcome Describe(duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements,
 	                         const ResponseSink &sink);
-	duckdb::ClientProperties ArrowProperties();
 
 	// Appends request_.ingest_arrow to the session's temporary table request_.ingest_table.
 	void Ingest();

@@ -60,7 +60,8 @@ protected:
 	std::vector<std::string> Write(const std::string &sql, idx_t rows_per_batch = 1000000) {
 		auto result = con.Query(sql);
 		EXPECT_FALSE(result->HasError()) << result->GetError();
-		IpcStreamWriter writer(result->types, result->names, con.context->GetClientProperties());
+		auto properties = wire ? IpcStreamWriter::WireProperties(*con.context) : con.context->GetClientProperties();
+		IpcStreamWriter writer(result->types, result->names, properties);
 		std::vector<std::string> stream {writer.SchemaMessage()};
 		while (auto chunk = result->Fetch()) {
 			writer.Append(*chunk);
@@ -141,6 +142,8 @@ protected:
 
 	DuckDB db;
 	Connection con;
+	// Write with the options servers use (IpcStreamWriter::WireProperties).
+	bool wire = false;
 };
 
 TEST_F(ArrowIpcTest, AllTypesRoundTripDefaultConversion) {
@@ -156,6 +159,78 @@ TEST_F(ArrowIpcTest, AllTypesRoundTripLosslessConversion) {
 	SetLossless(true);
 	ExpectRoundTrip(kAllTypesSql);
 	ExpectRoundTrip(kAllTypesSql, 1);
+}
+
+TEST_F(ArrowIpcTest, AllTypesRoundTripWireFormat) {
+	// Arrow 1.5: DECIMALs at their DuckDB width (decimal32/64), BLOB as a binary view; most flat
+	// columns take the DirectColumn path.
+	wire = true;
+	ExpectRoundTrip(kAllTypesSql);
+	ExpectRoundTrip(kAllTypesSql, 1);
+	// NULLs that first appear after many valid rows, in batches that are not multiples of 64 rows.
+	ExpectRoundTrip("SELECT i, CASE WHEN i > 3000 AND i % 7 = 0 THEN NULL ELSE i::VARCHAR || repeat('s', i % 20) END "
+	                "AS s, CASE WHEN i % 11 = 0 THEN NULL ELSE (i / 100)::DECIMAL(15, 2) END AS d, "
+	                "CASE WHEN i < 4000 THEN DATE '2000-01-01' + i::INTEGER END AS dt FROM range(5000) t(i)",
+	                1000);
+	ExpectRoundTrip("SELECT i, CASE WHEN i % 3 = 0 THEN NULL ELSE 'v' || i END AS s FROM range(5000) t(i)", 777);
+}
+
+TEST_F(ArrowIpcTest, WireFormatOfConstantAndDictionaryVectors) {
+	// Streaming results hand the writer constant and dictionary (selection) vectors, not only
+	// flat ones.
+	vector<LogicalType> types {LogicalType::BIGINT, LogicalType::VARCHAR, LogicalType::DECIMAL(12, 3)};
+	IpcStreamWriter writer(types, {"i", "s", "d"}, IpcStreamWriter::WireProperties(*con.context));
+	std::vector<std::string> stream {writer.SchemaMessage()};
+	DataChunk chunk;
+	chunk.Initialize(*con.context, types);
+	std::vector<std::vector<Value>> expected;
+	auto add_rows = [&](idx_t count) {
+		chunk.SetCardinality(count);
+		for (idx_t r = 0; r < count; r++) {
+			std::vector<Value> row;
+			for (idx_t c = 0; c < chunk.ColumnCount(); c++) {
+				row.push_back(chunk.GetValue(c, r));
+			}
+			expected.push_back(std::move(row));
+		}
+		writer.Append(chunk);
+		chunk.Reset();
+	};
+	// Flat, all valid.
+	for (idx_t r = 0; r < 100; r++) {
+		chunk.SetValue(0, r, Value::BIGINT(int64_t(r)));
+		chunk.SetValue(1, r, Value("a string longer than twelve bytes " + std::to_string(r)));
+		chunk.SetValue(2, r, Value::DECIMAL(int64_t(r * 1001), 12, 3));
+	}
+	add_rows(100);
+	// Constant vectors: a value and a NULL.
+	chunk.data[0].Reference(Value::BIGINT(-7));
+	chunk.data[1].Reference(Value(LogicalType::VARCHAR));
+	chunk.data[2].Reference(Value::DECIMAL(int64_t(5), 12, 3));
+	add_rows(33);
+	// Dictionary vectors: rows picked out of order, with NULLs.
+	for (idx_t r = 0; r < 10; r++) {
+		chunk.SetValue(0, r, r % 4 == 0 ? Value(LogicalType::BIGINT) : Value::BIGINT(int64_t(r * 10)));
+		chunk.SetValue(1, r, r % 3 == 0 ? Value(LogicalType::VARCHAR) : Value("s" + std::to_string(r)));
+		chunk.SetValue(2, r, Value::DECIMAL(int64_t(r), 12, 3));
+	}
+	SelectionVector sel(STANDARD_VECTOR_SIZE);
+	idx_t picked = 0;
+	for (idx_t r : {9, 6, 3, 0, 4, 8}) {
+		sel.set_index(picked++, r);
+	}
+	chunk.Slice(sel, picked);
+	add_rows(picked);
+	stream.push_back(writer.FlushBatch());
+	stream.push_back(IpcStreamWriter::EndOfStream());
+	auto got = Read(stream);
+	ASSERT_EQ(got.rows.size(), expected.size());
+	for (idx_t r = 0; r < expected.size(); r++) {
+		for (idx_t c = 0; c < types.size(); c++) {
+			EXPECT_EQ(got.rows[r][c].ToString(), expected[r][c].ToString()) << "row " << r << " column " << c;
+			EXPECT_EQ(got.rows[r][c].IsNull(), expected[r][c].IsNull()) << "row " << r << " column " << c;
+		}
+	}
 }
 
 TEST_F(ArrowIpcTest, LargeAndSlicedValues) {
