@@ -100,12 +100,15 @@ class Run:
 		"""Runs before() untimed, then fn() timed."""
 		if before is not None:
 			before()
-		cpu_before = own_cpu_seconds() + (process_cpu_seconds(server_pid) if server_pid else 0.0)
+		# server_pid: one pid, or a tuple of them (a gateway and its worker).
+		pids = server_pid if isinstance(server_pid, tuple) else (server_pid,) if server_pid else ()
+		serving_cpu = lambda: sum(process_cpu_seconds(pid) for pid in pids)
+		cpu_before = own_cpu_seconds() + serving_cpu()
 		started = time.perf_counter()
 		own_timing = fn()
 		# fn may time itself (the loopback bench excludes starting its sender process).
 		self.walls.append(own_timing if isinstance(own_timing, float) else time.perf_counter() - started)
-		self.cpus.append(own_cpu_seconds() + (process_cpu_seconds(server_pid) if server_pid else 0.0) - cpu_before)
+		self.cpus.append(own_cpu_seconds() + serving_cpu() - cpu_before)
 
 
 def measure(name: str, repeat: int, fn, server_pid=None, before=None) -> Run:
@@ -288,6 +291,8 @@ def main():
 	parser.add_argument("--threads", type=int, default=os.cpu_count(), help="DuckDB threads of the host")
 	parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL peer")
 	parser.add_argument("--no-flight", action="store_true", help="skip the Arrow Flight peer")
+	parser.add_argument("--no-gateway", action="store_true",
+	                    help="skip the separate gateway + worker measurement")
 	parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, data)")
 	args = parser.parse_args()
 
@@ -394,6 +399,32 @@ def main():
 			host.execute("DETACH pg")
 			report(runs["postgres"], rows, nbytes)
 
+		if not args.no_gateway:
+			# The same stream from a separate `openduck worker`, once through an `openduck gateway`
+			# and once straight to the worker's own port: what the gateway hop costs.
+			started = time.perf_counter()
+			gateway = launcher.gateway()
+			worker = launcher.worker(gateway, "w1", ["gwdb"])
+			via_gateway = host_connection(args.threads)
+			via_gateway.execute(f"LOAD {odtest.sql_string(str(odtest.EXTENSION))}")
+			via_gateway.execute(gateway.attach_sql("gwdb", "gw"))
+			odtest.remote(via_gateway, "gw", f"LOAD {odtest.sql_string(str(tpch))}")
+			odtest.remote(via_gateway, "gw", f"CALL dbgen(sf={args.sf})")
+			direct = host_connection(args.threads)
+			direct.execute(f"LOAD {odtest.sql_string(str(odtest.EXTENSION))}")
+			direct.execute(f"ATTACH 'openduck:gwdb?endpoint=http://127.0.0.1:{worker.port}&token={gateway.token}' AS gw")
+			print(f"  (gateway + worker started and loaded in {time.perf_counter() - started:.0f} s)")
+			stream_sql = "SELECT count(*) FROM openduck_query('gw', 'SELECT * FROM lineitem')"
+			pids = (gateway.process.pid, worker.pid)
+			runs["gateway"] = measure("(f) via a separate gateway", args.repeat,
+			                          lambda: via_gateway.execute(stream_sql).fetchall(), pids)
+			runs["direct"] = measure("    same worker, direct", args.repeat,
+			                         lambda: direct.execute(stream_sql).fetchall(), pids)
+			report(runs["gateway"], rows, nbytes, "stream only, gateway -> worker over gRPC")
+			report(runs["direct"], rows, nbytes, "stream only, client -> worker")
+			via_gateway.close()
+			direct.close()
+
 		ours_best = runs["ours"].best
 		print("\nRatios (best runs; > 1 means openduck is faster):")
 		print(f"  openduck / loopback bandwidth   {runs['loopback'].best / ours_best:6.2f}   (target >= 0.60)")
@@ -402,6 +433,8 @@ def main():
 		if "flight" in runs:
 			print(f"  openduck vs Flight peer         {runs['flight'].best / ours_best:6.2f}x  (target >= 3)")
 			print(f"  openduck vs Flight transfer     {runs['flight_transfer'].best / ours_best:6.2f}x")
+		if "gateway" in runs:
+			print(f"  separate gateway / direct       {runs['direct'].best / runs['gateway'].best:6.2f}   (1 = the hop is free)")
 		if "postgres" in runs:
 			print(f"  openduck vs postgres scanner    {runs['postgres'].best / ours_best:6.2f}x  (target >= 20)")
 
