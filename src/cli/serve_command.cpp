@@ -1,10 +1,10 @@
 #include "cli/commands.hpp"
+#include "cli/legacy_files.hpp"
 #include "cli/server_process.hpp"
 #include "cli/storage_options.hpp"
 #include "common/endpoint.hpp"
 #include "gateway/gateway_service.hpp"
 #include "rpc/log.hpp"
-#include "worker/layered_database_opener.hpp"
 #include "rpc/rpc_server.hpp"
 
 namespace openduck {
@@ -16,7 +16,8 @@ gRPC (for the DuckDB extension) and HTTP (GET /health, GET /metrics) share one p
 
 Options:
   -d, --database NAME   serve database NAME, created in the data dir when missing
-                        (repeatable; databases already in the data dir are served too)
+                        (repeatable; databases already in the data dir, and those created
+                        later with `openduck db` or openduck_create_database(), are served too)
   -t, --token TOKEN     token clients must present (default: $OPENDUCK_TOKEN; required)
       --host HOST       address to listen on (default: 127.0.0.1)
       --port PORT       port to listen on (default: 7878; 0 picks a free port)
@@ -50,8 +51,9 @@ int RunServe(const std::vector<std::string> &args) {
 	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
 
 	StorageEngine storage(StorageConfigFrom(options));
-	LayeredDatabaseOpener opener(storage);
-	auto databases = OpenDatabases(opener, options);
+	WarnAboutLegacyFiles(DataDir(options));
+	auto databases = OpenDatabases(storage, options);
+	auto where = databases->Describe();
 	auto names = databases->Names();
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
@@ -63,7 +65,7 @@ int RunServe(const std::vector<std::string> &args) {
 	});
 	server.Start(service);
 	Log("listening on " + server.Address() + " (gRPC + HTTP), databases: " + JoinNames(names) +
-	    ", data dir: " + opener.Describe());
+	    ", data dir: " + where);
 
 	auto signal = WaitForTerminationSignal();
 	Log("received " + signal + ", shutting down");

@@ -51,7 +51,7 @@ std::string DataDir(const ParsedOptions &options) {
 	return env && *env ? env : "./openduck-data";
 }
 
-std::unique_ptr<DatabaseSet> OpenDatabases(DatabaseOpener &opener, const ParsedOptions &options) {
+std::unique_ptr<DatabaseSet> OpenDatabases(StorageEngine &storage, const ParsedOptions &options) {
 	auto requested = options.GetAll("database");
 	for (auto &name : requested) {
 		auto problem = DatabaseNameProblem(name);
@@ -59,10 +59,10 @@ std::unique_ptr<DatabaseSet> OpenDatabases(DatabaseOpener &opener, const ParsedO
 			throw UsageError(problem);
 		}
 	}
-	auto databases = std::make_unique<DatabaseSet>(opener, requested);
+	auto databases = std::make_unique<DatabaseSet>(storage, requested);
 	if (databases->Names().empty()) {
 		throw UsageError("no databases to serve: name at least one with -d NAME (it is created in " +
-		                 opener.Describe() + " when missing)");
+		                 databases->Describe() + " when missing)");
 	}
 	return databases;
 }

@@ -4,7 +4,6 @@
 
 #include "cli/command_line.hpp"
 #include "worker/database_set.hpp"
-#include "worker/local_file_database_opener.hpp"
 
 #include <memory>
 #include <string>
@@ -23,9 +22,9 @@ std::string RequireToken(const ParsedOptions &options);
 // --data-dir, else OPENDUCK_DATA_DIR, else ./openduck-data.
 std::string DataDir(const ParsedOptions &options);
 
-// Opens the -d databases (created when missing) and every database already in the data dir.
+// Opens the -d databases (created when missing) and every database already in `storage`.
 // Throws UsageError for bad names and when no database is left to serve.
-std::unique_ptr<DatabaseSet> OpenDatabases(DatabaseOpener &opener, const ParsedOptions &options);
+std::unique_ptr<DatabaseSet> OpenDatabases(StorageEngine &storage, const ParsedOptions &options);
 
 std::string JoinNames(const std::vector<std::string> &names);
 

@@ -2,13 +2,14 @@
 
 #include "cli/command_line.hpp"
 #include "cli/storage_options.hpp"
+#include "storage/admin_report.hpp"
 #include "storage/garbage_collector.hpp"
 #include "storage/storage_engine.hpp"
+#include "worker/database_name.hpp"
 
 #include "duckdb/main/connection.hpp"
 
 #include <cstdio>
-#include <ctime>
 #include <map>
 
 namespace openduck {
@@ -25,6 +26,11 @@ Actions:
   clone SRC DST [--snapshot S]    new database DST sharing SRC's layers at snapshot S
                                   (default: SRC's last checkpoint); no data is copied
 
+These change metadata only and take no write lease, so they may run while a server uses the
+same data dir; it serves created and cloned databases at once. From SQL, through an attached
+database: openduck_create_database('cloud', 'NAME'), openduck_clone_database('cloud', 'DST'
+[, snapshot := 'S']).
+
 Options:
       --data-dir DIR    the server's data dir (default: $OPENDUCK_DATA_DIR or ./openduck-data)
 )";
@@ -32,11 +38,13 @@ Options:
 const char *kSnapshotHelp = R"(Usage: openduck snapshot <action> -d DATABASE [options]
 
 Every checkpoint of a database makes a snapshot. Open one read-only with
-ATTACH 'openduck:DATABASE?snapshot=NAME_OR_ID' AS old.
+ATTACH 'openduck:DATABASE?snapshot=NAME_OR_ID' AS old. From SQL, CHECKPOINT and name the
+head in one step: SELECT * FROM openduck_create_snapshot('cloud', 'NAME').
 
 Actions:
   create -d DB NAME [--snapshot S]  name the last checkpoint (or snapshot S); named snapshots
                                     are kept by GC. Run CHECKPOINT first to include recent commits.
+                                    NAME: letters, digits, '_', '-', '.'; not digits only.
   list -d DB                        snapshots with time, parent, layer count and sizes
   verify -d DB [S]                  check every layer checksum and open the snapshot (all when S
                                     is omitted)
@@ -94,31 +102,6 @@ std::vector<OptionSpec> WithStorage(std::vector<OptionSpec> specs) {
 	return specs;
 }
 
-std::string Time(int64_t unix_seconds) {
-	if (!unix_seconds) {
-		return "-";
-	}
-	time_t t = unix_seconds;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	char text[32];
-	std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%SZ", &tm);
-	return text;
-}
-
-std::string Bytes(uint64_t bytes) {
-	const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double value = double(bytes);
-	int unit = 0;
-	while (value >= 1024 && unit < 4) {
-		value /= 1024;
-		unit++;
-	}
-	char text[32];
-	std::snprintf(text, sizeof(text), unit ? "%.1f %s" : "%.0f %s", value, units[unit]);
-	return text;
-}
-
 int64_t ParseDuration(const std::string &name, const std::string &text) {
 	try {
 		size_t used = 0;
@@ -140,6 +123,14 @@ void Require(const std::vector<std::string> &words, size_t count, const std::str
 	}
 }
 
+// A new database must have a name the servers accept (they ignore others).
+void RequireValidName(const std::string &name) {
+	auto problem = DatabaseNameProblem(name);
+	if (!problem.empty()) {
+		throw UsageError(problem);
+	}
+}
+
 } // namespace
 
 int RunDb(const std::vector<std::string> &args) {
@@ -156,8 +147,8 @@ int RunDb(const std::vector<std::string> &args) {
 	auto &metadata = engine.Metadata();
 	if (action == "create") {
 		Require(words, 2, "openduck db create NAME");
-		auto db = metadata.CreateDatabase(words[1]);
-		std::printf("created database '%s' (id %lld)\n", db.name.c_str(), static_cast<long long>(db.id));
+		RequireValidName(words[1]);
+		std::printf("%s\n", CreatedReport(metadata.CreateDatabase(words[1])).c_str());
 		return 0;
 	}
 	if (action == "list") {
@@ -173,9 +164,9 @@ int RunDb(const std::vector<std::string> &args) {
 					size = snapshot.file_size;
 				}
 			}
-			std::printf("%-24s %-21s %-9zu %-9s %-12s%s\n", db.name.c_str(), Time(db.created_at).c_str(),
+			std::printf("%-24s %-21s %-9zu %-9s %-12s%s\n", db.name.c_str(), FormatTime(db.created_at).c_str(),
 			            snapshots.size(), db.head_snapshot ? std::to_string(db.head_snapshot).c_str() : "-",
-			            Bytes(size).c_str(), all ? (" " + Time(db.dropped_at)).c_str() : "");
+			            FormatBytes(size).c_str(), all ? (" " + FormatTime(db.dropped_at)).c_str() : "");
 		}
 		return 0;
 	}
@@ -194,11 +185,9 @@ int RunDb(const std::vector<std::string> &args) {
 	}
 	if (action == "clone") {
 		Require(words, 3, "openduck db clone SRC DST [--snapshot S]");
+		RequireValidName(words[2]);
 		auto db = engine.CloneDatabase(words[1], words[2], options.Get("snapshot"));
-		auto snapshot = metadata.GetSnapshot(db.head_snapshot);
-		std::printf("cloned '%s' into '%s' at snapshot %lld (%lld layers shared, %s, nothing copied)\n",
-		            words[1].c_str(), words[2].c_str(), static_cast<long long>(snapshot->parent_id),
-		            static_cast<long long>(snapshot->layer_count), Bytes(snapshot->layer_bytes).c_str());
+		std::printf("%s\n", ClonedReport(words[1], words[2], *metadata.GetSnapshot(db.head_snapshot)).c_str());
 		return 0;
 	}
 	throw UsageError("unknown action '" + action + "' (create, list, drop, undrop, clone)");
@@ -250,12 +239,7 @@ int RunSnapshot(const std::vector<std::string> &args) {
 		if (options.Has("snapshot")) {
 			target = engine.RequireSnapshot(db, options.Get("snapshot")).id;
 		}
-		if (!target) {
-			throw std::runtime_error("database '" + db.name + "' has no snapshot yet (run CHECKPOINT first)");
-		}
-		auto snapshot = metadata.NameSnapshot(target, words[1]);
-		std::printf("snapshot %lld of '%s' (taken %s) is now named '%s'\n", static_cast<long long>(snapshot.id),
-		            db.name.c_str(), Time(snapshot.created_at).c_str(), snapshot.name.c_str());
+		std::printf("%s\n", NamedReport(db.name, engine.NameSnapshot(db, target, words[1])).c_str());
 		return 0;
 	}
 	if (action == "list") {
@@ -265,10 +249,10 @@ int RunSnapshot(const std::vector<std::string> &args) {
 		for (auto &snapshot : metadata.ListSnapshots(db.id)) {
 			auto id = std::to_string(snapshot.id) + (snapshot.id == db.head_snapshot ? "*" : "");
 			std::printf("%-8s %-16s %-21s %-8s %-7lld %-12s %-12s\n", id.c_str(),
-			            snapshot.name.empty() ? "-" : snapshot.name.c_str(), Time(snapshot.created_at).c_str(),
+			            snapshot.name.empty() ? "-" : snapshot.name.c_str(), FormatTime(snapshot.created_at).c_str(),
 			            snapshot.parent_id ? std::to_string(snapshot.parent_id).c_str() : "-",
-			            static_cast<long long>(snapshot.layer_count), Bytes(snapshot.file_size).c_str(),
-			            Bytes(snapshot.layer_bytes).c_str());
+			            static_cast<long long>(snapshot.layer_count), FormatBytes(snapshot.file_size).c_str(),
+			            FormatBytes(snapshot.layer_bytes).c_str());
 		}
 		std::printf("(* = head)\n");
 		return 0;
@@ -310,7 +294,7 @@ int RunGc(const std::vector<std::string> &args) {
 	std::printf("gc%s: %s %zu snapshots, %zu dropped databases, %zu layers and %zu orphan objects (%s)\n",
 	            gc.dry_run ? " (dry run)" : "", verb, report.plan.expired_snapshots.size(),
 	            report.plan.purged_databases.size(), report.plan.dead_layers.size(), report.orphans.size(),
-	            Bytes(report.freed_bytes).c_str());
+	            FormatBytes(report.freed_bytes).c_str());
 	for (auto id : report.plan.purged_databases) {
 		std::printf("  database id %lld\n", static_cast<long long>(id));
 	}
@@ -318,10 +302,10 @@ int RunGc(const std::vector<std::string> &args) {
 		std::printf("  snapshot %lld\n", static_cast<long long>(id));
 	}
 	for (auto &layer : report.plan.dead_layers) {
-		std::printf("  layer %s (%s)\n", layer.object_key.c_str(), Bytes(layer.size_bytes).c_str());
+		std::printf("  layer %s (%s)\n", layer.object_key.c_str(), FormatBytes(layer.size_bytes).c_str());
 	}
 	for (auto &object : report.orphans) {
-		std::printf("  orphan %s (%s)\n", object.key.c_str(), Bytes(object.size).c_str());
+		std::printf("  orphan %s (%s)\n", object.key.c_str(), FormatBytes(object.size).c_str());
 	}
 	return 0;
 }

@@ -1,9 +1,9 @@
 #include "cli/commands.hpp"
+#include "cli/legacy_files.hpp"
 #include "cli/server_process.hpp"
 #include "cli/storage_options.hpp"
 #include "common/endpoint.hpp"
 #include "rpc/log.hpp"
-#include "worker/layered_database_opener.hpp"
 #include "rpc/rpc_server.hpp"
 #include "worker/gateway_registration.hpp"
 #include "worker/worker_service.hpp"
@@ -22,7 +22,8 @@ Options:
       --gateway URL     the gateway to register with (default: $OPENDUCK_ENDPOINT)
   -t, --token TOKEN     cluster token, the same as the gateway's (default: $OPENDUCK_TOKEN; required)
   -d, --database NAME   serve database NAME, created in the data dir when missing
-                        (repeatable; databases already in the data dir are served too)
+                        (repeatable; databases already in the data dir, and those created
+                        later, are served too and announced to the gateway by heartbeat)
       --host HOST       address to listen on (default: 127.0.0.1)
       --port PORT       port to listen on (default: 0, a free port)
       --advertise HOST:PORT
@@ -78,8 +79,9 @@ int RunWorker(const std::vector<std::string> &args) {
 	}
 
 	StorageEngine storage(StorageConfigFrom(options));
-	LayeredDatabaseOpener opener(storage);
-	auto databases = OpenDatabases(opener, options);
+	WarnAboutLegacyFiles(DataDir(options));
+	auto databases = OpenDatabases(storage, options);
+	auto where = databases->Describe();
 	auto names = databases->Names();
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
@@ -87,7 +89,9 @@ int RunWorker(const std::vector<std::string> &args) {
 	WorkerService service(token, worker, metrics);
 	WorkerStatus self;
 	RpcServer server(host, port, [&](const HttpRequest &request) {
-		return StatusHttpResponse(request, "worker", {self}, metrics);
+		auto now = self;
+		now.databases = worker.DatabaseNames();
+		return StatusHttpResponse(request, "worker", {now}, metrics);
 	});
 	// Bind first: with --port 0 the address to advertise is known only then, and `self` must be
 	// complete before the HTTP responder can run.
@@ -95,9 +99,10 @@ int RunWorker(const std::vector<std::string> &args) {
 	auto address = options.Get("advertise", server.Address());
 	self = WorkerStatus {options.Get("id", address), address, names, 0};
 	server.Start(service);
-	GatewayRegistration registration(gateway, token, WorkerIdentity {self.id, address, names});
+	GatewayRegistration registration(gateway, token,
+	                                 WorkerIdentity {self.id, address, [&worker] { return worker.DatabaseNames(); }});
 	Log("listening on " + server.Address() + " (gRPC + HTTP), worker " + self.id + ", databases: " +
-	    JoinNames(names) + ", data dir: " + opener.Describe() + ", gateway: " + gateway.ToString());
+	    JoinNames(names) + ", data dir: " + where + ", gateway: " + gateway.ToString());
 	registration.Start();
 
 	auto signal = WaitForTerminationSignal();

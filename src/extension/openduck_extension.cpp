@@ -1,9 +1,10 @@
 // Entry point of the loadable extension: registers the 'openduck' and 'od' ATTACH types and
-// the openduck_query / openduck_scan table functions.
+// the openduck_query / openduck_scan and admin (openduck_create_database ...) table functions.
 #define DUCKDB_BUILD_LOADABLE_EXTENSION
 #include "duckdb.hpp"
 #include "duckdb/main/config.hpp"
 #include "duckdb/main/extension/extension_loader.hpp"
+#include "extension/admin_functions.hpp"
 #include "extension/od_storage_extension.hpp"
 #include "extension/query_function.hpp"
 #include "extension/limit_pushdown.hpp"
@@ -37,5 +38,8 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	loader.RegisterFunction(openduck::QueryFunction());
 	loader.RegisterFunction(openduck::RemoteScanFunction());
 	loader.RegisterFunction(openduck::LastQueryStatsFunction());
+	for (auto &function : openduck::AdminFunctions()) {
+		loader.RegisterFunction(function);
+	}
 	loader.SetDescription("OpenDuck: attach databases served by an OpenDuck cluster");
 }

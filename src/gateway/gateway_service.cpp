@@ -269,6 +269,29 @@ grpc::Status GatewayService::Heartbeat(grpc::ServerContext *context, const pb::H
 	return grpc::Status::OK;
 }
 
+grpc::Status GatewayService::ManageDatabase(grpc::ServerContext *context, const pb::ManageDatabaseRequest *request,
+                                            pb::ManageDatabaseResponse *response) {
+	auto status = CheckAuthorization(*context, token_);
+	if (!status.ok()) {
+		return status;
+	}
+	Route route;
+	status = Resolve(request->database(), route);
+	if (!status.ok()) {
+		return status;
+	}
+	if (route.local) {
+		return route.local->ManageDatabase(*request, *response);
+	}
+	auto upstream = UpstreamContext(*context, CallerToken(*context));
+	status = StubFor(route.remote.address)->ManageDatabase(upstream.get(), *request, response);
+	if (!status.ok()) {
+		return UpstreamFailure(route, request->database(), status);
+	}
+	registry_.AddDatabase(route.remote.id, response->database(), Now());
+	return status;
+}
+
 std::vector<WorkerStatus> GatewayService::WorkerStatuses() {
 	std::vector<WorkerStatus> statuses;
 	if (local_worker_) {

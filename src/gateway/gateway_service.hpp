@@ -42,6 +42,10 @@ public:
 	                            openduck::v1::RegisterWorkerResponse *response) override;
 	grpc::Status Heartbeat(grpc::ServerContext *context, const openduck::v1::HeartbeatRequest *request,
 	                       openduck::v1::HeartbeatResponse *response) override;
+	// Routed by the request's database; a database created or cloned on a registered worker is
+	// routable as soon as the call returns (not only after the worker's next heartbeat).
+	grpc::Status ManageDatabase(grpc::ServerContext *context, const openduck::v1::ManageDatabaseRequest *request,
+	                            openduck::v1::ManageDatabaseResponse *response) override;
 
 	// The in-process worker (id "local") and the live registered workers, for /health.
 	std::vector<WorkerStatus> WorkerStatuses();

@@ -45,6 +45,19 @@ bool WorkerRegistry::Heartbeat(const std::string &id, const std::vector<std::str
 	return true;
 }
 
+void WorkerRegistry::AddDatabase(const std::string &id, const std::string &database, TimePoint now) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	ExpireLocked(now);
+	auto entry = workers_.find(id);
+	if (entry == workers_.end()) {
+		return;
+	}
+	auto &databases = entry->second.databases;
+	if (std::find(databases.begin(), databases.end(), database) == databases.end()) {
+		databases.push_back(database);
+	}
+}
+
 std::optional<RegisteredWorker> WorkerRegistry::Route(const std::string &database, TimePoint now) {
 	std::lock_guard<std::mutex> guard(mutex_);
 	ExpireLocked(now);

@@ -40,6 +40,10 @@ public:
 	// expired: it must register again.
 	bool Heartbeat(const std::string &id, const std::vector<std::string> &databases, TimePoint now);
 
+	// Adds `database` to what live worker `id` serves (a database it just created), until its
+	// next heartbeat replaces the list. No-op for an unknown or expired worker.
+	void AddDatabase(const std::string &id, const std::string &database, TimePoint now);
+
 	// The live worker serving `database` that was heard from most recently.
 	std::optional<RegisteredWorker> Route(const std::string &database, TimePoint now);
 	// Live workers, by id.

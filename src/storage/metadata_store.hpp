@@ -5,7 +5,7 @@
 // Schema (both backends): db, write_lease, layer, snapshot, snapshot_layer, reader_pin — see
 // sql_metadata_store.cpp. Implementations are thread-safe (calls are serialised).
 // Errors throw std::runtime_error with the database / snapshot named; a lease conflict or a
-// fenced (stale-generation) commit throws LeaseError.
+// fenced (stale-generation) commit throws LeaseError, a taken name AlreadyExistsError.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,18 @@
 namespace openduck {
 
 class LeaseError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+// The name of a new database or snapshot is taken. Servers answer ALREADY_EXISTS.
+class AlreadyExistsError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+// A database or snapshot asked for by name does not exist. Servers answer NOT_FOUND.
+class NotFoundError : public std::runtime_error {
 public:
 	using std::runtime_error::runtime_error;
 };
@@ -60,7 +72,7 @@ class MetadataStore {
 public:
 	virtual ~MetadataStore() = default;
 
-	// Creates a live database; throws when a live one with that name exists.
+	// Creates a live database; throws AlreadyExistsError when a live one has that name.
 	virtual DatabaseRecord CreateDatabase(const std::string &name) = 0;
 	// The live database called `name`.
 	virtual std::optional<DatabaseRecord> FindDatabase(const std::string &name) = 0;
@@ -99,10 +111,12 @@ public:
 	virtual std::optional<SnapshotRecord> FindSnapshot(int64_t db_id, const std::string &name_or_id) = 0;
 	// Oldest first: later layers override earlier ones.
 	virtual std::vector<LayerRecord> SnapshotLayers(int64_t snapshot_id) = 0;
-	// Gives `snapshot_id` a name unique within its database (named snapshots are retained).
+	// Gives `snapshot_id` a name unique within its database (named snapshots are retained);
+	// AlreadyExistsError when another snapshot of the database has it.
 	virtual SnapshotRecord NameSnapshot(int64_t snapshot_id, const std::string &name) = 0;
 
-	// Creates database `name` whose first snapshot shares `source`'s layers (no data copied).
+	// Creates database `name` whose first snapshot shares `source`'s layers (no data copied);
+	// AlreadyExistsError when a live database has that name.
 	virtual DatabaseRecord CloneDatabase(const SnapshotRecord &source, const std::string &name) = 0;
 
 	// A live reader's claim on a snapshot, so GC keeps its layers. Returns the pin id.

@@ -105,7 +105,7 @@ std::vector<SnapshotRecord> SqlMetadataStore::SelectSnapshots(const std::string 
 
 DatabaseRecord SqlMetadataStore::InsertDatabase(const std::string &name) {
 	if (!SelectDatabases("WHERE name = $1 AND dropped_at = 0", {name}).empty()) {
-		throw std::runtime_error("database '" + name + "' already exists");
+		throw AlreadyExistsError("database '" + name + "' already exists");
 	}
 	auto now = UnixNow();
 	auto rows = connection_->Query("INSERT INTO db (name, created_at) VALUES ($1, $2) RETURNING id", {name, S(now)});
@@ -313,7 +313,7 @@ SnapshotRecord SqlMetadataStore::NameSnapshot(int64_t snapshot_id, const std::st
 			throw std::runtime_error("snapshot " + S(snapshot_id) + " does not exist");
 		}
 		if (!SelectSnapshots("WHERE s.db_id = $1 AND s.name = $2", {S(found[0].db_id), name}).empty()) {
-			throw std::runtime_error("a snapshot named '" + name + "' already exists in this database");
+			throw AlreadyExistsError("a snapshot named '" + name + "' already exists in this database");
 		}
 		connection_->Query("UPDATE snapshot SET name = $1 WHERE id = $2", {name, S(snapshot_id)});
 		found[0].name = name;

@@ -98,7 +98,7 @@ void StorageEngine::ReleaseLease(int64_t db_id, int64_t generation) {
 DatabaseRecord StorageEngine::RequireDatabase(const std::string &name) {
 	auto db = metadata_->FindDatabase(name);
 	if (!db) {
-		throw std::runtime_error("database '" + name + "' does not exist in " + metadata_->Describe());
+		throw NotFoundError("database '" + name + "' does not exist in " + metadata_->Describe());
 	}
 	return *db;
 }
@@ -106,7 +106,7 @@ DatabaseRecord StorageEngine::RequireDatabase(const std::string &name) {
 SnapshotRecord StorageEngine::RequireSnapshot(const DatabaseRecord &db, const std::string &name_or_id) {
 	auto snapshot = metadata_->FindSnapshot(db.id, name_or_id);
 	if (!snapshot) {
-		throw std::runtime_error("database '" + db.name + "' has no snapshot named or numbered '" + name_or_id +
+		throw NotFoundError("database '" + db.name + "' has no snapshot named or numbered '" + name_or_id +
 		                         "' (see `openduck snapshot list -d " + db.name + "`)");
 	}
 	return *snapshot;
@@ -204,6 +204,35 @@ DatabaseRecord StorageEngine::CloneDatabase(const std::string &source, const std
 		from = RequireSnapshot(db, snapshot);
 	}
 	return metadata_->CloneDatabase(from, target);
+}
+
+std::string SnapshotNameProblem(const std::string &name) {
+	if (name.empty() || name.size() > kMaxSnapshotNameLength) {
+		return "snapshot name '" + name + "' must have 1 to " + std::to_string(kMaxSnapshotNameLength) + " characters";
+	}
+	for (char c : name) {
+		bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		               c == '-' || c == '.';
+		if (!allowed) {
+			return "invalid snapshot name '" + name + "': use letters, digits, '_', '-' and '.'";
+		}
+	}
+	if (name.find_first_not_of("0123456789") == std::string::npos) {
+		// FindSnapshot reads an all-digit name as a snapshot id.
+		return "invalid snapshot name '" + name + "': a name of digits only would read as a snapshot id";
+	}
+	return "";
+}
+
+SnapshotRecord StorageEngine::NameSnapshot(const DatabaseRecord &db, int64_t snapshot_id, const std::string &name) {
+	auto problem = SnapshotNameProblem(name);
+	if (!problem.empty()) {
+		throw std::invalid_argument(problem);
+	}
+	if (!snapshot_id) {
+		throw std::runtime_error("database '" + db.name + "' has no snapshot yet (run CHECKPOINT first)");
+	}
+	return metadata_->NameSnapshot(snapshot_id, name);
 }
 
 } // namespace openduck

@@ -38,6 +38,12 @@ struct StorageConfig {
 	static StorageConfig Defaults(const std::string &data_dir);
 };
 
+constexpr std::size_t kMaxSnapshotNameLength = 63;
+
+// Why `name` cannot name a snapshot ("" when it can): 1 to kMaxSnapshotNameLength of letters,
+// digits, '_', '-' and '.', not digits only (those read as snapshot ids).
+std::string SnapshotNameProblem(const std::string &name);
+
 class StorageEngine {
 public:
 	explicit StorageEngine(StorageConfig config);
@@ -54,9 +60,9 @@ public:
 		return config_.holder;
 	}
 
-	// The live database `name`; throws naming it when missing.
+	// The live database `name`; throws NotFoundError naming it when missing.
 	DatabaseRecord RequireDatabase(const std::string &name);
-	// A snapshot of `db` by name or id; throws when missing.
+	// A snapshot of `db` by name or id; throws NotFoundError when missing.
 	SnapshotRecord RequireSnapshot(const DatabaseRecord &db, const std::string &name_or_id);
 
 	// Opens `name` for writing (creating it when `create` and missing): takes the write lease,
@@ -70,7 +76,13 @@ public:
 	// first mismatch or missing object.
 	void VerifySnapshot(const SnapshotRecord &snapshot);
 	// Creates `target` sharing the layers of `source` at `snapshot` (its head when empty).
+	// Only metadata changes, in one transaction, and no lease is taken: safe while a server
+	// writes `source`. NotFoundError for an unknown source or snapshot, AlreadyExistsError when
+	// `target` exists. REQUIRES: `target` is a valid database name (worker/database_name.hpp).
 	DatabaseRecord CloneDatabase(const std::string &source, const std::string &target, const std::string &snapshot);
+	// Names snapshot `snapshot_id` of `db` (its head, typically). std::invalid_argument for a
+	// name SnapshotNameProblem rejects, AlreadyExistsError when the database has it already.
+	SnapshotRecord NameSnapshot(const DatabaseRecord &db, int64_t snapshot_id, const std::string &name);
 
 	// Releases a lease taken by OpenDatabase (called when its DuckDB is gone).
 	void ReleaseLease(int64_t db_id, int64_t generation);

@@ -1,36 +1,78 @@
 #include "worker/database_set.hpp"
 
+#include "rpc/log.hpp"
 #include "worker/database_name.hpp"
 
+#include <set>
 #include <stdexcept>
 
 namespace openduck {
 
-DatabaseSet::DatabaseSet(DatabaseOpener &opener, const std::vector<std::string> &requested) : opener_(opener) {
-	std::vector<std::string> names = requested;
-	for (auto &name : opener.ListExisting()) {
-		names.push_back(name);
-	}
-	for (auto &name : names) {
-		if (databases_.count(name)) {
-			continue;
-		}
+DatabaseSet::DatabaseSet(StorageEngine &storage, const std::vector<std::string> &requested) : storage_(storage) {
+	std::lock_guard<std::mutex> open_lock(open_lock_);
+	for (auto &name : requested) {
 		auto problem = DatabaseNameProblem(name);
 		if (!problem.empty()) {
 			throw std::runtime_error(problem);
 		}
-		try {
-			databases_[name] = opener.Open(name);
-		} catch (std::exception &ex) {
-			throw std::runtime_error("cannot open database '" + name + "' in " + opener.Describe() + ": " +
-			                         ex.what());
+		if (!FindOpen(name)) {
+			OpenLocked(name, true, open_lock);
+		}
+	}
+	for (auto &db : storage_.Metadata().ListDatabases(false)) {
+		if (!IsValidDatabaseName(db.name)) {
+			Log("ignoring database '" + db.name + "' in " + Describe() + ": " + DatabaseNameProblem(db.name));
+		} else if (!FindOpen(db.name) && MayServe(db)) {
+			OpenLocked(db.name, false, open_lock);
 		}
 	}
 }
 
-duckdb::DuckDB *DatabaseSet::Find(const std::string &name) const {
+bool DatabaseSet::MayServe(const DatabaseRecord &db) {
+	// In a cluster every worker shares the metadata store: a database another worker has
+	// written is that worker's (it is served here only when asked for with -d).
+	auto holder = storage_.Metadata().LeaseHolder(db.id);
+	return holder.empty() || holder == storage_.Holder();
+}
+
+duckdb::DuckDB *DatabaseSet::FindOpen(const std::string &name) {
+	std::lock_guard<std::mutex> guard(lock_);
 	auto entry = databases_.find(name);
 	return entry == databases_.end() ? nullptr : entry->second.get();
+}
+
+duckdb::DuckDB &DatabaseSet::OpenLocked(const std::string &name, bool create, std::lock_guard<std::mutex> &) {
+	std::unique_ptr<duckdb::DuckDB> instance;
+	try {
+		instance = storage_.OpenDatabase(name, create);
+	} catch (std::exception &ex) {
+		throw std::runtime_error("cannot open database '" + name + "' in " + Describe() + ": " + ex.what());
+	}
+	std::lock_guard<std::mutex> guard(lock_);
+	auto &slot = databases_[name];
+	slot = std::move(instance);
+	return *slot;
+}
+
+duckdb::DuckDB *DatabaseSet::Find(const std::string &name) {
+	if (auto open = FindOpen(name)) {
+		return open;
+	}
+	if (!IsValidDatabaseName(name)) {
+		return nullptr;
+	}
+	std::lock_guard<std::mutex> open_lock(open_lock_);
+	// Another thread may have opened it while we waited.
+	if (auto open = FindOpen(name)) {
+		return open;
+	}
+	auto db = storage_.Metadata().FindDatabase(name);
+	if (!db || !MayServe(*db)) {
+		return nullptr;
+	}
+	auto &opened = OpenLocked(name, false, open_lock);
+	Log("serving database '" + name + "' (opened on first use)");
+	return &opened;
 }
 
 duckdb::DuckDB *DatabaseSet::FindSnapshot(const std::string &name, const std::string &snapshot) {
@@ -38,7 +80,7 @@ duckdb::DuckDB *DatabaseSet::FindSnapshot(const std::string &name, const std::st
 	auto &instance = snapshots_[{name, snapshot}];
 	if (!instance) {
 		try {
-			instance = opener_.OpenSnapshot(name, snapshot);
+			instance = storage_.OpenSnapshot(name, snapshot);
 		} catch (...) {
 			snapshots_.erase({name, snapshot});
 			throw;
@@ -47,12 +89,49 @@ duckdb::DuckDB *DatabaseSet::FindSnapshot(const std::string &name, const std::st
 	return instance.get();
 }
 
-std::vector<std::string> DatabaseSet::Names() const {
-	std::vector<std::string> names;
-	for (auto &entry : databases_) {
-		names.push_back(entry.first);
+duckdb::DuckDB &DatabaseSet::Create(const std::string &name) {
+	std::lock_guard<std::mutex> open_lock(open_lock_);
+	if (FindOpen(name)) {
+		// Dropped (`openduck db drop`) but still open here: the name is not free on this worker.
+		throw AlreadyExistsError("database '" + name + "' already exists (it is open on this worker)");
 	}
-	return names;
+	storage_.Metadata().CreateDatabase(name);
+	return OpenLocked(name, false, open_lock);
+}
+
+DatabaseRecord DatabaseSet::Clone(const std::string &source, const std::string &target,
+                                  const std::string &snapshot) {
+	std::lock_guard<std::mutex> open_lock(open_lock_);
+	if (FindOpen(target)) {
+		throw AlreadyExistsError("database '" + target + "' already exists (it is open on this worker)");
+	}
+	auto db = storage_.CloneDatabase(source, target, snapshot);
+	OpenLocked(target, false, open_lock);
+	return db;
+}
+
+std::vector<std::string> DatabaseSet::Names() {
+	std::set<std::string> names;
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		for (auto &entry : databases_) {
+			names.insert(entry.first);
+		}
+	}
+	try {
+		for (auto &db : storage_.Metadata().ListDatabases(false)) {
+			if (!names.count(db.name) && IsValidDatabaseName(db.name) && MayServe(db)) {
+				names.insert(db.name);
+			}
+		}
+	} catch (std::exception &ex) {
+		Log("cannot list the databases in " + Describe() + " (listing the open ones only): " + ex.what());
+	}
+	return std::vector<std::string>(names.begin(), names.end());
+}
+
+std::string DatabaseSet::Describe() {
+	return "metadata " + storage_.Metadata().Describe() + ", layers in " + storage_.Store().Describe();
 }
 
 } // namespace openduck

@@ -1,11 +1,21 @@
-// The databases one worker serves: one persistent duckdb::DuckDB per database, opened at
-// start-up and kept open for the worker's lifetime (queries never get a fresh database).
+// The databases one worker serves: one persistent duckdb::DuckDB per database of the storage
+// engine, kept open for the worker's lifetime (queries never get a fresh database), plus the
+// read-only instances of time-travel snapshots.
 //
-// Thread-safety: the set is fixed after construction, so lookups need no lock. Each returned
-// DuckDB is itself thread-safe for creating connections.
+// A database is opened at start-up when asked for (-d) or already in the store, and otherwise on
+// first use: a database created or cloned while the server runs (by the SQL functions, or by
+// `openduck db create|clone` against the same metadata store) is served as soon as it exists.
+// A worker serves a database of the store unless another worker holds (or last held) its write
+// lease, the rule that keeps workers sharing one metadata store apart.
+//
+// Thread-safe. Opening is serialised (one instance per database, and DuckDB recovery of one
+// database never races another's); lookups of open databases only take a short lock. Instances
+// are never closed before the set is destroyed, so returned pointers stay valid until then.
 #pragma once
 
-#include "worker/database_opener.hpp"
+#include "storage/storage_engine.hpp"
+
+#include "duckdb/main/database.hpp"
 
 #include <map>
 #include <memory>
@@ -17,21 +27,51 @@ namespace openduck {
 
 class DatabaseSet {
 public:
-	// Opens every name in `requested` (creating missing ones) plus every database that already
-	// exists in `opener`'s store. Throws std::runtime_error naming the database that failed.
-	DatabaseSet(DatabaseOpener &opener, const std::vector<std::string> &requested);
+	// Opens every name in `requested` (creating missing ones) plus every database of `storage`
+	// this worker may serve. `storage` must outlive the set. Throws std::runtime_error naming
+	// the database that failed.
+	DatabaseSet(StorageEngine &storage, const std::vector<std::string> &requested);
 
-	// nullptr when this worker does not serve `name`.
-	duckdb::DuckDB *Find(const std::string &name) const;
-	// The read-only instance of snapshot `snapshot` of served database `name`, opened on first
-	// use and kept (one per database and snapshot). Throws std::runtime_error when it cannot be
-	// opened. Thread-safe.
+	StorageEngine &Storage() {
+		return storage_;
+	}
+
+	// The writable instance of `name`, opened on first use. nullptr when the store has no such
+	// live database or another worker serves it. Throws std::runtime_error (naming the database
+	// and the store) when it exists but cannot be opened.
+	duckdb::DuckDB *Find(const std::string &name);
+	// The read-only instance of snapshot `snapshot` (name or id) of database `name`, opened on
+	// first use and kept (one per database and snapshot). Throws NotFoundError when there is no
+	// such snapshot, std::runtime_error when it cannot be opened.
 	duckdb::DuckDB *FindSnapshot(const std::string &name, const std::string &snapshot);
-	// Sorted names.
-	std::vector<std::string> Names() const;
+
+	// Creates the empty database `name` and opens it. AlreadyExistsError when it exists.
+	// REQUIRES: IsValidDatabaseName(name).
+	duckdb::DuckDB &Create(const std::string &name);
+	// Clones `source` at `snapshot` (its head when empty) into `target` (StorageEngine::
+	// CloneDatabase) and opens the clone, so this worker takes its write lease at once.
+	// REQUIRES: IsValidDatabaseName(target).
+	DatabaseRecord Clone(const std::string &source, const std::string &target, const std::string &snapshot);
+
+	// Sorted names of the databases served: the open ones and those Find would open. Reads the
+	// metadata store; when it is unreachable, the open ones (logged).
+	std::vector<std::string> Names();
+	// Where the databases live, for log lines.
+	std::string Describe();
 
 private:
-	DatabaseOpener &opener_;
+	// May this worker serve `db`: never leased, or last leased by this worker's holder.
+	bool MayServe(const DatabaseRecord &db);
+	duckdb::DuckDB *FindOpen(const std::string &name);
+	// Opens database `name` (creating it when `create` and missing) and adds it.
+	// REQUIRES: open_lock_ held (the parameter proves it), `name` not open yet.
+	duckdb::DuckDB &OpenLocked(const std::string &name, bool create, std::lock_guard<std::mutex> &open_lock);
+
+	StorageEngine &storage_;
+	// Held while opening or creating: serialises those, so a database is opened once.
+	std::mutex open_lock_;
+	// Guards databases_ (entries are added, never removed).
+	std::mutex lock_;
 	std::map<std::string, std::unique_ptr<duckdb::DuckDB>> databases_;
 	std::mutex snapshots_lock_;
 	std::map<std::pair<std::string, std::string>, std::unique_ptr<duckdb::DuckDB>> snapshots_;

@@ -85,7 +85,8 @@ void GatewayRegistration::Run() {
 			pb::RegisterWorkerRequest request;
 			request.set_worker_id(identity_.id);
 			request.set_address(identity_.address);
-			for (auto &name : identity_.databases) {
+			auto databases = identity_.databases();
+			for (auto &name : databases) {
 				request.add_databases(name);
 			}
 			request.set_protocol_version(kProtocolVersion);
@@ -100,7 +101,7 @@ void GatewayRegistration::Run() {
 				interval_ms = std::max<int>(100, static_cast<int>(response.heartbeat_interval_ms()));
 				last_failure_.clear();
 				Log("registered with gateway " + gateway_name + " as worker " + identity_.id + " at " +
-				    identity_.address + " (databases: " + Join(identity_.databases) + "), heartbeat every " +
+				    identity_.address + " (databases: " + Join(databases) + "), heartbeat every " +
 				    std::to_string(interval_ms) + " ms");
 			} else {
 				LogFailure("cannot register with gateway " + gateway_name + ": " + status.error_message() +
@@ -115,7 +116,7 @@ void GatewayRegistration::Run() {
 		}
 		pb::HeartbeatRequest request;
 		request.set_worker_id(identity_.id);
-		for (auto &name : identity_.databases) {
+		for (auto &name : identity_.databases()) {
 			request.add_databases(name);
 		}
 		pb::HeartbeatResponse response;

@@ -1,6 +1,8 @@
 // Keeps a stand-alone worker registered with its gateway: RegisterWorker at start, a Heartbeat
 // at the interval the gateway asks for, registering again when the gateway answers that it no
 // longer knows the worker (it restarted) and retrying, with a log line, while it is down.
+// Every heartbeat carries the worker's current database list, so the gateway learns databases
+// created or cloned while the worker runs within one interval.
 //
 // Runs on its own thread between Start and Stop (or destruction).
 #pragma once
@@ -8,6 +10,7 @@
 #include "common/endpoint.hpp"
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -19,7 +22,8 @@ struct WorkerIdentity {
 	std::string id;
 	// host:port where the gateway reaches this worker.
 	std::string address;
-	std::vector<std::string> databases;
+	// The databases served now; called from the registration thread before every call.
+	std::function<std::vector<std::string>()> databases;
 };
 
 class GatewayRegistration {

@@ -3,6 +3,7 @@
 #include "common/version.hpp"
 #include "rpc/call_checks.hpp"
 #include "worker/catalog_reader.hpp"
+#include "worker/database_admin.hpp"
 
 #include "arrow/ipc_stream_writer.hpp"
 
@@ -18,9 +19,23 @@ Worker::Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watc
     : databases_(std::move(databases)), watcher_(watcher) {
 }
 
+bool Worker::Serves(const std::string &database) const {
+	try {
+		return databases_->Find(database) != nullptr;
+	} catch (std::exception &) {
+		// It exists but cannot be opened: route the call here, where FindDatabase reports why.
+		return true;
+	}
+}
+
 grpc::Status Worker::FindDatabase(const std::string &name, const std::string &snapshot_id,
                                   duckdb::DuckDB *&database) {
-	database = databases_->Find(name);
+	try {
+		database = databases_->Find(name);
+	} catch (std::exception &ex) {
+		// Not UNAVAILABLE: clients read that as "cannot reach the server".
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, ex.what());
+	}
 	if (!database) {
 		return DatabaseNotFound(name, databases_->Names());
 	}
@@ -205,6 +220,10 @@ grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCat
 		                    "reading the catalog of database '" + request.database() + "' failed: " + error.Message());
 	}
 	return grpc::Status::OK;
+}
+
+grpc::Status Worker::ManageDatabase(const pb::ManageDatabaseRequest &request, pb::ManageDatabaseResponse &response) {
+	return openduck::ManageDatabase(*databases_, request, response);
 }
 
 grpc::Status Worker::CancelExecution(const pb::CancelExecutionRequest &request, pb::CancelExecutionResponse &response) {

@@ -28,12 +28,12 @@ public:
 	// `watcher` must outlive the worker.
 	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher);
 
+	// Served databases, including those created since start-up (DatabaseSet::Names).
 	std::vector<std::string> DatabaseNames() const {
 		return databases_->Names();
 	}
-	bool Serves(const std::string &database) const {
-		return databases_->Find(database) != nullptr;
-	}
+	// True when `database` is served here, opening it on first use (DatabaseSet::Find).
+	bool Serves(const std::string &database) const;
 
 	// Checks versions and, when named, that the database is served here.
 	grpc::Status Handshake(const openduck::v1::HandshakeRequest &request, openduck::v1::HandshakeResponse &response);
@@ -50,6 +50,10 @@ public:
 	// found=false when no execution with that id is running here.
 	grpc::Status CancelExecution(const openduck::v1::CancelExecutionRequest &request,
 	                             openduck::v1::CancelExecutionResponse &response);
+
+	// Creates or clones a database, or names a snapshot (database_admin.hpp).
+	grpc::Status ManageDatabase(const openduck::v1::ManageDatabaseRequest &request,
+	                            openduck::v1::ManageDatabaseResponse &response);
 
 private:
 	// The session_action / session_id parts of ExecuteFragment.

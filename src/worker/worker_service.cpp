@@ -51,6 +51,12 @@ grpc::Status WorkerService::CancelExecution(grpc::ServerContext *context, const 
 	return status.ok() ? worker_.CancelExecution(*request, *response) : status;
 }
 
+grpc::Status WorkerService::ManageDatabase(grpc::ServerContext *context, const pb::ManageDatabaseRequest *request,
+                                           pb::ManageDatabaseResponse *response) {
+	auto status = CheckAuthorization(*context, token_);
+	return status.ok() ? worker_.ManageDatabase(*request, *response) : status;
+}
+
 static grpc::Status NotAGateway() {
 	return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
 	                    "this is an OpenDuck worker, not a gateway: register workers with `openduck gateway`");

@@ -30,6 +30,8 @@ public:
 	                            openduck::v1::RegisterWorkerResponse *response) override;
 	grpc::Status Heartbeat(grpc::ServerContext *context, const openduck::v1::HeartbeatRequest *request,
 	                       openduck::v1::HeartbeatResponse *response) override;
+	grpc::Status ManageDatabase(grpc::ServerContext *context, const openduck::v1::ManageDatabaseRequest *request,
+	                            openduck::v1::ManageDatabaseResponse *response) override;
 
 private:
 	const std::string token_;

@@ -25,6 +25,19 @@ TEST_F(ServerRegistryTest, RoutesByDatabase) {
 	EXPECT_EQ(registry.Databases(start), (std::vector<std::string> {"hr", "ops", "sales"}));
 }
 
+TEST_F(ServerRegistryTest, AddedDatabasesRouteUntilTheNextHeartbeatReplacesTheList) {
+	registry.Register("w1", "h1:1", {"sales"}, start);
+	registry.AddDatabase("w1", "branch", start);
+	registry.AddDatabase("w1", "branch", start);
+	registry.AddDatabase("ghost", "x", start);
+	ASSERT_TRUE(registry.Route("branch", start).has_value());
+	EXPECT_EQ(registry.Databases(start), (std::vector<std::string> {"branch", "sales"}));
+	// The worker's own list wins from its next heartbeat on (it lists what it serves now).
+	registry.Heartbeat("w1", {"sales", "other"}, start + milliseconds(50));
+	EXPECT_FALSE(registry.Route("branch", start + milliseconds(50)).has_value());
+	EXPECT_TRUE(registry.Route("other", start + milliseconds(50)).has_value());
+}
+
 TEST_F(ServerRegistryTest, ForgetsWorkersAfterThreeMissedHeartbeats) {
 	registry.Register("w1", "h1:1", {"sales"}, start);
 	EXPECT_TRUE(registry.Heartbeat("w1", {"sales"}, start + milliseconds(250)));

@@ -1,26 +1,20 @@
-// Worker internals: database names, the file-backed database store, fragment execution into
-// Arrow IPC responses, cancellation, and the catalog description.
+// Worker internals: database names, fragment execution into Arrow IPC responses,
+// cancellation, and the catalog description.
 #include "arrow/ipc_stream_reader.hpp"
 #include "rpc/call_checks.hpp"
 #include "worker/catalog_reader.hpp"
 #include "worker/database_name.hpp"
-#include "worker/database_set.hpp"
 #include "worker/execution_registry.hpp"
 #include "worker/fragment_executor.hpp"
-#include "worker/local_file_database_opener.hpp"
 
 #include "duckdb/main/connection.hpp"
 #include "duckdb/main/materialized_query_result.hpp"
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-
 namespace openduck {
 
 namespace pb = openduck::v1;
-namespace fs = std::filesystem;
 
 TEST(ServerDatabaseNameTest, AcceptsPlainNames) {
 	for (std::string name : std::vector<std::string> {"a", "sales", "Sales_2024", "_x", "9lives", "my-db", std::string(63, 'a')}) {
@@ -40,14 +34,6 @@ TEST(ServerDatabaseNameTest, RejectsPathTricksAndOddNames) {
 
 class ServerWorkerTest : public testing::Test {
 protected:
-	ServerWorkerTest() {
-		dir = fs::temp_directory_path() / ("openduck_server_worker_test_" + std::to_string(getpid()));
-		fs::remove_all(dir);
-	}
-	~ServerWorkerTest() override {
-		fs::remove_all(dir);
-	}
-
 	// Runs `sql` on `database` and collects the responses.
 	std::vector<pb::ExecuteFragmentResponse> Execute(duckdb::DuckDB &database, const std::string &sql,
 	                                                 uint64_t max_rows = 0, uint64_t max_bytes = 0) {
@@ -63,30 +49,7 @@ protected:
 		});
 		return responses;
 	}
-
-	fs::path dir;
 };
-
-TEST_F(ServerWorkerTest, DatabasesPersistAndExistingOnesAreServed) {
-	{
-		LocalFileDatabaseOpener opener(dir.string());
-		DatabaseSet set(opener, {"sales"});
-		EXPECT_EQ(set.Names(), std::vector<std::string> {"sales"});
-		duckdb::Connection connection(*set.Find("sales"));
-		ASSERT_FALSE(connection.Query("CREATE TABLE t AS SELECT 42 AS x")->HasError());
-	}
-	EXPECT_TRUE(fs::exists(dir / "sales.duckdb"));
-	std::ofstream(dir / "bad name.duckdb") << "not a database";
-	LocalFileDatabaseOpener opener(dir.string());
-	EXPECT_EQ(opener.ListExisting(), std::vector<std::string> {"sales"});
-	DatabaseSet set(opener, {"other"});
-	EXPECT_EQ(set.Names(), (std::vector<std::string> {"other", "sales"}));
-	EXPECT_EQ(set.Find("nope"), nullptr);
-	duckdb::Connection connection(*set.Find("sales"));
-	auto result = connection.Query("SELECT x FROM t");
-	ASSERT_FALSE(result->HasError()) << result->GetError();
-	EXPECT_EQ(result->GetValue(0, 0).GetValue<int32_t>(), 42);
-}
 
 TEST_F(ServerWorkerTest, StreamsSchemaBatchesAndEndOfStream) {
 	duckdb::DuckDB database(nullptr);

@@ -1,0 +1,137 @@
+#include "worker/database_admin.hpp"
+
+#include "rpc/call_checks.hpp"
+#include "rpc/log.hpp"
+#include "storage/admin_report.hpp"
+#include "worker/database_name.hpp"
+
+#include "duckdb/main/connection.hpp"
+
+namespace openduck {
+
+namespace pb = openduck::v1;
+
+namespace {
+
+void Describe(const std::string &database, const SnapshotRecord &snapshot, pb::ManageDatabaseResponse &response) {
+	response.set_database(database);
+	response.set_snapshot_id(snapshot.id);
+	response.set_snapshot_name(snapshot.name);
+	response.set_layer_count(snapshot.layer_count);
+	response.set_layer_bytes(snapshot.layer_bytes);
+}
+
+SnapshotRecord HeadOf(StorageEngine &storage, const std::string &name) {
+	auto db = storage.RequireDatabase(name);
+	if (!db.head_snapshot) {
+		return SnapshotRecord {};
+	}
+	return *storage.Metadata().GetSnapshot(db.head_snapshot);
+}
+
+// Makes everything committed part of a snapshot (a CHECKPOINT ends in a seal).
+grpc::Status Checkpoint(duckdb::DuckDB &database, const std::string &name, const std::string &why) {
+	duckdb::Connection connection(database);
+	auto result = connection.Query("CHECKPOINT");
+	if (result->HasError()) {
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "cannot checkpoint database '" + name + "' " +
+		                                                               why + ": " + result->GetError());
+	}
+	return grpc::Status::OK;
+}
+
+grpc::Status Create(DatabaseSet &databases, const pb::ManageDatabaseRequest &request,
+                    pb::ManageDatabaseResponse &response) {
+	auto &name = request.target();
+	databases.Create(name);
+	auto db = databases.Storage().RequireDatabase(name);
+	Describe(name, HeadOf(databases.Storage(), name), response);
+	response.set_message(CreatedReport(db));
+	return grpc::Status::OK;
+}
+
+grpc::Status Clone(DatabaseSet &databases, duckdb::DuckDB &source, const pb::ManageDatabaseRequest &request,
+                   pb::ManageDatabaseResponse &response) {
+	auto snapshot = request.source_snapshot().empty() ? request.snapshot_id() : request.source_snapshot();
+	if (snapshot.empty()) {
+		auto status = Checkpoint(source, request.database(), "before cloning it");
+		if (!status.ok()) {
+			return status;
+		}
+	}
+	auto clone = databases.Clone(request.database(), request.target(), snapshot);
+	auto head = *databases.Storage().Metadata().GetSnapshot(clone.head_snapshot);
+	Describe(clone.name, head, response);
+	response.set_source_database(request.database());
+	response.set_source_snapshot_id(head.parent_id);
+	response.set_message(ClonedReport(request.database(), clone.name, head));
+	return grpc::Status::OK;
+}
+
+grpc::Status NameSnapshot(DatabaseSet &databases, duckdb::DuckDB &database, const pb::ManageDatabaseRequest &request,
+                          pb::ManageDatabaseResponse &response) {
+	if (!request.snapshot_id().empty()) {
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+		                    "cannot create a snapshot through a read-only time-travel attachment (snapshot '" +
+		                        request.snapshot_id() + "' of '" + request.database() +
+		                        "'); attach the database without ?snapshot= to snapshot its head");
+	}
+	auto status = Checkpoint(database, request.database(), "to snapshot it");
+	if (!status.ok()) {
+		return status;
+	}
+	auto &storage = databases.Storage();
+	auto db = storage.RequireDatabase(request.database());
+	auto named = storage.NameSnapshot(db, db.head_snapshot, request.target());
+	Describe(db.name, named, response);
+	response.set_message(NamedReport(db.name, named));
+	return grpc::Status::OK;
+}
+
+} // namespace
+
+grpc::Status ManageDatabase(DatabaseSet &databases, const pb::ManageDatabaseRequest &request,
+                            pb::ManageDatabaseResponse &response) {
+	bool creates = request.action() == pb::DATABASE_ACTION_CREATE || request.action() == pb::DATABASE_ACTION_CLONE;
+	if (creates) {
+		auto problem = DatabaseNameProblem(request.target());
+		if (!problem.empty()) {
+			return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, problem);
+		}
+	}
+	try {
+		auto *database = databases.Find(request.database());
+		if (!database) {
+			return DatabaseNotFound(request.database(), databases.Names());
+		}
+		grpc::Status status;
+		switch (request.action()) {
+		case pb::DATABASE_ACTION_CREATE:
+			status = Create(databases, request, response);
+			break;
+		case pb::DATABASE_ACTION_CLONE:
+			status = Clone(databases, *database, request, response);
+			break;
+		case pb::DATABASE_ACTION_SNAPSHOT:
+			status = NameSnapshot(databases, *database, request, response);
+			break;
+		default:
+			return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+			                    "unknown database action " + std::to_string(static_cast<int>(request.action())));
+		}
+		if (status.ok()) {
+			Log(response.message());
+		}
+		return status;
+	} catch (AlreadyExistsError &ex) {
+		return grpc::Status(grpc::StatusCode::ALREADY_EXISTS, ex.what());
+	} catch (NotFoundError &ex) {
+		return grpc::Status(grpc::StatusCode::NOT_FOUND, ex.what());
+	} catch (std::invalid_argument &ex) {
+		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, ex.what());
+	} catch (std::exception &ex) {
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, ex.what());
+	}
+}
+
+} // namespace openduck
