@@ -14,6 +14,7 @@ ODTableEntry::ODTableEntry(Catalog &catalog, SchemaCatalogEntry &schema, CreateT
 }
 
 unique_ptr<BaseStatistics> ODTableEntry::GetStatistics(ClientContext &context, column_t column_id) {
+	// The optimizer asks the scan (remote_statistics.hpp), which reads them fresh per statement.
 	return nullptr;
 }
 

@@ -13,6 +13,7 @@
 #include "extension/od_schema_entry.hpp"
 #include "extension/od_transaction.hpp"
 #include "extension/remote_result.hpp"
+#include "extension/remote_statistics.hpp"
 #include "extension/sql_rewrite.hpp"
 
 #include <atomic>
@@ -30,6 +31,8 @@ struct RemoteScanBindData : public TableFunctionData {
 	std::string order_sql;
 	RemoteRelation relation;
 	optional_ptr<TableCatalogEntry> table;
+	// Shared by copies: what the optimizer was told is what the scan checks.
+	std::shared_ptr<RemoteTableStatistics> statistics;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<RemoteScanBindData>();
@@ -38,6 +41,7 @@ struct RemoteScanBindData : public TableFunctionData {
 		copy->order_sql = order_sql;
 		copy->relation = relation;
 		copy->table = table;
+		copy->statistics = statistics;
 		return std::move(copy);
 	}
 	bool Equals(const FunctionData &other_p) const override {
@@ -71,6 +75,8 @@ struct RemoteScanGlobalState : public GlobalTableFunctionState {
 	std::atomic<uint64_t> rows {0};
 	// Filters the worker could not be asked to apply exactly; evaluated on received rows.
 	unique_ptr<Expression> local_filter;
+	// Received rows must stay within the statistics the optimizer relied on.
+	unique_ptr<StatisticsCheck> statistics_check;
 
 	idx_t MaxThreads() const override {
 		return MaxValue<idx_t>(1, ranges.size());
@@ -147,6 +153,7 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 		}
 	}
 	state->options = bind.catalog->OptionsFor(context);
+	state->statistics_check = bind.statistics->CheckFor(input.column_ids);
 	idx_t threads = MaxValue<idx_t>(1, TaskScheduler::GetScheduler(context).NumberOfThreads());
 	// A session runs one statement at a time: no parallel streams inside transactions.
 	bool parallel = !relation.is_view && state->options.session_id.empty() && bind.row_limit == 0;
@@ -201,6 +208,9 @@ void RemoteScanExecute(ClientContext &context, TableFunctionInput &input, DataCh
 			continue;
 		}
 		state.rows += output.size();
+		if (state.statistics_check) {
+			state.statistics_check->Verify(output);
+		}
 		if (!local.local_executor) {
 			return;
 		}
@@ -229,6 +239,11 @@ double RemoteScanProgress(ClientContext &context, const FunctionData *bind_p, co
 		return -1;
 	}
 	return MinValue<double>(100.0, 100.0 * double(state.rows.load()) / double(bind.relation.estimated_rows));
+}
+
+unique_ptr<BaseStatistics> RemoteScanStatistics(ClientContext &context, const FunctionData *bind_p,
+                                               column_t column_id) {
+	return bind_p->Cast<RemoteScanBindData>().statistics->Get(context, column_id);
 }
 
 unique_ptr<NodeStatistics> RemoteScanCardinality(ClientContext &context, const FunctionData *bind_p) {
@@ -292,6 +307,7 @@ unique_ptr<FunctionData> MakeRemoteScanBindData(ODCatalog &catalog, const Remote
 	bind->catalog = &catalog;
 	bind->relation = relation;
 	bind->table = table;
+	bind->statistics = std::make_shared<RemoteTableStatistics>(catalog, relation);
 	return std::move(bind);
 }
 
@@ -340,6 +356,7 @@ TableFunction RemoteScanFunction() {
 	function.filter_pushdown = true;
 	function.table_scan_progress = RemoteScanProgress;
 	function.cardinality = RemoteScanCardinality;
+	function.statistics = RemoteScanStatistics;
 	function.get_bind_info = RemoteScanBindInfo;
 	function.to_string = RemoteScanToString;
 	return function;

@@ -18,6 +18,7 @@
 #include "extension/query_text_state.hpp"
 #include "extension/remote_scan.hpp"
 #include "extension/sql_rewrite.hpp"
+#include "extension/subtree_pushdown.hpp"
 
 namespace openduck {
 
@@ -71,6 +72,68 @@ bool OnlyReads(LogicalOperator &op, ODCatalog &catalog, bool &has_remote_scan) {
 	return true;
 }
 
+// Whether the statement reads any attached OpenDuck database.
+bool ReadsRemote(ClientContext &context, const StatementProperties &properties) {
+	for (auto &entry : properties.read_databases) {
+		if (ODCatalog::Find(context, entry.first)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+// The statement `text` parsed, without a leading EXPLAIN; nullptr unless it is one statement.
+unique_ptr<SQLStatement> ParseStatement(ClientContext &context, const std::string &text) {
+	vector<unique_ptr<SQLStatement>> statements;
+	try {
+		Parser parser(context.GetParserOptions());
+		parser.ParseQuery(text);
+		statements = std::move(parser.statements);
+	} catch (std::exception &) {
+		return nullptr;
+	}
+	if (statements.size() != 1) {
+		return nullptr;
+	}
+	if (statements[0]->type == StatementType::EXPLAIN_STATEMENT) {
+		return std::move(statements[0]->Cast<ExplainStatement>().stmt);
+	}
+	return std::move(statements[0]);
+}
+
+// A hybrid SELECT: its remote-only parts become openduck_query calls (subtree_pushdown.hpp) and
+// the statement is planned again from the rewritten text. `target` is kept when nothing was
+// shipped or the new plan's result differs in any way.
+void ShipRemoteParts(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target,
+                     SQLStatement &statement) {
+	auto &context = input.context;
+	if (statement.type != StatementType::SELECT_STATEMENT) {
+		return;
+	}
+	auto &select = statement.Cast<SelectStatement>();
+	if (ShipRemoteSubtrees(context, *select.node) == 0) {
+		return;
+	}
+	// A fresh binder numbers tables from 0; the optimizer keeps numbering with the old binder,
+	// which is moved past the new plan's indexes below so no table index is used twice.
+	auto binder = Binder::CreateBinder(context);
+	BoundStatement bound;
+	try {
+		bound = binder->Bind(statement);
+	} catch (std::exception &ex) {
+		return;
+	}
+	target->ResolveOperatorTypes();
+	bound.plan->ResolveOperatorTypes();
+	if (bound.plan->types != target->types) {
+		return;
+	}
+	auto next_index = binder->GenerateTableIndex();
+	while (input.optimizer.binder.GenerateTableIndex() < next_index) {
+	}
+	target = std::move(bound.plan);
+}
+
 void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
 	auto &context = input.context;
 	auto state = context.registered_state->Get<QueryTextState>(QueryTextState::kKey);
@@ -82,10 +145,6 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 		return;
 	}
 	bool writes = !properties.modified_databases.empty();
-	auto catalog = SingleRemoteCatalog(context, properties);
-	if (!catalog) {
-		return;
-	}
 	auto *target = &plan;
 	if (plan->type == LogicalOperatorType::LOGICAL_EXPLAIN) {
 		if (plan->children.size() != 1) {
@@ -93,27 +152,25 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 		}
 		target = &plan->children[0];
 	}
+	auto catalog = SingleRemoteCatalog(context, properties);
 	bool has_remote_scan = false;
 	// A write of constants (INSERT ... VALUES) reads no remote table but still belongs remote.
-	if (!OnlyReads(**target, *catalog, has_remote_scan) || (!has_remote_scan && !writes)) {
+	if (!catalog || !OnlyReads(**target, *catalog, has_remote_scan) || (!has_remote_scan && !writes)) {
+		// Not one remote statement; a hybrid read may still have remote-only parts.
+		if (!writes && ReadsRemote(context, properties)) {
+			auto statement = ParseStatement(context, state->Text());
+			if (statement) {
+				ShipRemoteParts(input, *target, *statement);
+			}
+		}
 		return;
 	}
 
-	vector<unique_ptr<SQLStatement>> statements;
-	try {
-		Parser parser(context.GetParserOptions());
-		parser.ParseQuery(state->Text());
-		statements = std::move(parser.statements);
-	} catch (std::exception &) {
+	auto parsed = ParseStatement(context, state->Text());
+	if (!parsed) {
 		return;
 	}
-	if (statements.size() != 1) {
-		return;
-	}
-	auto *statement = statements[0].get();
-	if (statement->type == StatementType::EXPLAIN_STATEMENT) {
-		statement = statement->Cast<ExplainStatement>().stmt.get();
-	}
+	auto *statement = parsed.get();
 	if ((statement->type == StatementType::SELECT_STATEMENT) == writes) {
 		return;
 	}

@@ -8,6 +8,9 @@
 // local alias of the attached catalog from table references, asks the worker to describe the
 // result and, when the types match the local plan exactly, replaces the plan by one remote
 // query. Anything it is not sure about keeps the local plan.
+//
+// A hybrid read (remote and local data) is planned again with its remote-only parts replaced by
+// openduck_query calls (subtree_pushdown.hpp), when the new plan's result types equal the old.
 #pragma once
 
 #include "duckdb/optimizer/optimizer_extension.hpp"

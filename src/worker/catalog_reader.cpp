@@ -1,5 +1,9 @@
 #include "worker/catalog_reader.hpp"
 
+#include "common/column_statistics.hpp"
+#include "duckdb/catalog/catalog.hpp"
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
+#include "duckdb/main/client_context.hpp"
 #include "duckdb/main/connection.hpp"
 #include "duckdb/main/materialized_query_result.hpp"
 
@@ -23,11 +27,48 @@ static std::string StringOrEmpty(const duckdb::Value &value) {
 	return value.IsNull() ? std::string() : value.ToString();
 }
 
+// Fills ColumnInfo.statistics of every table column in `response` from the tables' own
+// statistics, inside the transaction open on `connection`.
+static void AddColumnStatistics(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+	auto &context = *connection.context;
+	context.RunFunctionInTransaction([&]() {
+		for (auto &schema : *response.mutable_schemas()) {
+			for (auto &table : *schema.mutable_tables()) {
+				if (table.is_view()) {
+					continue;
+				}
+				auto entry = duckdb::Catalog::GetEntry<duckdb::TableCatalogEntry>(
+				    context, "", schema.name(), table.name(), duckdb::OnEntryNotFound::RETURN_NULL);
+				if (!entry) {
+					continue;
+				}
+				auto &definitions = entry->GetColumns();
+				for (auto &column : *table.mutable_columns()) {
+					if (!definitions.ColumnExists(column.name())) {
+						continue;
+					}
+					auto &definition = definitions.GetColumn(column.name());
+					if (definition.Generated() || !ShipsColumnStatistics(definition.Type())) {
+						continue;
+					}
+					auto statistics = entry->GetStatistics(context, definition.Logical().index);
+					if (statistics) {
+						column.set_statistics(EncodeColumnStatistics(*statistics));
+					}
+				}
+			}
+		}
+	});
+}
+
 void ReadCatalog(duckdb::DuckDB &database, pb::GetCatalogResponse &response) {
 	duckdb::Connection connection(database);
-	// One transaction, so the four queries see the same catalog state.
+	// One transaction, so the four queries and the statistics see the same catalog state.
 	RunMetadataQuery(connection, "BEGIN TRANSACTION");
 	ReadCatalog(connection, response);
+	// Outside sessions only: table statistics do not cover a session's uncommitted rows (DuckDB's
+	// own scan reports none for tables with transaction-local data, for the same reason).
+	AddColumnStatistics(connection, response);
 	RunMetadataQuery(connection, "COMMIT");
 }
 

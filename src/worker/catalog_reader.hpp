@@ -11,9 +11,11 @@
 
 namespace openduck {
 
-// Fills `response`. Throws duckdb::Exception when a metadata query fails.
+// Fills `response`, with the column statistics of every table (see ColumnInfo.statistics).
+// Throws duckdb::Exception when a metadata query fails.
 void ReadCatalog(duckdb::DuckDB &database, openduck::v1::GetCatalogResponse &response);
-// The same inside the transaction already open on `connection` (a session's view).
+// The same without statistics, inside the transaction already open on `connection` (a
+// session's view).
 void ReadCatalog(duckdb::Connection &connection, openduck::v1::GetCatalogResponse &response);
 
 } // namespace openduck
