@@ -1,10 +1,11 @@
 """INSERT throughput through ATTACH (issue: writes).
 
 Generates TPC-H lineitem (SF1 by default) as a local parquet file, then in one run times
-  (a) INSERT INTO a local DuckDB table SELECT * FROM read_parquet(...)
+  (a) INSERT INTO a local DuckDB table SELECT * FROM read_parquet(...)  (in memory: no compression)
+  (a') the same into a table of a local DuckDB file (compressed, written: what a worker does)
   (b) INSERT INTO cloud.lineitem SELECT * FROM read_parquet(...)   (rows stream to the worker)
   (c) INSERT INTO cloud.copy SELECT * FROM cloud.lineitem          (shipped whole, no row moves)
-and prints rows/s and the ratio (b)/(a) (target: >= 0.5 of local speed).
+and prints rows/s and the ratios (b)/(a) (target: >= 0.5 of local speed) and (b)/(a').
 
     .venv/bin/python bench/insert_bench.py [--sf 1]
 """
@@ -52,6 +53,9 @@ def main():
 		host.execute(f"CREATE TABLE cloud.lineitem AS SELECT * FROM read_parquet('{parquet}') LIMIT 0")
 		host.execute("CREATE TABLE cloud.copy AS SELECT * FROM cloud.lineitem LIMIT 0")
 		local = timed(lambda: host.execute(f"INSERT INTO lineitem_local SELECT * FROM read_parquet('{parquet}')"))
+		host.execute(f"ATTACH '{work / 'local.duckdb'}' AS file")
+		host.execute(f"CREATE TABLE file.lineitem AS SELECT * FROM read_parquet('{parquet}') LIMIT 0")
+		local_file = timed(lambda: host.execute(f"INSERT INTO file.lineitem SELECT * FROM read_parquet('{parquet}')"))
 		remote = timed(lambda: host.execute(f"INSERT INTO cloud.lineitem SELECT * FROM read_parquet('{parquet}')"))
 		shipped = host.execute("SELECT * FROM openduck_last_query_stats()").fetchone()
 		whole = timed(lambda: host.execute("INSERT INTO cloud.copy SELECT * FROM cloud.lineitem"))
@@ -59,10 +63,12 @@ def main():
 		assert count == rows, f"remote table has {count} rows, expected {rows}"
 		print(f"lineitem SF{args.sf:g}: {rows:,} rows, parquet {parquet.stat().st_size / 2**20:.1f} MiB")
 		print(f"(a) local INSERT ... read_parquet : {local:7.2f} s  {rows / local:12,.0f} rows/s")
+		print(f"(a') same, local DuckDB file      : {local_file:7.2f} s  {rows / local_file:12,.0f} rows/s")
 		print(f"(b) INSERT INTO cloud ... parquet : {remote:7.2f} s  {rows / remote:12,.0f} rows/s "
 		      f"({shipped[0]} requests)")
 		print(f"(c) INSERT INTO cloud SELECT cloud: {whole:7.2f} s  {rows / whole:12,.0f} rows/s (runs on the worker)")
 		print(f"ratio (b)/(a) speed: {local / remote:.2f}  (target >= 0.50)")
+		print(f"ratio (b)/(a') speed: {local_file / remote:.2f}  (like for like: both compress and write)")
 	finally:
 		launcher.stop_all()
 

@@ -208,6 +208,7 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, const
 	request.set_session_action(options.session_action);
 	request.set_ingest_table(options.ingest_table);
 	request.set_ingest_arrow(options.ingest_arrow);
+	request.set_ingest_schema(options.ingest_schema);
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);
 	return std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader));

@@ -68,6 +68,7 @@ struct ExecuteOptions {
 	v1::SessionAction session_action = v1::SESSION_ACTION_NONE;
 	std::string ingest_table;
 	std::string ingest_arrow;
+	std::string ingest_schema;
 };
 
 class RemoteClient {

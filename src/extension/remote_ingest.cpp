@@ -9,11 +9,42 @@ namespace openduck {
 
 using namespace duckdb;
 
-static constexpr idx_t kIngestBatchBytes = 1024 * 1024;
+// Per request. Large enough that the fixed cost of a request (RPC, decoder and appender set-up
+// on the worker) is small against the bytes it carries; small enough that host and worker
+// memory stay bounded and the pipeline fills at once.
+static constexpr idx_t kIngestBatchBytes = 4 * 1024 * 1024;
+
+static vector<string> ColumnNames(idx_t count) {
+	vector<string> names;
+	for (idx_t i = 0; i < count; i++) {
+		names.push_back(RemoteIngest::ColumnName(i));
+	}
+	return names;
+}
 
 RemoteIngest::RemoteIngest(ClientContext &context, ODCatalog &catalog, vector<LogicalType> types)
-    : catalog_(catalog), options_(catalog.OptionsFor(context)), types_(std::move(types)), buffer_(context, types_),
-      table_("__openduck_ingest_" + NewExecutionId()) {
+    : catalog_(catalog), options_(catalog.OptionsFor(context)), types_(std::move(types)),
+      writer_(std::make_unique<IpcStreamWriter>(types_, ColumnNames(types_.size()),
+                                                IpcStreamWriter::WireProperties(context))),
+      schema_message_(writer_->SchemaMessage()) {
+	options_.ingest_table = "__openduck_ingest_" + NewExecutionId();
+}
+
+RemoteIngest::RemoteIngest(ClientContext &context, ODCatalog &catalog, vector<LogicalType> types,
+                           const std::string &schema, const std::string &table)
+    : RemoteIngest(context, catalog, std::move(types)) {
+	options_.ingest_schema = schema;
+	options_.ingest_table = table;
+}
+
+RemoteIngest::~RemoteIngest() {
+	if (in_flight_.valid()) {
+		// Already failing or cancelled; the statement's error is what the user sees.
+		try {
+			in_flight_.get();
+		} catch (...) {
+		}
+	}
 }
 
 std::string RemoteIngest::ColumnName(idx_t index) {
@@ -21,34 +52,41 @@ std::string RemoteIngest::ColumnName(idx_t index) {
 }
 
 std::string RemoteIngest::TableSQL() const {
-	return "temp.main." + QuoteIdentifier(table_);
+	return "temp.main." + QuoteIdentifier(options_.ingest_table);
 }
 
 void RemoteIngest::Append(ClientContext &context, DataChunk &chunk) {
-	buffer_.Append(chunk);
-	if (buffer_.SizeInBytes() >= kIngestBatchBytes) {
+	writer_->Append(chunk);
+	if (writer_->BufferedBytes() >= kIngestBatchBytes) {
 		Flush(context);
 	}
 }
 
+void RemoteIngest::Wait() {
+	if (in_flight_.valid()) {
+		in_flight_.get();
+	}
+}
+
 void RemoteIngest::Flush(ClientContext &context) {
-	vector<string> names;
-	for (idx_t i = 0; i < types_.size(); i++) {
-		names.push_back(ColumnName(i));
-	}
-	IpcStreamWriter writer(types_, names, IpcStreamWriter::WireProperties(context));
-	for (auto &chunk : buffer_.Chunks()) {
-		writer.Append(chunk);
-	}
-	ExecuteOptions ingest = options_;
-	ingest.ingest_table = table_;
-	ingest.ingest_arrow = writer.SchemaMessage() + writer.FlushBatch() + IpcStreamWriter::EndOfStream();
-	Run(context, "", ingest);
-	buffer_.Reset();
+	ExecuteOptions request = options_;
+	request.ingest_arrow = schema_message_;
+	rows_sent_ += writer_->BufferedRows();
+	writer_->FlushBatchTo(request.ingest_arrow);
+	request.ingest_arrow += IpcStreamWriter::EndOfStream();
+	// The previous batch must be appended first: batches keep their order.
+	Wait();
+	sent_any_ = true;
+	in_flight_ = std::async(std::launch::async, [this, &context, request = std::move(request)]() {
+		Run(context, "", request);
+	});
 }
 
 void RemoteIngest::Finish(ClientContext &context) {
-	Flush(context);
+	if (writer_->BufferedRows() > 0 || !sent_any_) {
+		Flush(context);
+	}
+	Wait();
 }
 
 unique_ptr<ColumnDataCollection> RemoteIngest::Run(ClientContext &context, const std::string &sql,
@@ -64,8 +102,10 @@ unique_ptr<ColumnDataCollection> RemoteIngest::Run(ClientContext &context, const
 }
 
 unique_ptr<ColumnDataCollection> RemoteIngest::RunAndDrop(ClientContext &context, const std::string &sql) {
-	auto rows = Run(context, sql, options_);
-	Run(context, "DROP TABLE " + TableSQL(), options_);
+	ExecuteOptions statement;
+	statement.session_id = options_.session_id;
+	auto rows = Run(context, sql, statement);
+	Run(context, "DROP TABLE " + TableSQL(), statement);
 	return rows;
 }
 

@@ -22,6 +22,29 @@ RemoteInsert::RemoteInsert(PhysicalPlan &plan, vector<LogicalType> types, ODCata
       info_(std::move(info)) {
 }
 
+std::string RemoteInsert::DirectTarget() const {
+	if (return_chunk_) {
+		return "";
+	}
+	if (!table_) {
+		// CREATE TABLE AS: the new table's columns are exactly the input's.
+		return info_->Base().table;
+	}
+	// Every column of the table, in table order, and no generated ones: each input row is then
+	// a row of the table as it is stored.
+	auto &table_columns = table_->GetColumns();
+	if (table_columns.LogicalColumnCount() != table_columns.PhysicalColumnCount() ||
+	    columns_.size() != table_columns.PhysicalColumnCount()) {
+		return "";
+	}
+	for (auto &column : table_columns.Physical()) {
+		if (columns_[column.Physical().index] != column.Name()) {
+			return "";
+		}
+	}
+	return table_->name;
+}
+
 unique_ptr<GlobalSinkState> RemoteInsert::GetGlobalSinkState(ClientContext &context) const {
 	bool discard = false;
 	if (schema_) {
@@ -33,7 +56,12 @@ unique_ptr<GlobalSinkState> RemoteInsert::GetGlobalSinkState(ClientContext &cont
 			schema_->CreateTable(transaction, *info_);
 		}
 	}
-	auto state = make_uniq<RemoteWriteState>(context, catalog_, children[0].get().GetTypes());
+	auto &types = children[0].get().GetTypes();
+	auto direct = DirectTarget();
+	auto schema = table_ ? table_->schema.name : schema_->name;
+	auto ingest = direct.empty() ? make_uniq<RemoteIngest>(context, catalog_, types)
+	                             : make_uniq<RemoteIngest>(context, catalog_, types, schema, direct);
+	auto state = make_uniq<RemoteWriteState>(std::move(ingest));
 	state->discard = discard;
 	return std::move(state);
 }
@@ -41,7 +69,7 @@ unique_ptr<GlobalSinkState> RemoteInsert::GetGlobalSinkState(ClientContext &cont
 SinkResultType RemoteInsert::Sink(ExecutionContext &context, DataChunk &chunk, OperatorSinkInput &input) const {
 	auto &state = input.global_state.Cast<RemoteWriteState>();
 	if (!state.discard) {
-		state.ingest.Append(context.client, chunk);
+		state.ingest->Append(context.client, chunk);
 	}
 	return SinkResultType::NEED_MORE_INPUT;
 }
@@ -50,6 +78,11 @@ SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, Client
                                         OperatorSinkFinalizeInput &input) const {
 	auto &state = input.global_state.Cast<RemoteWriteState>();
 	if (state.discard) {
+		return SinkFinalizeType::READY;
+	}
+	if (!DirectTarget().empty()) {
+		state.ingest->Finish(context);
+		state.affected = state.ingest->RowsSent();
 		return SinkFinalizeType::READY;
 	}
 	std::string target;
@@ -69,7 +102,7 @@ SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, Client
 	}
 	state.Apply(context,
 	            "INSERT INTO " + target + (column_list.empty() ? "" : " (" + column_list + ")") + " SELECT * FROM " +
-	                state.ingest.TableSQL(),
+	                state.ingest->TableSQL(),
 	            return_chunk_);
 	return SinkFinalizeType::READY;
 }

@@ -1,7 +1,8 @@
 // INSERT INTO cloud.t ... and CREATE TABLE cloud.t AS ... whose rows come from the host
 // (local tables, read_parquet/read_csv, mixed queries): the rows are ingested into the worker
-// session (remote_ingest.hpp), then INSERT INTO t SELECT * FROM them runs there, committing or
-// rolling back with the host's transaction. Statements whose rows are all remote never get
+// session (remote_ingest.hpp), committing or rolling back with the host's transaction. A plain
+// INSERT of every column (and CTAS) appends them straight into the table as they arrive;
+// otherwise they land in a temporary table and INSERT INTO t (...) SELECT * FROM it runs there. Statements whose rows are all remote never get
 // here: they are shipped whole (statement_pushdown.hpp).
 #pragma once
 
@@ -33,6 +34,11 @@ public:
 	duckdb::InsertionOrderPreservingMap<std::string> ParamsToString() const override;
 
 private:
+	// The table the rows are appended to as they arrive (a plain INSERT of every column, or
+	// CREATE TABLE AS), or "" when they need a statement on the worker (a column list, defaults,
+	// RETURNING).
+	std::string DirectTarget() const;
+
 	duckdb::TableCatalogEntry *table_ = nullptr;
 	duckdb::SchemaCatalogEntry *schema_ = nullptr;
 	duckdb::unique_ptr<duckdb::BoundCreateTableInfo> info_;

@@ -42,7 +42,7 @@ unique_ptr<GlobalSinkState> RemoteModify::GetGlobalSinkState(ClientContext &cont
 	for (auto index : ShippedColumns()) {
 		types.push_back(input_types[index]);
 	}
-	auto state = make_uniq<RemoteModifyState>(context, catalog_, types);
+	auto state = make_uniq<RemoteModifyState>(make_uniq<RemoteIngest>(context, catalog_, types));
 	state->shipped.InitializeEmpty(types);
 	return std::move(state);
 }
@@ -55,7 +55,7 @@ SinkResultType RemoteModify::Sink(ExecutionContext &context, DataChunk &chunk, O
 		state.shipped.data[i].Reference(chunk.data[columns[i]]);
 	}
 	state.shipped.SetCardinality(chunk.size());
-	state.ingest.Append(context.client, state.shipped);
+	state.ingest->Append(context.client, state.shipped);
 	return SinkResultType::NEED_MORE_INPUT;
 }
 
@@ -63,7 +63,7 @@ SinkFinalizeType RemoteModify::Finalize(Pipeline &pipeline, Event &event, Client
                                         OperatorSinkFinalizeInput &input) const {
 	auto &state = input.global_state.Cast<RemoteModifyState>();
 	auto target = QuoteIdentifier(table_.schema.name) + "." + QuoteIdentifier(table_.name);
-	auto rows = state.ingest.TableSQL();
+	auto rows = state.ingest->TableSQL();
 	auto row_id = QuoteIdentifier(RemoteIngest::ColumnName(ShippedColumns().size() - 1));
 	std::string sql;
 	if (set_.empty()) {

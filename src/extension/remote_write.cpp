@@ -15,12 +15,12 @@ public:
 } // namespace
 
 void RemoteWriteState::Apply(ClientContext &context, const std::string &sql, bool return_chunk) {
-	ingest.Finish(context);
+	ingest->Finish(context);
 	if (return_chunk) {
-		returned = ingest.RunAndDrop(context, sql + " RETURNING *");
+		returned = ingest->RunAndDrop(context, sql + " RETURNING *");
 		affected = returned->Count();
 	} else {
-		auto counts = ingest.RunAndDrop(context, sql);
+		auto counts = ingest->RunAndDrop(context, sql);
 		affected = SumCounts(*counts);
 	}
 }

@@ -15,14 +15,13 @@ class ODCatalog;
 
 class RemoteWriteState : public duckdb::GlobalSinkState {
 public:
-	RemoteWriteState(duckdb::ClientContext &context, ODCatalog &catalog, duckdb::vector<duckdb::LogicalType> types)
-	    : ingest(context, catalog, std::move(types)) {
+	explicit RemoteWriteState(std::unique_ptr<RemoteIngest> ingest_p) : ingest(std::move(ingest_p)) {
 	}
 
 	// Runs the statement that applies the ingested rows and records what it reports.
 	void Apply(duckdb::ClientContext &context, const std::string &sql, bool return_chunk);
 
-	RemoteIngest ingest;
+	std::unique_ptr<RemoteIngest> ingest;
 	// CREATE TABLE IF NOT EXISTS ... AS found the table: the rows are discarded, as in DuckDB.
 	bool discard = false;
 	duckdb::idx_t affected = 0;

@@ -33,6 +33,21 @@ void FragmentExecutor::Ingest() {
 		throw duckdb::InvalidInputException("ingest payload for '%s' has no Arrow schema", request_.ingest_table());
 	}
 	auto &types = reader.Types();
+	auto appender = IngestAppender(types);
+	duckdb::DataChunk chunk;
+	chunk.Initialize(*connection_.context, types);
+	while (reader.Next(chunk)) {
+		appender->AppendDataChunk(chunk);
+	}
+	appender->Close();
+}
+
+std::unique_ptr<duckdb::Appender> FragmentExecutor::IngestAppender(const duckdb::vector<duckdb::LogicalType> &types) {
+	if (!request_.ingest_schema().empty()) {
+		// Straight into the target: the rows are appended once, and row groups are compressed
+		// as they fill while the host is still sending the next batches.
+		return std::make_unique<duckdb::Appender>(connection_, request_.ingest_schema(), request_.ingest_table());
+	}
 	auto quoted = duckdb::KeywordHelper::WriteQuoted(request_.ingest_table(), '"');
 	std::string columns;
 	for (size_t i = 0; i < types.size(); i++) {
@@ -43,13 +58,7 @@ void FragmentExecutor::Ingest() {
 	if (created->HasError()) {
 		created->ThrowError();
 	}
-	duckdb::Appender appender(connection_, "temp", "main", request_.ingest_table());
-	duckdb::DataChunk chunk;
-	chunk.Initialize(*connection_.context, types);
-	while (reader.Next(chunk)) {
-		appender.AppendDataChunk(chunk);
-	}
-	appender.Close();
+	return std::make_unique<duckdb::Appender>(connection_, "temp", "main", request_.ingest_table());
 }
 
 void FragmentExecutor::Cancel() {

@@ -271,3 +271,23 @@ def test_copy_to_and_from_files(twin, tmp_path):
 	twin.same(f"SELECT * FROM cloud.{t} ORDER BY id")
 	twin.con.execute(f"COPY (SELECT * FROM cloud.{t} WHERE id > 1) TO '{out}'")
 	assert duckdb.sql(f"SELECT * FROM '{out}' ORDER BY id").fetchall() == [(2, "b"), (3, "c")]
+
+
+def test_large_insert_streams_in_order_and_fails_atomically(twin):
+	"""Several ingest batches appended straight into the table (and through a temporary table
+	for a column list): rows and their order arrive intact, and a duplicate key in a late batch
+	leaves nothing behind."""
+	t = unique("big")
+	twin.both("CREATE OR REPLACE TABLE many AS SELECT range::BIGINT AS id, 'row ' || range AS s, "
+	          "range / 3.0 AS d, [range, range + 1] AS l FROM range(300000)")
+	twin.run(f"CREATE TABLE cloud.{t} (id BIGINT PRIMARY KEY, s VARCHAR, d DOUBLE, l BIGINT[])")
+	twin.run(f"INSERT INTO cloud.{t} SELECT * FROM many")
+	twin.same(f"SELECT * FROM cloud.{t}")
+	twin.run(f"CREATE TABLE cloud.{t}_ctas AS SELECT * FROM many")
+	twin.same(f"SELECT * FROM cloud.{t}_ctas")
+	twin.run(f"CREATE TABLE cloud.{t}_cols (id BIGINT, s VARCHAR, extra INTEGER DEFAULT 7)")
+	twin.run(f"INSERT INTO cloud.{t}_cols (s, id) SELECT s, id FROM many")
+	twin.same(f"SELECT * FROM cloud.{t}_cols")
+	error = twin.run(f"INSERT INTO cloud.{t} SELECT id + 299990, s, d, l FROM many")
+	assert "Duplicate key" in str(error) or "PRIMARY KEY" in str(error)
+	twin.same(f"SELECT count(*), sum(id) FROM cloud.{t}")
