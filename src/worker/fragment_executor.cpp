@@ -12,6 +12,10 @@
 #include "duckdb/main/query_result.hpp"
 #include "duckdb/parser/sql_statement.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 namespace openduck {
 
 namespace pb = openduck::v1;
@@ -76,6 +80,14 @@ bool FragmentExecutor::SendError(const ResponseSink &sink, const std::string &ty
 }
 
 static const char *kInterruptType = "INTERRUPT";
+
+static void BackOff(uint32_t idle) {
+	if (idle < 16) {
+		std::this_thread::yield();
+	} else {
+		std::this_thread::sleep_for(std::chrono::microseconds(std::min<uint32_t>(1000, 50 * (idle - 15))));
+	}
+}
 
 FragmentOutcome FragmentExecutor::Describe(duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements,
                                            const ResponseSink &sink) {
@@ -177,7 +189,19 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		}
 		// DuckDB clears a pending interrupt when a query begins (in PendingQuery), so a cancel that
 		// landed before is seen by this check, and one after it interrupts the query.
-		while (!cancelled_ && pending->ExecuteTask() == duckdb::PendingExecutionResult::RESULT_NOT_READY) {
+		for (uint32_t idle = 0; !cancelled_;) {
+			auto state = pending->ExecuteTask();
+			if (state == duckdb::PendingExecutionResult::NO_TASKS_AVAILABLE) {
+				// DuckDB's background threads hold every task (say a single-threaded insert from a
+				// session's temporary table). Asking again at once would spin this thread on a core
+				// those threads need, so back off: yield a few times, then sleep up to 1 ms.
+				BackOff(idle++);
+				continue;
+			}
+			if (state != duckdb::PendingExecutionResult::RESULT_NOT_READY) {
+				break;
+			}
+			idle = 0;
 		}
 		if (cancelled_) {
 			// PendingQuery cleared the interrupt of a cancel that came first; the tasks it
