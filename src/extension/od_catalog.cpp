@@ -14,12 +14,17 @@
 #include "duckdb/execution/physical_plan_generator.hpp"
 #include "duckdb/planner/operator/logical_create_table.hpp"
 #include "duckdb/planner/operator/logical_insert.hpp"
+#include "duckdb/planner/operator/logical_merge_into.hpp"
+#include "duckdb/parser/statement/insert_statement.hpp"
 #include "duckdb/planner/expression/bound_reference_expression.hpp"
 #include "duckdb/planner/operator/logical_delete.hpp"
 #include "duckdb/planner/operator/logical_update.hpp"
 #include "extension/remote_insert.hpp"
 #include "extension/remote_modify.hpp"
 #include "extension/remote_result.hpp"
+#include "extension/query_text_state.hpp"
+#include "extension/sql_rewrite.hpp"
+#include "extension/upsert_sql.hpp"
 
 namespace openduck {
 
@@ -79,6 +84,12 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id) 
 				relation.column_types.push_back(ParseRemoteType(column.type(), table.name(), column.name()));
 				relation.not_null.push_back(column.not_null());
 				relation.default_sql.push_back(column.default_sql());
+			}
+			for (auto &key : table.unique_keys()) {
+				RemoteUniqueKey unique_key;
+				unique_key.columns.assign(key.columns().begin(), key.columns().end());
+				unique_key.is_primary = key.is_primary();
+				relation.unique_keys.push_back(std::move(unique_key));
 			}
 			entry->AddRelation(std::move(relation));
 		}
@@ -256,8 +267,16 @@ PhysicalOperator &ODCatalog::PlanCreateTableAs(ClientContext &context, PhysicalP
 
 PhysicalOperator &ODCatalog::PlanInsert(ClientContext &context, PhysicalPlanGenerator &planner, LogicalInsert &op,
                                         optional_ptr<PhysicalOperator> plan) {
+	ConflictSQL conflict;
 	if (op.on_conflict_info.action_type != OnConflictAction::THROW) {
-		ThrowWritesUnsupported("INSERT ... ON CONFLICT with rows from the host", GetName());
+		// Only the host-rows upsert plan (statement_pushdown.cpp) sets an action; the clause
+		// itself is taken from the statement text, the one source that quotes it faithfully.
+		auto statement = ParseRunningStatement(context);
+		if (!statement || statement->type != StatementType::INSERT_STATEMENT ||
+		    !statement->Cast<InsertStatement>().on_conflict_info) {
+			throw InternalException("OpenDuck: INSERT with a conflict action but no ON CONFLICT in the statement text");
+		}
+		conflict = RenderConflict(statement->Cast<InsertStatement>());
 	}
 	if (!plan) {
 		throw InternalException("OpenDuck INSERT without an input plan");
@@ -283,9 +302,23 @@ PhysicalOperator &ODCatalog::PlanInsert(ClientContext &context, PhysicalPlanGene
 		}
 	}
 	auto &insert = planner.Make<RemoteInsert>(op.types, *this, op.table, std::move(columns), op.return_chunk,
-	                                          op.estimated_cardinality);
+	                                          op.estimated_cardinality, std::move(conflict));
 	insert.children.push_back(*plan);
 	return insert;
+}
+
+PhysicalOperator &ODCatalog::PlanMergeInto(ClientContext &context, PhysicalPlanGenerator &planner,
+                                           LogicalMergeInto &op, PhysicalOperator &plan) {
+	// Upserts are shipped whole or planned as an INSERT on the worker (statement_pushdown.cpp);
+	// what is left (MERGE INTO, or an upsert with host rows in a prepared statement with
+	// parameters) would join the remote table on the host and apply row by row.
+	auto table = QuoteIdentifier(GetName()) + "." + QuoteIdentifier(op.table.schema.name) + "." +
+	             QuoteIdentifier(op.table.name);
+	throw NotImplementedException(
+	    "MERGE INTO or INSERT ... ON CONFLICT into remote table %s with rows from this host is not supported "
+	    "(a prepared statement with parameters, or MERGE INTO); stage the rows first: CREATE TABLE %s.stage AS "
+	    "SELECT ...; INSERT INTO %s SELECT * FROM %s.stage ON CONFLICT ...",
+	    table, QuoteIdentifier(GetName()), table, QuoteIdentifier(GetName()));
 }
 
 PhysicalOperator &ODCatalog::PlanDelete(ClientContext &context, PhysicalPlanGenerator &planner, LogicalDelete &op,

@@ -26,6 +26,24 @@ TableFunction ODTableEntry::GetScanFunction(ClientContext &context, unique_ptr<F
 TableStorageInfo ODTableEntry::GetStorageInfo(ClientContext &context) {
 	TableStorageInfo info;
 	info.cardinality = relation_.estimated_rows;
+	// The binder turns INSERT ... ON CONFLICT into MERGE INTO over these keys; the worker's
+	// DuckDB enforces them.
+	auto &columns = GetColumns();
+	for (auto &key : relation_.unique_keys) {
+		IndexInfo index;
+		index.is_unique = true;
+		index.is_primary = key.is_primary;
+		index.is_foreign = false;
+		for (auto &column : key.columns) {
+			if (!columns.ColumnExists(column)) {
+				throw IOException("OpenDuck: unique key of remote table \"%s\" names unknown column \"%s\"; the "
+				                  "catalog changed while it was read, retry the statement",
+				                  name, column);
+			}
+			index.column_set.insert(columns.GetColumn(column).Physical().index);
+		}
+		info.index_info.push_back(std::move(index));
+	}
 	return info;
 }
 

@@ -5,6 +5,7 @@
 
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/main/client_context_state.hpp"
+#include "duckdb/parser/sql_statement.hpp"
 
 namespace openduck {
 
@@ -26,5 +27,9 @@ public:
 private:
 	std::string text_;
 };
+
+// The running statement parsed again, without a leading EXPLAIN; nullptr unless exactly one
+// statement is running.
+duckdb::unique_ptr<duckdb::SQLStatement> ParseRunningStatement(duckdb::ClientContext &context);
 
 } // namespace openduck

@@ -10,9 +10,10 @@ namespace openduck {
 using namespace duckdb;
 
 RemoteInsert::RemoteInsert(PhysicalPlan &plan, vector<LogicalType> types, ODCatalog &catalog, TableCatalogEntry &table,
-                           vector<std::string> columns, bool return_chunk, idx_t estimated_cardinality)
+                           vector<std::string> columns, bool return_chunk, idx_t estimated_cardinality,
+                           ConflictSQL conflict)
     : RemoteWrite(plan, std::move(types), catalog, return_chunk, estimated_cardinality), table_(&table),
-      columns_(std::move(columns)) {
+      columns_(std::move(columns)), conflict_(std::move(conflict)) {
 }
 
 RemoteInsert::RemoteInsert(PhysicalPlan &plan, vector<LogicalType> types, ODCatalog &catalog,
@@ -23,7 +24,7 @@ RemoteInsert::RemoteInsert(PhysicalPlan &plan, vector<LogicalType> types, ODCata
 }
 
 std::string RemoteInsert::DirectTarget() const {
-	if (return_chunk_) {
+	if (return_chunk_ || !conflict_.Plain()) {
 		return "";
 	}
 	if (!table_) {
@@ -101,8 +102,9 @@ SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, Client
 		column_list += (column_list.empty() ? "" : ", ") + QuoteIdentifier(column);
 	}
 	state.Apply(context,
-	            "INSERT INTO " + target + (column_list.empty() ? "" : " (" + column_list + ")") + " SELECT * FROM " +
-	                state.ingest->TableSQL(),
+	            conflict_.verb + " INTO " + target + conflict_.target_alias +
+	                (column_list.empty() ? "" : " (" + column_list + ")") + " SELECT * FROM " +
+	                state.ingest->TableSQL() + conflict_.clause,
 	            return_chunk_);
 	return SinkFinalizeType::READY;
 }

@@ -7,6 +7,12 @@
 
 namespace openduck {
 
+// A PRIMARY KEY or UNIQUE constraint, by column name.
+struct RemoteUniqueKey {
+	duckdb::vector<std::string> columns;
+	bool is_primary = false;
+};
+
 struct RemoteRelation {
 	std::string schema;
 	std::string name;
@@ -15,6 +21,7 @@ struct RemoteRelation {
 	duckdb::vector<duckdb::LogicalType> column_types;
 	duckdb::vector<bool> not_null;
 	duckdb::vector<std::string> default_sql;
+	duckdb::vector<RemoteUniqueKey> unique_keys;
 	uint64_t estimated_rows = 0;
 	std::string sql;
 };

@@ -76,13 +76,23 @@ bool ReferenceRewriter::Rewrite(SQLStatement &statement) {
 		return Rewrite(*statement.Cast<SelectStatement>().node);
 	case StatementType::INSERT_STATEMENT: {
 		auto &insert = statement.Cast<InsertStatement>();
-		if (insert.table_ref) {
-			return false;
-		}
 		CollectCTEs(insert.cte_map);
+		// table_ref (set for ON CONFLICT) repeats the target; only its alias is rendered.
 		VisitName(insert.catalog, insert.schema);
 		if (insert.select_statement) {
 			Rewrite(*insert.select_statement->node);
+		}
+		if (insert.on_conflict_info) {
+			auto &conflict = *insert.on_conflict_info;
+			if (conflict.condition) {
+				VisitExpression(*conflict.condition);
+			}
+			if (conflict.set_info) {
+				visit_all(conflict.set_info->expressions);
+				if (conflict.set_info->condition) {
+					VisitExpression(*conflict.set_info->condition);
+				}
+			}
 		}
 		visit_all(insert.returning_list);
 		return ok_;

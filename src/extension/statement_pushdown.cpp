@@ -1,24 +1,26 @@
 #include "extension/statement_pushdown.hpp"
 
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_search_path.hpp"
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/main/client_data.hpp"
 #include "duckdb/optimizer/optimizer.hpp"
 #include "duckdb/parser/expression/subquery_expression.hpp"
 #include "duckdb/parser/parsed_expression_iterator.hpp"
-#include "duckdb/parser/parser.hpp"
 #include "duckdb/parser/query_node/select_node.hpp"
-#include "duckdb/parser/statement/explain_statement.hpp"
+#include "duckdb/parser/statement/insert_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/tableref/basetableref.hpp"
 #include "duckdb/planner/binder.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
+#include "duckdb/planner/operator/logical_insert.hpp"
 #include "extension/od_catalog.hpp"
 #include "extension/query_function.hpp"
 #include "extension/query_text_state.hpp"
 #include "extension/remote_scan.hpp"
 #include "extension/sql_rewrite.hpp"
 #include "extension/subtree_pushdown.hpp"
+#include "extension/upsert_sql.hpp"
 
 namespace openduck {
 
@@ -82,23 +84,22 @@ bool ReadsRemote(ClientContext &context, const StatementProperties &properties) 
 	return false;
 }
 
-// The statement `text` parsed, without a leading EXPLAIN; nullptr unless it is one statement.
-unique_ptr<SQLStatement> ParseStatement(ClientContext &context, const std::string &text) {
-	vector<unique_ptr<SQLStatement>> statements;
+// `statement` bound again by a fresh binder, or nullptr if it does not bind. A fresh binder
+// numbers tables from 0; the optimizer keeps numbering with the old binder, which is moved past
+// the new plan's indexes so no table index is used twice.
+unique_ptr<LogicalOperator> BindAgain(OptimizerExtensionInput &input, SQLStatement &statement) {
+	auto binder = Binder::CreateBinder(input.context);
+	BoundStatement bound;
 	try {
-		Parser parser(context.GetParserOptions());
-		parser.ParseQuery(text);
-		statements = std::move(parser.statements);
+		bound = binder->Bind(statement);
 	} catch (std::exception &) {
 		return nullptr;
 	}
-	if (statements.size() != 1) {
-		return nullptr;
+	auto next_index = binder->GenerateTableIndex();
+	while (input.optimizer.binder.GenerateTableIndex() < next_index) {
 	}
-	if (statements[0]->type == StatementType::EXPLAIN_STATEMENT) {
-		return std::move(statements[0]->Cast<ExplainStatement>().stmt);
-	}
-	return std::move(statements[0]);
+	bound.plan->ResolveOperatorTypes();
+	return std::move(bound.plan);
 }
 
 // A hybrid SELECT: its remote-only parts become openduck_query calls (subtree_pushdown.hpp) and
@@ -114,32 +115,102 @@ void ShipRemoteParts(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	if (ShipRemoteSubtrees(context, *select.node) == 0) {
 		return;
 	}
-	// A fresh binder numbers tables from 0; the optimizer keeps numbering with the old binder,
-	// which is moved past the new plan's indexes below so no table index is used twice.
-	auto binder = Binder::CreateBinder(context);
-	BoundStatement bound;
-	try {
-		bound = binder->Bind(statement);
-	} catch (std::exception &ex) {
-		return;
-	}
+	auto plan = BindAgain(input, statement);
 	target->ResolveOperatorTypes();
-	bound.plan->ResolveOperatorTypes();
-	if (bound.plan->types != target->types) {
+	if (!plan || plan->types != target->types) {
 		return;
 	}
-	auto next_index = binder->GenerateTableIndex();
-	while (input.optimizer.binder.GenerateTableIndex() < next_index) {
+	target = std::move(plan);
+}
+
+// INSERT ... ON CONFLICT / OR REPLACE / OR IGNORE into a remote table with rows from the host.
+// The binder made a MERGE INTO plan that would join the remote table on the host. It is planned
+// again as a plain INSERT of the same rows whose LogicalInsert carries the conflict action;
+// PlanInsert (od_catalog.cpp) then sends the rows into the worker session and runs the INSERT
+// with the statement's conflict clause there, in the host's transaction. `target` is kept when
+// that plan does not fit (PlanMergeInto then names the workaround).
+void PlanUpsertWithHostRows(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target,
+                            SQLStatement &statement) {
+	if (statement.type != StatementType::INSERT_STATEMENT) {
+		return;
 	}
-	target = std::move(bound.plan);
+	auto &insert = statement.Cast<InsertStatement>();
+	if (!insert.on_conflict_info) {
+		return;
+	}
+	auto action = insert.on_conflict_info->action_type;
+	insert.on_conflict_info.reset();
+	insert.table_ref.reset();
+	auto plan = BindAgain(input, insert);
+	if (!plan) {
+		return;
+	}
+	// The insert is the root, or under the projection that evaluates RETURNING.
+	auto *op = plan.get();
+	if (op->type == LogicalOperatorType::LOGICAL_PROJECTION && op->children.size() == 1) {
+		op = op->children[0].get();
+	}
+	if (op->type != LogicalOperatorType::LOGICAL_INSERT) {
+		return;
+	}
+	auto &logical_insert = op->Cast<LogicalInsert>();
+	target->ResolveOperatorTypes();
+	if (!ODCatalog::Find(input.context, logical_insert.table.catalog.GetName()) || plan->types != target->types) {
+		return;
+	}
+	logical_insert.on_conflict_info.action_type = action;
+	target = std::move(plan);
+}
+
+// Replaces `target` by one remote query when the worker can run the statement as written and
+// describes the local plan's result types; false when `target` is kept.
+bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target, ODCatalog &catalog,
+                        bool writes) {
+	auto &context = input.context;
+	auto parsed = ParseRunningStatement(context);
+	if (!parsed) {
+		return false;
+	}
+	auto *statement = parsed.get();
+	if ((statement->type == StatementType::SELECT_STATEMENT) == writes) {
+		return false;
+	}
+	ReferenceRewriter rewriter(catalog.GetName(), RemoteDefaultSchema(context, catalog));
+	if (!rewriter.Rewrite(*statement)) {
+		return false;
+	}
+	auto sql = statement->type == StatementType::INSERT_STATEMENT ? InsertSQL(statement->Cast<InsertStatement>())
+	                                                              : statement->ToString();
+
+	auto &root = *target;
+	root.ResolveOperatorTypes();
+	vector<LogicalType> types;
+	vector<string> names;
+	try {
+		catalog.Describe(context, sql, types, names);
+	} catch (std::exception &) {
+		// The worker could not bind the rewritten text: keep the local plan, which reports any
+		// real error itself.
+		return false;
+	}
+	if (types != root.types) {
+		return false;
+	}
+	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), QueryFunction(),
+	                                 MakeQueryBindData(catalog, sql, types,
+	                                                   /*schema_may_change=*/statement->type ==
+	                                                       StatementType::CREATE_STATEMENT),
+	                                 types,
+	                                 names);
+	for (idx_t i = 0; i < types.size(); i++) {
+		get->AddColumnId(i);
+	}
+	target = std::move(get);
+	return true;
 }
 
 void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
 	auto &context = input.context;
-	auto state = context.registered_state->Get<QueryTextState>(QueryTextState::kKey);
-	if (!state || state->Text().empty()) {
-		return;
-	}
 	auto &properties = input.optimizer.binder.GetStatementProperties();
 	if (properties.parameter_count > 0) {
 		return;
@@ -155,55 +226,21 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	auto catalog = SingleRemoteCatalog(context, properties);
 	bool has_remote_scan = false;
 	// A write of constants (INSERT ... VALUES) reads no remote table but still belongs remote.
-	if (!catalog || !OnlyReads(**target, *catalog, has_remote_scan) || (!has_remote_scan && !writes)) {
-		// Not one remote statement; a hybrid read may still have remote-only parts.
-		if (!writes && ReadsRemote(context, properties)) {
-			auto statement = ParseStatement(context, state->Text());
-			if (statement) {
-				ShipRemoteParts(input, *target, *statement);
-			}
+	bool one_remote_statement =
+	    catalog && OnlyReads(**target, *catalog, has_remote_scan) && (has_remote_scan || writes);
+	if (one_remote_statement && ShipWholeStatement(input, *target, *catalog, writes)) {
+		return;
+	}
+	// An upsert into a remote table that was not shipped whole (host rows, or text the worker
+	// cannot run alone) still runs there; a hybrid read may still have remote-only parts.
+	if (writes || (!one_remote_statement && ReadsRemote(context, properties))) {
+		auto statement = ParseRunningStatement(context);
+		if (statement && writes) {
+			PlanUpsertWithHostRows(input, *target, *statement);
+		} else if (statement) {
+			ShipRemoteParts(input, *target, *statement);
 		}
-		return;
 	}
-
-	auto parsed = ParseStatement(context, state->Text());
-	if (!parsed) {
-		return;
-	}
-	auto *statement = parsed.get();
-	if ((statement->type == StatementType::SELECT_STATEMENT) == writes) {
-		return;
-	}
-	ReferenceRewriter rewriter(catalog->GetName(), RemoteDefaultSchema(context, *catalog));
-	if (!rewriter.Rewrite(*statement)) {
-		return;
-	}
-	auto sql = statement->ToString();
-
-	auto &root = **target;
-	root.ResolveOperatorTypes();
-	vector<LogicalType> types;
-	vector<string> names;
-	try {
-		catalog->Describe(context, sql, types, names);
-	} catch (std::exception &) {
-		// The worker could not bind the rewritten text: keep the local plan, which reports any
-		// real error itself.
-		return;
-	}
-	if (types != root.types) {
-		return;
-	}
-	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), QueryFunction(),
-	                                 MakeQueryBindData(*catalog, sql, types,
-	                                                   /*schema_may_change=*/statement->type ==
-	                                                       StatementType::CREATE_STATEMENT),
-	                                 types,
-	                                 names);
-	for (idx_t i = 0; i < types.size(); i++) {
-		get->AddColumnId(i);
-	}
-	*target = std::move(get);
 }
 
 } // namespace

@@ -63,7 +63,7 @@ static void AddColumnStatistics(duckdb::Connection &connection, pb::GetCatalogRe
 
 void ReadCatalog(duckdb::DuckDB &database, pb::GetCatalogResponse &response) {
 	duckdb::Connection connection(database);
-	// One transaction, so the four queries and the statistics see the same catalog state.
+	// One transaction, so the five queries and the statistics see the same catalog state.
 	RunMetadataQuery(connection, "BEGIN TRANSACTION");
 	ReadCatalog(connection, response);
 	// Outside sessions only: table statistics do not cover a session's uncommitted rows (DuckDB's
@@ -129,6 +129,23 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		column->set_type(column_rows->GetValue(3, row).ToString());
 		column->set_not_null(!column_rows->GetValue(4, row).GetValue<bool>());
 		column->set_default_sql(StringOrEmpty(column_rows->GetValue(5, row)));
+	}
+	auto key_rows = RunMetadataQuery(
+	    connection, "SELECT schema_name, table_name, constraint_type = 'PRIMARY KEY', constraint_column_names "
+	                "FROM duckdb_constraints() WHERE database_name = current_database() "
+	                "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE') "
+	                "ORDER BY schema_name, table_name, constraint_index");
+	for (duckdb::idx_t row = 0; row < key_rows->RowCount(); row++) {
+		auto table = tables.find({key_rows->GetValue(0, row).ToString(), key_rows->GetValue(1, row).ToString()});
+		if (table == tables.end()) {
+			continue;
+		}
+		auto key = table->second->add_unique_keys();
+		key->set_is_primary(key_rows->GetValue(2, row).GetValue<bool>());
+		auto columns = key_rows->GetValue(3, row);
+		for (auto &column : duckdb::ListValue::GetChildren(columns)) {
+			key->add_columns(column.ToString());
+		}
 	}
 	response.set_default_schema("main");
 }
