@@ -30,7 +30,7 @@ duckdb::unique_ptr<duckdb::SQLStatement> ParseRunningStatement(duckdb::ClientCon
 	} catch (std::exception &) {
 		return nullptr;
 	}
-	if (statements.size() != 1) {
+	if (statements.size() != 1 || !statements[0]->named_param_map.empty()) {
 		return nullptr;
 	}
 	if (statements[0]->type == duckdb::StatementType::EXPLAIN_STATEMENT) {

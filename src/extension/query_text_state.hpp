@@ -29,7 +29,9 @@ private:
 };
 
 // The running statement parsed again, without a leading EXPLAIN; nullptr unless exactly one
-// statement is running.
+// statement is running, and for statements with parameters (? or $n): their text alone is not
+// what runs, and a client that passes the values with the statement (Python's
+// execute(sql, params)) binds them without a parameter count the optimizer could see.
 duckdb::unique_ptr<duckdb::SQLStatement> ParseRunningStatement(duckdb::ClientContext &context);
 
 } // namespace openduck

@@ -135,6 +135,29 @@ def test_returning(twin):
 	twin.same(f"SELECT * FROM cloud.{t} ORDER BY ALL")
 
 
+def test_statements_with_parameters(twin):
+	"""Python's execute(sql, params) binds the values with the statement: such statements must not
+	be shipped as their bare text (the worker would get '?' without values)."""
+	t = unique("prm")
+	twin.run(f"CREATE TABLE cloud.{t} (id INTEGER, v VARCHAR)")
+	statements = [
+	    (f"INSERT INTO cloud.{t} VALUES (?, ?)", [1, "a"]),
+	    (f"INSERT INTO cloud.{t} SELECT ?, ?", [2, "it's"]),
+	    (f"SELECT * FROM cloud.{t} WHERE id = ?", [1]),
+	    (f"SELECT count(*) FROM cloud.{t} WHERE v = $1", ["it's"]),
+	    (f"UPDATE cloud.{t} SET v = ? WHERE id = ? RETURNING *", ["z", 1]),
+	    (f"DELETE FROM cloud.{t} WHERE id = $id", {"id": 2}),
+	]
+	for sql, params in statements:
+		local = twin.local.execute(sql, params).fetchall()
+		remote = twin.con.execute(sql, params).fetchall()
+		assert remote == local, sql
+	rows = [[10, "x"], [11, None], [12, "y"]]
+	twin.local.executemany(f"INSERT INTO cloud.{t} VALUES (?, ?)", rows)
+	twin.con.executemany(f"INSERT INTO cloud.{t} VALUES (?, ?)", rows)
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY ALL")
+
+
 @pytest.mark.parametrize("case", TYPE_CASES, ids=[c.name for c in TYPE_CASES])
 def test_every_type_round_trips_through_insert(twin, case):
 	"""Host data of every type INSERTed into a remote table reads back exactly."""
