@@ -173,23 +173,33 @@ grpc::Status GatewayService::ExecuteFragment(grpc::ServerContext *context, const
 	return status;
 }
 
-grpc::Status GatewayService::GetCatalog(grpc::ServerContext *context, const pb::GetCatalogRequest *request,
-                                        pb::GetCatalogResponse *response) {
-	auto status = CheckAuthorization(*context, token_);
+template <class LOCAL, class REMOTE>
+grpc::Status GatewayService::RouteUnary(grpc::ServerContext &context, const std::string &database, Route &route,
+                                        LOCAL local, REMOTE remote) {
+	auto status = CheckAuthorization(context, token_);
 	if (!status.ok()) {
 		return status;
 	}
-	Route route;
-	status = Resolve(request->database(), route);
+	status = Resolve(database, route);
 	if (!status.ok()) {
 		return status;
 	}
 	if (route.local) {
-		return route.local->GetCatalog(*request, *response);
+		return local(*route.local);
 	}
-	auto upstream = UpstreamContext(*context, CallerToken(*context));
-	status = StubFor(route.remote.address)->GetCatalog(upstream.get(), *request, response);
-	return status.ok() ? status : UpstreamFailure(route, request->database(), status);
+	auto upstream = UpstreamContext(context, CallerToken(context));
+	status = remote(*StubFor(route.remote.address), *upstream);
+	return status.ok() ? status : UpstreamFailure(route, database, status);
+}
+
+grpc::Status GatewayService::GetCatalog(grpc::ServerContext *context, const pb::GetCatalogRequest *request,
+                                        pb::GetCatalogResponse *response) {
+	Route route;
+	return RouteUnary(
+	    *context, request->database(), route, [&](Worker &worker) { return worker.GetCatalog(*request, *response); },
+	    [&](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream) {
+		    return stub.GetCatalog(&upstream, *request, response);
+	    });
 }
 
 grpc::Status GatewayService::CancelExecution(grpc::ServerContext *context, const pb::CancelExecutionRequest *request,
@@ -271,24 +281,17 @@ grpc::Status GatewayService::Heartbeat(grpc::ServerContext *context, const pb::H
 
 grpc::Status GatewayService::ManageDatabase(grpc::ServerContext *context, const pb::ManageDatabaseRequest *request,
                                             pb::ManageDatabaseResponse *response) {
-	auto status = CheckAuthorization(*context, token_);
-	if (!status.ok()) {
-		return status;
-	}
 	Route route;
-	status = Resolve(request->database(), route);
-	if (!status.ok()) {
-		return status;
+	auto status = RouteUnary(
+	    *context, request->database(), route,
+	    [&](Worker &worker) { return worker.ManageDatabase(*request, *response); },
+	    [&](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream) {
+		    return stub.ManageDatabase(&upstream, *request, response);
+	    });
+	if (status.ok() && !route.local) {
+		// The new database lives on that worker; route to it before its next heartbeat says so.
+		registry_.AddDatabase(route.remote.id, response->database(), Now());
 	}
-	if (route.local) {
-		return route.local->ManageDatabase(*request, *response);
-	}
-	auto upstream = UpstreamContext(*context, CallerToken(*context));
-	status = StubFor(route.remote.address)->ManageDatabase(upstream.get(), *request, response);
-	if (!status.ok()) {
-		return UpstreamFailure(route, request->database(), status);
-	}
-	registry_.AddDatabase(route.remote.id, response->database(), Now());
 	return status;
 }
 

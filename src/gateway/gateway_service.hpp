@@ -57,6 +57,12 @@ private:
 		RegisteredWorker remote;
 	};
 	grpc::Status Resolve(const std::string &database, Route &route);
+	// A unary call for `database`, authorized and routed: `local(Worker &)` on the in-process
+	// worker, else `remote(Stub &, ClientContext &)` on the serving worker with the caller's
+	// token, its failure naming that worker. `route` tells the caller where it ran.
+	template <class LOCAL, class REMOTE>
+	grpc::Status RouteUnary(grpc::ServerContext &context, const std::string &database, Route &route, LOCAL local,
+	                        REMOTE remote);
 	std::vector<std::string> AllDatabases();
 	std::unique_ptr<openduck::v1::ExecutionService::Stub> StubFor(const std::string &address);
 	// A client context for calling `route.remote` on behalf of `caller`.

@@ -3,6 +3,7 @@
 // database under concurrent lookups, create/clone through the set, and the lease rule that
 // keeps another worker's databases out.
 #include "storage/storage_engine.hpp"
+#include "temp_storage_test.hpp"
 #include "worker/database_admin.hpp"
 #include "worker/database_set.hpp"
 
@@ -18,33 +19,9 @@ namespace {
 
 namespace pb = openduck::v1;
 
-class DatabaseSetTest : public ::testing::Test {
+class DatabaseSetTest : public TempStorageTest {
 protected:
-	void SetUp() override {
-		dir = std::filesystem::temp_directory_path() /
-		      ("od-dbset-" + std::to_string(::getpid()) + "-" +
-		       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-		std::filesystem::remove_all(dir);
-		engine = std::make_unique<StorageEngine>(StorageConfig::Defaults(dir.string()));
-	}
-	void TearDown() override {
-		engine.reset();
-		std::filesystem::remove_all(dir);
-	}
-	static int64_t Count(duckdb::DuckDB &db, const std::string &sql) {
-		duckdb::Connection con(db);
-		auto result = con.Query(sql);
-		if (result->HasError()) {
-			throw std::runtime_error(result->GetError());
-		}
-		return result->GetValue(0, 0).GetValue<int64_t>();
-	}
-	static void Exec(duckdb::DuckDB &db, const std::string &sql) {
-		duckdb::Connection con(db);
-		auto result = con.Query(sql);
-		if (result->HasError()) {
-			throw std::runtime_error(result->GetError());
-		}
+	DatabaseSetTest() : TempStorageTest("od-dbset-") {
 	}
 	pb::ManageDatabaseResponse Manage(DatabaseSet &set, pb::DatabaseAction action, const std::string &database,
 	                                  const std::string &target, grpc::StatusCode expected = grpc::StatusCode::OK) {
@@ -57,8 +34,6 @@ protected:
 		EXPECT_EQ(status.error_code(), expected) << status.error_message();
 		return response;
 	}
-	std::filesystem::path dir;
-	std::unique_ptr<StorageEngine> engine;
 };
 
 TEST_F(DatabaseSetTest, ServesRequestedExistingAndLaterDatabases) {

@@ -2,6 +2,7 @@
 // checkpoints, time travel, clones, lease fencing, GC retention and checksum verification.
 #include "storage/garbage_collector.hpp"
 #include "storage/storage_engine.hpp"
+#include "temp_storage_test.hpp"
 
 #include "duckdb/main/connection.hpp"
 
@@ -13,36 +14,10 @@
 namespace openduck {
 namespace {
 
-class StorageEngineTest : public ::testing::Test {
+class StorageEngineTest : public TempStorageTest {
 protected:
-	void SetUp() override {
-		dir = std::filesystem::temp_directory_path() /
-		      ("od-engine-" + std::to_string(::getpid()) + "-" +
-		       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-		std::filesystem::remove_all(dir);
-		engine = std::make_unique<StorageEngine>(StorageConfig::Defaults(dir.string()));
+	StorageEngineTest() : TempStorageTest("od-engine-") {
 	}
-	void TearDown() override {
-		engine.reset();
-		std::filesystem::remove_all(dir);
-	}
-	static int64_t Count(duckdb::DuckDB &db, const std::string &sql) {
-		duckdb::Connection con(db);
-		auto result = con.Query(sql);
-		if (result->HasError()) {
-			throw std::runtime_error(result->GetError());
-		}
-		return result->GetValue(0, 0).GetValue<int64_t>();
-	}
-	static void Exec(duckdb::DuckDB &db, const std::string &sql) {
-		duckdb::Connection con(db);
-		auto result = con.Query(sql);
-		if (result->HasError()) {
-			throw std::runtime_error(result->GetError());
-		}
-	}
-	std::filesystem::path dir;
-	std::unique_ptr<StorageEngine> engine;
 };
 
 TEST_F(StorageEngineTest, CheckpointsBecomeSnapshotsAndSurviveReopen) {
