@@ -82,18 +82,12 @@ void DirectColumn::AppendValidity(const UnifiedVectorFormat &format, idx_t count
 	if (source.AllValid() && validity_.size() == 0) {
 		return;
 	}
-	auto new_length = length_ + count;
-	auto bytes = (new_length + 63) / 64 * sizeof(uint64_t);
-	if (validity_.size() == 0) {
-		// The first NULL: every earlier row was valid.
-		validity_.reserve(bytes);
-		std::memset(validity_.data(), 0xFF, (length_ + 63) / 64 * sizeof(uint64_t));
-	}
-	auto old_bytes = (length_ + 63) / 64 * sizeof(uint64_t);
+	auto bytes = (length_ + count + 63) / 64 * sizeof(uint64_t);
+	// Before the first NULL there is no bitmap: every earlier row was valid, so the whole new
+	// range starts valid, as does the tail added for these rows.
+	auto old_bytes = validity_.size();
 	validity_.reserve(bytes);
-	if (bytes > old_bytes) {
-		std::memset(validity_.data() + old_bytes, 0xFF, bytes - old_bytes);
-	}
+	std::memset(validity_.data() + old_bytes, 0xFF, bytes - old_bytes);
 	validity_.resize(bytes);
 	auto words = reinterpret_cast<uint64_t *>(validity_.data());
 	if (source.AllValid()) {
