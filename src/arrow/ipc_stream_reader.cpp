@@ -164,9 +164,12 @@ IpcStreamReader::IpcStreamReader(ClientContext &context) : state_(make_uniq<Stat
 
 IpcStreamReader::~IpcStreamReader() = default;
 
-void IpcStreamReader::Feed(std::string payload_p) {
+void IpcStreamReader::Feed(std::string payload) {
+	Feed(std::make_shared<const std::string>(std::move(payload)));
+}
+
+void IpcStreamReader::Feed(std::shared_ptr<const std::string> payload) {
 	auto &state = *state_;
-	auto payload = std::make_shared<const std::string>(std::move(payload_p));
 	IpcMessageReader reader(payload->data(), payload->size());
 	IpcMessage message;
 	bool end_of_stream = false;
@@ -233,29 +236,48 @@ bool IpcStreamReader::Next(DataChunk &out) {
 			state.batches.pop_front();
 			continue;
 		}
-		auto count = MinValue<idx_t>(STANDARD_VECTOR_SIZE, length - batch.chunk_offset);
-		auto &columns = state.arrow_table.GetColumns();
-		if (!state.any_cast) {
-			out.SetCardinality(count);
-			ArrowTableFunction::ArrowToDuckDB(batch, columns, out, batch.chunk_offset);
-		} else {
-			auto &import = state.import_chunk;
-			import.Reset();
-			import.SetCardinality(count);
-			ArrowTableFunction::ArrowToDuckDB(batch, columns, import, batch.chunk_offset);
-			for (idx_t col = 0; col < import.ColumnCount(); col++) {
-				if (state.needs_cast[col]) {
-					VectorOperations::Cast(state.context, import.data[col], out.data[col], count);
-				} else {
-					out.data[col].Reference(import.data[col]);
-				}
-			}
-			out.SetCardinality(count);
-		}
-		batch.chunk_offset += count;
+		Convert(batch, MinValue<idx_t>(STANDARD_VECTOR_SIZE, length - batch.chunk_offset), state.import_chunk, out);
 		return true;
 	}
 	return false;
+}
+
+vector<shared_ptr<ArrowArrayWrapper>> IpcStreamReader::TakeRecordBatches() {
+	vector<shared_ptr<ArrowArrayWrapper>> taken;
+	for (auto &batch : state_->batches) {
+		if (batch->chunk_offset != 0) {
+			throw InternalException("IpcStreamReader::TakeRecordBatches after Next started reading a batch");
+		}
+		taken.push_back(std::move(batch->chunk));
+	}
+	state_->batches.clear();
+	return taken;
+}
+
+const vector<LogicalType> &IpcStreamReader::ImportTypes() const {
+	return state_->import_types;
+}
+
+void IpcStreamReader::Convert(ArrowScanLocalState &scan, idx_t count, DataChunk &import, DataChunk &out) const {
+	auto &state = *state_;
+	auto &columns = state.arrow_table.GetColumns();
+	if (!state.any_cast) {
+		out.SetCardinality(count);
+		ArrowTableFunction::ArrowToDuckDB(scan, columns, out, scan.chunk_offset);
+	} else {
+		import.Reset();
+		import.SetCardinality(count);
+		ArrowTableFunction::ArrowToDuckDB(scan, columns, import, scan.chunk_offset);
+		for (idx_t col = 0; col < import.ColumnCount(); col++) {
+			if (state.needs_cast[col]) {
+				VectorOperations::Cast(state.context, import.data[col], out.data[col], count);
+			} else {
+				out.data[col].Reference(import.data[col]);
+			}
+		}
+		out.SetCardinality(count);
+	}
+	scan.chunk_offset += count;
 }
 
 } // namespace openduck

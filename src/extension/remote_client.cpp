@@ -197,7 +197,7 @@ v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id) {
 	return response;
 }
 
-std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, const ExecuteOptions &options) {
+std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, ExecuteOptions options) {
 	v1::ExecuteFragmentRequest request;
 	request.set_plan(sql);
 	request.set_database(config_.database);
@@ -207,7 +207,7 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, const
 	request.set_session_id(options.session_id);
 	request.set_session_action(options.session_action);
 	request.set_ingest_table(options.ingest_table);
-	request.set_ingest_arrow(options.ingest_arrow);
+	request.set_ingest_arrow(std::move(options.ingest_arrow));
 	request.set_ingest_schema(options.ingest_schema);
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);

@@ -83,7 +83,7 @@ public:
 	// `session_id`: the catalog as seen inside that session's open transaction.
 	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "");
 	// Starts `sql` on the database as `options` say.
-	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, const ExecuteOptions &options);
+	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, ExecuteOptions options);
 
 private:
 	std::unique_ptr<grpc::ClientContext> NewContext() const;

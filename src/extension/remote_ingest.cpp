@@ -5,14 +5,18 @@
 #include "extension/remote_result.hpp"
 #include "extension/sql_rewrite.hpp"
 
+#include "duckdb/storage/storage_info.hpp"
+
 namespace openduck {
 
 using namespace duckdb;
 
-// Per request. Large enough that the fixed cost of a request (RPC, decoder and appender set-up
-// on the worker) is small against the bytes it carries; small enough that host and worker
-// memory stay bounded and the pipeline fills at once.
-static constexpr idx_t kIngestBatchBytes = 4 * 1024 * 1024;
+// Per request: two row groups of the worker's tables (DuckDB's default size), so the worker's
+// insert compresses and writes both on threads of their own (ingest_scan.hpp), and the fixed
+// cost of a request is small against what it carries. Wide rows flush earlier, on bytes, to
+// stay well under the RPC message limit; memory stays bounded on both sides either way.
+static constexpr idx_t kIngestBatchRows = 2 * DEFAULT_ROW_GROUP_SIZE;
+static constexpr idx_t kIngestBatchBytes = 48 * 1024 * 1024;
 
 static vector<string> ColumnNames(idx_t count) {
 	vector<string> names;
@@ -38,12 +42,14 @@ RemoteIngest::RemoteIngest(ClientContext &context, ODCatalog &catalog, vector<Lo
 }
 
 RemoteIngest::~RemoteIngest() {
-	if (in_flight_.valid()) {
-		// Already failing or cancelled; the statement's error is what the user sees.
-		try {
-			in_flight_.get();
-		} catch (...) {
-		}
+	// A failing or cancelled statement: what is on its way finishes (or fails) on the worker,
+	// whose session the host's rollback then discards; the statement's error is what the user sees.
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		queued_.reset();
+	}
+	if (sender_.joinable()) {
+		sender_.join();
 	}
 }
 
@@ -56,42 +62,120 @@ std::string RemoteIngest::TableSQL() const {
 }
 
 void RemoteIngest::Append(ClientContext &context, DataChunk &chunk) {
-	writer_->Append(chunk);
-	if (writer_->BufferedBytes() >= kIngestBatchBytes) {
+	auto room = kIngestBatchRows - writer_->BufferedRows();
+	if (chunk.size() <= room) {
+		writer_->Append(chunk);
+	} else {
+		// Requests end on a row-group boundary, so the worker never merges a partial one.
+		DataChunk part;
+		part.InitializeEmpty(chunk.GetTypes());
+		part.Reference(chunk);
+		part.Slice(0, room);
+		writer_->Append(part);
+		Flush(context);
+		part.Reference(chunk);
+		part.Slice(room, chunk.size() - room);
+		writer_->Append(part);
+	}
+	if (writer_->BufferedRows() >= kIngestBatchRows || writer_->BufferedBytes() >= kIngestBatchBytes) {
 		Flush(context);
 	}
 }
 
-void RemoteIngest::Wait() {
-	if (in_flight_.valid()) {
-		in_flight_.get();
+bool RemoteIngest::ReadyForInput(const InterruptState &interrupt) {
+	std::unique_lock<std::mutex> guard(lock_);
+	RethrowError(guard);
+	if (!queued_) {
+		return true;
 	}
+	waiter_ = make_uniq<InterruptState>(interrupt);
+	return false;
 }
 
 void RemoteIngest::Flush(ClientContext &context) {
-	ExecuteOptions request = options_;
-	request.ingest_arrow = schema_message_;
+	auto request = make_uniq<ExecuteOptions>(options_);
+	request->ingest_arrow = schema_message_;
 	rows_sent_ += writer_->BufferedRows();
-	writer_->FlushBatchTo(request.ingest_arrow);
-	request.ingest_arrow += IpcStreamWriter::EndOfStream();
-	// The previous batch must be appended first: batches keep their order.
-	Wait();
+	writer_->FlushBatchTo(request->ingest_arrow);
+	request->ingest_arrow += IpcStreamWriter::EndOfStream();
 	sent_any_ = true;
-	in_flight_ = std::async(std::launch::async, [this, &context, request = std::move(request)]() {
-		Run(context, "", request);
+	std::unique_lock<std::mutex> guard(lock_);
+	if (sending_) {
+		if (queued_) {
+			throw InternalException("RemoteIngest: a batch was encoded while another still waited to be sent");
+		}
+		queued_ = std::move(request);
+		return;
+	}
+	sending_ = true;
+	guard.unlock();
+	if (sender_.joinable()) {
+		// The previous loop has ended (sending_ was false); reap its thread.
+		sender_.join();
+	}
+	sender_ = std::thread([this, &context, request = std::move(*request)]() mutable {
+		SendLoop(context, std::move(request));
 	});
 }
 
-void RemoteIngest::Finish(ClientContext &context) {
+void RemoteIngest::SendLoop(ClientContext &context, ExecuteOptions request) {
+	while (true) {
+		std::exception_ptr error;
+		try {
+			Run(context, "", std::move(request));
+		} catch (...) {
+			error = std::current_exception();
+		}
+		std::unique_lock<std::mutex> guard(lock_);
+		if (error) {
+			error_ = error;
+			queued_.reset();
+		}
+		if (!queued_) {
+			sending_ = false;
+			WakeWaiter(guard);
+			return;
+		}
+		request = std::move(*queued_);
+		queued_.reset();
+		WakeWaiter(guard);
+	}
+}
+
+void RemoteIngest::WakeWaiter(std::unique_lock<std::mutex> &guard) {
+	auto waiter = std::move(waiter_);
+	guard.unlock();
+	if (waiter) {
+		waiter->Callback();
+	}
+	guard.lock();
+}
+
+void RemoteIngest::RethrowError(std::unique_lock<std::mutex> &guard) {
+	if (error_) {
+		std::rethrow_exception(error_);
+	}
+}
+
+bool RemoteIngest::TryFinish(ClientContext &context, const InterruptState &interrupt) {
 	if (writer_->BufferedRows() > 0 || !sent_any_) {
+		if (!ReadyForInput(interrupt)) {
+			return false;
+		}
 		Flush(context);
 	}
-	Wait();
+	std::unique_lock<std::mutex> guard(lock_);
+	RethrowError(guard);
+	if (sending_) {
+		waiter_ = make_uniq<InterruptState>(interrupt);
+		return false;
+	}
+	return true;
 }
 
 unique_ptr<ColumnDataCollection> RemoteIngest::Run(ClientContext &context, const std::string &sql,
-                                                   const ExecuteOptions &options) {
-	RemoteResult result(context, catalog_.Client().Execute(sql, options));
+                                                   ExecuteOptions options) {
+	RemoteResult result(context, catalog_.Client().Execute(sql, std::move(options)));
 	auto rows = make_uniq<ColumnDataCollection>(context, result.Types());
 	DataChunk chunk;
 	chunk.Initialize(context, result.Types());

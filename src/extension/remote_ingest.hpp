@@ -3,16 +3,24 @@
 // IN, UPDATE ... FROM), or, for a plain INSERT of every column, straight into the target table.
 // Memory stays bounded on both sides.
 //
-// Sending is pipelined: while one batch is on its way (and being appended on the worker), the
-// sink thread encodes the next. At most one request is in flight, so batches arrive in order.
+// Sending is pipelined: while one batch is on its way (and being inserted on the worker), the
+// sink thread encodes the next. One request is in flight at a time, so batches arrive in order;
+// one more may wait, encoded, behind it. A sink does not hold a DuckDB thread while waiting:
+// ReadyForInput / TryFinish return false and call the sink's InterruptState back when it can go
+// on, so the sink returns BLOCKED and the host's threads (and the worker's, on the same machine)
+// get the cores instead of a busy wait.
 //
-// Used by one sink thread at a time; the in-flight send runs on a thread of its own.
+// Used by one sink thread at a time; requests are sent by a thread of its own.
 #pragma once
 
 #include "duckdb/common/types/column/column_data_collection.hpp"
 #include "extension/remote_client.hpp"
 
-#include <future>
+#include "duckdb/parallel/interrupt.hpp"
+
+#include <exception>
+#include <mutex>
+#include <thread>
 
 namespace openduck {
 
@@ -28,10 +36,14 @@ public:
 	             const std::string &schema, const std::string &table);
 	~RemoteIngest();
 
+	// False while an encoded batch still waits behind the request in flight: `interrupt` is
+	// called back once it has gone, and Append must not be called before that.
+	bool ReadyForInput(const duckdb::InterruptState &interrupt);
 	void Append(duckdb::ClientContext &context, duckdb::DataChunk &chunk);
-	// Sends what is buffered and waits until the worker appended everything; afterwards the
-	// temporary table exists even if no row was sent.
-	void Finish(duckdb::ClientContext &context);
+	// Sends what is buffered; true once the worker inserted everything (afterwards the temporary
+	// table exists even if no row was sent). False, with `interrupt` called back when it is
+	// worth asking again, while requests are still on their way. Rethrows a request's error.
+	bool TryFinish(duckdb::ClientContext &context, const duckdb::InterruptState &interrupt);
 	// Runs `sql` (which reads TableSQL()) in the session and returns its rows, then drops the
 	// temporary table.
 	duckdb::unique_ptr<duckdb::ColumnDataCollection> RunAndDrop(duckdb::ClientContext &context,
@@ -45,11 +57,15 @@ public:
 	static std::string ColumnName(duckdb::idx_t index);
 
 private:
+	// Encodes the buffered rows into a request and hands it to the sender.
 	void Flush(duckdb::ClientContext &context);
-	// Waits for the request in flight; rethrows its error.
-	void Wait();
+	// The sender thread: sends `request`, then whatever was queued behind it.
+	void SendLoop(duckdb::ClientContext &context, ExecuteOptions request);
+	// Calls the waiting sink back, if any. Called with lock_ held.
+	void WakeWaiter(std::unique_lock<std::mutex> &guard);
+	void RethrowError(std::unique_lock<std::mutex> &guard);
 	duckdb::unique_ptr<duckdb::ColumnDataCollection> Run(duckdb::ClientContext &context, const std::string &sql,
-	                                                     const ExecuteOptions &options);
+	                                                     ExecuteOptions options);
 
 	ODCatalog &catalog_;
 	ExecuteOptions options_;
@@ -58,7 +74,14 @@ private:
 	std::string schema_message_;
 	duckdb::idx_t rows_sent_ = 0;
 	bool sent_any_ = false;
-	std::future<void> in_flight_;
+
+	std::thread sender_;
+	std::mutex lock_;
+	// Guarded by lock_.
+	bool sending_ = false;
+	std::unique_ptr<ExecuteOptions> queued_;
+	std::exception_ptr error_;
+	std::unique_ptr<duckdb::InterruptState> waiter_;
 };
 
 // The sum of the counts in a one-column BIGINT result (what INSERT/UPDATE/DELETE return).

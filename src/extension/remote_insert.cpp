@@ -69,9 +69,13 @@ unique_ptr<GlobalSinkState> RemoteInsert::GetGlobalSinkState(ClientContext &cont
 
 SinkResultType RemoteInsert::Sink(ExecutionContext &context, DataChunk &chunk, OperatorSinkInput &input) const {
 	auto &state = input.global_state.Cast<RemoteWriteState>();
-	if (!state.discard) {
-		state.ingest->Append(context.client, chunk);
+	if (state.discard) {
+		return SinkResultType::NEED_MORE_INPUT;
 	}
+	if (!state.ingest->ReadyForInput(input.interrupt_state)) {
+		return SinkResultType::BLOCKED;
+	}
+	state.ingest->Append(context.client, chunk);
 	return SinkResultType::NEED_MORE_INPUT;
 }
 
@@ -81,8 +85,10 @@ SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, Client
 	if (state.discard) {
 		return SinkFinalizeType::READY;
 	}
+	if (!state.ingest->TryFinish(context, input.interrupt_state)) {
+		return SinkFinalizeType::BLOCKED;
+	}
 	if (!DirectTarget().empty()) {
-		state.ingest->Finish(context);
 		state.affected = state.ingest->RowsSent();
 		return SinkFinalizeType::READY;
 	}

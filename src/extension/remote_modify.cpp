@@ -49,6 +49,9 @@ unique_ptr<GlobalSinkState> RemoteModify::GetGlobalSinkState(ClientContext &cont
 
 SinkResultType RemoteModify::Sink(ExecutionContext &context, DataChunk &chunk, OperatorSinkInput &input) const {
 	auto &state = input.global_state.Cast<RemoteModifyState>();
+	if (!state.ingest->ReadyForInput(input.interrupt_state)) {
+		return SinkResultType::BLOCKED;
+	}
 	auto columns = ShippedColumns();
 	state.shipped.Reset();
 	for (idx_t i = 0; i < columns.size(); i++) {
@@ -62,6 +65,9 @@ SinkResultType RemoteModify::Sink(ExecutionContext &context, DataChunk &chunk, O
 SinkFinalizeType RemoteModify::Finalize(Pipeline &pipeline, Event &event, ClientContext &context,
                                         OperatorSinkFinalizeInput &input) const {
 	auto &state = input.global_state.Cast<RemoteModifyState>();
+	if (!state.ingest->TryFinish(context, input.interrupt_state)) {
+		return SinkFinalizeType::BLOCKED;
+	}
 	auto target = QuoteIdentifier(table_.schema.name) + "." + QuoteIdentifier(table_.name);
 	auto rows = state.ingest->TableSQL();
 	auto row_id = QuoteIdentifier(RemoteIngest::ColumnName(ShippedColumns().size() - 1));

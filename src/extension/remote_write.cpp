@@ -15,7 +15,6 @@ public:
 } // namespace
 
 void RemoteWriteState::Apply(ClientContext &context, const std::string &sql, bool return_chunk) {
-	ingest->Finish(context);
 	if (return_chunk) {
 		returned = ingest->RunAndDrop(context, sql + " RETURNING *");
 		affected = returned->Count();

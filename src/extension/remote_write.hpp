@@ -18,7 +18,8 @@ public:
 	explicit RemoteWriteState(std::unique_ptr<RemoteIngest> ingest_p) : ingest(std::move(ingest_p)) {
 	}
 
-	// Runs the statement that applies the ingested rows and records what it reports.
+	// Runs the statement that applies the ingested rows (after ingest->TryFinish succeeded) and
+	// records what it reports.
 	void Apply(duckdb::ClientContext &context, const std::string &sql, bool return_chunk);
 
 	std::unique_ptr<RemoteIngest> ingest;

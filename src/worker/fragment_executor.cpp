@@ -2,10 +2,10 @@
 
 #include "arrow/ipc_stream_reader.hpp"
 #include "arrow/ipc_stream_writer.hpp"
+#include "worker/ingest_scan.hpp"
 
 #include "duckdb/common/error_data.hpp"
 #include "duckdb/common/exception.hpp"
-#include "duckdb/main/appender.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
 #include "duckdb/main/pending_query_result.hpp"
@@ -31,38 +31,49 @@ FragmentExecutor::FragmentExecutor(duckdb::Connection &session_connection, std::
 }
 
 void FragmentExecutor::Ingest() {
-	IpcStreamReader reader(*connection_.context);
-	reader.Feed(request_.ingest_arrow());
-	if (!reader.HasSchema()) {
+	auto &context = *connection_.context;
+	auto reader = std::make_unique<IpcStreamReader>(context);
+	// Borrowed, not copied (it can be tens of MiB): the reader, its batches and the statement
+	// that reads them all end within this call, while request_ lives on.
+	reader->Feed(std::shared_ptr<const std::string>(&request_.ingest_arrow(), [](const std::string *) {}));
+	if (!reader->HasSchema()) {
 		throw duckdb::InvalidInputException("ingest payload for '%s' has no Arrow schema", request_.ingest_table());
 	}
-	auto &types = reader.Types();
-	auto appender = IngestAppender(types);
-	duckdb::DataChunk chunk;
-	chunk.Initialize(*connection_.context, types);
-	while (reader.Next(chunk)) {
-		appender->AppendDataChunk(chunk);
-	}
-	appender->Close();
-}
-
-std::unique_ptr<duckdb::Appender> FragmentExecutor::IngestAppender(const duckdb::vector<duckdb::LogicalType> &types) {
+	auto quoted_table = duckdb::KeywordHelper::WriteQuoted(request_.ingest_table(), '"');
+	std::string target;
 	if (!request_.ingest_schema().empty()) {
-		// Straight into the target: the rows are appended once, and row groups are compressed
+		// Straight into the target: the rows are inserted once, and row groups are compressed
 		// as they fill while the host is still sending the next batches.
-		return std::make_unique<duckdb::Appender>(connection_, request_.ingest_schema(), request_.ingest_table());
+		target = duckdb::KeywordHelper::WriteQuoted(request_.ingest_schema(), '"') + "." + quoted_table;
+	} else {
+		auto &types = reader->Types();
+		std::string columns;
+		for (size_t i = 0; i < types.size(); i++) {
+			columns += (i ? ", " : "") + duckdb::KeywordHelper::WriteQuoted("c" + std::to_string(i), '"') + " " +
+			           types[i].ToString();
+		}
+		auto created = connection_.Query("CREATE TEMPORARY TABLE IF NOT EXISTS " + quoted_table + " (" + columns + ")");
+		if (created->HasError()) {
+			created->ThrowError();
+		}
+		target = "temp.main." + quoted_table;
 	}
-	auto quoted = duckdb::KeywordHelper::WriteQuoted(request_.ingest_table(), '"');
-	std::string columns;
-	for (size_t i = 0; i < types.size(); i++) {
-		columns += (i ? ", " : "") + duckdb::KeywordHelper::WriteQuoted("c" + std::to_string(i), '"') + " " +
-		           types[i].ToString();
+	IngestScan::EnsureRegistered(*context.db);
+	IngestScan scan(context, std::move(reader));
+	if (scan.RowCount() == 0) {
+		return;
 	}
-	auto created = connection_.Query("CREATE TEMPORARY TABLE IF NOT EXISTS " + quoted + " (" + columns + ")");
-	if (created->HasError()) {
-		created->ThrowError();
+	auto pending = connection_.PendingQuery("INSERT INTO " + target + " SELECT * FROM " + scan.TableFunctionSQL(), false);
+	if (!pending->HasError() && !Complete(*pending)) {
+		throw duckdb::InterruptException();
 	}
-	return std::make_unique<duckdb::Appender>(connection_, "temp", "main", request_.ingest_table());
+	if (pending->HasError()) {
+		pending->ThrowError();
+	}
+	auto result = pending->Execute();
+	if (result->HasError()) {
+		result->ThrowError();
+	}
 }
 
 void FragmentExecutor::Cancel() {
@@ -87,6 +98,29 @@ static void BackOff(uint32_t idle) {
 	} else {
 		std::this_thread::sleep_for(std::chrono::microseconds(std::min<uint32_t>(1000, 50 * (idle - 15))));
 	}
+}
+
+bool FragmentExecutor::Complete(duckdb::PendingQueryResult &pending) {
+	// DuckDB clears a pending interrupt when a query begins (in PendingQuery), so a cancel that
+	// landed before is seen by this check, and one after it interrupts the query.
+	for (uint32_t idle = 0; !cancelled_;) {
+		auto state = pending.ExecuteTask();
+		if (state == duckdb::PendingExecutionResult::NO_TASKS_AVAILABLE) {
+			// DuckDB's background threads hold every task. Asking again at once would spin this
+			// thread on a core those threads need, so back off: yield a few times, then sleep up
+			// to 1 ms.
+			BackOff(idle++);
+			continue;
+		}
+		if (state != duckdb::PendingExecutionResult::RESULT_NOT_READY) {
+			return true;
+		}
+		idle = 0;
+	}
+	// PendingQuery cleared the interrupt of a cancel that came first; the tasks it scheduled
+	// must see one, or tearing the query down waits for them to finish.
+	connection_.Interrupt();
+	return false;
 }
 
 FragmentOutcome FragmentExecutor::Describe(duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements,
@@ -187,26 +221,7 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		if (pending->HasError()) {
 			return fail(pending->GetErrorObject());
 		}
-		// DuckDB clears a pending interrupt when a query begins (in PendingQuery), so a cancel that
-		// landed before is seen by this check, and one after it interrupts the query.
-		for (uint32_t idle = 0; !cancelled_;) {
-			auto state = pending->ExecuteTask();
-			if (state == duckdb::PendingExecutionResult::NO_TASKS_AVAILABLE) {
-				// DuckDB's background threads hold every task (say a single-threaded insert from a
-				// session's temporary table). Asking again at once would spin this thread on a core
-				// those threads need, so back off: yield a few times, then sleep up to 1 ms.
-				BackOff(idle++);
-				continue;
-			}
-			if (state != duckdb::PendingExecutionResult::RESULT_NOT_READY) {
-				break;
-			}
-			idle = 0;
-		}
-		if (cancelled_) {
-			// PendingQuery cleared the interrupt of a cancel that came first; the tasks it
-			// scheduled must see one, or tearing the query down waits for them to finish.
-			connection_.Interrupt();
+		if (!Complete(*pending)) {
 			return fail(duckdb::ErrorData(duckdb::ExceptionType::INTERRUPT, "cancelled"));
 		}
 		if (pending->HasError()) {

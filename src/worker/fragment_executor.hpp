@@ -11,7 +11,7 @@
 #include "openduck/v1/openduck.pb.h"
 
 #include "duckdb/main/client_properties.hpp"
-#include "duckdb/main/appender.hpp"
+#include "duckdb/main/pending_query_result.hpp"
 #include "duckdb/main/connection.hpp"
 #include "duckdb/parser/sql_statement.hpp"
 
@@ -57,10 +57,12 @@ private:
 	FragmentOutcome Describe(duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements,
 	                         const ResponseSink &sink);
 
-	// Appends request_.ingest_arrow to the session's temporary table request_.ingest_table, or
-	// with request_.ingest_schema straight into that table of the database.
+	// Inserts request_.ingest_arrow into the session's temporary table request_.ingest_table, or
+	// with request_.ingest_schema straight into that table of the database (ingest_scan.hpp).
 	void Ingest();
-	std::unique_ptr<duckdb::Appender> IngestAppender(const duckdb::vector<duckdb::LogicalType> &types);
+	// Runs `pending` until its result is ready, without spinning a core while DuckDB's threads
+	// work. False when cancelled (the query is interrupted).
+	bool Complete(duckdb::PendingQueryResult &pending);
 
 	std::unique_ptr<duckdb::Connection> owned_connection_;
 	duckdb::Connection &connection_;
