@@ -88,6 +88,11 @@ bool RemoteIngest::ReadyForInput(const InterruptState &interrupt) {
 	if (!queued_) {
 		return true;
 	}
+	if (std::this_thread::get_id() == client_thread_) {
+		changed_.wait(guard, [&]() { return !queued_ || error_; });
+		RethrowError(guard);
+		return true;
+	}
 	waiter_ = make_uniq<InterruptState>(interrupt);
 	return false;
 }
@@ -143,6 +148,7 @@ void RemoteIngest::SendLoop(ClientContext &context, ExecuteOptions request) {
 }
 
 void RemoteIngest::WakeWaiter(std::unique_lock<std::mutex> &guard) {
+	changed_.notify_all();
 	auto waiter = std::move(waiter_);
 	guard.unlock();
 	if (waiter) {
@@ -165,6 +171,9 @@ bool RemoteIngest::TryFinish(ClientContext &context, const InterruptState &inter
 		Flush(context);
 	}
 	std::unique_lock<std::mutex> guard(lock_);
+	if (sending_ && std::this_thread::get_id() == client_thread_) {
+		changed_.wait(guard, [&]() { return !sending_; });
+	}
 	RethrowError(guard);
 	if (sending_) {
 		waiter_ = make_uniq<InterruptState>(interrupt);

@@ -5,10 +5,14 @@
 //
 // Sending is pipelined: while one batch is on its way (and being inserted on the worker), the
 // sink thread encodes the next. One request is in flight at a time, so batches arrive in order;
-// one more may wait, encoded, behind it. A sink does not hold a DuckDB thread while waiting:
-// ReadyForInput / TryFinish return false and call the sink's InterruptState back when it can go
-// on, so the sink returns BLOCKED and the host's threads (and the worker's, on the same machine)
-// get the cores instead of a busy wait.
+// one more may wait, encoded, behind it.
+//
+// Waiting: the client thread that runs the query (SetClientThread) waits in place. A background thread instead hands its task back: ReadyForInput / TryFinish return
+// false and call the sink's InterruptState back when it can go on, and the sink returns BLOCKED.
+// Why the difference: while no task is free, DuckDB's client loop (PendingQueryResult, and the
+// Python client's) polls ExecuteTask without sleeping, so a background thread blocked in the
+// sink would leave the client thread spinning on a core the worker needs; handed back, the task
+// is soon picked up by the client thread, which then waits without burning CPU.
 //
 // Used by one sink thread at a time; requests are sent by a thread of its own.
 #pragma once
@@ -18,6 +22,7 @@
 
 #include "duckdb/parallel/interrupt.hpp"
 
+#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -36,6 +41,11 @@ public:
 	             const std::string &schema, const std::string &table);
 	~RemoteIngest();
 
+	// The thread that runs the query's client loop; the physical operator records it when it is
+	// planned, which happens on that thread (sink states may be set up on background threads).
+	void SetClientThread(std::thread::id thread) {
+		client_thread_ = thread;
+	}
 	// False while an encoded batch still waits behind the request in flight: `interrupt` is
 	// called back once it has gone, and Append must not be called before that.
 	bool ReadyForInput(const duckdb::InterruptState &interrupt);
@@ -75,8 +85,10 @@ private:
 	duckdb::idx_t rows_sent_ = 0;
 	bool sent_any_ = false;
 
+	std::thread::id client_thread_;
 	std::thread sender_;
 	std::mutex lock_;
+	std::condition_variable changed_;
 	// Guarded by lock_.
 	bool sending_ = false;
 	std::unique_ptr<ExecuteOptions> queued_;

@@ -62,7 +62,7 @@ unique_ptr<GlobalSinkState> RemoteInsert::GetGlobalSinkState(ClientContext &cont
 	auto schema = table_ ? table_->schema.name : schema_->name;
 	auto ingest = direct.empty() ? make_uniq<RemoteIngest>(context, catalog_, types)
 	                             : make_uniq<RemoteIngest>(context, catalog_, types, schema, direct);
-	auto state = make_uniq<RemoteWriteState>(std::move(ingest));
+	auto state = make_uniq<RemoteWriteState>(Prepare(std::move(ingest)));
 	state->discard = discard;
 	return std::move(state);
 }

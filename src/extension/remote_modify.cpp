@@ -42,7 +42,7 @@ unique_ptr<GlobalSinkState> RemoteModify::GetGlobalSinkState(ClientContext &cont
 	for (auto index : ShippedColumns()) {
 		types.push_back(input_types[index]);
 	}
-	auto state = make_uniq<RemoteModifyState>(make_uniq<RemoteIngest>(context, catalog_, types));
+	auto state = make_uniq<RemoteModifyState>(Prepare(make_uniq<RemoteIngest>(context, catalog_, types)));
 	state->shipped.InitializeEmpty(types);
 	return std::move(state);
 }

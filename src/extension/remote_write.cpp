@@ -30,6 +30,11 @@ RemoteWrite::RemoteWrite(PhysicalPlan &plan, vector<LogicalType> types, ODCatalo
       catalog_(catalog), return_chunk_(return_chunk) {
 }
 
+std::unique_ptr<RemoteIngest> RemoteWrite::Prepare(std::unique_ptr<RemoteIngest> ingest) const {
+	ingest->SetClientThread(client_thread_);
+	return ingest;
+}
+
 unique_ptr<GlobalSourceState> RemoteWrite::GetGlobalSourceState(ClientContext &context) const {
 	return make_uniq<RemoteWriteSource>();
 }

@@ -52,8 +52,13 @@ public:
 	}
 
 protected:
+	// Hands `ingest` to a new sink state, telling it which thread runs the client loop.
+	std::unique_ptr<RemoteIngest> Prepare(std::unique_ptr<RemoteIngest> ingest) const;
+
 	ODCatalog &catalog_;
 	bool return_chunk_;
+	// Operators are planned on the thread that then runs the query's client loop.
+	std::thread::id client_thread_ = std::this_thread::get_id();
 };
 
 } // namespace openduck

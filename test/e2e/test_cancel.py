@@ -205,3 +205,33 @@ def test_cli_script_sigint_cancels_remote_query(cancel_server):
 	assert "started" in stdout and "not reached" not in stdout, stdout
 	assert exited_after < HOST_DEADLINE_S, f"the CLI took {exited_after:.2f}s to stop after SIGINT"
 	assert_server_stops(srv, interrupted_at)
+
+
+def test_python_interrupt_cancels_a_streaming_insert(cancel_server):
+	"""An INSERT of host rows interrupted while its batches stream to the worker: the host
+	returns the interrupt promptly, nothing of it stays in the table, the worker idles, and the
+	connection writes normally afterwards."""
+	srv, con = cancel_server
+	odtest.remote(con, "cloud", "CREATE TABLE sink (i BIGINT, s VARCHAR)")
+	fired = []
+
+	def interrupt_once_running():
+		if wait_until(lambda: active_queries(srv) >= 1, 30):
+			time.sleep(RUNNING_FOR_S)
+			fired.append(time.monotonic())
+			con.interrupt()
+
+	timer = threading.Thread(target=interrupt_once_running, daemon=True)
+	timer.start()
+	with pytest.raises(duckdb.InterruptException):
+		# Endless in practice: far more rows than the test could send before its deadline.
+		con.execute("INSERT INTO cloud.sink SELECT a.range, 'pad-' || a.range "
+		            "FROM range(1000000) a, range(1000) b")
+	returned = time.monotonic()
+	timer.join(5)
+	assert fired, "the server never reported the insert as active"
+	assert returned - fired[0] < HOST_DEADLINE_S, f"the host took {returned - fired[0]:.2f}s to return the interrupt"
+	assert_server_stops(srv, fired[0])
+	assert con.execute("SELECT count(*) FROM cloud.sink").fetchall() == [(0,)]
+	con.execute("INSERT INTO cloud.sink SELECT range, 'x' FROM range(300000)")
+	assert con.execute("SELECT count(*), sum(i) FROM cloud.sink").fetchall() == [(300000, 44999850000)]

@@ -1,5 +1,6 @@
-"""Bounded memory on large scans: ~1.1 GiB of Arrow data streamed from the server into a host
-aggregate that keeps nothing, with the peak RSS (VmHWM) of both processes far below it.
+"""Bounded memory on large scans and inserts: ~1.1 GiB of Arrow data streamed from the server
+into a host aggregate that keeps nothing, or from the host into a remote table, with the peak
+RSS (VmHWM) of both processes far below it.
 
 The host runs in a child process so its VmHWM is its own; each server is freshly started so its
 VmHWM covers only the scan. The table's strings come from 1000 distinct values, so the stored
@@ -21,6 +22,9 @@ ROWS = 20_000_000
 ROW_SQL = f"range AS i, 'row-' || (range % 1000) || repeat('x', 40) AS s FROM range({ROWS})"
 # Peak resident memory allowed to each process: a fraction of the bytes shipped.
 RSS_BOUND_MB = 300
+# An insert's worker also holds the request being inserted (up to 48 MiB as received, once more
+# as parsed) and each thread's row group while it compresses.
+INSERT_RSS_BOUND_MB = 400
 MIN_SHIPPED_MB = 1000
 
 HOST_SCRIPT = textwrap.dedent("""
@@ -104,3 +108,43 @@ def test_streamed_query_memory_is_bounded(launcher):
 	result = run_host(srv, "memdb", f"SELECT count(*), sum(hash(i, s)) FROM openduck_query('cloud', {odtest.sql_string(inner)})")
 	assert result["rows"] == expected_aggregate()
 	assert_bounded(result, vm_hwm_mb(srv.process.pid), "streamed query")
+
+
+INSERT_SCRIPT = textwrap.dedent("""
+	import duckdb, json, sys
+	extension, path, row_sql = sys.argv[1], sys.argv[2], sys.argv[3]
+	con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
+	con.execute("SET enable_progress_bar = false")
+	con.execute(f"LOAD '{extension}'")
+	con.execute(f"ATTACH '{path}' AS cloud")
+	con.execute(f"CREATE TABLE cloud.big AS SELECT {row_sql} LIMIT 0")
+	inserted = con.execute(f"INSERT INTO cloud.big SELECT {row_sql}").fetchone()[0]
+	requests = con.execute("SELECT * FROM openduck_last_query_stats()").fetchone()[0]
+	hwm_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+	print(json.dumps({"inserted": inserted, "requests": requests, "hwm_mb": hwm_kb / 1024}))
+""")
+
+
+@pytest.mark.timeout_s(300)
+def test_large_insert_memory_is_bounded(launcher):
+	"""INSERT of host rows: ~1.1 GiB of Arrow data travels in bounded requests, so neither the
+	host nor the worker holds more than a few of them, and every row arrives."""
+	srv = launcher.serve(["memdb"])
+	done = subprocess.run([sys.executable, "-c", INSERT_SCRIPT, str(odtest.EXTENSION), srv.attach_path("memdb"), ROW_SQL],
+	                      capture_output=True, text=True, timeout=250, env=odtest.clean_env())
+	assert done.returncode == 0, f"host failed: {done.stderr[-3000:]}"
+	result = json.loads(done.stdout.strip().splitlines()[-1])
+	server_hwm_mb = vm_hwm_mb(srv.process.pid)
+	print(f"insert: {result['requests']} requests; peak RSS host {result['hwm_mb']:.0f} MiB, "
+	      f"server {server_hwm_mb:.0f} MiB")
+	assert result["inserted"] == ROWS
+	assert result["requests"] >= ROWS // 250_000, result
+	con = odtest.python_host()
+	try:
+		con.execute(srv.attach_sql("memdb"))
+		got = [[str(v) for v in row] for row in con.execute("SELECT count(*), sum(hash(i, s)) FROM cloud.big").fetchall()]
+	finally:
+		con.close()
+	assert got == expected_aggregate()
+	assert result["hwm_mb"] < INSERT_RSS_BOUND_MB, f"host peak RSS {result['hwm_mb']:.0f} MiB: the insert buffers its input"
+	assert server_hwm_mb < INSERT_RSS_BOUND_MB, f"server peak RSS {server_hwm_mb:.0f} MiB: the insert buffers its input"

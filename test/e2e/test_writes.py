@@ -420,3 +420,15 @@ def test_large_insert_streams_in_order_and_fails_atomically(twin):
 	error = twin.run(f"INSERT INTO cloud.{t} SELECT id + 299990, s, d, l FROM many")
 	assert "Duplicate key" in str(error) or "PRIMARY KEY" in str(error)
 	twin.same(f"SELECT count(*), sum(id) FROM cloud.{t}")
+
+
+def test_ingest_scan_is_private_to_the_inserting_connection(twin):
+	"""The worker reads host rows through openduck_ingest_scan; another connection naming a key
+	(valid or not) gets a clear binder error instead of someone else's rows in flight."""
+	twin.both("CREATE OR REPLACE TABLE few AS SELECT range AS id FROM range(10)")
+	t = unique("priv")
+	twin.run(f"CREATE TABLE cloud.{t} AS SELECT * FROM few")
+	for key in ("ingest-1", "ingest-2", "nonsense"):
+		with pytest.raises(duckdb.BinderException, match="not meant to be called directly"):
+			twin.con.execute(f"SELECT * FROM openduck_query('cloud', 'SELECT * FROM openduck_ingest_scan(''{key}'')')")
+	twin.same(f"SELECT * FROM cloud.{t}")
