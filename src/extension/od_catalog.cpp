@@ -19,6 +19,8 @@
 #include "duckdb/planner/expression/bound_reference_expression.hpp"
 #include "duckdb/planner/operator/logical_delete.hpp"
 #include "duckdb/planner/operator/logical_update.hpp"
+#include "duckdb/parser/statement/create_statement.hpp"
+#include "extension/remote_create_index.hpp"
 #include "extension/remote_insert.hpp"
 #include "extension/remote_modify.hpp"
 #include "extension/remote_result.hpp"
@@ -92,6 +94,9 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id) 
 				relation.unique_keys.push_back(std::move(unique_key));
 			}
 			entry->AddRelation(std::move(relation));
+		}
+		for (auto &index : schema.indexes()) {
+			entry->AddIndex(index.name(), index.table(), index.sql());
 		}
 		snapshot->schemas[schema.name()] = std::move(entry);
 	}
@@ -175,6 +180,7 @@ CatalogLookupBehavior ODCatalog::CatalogTypeLookupRule(CatalogType type) const {
 	switch (type) {
 	case CatalogType::TABLE_ENTRY:
 	case CatalogType::VIEW_ENTRY:
+	case CatalogType::INDEX_ENTRY:
 		return CatalogLookupBehavior::STANDARD;
 	default:
 		// Functions, types, macros and sequences always resolve locally: never a remote round trip.
@@ -202,13 +208,13 @@ optional_ptr<SchemaCatalogEntry> ODCatalog::LookupSchema(CatalogTransaction tran
 	return entry->second.get();
 }
 
-optional_ptr<CatalogEntry> ODCatalog::LookupRelation(CatalogTransaction transaction, const std::string &schema,
-                                                     const std::string &name) {
+optional_ptr<CatalogEntry> ODCatalog::LookupInSchema(CatalogTransaction transaction, const std::string &schema,
+                                                     CatalogType type, const std::string &name) {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		auto snapshot = attempt == 0 ? PinnedSnapshot(transaction) : RefreshFor(transaction);
 		auto entry = snapshot->schemas.find(schema);
 		if (entry != snapshot->schemas.end()) {
-			auto found = entry->second->GetRelationEntry(name);
+			auto found = entry->second->FindEntry(type, name);
 			if (found) {
 				return found;
 			}
@@ -263,6 +269,11 @@ PhysicalOperator &ODCatalog::PlanCreateTableAs(ClientContext &context, PhysicalP
 	auto &insert = planner.Make<RemoteInsert>(op.types, *this, op.schema, std::move(op.info), op.estimated_cardinality);
 	insert.children.push_back(plan);
 	return insert;
+}
+
+unique_ptr<LogicalOperator> ODCatalog::BindCreateIndex(Binder &binder, CreateStatement &stmt, TableCatalogEntry &table,
+                                                       unique_ptr<LogicalOperator> plan) {
+	return BindRemoteCreateIndex(unique_ptr_cast<CreateInfo, CreateIndexInfo>(std::move(stmt.info)), table);
 }
 
 PhysicalOperator &ODCatalog::PlanInsert(ClientContext &context, PhysicalPlanGenerator &planner, LogicalInsert &op,

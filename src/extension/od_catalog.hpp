@@ -59,9 +59,11 @@ public:
 	// the cached catalog.
 	void ExecuteDDL(duckdb::ClientContext &context, const std::string &sql);
 
-	// Finds a relation in the snapshot the current transaction pinned, refreshing once on a miss.
-	duckdb::optional_ptr<duckdb::CatalogEntry> LookupRelation(duckdb::CatalogTransaction transaction,
-	                                                          const std::string &schema, const std::string &name);
+	// Finds a table, view (TABLE_ENTRY / VIEW_ENTRY) or index (INDEX_ENTRY) in the snapshot the
+	// current transaction pinned, refreshing once on a miss.
+	duckdb::optional_ptr<duckdb::CatalogEntry> LookupInSchema(duckdb::CatalogTransaction transaction,
+	                                                          const std::string &schema, duckdb::CatalogType type,
+	                                                          const std::string &name);
 
 	void Initialize(bool load_builtin) override;
 	std::string GetCatalogType() override {
@@ -80,6 +82,10 @@ public:
 
 	duckdb::PhysicalOperator &PlanCreateTableAs(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
 	                                            duckdb::LogicalCreateTable &op, duckdb::PhysicalOperator &plan) override;
+	// CREATE INDEX on a remote table runs on the worker (remote_create_index.hpp).
+	duckdb::unique_ptr<duckdb::LogicalOperator> BindCreateIndex(duckdb::Binder &binder, duckdb::CreateStatement &stmt,
+	                                                            duckdb::TableCatalogEntry &table,
+	                                                            duckdb::unique_ptr<duckdb::LogicalOperator> plan) override;
 	duckdb::PhysicalOperator &PlanInsert(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
 	                                     duckdb::LogicalInsert &op,
 	                                     duckdb::optional_ptr<duckdb::PhysicalOperator> plan) override;

@@ -17,6 +17,7 @@
 #include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
 #include "duckdb/parser/parser.hpp"
 #include "extension/od_catalog.hpp"
+#include "extension/od_index_entry.hpp"
 #include "extension/od_table_entry.hpp"
 #include "extension/sql_rewrite.hpp"
 
@@ -78,9 +79,15 @@ void ODSchemaEntry::AddRelation(RemoteRelation relation) {
 	order_.push_back(name);
 }
 
-optional_ptr<CatalogEntry> ODSchemaEntry::GetRelationEntry(const std::string &name) {
-	auto entry = entries_.find(name);
-	if (entry == entries_.end()) {
+void ODSchemaEntry::AddIndex(const std::string &index, const std::string &table, const std::string &sql) {
+	indexes_[index] = ODIndexEntry::FromSQL(catalog, *this, index, table, sql);
+	index_order_.push_back(index);
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::FindEntry(CatalogType type, const std::string &entry_name) {
+	auto &entries = type == CatalogType::INDEX_ENTRY ? indexes_ : entries_;
+	auto entry = entries.find(entry_name);
+	if (entry == entries.end()) {
 		return nullptr;
 	}
 	return entry->second.get();
@@ -96,6 +103,12 @@ void ODSchemaEntry::Scan(ClientContext &context, CatalogType type, const std::fu
 }
 
 void ODSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry &)> &callback) {
+	if (type == CatalogType::INDEX_ENTRY) {
+		for (auto &index : index_order_) {
+			callback(*indexes_[index]);
+		}
+		return;
+	}
 	// Like DuckDB's own schemas, tables and views share one set: callers (duckdb_columns,
 	// duckdb_views, SHOW ALL TABLES) scan TABLE_ENTRY or VIEW_ENTRY and filter by entry type.
 	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
@@ -109,16 +122,16 @@ void ODSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry
 optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transaction,
                                                       const EntryLookupInfo &lookup_info) {
 	auto type = lookup_info.GetCatalogType();
-	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
+	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY && type != CatalogType::INDEX_ENTRY) {
 		return nullptr;
 	}
 	auto &od_catalog = catalog.Cast<ODCatalog>();
-	// Go through the catalog so a miss refreshes the pinned snapshot once.
-	auto entry = GetRelationEntry(lookup_info.GetEntryName());
+	auto entry = FindEntry(type, lookup_info.GetEntryName());
 	if (entry) {
 		return entry;
 	}
-	return od_catalog.LookupRelation(transaction, name, lookup_info.GetEntryName());
+	// Go through the catalog so a miss refreshes the pinned snapshot once.
+	return od_catalog.LookupInSchema(transaction, name, type, lookup_info.GetEntryName());
 }
 
 template <class INFO>
@@ -133,14 +146,13 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateAndLookup(CatalogTransaction tra
                                                           const std::string &entry_name) {
 	auto &od_catalog = catalog.Cast<ODCatalog>();
 	od_catalog.ExecuteDDL(transaction.GetContext(), sql);
-	return od_catalog.LookupRelation(transaction, name, entry_name);
+	return od_catalog.LookupInSchema(transaction, name, CatalogType::TABLE_ENTRY, entry_name);
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateIndex(CatalogTransaction transaction, CreateIndexInfo &info,
                                                       TableCatalogEntry &table) {
 	catalog.Cast<ODCatalog>().ExecuteDDL(transaction.GetContext(), RemoteSQL(info, name));
-	// Indexes are not listed in the cached catalog; the worker owns them.
-	return nullptr;
+	return FindEntry(CatalogType::INDEX_ENTRY, info.index_name);
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateFunction(CatalogTransaction transaction, CreateFunctionInfo &info) {

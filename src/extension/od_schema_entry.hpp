@@ -1,4 +1,4 @@
-// One remote schema inside a CatalogSnapshot: owns the entries of its tables and views.
+// One remote schema inside a CatalogSnapshot: owns the entries of its tables, views and indexes.
 // Immutable after construction, so safe to read from any thread.
 #pragma once
 
@@ -16,7 +16,10 @@ public:
 
 	// Adds a table or view entry for `relation` (construction time only).
 	void AddRelation(RemoteRelation relation);
-	duckdb::optional_ptr<duckdb::CatalogEntry> GetRelationEntry(const std::string &name);
+	// Adds the entry of index `name` on `table`, made by `sql` (construction time only).
+	void AddIndex(const std::string &name, const std::string &table, const std::string &sql);
+	// The table, view or index entry named `name`, or nullptr.
+	duckdb::optional_ptr<duckdb::CatalogEntry> FindEntry(duckdb::CatalogType type, const std::string &name);
 	// The relation behind a table or view entry, or nullptr.
 	const RemoteRelation *GetRelation(const std::string &name) const;
 
@@ -59,6 +62,8 @@ private:
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> entries_;
 	// Scan order: the server's order (alphabetical), not the hash map's.
 	duckdb::vector<std::string> order_;
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> indexes_;
+	duckdb::vector<std::string> index_order_;
 };
 
 } // namespace openduck

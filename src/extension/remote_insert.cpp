@@ -52,7 +52,7 @@ unique_ptr<GlobalSinkState> RemoteInsert::GetGlobalSinkState(ClientContext &cont
 		auto transaction = schema_->GetCatalogTransaction(context);
 		auto &base = info_->Base();
 		discard = base.on_conflict == OnCreateConflict::IGNORE_ON_CONFLICT &&
-		          catalog_.LookupRelation(transaction, schema_->name, base.table);
+		          catalog_.LookupInSchema(transaction, schema_->name, CatalogType::TABLE_ENTRY, base.table);
 		if (!discard) {
 			schema_->CreateTable(transaction, *info_);
 		}

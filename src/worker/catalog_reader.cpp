@@ -6,6 +6,10 @@
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/main/connection.hpp"
 #include "duckdb/main/materialized_query_result.hpp"
+#include "duckdb/parser/expression/columnref_expression.hpp"
+#include "duckdb/parser/parsed_data/create_index_info.hpp"
+#include "duckdb/parser/parser.hpp"
+#include "duckdb/parser/statement/create_statement.hpp"
 
 #include <map>
 #include <utility>
@@ -25,6 +29,28 @@ static duckdb::unique_ptr<duckdb::MaterializedQueryResult> RunMetadataQuery(duck
 
 static std::string StringOrEmpty(const duckdb::Value &value) {
 	return value.IsNull() ? std::string() : value.ToString();
+}
+
+// The columns of a `CREATE UNIQUE INDEX` statement, or nothing when it indexes anything but
+// plain columns (an expression index cannot be an ON CONFLICT target).
+static std::vector<std::string> UniqueIndexColumns(const std::string &sql) {
+	duckdb::Parser parser;
+	parser.ParseQuery(sql);
+	if (parser.statements.size() != 1 || parser.statements[0]->type != duckdb::StatementType::CREATE_STATEMENT) {
+		return {};
+	}
+	auto &info = *parser.statements[0]->Cast<duckdb::CreateStatement>().info;
+	if (info.type != duckdb::CatalogType::INDEX_ENTRY) {
+		return {};
+	}
+	std::vector<std::string> columns;
+	for (auto &expression : info.Cast<duckdb::CreateIndexInfo>().expressions) {
+		if (expression->GetExpressionType() != duckdb::ExpressionType::COLUMN_REF) {
+			return {};
+		}
+		columns.push_back(expression->Cast<duckdb::ColumnRefExpression>().GetColumnName());
+	}
+	return columns;
 }
 
 // Fills ColumnInfo.statistics of every table column in `response` from the tables' own
@@ -145,6 +171,35 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		auto columns = key_rows->GetValue(3, row);
 		for (auto &column : duckdb::ListValue::GetChildren(columns)) {
 			key->add_columns(column.ToString());
+		}
+	}
+	// Indexes are listed for DROP INDEX and duckdb_indexes() on the host. A unique one on plain
+	// columns is a conflict target too; duckdb_indexes() gives its columns only as display
+	// text, so they are read from the statement that created it.
+	auto index_rows = RunMetadataQuery(
+	    connection, "SELECT schema_name, table_name, index_name, is_unique AND NOT is_primary, sql FROM duckdb_indexes() "
+	                "WHERE database_name = current_database() AND sql IS NOT NULL "
+	                "ORDER BY schema_name, table_name, index_name");
+	for (duckdb::idx_t row = 0; row < index_rows->RowCount(); row++) {
+		auto schema_name = index_rows->GetValue(0, row).ToString();
+		auto table_name = index_rows->GetValue(1, row).ToString();
+		auto table = tables.find({schema_name, table_name});
+		if (table == tables.end()) {
+			continue;
+		}
+		auto sql = index_rows->GetValue(4, row).ToString();
+		auto index = schemas[schema_name]->add_indexes();
+		index->set_name(index_rows->GetValue(2, row).ToString());
+		index->set_table(table_name);
+		index->set_sql(sql);
+		auto columns = index_rows->GetValue(3, row).GetValue<bool>() ? UniqueIndexColumns(sql) : std::vector<std::string>();
+		if (columns.empty()) {
+			continue;
+		}
+		auto key = table->second->add_unique_keys();
+		key->set_is_primary(false);
+		for (auto &column : columns) {
+			key->add_columns(column);
 		}
 	}
 	response.set_default_schema("main");

@@ -432,3 +432,40 @@ def test_ingest_scan_is_private_to_the_inserting_connection(twin):
 		with pytest.raises(duckdb.BinderException, match="not meant to be called directly"):
 			twin.con.execute(f"SELECT * FROM openduck_query('cloud', 'SELECT * FROM openduck_ingest_scan(''{key}'')')")
 	twin.same(f"SELECT * FROM cloud.{t}")
+
+
+def test_indexes_create_drop_and_serve_as_conflict_targets(twin):
+	"""CREATE [UNIQUE] INDEX on a remote table builds the index on the worker (DuckDB's own plan
+	would build it over local storage the host does not have), duckdb_indexes() and DROP INDEX
+	see it, and a unique index is an ON CONFLICT target like a UNIQUE constraint."""
+	t = unique("idx")
+	twin.both("CREATE OR REPLACE TABLE upd AS SELECT * FROM (VALUES (1, 'host one'), (3, 'host three')) v(id, \"co l\")")
+	twin.run(f'CREATE TABLE cloud.{t} (id INTEGER, "co l" VARCHAR)')
+	twin.run(f"INSERT INTO cloud.{t} VALUES (1, 'one'), (2, 'two')")
+	twin.run(f'CREATE UNIQUE INDEX "u ""x" ON cloud.{t}(id)')
+	twin.run(f'CREATE UNIQUE INDEX IF NOT EXISTS "u ""x" ON cloud.{t}(id)')
+	twin.run(f'CREATE INDEX by_expr ON cloud.{t}((id + 1))')
+	twin.run(f'CREATE INDEX "select" ON cloud.{t}("co l", id)')
+	assert twin.run(f'CREATE UNIQUE INDEX "u ""x" ON cloud.{t}(id)') is not None
+	indexes = ("SELECT index_name, table_name, is_unique, is_primary, expressions FROM duckdb_indexes() "
+	           f"WHERE database_name = 'cloud' AND table_name = '{t}' ORDER BY index_name")
+	twin.same(indexes)
+	assert len(twin.con.execute(indexes).fetchall()) == 3
+	twin.run(f"INSERT INTO cloud.{t} VALUES (2, 'new two') ON CONFLICT (id) DO UPDATE SET \"co l\" = excluded.\"co l\"")
+	twin.run(f"INSERT INTO cloud.{t} SELECT * FROM upd ON CONFLICT (id) DO UPDATE SET \"co l\" = excluded.\"co l\"")
+	twin.run(f"INSERT OR REPLACE INTO cloud.{t} VALUES (3, 'replaced')")
+	assert "Duplicate key" in str(twin.run(f"INSERT INTO cloud.{t} VALUES (1, 'again')"))
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY id")
+	# Rolled back with the transaction, like any DDL.
+	twin.run("BEGIN")
+	twin.run(f"CREATE INDEX temp_idx ON cloud.{t}(\"co l\")")
+	twin.same(indexes)
+	twin.run("ROLLBACK")
+	twin.same(indexes)
+	twin.run(f'DROP INDEX cloud."u ""x"')
+	twin.run(f"DROP INDEX IF EXISTS cloud.\"u \"\"x\"")
+	assert twin.run(f'DROP INDEX cloud."u ""x"') is not None
+	twin.run("DROP INDEX cloud.main.by_expr")
+	twin.same(indexes)
+	twin.run(f"INSERT INTO cloud.{t} VALUES (1, 'duplicate allowed now')")
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY id, \"co l\"")
