@@ -77,20 +77,26 @@ def cancel_server(launcher, host):
 	return srv, con
 
 
-@pytest.mark.parametrize("kind", sorted(QUERIES))
-def test_python_interrupt_cancels_remote_query(cancel_server, kind):
-	srv, con = cancel_server
+def interrupt_once_running(srv, con):
+	"""Starts a timer thread that calls con.interrupt() once the server has been executing a
+	query for RUNNING_FOR_S. Returns the thread and a list that receives the interrupt's time."""
 	fired = []
 
-	def interrupt_once_running():
-		# Interrupt only when the server is really executing the query.
+	def run():
 		if wait_until(lambda: active_queries(srv) >= 1, 30):
 			time.sleep(RUNNING_FOR_S)
 			fired.append(time.monotonic())
 			con.interrupt()
 
-	timer = threading.Thread(target=interrupt_once_running, daemon=True)
+	timer = threading.Thread(target=run, daemon=True)
 	timer.start()
+	return timer, fired
+
+
+@pytest.mark.parametrize("kind", sorted(QUERIES))
+def test_python_interrupt_cancels_remote_query(cancel_server, kind):
+	srv, con = cancel_server
+	timer, fired = interrupt_once_running(srv, con)
 	with pytest.raises(duckdb.InterruptException):
 		con.execute(QUERIES[kind]).fetchall()
 	returned = time.monotonic()
@@ -213,16 +219,7 @@ def test_python_interrupt_cancels_a_streaming_insert(cancel_server):
 	connection writes normally afterwards."""
 	srv, con = cancel_server
 	odtest.remote(con, "cloud", "CREATE TABLE sink (i BIGINT, s VARCHAR)")
-	fired = []
-
-	def interrupt_once_running():
-		if wait_until(lambda: active_queries(srv) >= 1, 30):
-			time.sleep(RUNNING_FOR_S)
-			fired.append(time.monotonic())
-			con.interrupt()
-
-	timer = threading.Thread(target=interrupt_once_running, daemon=True)
-	timer.start()
+	timer, fired = interrupt_once_running(srv, con)
 	with pytest.raises(duckdb.InterruptException):
 		# Endless in practice: far more rows than the test could send before its deadline.
 		con.execute("INSERT INTO cloud.sink SELECT a.range, 'pad-' || a.range "

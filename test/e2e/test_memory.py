@@ -27,13 +27,18 @@ RSS_BOUND_MB = 300
 INSERT_RSS_BOUND_MB = 400
 MIN_SHIPPED_MB = 1000
 
-HOST_SCRIPT = textwrap.dedent("""
+# Both host scripts start like this: argv = extension, attach path, SQL.
+HOST_PREAMBLE = textwrap.dedent("""
 	import duckdb, json, sys
-	extension, path, query = sys.argv[1], sys.argv[2], sys.argv[3]
+	extension, path, sql = sys.argv[1], sys.argv[2], sys.argv[3]
 	con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
 	con.execute("SET enable_progress_bar = false")
 	con.execute(f"LOAD '{extension}'")
 	con.execute(f"ATTACH '{path}' AS cloud")
+""")
+
+HOST_SCRIPT = HOST_PREAMBLE + textwrap.dedent("""
+	query = sql
 	con.execute("CREATE TABLE one AS SELECT 1 AS x")
 	plan = "\\n".join(row[1] for row in con.execute("EXPLAIN " + query).fetchall())
 	rows = con.execute(query).fetchall()
@@ -51,8 +56,8 @@ def vm_hwm_mb(pid: int) -> float:
 	raise AssertionError(f"no VmHWM in /proc/{pid}/status")
 
 
-def run_host(server, database: str, query: str) -> dict:
-	done = subprocess.run([sys.executable, "-c", HOST_SCRIPT, str(odtest.EXTENSION), server.attach_path(database), query],
+def run_host(server, database: str, query: str, script: str = HOST_SCRIPT) -> dict:
+	done = subprocess.run([sys.executable, "-c", script, str(odtest.EXTENSION), server.attach_path(database), query],
 	                      capture_output=True, text=True, timeout=200, env=odtest.clean_env())
 	assert done.returncode == 0, f"host failed: {done.stderr[-3000:]}"
 	return json.loads(done.stdout.strip().splitlines()[-1])
@@ -110,13 +115,8 @@ def test_streamed_query_memory_is_bounded(launcher):
 	assert_bounded(result, vm_hwm_mb(srv.process.pid), "streamed query")
 
 
-INSERT_SCRIPT = textwrap.dedent("""
-	import duckdb, json, sys
-	extension, path, row_sql = sys.argv[1], sys.argv[2], sys.argv[3]
-	con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
-	con.execute("SET enable_progress_bar = false")
-	con.execute(f"LOAD '{extension}'")
-	con.execute(f"ATTACH '{path}' AS cloud")
+INSERT_SCRIPT = HOST_PREAMBLE + textwrap.dedent("""
+	row_sql = sql
 	con.execute(f"CREATE TABLE cloud.big AS SELECT {row_sql} LIMIT 0")
 	inserted = con.execute(f"INSERT INTO cloud.big SELECT {row_sql}").fetchone()[0]
 	requests = con.execute("SELECT * FROM openduck_last_query_stats()").fetchone()[0]
@@ -130,10 +130,7 @@ def test_large_insert_memory_is_bounded(launcher):
 	"""INSERT of host rows: ~1.1 GiB of Arrow data travels in bounded requests, so neither the
 	host nor the worker holds more than a few of them, and every row arrives."""
 	srv = launcher.serve(["memdb"])
-	done = subprocess.run([sys.executable, "-c", INSERT_SCRIPT, str(odtest.EXTENSION), srv.attach_path("memdb"), ROW_SQL],
-	                      capture_output=True, text=True, timeout=250, env=odtest.clean_env())
-	assert done.returncode == 0, f"host failed: {done.stderr[-3000:]}"
-	result = json.loads(done.stdout.strip().splitlines()[-1])
+	result = run_host(srv, "memdb", ROW_SQL, INSERT_SCRIPT)
 	server_hwm_mb = vm_hwm_mb(srv.process.pid)
 	print(f"insert: {result['requests']} requests; peak RSS host {result['hwm_mb']:.0f} MiB, "
 	      f"server {server_hwm_mb:.0f} MiB")
