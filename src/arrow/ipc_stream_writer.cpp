@@ -6,6 +6,8 @@
 #include "duckdb/common/arrow/arrow_appender.hpp"
 #include "duckdb/common/arrow/arrow_converter.hpp"
 #include "duckdb/common/arrow/arrow_wrapper.hpp"
+#include "duckdb/common/type_visitor.hpp"
+#include "duckdb/common/vector_operations/vector_operations.hpp"
 #include "duckdb/function/table/arrow/arrow_duck_schema.hpp"
 #include "duckdb/main/client_context.hpp"
 
@@ -17,6 +19,12 @@ using namespace duckdb;
 
 struct IpcStreamWriter::State {
 	ClientProperties options;
+	// The types columns travel as (WireType); the columns sent as another type than their own,
+	// with the vectors they are cast into.
+	vector<LogicalType> wire_types;
+	vector<idx_t> cast_columns;
+	vector<LogicalType> cast_types;
+	DataChunk cast_chunk;
 	// Per column: its DirectColumn, or nullptr when ArrowAppender converts it.
 	vector<unique_ptr<DirectColumn>> direct;
 	// The columns ArrowAppender converts, their types, and their extension casts (keyed by
@@ -69,7 +77,17 @@ static void DeclareNestedBooleansPlain(ArrowSchema &schema, bool top_level) {
 	}
 }
 
-IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &types, const vector<std::string> &names,
+// The type a column travels as. DuckDB 1.4.4 appends BIT and BIGNUM in the string-view layout
+// from Arrow format 1.4 on, but declares them with the plain binary format "z", so the bytes
+// do not match their schema (readers go out of bounds). They travel as VARCHAR instead, which
+// both cast to and from exactly; the field's openduck.duckdb_type names the real type.
+static LogicalType WireType(const LogicalType &type) {
+	return TypeVisitor::VisitReplace(type, [](const LogicalType &inner) {
+		return inner.id() == LogicalTypeId::BIT || inner.id() == LogicalTypeId::BIGNUM ? LogicalType::VARCHAR : inner;
+	});
+}
+
+IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &exact_types, const vector<std::string> &names,
                                  ClientProperties options)
     : state_(make_uniq<State>()) {
 	auto &state = *state_;
@@ -78,6 +96,16 @@ IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &types, const vector<
 	}
 	state.options = options;
 	auto &context = *options.client_context;
+	vector<LogicalType> types;
+	for (idx_t i = 0; i < exact_types.size(); i++) {
+		types.push_back(WireType(exact_types[i]));
+		if (types.back() != exact_types[i]) {
+			state.cast_columns.push_back(i);
+			state.cast_types.push_back(types.back());
+		}
+	}
+	state.wire_types = types;
+	state.cast_chunk.Initialize(context, state.cast_types);
 	ArrowConverter::ToArrowSchema(&state.schema.arrow_schema, types, names, state.options);
 	auto all_extension_types = ArrowTypeExtensionData::GetExtensionTypes(context, types);
 	for (idx_t i = 0; i < types.size(); i++) {
@@ -95,7 +123,7 @@ IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &types, const vector<
 	state.appended_chunk.InitializeEmpty(state.appended_types);
 
 	std::vector<KeyValueList> column_metadata;
-	for (auto &type : types) {
+	for (auto &type : exact_types) {
 		column_metadata.push_back({{kDuckDBTypeMetadataKey, type.ToString()}});
 	}
 	flatbuffers::FlatBufferBuilder builder;
@@ -109,10 +137,26 @@ std::string IpcStreamWriter::SchemaMessage() const {
 	return state_->schema_message;
 }
 
-void IpcStreamWriter::Append(DataChunk &chunk) {
+void IpcStreamWriter::Append(DataChunk &exact_chunk) {
 	auto &state = *state_;
-	if (chunk.size() == 0) {
+	if (exact_chunk.size() == 0) {
 		return;
+	}
+	DataChunk wire_chunk;
+	auto &chunk = state.cast_columns.empty() ? exact_chunk : wire_chunk;
+	if (!state.cast_columns.empty()) {
+		wire_chunk.InitializeEmpty(state.wire_types);
+		state.cast_chunk.Reset();
+		for (idx_t column = 0, cast = 0; column < exact_chunk.ColumnCount(); column++) {
+			if (cast < state.cast_columns.size() && state.cast_columns[cast] == column) {
+				VectorOperations::Cast(*state.options.client_context, exact_chunk.data[column],
+				                       state.cast_chunk.data[cast], exact_chunk.size());
+				wire_chunk.data[column].Reference(state.cast_chunk.data[cast++]);
+			} else {
+				wire_chunk.data[column].Reference(exact_chunk.data[column]);
+			}
+		}
+		wire_chunk.SetCardinality(exact_chunk.size());
 	}
 	for (idx_t i = 0; i < chunk.ColumnCount(); i++) {
 		if (state.direct[i]) {

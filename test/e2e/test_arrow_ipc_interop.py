@@ -110,12 +110,32 @@ def misdeclared_nested_bool8(field):
 	return str(field.type) != "extension<arrow.bool8>" and "extension<arrow.bool8>" in str(field.type)
 
 
-def assert_tables_equal(ours, expected):
+def sent_as_varchar(field):
+	"""The VARCHAR-for-BIT/BIGNUM type a column of ours travels as, or None. DuckDB 1.4.4 writes
+	those two in the string-view layout from Arrow format 1.4 on but declares them as plain binary,
+	so ours sends their text (exact both ways) and names the type in openduck.duckdb_type."""
+	exact = (field.metadata or {}).get(b"openduck.duckdb_type", b"").decode()
+	wire = re.sub(r"\b(BIT|BIGNUM)\b", "VARCHAR", exact)
+	return wire if wire != exact else None
+
+
+def assert_tables_equal(ours, expected, sql=None):
+	wire_types = {field.name: sent_as_varchar(field) for field in ours.schema}
 	ours = ours.replace_schema_metadata(None)
 	assert ours.num_rows == expected.num_rows
 	assert ours.schema.names == expected.schema.names
 	checked = []
 	for i, field in enumerate(expected.schema):
+		if wire_types[field.name]:
+			assert sql, f"column {field.name} travels as {wire_types[field.name]}: pass the SQL to compare its text"
+			con = duckdb.connect()
+			setup, _, query = sql.rpartition("; ")
+			if setup:
+				con.execute(setup)
+			text = as_table(con.sql(f'SELECT CAST("{field.name}" AS {wire_types[field.name]}) AS v FROM ({query})').arrow())
+			assert ours.schema.field(i).type == text.schema.field(0).type, f"column {field.name}"
+			assert ours.column(i).to_pylist() == text.column(0).to_pylist(), f"column {field.name}"
+			continue
 		if misdeclared_nested_bool8(field):
 			assert str(ours.schema.field(i).type) == str(field.type).replace("extension<arrow.bool8>", "bool"), \
 			    f"column {field.name}: {ours.schema.field(i).type}"
@@ -182,7 +202,7 @@ def test_our_stream_read_by_pyarrow(tool, tmp_path, case, mode):
 	ours = read_with_pyarrow(stream)
 	assert len(ours.to_batches()) > 1
 	assert ours.schema.field("v").metadata[b"openduck.duckdb_type"].decode() == str(duckdb.sql(sql).types[1])
-	assert_tables_equal(ours, expected)
+	assert_tables_equal(ours, expected, sql)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -195,7 +215,7 @@ def test_wide_table_read_by_pyarrow(tool, tmp_path, mode):
 	write_ours(tool, stream, sql, MODES[mode], rows_per_batch=1)
 	ours = read_with_pyarrow(stream)
 	assert len(ours.to_batches()) == 3
-	assert_tables_equal(ours, expected)
+	assert_tables_equal(ours, expected, sql)
 
 
 def test_many_batches_and_empty_results_read_by_pyarrow(tool, tmp_path):

@@ -54,6 +54,10 @@ TYPE_CASES = [
 	# One value above 1 MiB (and above any ~1 MiB batch target).
 	TypeCase("varchar_large", "VARCHAR", ["repeat('duck🦆', 250000)", "'small'"]),
 	TypeCase("blob", "BLOB", ["'\\x00\\xFF\\x10abc'::BLOB", "''::BLOB", "'plain'::BLOB"]),
+	TypeCase("bit", "BIT", ["'1'", "'0101010101010101010'", "'" + "10" * 300 + "'"]),
+	TypeCase("bit_list", "BIT[]", ["['1'::BIT, '0000000011111111'::BIT]", "[]", "[NULL::BIT]"]),
+	TypeCase("bignum", "BIGNUM", ["'0'", "'-123456789012345678901234567890123456789012345678901234567890'",
+	                              "'170141183460469231731687303715884105728'"]),
 	TypeCase("date", "DATE", ["'1970-01-01'", "'2024-02-29'", "'0001-01-01'", "'9999-12-31'", "'1969-12-31'"]),
 	TypeCase("time", "TIME", ["'00:00:00'", "'23:59:59.999999'", "'12:34:56.789'"]),
 	TypeCase("timestamp", "TIMESTAMP", ["'1970-01-01 00:00:00'", "'2024-02-29 12:34:56.123456'",
