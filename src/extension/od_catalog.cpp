@@ -24,6 +24,7 @@
 #include "extension/remote_insert.hpp"
 #include "extension/remote_modify.hpp"
 #include "extension/remote_result.hpp"
+#include "extension/session_settings.hpp"
 #include "extension/query_text_state.hpp"
 #include "extension/sql_rewrite.hpp"
 #include "extension/upsert_sql.hpp"
@@ -142,7 +143,7 @@ void ODCatalog::Describe(ClientContext &context, const std::string &sql, vector<
 	options.describe_only = true;
 	if (options.session_id.empty()) {
 		std::lock_guard<std::mutex> guard(lock_);
-		auto cached = described_.find(sql);
+		auto cached = described_.find(options.setup_sql + sql);
 		if (cached != described_.end()) {
 			types = cached->second.types;
 			names = cached->second.names;
@@ -158,7 +159,7 @@ void ODCatalog::Describe(ClientContext &context, const std::string &sql, vector<
 		if (described_.size() >= 1024) {
 			described_.clear();
 		}
-		described_[sql] = Described {types, names};
+		described_[options.setup_sql + sql] = Described {types, names};
 	}
 }
 
@@ -233,6 +234,7 @@ void ODCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCat
 ExecuteOptions ODCatalog::OptionsFor(ClientContext &context) {
 	ExecuteOptions options;
 	options.session_id = Transaction::Get(context, *this).Cast<ODTransaction>().SessionFor(context, *this);
+	options.setup_sql = SessionSettingsSQL(context);
 	return options;
 }
 

@@ -179,9 +179,20 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateView(CatalogTransaction transact
 	return CreateAndLookup(transaction, view.ToString(), view.view_name);
 }
 
+// Sequences and types are not listed in the host's view of the catalog (their lookups never
+// leave the host), so one made through ATTACH could be neither used nor dropped from here.
+static BinderException WorkerOnlyEntry(const std::string &catalog, const char *kind, std::string sql) {
+	while (!sql.empty() && (sql.back() == ';' || sql.back() == ' ')) {
+		sql.pop_back();
+	}
+	return BinderException("OpenDuck database \"%s\" cannot hold a %s created through ATTACH: the host could not "
+	                       "use or drop it. Create it where statements using it run, with SELECT * FROM "
+	                       "openduck_query('%s', %s), or in a local database",
+	                       catalog, kind, catalog, KeywordHelper::WriteQuoted(sql, '\''));
+}
+
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateSequence(CatalogTransaction transaction, CreateSequenceInfo &info) {
-	catalog.Cast<ODCatalog>().ExecuteDDL(transaction.GetContext(), RemoteSQL(info, name));
-	return nullptr;
+	throw WorkerOnlyEntry(catalog.GetName(), "sequence", RemoteSQL(info, name));
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateTableFunction(CatalogTransaction transaction,
@@ -204,8 +215,7 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateCollation(CatalogTransaction tra
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateType(CatalogTransaction transaction, CreateTypeInfo &info) {
-	catalog.Cast<ODCatalog>().ExecuteDDL(transaction.GetContext(), RemoteSQL(info, name));
-	return nullptr;
+	throw WorkerOnlyEntry(catalog.GetName(), "type", RemoteSQL(info, name));
 }
 
 void ODSchemaEntry::DropEntry(ClientContext &context, DropInfo &info) {

@@ -209,6 +209,7 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	request.set_ingest_table(options.ingest_table);
 	request.set_ingest_arrow(std::move(options.ingest_arrow));
 	request.set_ingest_schema(options.ingest_schema);
+	request.set_setup_sql(options.setup_sql);
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);
 	return std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader));

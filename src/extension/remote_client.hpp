@@ -69,6 +69,8 @@ struct ExecuteOptions {
 	std::string ingest_table;
 	std::string ingest_arrow;
 	std::string ingest_schema;
+	// Run on the worker first (session_settings.hpp).
+	std::string setup_sql;
 };
 
 class RemoteClient {

@@ -197,6 +197,7 @@ unique_ptr<ColumnDataCollection> RemoteIngest::Run(ClientContext &context, const
 unique_ptr<ColumnDataCollection> RemoteIngest::RunAndDrop(ClientContext &context, const std::string &sql) {
 	ExecuteOptions statement;
 	statement.session_id = options_.session_id;
+	statement.setup_sql = options_.setup_sql;
 	auto rows = Run(context, sql, statement);
 	Run(context, "DROP TABLE " + TableSQL(), statement);
 	return rows;

@@ -53,9 +53,10 @@ static std::vector<std::string> UniqueIndexColumns(const std::string &sql) {
 	return columns;
 }
 
-// Fills ColumnInfo.statistics of every table column in `response` from the tables' own
-// statistics, inside the transaction open on `connection`.
-static void AddColumnStatistics(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+// Calls fn(table entry, column definition, ColumnInfo) for every column of every table in
+// `response`, inside the transaction open on `connection` (or a new one).
+template <class FN>
+static void ForEachTableColumn(duckdb::Connection &connection, pb::GetCatalogResponse &response, FN &&fn) {
 	auto &context = *connection.context;
 	context.RunFunctionInTransaction([&]() {
 		for (auto &schema : *response.mutable_schemas()) {
@@ -70,21 +71,44 @@ static void AddColumnStatistics(duckdb::Connection &connection, pb::GetCatalogRe
 				}
 				auto &definitions = entry->GetColumns();
 				for (auto &column : *table.mutable_columns()) {
-					if (!definitions.ColumnExists(column.name())) {
-						continue;
-					}
-					auto &definition = definitions.GetColumn(column.name());
-					if (definition.Generated() || !ShipsColumnStatistics(definition.Type())) {
-						continue;
-					}
-					auto statistics = entry->GetStatistics(context, definition.Logical().index);
-					if (statistics) {
-						column.set_statistics(EncodeColumnStatistics(*statistics));
+					if (definitions.ColumnExists(column.name())) {
+						fn(*entry, definitions.GetColumn(column.name()), column);
 					}
 				}
 			}
 		}
 	});
+}
+
+// Fills ColumnInfo.statistics of every table column in `response` from the tables' own
+// statistics.
+static void AddColumnStatistics(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+	auto &context = *connection.context;
+	ForEachTableColumn(connection, response,
+	                   [&](duckdb::TableCatalogEntry &table, const duckdb::ColumnDefinition &definition,
+	                       pb::ColumnInfo &column) {
+		                   if (definition.Generated() || !ShipsColumnStatistics(definition.Type())) {
+			                   return;
+		                   }
+		                   auto statistics = table.GetStatistics(context, definition.Logical().index);
+		                   if (statistics) {
+			                   column.set_statistics(EncodeColumnStatistics(*statistics));
+		                   }
+	                   });
+}
+
+// duckdb_columns() lists a generated column's expression as its default; the host must not
+// treat it as one (it would fill the column itself, and DuckDB refuses column references in
+// defaults), so such columns are marked and carry no default.
+static void MarkGeneratedColumns(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+	ForEachTableColumn(connection, response,
+	                   [&](duckdb::TableCatalogEntry &, const duckdb::ColumnDefinition &definition,
+	                       pb::ColumnInfo &column) {
+		                   if (definition.Generated()) {
+			                   column.set_generated(true);
+			                   column.clear_default_sql();
+		                   }
+	                   });
 }
 
 void ReadCatalog(duckdb::DuckDB &database, pb::GetCatalogResponse &response) {
@@ -202,6 +226,7 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 			key->add_columns(column);
 		}
 	}
+	MarkGeneratedColumns(connection, response);
 	response.set_default_schema("main");
 }
 

@@ -180,6 +180,13 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		session_guard = std::unique_lock<std::mutex>(*session_lock_);
 	}
 	try {
+		if (!request_.setup_sql().empty()) {
+			// The host session's settings and variables, before anything binds.
+			auto setup = connection_.Query(request_.setup_sql());
+			if (setup->HasError()) {
+				return fail(setup->GetErrorObject());
+			}
+		}
 		if (!request_.ingest_table().empty()) {
 			Ingest();
 			if (request_.plan().empty()) {

@@ -469,3 +469,54 @@ def test_indexes_create_drop_and_serve_as_conflict_targets(twin):
 	twin.same(indexes)
 	twin.run(f"INSERT INTO cloud.{t} VALUES (1, 'duplicate allowed now')")
 	twin.same(f"SELECT * FROM cloud.{t} ORDER BY id, \"co l\"")
+
+
+def test_host_settings_and_variables_reach_shipped_statements(twin):
+	"""Statements shipped to the worker compute with the host session's TimeZone, variables and
+	NULL order, as the same statements do on local DuckDB; values written with them are stored
+	the same way."""
+	t = unique("sess")
+	twin.run(f"CREATE TABLE cloud.{t} (a INTEGER, ts TIMESTAMPTZ, s VARCHAR)")
+	twin.run(f"INSERT INTO cloud.{t} VALUES (1, '2024-01-01 12:00:00+00', 'x'), (2, NULL, NULL)")
+	twin.run("SET VARIABLE vv = 3")
+	twin.run("SET VARIABLE \"odd name\" = ['l', 'i']")
+	twin.run("SET TimeZone = 'America/New_York'")
+	twin.run(f"INSERT INTO cloud.{t} (a) VALUES (getvariable('vv'))")
+	twin.run(f"INSERT INTO cloud.{t} (a, s) VALUES (4, '2024-01-01 12:00:00'::TIMESTAMPTZ::VARCHAR)")
+	twin.run(f"INSERT INTO cloud.{t} (a, s) VALUES (5, getvariable('odd name')[2])")
+	twin.run(f"UPDATE cloud.{t} SET s = getvariable('vv')::VARCHAR WHERE a = getvariable('vv')")
+	twin.same(f"SELECT a, ts::VARCHAR, date_part('hour', ts), strftime(ts, '%H:%M %Z'), s FROM cloud.{t} ORDER BY a")
+	twin.run("BEGIN")
+	twin.run("SET VARIABLE vv = 6")
+	twin.run(f"INSERT INTO cloud.{t} (a) VALUES (getvariable('vv'))")
+	twin.run("COMMIT")
+	twin.run("SET default_null_order = 'nulls_first'")
+	twin.same(f"SELECT a, ts FROM cloud.{t} ORDER BY ts, a")
+	twin.run("RESET default_null_order")
+	twin.run("RESET TimeZone")
+	twin.same(f"SELECT a, ts::VARCHAR FROM cloud.{t} ORDER BY a")
+
+
+def test_generated_columns(twin):
+	"""A remote table's generated column is computed by the worker: inserts that leave it out,
+	updates of its inputs and reads match local DuckDB, and writing it is refused as locally."""
+	t = unique("gen")
+	twin.both("CREATE OR REPLACE TABLE gen_src AS SELECT range::INTEGER AS a FROM range(5)")
+	twin.run(f"CREATE TABLE cloud.{t} (a INTEGER, b INTEGER GENERATED ALWAYS AS (a * 2), c VARCHAR DEFAULT 'd')")
+	twin.run(f"INSERT INTO cloud.{t} (a) VALUES (1)")
+	twin.run(f"INSERT INTO cloud.{t} (a, c) SELECT a, 'host' FROM gen_src")
+	twin.run(f"UPDATE cloud.{t} SET a = a + 10 WHERE a > 2")
+	twin.run(f"UPDATE cloud.{t} SET a = gen_src.a * 100 FROM gen_src WHERE {t}.a = gen_src.a AND gen_src.a = 1")
+	assert twin.run(f"INSERT INTO cloud.{t} VALUES (7, 8, 'x')") is not None
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY a, c")
+
+
+def test_sequences_and_types_through_attach_name_the_workaround(twin):
+	"""The host's view of a remote catalog has no sequences or types, so creating one through
+	ATTACH is refused with the statement to run on the worker instead; nothing is created."""
+	for sql, kind in (("CREATE SEQUENCE cloud.seq_x START 5", "sequence"),
+	                  ("CREATE TYPE cloud.mood_x AS ENUM ('a', 'b')", "type")):
+		with pytest.raises(duckdb.BinderException, match=f"cannot hold a {kind}.*openduck_query"):
+			twin.con.execute(sql)
+	assert odtest.remote(twin.con, "cloud", "SELECT count(*) FROM duckdb_sequences() WHERE sequence_name = 'seq_x'") \
+	    == [(0,)]
