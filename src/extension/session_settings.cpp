@@ -12,19 +12,21 @@ namespace {
 
 struct Setting {
 	const char *name;
-	// Sent only when the host's value differs from this; nullptr: always sent.
-	const char *default_value;
+	// Sent only when the host's value differs from the worker's default (or its alias).
+	const char *worker_default;
+	const char *alias;
 };
 
-// TimeZone and Calendar default to the machine's own, which may differ between host and worker.
+// Workers default to UTC and the Gregorian calendar (storage_engine.cpp), whatever their
+// machine's zone; the rest are DuckDB's defaults.
 const Setting kSettings[] = {
-    {"TimeZone", nullptr},
-    {"Calendar", nullptr},
-    {"default_null_order", "NULLS_LAST"},
-    {"default_order", "ASCENDING"},
-    {"integer_division", "false"},
-    {"ieee_floating_point_ops", "true"},
-    {"scalar_subquery_error_on_multiple_rows", "true"},
+    {"TimeZone", "UTC", "Etc/UTC"},
+    {"Calendar", "gregorian", nullptr},
+    {"default_null_order", "NULLS_LAST", nullptr},
+    {"default_order", "ASCENDING", nullptr},
+    {"integer_division", "false", nullptr},
+    {"ieee_floating_point_ops", "true", nullptr},
+    {"scalar_subquery_error_on_multiple_rows", "true", nullptr},
 };
 
 } // namespace
@@ -36,7 +38,9 @@ std::string SessionSettingsSQL(ClientContext &context) {
 		if (!context.TryGetCurrentSetting(setting.name, value) || value.IsNull()) {
 			continue;  // e.g. TimeZone without ICU on the host
 		}
-		if (setting.default_value && StringUtil::CIEquals(value.ToString(), setting.default_value)) {
+		auto text = value.ToString();
+		if (StringUtil::CIEquals(text, setting.worker_default) ||
+		    (setting.alias && StringUtil::CIEquals(text, setting.alias))) {
 			continue;
 		}
 		sql += "SET " + QuoteIdentifier(setting.name) + " = " + value.ToSQLString() + "; ";

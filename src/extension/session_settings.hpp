@@ -1,7 +1,8 @@
 // The host session's state that changes what a statement computes, as SQL the worker runs on
 // the request's connection before the statement: TimeZone and Calendar (TIMESTAMPTZ casts,
-// date parts, strftime), variables (SET VARIABLE / getvariable), and NULL order, sort order and
-// arithmetic settings when they differ from DuckDB's defaults. Without it, a statement shipped
+// date parts, strftime), variables (SET VARIABLE / getvariable), NULL order, sort order and
+// arithmetic settings, each only when it differs from the worker's default, so a host on UTC
+// with default settings sends nothing. Without it, a statement shipped
 // to the worker would compute with the worker's settings: getvariable() would read NULL and a
 // TIMESTAMPTZ rendered to text would use the worker's time zone, and both could be stored.
 #pragma once

@@ -135,6 +135,10 @@ static void ConfigureLayered(duckdb::DBConfig &config, std::shared_ptr<LayeredFi
 	if (file->ReadOnly()) {
 		config.options.access_mode = duckdb::AccessMode::READ_ONLY;
 	}
+	// Every worker computes in UTC and the Gregorian calendar whatever its machine's zone, so
+	// hosts know what to send when theirs differ (extension/session_settings.cpp).
+	config.options.set_variables["TimeZone"] = duckdb::Value("UTC");
+	config.options.set_variables["Calendar"] = duckdb::Value("gregorian");
 }
 
 
