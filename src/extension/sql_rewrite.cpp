@@ -1,5 +1,7 @@
 #include "extension/sql_rewrite.hpp"
 
+#include "duckdb/parser/statement/merge_into_statement.hpp"
+
 #include "duckdb/catalog/catalog_search_path.hpp"
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/main/client_data.hpp"
@@ -10,6 +12,7 @@
 #include "duckdb/parser/statement/create_statement.hpp"
 #include "duckdb/parser/statement/delete_statement.hpp"
 #include "duckdb/parser/statement/insert_statement.hpp"
+#include "duckdb/parser/statement/merge_into_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/statement/update_statement.hpp"
 #include "duckdb/parser/tableref/basetableref.hpp"
@@ -124,6 +127,31 @@ bool ReferenceRewriter::Rewrite(SQLStatement &statement) {
 			VisitExpression(*del.condition);
 		}
 		visit_all(del.returning_list);
+		return ok_;
+	}
+	case StatementType::MERGE_INTO_STATEMENT: {
+		auto &merge = statement.Cast<MergeIntoStatement>();
+		CollectCTEs(merge.cte_map);
+		VisitTableRef(*merge.target);
+		VisitTableRef(*merge.source);
+		if (merge.join_condition) {
+			VisitExpression(*merge.join_condition);
+		}
+		for (auto &condition : merge.actions) {
+			for (auto &action : condition.second) {
+				if (action->condition) {
+					VisitExpression(*action->condition);
+				}
+				if (action->update_info) {
+					visit_all(action->update_info->expressions);
+					if (action->update_info->condition) {
+						VisitExpression(*action->update_info->condition);
+					}
+				}
+				visit_all(action->expressions);
+			}
+		}
+		visit_all(merge.returning_list);
 		return ok_;
 	}
 	case StatementType::CREATE_STATEMENT: {

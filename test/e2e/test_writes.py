@@ -520,3 +520,24 @@ def test_sequences_and_types_through_attach_name_the_workaround(twin):
 			twin.con.execute(sql)
 	assert odtest.remote(twin.con, "cloud", "SELECT count(*) FROM duckdb_sequences() WHERE sequence_name = 'seq_x'") \
 	    == [(0,)]
+
+
+def test_merge_into_between_remote_tables_runs_on_the_worker(twin):
+	"""MERGE INTO whose source is remote too is shipped whole (identifiers quoted), matching
+	local DuckDB for every action kind; with a host-side source it still names the workaround."""
+	t, s = unique("mrg \"t\""), unique("mrg src")
+	twin.run(f'CREATE TABLE cloud."{t.replace(chr(34), chr(34) * 2)}" ("the id" INTEGER, "v al" VARCHAR, n INTEGER)')
+	target = f'cloud."{t.replace(chr(34), chr(34) * 2)}"'
+	twin.run(f"INSERT INTO {target} VALUES (1, 'one', 0), (2, 'two', 0), (3, 'three', 0), (9, 'gone', 0)")
+	twin.run(f'CREATE TABLE cloud."{s}" AS SELECT * FROM (VALUES (1, \'uno\'), (2, NULL), (4, \'cuatro\')) v("the id", "v al")')
+	twin.run(f'MERGE INTO {target} AS tt USING cloud."{s}" AS src ON tt."the id" = src."the id" '
+	         'WHEN MATCHED AND src."v al" IS NULL THEN DELETE '
+	         'WHEN MATCHED THEN UPDATE SET "v al" = src."v al", n = tt.n + 1 '
+	         'WHEN NOT MATCHED THEN INSERT VALUES (src."the id", src."v al", 100) '
+	         'WHEN NOT MATCHED BY SOURCE AND tt."the id" > 5 THEN DELETE')
+	twin.same(f'SELECT * FROM {target} ORDER BY "the id"')
+	twin.both("CREATE OR REPLACE TABLE local_src AS SELECT 3 AS \"the id\", 'tres' AS \"v al\"")
+	with pytest.raises(duckdb.NotImplementedException, match="stage the rows first"):
+		twin.con.execute(f'MERGE INTO {target} USING local_src ON {target}."the id" = local_src."the id" '
+		                 'WHEN MATCHED THEN UPDATE SET "v al" = local_src."v al"')
+	twin.same(f'SELECT * FROM {target} ORDER BY "the id"')
