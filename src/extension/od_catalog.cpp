@@ -20,7 +20,7 @@
 #include "duckdb/planner/operator/logical_delete.hpp"
 #include "duckdb/planner/operator/logical_update.hpp"
 #include "duckdb/parser/statement/create_statement.hpp"
-#include "extension/remote_create_index.hpp"
+#include "extension/remote_ddl.hpp"
 #include "extension/remote_insert.hpp"
 #include "extension/remote_modify.hpp"
 #include "extension/remote_result.hpp"
@@ -276,6 +276,17 @@ PhysicalOperator &ODCatalog::PlanCreateTableAs(ClientContext &context, PhysicalP
 unique_ptr<LogicalOperator> ODCatalog::BindCreateIndex(Binder &binder, CreateStatement &stmt, TableCatalogEntry &table,
                                                        unique_ptr<LogicalOperator> plan) {
 	return BindRemoteCreateIndex(unique_ptr_cast<CreateInfo, CreateIndexInfo>(std::move(stmt.info)), table);
+}
+
+unique_ptr<LogicalOperator> ODCatalog::BindAlterAddIndex(Binder &binder, TableCatalogEntry &table,
+                                                         unique_ptr<LogicalOperator> plan,
+                                                         unique_ptr<CreateIndexInfo> create_info,
+                                                         unique_ptr<AlterTableInfo> alter_info) {
+	if (alter_info->alter_table_type != AlterTableType::ADD_CONSTRAINT) {
+		throw InternalException("OpenDuck: BindAlterAddIndex for ALTER TABLE type %d",
+		                        static_cast<int>(alter_info->alter_table_type));
+	}
+	return BindRemoteAddKey(alter_info->Cast<AddConstraintInfo>(), table);
 }
 
 PhysicalOperator &ODCatalog::PlanInsert(ClientContext &context, PhysicalPlanGenerator &planner, LogicalInsert &op,

@@ -82,10 +82,14 @@ public:
 
 	duckdb::PhysicalOperator &PlanCreateTableAs(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
 	                                            duckdb::LogicalCreateTable &op, duckdb::PhysicalOperator &plan) override;
-	// CREATE INDEX on a remote table runs on the worker (remote_create_index.hpp).
+	// CREATE INDEX and ALTER TABLE ... ADD PRIMARY KEY / UNIQUE run on the worker (remote_ddl.hpp).
 	duckdb::unique_ptr<duckdb::LogicalOperator> BindCreateIndex(duckdb::Binder &binder, duckdb::CreateStatement &stmt,
 	                                                            duckdb::TableCatalogEntry &table,
 	                                                            duckdb::unique_ptr<duckdb::LogicalOperator> plan) override;
+	duckdb::unique_ptr<duckdb::LogicalOperator>
+	BindAlterAddIndex(duckdb::Binder &binder, duckdb::TableCatalogEntry &table,
+	                  duckdb::unique_ptr<duckdb::LogicalOperator> plan, duckdb::unique_ptr<duckdb::CreateIndexInfo> create_info,
+	                  duckdb::unique_ptr<duckdb::AlterTableInfo> alter_info) override;
 	duckdb::PhysicalOperator &PlanInsert(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
 	                                     duckdb::LogicalInsert &op,
 	                                     duckdb::optional_ptr<duckdb::PhysicalOperator> plan) override;

@@ -469,6 +469,17 @@ def test_indexes_create_drop_and_serve_as_conflict_targets(twin):
 	twin.same(indexes)
 	twin.run(f"INSERT INTO cloud.{t} VALUES (1, 'duplicate allowed now')")
 	twin.same(f"SELECT * FROM cloud.{t} ORDER BY id, \"co l\"")
+	# ALTER TABLE ... ADD PRIMARY KEY validates the existing rows on the worker, then holds.
+	k = unique("addpk")
+	twin.run(f"CREATE TABLE cloud.{k} (id INTEGER, v VARCHAR)")
+	twin.run(f"INSERT INTO cloud.{k} VALUES (1, 'a'), (1, 'b')")
+	assert twin.run(f"ALTER TABLE cloud.{k} ADD PRIMARY KEY (id)") is not None
+	twin.run(f"TRUNCATE cloud.{k}")
+	twin.run(f"INSERT INTO cloud.{k} VALUES (1, 'a'), (2, 'b')")
+	twin.run(f"ALTER TABLE cloud.{k} ADD PRIMARY KEY (id)")
+	assert "Duplicate key" in str(twin.run(f"INSERT INTO cloud.{k} VALUES (2, 'dup')"))
+	twin.run(f"INSERT INTO cloud.{k} VALUES (2, 'pk') ON CONFLICT (id) DO UPDATE SET v = excluded.v")
+	twin.same(f"SELECT * FROM cloud.{k} ORDER BY id")
 
 
 def test_host_settings_and_variables_reach_shipped_statements(twin):
