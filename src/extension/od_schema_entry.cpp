@@ -14,6 +14,7 @@
 #include "duckdb/parser/parsed_data/drop_info.hpp"
 #include "duckdb/parser/parsed_data/alter_info.hpp"
 #include "duckdb/parser/parsed_data/alter_table_info.hpp"
+#include "duckdb/parser/parsed_data/comment_on_column_info.hpp"
 #include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
 #include "duckdb/parser/parser.hpp"
 #include "extension/od_catalog.hpp"
@@ -244,11 +245,21 @@ static std::string AddColumnSQL(const AddColumnInfo &info, const std::string &sc
 	return sql;
 }
 
+// DuckDB 1.4.4 prints COMMENT ON COLUMN without the table (the worker cannot parse it), so it
+// is rendered here too.
+static std::string ColumnCommentSQL(const SetColumnCommentInfo &info, const std::string &schema) {
+	return "COMMENT ON COLUMN " + KeywordHelper::WriteOptionallyQuoted(schema) + "." +
+	       KeywordHelper::WriteOptionallyQuoted(info.name) + "." + KeywordHelper::WriteOptionallyQuoted(info.column_name) +
+	       " IS " + (info.comment_value.IsNull() ? std::string("NULL") : info.comment_value.ToSQLString());
+}
+
 void ODSchemaEntry::Alter(CatalogTransaction transaction, AlterInfo &info) {
 	std::string sql;
 	if (info.type == AlterType::ALTER_TABLE &&
 	    info.Cast<AlterTableInfo>().alter_table_type == AlterTableType::ADD_COLUMN) {
 		sql = AddColumnSQL(info.Cast<AddColumnInfo>(), name);
+	} else if (info.type == AlterType::SET_COLUMN_COMMENT) {
+		sql = ColumnCommentSQL(info.Cast<SetColumnCommentInfo>(), name);
 	} else {
 		sql = RemoteSQL(info, name);
 	}

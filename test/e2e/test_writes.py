@@ -552,3 +552,17 @@ def test_merge_into_between_remote_tables_runs_on_the_worker(twin):
 		twin.con.execute(f'MERGE INTO {target} USING local_src ON {target}."the id" = local_src."the id" '
 		                 'WHEN MATCHED THEN UPDATE SET "v al" = local_src."v al"')
 	twin.same(f'SELECT * FROM {target} ORDER BY "the id"')
+
+
+def test_comments_are_stored_on_the_worker(twin):
+	"""COMMENT ON TABLE / COLUMN through ATTACH reach the worker's catalog, names quoted."""
+	t = unique("cmt \"x\"").replace('"', '""')
+	twin.run(f'CREATE TABLE cloud."{t}" ("c ""q" INTEGER, v INTEGER)')
+	twin.run(f"COMMENT ON TABLE cloud.\"{t}\" IS 'table''s'")
+	twin.run(f"COMMENT ON COLUMN cloud.main.\"{t}\".\"c \"\"q\" IS 'it''s'")
+	twin.run(f"COMMENT ON COLUMN cloud.main.\"{t}\".v IS NULL")
+	name = t.replace('""', '"').replace("'", "''")
+	assert odtest.remote(twin.con, "cloud", f"SELECT column_name, comment FROM duckdb_columns() "
+	                                        f"WHERE table_name = '{name}' ORDER BY column_index") == [('c "q', "it's"), ("v", None)]
+	assert odtest.remote(twin.con, "cloud", f"SELECT comment FROM duckdb_tables() WHERE table_name = '{name}'") \
+	    == [("table's",)]
