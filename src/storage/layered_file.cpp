@@ -286,9 +286,13 @@ void LayeredFile::Seal() {
 	record.size_bytes = index->index_offset + index->extents.size() * 32 + kLayerFooterSize;
 
 	// 2. Upload. On failure everything is still in the durable active layer: retry next sync.
+	//    The local file goes at once either way: the store may have linked it (ObjectStore::Put),
+	//    so the next seal must not reopen and truncate it.
 	try {
 		context_.store.Put(record.object_key, temp);
+		::unlink(temp.c_str());
 	} catch (std::exception &ex) {
+		::unlink(temp.c_str());
 		Log("storage: " + Describe() + ": checkpoint kept in the local active layer, upload failed (will retry): " +
 		    ex.what());
 		return;
@@ -339,7 +343,6 @@ void LayeredFile::Seal() {
 	snapshot_id_ = snapshot.id;
 	active_->Reset(snapshot.id);
 	header_written_ = false;
-	::unlink(temp.c_str());
 	if (merge) {
 		Log("storage: " + Describe() + ": snapshot " + std::to_string(snapshot.id) + " compacted " +
 		    std::to_string(merge + 1) + " layers into one (" + std::to_string(record.data_bytes) + " bytes)");

@@ -22,7 +22,9 @@ public:
 	virtual ~ObjectStore() = default;
 
 	// Stores the contents of the local file `source_path` under `key`, atomically: readers see
-	// the whole object or none. Durable when it returns.
+	// the whole object or none. Durable when it returns if `source_path` was synced. The store
+	// may take the file's data without copying it (a hard link on a local store), so the caller
+	// must not write to that file afterwards; unlinking it is fine.
 	virtual void Put(const std::string &key, const std::string &source_path) = 0;
 	// `length` bytes at `offset` of object `key` (a range read, never the whole object unless
 	// asked). Throws when the object is missing or shorter.

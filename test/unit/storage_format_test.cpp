@@ -1,14 +1,18 @@
 // Unit tests of the storage engine's building blocks: CRC-32C, the extent map, the layer
-// object format and the active layer's crash recovery.
+// object format, the active layer's crash recovery and the local object store.
 #include "storage/active_layer.hpp"
 #include "storage/crc32c.hpp"
 #include "storage/extent_map.hpp"
 #include "storage/layer_format.hpp"
+#include "storage/local_object_store.hpp"
+#include "storage/posix_file.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -189,4 +193,35 @@ TEST_F(StorageActiveLayer, TruncationIsReplayed) {
 }
 
 } // namespace
+} // namespace openduck
+
+namespace openduck {
+
+TEST(StorageLocalObjectStore, PutTakesTheFileAndLeavesTheSourceFree) {
+	auto dir = std::filesystem::temp_directory_path() / ("openduck-local-store-" + std::to_string(::getpid()));
+	std::filesystem::remove_all(dir);
+	std::filesystem::create_directories(dir / "local");
+	auto source = (dir / "local" / "seal.tmp").string();
+	std::string content(1 << 20, 'x');
+	content[12345] = 'y';
+	{
+		auto out = PosixFile::Open(source, O_RDWR | O_CREAT | O_TRUNC);
+		out.WriteExactly(content.data(), content.size(), 0);
+		out.Sync();
+	}
+	LocalObjectStore store((dir / "store").string());
+	store.Put("layers/1/a.layer", source);
+	// The caller unlinks its file and writes a new one under the same name (the next seal):
+	// the stored object keeps its bytes.
+	ASSERT_EQ(::unlink(source.c_str()), 0);
+	{
+		auto out = PosixFile::Open(source, O_RDWR | O_CREAT | O_TRUNC);
+		out.WriteExactly("other", 5, 0);
+	}
+	EXPECT_EQ(store.GetRange("layers/1/a.layer", 0, content.size()), content);
+	auto listed = store.List("layers/1/");
+	ASSERT_EQ(listed.size(), 1u);
+	std::filesystem::remove_all(dir);
+}
+
 } // namespace openduck
