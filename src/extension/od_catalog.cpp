@@ -92,6 +92,7 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id) 
 				RemoteUniqueKey unique_key;
 				unique_key.columns.assign(key.columns().begin(), key.columns().end());
 				unique_key.is_primary = key.is_primary();
+				unique_key.from_index = key.from_index();
 				relation.unique_keys.push_back(std::move(unique_key));
 			}
 			entry->AddRelation(std::move(relation));

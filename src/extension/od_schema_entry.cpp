@@ -5,6 +5,7 @@
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
 #include "duckdb/parser/constraints/not_null_constraint.hpp"
+#include "duckdb/parser/constraints/unique_constraint.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
 #include "duckdb/parser/parsed_data/create_view_info.hpp"
@@ -67,6 +68,12 @@ void ODSchemaEntry::AddRelation(RemoteRelation relation) {
 			info.columns.AddColumn(std::move(column));
 			if (relation.not_null[i]) {
 				info.constraints.push_back(make_uniq<NotNullConstraint>(LogicalIndex(i)));
+			}
+		}
+		// For DESCRIBE, duckdb_constraints() and information_schema; the worker enforces them.
+		for (auto &key : relation.unique_keys) {
+			if (!key.from_index) {
+				info.constraints.push_back(make_uniq<UniqueConstraint>(key.columns, key.is_primary));
 			}
 		}
 		relations_[name] = std::move(relation);

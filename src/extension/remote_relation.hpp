@@ -11,6 +11,8 @@ namespace openduck {
 struct RemoteUniqueKey {
 	duckdb::vector<std::string> columns;
 	bool is_primary = false;
+	// A unique index rather than a constraint: a conflict target, but not listed as a constraint.
+	bool from_index = false;
 };
 
 struct RemoteRelation {

@@ -222,6 +222,7 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		}
 		auto key = table->second->add_unique_keys();
 		key->set_is_primary(false);
+		key->set_from_index(true);
 		for (auto &column : columns) {
 			key->add_columns(column);
 		}

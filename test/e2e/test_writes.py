@@ -566,3 +566,22 @@ def test_comments_are_stored_on_the_worker(twin):
 	                                        f"WHERE table_name = '{name}' ORDER BY column_index") == [('c "q', "it's"), ("v", None)]
 	assert odtest.remote(twin.con, "cloud", f"SELECT comment FROM duckdb_tables() WHERE table_name = '{name}'") \
 	    == [("table's",)]
+
+
+def test_keys_are_described_like_local_ones(twin):
+	"""PRIMARY KEY and UNIQUE constraints of a remote table show in DESCRIBE, duckdb_constraints()
+	and information_schema as they do locally; a unique index stays an index."""
+	t = unique("keys")
+	twin.run(f'CREATE TABLE cloud.{t} (id INTEGER PRIMARY KEY, "u k" VARCHAR UNIQUE, a INTEGER, b INTEGER, '
+	         "UNIQUE (a, b))")
+	twin.run(f"CREATE UNIQUE INDEX {t}_b ON cloud.{t} (b)")
+	twin.same(f"DESCRIBE cloud.{t}")
+	twin.same("SELECT constraint_type, constraint_column_names FROM duckdb_constraints() "
+	          f"WHERE database_name = 'cloud' AND table_name = '{t}' ORDER BY ALL")
+	twin.same("SELECT constraint_type FROM information_schema.table_constraints "
+	          f"WHERE table_catalog = 'cloud' AND table_name = '{t}' ORDER BY ALL")
+	twin.same(f"SELECT has_primary_key FROM duckdb_tables() WHERE database_name = 'cloud' AND table_name = '{t}'")
+	twin.run(f"INSERT INTO cloud.{t} VALUES (1, 'x', 1, 1)")
+	twin.run(f"UPDATE cloud.{t} SET id = 2 WHERE id = 1")
+	twin.run(f"INSERT INTO cloud.{t} VALUES (2, 'z', 5, 5) ON CONFLICT (id) DO UPDATE SET a = excluded.a")
+	twin.same(f"SELECT * FROM cloud.{t}")
