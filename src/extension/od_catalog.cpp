@@ -87,6 +87,10 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id) 
 				relation.column_types.push_back(ParseRemoteType(column.type(), table.name(), column.name()));
 				relation.not_null.push_back(column.not_null());
 				relation.default_sql.push_back(column.default_sql());
+				relation.column_comments.push_back(column.has_comment() ? Value(column.comment()) : Value());
+			}
+			if (table.has_comment()) {
+				relation.comment = Value(table.comment());
 			}
 			for (auto &key : table.unique_keys()) {
 				RemoteUniqueKey unique_key;

@@ -56,11 +56,15 @@ void ODSchemaEntry::AddRelation(RemoteRelation relation) {
 		info.types = relation.column_types;
 		info.names = relation.column_names;
 		info.sql = relation.sql;
+		info.comment = relation.comment;
+		info.column_comments = relation.column_comments;
 		entry = make_uniq<ViewCatalogEntry>(catalog, *this, info);
 	} else {
 		CreateTableInfo info(*this, name);
+		info.comment = relation.comment;
 		for (idx_t i = 0; i < relation.column_names.size(); i++) {
 			ColumnDefinition column(relation.column_names[i], relation.column_types[i]);
+			column.SetComment(relation.column_comments[i]);
 			auto default_value = ParseDefault(relation.default_sql[i]);
 			if (default_value) {
 				column.SetDefaultValue(std::move(default_value));

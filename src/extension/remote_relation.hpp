@@ -23,6 +23,9 @@ struct RemoteRelation {
 	duckdb::vector<duckdb::LogicalType> column_types;
 	duckdb::vector<bool> not_null;
 	duckdb::vector<std::string> default_sql;
+	// COMMENT ON COLUMN per column, and COMMENT ON TABLE / VIEW (NULL when none).
+	duckdb::vector<duckdb::Value> column_comments;
+	duckdb::Value comment;
 	duckdb::vector<RemoteUniqueKey> unique_keys;
 	uint64_t estimated_rows = 0;
 	std::string sql;

@@ -142,7 +142,7 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		tables[{schema_name, name}] = table;
 		return table;
 	};
-	auto table_rows = RunMetadataQuery(connection, "SELECT schema_name, table_name, estimated_size, sql "
+	auto table_rows = RunMetadataQuery(connection, "SELECT schema_name, table_name, estimated_size, sql, comment "
 	                                               "FROM duckdb_tables() WHERE database_name = current_database() "
 	                                               "AND NOT internal AND NOT temporary ORDER BY schema_name, table_name");
 	for (duckdb::idx_t row = 0; row < table_rows->RowCount(); row++) {
@@ -153,8 +153,11 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		auto estimated = table_rows->GetValue(2, row);
 		table->set_estimated_rows(estimated.IsNull() ? 0 : estimated.GetValue<int64_t>());
 		table->set_sql(StringOrEmpty(table_rows->GetValue(3, row)));
+		if (!table_rows->GetValue(4, row).IsNull()) {
+			table->set_comment(table_rows->GetValue(4, row).ToString());
+		}
 	}
-	auto view_rows = RunMetadataQuery(connection, "SELECT schema_name, view_name, sql FROM duckdb_views() "
+	auto view_rows = RunMetadataQuery(connection, "SELECT schema_name, view_name, sql, comment FROM duckdb_views() "
 	                                              "WHERE database_name = current_database() "
 	                                              "AND NOT internal AND NOT temporary ORDER BY schema_name, view_name");
 	for (duckdb::idx_t row = 0; row < view_rows->RowCount(); row++) {
@@ -164,9 +167,12 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		}
 		view->set_is_view(true);
 		view->set_sql(StringOrEmpty(view_rows->GetValue(2, row)));
+		if (!view_rows->GetValue(3, row).IsNull()) {
+			view->set_comment(view_rows->GetValue(3, row).ToString());
+		}
 	}
 	auto column_rows = RunMetadataQuery(
-	    connection, "SELECT schema_name, table_name, column_name, data_type, is_nullable, column_default "
+	    connection, "SELECT schema_name, table_name, column_name, data_type, is_nullable, column_default, comment "
 	                "FROM duckdb_columns() WHERE database_name = current_database() AND NOT internal "
 	                "ORDER BY schema_name, table_name, column_index");
 	for (duckdb::idx_t row = 0; row < column_rows->RowCount(); row++) {
@@ -179,6 +185,9 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		column->set_type(column_rows->GetValue(3, row).ToString());
 		column->set_not_null(!column_rows->GetValue(4, row).GetValue<bool>());
 		column->set_default_sql(StringOrEmpty(column_rows->GetValue(5, row)));
+		if (!column_rows->GetValue(6, row).IsNull()) {
+			column->set_comment(column_rows->GetValue(6, row).ToString());
+		}
 	}
 	auto key_rows = RunMetadataQuery(
 	    connection, "SELECT schema_name, table_name, constraint_type = 'PRIMARY KEY', constraint_column_names "

@@ -555,7 +555,8 @@ def test_merge_into_between_remote_tables_runs_on_the_worker(twin):
 
 
 def test_comments_are_stored_on_the_worker(twin):
-	"""COMMENT ON TABLE / COLUMN through ATTACH reach the worker's catalog, names quoted."""
+	"""COMMENT ON TABLE / COLUMN / VIEW through ATTACH reach the worker's catalog, names quoted,
+	and show in the host's catalog functions."""
 	t = unique("cmt \"x\"").replace('"', '""')
 	twin.run(f'CREATE TABLE cloud."{t}" ("c ""q" INTEGER, v INTEGER)')
 	twin.run(f"COMMENT ON TABLE cloud.\"{t}\" IS 'table''s'")
@@ -566,6 +567,13 @@ def test_comments_are_stored_on_the_worker(twin):
 	                                        f"WHERE table_name = '{name}' ORDER BY column_index") == [('c "q', "it's"), ("v", None)]
 	assert odtest.remote(twin.con, "cloud", f"SELECT comment FROM duckdb_tables() WHERE table_name = '{name}'") \
 	    == [("table's",)]
+	# The host's own catalog functions show them as local DuckDB does.
+	twin.same(f"SELECT comment FROM duckdb_tables() WHERE database_name = 'cloud' AND table_name = '{name}'")
+	twin.same(f"SELECT column_name, comment FROM duckdb_columns() WHERE database_name = 'cloud' "
+	          f"AND table_name = '{name}' ORDER BY column_index")
+	twin.run(f"CREATE VIEW cloud.\"{t}_v\" AS SELECT v FROM cloud.\"{t}\"")
+	twin.run(f"COMMENT ON VIEW cloud.\"{t}_v\" IS 'a view'")
+	twin.same(f"SELECT comment FROM duckdb_views() WHERE database_name = 'cloud' AND view_name = '{name}_v'")
 
 
 def test_keys_are_described_like_local_ones(twin):
