@@ -1,8 +1,8 @@
 #include "extension/od_index_entry.hpp"
 
+#include "common/index_sql.hpp"
+
 #include "duckdb/catalog/catalog_entry/schema_catalog_entry.hpp"
-#include "duckdb/parser/parser.hpp"
-#include "duckdb/parser/statement/create_statement.hpp"
 
 namespace openduck {
 
@@ -14,19 +14,9 @@ ODIndexEntry::ODIndexEntry(Catalog &catalog, SchemaCatalogEntry &schema, CreateI
 
 unique_ptr<ODIndexEntry> ODIndexEntry::FromSQL(Catalog &catalog, SchemaCatalogEntry &schema, const std::string &name,
                                                const std::string &table, const std::string &sql) {
-	unique_ptr<CreateIndexInfo> info;
-	try {
-		Parser parser;
-		parser.ParseQuery(sql);
-		if (parser.statements.size() == 1 && parser.statements[0]->type == StatementType::CREATE_STATEMENT) {
-			auto &create = parser.statements[0]->Cast<CreateStatement>();
-			if (create.info->type == CatalogType::INDEX_ENTRY) {
-				info = unique_ptr_cast<CreateInfo, CreateIndexInfo>(std::move(create.info));
-			}
-		}
-	} catch (std::exception &) {
-		// Described by name only: the statement is informational, the worker has the index.
-	}
+	// Without a parsable statement the entry is described by name only: it is informational,
+	// the worker has the index.
+	auto info = ParseCreateIndex(sql);
 	if (!info) {
 		info = make_uniq<CreateIndexInfo>();
 	}

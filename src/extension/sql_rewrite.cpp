@@ -74,6 +74,13 @@ bool ReferenceRewriter::Rewrite(SQLStatement &statement) {
 			VisitExpression(*expression);
 		}
 	};
+	// SET ... [WHERE ...] of UPDATE, ON CONFLICT DO UPDATE and MERGE's WHEN MATCHED.
+	auto visit_set = [&](UpdateSetInfo &set) {
+		visit_all(set.expressions);
+		if (set.condition) {
+			VisitExpression(*set.condition);
+		}
+	};
 	switch (statement.type) {
 	case StatementType::SELECT_STATEMENT:
 		return Rewrite(*statement.Cast<SelectStatement>().node);
@@ -91,10 +98,7 @@ bool ReferenceRewriter::Rewrite(SQLStatement &statement) {
 				VisitExpression(*conflict.condition);
 			}
 			if (conflict.set_info) {
-				visit_all(conflict.set_info->expressions);
-				if (conflict.set_info->condition) {
-					VisitExpression(*conflict.set_info->condition);
-				}
+				visit_set(*conflict.set_info);
 			}
 		}
 		visit_all(insert.returning_list);
@@ -108,10 +112,7 @@ bool ReferenceRewriter::Rewrite(SQLStatement &statement) {
 			VisitTableRef(*update.from_table);
 		}
 		if (update.set_info) {
-			visit_all(update.set_info->expressions);
-			if (update.set_info->condition) {
-				VisitExpression(*update.set_info->condition);
-			}
+			visit_set(*update.set_info);
 		}
 		visit_all(update.returning_list);
 		return ok_;
@@ -143,10 +144,7 @@ bool ReferenceRewriter::Rewrite(SQLStatement &statement) {
 					VisitExpression(*action->condition);
 				}
 				if (action->update_info) {
-					visit_all(action->update_info->expressions);
-					if (action->update_info->condition) {
-						VisitExpression(*action->update_info->condition);
-					}
+					visit_set(*action->update_info);
 				}
 				visit_all(action->expressions);
 			}

@@ -1,15 +1,13 @@
 #include "worker/catalog_reader.hpp"
 
 #include "common/column_statistics.hpp"
+#include "common/index_sql.hpp"
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/main/connection.hpp"
 #include "duckdb/main/materialized_query_result.hpp"
 #include "duckdb/parser/expression/columnref_expression.hpp"
-#include "duckdb/parser/parsed_data/create_index_info.hpp"
-#include "duckdb/parser/parser.hpp"
-#include "duckdb/parser/statement/create_statement.hpp"
 
 #include <map>
 #include <utility>
@@ -34,23 +32,26 @@ static std::string StringOrEmpty(const duckdb::Value &value) {
 // The columns of a `CREATE UNIQUE INDEX` statement, or nothing when it indexes anything but
 // plain columns (an expression index cannot be an ON CONFLICT target).
 static std::vector<std::string> UniqueIndexColumns(const std::string &sql) {
-	duckdb::Parser parser;
-	parser.ParseQuery(sql);
-	if (parser.statements.size() != 1 || parser.statements[0]->type != duckdb::StatementType::CREATE_STATEMENT) {
-		return {};
-	}
-	auto &info = *parser.statements[0]->Cast<duckdb::CreateStatement>().info;
-	if (info.type != duckdb::CatalogType::INDEX_ENTRY) {
+	auto info = ParseCreateIndex(sql);
+	if (!info) {
 		return {};
 	}
 	std::vector<std::string> columns;
-	for (auto &expression : info.Cast<duckdb::CreateIndexInfo>().expressions) {
+	for (auto &expression : info->expressions) {
 		if (expression->GetExpressionType() != duckdb::ExpressionType::COLUMN_REF) {
 			return {};
 		}
 		columns.push_back(expression->Cast<duckdb::ColumnRefExpression>().GetColumnName());
 	}
 	return columns;
+}
+
+// Sets `message`'s comment unless `comment` is NULL (no COMMENT ON for it).
+template <class MESSAGE>
+static void CopyComment(const duckdb::Value &comment, MESSAGE &message) {
+	if (!comment.IsNull()) {
+		message.set_comment(comment.ToString());
+	}
 }
 
 // Calls fn(table entry, column definition, ColumnInfo) for every column of every table in
@@ -153,9 +154,7 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		auto estimated = table_rows->GetValue(2, row);
 		table->set_estimated_rows(estimated.IsNull() ? 0 : estimated.GetValue<int64_t>());
 		table->set_sql(StringOrEmpty(table_rows->GetValue(3, row)));
-		if (!table_rows->GetValue(4, row).IsNull()) {
-			table->set_comment(table_rows->GetValue(4, row).ToString());
-		}
+		CopyComment(table_rows->GetValue(4, row), *table);
 	}
 	auto view_rows = RunMetadataQuery(connection, "SELECT schema_name, view_name, sql, comment FROM duckdb_views() "
 	                                              "WHERE database_name = current_database() "
@@ -167,9 +166,7 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		}
 		view->set_is_view(true);
 		view->set_sql(StringOrEmpty(view_rows->GetValue(2, row)));
-		if (!view_rows->GetValue(3, row).IsNull()) {
-			view->set_comment(view_rows->GetValue(3, row).ToString());
-		}
+		CopyComment(view_rows->GetValue(3, row), *view);
 	}
 	auto column_rows = RunMetadataQuery(
 	    connection, "SELECT schema_name, table_name, column_name, data_type, is_nullable, column_default, comment "
@@ -185,9 +182,7 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		column->set_type(column_rows->GetValue(3, row).ToString());
 		column->set_not_null(!column_rows->GetValue(4, row).GetValue<bool>());
 		column->set_default_sql(StringOrEmpty(column_rows->GetValue(5, row)));
-		if (!column_rows->GetValue(6, row).IsNull()) {
-			column->set_comment(column_rows->GetValue(6, row).ToString());
-		}
+		CopyComment(column_rows->GetValue(6, row), *column);
 	}
 	auto key_rows = RunMetadataQuery(
 	    connection, "SELECT schema_name, table_name, constraint_type = 'PRIMARY KEY', constraint_column_names "
