@@ -1,0 +1,394 @@
+#include "extension/catalog/od_catalog.hpp"
+
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/exception/binder_exception.hpp"
+#include "duckdb/common/exception/catalog_exception.hpp"
+#include "duckdb/main/attached_database.hpp"
+#include "duckdb/main/database_manager.hpp"
+#include "duckdb/parser/parsed_data/create_schema_info.hpp"
+#include "duckdb/parser/parsed_data/drop_info.hpp"
+#include "duckdb/storage/database_size.hpp"
+#include "extension/catalog/od_schema_entry.hpp"
+#include "extension/catalog/od_transaction.hpp"
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
+#include "duckdb/execution/physical_plan_generator.hpp"
+#include "duckdb/planner/operator/logical_create_table.hpp"
+#include "duckdb/planner/operator/logical_insert.hpp"
+#include "duckdb/planner/operator/logical_merge_into.hpp"
+#include "duckdb/parser/statement/insert_statement.hpp"
+#include "duckdb/planner/expression/bound_reference_expression.hpp"
+#include "duckdb/planner/operator/logical_delete.hpp"
+#include "duckdb/planner/operator/logical_update.hpp"
+#include "duckdb/parser/statement/create_statement.hpp"
+#include "extension/write/remote_ddl.hpp"
+#include "extension/write/remote_insert.hpp"
+#include "extension/write/remote_modify.hpp"
+#include "extension/scan/remote_result.hpp"
+#include "extension/client/session_settings.hpp"
+#include "extension/pushdown/query_text_state.hpp"
+#include "extension/pushdown/sql_rewrite.hpp"
+#include "extension/write/upsert_sql.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+void ThrowWritesUnsupported(const std::string &what, const std::string &catalog) {
+	throw NotImplementedException("%s on attached OpenDuck database \"%s\" is not supported through ATTACH yet; run "
+	                              "the statement on the server with SELECT * FROM openduck_query('%s', '<sql>')",
+	                              what, catalog, catalog);
+}
+
+ODCatalog::ODCatalog(AttachedDatabase &db, std::shared_ptr<RemoteClient> client)
+    : Catalog(db), client_(std::move(client)) {
+}
+
+ODCatalog::~ODCatalog() = default;
+
+optional_ptr<ODCatalog> ODCatalog::Find(ClientContext &context, const std::string &name) {
+	auto database = DatabaseManager::Get(context).GetDatabase(context, name);
+	if (!database || database->GetCatalog().GetCatalogType() != "openduck") {
+		return nullptr;
+	}
+	return &database->GetCatalog().Cast<ODCatalog>();
+}
+
+void ODCatalog::Initialize(bool load_builtin) {
+}
+
+static LogicalType ParseRemoteType(const std::string &type, const std::string &table, const std::string &column) {
+	try {
+		return TransformStringToLogicalType(type);
+	} catch (std::exception &ex) {
+		throw IOException("OpenDuck: cannot use column \"%s\" of remote table \"%s\": unknown type '%s' (%s)", column,
+		                  table, type, ErrorData(ex).RawMessage());
+	}
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id) {
+	auto response = client_->GetCatalog(session_id);
+	auto snapshot = std::make_shared<CatalogSnapshot>();
+	if (!response.default_schema().empty()) {
+		snapshot->default_schema = response.default_schema();
+	}
+	for (auto &schema : response.schemas()) {
+		CreateSchemaInfo info;
+		info.schema = schema.name();
+		auto entry = make_uniq<ODSchemaEntry>(*this, info);
+		for (auto &table : schema.tables()) {
+			RemoteRelation relation;
+			relation.schema = schema.name();
+			relation.name = table.name();
+			relation.is_view = table.is_view();
+			relation.estimated_rows = table.estimated_rows();
+			relation.sql = table.sql();
+			for (auto &column : table.columns()) {
+				relation.column_names.push_back(column.name());
+				relation.column_types.push_back(ParseRemoteType(column.type(), table.name(), column.name()));
+				relation.not_null.push_back(column.not_null());
+				relation.default_sql.push_back(column.default_sql());
+				relation.column_comments.push_back(column.has_comment() ? Value(column.comment()) : Value());
+			}
+			if (table.has_comment()) {
+				relation.comment = Value(table.comment());
+			}
+			for (auto &key : table.unique_keys()) {
+				RemoteUniqueKey unique_key;
+				unique_key.columns.assign(key.columns().begin(), key.columns().end());
+				unique_key.is_primary = key.is_primary();
+				unique_key.from_index = key.from_index();
+				relation.unique_keys.push_back(std::move(unique_key));
+			}
+			entry->AddRelation(std::move(relation));
+		}
+		for (auto &index : schema.indexes()) {
+			entry->AddIndex(index.name(), index.table(), index.sql());
+		}
+		snapshot->schemas[schema.name()] = std::move(entry);
+	}
+	return snapshot;
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::GetSnapshot() {
+	std::lock_guard<std::mutex> guard(lock_);
+	if (!snapshot_) {
+		snapshot_ = Load();
+	}
+	return snapshot_;
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::Refresh() {
+	auto fresh = Load();
+	std::lock_guard<std::mutex> guard(lock_);
+	snapshot_ = fresh;
+	described_.clear();
+	return fresh;
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::RefreshFor(CatalogTransaction transaction) {
+	if (!transaction.transaction) {
+		return Refresh();
+	}
+	auto &od_transaction = transaction.transaction->Cast<ODTransaction>();
+	auto session = od_transaction.CurrentSession();
+	auto fresh = session.empty() ? Refresh() : Load(session);
+	od_transaction.Pin(fresh);
+	return fresh;
+}
+
+void ODCatalog::Invalidate() {
+	std::lock_guard<std::mutex> guard(lock_);
+	snapshot_.reset();
+	described_.clear();
+}
+
+void ODCatalog::Describe(ClientContext &context, const std::string &sql, vector<LogicalType> &types,
+                         vector<std::string> &names) {
+	auto options = OptionsFor(context);
+	options.describe_only = true;
+	if (options.session_id.empty()) {
+		std::lock_guard<std::mutex> guard(lock_);
+		auto cached = described_.find(options.setup_sql + sql);
+		if (cached != described_.end()) {
+			types = cached->second.types;
+			names = cached->second.names;
+			return;
+		}
+	}
+	RemoteResult described(context, client_->Execute(sql, options));
+	types = described.Types();
+	names = described.Names();
+	if (options.session_id.empty()) {
+		std::lock_guard<std::mutex> guard(lock_);
+		// Bounded: a workload of ever-new statement texts must not grow it without limit.
+		if (described_.size() >= 1024) {
+			described_.clear();
+		}
+		described_[options.setup_sql + sql] = Described {types, names};
+	}
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::PinnedSnapshot(CatalogTransaction transaction) {
+	if (transaction.transaction) {
+		return transaction.transaction->Cast<ODTransaction>().Snapshot(*this);
+	}
+	return GetSnapshot();
+}
+
+std::string ODCatalog::GetDefaultSchema() const {
+	// Read without a transaction: USE cloud asks for it before any lookup.
+	auto &self = const_cast<ODCatalog &>(*this);
+	std::lock_guard<std::mutex> guard(self.lock_);
+	return snapshot_ ? snapshot_->default_schema : "main";
+}
+
+CatalogLookupBehavior ODCatalog::CatalogTypeLookupRule(CatalogType type) const {
+	switch (type) {
+	case CatalogType::TABLE_ENTRY:
+	case CatalogType::VIEW_ENTRY:
+	case CatalogType::INDEX_ENTRY:
+		return CatalogLookupBehavior::STANDARD;
+	default:
+		// Functions, types, macros and sequences always resolve locally: never a remote round trip.
+		return CatalogLookupBehavior::NEVER_LOOKUP;
+	}
+}
+
+optional_ptr<SchemaCatalogEntry> ODCatalog::LookupSchema(CatalogTransaction transaction,
+                                                         const EntryLookupInfo &schema_lookup,
+                                                         OnEntryNotFound if_not_found) {
+	auto &name = schema_lookup.GetEntryName();
+	auto snapshot = PinnedSnapshot(transaction);
+	auto entry = snapshot->schemas.find(name);
+	if (entry == snapshot->schemas.end() && transaction.transaction) {
+		// Someone may have created it since the cache was filled.
+		snapshot = RefreshFor(transaction);
+		entry = snapshot->schemas.find(name);
+	}
+	if (entry == snapshot->schemas.end()) {
+		if (if_not_found == OnEntryNotFound::THROW_EXCEPTION) {
+			throw CatalogException("Schema \"%s\" does not exist in OpenDuck database \"%s\"", name, GetName());
+		}
+		return nullptr;
+	}
+	return entry->second.get();
+}
+
+optional_ptr<CatalogEntry> ODCatalog::LookupInSchema(CatalogTransaction transaction, const std::string &schema,
+                                                     CatalogType type, const std::string &name) {
+	for (int attempt = 0; attempt < 2; attempt++) {
+		auto snapshot = attempt == 0 ? PinnedSnapshot(transaction) : RefreshFor(transaction);
+		auto entry = snapshot->schemas.find(schema);
+		if (entry != snapshot->schemas.end()) {
+			auto found = entry->second->FindEntry(type, name);
+			if (found) {
+				return found;
+			}
+		}
+	}
+	return nullptr;
+}
+
+void ODCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCatalogEntry &)> callback) {
+	auto snapshot = PinnedSnapshot(CatalogTransaction(*this, context));
+	for (auto &schema : snapshot->schemas) {
+		callback(*schema.second);
+	}
+}
+
+ExecuteOptions ODCatalog::OptionsFor(ClientContext &context) {
+	ExecuteOptions options;
+	options.session_id = Transaction::Get(context, *this).Cast<ODTransaction>().SessionFor(context, *this);
+	options.setup_sql = SessionSettingsSQL(context);
+	return options;
+}
+
+void ODCatalog::ExecuteDDL(ClientContext &context, const std::string &sql) {
+	{
+		RemoteResult result(context, client_->Execute(sql, OptionsFor(context)));
+		DataChunk chunk;
+		chunk.Initialize(context, result.Types());
+		while (result.Next(chunk)) {
+		}
+	}
+	Invalidate();
+	// This transaction must see its own DDL at once.
+	RefreshFor(CatalogTransaction(*this, context));
+}
+
+optional_ptr<CatalogEntry> ODCatalog::CreateSchema(CatalogTransaction transaction, CreateSchemaInfo &info) {
+	auto copy = info.Copy();
+	copy->catalog.clear();
+	ExecuteDDL(transaction.GetContext(), copy->ToString());
+	EntryLookupInfo lookup(CatalogType::SCHEMA_ENTRY, info.schema);
+	auto schema = LookupSchema(transaction, lookup, OnEntryNotFound::RETURN_NULL);
+	return schema ? optional_ptr<CatalogEntry>(schema.get()) : nullptr;
+}
+
+void ODCatalog::DropSchema(ClientContext &context, DropInfo &info) {
+	auto copy = info.Copy();
+	copy->catalog.clear();
+	ExecuteDDL(context, copy->ToString());
+}
+
+PhysicalOperator &ODCatalog::PlanCreateTableAs(ClientContext &context, PhysicalPlanGenerator &planner,
+                                               LogicalCreateTable &op, PhysicalOperator &plan) {
+	auto &insert = planner.Make<RemoteInsert>(op.types, *this, op.schema, std::move(op.info), op.estimated_cardinality);
+	insert.children.push_back(plan);
+	return insert;
+}
+
+unique_ptr<LogicalOperator> ODCatalog::BindCreateIndex(Binder &binder, CreateStatement &stmt, TableCatalogEntry &table,
+                                                       unique_ptr<LogicalOperator> plan) {
+	return BindRemoteCreateIndex(unique_ptr_cast<CreateInfo, CreateIndexInfo>(std::move(stmt.info)), table);
+}
+
+unique_ptr<LogicalOperator> ODCatalog::BindAlterAddIndex(Binder &binder, TableCatalogEntry &table,
+                                                         unique_ptr<LogicalOperator> plan,
+                                                         unique_ptr<CreateIndexInfo> create_info,
+                                                         unique_ptr<AlterTableInfo> alter_info) {
+	if (alter_info->alter_table_type != AlterTableType::ADD_CONSTRAINT) {
+		throw InternalException("OpenDuck: BindAlterAddIndex for ALTER TABLE type %d",
+		                        static_cast<int>(alter_info->alter_table_type));
+	}
+	return BindRemoteAddKey(alter_info->Cast<AddConstraintInfo>(), table);
+}
+
+PhysicalOperator &ODCatalog::PlanInsert(ClientContext &context, PhysicalPlanGenerator &planner, LogicalInsert &op,
+                                        optional_ptr<PhysicalOperator> plan) {
+	ConflictSQL conflict;
+	if (op.on_conflict_info.action_type != OnConflictAction::THROW) {
+		// Only the host-rows upsert plan (statement_pushdown.cpp) sets an action; the clause
+		// itself is taken from the statement text, the one source that quotes it faithfully.
+		auto statement = ParseRunningStatement(context);
+		if (!statement || statement->type != StatementType::INSERT_STATEMENT ||
+		    !statement->Cast<InsertStatement>().on_conflict_info) {
+			throw InternalException("OpenDuck: INSERT with a conflict action but no ON CONFLICT in the statement text");
+		}
+		conflict = RenderConflict(statement->Cast<InsertStatement>());
+	}
+	if (!plan) {
+		throw InternalException("OpenDuck INSERT without an input plan");
+	}
+	// The input chunk holds the listed columns; column_index_map says which table column each is.
+	vector<std::string> columns;
+	auto &table_columns = op.table.GetColumns();
+	if (op.column_index_map.empty()) {
+		for (auto &column : table_columns.Physical()) {
+			columns.push_back(column.Name());
+		}
+	} else {
+		vector<std::pair<idx_t, std::string>> mapped;
+		for (auto &column : table_columns.Physical()) {
+			auto index = op.column_index_map[column.Physical()];
+			if (index != DConstants::INVALID_INDEX) {
+				mapped.emplace_back(index, column.Name());
+			}
+		}
+		std::sort(mapped.begin(), mapped.end());
+		for (auto &entry : mapped) {
+			columns.push_back(entry.second);
+		}
+	}
+	auto &insert = planner.Make<RemoteInsert>(op.types, *this, op.table, std::move(columns), op.return_chunk,
+	                                          op.estimated_cardinality, std::move(conflict));
+	insert.children.push_back(*plan);
+	return insert;
+}
+
+PhysicalOperator &ODCatalog::PlanMergeInto(ClientContext &context, PhysicalPlanGenerator &planner,
+                                           LogicalMergeInto &op, PhysicalOperator &plan) {
+	// Upserts are shipped whole or planned as an INSERT on the worker (statement_pushdown.cpp);
+	// what is left (MERGE INTO, or an upsert with host rows in a prepared statement with
+	// parameters) would join the remote table on the host and apply row by row.
+	auto table = QuoteIdentifier(GetName()) + "." + QuoteIdentifier(op.table.schema.name) + "." +
+	             QuoteIdentifier(op.table.name);
+	throw NotImplementedException(
+	    "MERGE INTO or INSERT ... ON CONFLICT into remote table %s with rows from this host is not supported "
+	    "(a prepared statement with parameters, or MERGE INTO); stage the rows first: CREATE TABLE %s.stage AS "
+	    "SELECT ...; INSERT INTO %s SELECT * FROM %s.stage ON CONFLICT ...",
+	    table, QuoteIdentifier(GetName()), table, QuoteIdentifier(GetName()));
+}
+
+PhysicalOperator &ODCatalog::PlanDelete(ClientContext &context, PhysicalPlanGenerator &planner, LogicalDelete &op,
+                                        PhysicalOperator &plan) {
+	auto &row_id = op.expressions[0]->Cast<BoundReferenceExpression>();
+	auto &modify = planner.Make<RemoteModify>(op.types, *this, op.table, vector<RemoteModify::SetColumn>(),
+	                                          row_id.index, op.return_chunk, op.estimated_cardinality);
+	modify.children.push_back(plan);
+	return modify;
+}
+
+PhysicalOperator &ODCatalog::PlanUpdate(ClientContext &context, PhysicalPlanGenerator &planner, LogicalUpdate &op,
+                                        PhysicalOperator &plan) {
+	vector<RemoteModify::SetColumn> set;
+	for (idx_t i = 0; i < op.columns.size(); i++) {
+		auto &column = op.table.GetColumns().GetColumn(op.columns[i]);
+		auto &expression = *op.expressions[i];
+		if (expression.GetExpressionType() == ExpressionType::VALUE_DEFAULT) {
+			set.push_back({column.Name(), DConstants::INVALID_INDEX});
+		} else if (expression.GetExpressionType() == ExpressionType::BOUND_REF) {
+			set.push_back({column.Name(), expression.Cast<BoundReferenceExpression>().index});
+		} else {
+			throw InternalException("OpenDuck UPDATE: unexpected SET expression %s", expression.ToString());
+		}
+	}
+	// The row id is the last column of the input.
+	auto row_id_index = plan.GetTypes().size() - 1;
+	auto &modify = planner.Make<RemoteModify>(op.types, *this, op.table, std::move(set), row_id_index,
+	                                          op.return_chunk, op.estimated_cardinality);
+	modify.children.push_back(plan);
+	return modify;
+}
+
+DatabaseSize ODCatalog::GetDatabaseSize(ClientContext &context) {
+	// The worker owns the storage; sizes are reported by the server's admin commands.
+	return DatabaseSize();
+}
+
+std::string ODCatalog::GetDBPath() {
+	auto &config = client_->Config();
+	return "openduck:" + config.database + "@" + config.endpoint.ToString();
+}
+
+} // namespace openduck

@@ -1,0 +1,133 @@
+// The Catalog of an attached OpenDuck database: a cached copy of the remote catalog.
+//
+// The cache is an immutable CatalogSnapshot. A refresh builds a new snapshot instead of
+// changing the old one, because DuckDB holds raw references to entries for a whole statement;
+// every transaction pins the snapshots it handed out (ODTransaction), so entries outlive any
+// refresh that happens meanwhile. Thread-safe.
+#pragma once
+
+#include "duckdb/catalog/catalog.hpp"
+#include "duckdb/common/case_insensitive_map.hpp"
+#include "extension/client/remote_client.hpp"
+
+#include <mutex>
+#include <unordered_map>
+
+namespace openduck {
+
+class ODSchemaEntry;
+
+struct CatalogSnapshot {
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<ODSchemaEntry>> schemas;
+	std::string default_schema = "main";
+};
+
+class ODCatalog : public duckdb::Catalog {
+public:
+	ODCatalog(duckdb::AttachedDatabase &db, std::shared_ptr<RemoteClient> client);
+	~ODCatalog() override;
+
+	// The attached OpenDuck database called `name`, or nullptr when `name` is not attached or
+	// is another kind of database.
+	static duckdb::optional_ptr<ODCatalog> Find(duckdb::ClientContext &context, const std::string &name);
+
+	RemoteClient &Client() {
+		return *client_;
+	}
+	const std::shared_ptr<RemoteClient> &ClientPtr() const {
+		return client_;
+	}
+
+	// The current snapshot, loading it if the cache is empty or was invalidated.
+	std::shared_ptr<CatalogSnapshot> GetSnapshot();
+	// Loads a fresh snapshot now (e.g. after a lookup missed: someone else may have created it).
+	std::shared_ptr<CatalogSnapshot> Refresh();
+	// Marks the cache stale; the next GetSnapshot reloads. Called after remote DDL may have run.
+	void Invalidate();
+
+	// Options that run a statement inside the current transaction's worker session, if it
+	// needs one (see ODTransaction::SessionFor).
+	ExecuteOptions OptionsFor(duckdb::ClientContext &context);
+
+	// The result columns of `sql` as the worker would return them (describe_only). Outside a
+	// session, answers are cached until the catalog cache is invalidated, so a repeated
+	// statement costs one round trip, not two.
+	void Describe(duckdb::ClientContext &context, const std::string &sql, duckdb::vector<duckdb::LogicalType> &types,
+	              duckdb::vector<std::string> &names);
+
+	// Runs one statement on the worker to completion (DDL made through ATTACH) and refreshes
+	// the cached catalog.
+	void ExecuteDDL(duckdb::ClientContext &context, const std::string &sql);
+
+	// Finds a table, view (TABLE_ENTRY / VIEW_ENTRY) or index (INDEX_ENTRY) in the snapshot the
+	// current transaction pinned, refreshing once on a miss.
+	duckdb::optional_ptr<duckdb::CatalogEntry> LookupInSchema(duckdb::CatalogTransaction transaction,
+	                                                          const std::string &schema, duckdb::CatalogType type,
+	                                                          const std::string &name);
+
+	void Initialize(bool load_builtin) override;
+	std::string GetCatalogType() override {
+		return "openduck";
+	}
+	std::string GetDefaultSchema() const override;
+	duckdb::CatalogLookupBehavior CatalogTypeLookupRule(duckdb::CatalogType type) const override;
+
+	duckdb::optional_ptr<duckdb::CatalogEntry> CreateSchema(duckdb::CatalogTransaction transaction,
+	                                                        duckdb::CreateSchemaInfo &info) override;
+	duckdb::optional_ptr<duckdb::SchemaCatalogEntry> LookupSchema(duckdb::CatalogTransaction transaction,
+	                                                              const duckdb::EntryLookupInfo &schema_lookup,
+	                                                              duckdb::OnEntryNotFound if_not_found) override;
+	void ScanSchemas(duckdb::ClientContext &context,
+	                 std::function<void(duckdb::SchemaCatalogEntry &)> callback) override;
+
+	duckdb::PhysicalOperator &PlanCreateTableAs(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                            duckdb::LogicalCreateTable &op, duckdb::PhysicalOperator &plan) override;
+	// CREATE INDEX and ALTER TABLE ... ADD PRIMARY KEY / UNIQUE run on the worker (remote_ddl.hpp).
+	duckdb::unique_ptr<duckdb::LogicalOperator> BindCreateIndex(duckdb::Binder &binder, duckdb::CreateStatement &stmt,
+	                                                            duckdb::TableCatalogEntry &table,
+	                                                            duckdb::unique_ptr<duckdb::LogicalOperator> plan) override;
+	duckdb::unique_ptr<duckdb::LogicalOperator>
+	BindAlterAddIndex(duckdb::Binder &binder, duckdb::TableCatalogEntry &table,
+	                  duckdb::unique_ptr<duckdb::LogicalOperator> plan, duckdb::unique_ptr<duckdb::CreateIndexInfo> create_info,
+	                  duckdb::unique_ptr<duckdb::AlterTableInfo> alter_info) override;
+	duckdb::PhysicalOperator &PlanInsert(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalInsert &op,
+	                                     duckdb::optional_ptr<duckdb::PhysicalOperator> plan) override;
+	duckdb::PhysicalOperator &PlanMergeInto(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                        duckdb::LogicalMergeInto &op, duckdb::PhysicalOperator &plan) override;
+	duckdb::PhysicalOperator &PlanDelete(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalDelete &op, duckdb::PhysicalOperator &plan) override;
+	duckdb::PhysicalOperator &PlanUpdate(duckdb::ClientContext &context, duckdb::PhysicalPlanGenerator &planner,
+	                                     duckdb::LogicalUpdate &op, duckdb::PhysicalOperator &plan) override;
+
+	duckdb::DatabaseSize GetDatabaseSize(duckdb::ClientContext &context) override;
+	bool InMemory() override {
+		return false;
+	}
+	// Shown in duckdb_databases(); never contains the token.
+	std::string GetDBPath() override;
+
+private:
+	void DropSchema(duckdb::ClientContext &context, duckdb::DropInfo &info) override;
+	// The remote catalog; inside a session, as that session's transaction sees it.
+	std::shared_ptr<CatalogSnapshot> Load(const std::string &session_id = "");
+	// A fresh snapshot for `transaction`: private to it when it has a session (its uncommitted
+	// DDL must not leak to others), otherwise the new shared snapshot.
+	std::shared_ptr<CatalogSnapshot> RefreshFor(duckdb::CatalogTransaction transaction);
+	std::shared_ptr<CatalogSnapshot> PinnedSnapshot(duckdb::CatalogTransaction transaction);
+
+	std::shared_ptr<RemoteClient> client_;
+	std::mutex lock_;
+	std::shared_ptr<CatalogSnapshot> snapshot_;
+	struct Described {
+		duckdb::vector<duckdb::LogicalType> types;
+		duckdb::vector<std::string> names;
+	};
+	std::unordered_map<std::string, Described> described_;
+};
+
+// Raised for statements that would write through ATTACH in a way not supported yet; they run on
+// the worker with openduck_query.
+[[noreturn]] void ThrowWritesUnsupported(const std::string &what, const std::string &catalog);
+
+} // namespace openduck

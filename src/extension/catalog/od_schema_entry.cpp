@@ -1,0 +1,280 @@
+#include "extension/catalog/od_schema_entry.hpp"
+
+#include "duckdb/catalog/catalog_entry/view_catalog_entry.hpp"
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/exception/binder_exception.hpp"
+#include "duckdb/common/exception/catalog_exception.hpp"
+#include "duckdb/parser/constraints/not_null_constraint.hpp"
+#include "duckdb/parser/constraints/unique_constraint.hpp"
+#include "duckdb/parser/keyword_helper.hpp"
+#include "duckdb/parser/parsed_data/create_table_info.hpp"
+#include "duckdb/parser/parsed_data/create_view_info.hpp"
+#include "duckdb/parser/parsed_data/create_index_info.hpp"
+#include "duckdb/parser/parsed_data/create_type_info.hpp"
+#include "duckdb/parser/parsed_data/create_sequence_info.hpp"
+#include "duckdb/parser/parsed_data/drop_info.hpp"
+#include "duckdb/parser/parsed_data/alter_info.hpp"
+#include "duckdb/parser/parsed_data/alter_table_info.hpp"
+#include "duckdb/parser/parsed_data/comment_on_column_info.hpp"
+#include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
+#include "duckdb/parser/parser.hpp"
+#include "extension/catalog/od_catalog.hpp"
+#include "extension/catalog/od_index_entry.hpp"
+#include "extension/catalog/od_table_entry.hpp"
+#include "extension/pushdown/sql_rewrite.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+ODSchemaEntry::ODSchemaEntry(ODCatalog &catalog, CreateSchemaInfo &info) : SchemaCatalogEntry(catalog, info) {
+}
+
+static unique_ptr<ParsedExpression> ParseDefault(const std::string &sql) {
+	if (sql.empty()) {
+		return nullptr;
+	}
+	try {
+		auto expressions = Parser::ParseExpressionList(sql);
+		if (expressions.size() == 1) {
+			return std::move(expressions[0]);
+		}
+	} catch (std::exception &) {
+		// A default we cannot parse locally is informational only: the worker applies it.
+	}
+	return nullptr;
+}
+
+void ODSchemaEntry::AddRelation(RemoteRelation relation) {
+	auto name = relation.name;
+	unique_ptr<StandardEntry> entry;
+	if (relation.is_view) {
+		CreateViewInfo info(*this, name);
+		info.query = CreateViewInfo::ParseSelect(
+		    "SELECT * FROM openduck_scan(" + KeywordHelper::WriteQuoted(catalog.GetName(), '\'') + ", " +
+		    KeywordHelper::WriteQuoted(relation.schema, '\'') + ", " + KeywordHelper::WriteQuoted(name, '\'') + ")");
+		info.types = relation.column_types;
+		info.names = relation.column_names;
+		info.sql = relation.sql;
+		info.comment = relation.comment;
+		info.column_comments = relation.column_comments;
+		entry = make_uniq<ViewCatalogEntry>(catalog, *this, info);
+	} else {
+		CreateTableInfo info(*this, name);
+		info.comment = relation.comment;
+		for (idx_t i = 0; i < relation.column_names.size(); i++) {
+			ColumnDefinition column(relation.column_names[i], relation.column_types[i]);
+			column.SetComment(relation.column_comments[i]);
+			auto default_value = ParseDefault(relation.default_sql[i]);
+			if (default_value) {
+				column.SetDefaultValue(std::move(default_value));
+			}
+			info.columns.AddColumn(std::move(column));
+			if (relation.not_null[i]) {
+				info.constraints.push_back(make_uniq<NotNullConstraint>(LogicalIndex(i)));
+			}
+		}
+		// For DESCRIBE, duckdb_constraints() and information_schema; the worker enforces them.
+		for (auto &key : relation.unique_keys) {
+			if (!key.from_index) {
+				info.constraints.push_back(make_uniq<UniqueConstraint>(key.columns, key.is_primary));
+			}
+		}
+		relations_[name] = std::move(relation);
+		entry = make_uniq<ODTableEntry>(catalog, *this, info, relations_[name]);
+		entries_[name] = std::move(entry);
+		order_.push_back(name);
+		return;
+	}
+	relations_[name] = std::move(relation);
+	entries_[name] = std::move(entry);
+	order_.push_back(name);
+}
+
+void ODSchemaEntry::AddIndex(const std::string &index, const std::string &table, const std::string &sql) {
+	indexes_[index] = ODIndexEntry::FromSQL(catalog, *this, index, table, sql);
+	index_order_.push_back(index);
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::FindEntry(CatalogType type, const std::string &entry_name) {
+	auto &entries = type == CatalogType::INDEX_ENTRY ? indexes_ : entries_;
+	auto entry = entries.find(entry_name);
+	if (entry == entries.end()) {
+		return nullptr;
+	}
+	return entry->second.get();
+}
+
+const RemoteRelation *ODSchemaEntry::GetRelation(const std::string &name) const {
+	auto entry = relations_.find(name);
+	return entry == relations_.end() ? nullptr : &entry->second;
+}
+
+void ODSchemaEntry::Scan(ClientContext &context, CatalogType type, const std::function<void(CatalogEntry &)> &callback) {
+	Scan(type, callback);
+}
+
+void ODSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry &)> &callback) {
+	if (type == CatalogType::INDEX_ENTRY) {
+		for (auto &index : index_order_) {
+			callback(*indexes_[index]);
+		}
+		return;
+	}
+	// Like DuckDB's own schemas, tables and views share one set: callers (duckdb_columns,
+	// duckdb_views, SHOW ALL TABLES) scan TABLE_ENTRY or VIEW_ENTRY and filter by entry type.
+	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
+		return;
+	}
+	for (auto &name : order_) {
+		callback(*entries_[name]);
+	}
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transaction,
+                                                      const EntryLookupInfo &lookup_info) {
+	auto type = lookup_info.GetCatalogType();
+	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY && type != CatalogType::INDEX_ENTRY) {
+		return nullptr;
+	}
+	auto &od_catalog = catalog.Cast<ODCatalog>();
+	auto entry = FindEntry(type, lookup_info.GetEntryName());
+	if (entry) {
+		return entry;
+	}
+	// Go through the catalog so a miss refreshes the pinned snapshot once.
+	return od_catalog.LookupInSchema(transaction, name, type, lookup_info.GetEntryName());
+}
+
+template <class INFO>
+static std::string RemoteSQL(const INFO &info, const std::string &schema) {
+	auto copy = info.Copy();
+	copy->catalog.clear();
+	copy->schema = schema;
+	return copy->ToString();
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateAndLookup(CatalogTransaction transaction, const std::string &sql,
+                                                          const std::string &entry_name) {
+	auto &od_catalog = catalog.Cast<ODCatalog>();
+	od_catalog.ExecuteDDL(transaction.GetContext(), sql);
+	return od_catalog.LookupInSchema(transaction, name, CatalogType::TABLE_ENTRY, entry_name);
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateIndex(CatalogTransaction transaction, CreateIndexInfo &info,
+                                                      TableCatalogEntry &table) {
+	catalog.Cast<ODCatalog>().ExecuteDDL(transaction.GetContext(), RemoteSQL(info, name));
+	return FindEntry(CatalogType::INDEX_ENTRY, info.index_name);
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateFunction(CatalogTransaction transaction, CreateFunctionInfo &info) {
+	throw BinderException("OpenDuck databases cannot store functions or macros; create them in a local database");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateTable(CatalogTransaction transaction, BoundCreateTableInfo &info) {
+	auto &base = info.Base();
+	return CreateAndLookup(transaction, RemoteSQL(base, name), base.table);
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateView(CatalogTransaction transaction, CreateViewInfo &info) {
+	auto copy = info.Copy();
+	auto &view = copy->Cast<CreateViewInfo>();
+	view.catalog.clear();
+	view.schema = name;
+	// Names inside the view resolve in its own schema, as they would in a local view.
+	ReferenceRewriter rewriter(catalog.GetName(), name);
+	if (!view.query || !rewriter.Rewrite(*view.query->node)) {
+		throw BinderException("A view in OpenDuck database \"%s\" can only read tables of that database; "
+		                      "create views over local data in a local database",
+		                      catalog.GetName());
+	}
+	return CreateAndLookup(transaction, view.ToString(), view.view_name);
+}
+
+// Sequences and types are not listed in the host's view of the catalog (their lookups never
+// leave the host), so one made through ATTACH could be neither used nor dropped from here.
+static BinderException WorkerOnlyEntry(const std::string &catalog, const char *kind, std::string sql) {
+	while (!sql.empty() && (sql.back() == ';' || sql.back() == ' ')) {
+		sql.pop_back();
+	}
+	return BinderException("OpenDuck database \"%s\" cannot hold a %s created through ATTACH: the host could not "
+	                       "use or drop it. Create it where statements using it run, with SELECT * FROM "
+	                       "openduck_query('%s', %s), or in a local database",
+	                       catalog, kind, catalog, KeywordHelper::WriteQuoted(sql, '\''));
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateSequence(CatalogTransaction transaction, CreateSequenceInfo &info) {
+	throw WorkerOnlyEntry(catalog.GetName(), "sequence", RemoteSQL(info, name));
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateTableFunction(CatalogTransaction transaction,
+                                                              CreateTableFunctionInfo &info) {
+	throw BinderException("OpenDuck databases cannot store table functions; create them in a local database");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateCopyFunction(CatalogTransaction transaction,
+                                                             CreateCopyFunctionInfo &info) {
+	throw BinderException("OpenDuck databases cannot store copy functions; create them in a local database");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreatePragmaFunction(CatalogTransaction transaction,
+                                                               CreatePragmaFunctionInfo &info) {
+	throw BinderException("OpenDuck databases cannot store pragma functions; create them in a local database");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateCollation(CatalogTransaction transaction, CreateCollationInfo &info) {
+	throw BinderException("OpenDuck databases cannot store collations; create them in a local database");
+}
+
+optional_ptr<CatalogEntry> ODSchemaEntry::CreateType(CatalogTransaction transaction, CreateTypeInfo &info) {
+	throw WorkerOnlyEntry(catalog.GetName(), "type", RemoteSQL(info, name));
+}
+
+void ODSchemaEntry::DropEntry(ClientContext &context, DropInfo &info) {
+	catalog.Cast<ODCatalog>().ExecuteDDL(context, RemoteSQL(info, name));
+}
+
+// DuckDB 1.4.4 cannot print ADD COLUMN (AddColumnInfo::ToString throws), so it is rendered here.
+static std::string AddColumnSQL(const AddColumnInfo &info, const std::string &schema) {
+	auto &column = info.new_column;
+	if (column.Generated()) {
+		throw BinderException("Generated columns cannot be added to OpenDuck tables through ATTACH");
+	}
+	std::string sql = "ALTER TABLE ";
+	if (info.if_not_found == OnEntryNotFound::RETURN_NULL) {
+		sql += "IF EXISTS ";
+	}
+	sql += KeywordHelper::WriteOptionallyQuoted(schema) + "." + KeywordHelper::WriteOptionallyQuoted(info.name);
+	sql += " ADD COLUMN ";
+	if (info.if_column_not_exists) {
+		sql += "IF NOT EXISTS ";
+	}
+	sql += KeywordHelper::WriteOptionallyQuoted(column.Name()) + " " + column.Type().ToString();
+	if (column.HasDefaultValue()) {
+		sql += " DEFAULT " + column.DefaultValue().ToString();
+	}
+	return sql;
+}
+
+// DuckDB 1.4.4 prints COMMENT ON COLUMN without the table (the worker cannot parse it), so it
+// is rendered here too.
+static std::string ColumnCommentSQL(const SetColumnCommentInfo &info, const std::string &schema) {
+	return "COMMENT ON COLUMN " + KeywordHelper::WriteOptionallyQuoted(schema) + "." +
+	       KeywordHelper::WriteOptionallyQuoted(info.name) + "." + KeywordHelper::WriteOptionallyQuoted(info.column_name) +
+	       " IS " + (info.comment_value.IsNull() ? std::string("NULL") : info.comment_value.ToSQLString());
+}
+
+void ODSchemaEntry::Alter(CatalogTransaction transaction, AlterInfo &info) {
+	std::string sql;
+	if (info.type == AlterType::ALTER_TABLE &&
+	    info.Cast<AlterTableInfo>().alter_table_type == AlterTableType::ADD_COLUMN) {
+		sql = AddColumnSQL(info.Cast<AddColumnInfo>(), name);
+	} else if (info.type == AlterType::SET_COLUMN_COMMENT) {
+		sql = ColumnCommentSQL(info.Cast<SetColumnCommentInfo>(), name);
+	} else {
+		sql = RemoteSQL(info, name);
+	}
+	catalog.Cast<ODCatalog>().ExecuteDDL(transaction.GetContext(), sql);
+}
+
+} // namespace openduck

@@ -1,0 +1,119 @@
+#include "extension/catalog/od_transaction.hpp"
+
+#include "duckdb/main/client_context.hpp"
+#include "extension/catalog/od_catalog.hpp"
+#include "extension/client/remote_client.hpp"
+
+namespace openduck {
+
+ODTransaction::ODTransaction(duckdb::TransactionManager &manager, duckdb::ClientContext &context)
+    : duckdb::Transaction(manager, context) {
+}
+
+std::shared_ptr<CatalogSnapshot> ODTransaction::Snapshot(ODCatalog &catalog) {
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		if (!pinned_.empty()) {
+			return pinned_.back();
+		}
+	}
+	auto snapshot = catalog.GetSnapshot();
+	Pin(snapshot);
+	return snapshot;
+}
+
+void ODTransaction::Pin(std::shared_ptr<CatalogSnapshot> fresh) {
+	std::lock_guard<std::mutex> guard(lock_);
+	pinned_.push_back(std::move(fresh));
+}
+
+std::string ODTransaction::SessionFor(duckdb::ClientContext &context, ODCatalog &catalog) {
+	std::lock_guard<std::mutex> guard(session_lock_);
+	if (!session_id_.empty()) {
+		return session_id_;
+	}
+	if (IsReadOnly() && context.transaction.IsAutoCommit()) {
+		return "";
+	}
+	client_ = catalog.ClientPtr();
+	ExecuteOptions options;
+	options.session_id = NewExecutionId();
+	options.session_action = v1::SESSION_ACTION_OPEN;
+	auto lifeline = client_->Execute("", options);
+	// The worker confirms the open transaction with one empty result.
+	std::string confirmation;
+	if (!lifeline->NextPayload(confirmation)) {
+		throw duckdb::IOException("OpenDuck server closed the session for database '%s' right after opening it",
+		                          client_->Config().database);
+	}
+	lifeline_ = std::move(lifeline);
+	session_id_ = options.session_id;
+	return session_id_;
+}
+
+std::string ODTransaction::CurrentSession() {
+	std::lock_guard<std::mutex> guard(session_lock_);
+	return session_id_;
+}
+
+duckdb::ErrorData ODTransaction::EndSession(v1::SessionAction action) {
+	std::lock_guard<std::mutex> guard(session_lock_);
+	if (session_id_.empty()) {
+		return duckdb::ErrorData();
+	}
+	ExecuteOptions options;
+	options.session_id = session_id_;
+	options.session_action = action;
+	duckdb::ErrorData error;
+	try {
+		std::string ignored;
+		auto query = client_->Execute("", options);
+		while (query->NextPayload(ignored)) {
+		}
+	} catch (std::exception &ex) {
+		error = duckdb::ErrorData(ex);
+	}
+	// Ending the lifeline also rolls back a session whose ROLLBACK request failed.
+	lifeline_.reset();
+	session_id_.clear();
+	return error;
+}
+
+duckdb::ErrorData ODTransaction::Commit() {
+	return EndSession(v1::SESSION_ACTION_COMMIT);
+}
+
+void ODTransaction::Rollback() {
+	EndSession(v1::SESSION_ACTION_ROLLBACK);
+}
+
+ODTransactionManager::ODTransactionManager(duckdb::AttachedDatabase &db) : duckdb::TransactionManager(db) {
+}
+
+duckdb::Transaction &ODTransactionManager::StartTransaction(duckdb::ClientContext &context) {
+	auto transaction = duckdb::make_uniq<ODTransaction>(*this, context);
+	auto &result = *transaction;
+	std::lock_guard<std::mutex> guard(lock_);
+	transactions_[result] = std::move(transaction);
+	return result;
+}
+
+duckdb::ErrorData ODTransactionManager::CommitTransaction(duckdb::ClientContext &context,
+                                                          duckdb::Transaction &transaction) {
+	auto error = transaction.Cast<ODTransaction>().Commit();
+	std::lock_guard<std::mutex> guard(lock_);
+	transactions_.erase(transaction);
+	return error;
+}
+
+void ODTransactionManager::RollbackTransaction(duckdb::Transaction &transaction) {
+	transaction.Cast<ODTransaction>().Rollback();
+	std::lock_guard<std::mutex> guard(lock_);
+	transactions_.erase(transaction);
+}
+
+void ODTransactionManager::Checkpoint(duckdb::ClientContext &context, bool force) {
+	// The worker checkpoints its own database; nothing is stored on the client.
+}
+
+} // namespace openduck

@@ -1,0 +1,218 @@
+#include "extension/client/remote_client.hpp"
+
+#include "common/token.hpp"
+#include "common/version.hpp"
+#include "duckdb/common/error_data.hpp"
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/exception/binder_exception.hpp"
+#include "duckdb/common/exception/catalog_exception.hpp"
+
+#include <random>
+
+namespace openduck {
+
+using duckdb::ErrorData;
+using duckdb::Exception;
+
+static constexpr int kMaxMessageBytes = 256 * 1024 * 1024;
+
+std::string NewExecutionId() {
+	static thread_local std::mt19937_64 rng(std::random_device {}());
+	static const char *hex = "0123456789abcdef";
+	std::string id;
+	for (int i = 0; i < 32; i++) {
+		id += hex[rng() & 15];
+	}
+	return id;
+}
+
+void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const std::string &action) {
+	const std::string endpoint = config.endpoint.ToString();
+	const std::string &message = status.error_message();
+	switch (status.error_code()) {
+	case grpc::StatusCode::UNAUTHENTICATED:
+		throw duckdb::PermissionException(
+		    "OpenDuck authentication failed at %s for database '%s': %s. Pass the server's token with "
+		    "?token=..., the TOKEN attach option or OPENDUCK_TOKEN",
+		    endpoint, config.database, message);
+	case grpc::StatusCode::NOT_FOUND:
+		throw duckdb::CatalogException("%s", message);
+	case grpc::StatusCode::FAILED_PRECONDITION:
+	case grpc::StatusCode::INVALID_ARGUMENT:
+	case grpc::StatusCode::RESOURCE_EXHAUSTED:
+		throw duckdb::InvalidInputException("OpenDuck server at %s refused to %s: %s", endpoint, action, message);
+	case grpc::StatusCode::CANCELLED:
+		throw duckdb::InterruptException();
+	case grpc::StatusCode::UNAVAILABLE:
+		// The gateway reports an unreachable worker itself; anything else is the channel failing
+		// to reach the gateway.
+		if (message.rfind("worker ", 0) == 0) {
+			throw duckdb::IOException("%s", message);
+		}
+		throw duckdb::IOException("cannot reach OpenDuck gateway at %s: %s", endpoint, message);
+	default:
+		throw duckdb::IOException("OpenDuck request to %s (%s, database '%s') failed with %d: %s", endpoint, action,
+		                          config.database, static_cast<int>(status.error_code()), message);
+	}
+}
+
+// Payloads are ~1 MiB: a few in flight keep the pipe full without unbounded buffering.
+static constexpr size_t kMaxQueuedMessages = 4;
+
+RemoteQuery::RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc,
+                         std::unique_ptr<grpc::ClientReader<v1::ExecuteFragmentResponse>> reader)
+    : config_(config), rpc_(std::move(rpc)), reader_(std::move(reader)) {
+	receiver_ = std::thread([this]() { Receive(); });
+}
+
+RemoteQuery::~RemoteQuery() {
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		if (!stream_ended_) {
+			rpc_->TryCancel();
+		}
+		// Unblock a receiver waiting for queue space.
+		done_ = true;
+		queue_.clear();
+	}
+	changed_.notify_all();
+	receiver_.join();
+}
+
+void RemoteQuery::Receive() {
+	while (true) {
+		v1::ExecuteFragmentResponse response;
+		bool more = reader_->Read(&response);
+		std::unique_lock<std::mutex> guard(lock_);
+		if (!more) {
+			break;
+		}
+		changed_.wait(guard, [&]() { return queue_.size() < kMaxQueuedMessages || done_; });
+		if (!done_) {
+			queue_.push_back(std::move(response));
+			changed_.notify_all();
+		}
+	}
+	auto status = reader_->Finish();
+	std::lock_guard<std::mutex> guard(lock_);
+	status_ = status;
+	stream_ended_ = true;
+	changed_.notify_all();
+}
+
+void RemoteQuery::Cancel() {
+	rpc_->TryCancel();
+}
+
+bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> &interrupted) {
+	while (true) {
+		v1::ExecuteFragmentResponse response;
+		{
+			std::unique_lock<std::mutex> guard(lock_);
+			if (done_) {
+				return false;
+			}
+			while (queue_.empty() && !stream_ended_) {
+				changed_.wait_for(guard, std::chrono::milliseconds(50));
+				if (interrupted && interrupted()) {
+					rpc_->TryCancel();
+					throw duckdb::InterruptException();
+				}
+			}
+			if (queue_.empty()) {
+				done_ = true;
+				if (!status_.ok()) {
+					ThrowRpcError(status_, config_, "run a query");
+				}
+				return false;
+			}
+			response = std::move(queue_.front());
+			queue_.pop_front();
+		}
+		changed_.notify_all();
+		switch (response.payload_case()) {
+		case v1::ExecuteFragmentResponse::kArrowBatch:
+			payload = std::move(*response.mutable_arrow_batch());
+			bytes_received_ += payload.size();
+			return true;
+		case v1::ExecuteFragmentResponse::kError: {
+			{
+				std::lock_guard<std::mutex> guard(lock_);
+				done_ = true;
+			}
+			rpc_->TryCancel();
+			auto type = Exception::StringToExceptionType(response.error().type());
+			ErrorData(type, response.error().message()).Throw();
+		}
+		case v1::ExecuteFragmentResponse::kFinished:
+		case v1::ExecuteFragmentResponse::PAYLOAD_NOT_SET:
+			break;
+		}
+	}
+}
+
+RemoteClient::RemoteClient(AttachConfig config) : config_(std::move(config)) {
+	grpc::ChannelArguments args;
+	args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+	args.SetMaxSendMessageSize(kMaxMessageBytes);
+	// Each attachment gets its own connection so that big scans of one database do not
+	// queue behind another's on a shared HTTP/2 connection.
+	args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+	channel_ = grpc::CreateCustomChannel(config_.endpoint.Target(), grpc::InsecureChannelCredentials(), args);
+	stub_ = v1::ExecutionService::NewStub(channel_);
+}
+
+std::unique_ptr<grpc::ClientContext> RemoteClient::NewContext() const {
+	auto context = std::make_unique<grpc::ClientContext>();
+	context->AddMetadata("authorization", BearerHeader(config_.token));
+	return context;
+}
+
+void RemoteClient::Handshake() {
+	v1::HandshakeRequest request;
+	request.set_protocol_version(kProtocolVersion);
+	request.set_duckdb_version(kDuckDBVersion);
+	request.set_database(config_.database);
+	request.set_client(std::string("openduck-extension ") + kVersion);
+	v1::HandshakeResponse response;
+	auto context = NewContext();
+	context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+	auto status = stub_->Handshake(context.get(), request, &response);
+	if (!status.ok()) {
+		ThrowRpcError(status, config_, "attach database '" + config_.database + "'");
+	}
+}
+
+v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id) {
+	v1::GetCatalogRequest request;
+	request.set_session_id(session_id);
+	request.set_database(config_.database);
+	request.set_snapshot_id(config_.snapshot);
+	v1::GetCatalogResponse response;
+	auto context = NewContext();
+	auto status = stub_->GetCatalog(context.get(), request, &response);
+	if (!status.ok()) {
+		ThrowRpcError(status, config_, "list the catalog of database '" + config_.database + "'");
+	}
+	return response;
+}
+
+std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, ExecuteOptions options) {
+	v1::ExecuteFragmentRequest request;
+	request.set_plan(sql);
+	request.set_database(config_.database);
+	request.set_snapshot_id(config_.snapshot);
+	request.set_execution_id(NewExecutionId());
+	request.set_describe_only(options.describe_only);
+	request.set_session_id(options.session_id);
+	request.set_session_action(options.session_action);
+	request.set_ingest_table(options.ingest_table);
+	request.set_ingest_arrow(std::move(options.ingest_arrow));
+	request.set_ingest_schema(options.ingest_schema);
+	request.set_setup_sql(options.setup_sql);
+	auto context = NewContext();
+	auto reader = stub_->ExecuteFragment(context.get(), request);
+	return std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader));
+}
+
+} // namespace openduck

@@ -1,0 +1,131 @@
+#include "extension/functions/query_function.hpp"
+
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/exception/binder_exception.hpp"
+#include "duckdb/common/exception/catalog_exception.hpp"
+#include "extension/catalog/od_catalog.hpp"
+#include "extension/scan/remote_result.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+struct QueryBindData : public TableFunctionData {
+	ODCatalog *catalog = nullptr;
+	std::string sql;
+	vector<LogicalType> types;
+	// The statement returns no columns; we expose one BOOLEAN "success" column without rows.
+	bool no_columns = false;
+	bool schema_may_change = true;
+
+	unique_ptr<FunctionData> Copy() const override {
+		auto copy = make_uniq<QueryBindData>();
+		copy->catalog = catalog;
+		copy->sql = sql;
+		copy->types = types;
+		copy->no_columns = no_columns;
+		copy->schema_may_change = schema_may_change;
+		return std::move(copy);
+	}
+	bool Equals(const FunctionData &other_p) const override {
+		auto &other = other_p.Cast<QueryBindData>();
+		return catalog == other.catalog && sql == other.sql;
+	}
+};
+
+struct QueryGlobalState : public GlobalTableFunctionState {
+	unique_ptr<RemoteResult> result;
+	bool done = false;
+};
+
+unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInput &input,
+                                   vector<LogicalType> &return_types, vector<string> &names) {
+	if (input.inputs[0].IsNull() || input.inputs[1].IsNull()) {
+		throw BinderException("openduck_query arguments cannot be NULL");
+	}
+	auto bind = make_uniq<QueryBindData>();
+	auto name = input.inputs[0].GetValue<string>();
+	auto catalog = ODCatalog::Find(context, name);
+	if (!catalog) {
+		throw BinderException("openduck_query: \"%s\" is not an attached OpenDuck database (attach one with ATTACH "
+		                      "'openduck:<database>' AS %s)",
+		                      name, name);
+	}
+	bind->catalog = catalog.get();
+	bind->sql = input.inputs[1].GetValue<string>();
+	bind->catalog->Describe(context, bind->sql, bind->types, names);
+	if (bind->types.empty()) {
+		bind->no_columns = true;
+		return_types = {LogicalType::BOOLEAN};
+		names = {"success"};
+	} else {
+		return_types = bind->types;
+	}
+	return std::move(bind);
+}
+
+unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunctionInitInput &input) {
+	auto &bind = input.bind_data->Cast<QueryBindData>();
+	auto state = make_uniq<QueryGlobalState>();
+	state->result =
+	    make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, bind.catalog->OptionsFor(context)));
+	auto &types = state->result->Types();
+	if (types != bind.types) {
+		// The cached description is stale (the table changed remotely): the next attempt asks again.
+		bind.catalog->Invalidate();
+		throw IOException("openduck_query: the remote result's columns changed between binding and execution "
+		                  "(%d columns bound, %d returned); re-run the query",
+		                  bind.types.size(), types.size());
+	}
+	return std::move(state);
+}
+
+void QueryExecute(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
+	auto &bind = input.bind_data->Cast<QueryBindData>();
+	auto &state = input.global_state->Cast<QueryGlobalState>();
+	if (state.done) {
+		return;
+	}
+	if (bind.no_columns) {
+		DataChunk nothing;
+		state.result->Next(nothing);
+	} else if (state.result->Next(output)) {
+		return;
+	}
+	state.done = true;
+	if (bind.schema_may_change) {
+		bind.catalog->Invalidate();
+	}
+}
+
+InsertionOrderPreservingMap<string> QueryToString(TableFunctionToStringInput &input) {
+	auto &bind = input.bind_data->Cast<QueryBindData>();
+	InsertionOrderPreservingMap<string> result;
+	auto &config = bind.catalog->Client().Config();
+	result["Location"] = "REMOTE (" + config.database + "@" + config.endpoint.ToString() + ")";
+	result["SQL"] = bind.sql;
+	return result;
+}
+
+} // namespace
+
+unique_ptr<FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql, vector<LogicalType> types,
+                                           bool schema_may_change) {
+	auto bind = make_uniq<QueryBindData>();
+	bind->catalog = &catalog;
+	bind->sql = std::move(sql);
+	bind->types = std::move(types);
+	bind->schema_may_change = schema_may_change;
+	return std::move(bind);
+}
+
+TableFunction QueryFunction() {
+	TableFunction function("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, QueryExecute, QueryBind,
+	                       QueryInit);
+	function.to_string = QueryToString;
+	return function;
+}
+
+} // namespace openduck

@@ -1,0 +1,254 @@
+#include "extension/pushdown/statement_pushdown.hpp"
+
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
+#include "duckdb/catalog/catalog_search_path.hpp"
+#include "duckdb/common/string_util.hpp"
+#include "duckdb/main/client_data.hpp"
+#include "duckdb/optimizer/optimizer.hpp"
+#include "duckdb/parser/expression/subquery_expression.hpp"
+#include "duckdb/parser/parsed_expression_iterator.hpp"
+#include "duckdb/parser/query_node/select_node.hpp"
+#include "duckdb/parser/statement/insert_statement.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/tableref/basetableref.hpp"
+#include "duckdb/planner/binder.hpp"
+#include "duckdb/planner/operator/logical_get.hpp"
+#include "duckdb/planner/operator/logical_insert.hpp"
+#include "extension/catalog/od_catalog.hpp"
+#include "extension/functions/query_function.hpp"
+#include "extension/pushdown/query_text_state.hpp"
+#include "extension/scan/remote_scan.hpp"
+#include "extension/pushdown/sql_rewrite.hpp"
+#include "extension/pushdown/subtree_pushdown.hpp"
+#include "extension/write/upsert_sql.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+// The one OpenDuck catalog the statement reads or writes, if it touches exactly one and
+// nothing else.
+optional_ptr<ODCatalog> SingleRemoteCatalog(ClientContext &context, const StatementProperties &properties) {
+	optional_ptr<ODCatalog> result;
+	vector<string> names;
+	for (auto &entry : properties.read_databases) {
+		names.push_back(entry.first);
+	}
+	for (auto &entry : properties.modified_databases) {
+		names.push_back(entry.first);
+	}
+	for (auto &name : names) {
+		auto catalog = ODCatalog::Find(context, name);
+		if (!catalog || (result && result.get() != catalog.get())) {
+			return nullptr;
+		}
+		result = catalog;
+	}
+	return result;
+}
+
+// True when every leaf of the plan is a scan of `catalog` or produces constants.
+bool OnlyReads(LogicalOperator &op, ODCatalog &catalog, bool &has_remote_scan) {
+	switch (op.type) {
+	case LogicalOperatorType::LOGICAL_GET: {
+		auto &get = op.Cast<LogicalGet>();
+		if (!IsRemoteScanOf(get.function, get.bind_data.get(), catalog.Client())) {
+			return false;
+		}
+		has_remote_scan = true;
+		break;
+	}
+	case LogicalOperatorType::LOGICAL_CHUNK_GET:
+	case LogicalOperatorType::LOGICAL_EXTENSION_OPERATOR:
+		return false;
+	default:
+		break;
+	}
+	for (auto &child : op.children) {
+		if (!OnlyReads(*child, catalog, has_remote_scan)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+// Whether the statement reads any attached OpenDuck database.
+bool ReadsRemote(ClientContext &context, const StatementProperties &properties) {
+	for (auto &entry : properties.read_databases) {
+		if (ODCatalog::Find(context, entry.first)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+// `statement` bound again by a fresh binder, or nullptr if it does not bind. A fresh binder
+// numbers tables from 0; the optimizer keeps numbering with the old binder, which is moved past
+// the new plan's indexes so no table index is used twice.
+unique_ptr<LogicalOperator> BindAgain(OptimizerExtensionInput &input, SQLStatement &statement) {
+	auto binder = Binder::CreateBinder(input.context);
+	BoundStatement bound;
+	try {
+		bound = binder->Bind(statement);
+	} catch (std::exception &) {
+		return nullptr;
+	}
+	auto next_index = binder->GenerateTableIndex();
+	while (input.optimizer.binder.GenerateTableIndex() < next_index) {
+	}
+	bound.plan->ResolveOperatorTypes();
+	return std::move(bound.plan);
+}
+
+// A hybrid SELECT: its remote-only parts become openduck_query calls (subtree_pushdown.hpp) and
+// the statement is planned again from the rewritten text. `target` is kept when nothing was
+// shipped or the new plan's result differs in any way.
+void ShipRemoteParts(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target,
+                     SQLStatement &statement) {
+	auto &context = input.context;
+	if (statement.type != StatementType::SELECT_STATEMENT) {
+		return;
+	}
+	auto &select = statement.Cast<SelectStatement>();
+	if (ShipRemoteSubtrees(context, *select.node) == 0) {
+		return;
+	}
+	auto plan = BindAgain(input, statement);
+	target->ResolveOperatorTypes();
+	if (!plan || plan->types != target->types) {
+		return;
+	}
+	target = std::move(plan);
+}
+
+// INSERT ... ON CONFLICT / OR REPLACE / OR IGNORE into a remote table with rows from the host.
+// The binder made a MERGE INTO plan that would join the remote table on the host. It is planned
+// again as a plain INSERT of the same rows whose LogicalInsert carries the conflict action;
+// PlanInsert (od_catalog.cpp) then sends the rows into the worker session and runs the INSERT
+// with the statement's conflict clause there, in the host's transaction. `target` is kept when
+// that plan does not fit (PlanMergeInto then names the workaround).
+void PlanUpsertWithHostRows(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target,
+                            SQLStatement &statement) {
+	if (statement.type != StatementType::INSERT_STATEMENT) {
+		return;
+	}
+	auto &insert = statement.Cast<InsertStatement>();
+	if (!insert.on_conflict_info) {
+		return;
+	}
+	auto action = insert.on_conflict_info->action_type;
+	insert.on_conflict_info.reset();
+	insert.table_ref.reset();
+	auto plan = BindAgain(input, insert);
+	if (!plan) {
+		return;
+	}
+	// The insert is the root, or under the projection that evaluates RETURNING.
+	auto *op = plan.get();
+	if (op->type == LogicalOperatorType::LOGICAL_PROJECTION && op->children.size() == 1) {
+		op = op->children[0].get();
+	}
+	if (op->type != LogicalOperatorType::LOGICAL_INSERT) {
+		return;
+	}
+	auto &logical_insert = op->Cast<LogicalInsert>();
+	target->ResolveOperatorTypes();
+	if (!ODCatalog::Find(input.context, logical_insert.table.catalog.GetName()) || plan->types != target->types) {
+		return;
+	}
+	logical_insert.on_conflict_info.action_type = action;
+	target = std::move(plan);
+}
+
+// Replaces `target` by one remote query when the worker can run the statement as written and
+// describes the local plan's result types; false when `target` is kept.
+bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target, ODCatalog &catalog,
+                        bool writes) {
+	auto &context = input.context;
+	auto parsed = ParseRunningStatement(context);
+	if (!parsed) {
+		return false;
+	}
+	auto *statement = parsed.get();
+	if ((statement->type == StatementType::SELECT_STATEMENT) == writes) {
+		return false;
+	}
+	ReferenceRewriter rewriter(catalog.GetName(), RemoteDefaultSchema(context, catalog));
+	if (!rewriter.Rewrite(*statement)) {
+		return false;
+	}
+	auto sql = statement->type == StatementType::INSERT_STATEMENT ? InsertSQL(statement->Cast<InsertStatement>())
+	                                                              : statement->ToString();
+
+	auto &root = *target;
+	root.ResolveOperatorTypes();
+	vector<LogicalType> types;
+	vector<string> names;
+	try {
+		catalog.Describe(context, sql, types, names);
+	} catch (std::exception &) {
+		// The worker could not bind the rewritten text: keep the local plan, which reports any
+		// real error itself.
+		return false;
+	}
+	if (types != root.types) {
+		return false;
+	}
+	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), QueryFunction(),
+	                                 MakeQueryBindData(catalog, sql, types,
+	                                                   /*schema_may_change=*/statement->type ==
+	                                                       StatementType::CREATE_STATEMENT),
+	                                 types,
+	                                 names);
+	for (idx_t i = 0; i < types.size(); i++) {
+		get->AddColumnId(i);
+	}
+	target = std::move(get);
+	return true;
+}
+
+void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
+	auto &context = input.context;
+	auto &properties = input.optimizer.binder.GetStatementProperties();
+	if (properties.parameter_count > 0) {
+		return;
+	}
+	bool writes = !properties.modified_databases.empty();
+	auto *target = &plan;
+	if (plan->type == LogicalOperatorType::LOGICAL_EXPLAIN) {
+		if (plan->children.size() != 1) {
+			return;
+		}
+		target = &plan->children[0];
+	}
+	auto catalog = SingleRemoteCatalog(context, properties);
+	bool has_remote_scan = false;
+	// A write of constants (INSERT ... VALUES) reads no remote table but still belongs remote.
+	bool one_remote_statement =
+	    catalog && OnlyReads(**target, *catalog, has_remote_scan) && (has_remote_scan || writes);
+	if (one_remote_statement && ShipWholeStatement(input, *target, *catalog, writes)) {
+		return;
+	}
+	// An upsert into a remote table that was not shipped whole (host rows, or text the worker
+	// cannot run alone) still runs there; a hybrid read may still have remote-only parts.
+	if (writes || (!one_remote_statement && ReadsRemote(context, properties))) {
+		auto statement = ParseRunningStatement(context);
+		if (statement && writes) {
+			PlanUpsertWithHostRows(input, *target, *statement);
+		} else if (statement) {
+			ShipRemoteParts(input, *target, *statement);
+		}
+	}
+}
+
+} // namespace
+
+OptimizerExtension StatementPushdownExtension() {
+	OptimizerExtension extension;
+	extension.pre_optimize_function = PreOptimize;
+	return extension;
+}
+
+} // namespace openduck

@@ -1,0 +1,295 @@
+#include "extension/pushdown/subtree_pushdown.hpp"
+
+#include "duckdb/catalog/catalog.hpp"
+#include "duckdb/common/string_util.hpp"
+#include "duckdb/parser/expression/constant_expression.hpp"
+#include "duckdb/parser/expression/function_expression.hpp"
+#include "duckdb/parser/expression/star_expression.hpp"
+#include "duckdb/parser/expression/subquery_expression.hpp"
+#include "duckdb/parser/parsed_expression_iterator.hpp"
+#include "duckdb/parser/query_node/cte_node.hpp"
+#include "duckdb/parser/query_node/select_node.hpp"
+#include "duckdb/parser/query_node/set_operation_node.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/tableref/basetableref.hpp"
+#include "duckdb/parser/tableref/joinref.hpp"
+#include "duckdb/parser/tableref/subqueryref.hpp"
+#include "duckdb/parser/tableref/table_function_ref.hpp"
+#include "duckdb/planner/binder.hpp"
+#include "extension/catalog/od_catalog.hpp"
+#include "extension/pushdown/sql_rewrite.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+// Functions whose result depends on the session, the clock or chance: the worker would compute
+// something else than the host.
+const case_insensitive_set_t kPlaceDependentFunctions = {
+    "now", "get_current_timestamp", "current_timestamp", "transaction_timestamp", "current_date", "today",
+    "current_time", "get_current_time", "current_localtime", "current_localtimestamp", "localtime",
+    "localtimestamp", "current_database", "current_catalog", "current_schema", "current_schemas", "current_user",
+    "user", "session_user", "current_role", "current_setting", "current_query", "getenv", "random", "setseed",
+    "uuid", "gen_random_uuid", "uuidv4", "uuidv7", "nextval", "currval", "txid_current", "version", "pragma_version"};
+
+// What one part of a statement reads: exactly one OpenDuck database and nothing else, or not.
+class RemoteOnlyCheck {
+public:
+	RemoteOnlyCheck(ClientContext &context, const case_insensitive_set_t &outer_ctes)
+	    : context_(context), outer_ctes_(outer_ctes) {
+	}
+
+	// The one database `node` reads, or nullptr when it is not remote-only.
+	optional_ptr<ODCatalog> Check(QueryNode &node) {
+		try {
+			VisitNode(node);
+			for (auto table : tables_) {
+				CheckTable(*table);
+			}
+		} catch (std::exception &) {
+			// A node kind the iterator does not know, an ambiguous name: keep it local.
+			remote_only_ = false;
+		}
+		return remote_only_ ? catalog_ : nullptr;
+	}
+
+private:
+	void VisitNode(QueryNode &node) {
+		AddCTEs(node);
+		ParsedExpressionIterator::EnumerateQueryNodeChildren(
+		    node, [&](unique_ptr<ParsedExpression> &child) { VisitExpression(*child); },
+		    [&](TableRef &ref) { VisitRef(ref); });
+	}
+
+	void AddCTEs(QueryNode &node) {
+		for (auto &cte : node.cte_map.map) {
+			inner_ctes_.insert(cte.first);
+		}
+	}
+
+	void VisitExpression(ParsedExpression &expression) {
+		switch (expression.GetExpressionClass()) {
+		case ExpressionClass::SUBQUERY:
+			VisitNode(*expression.Cast<SubqueryExpression>().subquery->node);
+			break;
+		case ExpressionClass::FUNCTION:
+			if (kPlaceDependentFunctions.count(expression.Cast<FunctionExpression>().function_name)) {
+				remote_only_ = false;
+			}
+			break;
+		case ExpressionClass::PARAMETER:
+			remote_only_ = false;
+			break;
+		default:
+			break;
+		}
+		ParsedExpressionIterator::EnumerateChildren(expression,
+		                                            [&](ParsedExpression &child) { VisitExpression(child); });
+	}
+
+	void VisitRef(TableRef &ref) {
+		switch (ref.type) {
+		case TableReferenceType::BASE_TABLE:
+			// Checked once every CTE name of the part is known.
+			tables_.push_back(&ref.Cast<BaseTableRef>());
+			break;
+		case TableReferenceType::SUBQUERY:
+			// Its contents are enumerated too; only its CTE names are not.
+			AddCTEs(*ref.Cast<SubqueryRef>().subquery->node);
+			break;
+		case TableReferenceType::JOIN:
+		case TableReferenceType::EMPTY_FROM:
+		case TableReferenceType::EXPRESSION_LIST:
+			break;
+		default:
+			// Table functions (read_csv, range, ...), PIVOT, ...: they run locally.
+			remote_only_ = false;
+			break;
+		}
+	}
+
+	void CheckTable(BaseTableRef &table) {
+		bool unqualified = table.catalog_name.empty() && table.schema_name.empty();
+		if (unqualified && inner_ctes_.count(table.table_name)) {
+			return;
+		}
+		if ((unqualified && outer_ctes_.count(table.table_name)) || table.at_clause) {
+			remote_only_ = false;
+			return;
+		}
+		auto catalog_name = table.catalog_name;
+		auto schema_name = table.schema_name;
+		Binder::BindSchemaOrCatalog(context_, catalog_name, schema_name);
+		EntryLookupInfo lookup(CatalogType::TABLE_ENTRY, table.table_name);
+		auto entry = Catalog::GetEntry(context_, catalog_name, schema_name, lookup, OnEntryNotFound::RETURN_NULL);
+		if (!entry || entry->ParentCatalog().GetCatalogType() != "openduck") {
+			remote_only_ = false;
+			return;
+		}
+		auto &catalog = entry->ParentCatalog().Cast<ODCatalog>();
+		if (catalog_ && catalog_.get() != &catalog) {
+			remote_only_ = false;
+		}
+		catalog_ = &catalog;
+	}
+
+	ClientContext &context_;
+	const case_insensitive_set_t &outer_ctes_;
+	case_insensitive_set_t inner_ctes_;
+	vector<BaseTableRef *> tables_;
+	optional_ptr<ODCatalog> catalog_;
+	bool remote_only_ = true;
+};
+
+// SELECT * FROM openduck_query('<catalog>', '<sql>')
+unique_ptr<QueryNode> RemoteQueryNode(const std::string &catalog, const std::string &sql) {
+	vector<unique_ptr<ParsedExpression>> arguments;
+	arguments.push_back(make_uniq<ConstantExpression>(Value(catalog)));
+	arguments.push_back(make_uniq<ConstantExpression>(Value(sql)));
+	auto function = make_uniq<TableFunctionRef>();
+	function->function = make_uniq<FunctionExpression>("openduck_query", std::move(arguments));
+	auto select = make_uniq<SelectNode>();
+	select->select_list.push_back(make_uniq<StarExpression>());
+	select->from_table = std::move(function);
+	return std::move(select);
+}
+
+class SubtreeShipper {
+public:
+	explicit SubtreeShipper(ClientContext &context) : context_(context) {
+	}
+
+	void VisitNode(QueryNode &node) {
+		// All CTE names of the node are in scope for all its parts (a superset of DuckDB's rule,
+		// which only keeps more parts local).
+		auto saved = ctes_;
+		for (auto &cte : node.cte_map.map) {
+			ctes_.insert(cte.first);
+		}
+		for (auto &cte : node.cte_map.map) {
+			VisitSlot(cte.second->query->node);
+		}
+		switch (node.type) {
+		case QueryNodeType::SELECT_NODE: {
+			auto &select = node.Cast<SelectNode>();
+			for (auto &expression : select.select_list) {
+				VisitExpression(expression);
+			}
+			for (auto &expression : select.groups.group_expressions) {
+				VisitExpression(expression);
+			}
+			for (auto *clause : {&select.where_clause, &select.having, &select.qualify}) {
+				if (*clause) {
+					VisitExpression(*clause);
+				}
+			}
+			if (select.from_table) {
+				VisitRef(*select.from_table);
+			}
+			break;
+		}
+		case QueryNodeType::SET_OPERATION_NODE: {
+			auto &set_operation = node.Cast<SetOperationNode>();
+			VisitSlot(set_operation.left);
+			VisitSlot(set_operation.right);
+			break;
+		}
+		case QueryNodeType::CTE_NODE: {
+			// The parser also keeps every CTE of a WITH clause as a CTENode around the query; the
+			// binder reads the CTE's query from here, and its text from the cte_map above.
+			auto &cte = node.Cast<CTENode>();
+			ctes_.insert(cte.ctename);
+			VisitSlot(cte.query);
+			VisitNode(*cte.child);
+			break;
+		}
+		default:
+			break;
+		}
+		ctes_ = std::move(saved);
+	}
+
+	idx_t Shipped() const {
+		return shipped_;
+	}
+
+private:
+	// A place holding a whole query: shipped when remote-only, otherwise searched further.
+	void VisitSlot(unique_ptr<QueryNode> &slot) {
+		if (!slot) {
+			return;
+		}
+		auto catalog = RemoteOnlyCheck(context_, ctes_).Check(*slot);
+		if (catalog && TryShip(slot, *catalog)) {
+			shipped_++;
+			return;
+		}
+		VisitNode(*slot);
+	}
+
+	void VisitRef(TableRef &ref) {
+		switch (ref.type) {
+		case TableReferenceType::SUBQUERY:
+			VisitSlot(ref.Cast<SubqueryRef>().subquery->node);
+			break;
+		case TableReferenceType::JOIN: {
+			auto &join = ref.Cast<JoinRef>();
+			VisitRef(*join.left);
+			VisitRef(*join.right);
+			if (join.condition) {
+				VisitExpression(join.condition);
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+
+	void VisitExpression(unique_ptr<ParsedExpression> &expression) {
+		if (expression->GetExpressionClass() == ExpressionClass::SUBQUERY) {
+			VisitSlot(expression->Cast<SubqueryExpression>().subquery->node);
+		}
+		ParsedExpressionIterator::EnumerateChildren(
+		    *expression, [&](unique_ptr<ParsedExpression> &child) { VisitExpression(child); });
+	}
+
+	bool TryShip(unique_ptr<QueryNode> &slot, ODCatalog &catalog) {
+		auto remote = slot->Copy();
+		ReferenceRewriter rewriter(catalog.GetName(), RemoteDefaultSchema(context_, catalog));
+		if (!rewriter.Rewrite(*remote)) {
+			return false;
+		}
+		auto sql = remote->ToString();
+		vector<LogicalType> types;
+		vector<std::string> names;
+		try {
+			// Also proves the part is self-contained: an outer (correlated) reference fails to bind.
+			catalog.Describe(context_, sql, types, names);
+		} catch (std::exception &) {
+			return false;
+		}
+		case_insensitive_set_t distinct(names.begin(), names.end());
+		if (types.empty() || distinct.size() != names.size()) {
+			return false;
+		}
+		slot = RemoteQueryNode(catalog.GetName(), sql);
+		return true;
+	}
+
+	ClientContext &context_;
+	case_insensitive_set_t ctes_;
+	idx_t shipped_ = 0;
+};
+
+} // namespace
+
+idx_t ShipRemoteSubtrees(ClientContext &context, QueryNode &node) {
+	SubtreeShipper shipper(context);
+	shipper.VisitNode(node);
+	return shipper.Shipped();
+}
+
+} // namespace openduck

@@ -1,0 +1,59 @@
+#include "extension/scan/query_stats.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+void QueryStats::QueryBegin(ClientContext &context) {
+	current_.requests = 0;
+	current_.bytes = 0;
+	current_.rows = 0;
+}
+
+void QueryStats::QueryEnd() {
+	last_requests = current_.requests;
+	last_bytes = current_.bytes;
+	last_rows = current_.rows;
+}
+
+QueryStats &QueryStats::Get(ClientContext &context) {
+	return *context.registered_state->GetOrCreate<QueryStats>(kKey);
+}
+
+namespace {
+
+struct StatsState : public GlobalTableFunctionState {
+	bool done = false;
+};
+
+unique_ptr<FunctionData> StatsBind(ClientContext &context, TableFunctionBindInput &input,
+                                   vector<LogicalType> &return_types, vector<string> &names) {
+	names = {"remote_requests", "bytes_received", "rows_received"};
+	return_types = {LogicalType::UBIGINT, LogicalType::UBIGINT, LogicalType::UBIGINT};
+	return make_uniq<TableFunctionData>();
+}
+
+unique_ptr<GlobalTableFunctionState> StatsInit(ClientContext &context, TableFunctionInitInput &input) {
+	return make_uniq<StatsState>();
+}
+
+void StatsExecute(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
+	auto &state = input.global_state->Cast<StatsState>();
+	if (state.done) {
+		return;
+	}
+	state.done = true;
+	auto &stats = QueryStats::Get(context);
+	output.SetValue(0, 0, Value::UBIGINT(stats.last_requests));
+	output.SetValue(1, 0, Value::UBIGINT(stats.last_bytes));
+	output.SetValue(2, 0, Value::UBIGINT(stats.last_rows));
+	output.SetCardinality(1);
+}
+
+} // namespace
+
+TableFunction LastQueryStatsFunction() {
+	return TableFunction("openduck_last_query_stats", {}, StatsExecute, StatsBind, StatsInit);
+}
+
+} // namespace openduck

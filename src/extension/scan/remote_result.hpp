@@ -1,0 +1,34 @@
+// A remote statement's result as DuckDB chunks: pulls Arrow IPC payloads from a RemoteQuery
+// and decodes them. Not thread-safe; one per scanning thread.
+#pragma once
+
+#include "arrow/ipc_stream_reader.hpp"
+#include "extension/client/remote_client.hpp"
+#include "extension/scan/query_stats.hpp"
+
+namespace openduck {
+
+class RemoteResult {
+public:
+	RemoteResult(duckdb::ClientContext &context, std::unique_ptr<RemoteQuery> query);
+
+	// Blocks until the schema arrived (or the statement failed).
+	const duckdb::vector<duckdb::LogicalType> &Types();
+	const duckdb::vector<std::string> &Names();
+	// Fills `out` with the next rows; false at the end of the result.
+	bool Next(duckdb::DataChunk &out);
+	uint64_t BytesReceived() const {
+		return query_->BytesReceived();
+	}
+
+private:
+	// Feeds one more payload into the reader; false at the end of the stream.
+	bool Pull();
+
+	std::unique_ptr<RemoteQuery> query_;
+	IpcStreamReader reader_;
+	std::function<bool()> interrupted_;
+	QueryCounters &counters_;
+};
+
+} // namespace openduck

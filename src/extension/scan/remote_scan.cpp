@@ -1,0 +1,365 @@
+#include "extension/scan/remote_scan.hpp"
+
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/exception/binder_exception.hpp"
+#include "duckdb/common/exception/catalog_exception.hpp"
+#include "duckdb/execution/expression_executor.hpp"
+#include "duckdb/parallel/task_scheduler.hpp"
+#include "duckdb/planner/expression/bound_conjunction_expression.hpp"
+#include "duckdb/planner/expression/bound_reference_expression.hpp"
+#include "extension/pushdown/filter_sql.hpp"
+#include "extension/catalog/od_catalog.hpp"
+#include "extension/catalog/od_schema_entry.hpp"
+#include "extension/catalog/od_transaction.hpp"
+#include "extension/scan/remote_result.hpp"
+#include "extension/scan/remote_statistics.hpp"
+#include "extension/pushdown/sql_rewrite.hpp"
+
+#include <atomic>
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+struct RemoteScanBindData : public TableFunctionData {
+	ODCatalog *catalog = nullptr;
+	// Set by the LIMIT/TopN pushdown: at most this many rows (0: no limit), in this order.
+	idx_t row_limit = 0;
+	std::string order_sql;
+	RemoteRelation relation;
+	optional_ptr<TableCatalogEntry> table;
+	// Shared by copies: what the optimizer was told is what the scan checks.
+	std::shared_ptr<RemoteTableStatistics> statistics;
+
+	unique_ptr<FunctionData> Copy() const override {
+		auto copy = make_uniq<RemoteScanBindData>();
+		copy->catalog = catalog;
+		copy->row_limit = row_limit;
+		copy->order_sql = order_sql;
+		copy->relation = relation;
+		copy->table = table;
+		copy->statistics = statistics;
+		return std::move(copy);
+	}
+	bool Equals(const FunctionData &other_p) const override {
+		auto &other = other_p.Cast<RemoteScanBindData>();
+		return catalog == other.catalog && relation.schema == other.relation.schema &&
+		       relation.name == other.relation.name && row_limit == other.row_limit && order_sql == other.order_sql;
+	}
+};
+
+// Tables big enough are read as several rowid ranges, each its own remote query, so both
+// sides decode and encode on several threads. Each range is at least this many rows (four of
+// DuckDB's row groups) so per-query overhead stays negligible.
+constexpr idx_t kMinRowsPerRange = 4 * 122880;
+
+struct RowRange {
+	// [begin, end); end == 0 means unbounded (the last range also catches rows appended since the
+	// estimate was taken).
+	idx_t begin = 0;
+	idx_t end = 0;
+};
+
+struct RemoteScanGlobalState : public GlobalTableFunctionState {
+	// "SELECT <columns> FROM <table>" and the pushed-down filters ("" if none).
+	std::string select_sql;
+	std::string where_sql;
+	vector<RowRange> ranges;
+	ExecuteOptions options;
+	// " [ORDER BY ...] LIMIT n" when a LIMIT or TopN was pushed down.
+	std::string limit_sql;
+	std::atomic<idx_t> next_range {0};
+	std::atomic<uint64_t> rows {0};
+	// Filters the worker could not be asked to apply exactly; evaluated on received rows.
+	unique_ptr<Expression> local_filter;
+	// Received rows must stay within the statistics the optimizer relied on.
+	unique_ptr<StatisticsCheck> statistics_check;
+
+	idx_t MaxThreads() const override {
+		return MaxValue<idx_t>(1, ranges.size());
+	}
+
+	std::string RangeSQL(const RowRange &range, bool partitioned) const {
+		std::string where = where_sql;
+		if (partitioned) {
+			std::string condition = "rowid >= " + std::to_string(range.begin);
+			if (range.end) {
+				condition += " AND rowid < " + std::to_string(range.end);
+			}
+			where = where.empty() ? condition : "(" + where + ") AND " + condition;
+		}
+		return (where.empty() ? select_sql : select_sql + " WHERE " + where) + limit_sql;
+	}
+};
+
+struct RemoteScanLocalState : public LocalTableFunctionState {
+	unique_ptr<RemoteResult> result;
+	idx_t range_index = 0;
+	unique_ptr<ExpressionExecutor> local_executor;
+	SelectionVector selection {STANDARD_VECTOR_SIZE};
+};
+
+// SQL for each column DuckDB asked for, in its order.
+vector<std::string> ColumnSQL(const RemoteRelation &relation, const vector<column_t> &column_ids) {
+	vector<std::string> columns;
+	for (auto column_id : column_ids) {
+		if (IsRowIdColumnId(column_id)) {
+			// Views have no row ids; nothing reads their values (count(*) only counts rows).
+			columns.push_back(relation.is_view ? "CAST(NULL AS BIGINT)" : "rowid");
+		} else if (column_id >= VIRTUAL_COLUMN_START) {
+			columns.push_back("NULL");
+		} else {
+			columns.push_back(QuoteIdentifier(relation.column_names[column_id]));
+		}
+	}
+	return columns;
+}
+
+LogicalType ColumnType(const RemoteRelation &relation, column_t column_id) {
+	if (column_id < relation.column_types.size()) {
+		return relation.column_types[column_id];
+	}
+	return IsRowIdColumnId(column_id) ? LogicalType::BIGINT : LogicalType::SQLNULL;
+}
+
+unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, TableFunctionInitInput &input) {
+	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
+	auto &relation = bind.relation;
+	auto state = make_uniq<RemoteScanGlobalState>();
+	auto columns = ColumnSQL(relation, input.column_ids);
+	std::string select;
+	for (auto &column : columns) {
+		select += select.empty() ? column : ", " + column;
+	}
+	state->select_sql = "SELECT " + (select.empty() ? std::string("NULL") : select) + " FROM " +
+	                    QuoteIdentifier(relation.schema) + "." + QuoteIdentifier(relation.name);
+	if (input.filters) {
+		auto rendered = RenderFilters(*input.filters, columns);
+		state->where_sql = rendered.where_sql;
+		vector<unique_ptr<Expression>> local;
+		for (auto &entry : rendered.local) {
+			auto type = ColumnType(relation, input.column_ids[entry.first]);
+			local.push_back(entry.second->ToExpression(BoundReferenceExpression(type, entry.first)));
+		}
+		if (local.size() == 1) {
+			state->local_filter = std::move(local[0]);
+		} else if (local.size() > 1) {
+			auto conjunction = make_uniq<BoundConjunctionExpression>(ExpressionType::CONJUNCTION_AND);
+			conjunction->children = std::move(local);
+			state->local_filter = std::move(conjunction);
+		}
+	}
+	state->options = bind.catalog->OptionsFor(context);
+	state->statistics_check = bind.statistics->CheckFor(input.column_ids);
+	idx_t threads = MaxValue<idx_t>(1, TaskScheduler::GetScheduler(context).NumberOfThreads());
+	// A session runs one statement at a time: no parallel streams inside transactions.
+	bool parallel = !relation.is_view && state->options.session_id.empty() && bind.row_limit == 0;
+	if (bind.row_limit) {
+		state->limit_sql = bind.order_sql + " LIMIT " + std::to_string(bind.row_limit);
+	}
+	idx_t range_count = parallel ? MinValue<idx_t>(threads * 2, relation.estimated_rows / kMinRowsPerRange) : 1;
+	range_count = MaxValue<idx_t>(1, range_count);
+	idx_t per_range = (relation.estimated_rows + range_count - 1) / range_count;
+	for (idx_t i = 0; i < range_count; i++) {
+		RowRange range;
+		range.begin = i * per_range;
+		range.end = i + 1 == range_count ? 0 : (i + 1) * per_range;
+		state->ranges.push_back(range);
+	}
+	return std::move(state);
+}
+
+unique_ptr<LocalTableFunctionState> RemoteScanInitLocal(ExecutionContext &context, TableFunctionInitInput &input,
+                                                        GlobalTableFunctionState *global_p) {
+	auto &state = global_p->Cast<RemoteScanGlobalState>();
+	auto local = make_uniq<RemoteScanLocalState>();
+	if (state.local_filter) {
+		local->local_executor = make_uniq<ExpressionExecutor>(context.client, *state.local_filter);
+	}
+	return std::move(local);
+}
+
+// Starts the next unclaimed range on this thread; false when all are taken.
+bool ClaimRange(ClientContext &context, const RemoteScanBindData &bind, RemoteScanGlobalState &state,
+                RemoteScanLocalState &local) {
+	auto index = state.next_range++;
+	if (index >= state.ranges.size()) {
+		return false;
+	}
+	local.range_index = index;
+	auto sql = state.RangeSQL(state.ranges[index], state.ranges.size() > 1);
+	local.result = make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(sql, state.options));
+	return true;
+}
+
+void RemoteScanExecute(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
+	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
+	auto &state = input.global_state->Cast<RemoteScanGlobalState>();
+	auto &local = input.local_state->Cast<RemoteScanLocalState>();
+	while (true) {
+		if (!local.result && !ClaimRange(context, bind, state, local)) {
+			return;
+		}
+		if (!local.result->Next(output)) {
+			local.result.reset();
+			continue;
+		}
+		state.rows += output.size();
+		if (state.statistics_check) {
+			state.statistics_check->Verify(output);
+		}
+		if (!local.local_executor) {
+			return;
+		}
+		auto count = local.local_executor->SelectExpression(output, local.selection);
+		if (count == output.size()) {
+			return;
+		}
+		if (count > 0) {
+			output.Slice(local.selection, count);
+			return;
+		}
+		output.Reset();
+	}
+}
+
+OperatorPartitionData RemoteScanPartition(ClientContext &context, TableFunctionGetPartitionInput &input) {
+	// Ranges are in rowid order, so their index orders the batches for insertion-order output.
+	auto &local = input.local_state->Cast<RemoteScanLocalState>();
+	return OperatorPartitionData(local.range_index);
+}
+
+double RemoteScanProgress(ClientContext &context, const FunctionData *bind_p, const GlobalTableFunctionState *state_p) {
+	auto &bind = bind_p->Cast<RemoteScanBindData>();
+	auto &state = state_p->Cast<RemoteScanGlobalState>();
+	if (bind.relation.estimated_rows == 0) {
+		return -1;
+	}
+	return MinValue<double>(100.0, 100.0 * double(state.rows.load()) / double(bind.relation.estimated_rows));
+}
+
+unique_ptr<BaseStatistics> RemoteScanStatistics(ClientContext &context, const FunctionData *bind_p,
+                                               column_t column_id) {
+	return bind_p->Cast<RemoteScanBindData>().statistics->Get(context, column_id);
+}
+
+unique_ptr<NodeStatistics> RemoteScanCardinality(ClientContext &context, const FunctionData *bind_p) {
+	auto &bind = bind_p->Cast<RemoteScanBindData>();
+	return make_uniq<NodeStatistics>(bind.relation.estimated_rows, bind.relation.estimated_rows);
+}
+
+BindInfo RemoteScanBindInfo(const optional_ptr<FunctionData> bind_p) {
+	auto &bind = bind_p->Cast<RemoteScanBindData>();
+	if (!bind.table) {
+		return BindInfo(ScanType::EXTERNAL);
+	}
+	return BindInfo(const_cast<TableCatalogEntry &>(*bind.table));
+}
+
+InsertionOrderPreservingMap<string> RemoteScanToString(TableFunctionToStringInput &input) {
+	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
+	InsertionOrderPreservingMap<string> result;
+	auto &config = bind.catalog->Client().Config();
+	result["Remote"] = config.database + "@" + config.endpoint.ToString();
+	result["Table"] = QuoteIdentifier(bind.relation.schema) + "." + QuoteIdentifier(bind.relation.name);
+	return result;
+}
+
+// openduck_scan('<catalog>', '<schema>', '<name>'): the query of every remote view.
+unique_ptr<FunctionData> RemoteScanBind(ClientContext &context, TableFunctionBindInput &input,
+                                        vector<LogicalType> &return_types, vector<string> &names) {
+	for (auto &value : input.inputs) {
+		if (value.IsNull()) {
+			throw BinderException("openduck_scan arguments cannot be NULL");
+		}
+	}
+	auto catalog_name = input.inputs[0].GetValue<string>();
+	auto schema_name = input.inputs[1].GetValue<string>();
+	auto relation_name = input.inputs[2].GetValue<string>();
+	auto found = ODCatalog::Find(context, catalog_name);
+	if (!found) {
+		throw BinderException("\"%s\" is not an attached OpenDuck database", catalog_name);
+	}
+	auto &od_catalog = *found;
+	auto snapshot = Transaction::Get(context, od_catalog).Cast<ODTransaction>().Snapshot(od_catalog);
+	auto schema = snapshot->schemas.find(schema_name);
+	const RemoteRelation *relation = nullptr;
+	if (schema != snapshot->schemas.end()) {
+		relation = schema->second->GetRelation(relation_name);
+	}
+	if (!relation) {
+		throw CatalogException("OpenDuck database \"%s\" has no table or view \"%s\".\"%s\"", catalog_name,
+		                       schema_name, relation_name);
+	}
+	return_types = relation->column_types;
+	names = relation->column_names;
+	return MakeRemoteScanBindData(od_catalog, *relation, nullptr);
+}
+
+} // namespace
+
+unique_ptr<FunctionData> MakeRemoteScanBindData(ODCatalog &catalog, const RemoteRelation &relation,
+                                                optional_ptr<TableCatalogEntry> table) {
+	auto bind = make_uniq<RemoteScanBindData>();
+	bind->catalog = &catalog;
+	bind->relation = relation;
+	bind->table = table;
+	bind->statistics = std::make_shared<RemoteTableStatistics>(catalog, relation);
+	return std::move(bind);
+}
+
+bool PushRowLimit(LogicalGet &get, idx_t max_rows, const std::string &order_sql) {
+	if (get.function.name != "openduck_scan" || !get.bind_data || max_rows == 0) {
+		return false;
+	}
+	// A filter evaluated locally would run after the remote LIMIT and drop rows it should not.
+	idx_t width = 0;
+	for (auto &entry : get.table_filters.filters) {
+		width = MaxValue<idx_t>(width, entry.first + 1);
+	}
+	vector<std::string> placeholders(width, "x");
+	if (!RenderFilters(get.table_filters, placeholders).local.empty()) {
+		return false;
+	}
+	auto &bind = get.bind_data->Cast<RemoteScanBindData>();
+	bind.row_limit = bind.row_limit ? MinValue(bind.row_limit, max_rows) : max_rows;
+	bind.order_sql = order_sql;
+	return true;
+}
+
+std::string RemoteColumnName(LogicalGet &get, idx_t column_index) {
+	if (get.function.name != "openduck_scan" || !get.bind_data) {
+		return "";
+	}
+	auto &column_ids = get.GetColumnIds();
+	if (column_index >= column_ids.size() || column_ids[column_index].IsVirtualColumn()) {
+		return "";
+	}
+	auto &relation = get.bind_data->Cast<RemoteScanBindData>().relation;
+	auto primary = column_ids[column_index].GetPrimaryIndex();
+	return primary < relation.column_names.size() ? relation.column_names[primary] : "";
+}
+
+bool IsRemoteScanOf(const TableFunction &function, optional_ptr<FunctionData> bind_data, const RemoteClient &client) {
+	return function.name == "openduck_scan" && bind_data &&
+	       &bind_data->Cast<RemoteScanBindData>().catalog->Client() == &client;
+}
+
+TableFunction RemoteScanFunction() {
+	TableFunction function("openduck_scan", {LogicalType::VARCHAR, LogicalType::VARCHAR, LogicalType::VARCHAR},
+	                       RemoteScanExecute, RemoteScanBind, RemoteScanInit, RemoteScanInitLocal);
+	function.get_partition_data = RemoteScanPartition;
+	function.projection_pushdown = true;
+	function.filter_pushdown = true;
+	function.table_scan_progress = RemoteScanProgress;
+	function.cardinality = RemoteScanCardinality;
+	function.statistics = RemoteScanStatistics;
+	function.get_bind_info = RemoteScanBindInfo;
+	function.to_string = RemoteScanToString;
+	return function;
+}
+
+} // namespace openduck

@@ -1,0 +1,33 @@
+// The table function that reads a remote table or view: it sends
+// SELECT <projected columns> FROM "schema"."name" to the worker and streams the result.
+// Also registered as openduck_scan('<catalog>', '<schema>', '<name>'), which is how remote views
+// are expressed locally.
+#pragma once
+
+#include "duckdb/function/table_function.hpp"
+#include "duckdb/planner/operator/logical_get.hpp"
+#include "extension/catalog/remote_relation.hpp"
+
+namespace openduck {
+
+class ODCatalog;
+
+// Bind data of a scan of `relation` in `catalog`.
+duckdb::unique_ptr<duckdb::FunctionData> MakeRemoteScanBindData(ODCatalog &catalog, const RemoteRelation &relation,
+                                                                duckdb::optional_ptr<duckdb::TableCatalogEntry> table);
+duckdb::TableFunction RemoteScanFunction();
+
+class RemoteClient;
+
+// Lets the worker stop after `max_rows` rows of the scan behind `get` (in `order_sql` order,
+// e.g. " ORDER BY \"a\" DESC NULLS LAST", or any order when empty). The caller keeps its own
+// LIMIT / TopN above. Refused (false) when `get` is no remote scan or has a filter that would
+// be evaluated locally, after the limit.
+bool PushRowLimit(duckdb::LogicalGet &get, duckdb::idx_t max_rows, const std::string &order_sql);
+// The remote column behind output column `column_index` of a remote scan, "" if none.
+std::string RemoteColumnName(duckdb::LogicalGet &get, duckdb::idx_t column_index);
+// Whether `bind_data` belongs to a scan (openduck_scan) of a relation served through `client`.
+bool IsRemoteScanOf(const duckdb::TableFunction &function, duckdb::optional_ptr<duckdb::FunctionData> bind_data,
+                    const RemoteClient &client);
+
+} // namespace openduck

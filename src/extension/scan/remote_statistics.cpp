@@ -1,0 +1,107 @@
+#include "extension/scan/remote_statistics.hpp"
+
+#include "common/column_statistics.hpp"
+#include "duckdb/common/exception.hpp"
+#include "duckdb/transaction/transaction_context.hpp"
+#include "extension/catalog/od_catalog.hpp"
+#include "extension/pushdown/sql_rewrite.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+StatisticsCheck::StatisticsCheck(std::string table, vector<std::string> names,
+                                 vector<std::pair<idx_t, BaseStatistics>> columns)
+    : table_(std::move(table)), names_(std::move(names)), columns_(std::move(columns)) {
+}
+
+void StatisticsCheck::Verify(DataChunk &chunk) const {
+	for (idx_t i = 0; i < columns_.size(); i++) {
+		auto &column = columns_[i];
+		try {
+			column.second.Verify(chunk.data[column.first], chunk.size());
+		} catch (InternalException &) {
+			// DuckDB's own check reports a mismatch as an internal error; here it is a race.
+			throw IOException("OpenDuck: remote table %s changed while the statement ran: column %s has values "
+			                  "outside the statistics the plan was optimized with; re-run the statement",
+			                  table_, QuoteIdentifier(names_[i]));
+		}
+	}
+}
+
+RemoteTableStatistics::RemoteTableStatistics(ODCatalog &catalog, const RemoteRelation &relation)
+    : catalog_(catalog), relation_(relation) {
+}
+
+void RemoteTableStatistics::Load() {
+	loaded_ = true;
+	columns_.resize(relation_.column_types.size());
+	reported_.resize(relation_.column_types.size(), false);
+	if (relation_.is_view) {
+		return;
+	}
+	auto response = catalog_.Client().GetCatalog();
+	for (auto &schema : response.schemas()) {
+		if (schema.name() != relation_.schema) {
+			continue;
+		}
+		for (auto &table : schema.tables()) {
+			if (table.name() != relation_.name || table.is_view()) {
+				continue;
+			}
+			for (auto &column : table.columns()) {
+				for (idx_t i = 0; i < relation_.column_names.size(); i++) {
+					if (relation_.column_names[i] != column.name()) {
+						continue;
+					}
+					// A column altered since the catalog was cached keeps no statistics: they would be
+					// decoded with the wrong type.
+					auto &type = relation_.column_types[i];
+					try {
+						if (TransformStringToLogicalType(column.type()) != type) {
+							continue;
+						}
+					} catch (std::exception &) {
+						continue;
+					}
+					columns_[i] = DecodeColumnStatistics(column.statistics(), type);
+				}
+			}
+		}
+	}
+}
+
+unique_ptr<BaseStatistics> RemoteTableStatistics::Get(ClientContext &context, column_t column) {
+	if (!context.transaction.IsAutoCommit() || column >= relation_.column_types.size()) {
+		return nullptr;
+	}
+	std::lock_guard<std::mutex> guard(lock_);
+	if (!loaded_) {
+		Load();
+	}
+	if (!columns_[column]) {
+		return nullptr;
+	}
+	reported_[column] = true;
+	return columns_[column]->ToUnique();
+}
+
+unique_ptr<StatisticsCheck> RemoteTableStatistics::CheckFor(const vector<column_t> &column_ids) {
+	std::lock_guard<std::mutex> guard(lock_);
+	vector<std::pair<idx_t, BaseStatistics>> checked;
+	vector<std::string> names;
+	for (idx_t i = 0; i < column_ids.size(); i++) {
+		auto column = column_ids[i];
+		if (column < reported_.size() && reported_[column]) {
+			checked.emplace_back(i, columns_[column]->Copy());
+			names.push_back(relation_.column_names[column]);
+		}
+	}
+	if (checked.empty()) {
+		return nullptr;
+	}
+	return make_uniq<StatisticsCheck>(QuoteIdentifier(relation_.schema) + "." + QuoteIdentifier(relation_.name),
+	                                  std::move(names), std::move(checked));
+}
+
+} // namespace openduck

@@ -1,0 +1,53 @@
+// INSERT INTO cloud.t ... and CREATE TABLE cloud.t AS ... whose rows come from the host
+// (local tables, read_parquet/read_csv, mixed queries): the rows are ingested into the worker
+// session (remote_ingest.hpp), committing or rolling back with the host's transaction. A plain
+// INSERT of every column (and CTAS) appends them straight into the table as they arrive;
+// otherwise (a column list, defaults, RETURNING, ON CONFLICT / OR REPLACE / OR IGNORE) they land
+// in a temporary table and INSERT INTO t (...) SELECT * FROM it [ON CONFLICT ...] runs there.
+// Statements whose rows are all remote never get here: they are shipped whole
+// (statement_pushdown.hpp).
+#pragma once
+
+#include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
+#include "extension/write/remote_write.hpp"
+#include "extension/write/upsert_sql.hpp"
+
+namespace openduck {
+
+class RemoteInsert : public RemoteWrite {
+public:
+	// INSERT into `table`; `columns` are the target columns in the order of the input chunk.
+	// `conflict` is how the worker's INSERT resolves conflicts with unique keys (upsert_sql.hpp).
+	RemoteInsert(duckdb::PhysicalPlan &plan, duckdb::vector<duckdb::LogicalType> types, ODCatalog &catalog,
+	             duckdb::TableCatalogEntry &table, duckdb::vector<std::string> columns, bool return_chunk,
+	             duckdb::idx_t estimated_cardinality, ConflictSQL conflict);
+	// CREATE TABLE ... AS: the table is created when the sink starts.
+	RemoteInsert(duckdb::PhysicalPlan &plan, duckdb::vector<duckdb::LogicalType> types, ODCatalog &catalog,
+	             duckdb::SchemaCatalogEntry &schema, duckdb::unique_ptr<duckdb::BoundCreateTableInfo> info,
+	             duckdb::idx_t estimated_cardinality);
+
+	duckdb::unique_ptr<duckdb::GlobalSinkState> GetGlobalSinkState(duckdb::ClientContext &context) const override;
+	duckdb::SinkResultType Sink(duckdb::ExecutionContext &context, duckdb::DataChunk &chunk,
+	                            duckdb::OperatorSinkInput &input) const override;
+	duckdb::SinkFinalizeType Finalize(duckdb::Pipeline &pipeline, duckdb::Event &event, duckdb::ClientContext &context,
+	                                  duckdb::OperatorSinkFinalizeInput &input) const override;
+
+	std::string GetName() const override {
+		return "OPENDUCK_INSERT";
+	}
+	duckdb::InsertionOrderPreservingMap<std::string> ParamsToString() const override;
+
+private:
+	// The table the rows are appended to as they arrive (a plain INSERT of every column, or
+	// CREATE TABLE AS), or "" when they need a statement on the worker (a column list, defaults,
+	// RETURNING, conflict handling).
+	std::string DirectTarget() const;
+
+	duckdb::TableCatalogEntry *table_ = nullptr;
+	duckdb::SchemaCatalogEntry *schema_ = nullptr;
+	duckdb::unique_ptr<duckdb::BoundCreateTableInfo> info_;
+	duckdb::vector<std::string> columns_;
+	ConflictSQL conflict_;
+};
+
+} // namespace openduck
