@@ -1,5 +1,7 @@
 #include "arrow/ipc_stream_reader.hpp"
 
+#include "arrow/ipc_limits.hpp"
+
 #include "arrow/ipc_batch_decoder.hpp"
 #include "arrow/ipc_message.hpp"
 #include "arrow/ipc_schema.hpp"
@@ -138,6 +140,10 @@ void IpcStreamReader::State::ReadRecordBatch(const fb::RecordBatch &message, con
                                              const std::shared_ptr<const std::string> &payload) {
 	if (message.length() < 0) {
 		throw IOException("Arrow IPC RecordBatch has negative length %lld", (long long)message.length());
+	}
+	if (message.length() > kMaxIpcBatchRows) {
+		throw IOException("Arrow IPC RecordBatch claims %lld rows; a batch may hold at most %lld",
+		                  (long long)message.length(), (long long)kMaxIpcBatchRows);
 	}
 	auto holder = make_uniq<IpcArrayHolder>();
 	holder->payload = payload;

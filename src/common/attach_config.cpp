@@ -5,7 +5,7 @@
 
 namespace openduck {
 
-static const char *kKnownKeys = "endpoint, token, snapshot";
+static const char *kKnownKeys = "endpoint, token, snapshot, secret";
 
 static std::string PercentDecode(const std::string &text) {
 	std::string out;
@@ -32,7 +32,12 @@ static void SetKey(AttachConfig &config, std::string &endpoint_text, const std::
 	}
 }
 
-AttachConfig ParseAttachConfig(const std::string &path, const std::map<std::string, std::string> &options) {
+std::string AttachPathDatabase(const std::string &path) {
+	return PercentDecode(path.substr(0, path.find('?')));
+}
+
+AttachConfig ParseAttachConfig(const std::string &path, const std::map<std::string, std::string> &options,
+                               const std::map<std::string, std::string> &secret) {
 	AttachConfig config;
 	std::string endpoint_text;
 	if (const char *env = std::getenv("OPENDUCK_ENDPOINT")) {
@@ -41,9 +46,12 @@ AttachConfig ParseAttachConfig(const std::string &path, const std::map<std::stri
 	if (const char *env = std::getenv("OPENDUCK_TOKEN")) {
 		config.token = env;
 	}
+	for (auto &setting : secret) {
+		SetKey(config, endpoint_text, setting.first, setting.second);
+	}
 
 	auto question = path.find('?');
-	config.database = PercentDecode(path.substr(0, question));
+	config.database = AttachPathDatabase(path);
 	if (question != std::string::npos) {
 		std::string query = path.substr(question + 1);
 		size_t pos = 0;

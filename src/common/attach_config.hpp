@@ -16,10 +16,14 @@ struct AttachConfig {
 	std::string snapshot;
 };
 
-// Parses `path` ("mydb?endpoint=http://h:7878&token=..."; values may be %-encoded) and the
-// ATTACH options (already lower-cased keys), options taking precedence over the query string,
-// which takes precedence over OPENDUCK_ENDPOINT / OPENDUCK_TOKEN.
+// The database name of an ATTACH path ("mydb?endpoint=..." -> "mydb", %-decoded).
+std::string AttachPathDatabase(const std::string &path);
+
+// Parses `path` ("mydb?endpoint=http://h:7878&token=..."; values may be %-encoded), the ATTACH
+// options and the settings of an openduck secret (both with lower-cased keys). Precedence:
+// options > query string > secret > OPENDUCK_ENDPOINT / OPENDUCK_TOKEN.
 // Throws std::invalid_argument for an empty database name or an unknown key, naming the fix.
-AttachConfig ParseAttachConfig(const std::string &path, const std::map<std::string, std::string> &options);
+AttachConfig ParseAttachConfig(const std::string &path, const std::map<std::string, std::string> &options,
+                               const std::map<std::string, std::string> &secret = {});
 
 } // namespace openduck

@@ -1,9 +1,11 @@
 // Entry point of the loadable extension: registers the 'openduck' and 'od' ATTACH types and
-// the openduck_query / openduck_scan and admin (openduck_create_database ...) table functions.
+// the openduck_query / openduck_scan and admin (openduck_create_database ...) table functions,
+// and the `openduck` secret type.
 #define DUCKDB_BUILD_LOADABLE_EXTENSION
 #include "duckdb.hpp"
 #include "duckdb/main/config.hpp"
 #include "duckdb/main/extension/extension_loader.hpp"
+#include "extension/client/openduck_secret.hpp"
 #include "extension/functions/admin_functions.hpp"
 #include "extension/catalog/od_storage_extension.hpp"
 #include "extension/functions/query_function.hpp"
@@ -35,6 +37,7 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	config.optimizer_extensions.push_back(openduck::StatementPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::LimitPushdownExtension());
 	config.extension_callbacks.push_back(duckdb::make_uniq<RegisterQueryText>());
+	openduck::RegisterOpenDuckSecretType(loader.GetDatabaseInstance());
 	loader.RegisterFunction(openduck::QueryFunction());
 	loader.RegisterFunction(openduck::RemoteScanFunction());
 	loader.RegisterFunction(openduck::LastQueryStatsFunction());

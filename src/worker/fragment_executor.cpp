@@ -1,5 +1,6 @@
 #include "worker/fragment_executor.hpp"
 
+#include "arrow/ipc_limits.hpp"
 #include "arrow/ipc_stream_reader.hpp"
 #include "arrow/ipc_stream_writer.hpp"
 #include "worker/ingest_scan.hpp"
@@ -244,7 +245,12 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		IpcStreamWriter writer(result->types, result->names,
 		                       IpcStreamWriter::WireProperties(*connection_.context));
 		uint64_t max_bytes = request_.max_batch_bytes() ? request_.max_batch_bytes() : kDefaultMaxBatchBytes;
-		uint64_t max_rows = request_.max_batch_rows();
+		// Readers refuse batches above kMaxIpcBatchRows; buffer-less columns (NULL type) never
+		// reach max_bytes, so the row bound is what ends their batches.
+		uint64_t max_rows = kMaxIpcBatchRows;
+		if (request_.max_batch_rows() && request_.max_batch_rows() < max_rows) {
+			max_rows = request_.max_batch_rows();
+		}
 		std::string payload = writer.SchemaMessage();
 		while (true) {
 			if (cancelled_) {
@@ -261,9 +267,7 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			duckdb::idx_t offset = 0;
 			while (offset < chunk->size()) {
 				duckdb::idx_t take = chunk->size() - offset;
-				if (max_rows) {
-					take = std::min<duckdb::idx_t>(take, max_rows - writer.BufferedRows());
-				}
+				take = std::min<duckdb::idx_t>(take, max_rows - writer.BufferedRows());
 				if (offset == 0 && take == chunk->size()) {
 					writer.Append(*chunk);
 				} else {
@@ -275,7 +279,7 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 				}
 				offset += take;
 				outcome.rows += take;
-				if (writer.BufferedBytes() >= max_bytes || (max_rows && writer.BufferedRows() >= max_rows)) {
+				if (writer.BufferedBytes() >= max_bytes || writer.BufferedRows() >= max_rows) {
 					writer.FlushBatchTo(payload);
 					if (!send_payload(payload)) {
 						outcome.delivered = false;

@@ -2,6 +2,7 @@
 // type (default and lossless Arrow conversion), across batches, for empty and zero-column
 // results; malformed streams must raise IOException, never crash (run under ASan via
 // -DOPENDUCK_SANITIZE=ON). Interop with pyarrow is in test/e2e/test_arrow_ipc_interop.py.
+#include "arrow/ipc_limits.hpp"
 #include "arrow/ipc_stream_reader.hpp"
 #include "arrow/ipc_stream_writer.hpp"
 #include "duckdb.hpp"
@@ -15,6 +16,7 @@ namespace {
 using namespace duckdb;
 using openduck::IpcStreamReader;
 using openduck::IpcStreamWriter;
+using openduck::kMaxIpcBatchRows;
 
 const char *kAllTypesSql = R"(
 SELECT * FROM (VALUES
@@ -374,3 +376,22 @@ TEST_F(ArrowIpcTest, EveryTruncationAndRandomCorruptionFailsCleanly) {
 }
 
 } // namespace
+
+// NULL-type columns carry no buffers, so only the row bound stops a batch from claiming
+// billions of rows; the reader refuses what no OpenDuck writer sends.
+TEST_F(ArrowIpcTest, BatchesAboveTheRowBoundAreRefused) {
+	auto result = con.Query("SELECT NULL AS n FROM range(" + std::to_string(kMaxIpcBatchRows + 1) + ")");
+	IpcStreamWriter writer(result->types, result->names, con.context->GetClientProperties());
+	while (auto chunk = result->Fetch()) {
+		writer.Append(*chunk);
+	}
+	ASSERT_EQ(writer.BufferedRows(), static_cast<idx_t>(kMaxIpcBatchRows + 1));
+	auto stream = writer.SchemaMessage() + writer.FlushBatch() + IpcStreamWriter::EndOfStream();
+	IpcStreamReader reader(*con.context);
+	try {
+		reader.Feed(stream);
+		FAIL() << "a batch of " << kMaxIpcBatchRows + 1 << " rows was accepted";
+	} catch (IOException &e) {
+		EXPECT_NE(std::string(e.what()).find("at most 1048576"), std::string::npos) << e.what();
+	}
+}

@@ -8,6 +8,7 @@
 #include "duckdb/parser/parsed_data/attach_info.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/catalog/od_transaction.hpp"
+#include "extension/client/openduck_secret.hpp"
 #include "extension/scan/query_stats.hpp"
 #include "extension/pushdown/query_text_state.hpp"
 
@@ -22,12 +23,18 @@ static unique_ptr<Catalog> Attach(optional_ptr<StorageExtensionInfo> storage_inf
 		throw PermissionException("Attaching OpenDuck databases is disabled by enable_external_access=false");
 	}
 	std::map<std::string, std::string> settings;
+	std::string secret_name;
 	for (auto &option : options.options) {
-		settings[option.first] = option.second.ToString();
+		if (option.first == "secret") {
+			secret_name = option.second.ToString();
+		} else {
+			settings[option.first] = option.second.ToString();
+		}
 	}
 	AttachConfig config;
 	try {
-		config = ParseAttachConfig(info.path, settings);
+		auto secret = OpenDuckSecretSettings(context, AttachPathDatabase(info.path), secret_name);
+		config = ParseAttachConfig(info.path, settings, secret);
 	} catch (std::invalid_argument &ex) {
 		throw BinderException(ex.what());
 	}

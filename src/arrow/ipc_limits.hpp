@@ -1,0 +1,15 @@
+// Limits every OpenDuck Arrow IPC stream keeps, written and read.
+#pragma once
+
+#include <cstdint>
+
+namespace openduck {
+
+// Rows in one record batch. Columns of the NULL type (and batches without columns) carry no
+// buffers, so nothing else bounds what a batch may claim: a 100-byte message could otherwise
+// announce 3.6e16 rows and keep a reader busy producing them. Writers flush before this many
+// rows (a 1 MiB batch of the narrowest columns, BOOLEAN, holds about 8 M rows, but every
+// writer here flushes far earlier); readers refuse batches that claim more.
+constexpr int64_t kMaxIpcBatchRows = int64_t(1) << 20;
+
+} // namespace openduck
