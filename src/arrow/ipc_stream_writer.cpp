@@ -41,10 +41,8 @@ struct IpcStreamWriter::State {
 
 	unique_ptr<ArrowAppender> appender;
 	idx_t buffered_rows = 0;
-	// DataChunk::GetAllocationSize of the buffered chunks: misses string data, so it only sizes
-	// the first batch; later ones use the bytes per row the previous batch really had.
-	idx_t buffered_allocation = 0;
-	double bytes_per_row = 0;
+	// RowBytes estimate of the buffered rows (string and list bytes included).
+	idx_t buffered_bytes = 0;
 	// Rows of the previous batch: the next appender starts with that capacity, so its buffers
 	// are not regrown (and copied) several times per batch.
 	idx_t last_batch_rows = 0;
@@ -137,7 +135,38 @@ std::string IpcStreamWriter::SchemaMessage() const {
 	return state_->schema_message;
 }
 
-void IpcStreamWriter::Append(DataChunk &exact_chunk) {
+void IpcStreamWriter::Append(DataChunk &chunk) {
+	AppendRows(chunk);
+	state_->buffered_bytes += RowBytes(chunk).Bytes(0, chunk.size());
+}
+
+idx_t IpcStreamWriter::AppendWithin(DataChunk &chunk, const RowBytes &sizes, idx_t offset, idx_t max_rows,
+                                    idx_t max_bytes) {
+	auto &state = *state_;
+	auto room = state.buffered_rows < max_rows ? max_rows - state.buffered_rows : 0;
+	auto available = MinValue<idx_t>(chunk.size() - offset, room);
+	if (available == 0) {
+		return 0;
+	}
+	idx_t bytes = 0;
+	auto rows = sizes.RowsToAppend(offset, available, state.buffered_rows, state.buffered_bytes, max_bytes, bytes);
+	if (rows == 0) {
+		return 0;
+	}
+	if (offset == 0 && rows == chunk.size()) {
+		AppendRows(chunk);
+	} else {
+		DataChunk part;
+		part.InitializeEmpty(chunk.GetTypes());
+		part.Reference(chunk);
+		part.Slice(offset, rows);
+		AppendRows(part);
+	}
+	state.buffered_bytes += bytes;
+	return rows;
+}
+
+void IpcStreamWriter::AppendRows(DataChunk &exact_chunk) {
 	auto &state = *state_;
 	if (exact_chunk.size() == 0) {
 		return;
@@ -183,9 +212,6 @@ void IpcStreamWriter::Append(DataChunk &exact_chunk) {
 		state.appender->Append(appended, 0, appended.size(), appended.size());
 	}
 	state.buffered_rows += chunk.size();
-	if (state.bytes_per_row == 0) {
-		state.buffered_allocation += chunk.GetAllocationSize();
-	}
 }
 
 idx_t IpcStreamWriter::BufferedRows() const {
@@ -193,11 +219,7 @@ idx_t IpcStreamWriter::BufferedRows() const {
 }
 
 idx_t IpcStreamWriter::BufferedBytes() const {
-	auto &state = *state_;
-	if (state.bytes_per_row == 0) {
-		return state.buffered_allocation;
-	}
-	return static_cast<idx_t>(state.bytes_per_row * static_cast<double>(state.buffered_rows));
+	return state_->buffered_bytes;
 }
 
 std::string IpcStreamWriter::FlushBatch() {
@@ -219,7 +241,7 @@ void IpcStreamWriter::FlushBatchTo(std::string &out) {
 	auto rows = state.buffered_rows;
 	state.last_batch_rows = rows;
 	state.buffered_rows = 0;
-	state.buffered_allocation = 0;
+	state.buffered_bytes = 0;
 
 	auto &root_schema = state.schema.arrow_schema;
 	IpcBodyBuilder record_batch;
@@ -249,7 +271,6 @@ void IpcStreamWriter::FlushBatchTo(std::string &out) {
 			direct->Reset();
 		}
 	}
-	state.bytes_per_row = static_cast<double>(out.size() - batch_start) / static_cast<double>(rows);
 }
 
 ClientProperties IpcStreamWriter::WireProperties(ClientContext &context) {

@@ -9,6 +9,7 @@
 // Not thread-safe: one writer per result stream.
 #pragma once
 
+#include "arrow/row_bytes.hpp"
 #include "duckdb/common/types/data_chunk.hpp"
 #include "duckdb/main/client_properties.hpp"
 
@@ -29,8 +30,14 @@ public:
 	// Buffers the rows of `chunk` for the next record batch. Columns converted through an Arrow
 	// extension cast are flattened in place first.
 	void Append(duckdb::DataChunk &chunk);
+	// Buffers rows of `chunk` from `offset` while the batch stays within `max_rows` rows and about
+	// `max_bytes` bytes (`sizes` describes `chunk`); returns how many. 0 means the batch is full:
+	// flush it. An empty batch takes at least one row, however wide.
+	duckdb::idx_t AppendWithin(duckdb::DataChunk &chunk, const RowBytes &sizes, duckdb::idx_t offset,
+	                           duckdb::idx_t max_rows, duckdb::idx_t max_bytes);
 	duckdb::idx_t BufferedRows() const;
-	// Approximate size in bytes of what FlushBatch would emit.
+	// Estimated size in bytes of what FlushBatch would emit (RowBytes: values and offsets, not
+	// validity bitmaps or padding).
 	duckdb::idx_t BufferedBytes() const;
 
 	// Dictionary batch messages (for dictionary-encoded columns such as ENUM) followed by one
@@ -48,6 +55,8 @@ public:
 	static std::string EndOfStream();
 
 private:
+	void AppendRows(duckdb::DataChunk &chunk);
+
 	struct State;
 	std::unique_ptr<State> state_;
 };

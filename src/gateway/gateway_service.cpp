@@ -131,8 +131,8 @@ grpc::Status GatewayService::ExecuteFragment(grpc::ServerContext *context, const
 		return status;
 	}
 	auto forward = [&](const pb::ExecuteFragmentResponse &response) {
-		if (response.has_arrow_batch()) {
-			metered.AddBytesSent(response.arrow_batch().size());
+		if (response.has_arrow_batch() || response.has_arrow_part()) {
+			metered.AddBytesSent(response.arrow_batch().size() + response.arrow_part().size());
 		} else if (response.has_error()) {
 			metered.MarkFailed();
 		}

@@ -3,6 +3,7 @@
 #include "arrow/ipc_limits.hpp"
 #include "arrow/ipc_stream_reader.hpp"
 #include "arrow/ipc_stream_writer.hpp"
+#include "common/wire_limits.hpp"
 #include "worker/ingest_scan.hpp"
 
 #include "duckdb/common/error_data.hpp"
@@ -170,9 +171,29 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		return outcome;
 	};
 	auto send_payload = [&](std::string &payload) {
-		pb::ExecuteFragmentResponse response;
+		if (payload.size() > kMaxPayloadBytes) {
+			throw duckdb::InvalidInputException(
+			    "a result batch of %llu bytes (one row that wide) is larger than the %llu bytes OpenDuck sends at once",
+			    (unsigned long long)payload.size(), (unsigned long long)kMaxPayloadBytes);
+		}
 		outcome.bytes += payload.size();
-		response.set_arrow_batch(std::move(payload));
+		// Batches end by size, so only a single row wider than a message gets here: it travels
+		// in pieces the host joins.
+		size_t sent = 0;
+		while (payload.size() - sent > kMaxPayloadPieceBytes) {
+			pb::ExecuteFragmentResponse piece;
+			piece.set_arrow_part(payload.substr(sent, kMaxPayloadPieceBytes));
+			sent += kMaxPayloadPieceBytes;
+			if (!sink(piece)) {
+				return false;
+			}
+		}
+		pb::ExecuteFragmentResponse response;
+		if (sent == 0) {
+			response.set_arrow_batch(std::move(payload));
+		} else {
+			response.set_arrow_batch(payload.substr(sent));
+		}
 		payload.clear();
 		return sink(response);
 	};
@@ -264,22 +285,17 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			if (!chunk) {
 				break;
 			}
-			duckdb::idx_t offset = 0;
-			while (offset < chunk->size()) {
-				duckdb::idx_t take = chunk->size() - offset;
-				take = std::min<duckdb::idx_t>(take, max_rows - writer.BufferedRows());
-				if (offset == 0 && take == chunk->size()) {
-					writer.Append(*chunk);
-				} else {
-					duckdb::DataChunk part;
-					part.InitializeEmpty(chunk->GetTypes());
-					part.Reference(*chunk);
-					part.Slice(offset, take);
-					writer.Append(part);
+			RowBytes sizes(*chunk);
+			for (duckdb::idx_t offset = 0; offset < chunk->size();) {
+				auto appended = writer.AppendWithin(*chunk, sizes, offset, max_rows, max_bytes);
+				if (writer.BufferedBytes() > kMaxPayloadBytes) {
+					throw duckdb::InvalidInputException(
+					    "a result row of about %llu bytes is larger than the %llu bytes OpenDuck sends at once",
+					    (unsigned long long)writer.BufferedBytes(), (unsigned long long)kMaxPayloadBytes);
 				}
-				offset += take;
-				outcome.rows += take;
-				if (writer.BufferedBytes() >= max_bytes || writer.BufferedRows() >= max_rows) {
+				offset += appended;
+				outcome.rows += appended;
+				if (appended == 0 || writer.BufferedBytes() >= max_bytes || writer.BufferedRows() >= max_rows) {
 					writer.FlushBatchTo(payload);
 					if (!send_payload(payload)) {
 						outcome.delivered = false;

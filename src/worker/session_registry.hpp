@@ -27,6 +27,8 @@ struct Session {
 	std::mutex lock;
 	// Set (under `lock`) once COMMIT or ROLLBACK ended the session.
 	bool ended = false;
+	// Leading pieces of an ingest payload wider than one message (ingest_continues), under `lock`.
+	std::string pending_ingest;
 };
 
 class SessionRegistry {

@@ -1,6 +1,7 @@
 #include "worker/worker.hpp"
 
 #include "common/version.hpp"
+#include "common/wire_limits.hpp"
 #include "rpc/call_checks.hpp"
 #include "worker/catalog_reader.hpp"
 #include "worker/database_admin.hpp"
@@ -88,9 +89,35 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	} else if (!request.ingest_table().empty()) {
 		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ingest requests must name a session");
 	}
-	auto executor = session ? std::make_unique<FragmentExecutor>(session->connection, session->lock, request)
-	                        : std::make_unique<FragmentExecutor>(*database, request);
-	return Run(call, request, *executor, sink, outcome);
+	pb::ExecuteFragmentRequest joined;
+	if (session && !request.ingest_arrow().empty()) {
+		std::lock_guard<std::mutex> guard(session->lock);
+		auto &pending = session->pending_ingest;
+		if (pending.size() + request.ingest_arrow().size() > kMaxPayloadBytes) {
+			pending.clear();
+			return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+			                    "an ingest payload of session '" + request.session_id() + "' exceeds " +
+			                        std::to_string(kMaxPayloadBytes) + " bytes");
+		}
+		if (request.ingest_continues()) {
+			pending += request.ingest_arrow();
+			pb::ExecuteFragmentResponse finished;
+			finished.mutable_finished();
+			outcome.delivered = sink(finished);
+			return grpc::Status::OK;
+		}
+		if (!pending.empty()) {
+			// The last piece: run as if one request had carried the whole payload.
+			joined = request;
+			joined.mutable_ingest_arrow()->insert(0, pending);
+			pending.clear();
+			pending.shrink_to_fit();
+		}
+	}
+	auto &whole = joined.ingest_arrow().empty() ? request : joined;
+	auto executor = session ? std::make_unique<FragmentExecutor>(session->connection, session->lock, whole)
+	                        : std::make_unique<FragmentExecutor>(*database, whole);
+	return Run(call, whole, *executor, sink, outcome);
 }
 
 grpc::Status Worker::SessionNotFound(const std::string &id) {

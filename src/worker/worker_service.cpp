@@ -27,8 +27,8 @@ grpc::Status WorkerService::ExecuteFragment(grpc::ServerContext *context, const 
 	status = worker_.ExecuteFragment(
 	    *context, *request,
 	    [&](const pb::ExecuteFragmentResponse &response) {
-		    if (response.has_arrow_batch()) {
-			    metered.AddBytesSent(response.arrow_batch().size());
+		    if (response.has_arrow_batch() || response.has_arrow_part()) {
+			    metered.AddBytesSent(response.arrow_batch().size() + response.arrow_part().size());
 		    }
 		    return writer->Write(response);
 	    },

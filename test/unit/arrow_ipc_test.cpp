@@ -5,6 +5,7 @@
 #include "arrow/ipc_limits.hpp"
 #include "arrow/ipc_stream_reader.hpp"
 #include "arrow/ipc_stream_writer.hpp"
+#include "arrow/row_bytes.hpp"
 #include "duckdb.hpp"
 
 #include <gtest/gtest.h>
@@ -394,4 +395,31 @@ TEST_F(ArrowIpcTest, BatchesAboveTheRowBoundAreRefused) {
 	} catch (IOException &e) {
 		EXPECT_NE(std::string(e.what()).find("at most 1048576"), std::string::npos) << e.what();
 	}
+}
+
+TEST_F(ArrowIpcTest, RowBytesSplitsWideRowsBeforeTheyAreAppended) {
+	auto result = con.Query("SELECT range AS id, repeat('w', 40000) AS s, [repeat('v', 1000)] AS l, "
+	                        "{'a': repeat('x', 10)} AS st FROM range(2048)");
+	auto chunk = result->Fetch();
+	ASSERT_EQ(chunk->size(), 2048u);
+	openduck::RowBytes sizes(*chunk);
+	// id 8 + s (4 + 40000) + l (4 + 4 + 1000) + st (4 + 10)
+	EXPECT_EQ(sizes.Bytes(0, 1), 41034u);
+	EXPECT_EQ(sizes.Bytes(5, 10), 410340u);
+	// 1 MiB holds 25 such rows; a full batch takes none; an empty one takes at least one.
+	idx_t bytes = 0;
+	EXPECT_EQ(sizes.RowsToAppend(0, 2048, 0, 0, 1 << 20, bytes), 25u);
+	EXPECT_EQ(bytes, 25u * 41034u);
+	EXPECT_EQ(sizes.RowsToAppend(0, 2048, 3, 1 << 20, 1 << 20, bytes), 0u);
+	EXPECT_EQ(sizes.RowsToAppend(0, 2048, 0, 0, 100, bytes), 1u);
+	EXPECT_EQ(sizes.RowsToAppend(2040, 8, 0, 0, 1 << 30, bytes), 8u);
+
+	IpcStreamWriter writer(result->types, result->names, con.context->GetClientProperties());
+	EXPECT_EQ(writer.AppendWithin(*chunk, sizes, 0, 2048, 1 << 20), 25u);
+	EXPECT_EQ(writer.BufferedBytes(), 25u * 41034u);
+	EXPECT_EQ(writer.AppendWithin(*chunk, sizes, 25, 2048, 1 << 20), 0u);
+	auto batch = writer.FlushBatch();
+	EXPECT_GT(batch.size(), 25u * 41034u);
+	EXPECT_LT(batch.size(), 2u << 20);
+	EXPECT_EQ(writer.AppendWithin(*chunk, sizes, 25, 30, 1 << 30), 30u);
 }

@@ -2,6 +2,7 @@
 
 #include "common/token.hpp"
 #include "common/version.hpp"
+#include "common/wire_limits.hpp"
 #include "duckdb/common/error_data.hpp"
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/exception/binder_exception.hpp"
@@ -131,9 +132,24 @@ bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> 
 		}
 		changed_.notify_all();
 		switch (response.payload_case()) {
+		case v1::ExecuteFragmentResponse::kArrowPart:
+			bytes_received_ += response.arrow_part().size();
+			if (partial_.size() + response.arrow_part().size() > kMaxPayloadBytes) {
+				rpc_->TryCancel();
+				throw duckdb::IOException("OpenDuck worker at %s sent a result batch of more than %llu bytes",
+				                  config_.endpoint.ToString(), (unsigned long long)kMaxPayloadBytes);
+			}
+			partial_ += response.arrow_part();
+			break;
 		case v1::ExecuteFragmentResponse::kArrowBatch:
-			payload = std::move(*response.mutable_arrow_batch());
-			bytes_received_ += payload.size();
+			bytes_received_ += response.arrow_batch().size();
+			if (partial_.empty()) {
+				payload = std::move(*response.mutable_arrow_batch());
+			} else {
+				partial_ += response.arrow_batch();
+				payload = std::move(partial_);
+				partial_.clear();
+			}
 			return true;
 		case v1::ExecuteFragmentResponse::kError: {
 			{
@@ -198,6 +214,31 @@ v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id) {
 }
 
 std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, ExecuteOptions options) {
+	auto &ingest = options.ingest_arrow;
+	if (ingest.size() > kMaxPayloadBytes) {
+		throw duckdb::InvalidInputException("cannot send %llu bytes of rows at once to OpenDuck (one row that wide): at most "
+		                            "%llu bytes travel in one request",
+		                            (unsigned long long)ingest.size(), (unsigned long long)kMaxPayloadBytes);
+	}
+	if (ingest.size() > kMaxPayloadPieceBytes) {
+		// A single row wider than a message: the worker keeps the leading pieces with the session
+		// and runs the statement when the last piece arrives.
+		size_t sent = 0;
+		while (ingest.size() - sent > kMaxPayloadPieceBytes) {
+			ExecuteOptions piece;
+			piece.session_id = options.session_id;
+			piece.ingest_table = options.ingest_table;
+			piece.ingest_schema = options.ingest_schema;
+			piece.ingest_arrow = ingest.substr(sent, kMaxPayloadPieceBytes);
+			piece.ingest_continues = true;
+			std::string ignored;
+			auto query = Execute("", std::move(piece));
+			while (query->NextPayload(ignored)) {
+			}
+			sent += kMaxPayloadPieceBytes;
+		}
+		ingest.erase(0, sent);
+	}
 	v1::ExecuteFragmentRequest request;
 	request.set_plan(sql);
 	request.set_database(config_.database);
@@ -210,6 +251,7 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	request.set_ingest_arrow(std::move(options.ingest_arrow));
 	request.set_ingest_schema(options.ingest_schema);
 	request.set_setup_sql(options.setup_sql);
+	request.set_ingest_continues(options.ingest_continues);
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);
 	return std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader));

@@ -59,6 +59,9 @@ private:
 
 	bool done_ = false;
 	std::atomic<uint64_t> bytes_received_ {0};
+	// Pieces (arrow_part) of a payload wider than one message, until its arrow_batch arrives.
+	// Used only by the thread calling NextPayload.
+	std::string partial_;
 };
 
 // How a statement runs on the worker (see ExecuteFragmentRequest in the proto).
@@ -71,6 +74,8 @@ struct ExecuteOptions {
 	std::string ingest_schema;
 	// Run on the worker first (session_settings.hpp).
 	std::string setup_sql;
+	// Set by Execute on the leading pieces of an ingest payload wider than one message.
+	bool ingest_continues = false;
 };
 
 class RemoteClient {

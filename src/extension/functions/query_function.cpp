@@ -4,6 +4,7 @@
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/scan/received_types.hpp"
 #include "extension/scan/remote_result.hpp"
 
 namespace openduck {
@@ -71,14 +72,8 @@ unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunc
 	auto state = make_uniq<QueryGlobalState>();
 	state->result =
 	    make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, bind.catalog->OptionsFor(context)));
-	auto &types = state->result->Types();
-	if (types != bind.types) {
-		// The cached description is stale (the table changed remotely): the next attempt asks again.
-		bind.catalog->Invalidate();
-		throw IOException("openduck_query: the remote result's columns changed between binding and execution "
-		                  "(%d columns bound, %d returned); re-run the query",
-		                  bind.types.size(), types.size());
-	}
+	// A stale cached description (the table changed remotely) is dropped; the next attempt asks again.
+	CheckReceivedTypes(*bind.catalog, "the result of the remote statement", {}, bind.types, state->result->Types());
 	return std::move(state);
 }
 

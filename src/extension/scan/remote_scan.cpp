@@ -1,5 +1,7 @@
 #include "extension/scan/remote_scan.hpp"
 
+#include "extension/scan/received_types.hpp"
+
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/exception/binder_exception.hpp"
@@ -77,6 +79,9 @@ struct RemoteScanGlobalState : public GlobalTableFunctionState {
 	unique_ptr<Expression> local_filter;
 	// Received rows must stay within the statistics the optimizer relied on.
 	unique_ptr<StatisticsCheck> statistics_check;
+	// The name and type each requested column was bound with ("" for virtual columns).
+	vector<LogicalType> bound_types;
+	vector<std::string> column_names;
 
 	idx_t MaxThreads() const override {
 		return MaxValue<idx_t>(1, ranges.size());
@@ -130,6 +135,10 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 	auto &relation = bind.relation;
 	auto state = make_uniq<RemoteScanGlobalState>();
 	auto columns = ColumnSQL(relation, input.column_ids);
+	for (auto column_id : input.column_ids) {
+		state->bound_types.push_back(ColumnType(relation, column_id));
+		state->column_names.push_back(column_id < relation.column_names.size() ? relation.column_names[column_id] : "");
+	}
 	std::string select;
 	for (auto &column : columns) {
 		select += select.empty() ? column : ", " + column;
@@ -192,6 +201,8 @@ bool ClaimRange(ClientContext &context, const RemoteScanBindData &bind, RemoteSc
 	local.range_index = index;
 	auto sql = state.RangeSQL(state.ranges[index], state.ranges.size() > 1);
 	local.result = make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(sql, state.options));
+	CheckReceivedTypes(*bind.catalog, "remote table " + bind.relation.schema + "." + bind.relation.name,
+	                   state.column_names, state.bound_types, local.result->Types());
 	return true;
 }
 

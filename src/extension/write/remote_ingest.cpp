@@ -1,5 +1,7 @@
 #include "extension/write/remote_ingest.hpp"
 
+#include "arrow/row_bytes.hpp"
+
 #include "arrow/ipc_stream_writer.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/scan/remote_result.hpp"
@@ -62,23 +64,16 @@ std::string RemoteIngest::TableSQL() const {
 }
 
 void RemoteIngest::Append(ClientContext &context, DataChunk &chunk) {
-	auto room = kIngestBatchRows - writer_->BufferedRows();
-	if (chunk.size() <= room) {
-		writer_->Append(chunk);
-	} else {
-		// Requests end on a row-group boundary, so the worker never merges a partial one.
-		DataChunk part;
-		part.InitializeEmpty(chunk.GetTypes());
-		part.Reference(chunk);
-		part.Slice(0, room);
-		writer_->Append(part);
-		Flush(context);
-		part.Reference(chunk);
-		part.Slice(room, chunk.size() - room);
-		writer_->Append(part);
-	}
-	if (writer_->BufferedRows() >= kIngestBatchRows || writer_->BufferedBytes() >= kIngestBatchBytes) {
-		Flush(context);
+	RowBytes sizes(chunk);
+	for (idx_t offset = 0; offset < chunk.size();) {
+		// Requests end on a row-group boundary (unless rows are wide), so the worker never merges
+		// a partial one.
+		auto appended = writer_->AppendWithin(chunk, sizes, offset, kIngestBatchRows, kIngestBatchBytes);
+		offset += appended;
+		if (appended == 0 || writer_->BufferedRows() >= kIngestBatchRows ||
+		    writer_->BufferedBytes() >= kIngestBatchBytes) {
+			Flush(context);
+		}
 	}
 }
 
@@ -106,9 +101,12 @@ void RemoteIngest::Flush(ClientContext &context) {
 	sent_any_ = true;
 	std::unique_lock<std::mutex> guard(lock_);
 	if (sending_) {
-		if (queued_) {
-			throw InternalException("RemoteIngest: a batch was encoded while another still waited to be sent");
-		}
+		// ReadyForInput made room for one batch per Append; a chunk of wide rows makes several,
+		// so wait in place for the one before (rare: rows of more than a few MiB).
+		changed_.wait(guard, [&]() { return !queued_ || error_; });
+		RethrowError(guard);
+	}
+	if (sending_) {
 		queued_ = std::move(request);
 		return;
 	}
