@@ -8,7 +8,9 @@
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
 
-#include <random>
+#include <cerrno>
+#include <cstring>
+#include <sys/random.h>
 
 namespace openduck {
 
@@ -18,11 +20,26 @@ using duckdb::Exception;
 static constexpr int kMaxMessageBytes = 256 * 1024 * 1024;
 
 std::string NewExecutionId() {
-	static thread_local std::mt19937_64 rng(std::random_device {}());
+	// Straight from the kernel for every id: a generator seeded once would hand the same sequence
+	// to every child of a host process that forks after using the extension (Python
+	// multiprocessing, preforking servers), and their ids would collide on the worker.
+	unsigned char bytes[16];
+	size_t filled = 0;
+	while (filled < sizeof(bytes)) {
+		auto got = getrandom(bytes + filled, sizeof(bytes) - filled, 0);
+		if (got < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			throw duckdb::IOException("cannot draw a random execution id: %s", std::strerror(errno));
+		}
+		filled += static_cast<size_t>(got);
+	}
 	static const char *hex = "0123456789abcdef";
 	std::string id;
-	for (int i = 0; i < 32; i++) {
-		id += hex[rng() & 15];
+	for (auto byte : bytes) {
+		id += hex[byte >> 4];
+		id += hex[byte & 15];
 	}
 	return id;
 }

@@ -1,5 +1,7 @@
 #include "extension/pushdown/statement_pushdown.hpp"
 
+#include "extension/pushdown/pushdown_errors.hpp"
+
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_search_path.hpp"
 #include "duckdb/common/string_util.hpp"
@@ -92,7 +94,8 @@ unique_ptr<LogicalOperator> BindAgain(OptimizerExtensionInput &input, SQLStateme
 	BoundStatement bound;
 	try {
 		bound = binder->Bind(statement);
-	} catch (std::exception &) {
+	} catch (std::exception &error) {
+		RethrowUnlessCannotShip(error);
 		return nullptr;
 	}
 	auto next_index = binder->GenerateTableIndex();
@@ -188,9 +191,10 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	vector<string> names;
 	try {
 		catalog.Describe(context, sql, types, names);
-	} catch (std::exception &) {
+	} catch (std::exception &error) {
 		// The worker could not bind the rewritten text: keep the local plan, which reports any
 		// real error itself.
+		RethrowUnlessCannotShip(error);
 		return false;
 	}
 	if (types != root.types) {

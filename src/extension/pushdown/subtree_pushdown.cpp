@@ -1,5 +1,7 @@
 #include "extension/pushdown/subtree_pushdown.hpp"
 
+#include "extension/pushdown/pushdown_errors.hpp"
+
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/parser/expression/constant_expression.hpp"
@@ -268,7 +270,8 @@ private:
 		try {
 			// Also proves the part is self-contained: an outer (correlated) reference fails to bind.
 			catalog.Describe(context_, sql, types, names);
-		} catch (std::exception &) {
+		} catch (std::exception &error) {
+			RethrowUnlessCannotShip(error);
 			return false;
 		}
 		case_insensitive_set_t distinct(names.begin(), names.end());
