@@ -5,11 +5,13 @@
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/main/client_context.hpp"
+#include "duckdb/main/database_manager.hpp"
 #include "duckdb/main/connection.hpp"
 #include "duckdb/main/materialized_query_result.hpp"
 #include "duckdb/parser/expression/columnref_expression.hpp"
 
 #include <map>
+#include <random>
 #include <utility>
 
 namespace openduck {
@@ -112,9 +114,31 @@ static void MarkGeneratedColumns(duckdb::Connection &connection, pb::GetCatalogR
 	                   });
 }
 
+std::string CatalogVersion(duckdb::Connection &connection, bool own_transaction) {
+	auto &context = *connection.context;
+	std::string version;
+	auto read = [&]() {
+		auto &catalog = duckdb::Catalog::GetCatalog(context, duckdb::DatabaseManager::GetDefaultDatabase(context));
+		auto number = catalog.GetCatalogVersion(context);
+		// The instance's address and this process's tag: a database opened again starts its
+		// counter again, and must not look unchanged to a host that cached the old one.
+		static const uint64_t process_tag = std::random_device {}() ^ (uint64_t(std::random_device {}()) << 32);
+		version = std::to_string(process_tag) + "." +
+		          std::to_string(reinterpret_cast<uintptr_t>(&duckdb::DatabaseInstance::GetDatabase(context))) + "." +
+		          (number.IsValid() ? std::to_string(number.GetIndex()) : std::string("?"));
+	};
+	if (own_transaction) {
+		context.RunFunctionInTransaction(read);
+	} else {
+		read();
+	}
+	return version;
+}
+
 void ReadCatalog(duckdb::DuckDB &database, pb::GetCatalogResponse &response) {
 	duckdb::Connection connection(database);
-	// One transaction, so the five queries and the statistics see the same catalog state.
+	// One transaction, so the five queries, the statistics and the version see the same catalog
+	// state.
 	RunMetadataQuery(connection, "BEGIN TRANSACTION");
 	ReadCatalog(connection, response);
 	// Outside sessions only: table statistics do not cover a session's uncommitted rows (DuckDB's
@@ -124,6 +148,7 @@ void ReadCatalog(duckdb::DuckDB &database, pb::GetCatalogResponse &response) {
 }
 
 void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+	response.set_version(CatalogVersion(connection, false));
 	std::map<std::string, pb::SchemaInfo *> schemas;
 	auto schema_rows = RunMetadataQuery(connection, "SELECT schema_name FROM duckdb_schemas() "
 	                                                "WHERE database_name = current_database() ORDER BY schema_name");

@@ -18,4 +18,9 @@ void ReadCatalog(duckdb::DuckDB &database, openduck::v1::GetCatalogResponse &res
 // session's view).
 void ReadCatalog(duckdb::Connection &connection, openduck::v1::GetCatalogResponse &response);
 
+// The catalog's version as seen by the transaction open on `connection` (or, with
+// `own_transaction`, by a transaction of its own): DuckDB's catalog version, which every DDL
+// commit advances, tagged with the database instance so a re-opened database never repeats one.
+std::string CatalogVersion(duckdb::Connection &connection, bool own_transaction);
+
 } // namespace openduck

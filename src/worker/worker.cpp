@@ -232,6 +232,11 @@ grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCat
 	}
 	try {
 		if (request.session_id().empty()) {
+			duckdb::Connection connection(*database);
+			if (!request.known_version().empty() && CatalogVersion(connection, true) == request.known_version()) {
+				response.set_unchanged(true);
+				return grpc::Status::OK;
+			}
 			ReadCatalog(*database, response);
 		} else {
 			auto session = sessions_.Find(request.session_id());
@@ -239,6 +244,11 @@ grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCat
 				return SessionNotFound(request.session_id());
 			}
 			std::lock_guard<std::mutex> guard(session->lock);
+			if (!request.known_version().empty() &&
+			    CatalogVersion(session->connection, false) == request.known_version()) {
+				response.set_unchanged(true);
+				return grpc::Status::OK;
+			}
 			ReadCatalog(session->connection, response);
 		}
 	} catch (std::exception &ex) {

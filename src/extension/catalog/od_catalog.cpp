@@ -65,9 +65,13 @@ static LogicalType ParseRemoteType(const std::string &type, const std::string &t
 	}
 }
 
-std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id) {
-	auto response = client_->GetCatalog(session_id);
+std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, const std::string &known_version) {
+	auto response = client_->GetCatalog(session_id, known_version);
+	if (response.unchanged()) {
+		return nullptr;
+	}
 	auto snapshot = std::make_shared<CatalogSnapshot>();
+	snapshot->version = response.version();
 	if (!response.default_schema().empty()) {
 		snapshot->default_schema = response.default_schema();
 	}
@@ -115,6 +119,27 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::GetSnapshot() {
 		snapshot_ = Load();
 	}
 	return snapshot_;
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::CurrentSnapshot(const std::string &session_id) {
+	std::shared_ptr<CatalogSnapshot> cached;
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		cached = snapshot_;
+	}
+	if (!cached) {
+		return session_id.empty() ? GetSnapshot() : Load(session_id);
+	}
+	auto fresh = Load(session_id, cached->version);
+	if (!fresh) {
+		return cached;
+	}
+	if (session_id.empty()) {
+		std::lock_guard<std::mutex> guard(lock_);
+		snapshot_ = fresh;
+		described_.clear();
+	}
+	return fresh;
 }
 
 std::shared_ptr<CatalogSnapshot> ODCatalog::Refresh() {

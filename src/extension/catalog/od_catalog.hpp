@@ -20,6 +20,8 @@ class ODSchemaEntry;
 struct CatalogSnapshot {
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<ODSchemaEntry>> schemas;
 	std::string default_schema = "main";
+	// The worker's catalog version this copy was read at (GetCatalogResponse.version).
+	std::string version;
 };
 
 class ODCatalog : public duckdb::Catalog {
@@ -40,6 +42,10 @@ public:
 
 	// The current snapshot, loading it if the cache is empty or was invalidated.
 	std::shared_ptr<CatalogSnapshot> GetSnapshot();
+	// The snapshot a new transaction starts with: the cached one after one round trip confirmed
+	// that the worker's catalog has not changed since (another host's DDL), else a fresh one.
+	// Inside `session_id`, the catalog as the session sees it.
+	std::shared_ptr<CatalogSnapshot> CurrentSnapshot(const std::string &session_id);
 	// Loads a fresh snapshot now (e.g. after a lookup missed: someone else may have created it).
 	std::shared_ptr<CatalogSnapshot> Refresh();
 	// Marks the cache stale; the next GetSnapshot reloads. Called after remote DDL may have run.
@@ -110,7 +116,8 @@ public:
 private:
 	void DropSchema(duckdb::ClientContext &context, duckdb::DropInfo &info) override;
 	// The remote catalog; inside a session, as that session's transaction sees it.
-	std::shared_ptr<CatalogSnapshot> Load(const std::string &session_id = "");
+	// nullptr when `known_version` is given and still current.
+	std::shared_ptr<CatalogSnapshot> Load(const std::string &session_id = "", const std::string &known_version = "");
 	// A fresh snapshot for `transaction`: private to it when it has a session (its uncommitted
 	// DDL must not leak to others), otherwise the new shared snapshot.
 	std::shared_ptr<CatalogSnapshot> RefreshFor(duckdb::CatalogTransaction transaction);

@@ -17,7 +17,7 @@ std::shared_ptr<CatalogSnapshot> ODTransaction::Snapshot(ODCatalog &catalog) {
 			return pinned_.back();
 		}
 	}
-	auto snapshot = catalog.GetSnapshot();
+	auto snapshot = catalog.CurrentSnapshot(CurrentSession());
 	Pin(snapshot);
 	return snapshot;
 }

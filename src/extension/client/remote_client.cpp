@@ -216,8 +216,9 @@ void RemoteClient::Handshake() {
 	}
 }
 
-v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id) {
+v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, const std::string &known_version) {
 	v1::GetCatalogRequest request;
+	request.set_known_version(known_version);
 	request.set_session_id(session_id);
 	request.set_database(config_.database);
 	request.set_snapshot_id(config_.snapshot);

@@ -88,7 +88,8 @@ public:
 	// Checks versions, the token and that the database exists.
 	void Handshake();
 	// `session_id`: the catalog as seen inside that session's open transaction.
-	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "");
+	// `known_version`: the response only says `unchanged` when that is still current.
+	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "", const std::string &known_version = "");
 	// Starts `sql` on the database as `options` say.
 	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, ExecuteOptions options);
 
