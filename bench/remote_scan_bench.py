@@ -307,11 +307,11 @@ def main():
 	try:
 		# -- data -------------------------------------------------------------------------
 		started = time.perf_counter()
-		server = launcher.serve(["benchdb"])
+		# clients cannot load extensions on the server: the operator allows tpch at start
+		server = launcher.serve(["benchdb"], extra_args=["--allow-extension", tpch])
 		loader = host_connection(args.threads)
 		loader.execute(f"LOAD {odtest.sql_string(str(odtest.EXTENSION))}")
 		loader.execute(server.attach_sql("benchdb"))
-		odtest.remote(loader, "cloud", f"LOAD {odtest.sql_string(str(tpch))}")
 		odtest.remote(loader, "cloud", f"CALL dbgen(sf={args.sf})")
 		loader.close()
 		source = work / "source.duckdb"
@@ -404,11 +404,10 @@ def main():
 			# and once straight to the worker's own port: what the gateway hop costs.
 			started = time.perf_counter()
 			gateway = launcher.gateway()
-			worker = launcher.worker(gateway, "w1", ["gwdb"])
+			worker = launcher.worker(gateway, "w1", ["gwdb"], extra_args=["--allow-extension", tpch])
 			via_gateway = host_connection(args.threads)
 			via_gateway.execute(f"LOAD {odtest.sql_string(str(odtest.EXTENSION))}")
 			via_gateway.execute(gateway.attach_sql("gwdb", "gw"))
-			odtest.remote(via_gateway, "gw", f"LOAD {odtest.sql_string(str(tpch))}")
 			odtest.remote(via_gateway, "gw", f"CALL dbgen(sf={args.sf})")
 			direct = host_connection(args.threads)
 			direct.execute(f"LOAD {odtest.sql_string(str(odtest.EXTENSION))}")

@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 #include "cli/legacy_files.hpp"
 #include "cli/server_process.hpp"
+#include "cli/sandbox_options.hpp"
 #include "cli/storage_options.hpp"
 #include "common/endpoint.hpp"
 #include "gateway/gateway_service.hpp"
@@ -27,11 +28,10 @@ Options:
       --store URL       layer objects: file:///dir or s3://bucket/prefix (AWS_* variables)
                         (default: $OPENDUCK_STORE_URL or a directory under the data dir)
       --heartbeat-ms N  heartbeat interval asked of additional workers (default: 2000)
-  -h, --help            show this help
 )";
 
 int RunServe(const std::vector<std::string> &args) {
-	auto options = ParseOptions(args, {{"database", 'd', true},
+	std::vector<OptionSpec> specs {{"database", 'd', true},
 	                                   {"token", 't', true},
 	                                   {"host", 0, true},
 	                                   {"port", 0, true},
@@ -39,9 +39,14 @@ int RunServe(const std::vector<std::string> &args) {
 	                                   {"metadata", 0, true},
 	                                   {"store", 0, true},
 	                                   {"heartbeat-ms", 0, true},
-	                                   {"help", 'h', false}});
+	                                   {"help", 'h', false}};
+	for (auto &spec : SandboxOptionSpecs()) {
+		specs.push_back(spec);
+	}
+	auto options = ParseOptions(args, specs);
 	if (options.Has("help")) {
 		std::fputs(kServeHelp, stdout);
+		std::fputs(kSandboxOptionsHelp, stdout);
 		return 0;
 	}
 	SetLogRole("openduck serve");
@@ -50,7 +55,9 @@ int RunServe(const std::vector<std::string> &args) {
 	auto port = options.GetPort("port", kDefaultPort);
 	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
 
-	StorageEngine storage(StorageConfigFrom(options));
+	auto storage_config = StorageConfigFrom(options);
+	storage_config.sandbox = SandboxFrom(options);
+	StorageEngine storage(std::move(storage_config));
 	WarnAboutLegacyFiles(DataDir(options));
 	auto databases = OpenDatabases(storage, options);
 	auto where = databases->Describe();

@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 #include "cli/legacy_files.hpp"
 #include "cli/server_process.hpp"
+#include "cli/sandbox_options.hpp"
 #include "cli/storage_options.hpp"
 #include "common/endpoint.hpp"
 #include "rpc/log.hpp"
@@ -35,11 +36,10 @@ Options:
                         (default: $OPENDUCK_METADATA_URL or sqlite under the data dir)
       --store URL       layer objects: file:///dir or s3://bucket/prefix (AWS_* variables)
                         (default: $OPENDUCK_STORE_URL or a directory under the data dir)
-  -h, --help            show this help
 )";
 
 int RunWorker(const std::vector<std::string> &args) {
-	auto options = ParseOptions(args, {{"gateway", 0, true},
+	std::vector<OptionSpec> specs {{"gateway", 0, true},
 	                                   {"token", 't', true},
 	                                   {"database", 'd', true},
 	                                   {"host", 0, true},
@@ -49,9 +49,14 @@ int RunWorker(const std::vector<std::string> &args) {
 	                                   {"data-dir", 0, true},
 	                                   {"metadata", 0, true},
 	                                   {"store", 0, true},
-	                                   {"help", 'h', false}});
+	                                   {"help", 'h', false}};
+	for (auto &spec : SandboxOptionSpecs()) {
+		specs.push_back(spec);
+	}
+	auto options = ParseOptions(args, specs);
 	if (options.Has("help")) {
 		std::fputs(kWorkerHelp, stdout);
+		std::fputs(kSandboxOptionsHelp, stdout);
 		return 0;
 	}
 	SetLogRole("openduck worker");
@@ -78,7 +83,9 @@ int RunWorker(const std::vector<std::string> &args) {
 		                                    "the gateway reaches this worker");
 	}
 
-	StorageEngine storage(StorageConfigFrom(options));
+	auto storage_config = StorageConfigFrom(options);
+	storage_config.sandbox = SandboxFrom(options);
+	StorageEngine storage(std::move(storage_config));
 	WarnAboutLegacyFiles(DataDir(options));
 	auto databases = OpenDatabases(storage, options);
 	auto where = databases->Describe();

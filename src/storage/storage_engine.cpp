@@ -175,7 +175,10 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 	auto path = std::string(kLayeredPathPrefix) + name;
 	duckdb::DBConfig config;
 	ConfigureLayered(config, file, path, dir + "/wal", dir + "/tmp");
-	return std::make_unique<duckdb::DuckDB>(path, &config);
+	config_.sandbox.Configure(config);
+	auto database = std::make_unique<duckdb::DuckDB>(path, &config);
+	config_.sandbox.Seal(*database);
+	return database;
 }
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &name, const std::string &name_or_id) {
@@ -186,7 +189,10 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &n
 	auto path = std::string(kLayeredPathPrefix) + name + "@" + std::to_string(snapshot.id);
 	duckdb::DBConfig config;
 	ConfigureLayered(config, file, path, "", DatabaseDir(db) + "/tmp");
-	return std::make_unique<duckdb::DuckDB>(path, &config);
+	config_.sandbox.Configure(config);
+	auto database = std::make_unique<duckdb::DuckDB>(path, &config);
+	config_.sandbox.Seal(*database);
+	return database;
 }
 
 void StorageEngine::VerifySnapshot(const SnapshotRecord &snapshot) {

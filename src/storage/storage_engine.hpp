@@ -6,6 +6,7 @@
 // Thread-safe: the stores and cache are; opening is safe from any thread.
 #pragma once
 
+#include "storage/database_sandbox.hpp"
 #include "storage/layer_cache.hpp"
 #include "storage/layered_file.hpp"
 #include "storage/metadata_store.hpp"
@@ -33,6 +34,8 @@ struct StorageConfig {
 	int64_t lease_ttl_seconds = 60;
 	// A database's layer list is kept below this length by compaction (0 = never compact).
 	int64_t compact_at_layers = 16;
+	// What client SQL may reach outside its database, and each instance's limits.
+	DatabaseSandbox sandbox;
 
 	// The embedded defaults under `data_dir`: sqlite metadata, file:// store, local dir.
 	static StorageConfig Defaults(const std::string &data_dir);

@@ -5,6 +5,7 @@
 #include "arrow/ipc_stream_writer.hpp"
 #include "common/wire_limits.hpp"
 #include "worker/ingest_scan.hpp"
+#include "worker/statement_guard.hpp"
 
 #include "duckdb/common/error_data.hpp"
 #include "duckdb/common/exception.hpp"
@@ -204,9 +205,12 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 	try {
 		if (!request_.setup_sql().empty()) {
 			// The host session's settings and variables, before anything binds.
-			auto setup = connection_.Query(request_.setup_sql());
-			if (setup->HasError()) {
-				return fail(setup->GetErrorObject());
+			for (auto &statement : connection_.ExtractStatements(request_.setup_sql())) {
+				CheckClientStatement(*statement);
+				auto setup = connection_.Query(std::move(statement));
+				if (setup->HasError()) {
+					return fail(setup->GetErrorObject());
+				}
 			}
 		}
 		if (!request_.ingest_table().empty()) {
@@ -226,6 +230,9 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			}
 		}
 		auto statements = connection_.ExtractStatements(request_.plan());
+		for (auto &statement : statements) {
+			CheckClientStatement(*statement);
+		}
 		if (statements.empty()) {
 			outcome.failed = true;
 			outcome.delivered = SendError(sink, "Parser", "no SQL statement to execute");

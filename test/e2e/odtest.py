@@ -269,9 +269,10 @@ class Launcher:
 
 	def serve(self, databases: Sequence[str] = ("testdb",), *, token: Optional[str] = None,
 	          data_dir: Optional[Path] = None, port: Optional[int] = None, flags: bool = True,
-	          env: Optional[Dict[str, str]] = None, wait: bool = True) -> Server:
+	          env: Optional[Dict[str, str]] = None, wait: bool = True, extra_args: Sequence = ()) -> Server:
 		"""`openduck serve` on 127.0.0.1. flags=False passes neither -t nor --data-dir (the
-		caller provides OPENDUCK_TOKEN / OPENDUCK_DATA_DIR through env instead)."""
+		caller provides OPENDUCK_TOKEN / OPENDUCK_DATA_DIR through env instead); extra_args are
+		appended (e.g. sandbox options)."""
 		token = token or new_token()
 		port = port or free_port()
 		name = self._name("serve")
@@ -283,6 +284,7 @@ class Launcher:
 		args += ["--port", port, "--host", "127.0.0.1"]
 		if flags:
 			args += ["-t", token, "--data-dir", data_dir]
+		args += list(extra_args)
 		process = self._track(OpenDuckProcess(name, args, port, self.log_dir, env))
 		process.start()
 		if wait:
@@ -307,15 +309,16 @@ class Launcher:
 		return Server(port, token, [], None, process)
 
 	def worker(self, gateway: Server, worker_id: str, databases: Sequence[str],
-	           port: Optional[int] = None) -> OpenDuckProcess:
+	           port: Optional[int] = None, extra_args: Sequence = ()) -> OpenDuckProcess:
 		"""`openduck worker` registering with `gateway`; waits until the gateway lists it with
-		all its databases."""
+		all its databases. extra_args are appended (e.g. sandbox options)."""
 		port = port or free_port()
 		data_dir = self.tmp_dir / f"{self._name('worker')}-{worker_id}-data"
 		args = ["worker", "--gateway", gateway.endpoint, "-t", gateway.token, "--port", port,
 		        "--host", "127.0.0.1", "--id", worker_id, "--data-dir", data_dir]
 		for db in databases:
 			args += ["-d", db]
+		args += list(extra_args)
 		process = self._track(OpenDuckProcess(f"worker-{worker_id}-{port}", args, port, self.log_dir))
 		process.data_dir = data_dir
 		process.start()

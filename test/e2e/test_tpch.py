@@ -41,11 +41,11 @@ def tpch_extension_path() -> Path:
 def tpch(session_launcher):
 	"""(server, local oracle connection, {n: query text}) with SF0.1 on both sides."""
 	extension = odtest.sql_string(str(tpch_extension_path()))
-	srv = session_launcher.serve(["tpchdb"])
+	# Clients cannot load extensions on the server; the operator allows tpch at start.
+	srv = session_launcher.serve(["tpchdb"], extra_args=["--allow-extension", tpch_extension_path()])
 	loader = odtest.python_host()
 	try:
 		loader.execute(srv.attach_sql("tpchdb"))
-		odtest.remote(loader, "cloud", f"LOAD {extension}")
 		odtest.remote(loader, "cloud", f"CALL dbgen(sf={SCALE_FACTOR})")
 	finally:
 		loader.close()

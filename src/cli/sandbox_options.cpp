@@ -1,0 +1,44 @@
+#include "cli/sandbox_options.hpp"
+
+#include <filesystem>
+
+namespace openduck {
+
+const char *kSandboxOptionsHelp =
+    R"(      --allow-path DIR  let client SQL read and write server files under DIR (COPY, read_csv, ...;
+                        repeatable; default: none: client SQL reaches only its own database)
+      --allow-extension PATH_OR_NAME
+                        load this DuckDB extension into every database (e.g. the tpch extension
+                        file); clients can use it but never load extensions themselves (repeatable)
+      --memory-limit SIZE    DuckDB memory_limit of each database, e.g. 4GB (default: DuckDB's)
+      --max-temp-size SIZE   DuckDB max_temp_directory_size of each database (default: DuckDB's)
+  -h, --help            show this help
+)";
+
+std::vector<OptionSpec> SandboxOptionSpecs() {
+	return {{"allow-path", 0, true}, {"allow-extension", 0, true}, {"memory-limit", 0, true}, {"max-temp-size", 0, true}};
+}
+
+DatabaseSandbox SandboxFrom(const ParsedOptions &options) {
+	DatabaseSandbox sandbox;
+	for (auto &path : options.GetAll("allow-path")) {
+		std::error_code error;
+		auto absolute = std::filesystem::absolute(path, error);
+		if (error || !std::filesystem::is_directory(absolute)) {
+			throw UsageError("--allow-path " + path + ": not a directory");
+		}
+		// DuckDB matches allowed directories as path prefixes: end with '/' so that /srv/data
+		// does not also allow /srv/data-private.
+		auto directory = absolute.lexically_normal().string();
+		if (directory.back() != '/') {
+			directory += '/';
+		}
+		sandbox.allowed_directories.push_back(directory);
+	}
+	sandbox.extensions = options.GetAll("allow-extension");
+	sandbox.memory_limit = options.Get("memory-limit");
+	sandbox.max_temp_size = options.Get("max-temp-size");
+	return sandbox;
+}
+
+} // namespace openduck

@@ -1,0 +1,58 @@
+#include "storage/database_sandbox.hpp"
+
+#include "duckdb/common/error_data.hpp"
+#include "duckdb/main/connection.hpp"
+#include "duckdb/parser/keyword_helper.hpp"
+
+#include <stdexcept>
+
+namespace openduck {
+
+static void SetLimit(duckdb::DBConfig &config, const char *setting, const char *option, const std::string &value) {
+	if (value.empty()) {
+		return;
+	}
+	try {
+		config.SetOptionByName(setting, duckdb::Value(value));
+	} catch (std::exception &ex) {
+		throw std::invalid_argument(std::string("--") + option + " '" + value +
+		                            "' is not a size DuckDB accepts (e.g. 4GB, 512MiB): " +
+		                            duckdb::ErrorData(ex).RawMessage());
+	}
+}
+
+void DatabaseSandbox::Configure(duckdb::DBConfig &config) const {
+	config.options.autoinstall_known_extensions = false;
+	config.options.autoload_known_extensions = false;
+	config.options.allow_community_extensions = false;
+	config.options.allow_unsigned_extensions = false;
+	SetLimit(config, "memory_limit", "memory-limit", memory_limit);
+	SetLimit(config, "max_temp_directory_size", "max-temp-size", max_temp_size);
+}
+
+static void Run(duckdb::Connection &connection, const std::string &sql, const std::string &what) {
+	auto result = connection.Query(sql);
+	if (result->HasError()) {
+		throw std::runtime_error(what + ": " + result->GetError());
+	}
+}
+
+void DatabaseSandbox::Seal(duckdb::DuckDB &database) const {
+	duckdb::Connection connection(database);
+	for (auto &extension : extensions) {
+		// Loaded by the server while access is still on; a path is loaded as given (the operator
+		// chose it), a name from the server's own extension directory, never downloaded.
+		Run(connection, "LOAD " + duckdb::KeywordHelper::WriteQuoted(extension, '\''),
+		    "cannot load allowed extension '" + extension + "' (--allow-extension)");
+	}
+	if (!allowed_directories.empty()) {
+		std::string list;
+		for (auto &directory : allowed_directories) {
+			list += (list.empty() ? "" : ", ") + duckdb::KeywordHelper::WriteQuoted(directory, '\'');
+		}
+		Run(connection, "SET allowed_directories = [" + list + "]", "cannot allow the directories given with --allow-path");
+	}
+	Run(connection, "SET enable_external_access = false", "cannot turn off external access");
+}
+
+} // namespace openduck
