@@ -15,7 +15,11 @@ request to the worker serving the requested database.
 gRPC and HTTP (GET /health, GET /metrics) share one port.
 
 Options:
-  -t, --token TOKEN     cluster token for clients and workers (default: $OPENDUCK_TOKEN; required)
+  -t, --token TOKEN     token clients must present (default: $OPENDUCK_TOKEN; required)
+      --token-file FILE read the token from FILE instead (keeps it out of `ps`)
+      --cluster-secret-file FILE
+                        the secret workers register with (default: $OPENDUCK_CLUSTER_SECRET);
+                        it must differ from the client token; without one, no worker may register
       --host HOST       address to listen on (default: 127.0.0.1)
       --port PORT       port to listen on (default: 7878; 0 picks a free port)
       --heartbeat-ms N  heartbeat interval asked of workers; a worker silent for 3 intervals
@@ -25,13 +29,20 @@ Options:
 
 int RunGateway(const std::vector<std::string> &args) {
 	auto options = ParseOptions(
-	    args, {{"token", 't', true}, {"host", 0, true}, {"port", 0, true}, {"heartbeat-ms", 0, true}, {"help", 'h', false}});
+	    args, {{"token", 't', true},
+	           {"token-file", 0, true},
+	           {"cluster-secret-file", 0, true},
+	           {"host", 0, true},
+	           {"port", 0, true},
+	           {"heartbeat-ms", 0, true},
+	           {"help", 'h', false}});
 	if (options.Has("help")) {
 		std::fputs(kGatewayHelp, stdout);
 		return 0;
 	}
 	SetLogRole("openduck gateway");
 	auto token = RequireToken(options);
+	auto cluster_secret = ClusterSecret(options, token);
 	auto host = options.Get("host", "127.0.0.1");
 	auto port = options.GetPort("port", kDefaultPort);
 	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
@@ -39,9 +50,9 @@ int RunGateway(const std::vector<std::string> &args) {
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
 	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
-	GatewayService service(token, registry, nullptr, watcher, metrics);
+	GatewayService service(token, cluster_secret, registry, nullptr, watcher, metrics);
 	RpcServer server(host, port, [&](const HttpRequest &request) {
-		return StatusHttpResponse(request, "gateway", service.WorkerStatuses(), metrics);
+		return StatusHttpResponse(request, "gateway", token, [&] { return service.WorkerStatuses(); }, metrics);
 	});
 	server.Start(service);
 	Log("listening on " + server.Address() + " (gRPC + HTTP), heartbeat interval: " + std::to_string(heartbeat_ms) +

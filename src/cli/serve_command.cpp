@@ -20,6 +20,10 @@ Options:
                         (repeatable; databases already in the data dir, and those created
                         later with `openduck db` or openduck_create_database(), are served too)
   -t, --token TOKEN     token clients must present (default: $OPENDUCK_TOKEN; required)
+      --token-file FILE read the token from FILE instead (keeps it out of `ps`)
+      --cluster-secret-file FILE
+                        lets additional `openduck worker`s register with this secret (default:
+                        $OPENDUCK_CLUSTER_SECRET; must differ from the client token; default: none)
       --host HOST       address to listen on (default: 127.0.0.1)
       --port PORT       port to listen on (default: 7878; 0 picks a free port)
       --data-dir DIR    where database files live (default: $OPENDUCK_DATA_DIR or ./openduck-data)
@@ -33,6 +37,8 @@ Options:
 int RunServe(const std::vector<std::string> &args) {
 	std::vector<OptionSpec> specs {{"database", 'd', true},
 	                                   {"token", 't', true},
+	                                   {"token-file", 0, true},
+	                                   {"cluster-secret-file", 0, true},
 	                                   {"host", 0, true},
 	                                   {"port", 0, true},
 	                                   {"data-dir", 0, true},
@@ -51,6 +57,7 @@ int RunServe(const std::vector<std::string> &args) {
 	}
 	SetLogRole("openduck serve");
 	auto token = RequireToken(options);
+	auto cluster_secret = ClusterSecret(options, token);
 	auto host = options.Get("host", "127.0.0.1");
 	auto port = options.GetPort("port", kDefaultPort);
 	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
@@ -66,9 +73,9 @@ int RunServe(const std::vector<std::string> &args) {
 	ServerMetrics metrics;
 	Worker worker(std::move(databases), watcher);
 	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
-	GatewayService service(token, registry, &worker, watcher, metrics);
+	GatewayService service(token, cluster_secret, registry, &worker, watcher, metrics);
 	RpcServer server(host, port, [&](const HttpRequest &request) {
-		return StatusHttpResponse(request, "serve", service.WorkerStatuses(), metrics);
+		return StatusHttpResponse(request, "serve", token, [&] { return service.WorkerStatuses(); }, metrics);
 	});
 	server.Start(service);
 	Log("listening on " + server.Address() + " (gRPC + HTTP), databases: " + JoinNames(names) +

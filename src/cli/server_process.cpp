@@ -1,6 +1,11 @@
 #include "cli/server_process.hpp"
 
+#include "common/token.hpp"
 #include "worker/database_name.hpp"
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
 
 #include <csignal>
 #include <cstdlib>
@@ -30,17 +35,52 @@ std::string WaitForTerminationSignal() {
 	return received == SIGINT ? "SIGINT" : "SIGTERM";
 }
 
+// The secret in `path`, without the line break editors add. Throws UsageError naming `option`.
+static std::string ReadSecretFile(const std::string &option, const std::string &path) {
+	std::ifstream file(path);
+	if (!file) {
+		throw UsageError(option + " " + path + ": cannot read the file");
+	}
+	std::stringstream text;
+	text << file.rdbuf();
+	auto secret = text.str();
+	while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) {
+		secret.pop_back();
+	}
+	if (secret.empty()) {
+		throw UsageError(option + " " + path + ": the file is empty");
+	}
+	return secret;
+}
+
 std::string RequireToken(const ParsedOptions &options) {
 	auto token = options.Get("token");
+	if (token.empty() && options.Has("token-file")) {
+		token = ReadSecretFile("--token-file", options.Get("token-file"));
+	}
 	if (token.empty()) {
 		const char *env = std::getenv("OPENDUCK_TOKEN");
 		token = env ? env : "";
 	}
 	if (token.empty()) {
-		throw UsageError("a token is required: pass -t TOKEN or set OPENDUCK_TOKEN (clients must present the same "
-		                 "token)");
+		throw UsageError("a token is required: pass --token-file FILE, -t TOKEN or set OPENDUCK_TOKEN (clients must "
+		                 "present the same token)");
 	}
 	return token;
+}
+
+std::string ClusterSecret(const ParsedOptions &options, const std::string &client_token) {
+	std::string secret;
+	if (options.Has("cluster-secret-file")) {
+		secret = ReadSecretFile("--cluster-secret-file", options.Get("cluster-secret-file"));
+	} else if (const char *env = std::getenv("OPENDUCK_CLUSTER_SECRET")) {
+		secret = env;
+	}
+	if (!secret.empty() && TokensEqual(secret, client_token)) {
+		throw UsageError("the cluster secret must differ from the client token: whoever holds a client token could "
+		                 "otherwise register workers and receive other users' queries");
+	}
+	return secret;
 }
 
 std::string DataDir(const ParsedOptions &options) {

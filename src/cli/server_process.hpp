@@ -17,8 +17,13 @@ void BlockTerminationSignals();
 // Returns the name of the signal ("SIGINT"/"SIGTERM") once one arrives.
 std::string WaitForTerminationSignal();
 
-// -t/--token, else OPENDUCK_TOKEN; throws UsageError naming both when neither is set.
+// -t/--token, else --token-file (a file holding only the token, so it does not show in `ps`),
+// else OPENDUCK_TOKEN; throws UsageError naming them when none is set.
 std::string RequireToken(const ParsedOptions &options);
+// The secret workers present to register with a gateway: --cluster-secret-file, else
+// OPENDUCK_CLUSTER_SECRET, else "" (a gateway then accepts no workers). Never a client token:
+// throws UsageError when it equals `client_token`.
+std::string ClusterSecret(const ParsedOptions &options, const std::string &client_token);
 // --data-dir, else OPENDUCK_DATA_DIR, else ./openduck-data.
 std::string DataDir(const ParsedOptions &options);
 

@@ -21,7 +21,12 @@ when the gateway restarts, and keeps retrying while it is down.
 
 Options:
       --gateway URL     the gateway to register with (default: $OPENDUCK_ENDPOINT)
-  -t, --token TOKEN     cluster token, the same as the gateway's (default: $OPENDUCK_TOKEN; required)
+  -t, --token TOKEN     token clients (and the gateway on their behalf) present, the same as the
+                        gateway's (default: $OPENDUCK_TOKEN; required)
+      --token-file FILE read the token from FILE instead (keeps it out of `ps`)
+      --cluster-secret-file FILE
+                        the secret this worker registers with, the gateway's
+                        (default: $OPENDUCK_CLUSTER_SECRET; required)
   -d, --database NAME   serve database NAME, created in the data dir when missing
                         (repeatable; databases already in the data dir, and those created
                         later, are served too and announced to the gateway by heartbeat)
@@ -41,6 +46,8 @@ Options:
 int RunWorker(const std::vector<std::string> &args) {
 	std::vector<OptionSpec> specs {{"gateway", 0, true},
 	                                   {"token", 't', true},
+	                                   {"token-file", 0, true},
+	                                   {"cluster-secret-file", 0, true},
 	                                   {"database", 'd', true},
 	                                   {"host", 0, true},
 	                                   {"port", 0, true},
@@ -61,6 +68,11 @@ int RunWorker(const std::vector<std::string> &args) {
 	}
 	SetLogRole("openduck worker");
 	auto token = RequireToken(options);
+	auto cluster_secret = ClusterSecret(options, token);
+	if (cluster_secret.empty()) {
+		throw UsageError("a cluster secret is required to register with the gateway: pass --cluster-secret-file FILE "
+		                 "or set OPENDUCK_CLUSTER_SECRET (the gateway's)");
+	}
 	auto gateway_text = options.Get("gateway");
 	if (gateway_text.empty()) {
 		const char *env = std::getenv("OPENDUCK_ENDPOINT");
@@ -96,9 +108,11 @@ int RunWorker(const std::vector<std::string> &args) {
 	WorkerService service(token, worker, metrics);
 	WorkerStatus self;
 	RpcServer server(host, port, [&](const HttpRequest &request) {
-		auto now = self;
-		now.databases = worker.DatabaseNames();
-		return StatusHttpResponse(request, "worker", {now}, metrics);
+		return StatusHttpResponse(request, "worker", token, [&] {
+			auto now = self;
+			now.databases = worker.DatabaseNames();
+			return std::vector<WorkerStatus> {now};
+		}, metrics);
 	});
 	// Bind first: with --port 0 the address to advertise is known only then, and `self` must be
 	// complete before the HTTP responder can run.
@@ -106,7 +120,7 @@ int RunWorker(const std::vector<std::string> &args) {
 	auto address = options.Get("advertise", server.Address());
 	self = WorkerStatus {options.Get("id", address), address, names, 0};
 	server.Start(service);
-	GatewayRegistration registration(gateway, token,
+	GatewayRegistration registration(gateway, cluster_secret,
 	                                 WorkerIdentity {self.id, address, [&worker] { return worker.DatabaseNames(); }});
 	Log("listening on " + server.Address() + " (gRPC + HTTP), worker " + self.id + ", databases: " +
 	    JoinNames(names) + ", data dir: " + where + ", gateway: " + gateway.ToString());

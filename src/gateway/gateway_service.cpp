@@ -27,10 +27,10 @@ static std::string Join(const std::vector<std::string> &names) {
 	return text.empty() ? "none" : text;
 }
 
-GatewayService::GatewayService(std::string token, WorkerRegistry &registry, Worker *local_worker,
-                               CancellationWatcher &watcher, ServerMetrics &metrics)
-    : token_(std::move(token)), registry_(registry), local_worker_(local_worker), watcher_(watcher),
-      metrics_(metrics) {
+GatewayService::GatewayService(std::string token, std::string cluster_secret, WorkerRegistry &registry,
+                               Worker *local_worker, CancellationWatcher &watcher, ServerMetrics &metrics)
+    : token_(std::move(token)), cluster_secret_(std::move(cluster_secret)), registry_(registry),
+      local_worker_(local_worker), watcher_(watcher), metrics_(metrics) {
 }
 
 std::vector<std::string> GatewayService::AllDatabases() {
@@ -247,9 +247,24 @@ grpc::Status GatewayService::CancelExecution(grpc::ServerContext *context, const
 	return grpc::Status::OK;
 }
 
+grpc::Status GatewayService::CheckWorker(const grpc::ServerContext &context) {
+	if (cluster_secret_.empty()) {
+		return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+		                    "this gateway accepts no workers: start it with --cluster-secret-file FILE (or "
+		                    "OPENDUCK_CLUSTER_SECRET) and give the workers the same secret");
+	}
+	auto status = CheckAuthorization(context, cluster_secret_);
+	if (!status.ok()) {
+		// A client token is refused the same way: clients must never be able to pose as workers.
+		return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+		                    "worker registration refused: missing or wrong cluster secret (--cluster-secret-file)");
+	}
+	return status;
+}
+
 grpc::Status GatewayService::RegisterWorker(grpc::ServerContext *context, const pb::RegisterWorkerRequest *request,
                                             pb::RegisterWorkerResponse *response) {
-	auto status = CheckAuthorization(*context, token_);
+	auto status = CheckWorker(*context);
 	if (!status.ok()) {
 		return status;
 	}
@@ -270,7 +285,7 @@ grpc::Status GatewayService::RegisterWorker(grpc::ServerContext *context, const 
 
 grpc::Status GatewayService::Heartbeat(grpc::ServerContext *context, const pb::HeartbeatRequest *request,
                                        pb::HeartbeatResponse *response) {
-	auto status = CheckAuthorization(*context, token_);
+	auto status = CheckWorker(*context);
 	if (!status.ok()) {
 		return status;
 	}

@@ -25,10 +25,11 @@ namespace openduck {
 
 class GatewayService final : public openduck::v1::ExecutionService::Service {
 public:
-	// `local_worker` may be null (a gateway without an in-process worker). Everything passed by
-	// reference or pointer must outlive the service.
-	GatewayService(std::string token, WorkerRegistry &registry, Worker *local_worker, CancellationWatcher &watcher,
-	               ServerMetrics &metrics);
+	// `token` is the clients' token; `cluster_secret` the one workers register with (empty: no
+	// worker may register). `local_worker` may be null (a gateway without an in-process worker).
+	// Everything passed by reference or pointer must outlive the service.
+	GatewayService(std::string token, std::string cluster_secret, WorkerRegistry &registry, Worker *local_worker,
+	               CancellationWatcher &watcher, ServerMetrics &metrics);
 
 	grpc::Status Handshake(grpc::ServerContext *context, const openduck::v1::HandshakeRequest *request,
 	                       openduck::v1::HandshakeResponse *response) override;
@@ -70,7 +71,11 @@ private:
 	// Adds which worker failed to an upstream failure.
 	static grpc::Status UpstreamFailure(const Route &route, const std::string &database, const grpc::Status &status);
 
+	// OK when the caller presented the cluster secret (RegisterWorker, Heartbeat).
+	grpc::Status CheckWorker(const grpc::ServerContext &context);
+
 	const std::string token_;
+	const std::string cluster_secret_;
 	WorkerRegistry &registry_;
 	Worker *const local_worker_;
 	CancellationWatcher &watcher_;

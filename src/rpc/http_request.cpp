@@ -1,5 +1,7 @@
 #include "rpc/http_request.hpp"
 
+#include <cctype>
+
 namespace openduck {
 
 HttpRequestParser::State HttpRequestParser::Feed(const char *data, std::size_t size) {
@@ -49,6 +51,26 @@ void HttpRequestParser::ParseHead() {
 		return;
 	}
 	request_.path = target.substr(0, target.find('?'));
+	// Headers: only Authorization matters (name case-insensitive, value without surrounding blanks).
+	static const std::string kAuthorization = "authorization:";
+	for (auto start = line_end; start != std::string::npos && start < buffer_.size();) {
+		auto end = buffer_.find('\n', start + 1);
+		auto header = buffer_.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+		start = end;
+		if (header.size() < kAuthorization.size()) {
+			continue;
+		}
+		bool match = true;
+		for (std::size_t i = 0; i < kAuthorization.size() && match; i++) {
+			match = std::tolower(static_cast<unsigned char>(header[i])) == kAuthorization[i];
+		}
+		if (match) {
+			auto value = header.substr(kAuthorization.size());
+			auto first = value.find_first_not_of(" \t");
+			auto last = value.find_last_not_of(" \t\r");
+			request_.authorization = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+		}
+	}
 	state_ = State::kComplete;
 }
 
@@ -58,6 +80,8 @@ static const char *ReasonPhrase(int status) {
 		return "OK";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
 	case 404:
 		return "Not Found";
 	case 405:
@@ -73,6 +97,9 @@ std::string RenderHttpResponse(int status, const std::string &content_type, cons
 	std::string response = "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) + "\r\n";
 	response += "Content-Type: " + content_type + "\r\n";
 	response += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+	if (status == 401) {
+		response += "WWW-Authenticate: Bearer\r\n";
+	}
 	response += "Connection: close\r\n\r\n";
 	response += body;
 	return response;

@@ -16,6 +16,8 @@ struct HttpRequest {
 	// The path without the query string ("/health?x=1" -> "/health").
 	std::string path;
 	std::string version;
+	// The Authorization header's value ("Bearer <token>"); empty when absent.
+	std::string authorization;
 };
 
 class HttpRequestParser {
@@ -42,7 +44,8 @@ private:
 	State state_ = State::kIncomplete;
 };
 
-// A complete HTTP/1.1 response with Content-Length and "Connection: close".
+// A complete HTTP/1.1 response with Content-Length and "Connection: close" (and, for 401, the
+// WWW-Authenticate header naming the Bearer scheme).
 std::string RenderHttpResponse(int status, const std::string &content_type, const std::string &body);
 
 } // namespace openduck

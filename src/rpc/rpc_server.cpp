@@ -3,6 +3,7 @@
 #include "rpc/channel_factory.hpp"
 #include "rpc/log.hpp"
 
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/server_posix.h>
 
@@ -16,6 +17,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdexcept>
+#include <system_error>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -92,6 +94,11 @@ void RpcServer::Start(grpc::Service &service) {
 	// Allow the keepalive pings our own channels send during long calls (the default policy
 	// answers pings more frequent than every 5 minutes with GOAWAY).
 	builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, kKeepaliveTimeMs / 2);
+	// Each open call holds one of gRPC's threads (a session's OPEN call for the session's life):
+	// beyond this many, new calls fail with RESOURCE_EXHAUSTED instead of exhausting the process.
+	grpc::ResourceQuota quota("openduck-rpc");
+	quota.SetMaxThreads(kMaxRpcThreads);
+	builder.SetResourceQuota(quota);
 	builder.RegisterService(&service);
 	grpc_server_ = builder.BuildAndStart();
 	if (!grpc_server_) {
@@ -148,7 +155,9 @@ void RpcServer::AcceptLoop() {
 		if (fds[1].revents != 0) {
 			return;
 		}
-		int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+		sockaddr_storage peer_address;
+		socklen_t peer_length = sizeof(peer_address);
+		int fd = accept4(listen_fd_, reinterpret_cast<sockaddr *>(&peer_address), &peer_length, SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
 				Log(std::string("accept on ") + Address() + " failed: " + std::strerror(errno));
@@ -157,17 +166,72 @@ void RpcServer::AcceptLoop() {
 			}
 			continue;
 		}
+		auto peer = PeerHost(peer_address);
+		bool admitted = false;
 		{
 			std::lock_guard<std::mutex> guard(mutex_);
-			open_connection_threads_++;
+			auto &from_peer = classifying_per_peer_[peer];
+			// Connections that have not yet said what they are: a flood of silent ones must not
+			// pile up threads. A client refused here simply reconnects.
+			admitted = open_connection_threads_ < kMaxClassifying && from_peer < kMaxClassifyingPerPeer;
+			if (admitted) {
+				open_connection_threads_++;
+				from_peer++;
+			} else if (from_peer == 0) {
+				classifying_per_peer_.erase(peer);
+			}
 		}
-		std::thread([this, fd] {
-			HandleConnection(fd);
-			std::lock_guard<std::mutex> guard(mutex_);
-			open_connection_threads_--;
-			connections_done_.notify_all();
-		}).detach();
+		if (!admitted) {
+			close(fd);
+			NoteRefused(peer);
+			continue;
+		}
+		try {
+			std::thread([this, fd, peer] {
+				HandleConnection(fd);
+				ConnectionClassified(peer);
+			}).detach();
+		} catch (std::system_error &ex) {
+			close(fd);
+			ConnectionClassified(peer);
+			NoteRefused(peer);
+		}
 	}
+}
+
+void RpcServer::ConnectionClassified(const std::string &peer) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	open_connection_threads_--;
+	if (--classifying_per_peer_[peer] == 0) {
+		classifying_per_peer_.erase(peer);
+	}
+	connections_done_.notify_all();
+}
+
+void RpcServer::NoteRefused(const std::string &peer) {
+	auto now = std::chrono::steady_clock::now();
+	uint64_t refused;
+	{
+		std::lock_guard<std::mutex> guard(mutex_);
+		refused = ++refused_connections_;
+		if (now - last_refusal_log_ < std::chrono::seconds(10)) {
+			return;
+		}
+		last_refusal_log_ = now;
+	}
+	Log("refusing new connections on " + Address() + ": too many not yet identified (" +
+	    std::to_string(kMaxClassifying) + " in all, " + std::to_string(kMaxClassifyingPerPeer) +
+	    " per client address; latest from " + peer + "; " + std::to_string(refused) + " refused so far)");
+}
+
+std::string RpcServer::PeerHost(const sockaddr_storage &address) {
+	char text[INET6_ADDRSTRLEN] = "?";
+	if (address.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in &>(address).sin_addr, text, sizeof(text));
+	} else if (address.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6 &>(address).sin6_addr, text, sizeof(text));
+	}
+	return text;
 }
 
 static int64_t MillisLeft(std::chrono::steady_clock::time_point deadline) {

@@ -6,7 +6,10 @@
 // HTTP/1.1 request and answered by the HttpResponder (health and metrics probes), then closed.
 //
 // Thread-safety: Start and Shutdown are called from one controlling thread. Each connection is
-// classified on its own short-lived thread, so a slow or silent client never blocks accept.
+// classified on its own short-lived thread, so a slow or silent client never blocks accept; at
+// most kMaxClassifying connections (kMaxClassifyingPerPeer per client address) wait to be
+// classified at once, and the rest are closed at once, so a flood of idle connections cannot
+// exhaust threads.
 #pragma once
 
 #include "rpc/http_request.hpp"
@@ -14,12 +17,16 @@
 #include <grpcpp/server.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include <sys/socket.h>
 
 namespace openduck {
 
@@ -48,8 +55,18 @@ public:
 	// Stops accepting, lets in-flight calls finish for up to `grace_ms`, then cancels them.
 	void Shutdown(int grace_ms = 2000);
 
+	// Connections being classified at once, in all and per client address.
+	static constexpr int kMaxClassifying = 256;
+	static constexpr int kMaxClassifyingPerPeer = 64;
+	// gRPC threads, one per open call.
+	static constexpr int kMaxRpcThreads = 1024;
+
 private:
 	void AcceptLoop();
+	void ConnectionClassified(const std::string &peer);
+	// Counts a refused connection; logs at most every 10 s.
+	void NoteRefused(const std::string &peer);
+	static std::string PeerHost(const sockaddr_storage &address);
 	void HandleConnection(int fd);
 	void ServeHttp(int fd);
 
@@ -66,6 +83,9 @@ private:
 	std::mutex mutex_;
 	std::condition_variable connections_done_;
 	int open_connection_threads_ = 0;
+	std::map<std::string, int> classifying_per_peer_;
+	uint64_t refused_connections_ = 0;
+	std::chrono::steady_clock::time_point last_refusal_log_;
 	bool shutting_down_ = false;
 };
 

@@ -1,5 +1,6 @@
 #include "rpc/server_status.hpp"
 
+#include "common/token.hpp"
 #include "common/version.hpp"
 #include "rpc/http_request.hpp"
 
@@ -81,12 +82,22 @@ std::string ServerMetrics::PrometheusText() const {
 	return out;
 }
 
-std::string StatusHttpResponse(const HttpRequest &request, const std::string &role,
-                               const std::vector<WorkerStatus> &workers, const ServerMetrics &metrics) {
+std::string StatusHttpResponse(const HttpRequest &request, const std::string &role, const std::string &token,
+                               const std::function<std::vector<WorkerStatus>()> &workers,
+                               const ServerMetrics &metrics) {
+	bool authorized = !token.empty() && !request.authorization.empty() &&
+	                  TokensEqual(TokenFromHeader(request.authorization), token);
 	if (request.path == "/health") {
-		return RenderHttpResponse(200, "application/json", HealthJson(role, workers) + "\n");
+		if (!authorized) {
+			return RenderHttpResponse(200, "application/json", "{\"status\":\"ok\"}\n");
+		}
+		return RenderHttpResponse(200, "application/json", HealthJson(role, workers()) + "\n");
 	}
 	if (request.path == "/metrics") {
+		if (!authorized) {
+			return RenderHttpResponse(401, "text/plain",
+			                          "/metrics needs the server's token: send Authorization: Bearer <token>\n");
+		}
 		return RenderHttpResponse(200, "text/plain; version=0.0.4", metrics.PrometheusText());
 	}
 	return RenderHttpResponse(404, "text/plain", "not found: " + request.path + " (try /health or /metrics)\n");

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,11 +22,15 @@ struct WorkerStatus {
 //  "workers":[{"id":...,"address":...,"databases":[...],"last_heartbeat_ms_ago":N}]}
 std::string HealthJson(const std::string &role, const std::vector<WorkerStatus> &workers);
 
-// The answer to a plain-HTTP GET on the server port: /health, /metrics, or 404.
+// The answer to a plain-HTTP GET on the server port: /health, /metrics, or 404. Without the
+// server's token (Authorization: Bearer ...) /health says only {"status":"ok"} (liveness for
+// load balancers, nothing about databases or workers) and /metrics answers 401; `workers` is
+// called only for an authorized request, so anonymous probes cost no metadata queries.
 struct HttpRequest;
 struct ServerMetrics;
-std::string StatusHttpResponse(const HttpRequest &request, const std::string &role,
-                               const std::vector<WorkerStatus> &workers, const ServerMetrics &metrics);
+std::string StatusHttpResponse(const HttpRequest &request, const std::string &role, const std::string &token,
+                               const std::function<std::vector<WorkerStatus>()> &workers,
+                               const ServerMetrics &metrics);
 
 // JSON string literal (with quotes) for `text`; control characters are \u-escaped and bytes
 // >= 0x80 are passed through (the inputs are UTF-8).

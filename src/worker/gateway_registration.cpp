@@ -32,8 +32,8 @@ static std::string Join(const std::vector<std::string> &names) {
 	return text.empty() ? "none" : text;
 }
 
-GatewayRegistration::GatewayRegistration(Endpoint gateway, std::string token, WorkerIdentity identity)
-    : gateway_(std::move(gateway)), token_(std::move(token)), identity_(std::move(identity)) {
+GatewayRegistration::GatewayRegistration(Endpoint gateway, std::string cluster_secret, WorkerIdentity identity)
+    : gateway_(std::move(gateway)), cluster_secret_(std::move(cluster_secret)), identity_(std::move(identity)) {
 }
 
 GatewayRegistration::~GatewayRegistration() {
@@ -93,7 +93,7 @@ void GatewayRegistration::Run() {
 			request.set_duckdb_version(kDuckDBVersion);
 			pb::RegisterWorkerResponse response;
 			grpc::ClientContext context;
-			PrepareCall(context, token_);
+			PrepareCall(context, cluster_secret_);
 			auto status = stub->RegisterWorker(&context, request, &response);
 			if (status.ok()) {
 				registered = true;
@@ -121,7 +121,7 @@ void GatewayRegistration::Run() {
 		}
 		pb::HeartbeatResponse response;
 		grpc::ClientContext context;
-		PrepareCall(context, token_);
+		PrepareCall(context, cluster_secret_);
 		auto status = stub->Heartbeat(&context, request, &response);
 		if (!status.ok()) {
 			LogFailure("heartbeat to gateway " + gateway_name + " failed: " + status.error_message() +

@@ -28,7 +28,8 @@ struct WorkerIdentity {
 
 class GatewayRegistration {
 public:
-	GatewayRegistration(Endpoint gateway, std::string token, WorkerIdentity identity);
+	// `cluster_secret`: what the gateway expects of workers (never a client token).
+	GatewayRegistration(Endpoint gateway, std::string cluster_secret, WorkerIdentity identity);
 	~GatewayRegistration();
 	GatewayRegistration(const GatewayRegistration &) = delete;
 	GatewayRegistration &operator=(const GatewayRegistration &) = delete;
@@ -45,7 +46,7 @@ private:
 	void LogFailure(const std::string &message);
 
 	const Endpoint gateway_;
-	const std::string token_;
+	const std::string cluster_secret_;
 	const WorkerIdentity identity_;
 	std::mutex mutex_;
 	std::condition_variable wake_;

@@ -99,10 +99,13 @@ def clean_env(**overrides) -> Dict[str, str]:
 	return env
 
 
-def http_get(port: int, path: str, timeout: float = 2.0):
-	"""(status, body bytes) of GET http://127.0.0.1:port/path."""
+def http_get(port: int, path: str, timeout: float = 2.0, token: Optional[str] = None):
+	"""(status, body bytes) of GET http://127.0.0.1:port/path, with the token if given."""
+	request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+	if token:
+		request.add_header("Authorization", f"Bearer {token}")
 	try:
-		with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as response:
+		with urllib.request.urlopen(request, timeout=timeout) as response:
 			return response.status, response.read()
 	except urllib.error.HTTPError as e:
 		return e.code, e.read()
@@ -122,6 +125,13 @@ class OpenDuckProcess:
 		self.log_path = Path(log_dir) / f"{name}.log"
 		self.proc: Optional[subprocess.Popen] = None
 		self._log_file = None
+		# The client token it was started with (-t, --token-file or OPENDUCK_TOKEN), for /health.
+		self.token = self.env.get("OPENDUCK_TOKEN")
+		for flag, value in zip(self.args, self.args[1:]):
+			if flag == "-t":
+				self.token = value
+			elif flag == "--token-file":
+				self.token = Path(value).read_text().strip()
 
 	@property
 	def display_args(self) -> str:
@@ -163,7 +173,8 @@ class OpenDuckProcess:
 		return f"`{self.display_args}` ({state}); its output:\n{self.output()}"
 
 	def health(self, timeout: float = 2.0) -> dict:
-		status, body = http_get(self.port, "/health", timeout=timeout)
+		"""/health with the process's token: the full detail."""
+		status, body = http_get(self.port, "/health", timeout=timeout, token=self.token)
 		assert status == 200, f"/health answered HTTP {status}: {body[:500]!r}"
 		return json.loads(body)
 
@@ -228,6 +239,8 @@ class Server:
 	data_dir: Optional[Path]
 	process: OpenDuckProcess
 	workers: List[OpenDuckProcess] = field(default_factory=list)
+	# A gateway's --cluster-secret-file: what its workers register with.
+	cluster_secret_file: Optional[Path] = None
 
 	@property
 	def endpoint(self) -> str:
@@ -298,15 +311,18 @@ class Launcher:
 
 	def gateway(self, *, token: Optional[str] = None, port: Optional[int] = None,
 	            heartbeat_ms: Optional[int] = None) -> Server:
+		"""`openduck gateway` with a cluster secret (in a file) its workers register with."""
 		token = token or new_token()
 		port = port or free_port()
 		name = self._name("gateway")
-		args = ["gateway", "--port", port, "--host", "127.0.0.1", "-t", token]
+		secret_file = self.tmp_dir / f"{name}-cluster-secret"
+		secret_file.write_text(new_token() + "\n")
+		args = ["gateway", "--port", port, "--host", "127.0.0.1", "-t", token, "--cluster-secret-file", secret_file]
 		if heartbeat_ms is not None:
 			args += ["--heartbeat-ms", heartbeat_ms]
 		process = self._track(OpenDuckProcess(name, args, port, self.log_dir)).start()
 		process.wait_healthy()
-		return Server(port, token, [], None, process)
+		return Server(port, token, [], None, process, cluster_secret_file=secret_file)
 
 	def worker(self, gateway: Server, worker_id: str, databases: Sequence[str],
 	           port: Optional[int] = None, extra_args: Sequence = ()) -> OpenDuckProcess:
@@ -315,7 +331,8 @@ class Launcher:
 		port = port or free_port()
 		data_dir = self.tmp_dir / f"{self._name('worker')}-{worker_id}-data"
 		args = ["worker", "--gateway", gateway.endpoint, "-t", gateway.token, "--port", port,
-		        "--host", "127.0.0.1", "--id", worker_id, "--data-dir", data_dir]
+		        "--host", "127.0.0.1", "--id", worker_id, "--data-dir", data_dir,
+		        "--cluster-secret-file", gateway.cluster_secret_file]
 		for db in databases:
 			args += ["-d", db]
 		args += list(extra_args)

@@ -40,7 +40,7 @@ QUERIES = {
 
 
 def active_queries(server) -> int:
-	status, body = odtest.http_get(server.port, "/metrics")
+	status, body = odtest.http_get(server.port, "/metrics", token=server.token)
 	assert status == 200, body
 	for line in body.decode().splitlines():
 		if line.startswith("openduck_active_queries "):

@@ -89,8 +89,9 @@ TEST(ServerStatusTest, AnswersHealthMetricsAndNotFound) {
 		query.MarkFailed();
 		EXPECT_EQ(metrics.active_queries.load(), 1);
 	}
-	HttpRequest request {"GET", "/metrics", "HTTP/1.1"};
-	auto text = StatusHttpResponse(request, "serve", {}, metrics);
+	HttpRequest request {"GET", "/metrics", "HTTP/1.1", "Bearer sekrit"};
+	auto workers = [] { return std::vector<WorkerStatus> {}; };
+	auto text = StatusHttpResponse(request, "serve", "sekrit", workers, metrics);
 	EXPECT_EQ(text.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
 	EXPECT_NE(text.find("\nopenduck_queries_total 1\n"), std::string::npos) << text;
 	EXPECT_NE(text.find("\nopenduck_query_errors_total 1\n"), std::string::npos) << text;
@@ -98,12 +99,45 @@ TEST(ServerStatusTest, AnswersHealthMetricsAndNotFound) {
 	EXPECT_NE(text.find("\nopenduck_active_queries 0\n"), std::string::npos) << text;
 
 	request.path = "/health";
-	text = StatusHttpResponse(request, "serve", {}, metrics);
+	text = StatusHttpResponse(request, "serve", "sekrit", workers, metrics);
 	EXPECT_NE(text.find("Content-Type: application/json"), std::string::npos);
 	EXPECT_NE(text.find("\"workers\":[]"), std::string::npos);
 
 	request.path = "/other";
-	EXPECT_EQ(StatusHttpResponse(request, "serve", {}, metrics).rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u);
+	EXPECT_EQ(StatusHttpResponse(request, "serve", "sekrit", workers, metrics).rfind("HTTP/1.1 404 Not Found\r\n", 0),
+	          0u);
+}
+
+// Without the token: liveness only, and the worker list is never even computed.
+TEST(ServerStatusTest, AnonymousRequestsLearnNothing) {
+	ServerMetrics metrics;
+	bool listed = false;
+	auto workers = [&] {
+		listed = true;
+		return std::vector<WorkerStatus> {{"w1", "127.0.0.1:1", {"secret_db"}, 0}};
+	};
+	for (auto authorization : {"", "Bearer wrong", "Bearer", "Bearer sekrit2"}) {
+		HttpRequest request {"GET", "/health", "HTTP/1.1", authorization};
+		auto text = StatusHttpResponse(request, "serve", "sekrit", workers, metrics);
+		EXPECT_NE(text.find("\r\n\r\n{\"status\":\"ok\"}\n"), std::string::npos) << text;
+		EXPECT_EQ(text.find("secret_db"), std::string::npos) << text;
+		request.path = "/metrics";
+		text = StatusHttpResponse(request, "serve", "sekrit", workers, metrics);
+		EXPECT_EQ(text.rfind("HTTP/1.1 401 Unauthorized\r\n", 0), 0u) << text;
+		EXPECT_NE(text.find("WWW-Authenticate: Bearer\r\n"), std::string::npos) << text;
+	}
+	EXPECT_FALSE(listed);
+}
+
+TEST(HttpRequestParserTest, ReadsTheAuthorizationHeader) {
+	HttpRequestParser parser;
+	std::string raw = "GET /health HTTP/1.1\r\nHost: x\r\nauthorization:   Bearer abc  \r\n\r\n";
+	ASSERT_EQ(parser.Feed(raw.data(), raw.size()), HttpRequestParser::State::kComplete);
+	EXPECT_EQ(parser.request().authorization, "Bearer abc");
+	HttpRequestParser bare;
+	std::string plain = "GET /health HTTP/1.1\n\n";
+	ASSERT_EQ(bare.Feed(plain.data(), plain.size()), HttpRequestParser::State::kComplete);
+	EXPECT_EQ(bare.request().authorization, "");
 }
 
 } // namespace openduck
