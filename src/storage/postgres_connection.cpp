@@ -9,8 +9,15 @@ namespace openduck {
 // Any fixed number: the key of the advisory lock that serialises metadata transactions.
 static constexpr const char *kMetadataLockKey = "7252017";
 
+std::string RedactConnectionUri(const std::string &uri) {
+	// user:password@ in a URI, and password= / sslpassword= in its query or in a key=value string.
+	auto redacted = std::regex_replace(uri, std::regex("(://[^:/@]*):[^@]*@"), "$1:***@");
+	return std::regex_replace(redacted, std::regex("((?:^|[?&\\s])(?:ssl)?password=)[^&\\s]*", std::regex::icase),
+	                          "$1***");
+}
+
 PostgresConnection::PostgresConnection(const std::string &uri) : uri_(uri) {
-	described_ = std::regex_replace(uri, std::regex("(://[^:/@]*):[^@]*@"), "$1:***@");
+	described_ = RedactConnectionUri(uri);
 	EnsureConnected();
 }
 

@@ -9,6 +9,10 @@ struct pg_conn;
 
 namespace openduck {
 
+// `uri` with its credentials replaced by *** (user:password@, password=, sslpassword=), for logs and
+// error messages.
+std::string RedactConnectionUri(const std::string &uri);
+
 class PostgresConnection : public SqlConnection {
 public:
 	// `uri`: a libpq connection URI (postgresql://user:pass@host:port/dbname?...).

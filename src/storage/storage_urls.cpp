@@ -32,7 +32,7 @@ std::unique_ptr<MetadataStore> OpenMetadataStore(const std::string &url) {
 	if (StartsWith(url, "postgresql://") || StartsWith(url, "postgres://")) {
 		return std::make_unique<SqlMetadataStore>(std::make_unique<PostgresConnection>(url));
 	}
-	throw std::runtime_error("unsupported metadata store URL '" + url +
+	throw std::runtime_error("unsupported metadata store URL '" + RedactConnectionUri(url) +
 	                         "': use sqlite:///path/file.db or postgresql://user@host:port/dbname");
 }
 
