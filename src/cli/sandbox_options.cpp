@@ -12,11 +12,18 @@ const char *kSandboxOptionsHelp =
                         file); clients can use it but never load extensions themselves (repeatable)
       --memory-limit SIZE    DuckDB memory_limit of each database, e.g. 4GB (default: DuckDB's)
       --max-temp-size SIZE   DuckDB max_temp_directory_size of each database (default: DuckDB's)
+      --statement-timeout SECONDS
+                        interrupt a statement running longer (default: 0, no limit; an open
+                        transaction may last longer, each of its statements may not)
   -h, --help            show this help
 )";
 
 std::vector<OptionSpec> SandboxOptionSpecs() {
-	return {{"allow-path", 0, true}, {"allow-extension", 0, true}, {"memory-limit", 0, true}, {"max-temp-size", 0, true}};
+	return {{"allow-path", 0, true},
+	        {"allow-extension", 0, true},
+	        {"memory-limit", 0, true},
+	        {"max-temp-size", 0, true},
+	        {"statement-timeout", 0, true}};
 }
 
 DatabaseSandbox SandboxFrom(const ParsedOptions &options) {
@@ -39,6 +46,13 @@ DatabaseSandbox SandboxFrom(const ParsedOptions &options) {
 	sandbox.memory_limit = options.Get("memory-limit");
 	sandbox.max_temp_size = options.Get("max-temp-size");
 	return sandbox;
+}
+
+int StatementTimeoutSeconds(const ParsedOptions &options) {
+	if (!options.Has("statement-timeout") || options.Get("statement-timeout") == "0") {
+		return 0;
+	}
+	return options.GetPositive("statement-timeout", 0);
 }
 
 } // namespace openduck

@@ -1,5 +1,6 @@
 // The sandbox options of `openduck serve|worker`: what client SQL may reach on the server
-// (nothing by default) and each database instance's limits (storage/database_sandbox.hpp).
+// (nothing by default), each database instance's limits (storage/database_sandbox.hpp) and the
+// statement timeout.
 #pragma once
 
 #include "cli/command_line.hpp"
@@ -13,6 +14,8 @@ namespace openduck {
 std::vector<OptionSpec> SandboxOptionSpecs();
 // Throws UsageError naming a bad option.
 DatabaseSandbox SandboxFrom(const ParsedOptions &options);
+// --statement-timeout in seconds, 0 when absent (no limit). Throws UsageError.
+int StatementTimeoutSeconds(const ParsedOptions &options);
 
 // Help lines describing the options (they end the help of serve and worker, with -h).
 extern const char *kSandboxOptionsHelp;

@@ -71,7 +71,7 @@ int RunServe(const std::vector<std::string> &args) {
 	auto names = databases->Names();
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
-	Worker worker(std::move(databases), watcher);
+	Worker worker(std::move(databases), watcher, StatementTimeoutSeconds(options));
 	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
 	GatewayService service(token, cluster_secret, registry, &worker, watcher, metrics);
 	RpcServer server(host, port, [&](const HttpRequest &request) {

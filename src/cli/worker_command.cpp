@@ -104,7 +104,7 @@ int RunWorker(const std::vector<std::string> &args) {
 	auto names = databases->Names();
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
-	Worker worker(std::move(databases), watcher);
+	Worker worker(std::move(databases), watcher, StatementTimeoutSeconds(options));
 	WorkerService service(token, worker, metrics);
 	WorkerStatus self;
 	RpcServer server(host, port, [&](const HttpRequest &request) {

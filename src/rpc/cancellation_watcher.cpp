@@ -18,9 +18,10 @@ CancellationWatcher::~CancellationWatcher() {
 }
 
 CancellationWatcher::Registration CancellationWatcher::Watch(const grpc::ServerContext &context,
-                                                             std::function<void()> on_cancel) {
+                                                             std::function<void()> on_cancel,
+                                                             std::chrono::steady_clock::time_point deadline) {
 	std::lock_guard<std::mutex> guard(mutex_);
-	entries_.push_front(Entry {&context, std::move(on_cancel), false});
+	entries_.push_front(Entry {&context, std::move(on_cancel), deadline, false});
 	return Registration(*this, entries_.begin());
 }
 
@@ -34,8 +35,9 @@ CancellationWatcher::Registration::~Registration() {
 void CancellationWatcher::Run() {
 	std::unique_lock<std::mutex> lock(mutex_);
 	while (!stopping_) {
+		auto now = std::chrono::steady_clock::now();
 		for (auto &entry : entries_) {
-			if (!entry.fired && entry.context->IsCancelled()) {
+			if (!entry.fired && (entry.context->IsCancelled() || now >= entry.deadline)) {
 				entry.fired = true;
 				entry.on_cancel();
 			}

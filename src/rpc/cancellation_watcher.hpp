@@ -1,5 +1,5 @@
 // Notices when the caller of a synchronous gRPC call goes away (client cancel, deadline,
-// connection reset) while the handler thread is blocked somewhere gRPC cannot wake it: inside
+// connection reset), or when a call outlives a server-side deadline (statement timeout), while the handler thread is blocked somewhere gRPC cannot wake it: inside
 // DuckDB computing the next chunk, or reading from an upstream worker. One background thread
 // polls the registered calls and runs each one's callback once (interrupt the query, cancel the
 // upstream call).
@@ -11,6 +11,7 @@
 
 #include <grpcpp/server_context.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <list>
@@ -23,6 +24,7 @@ class CancellationWatcher {
 	struct Entry {
 		const grpc::ServerContext *context;
 		std::function<void()> on_cancel;
+		std::chrono::steady_clock::time_point deadline;
 		bool fired;
 	};
 
@@ -46,8 +48,10 @@ public:
 		std::list<Entry>::iterator entry_;
 	};
 
-	// Runs `on_cancel` (on the watcher thread) once `context` reports IsCancelled().
-	Registration Watch(const grpc::ServerContext &context, std::function<void()> on_cancel);
+	// Runs `on_cancel` (on the watcher thread) once `context` reports IsCancelled() or, when
+	// given, `deadline` passed (within the poll interval).
+	Registration Watch(const grpc::ServerContext &context, std::function<void()> on_cancel,
+	                   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
 private:
 	void Run();

@@ -79,9 +79,15 @@ void FragmentExecutor::Ingest() {
 	}
 }
 
-void FragmentExecutor::Cancel() {
+void FragmentExecutor::Cancel(const std::string &reason) {
 	// The flag catches a cancel that lands before the statement started (DuckDB clears its own
 	// interrupt flag when a query begins); Interrupt stops one that is running.
+	{
+		std::lock_guard<std::mutex> guard(cancel_lock_);
+		if (!cancelled_) {
+			cancel_reason_ = reason;
+		}
+	}
 	cancelled_ = true;
 	connection_.Interrupt();
 }
@@ -164,7 +170,11 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 	auto fail = [&](const duckdb::ErrorData &error) {
 		outcome.failed = true;
 		if (cancelled_) {
-			outcome.delivered = SendError(sink, kInterruptType, "execution '" + request_.execution_id() + "' was cancelled");
+			std::lock_guard<std::mutex> guard(cancel_lock_);
+			outcome.delivered =
+			    SendError(sink, kInterruptType,
+			              "execution '" + request_.execution_id() + "' was " +
+			                  (cancel_reason_.empty() ? std::string("cancelled") : cancel_reason_));
 		} else {
 			outcome.delivered =
 			    SendError(sink, duckdb::Exception::ExceptionTypeToString(error.Type()), error.RawMessage());

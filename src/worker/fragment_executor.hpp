@@ -49,7 +49,9 @@ public:
 
 	FragmentOutcome Run(const ResponseSink &sink);
 	// Interrupts the running statement; Run then reports an "INTERRUPT" error.
-	void Cancel();
+	// `reason` completes "execution '<id>' was ..." in the error the caller sees (default:
+	// "cancelled"); the first reason given wins.
+	void Cancel(const std::string &reason = "");
 
 private:
 	bool SendError(const ResponseSink &sink, const std::string &type, const std::string &message);
@@ -69,6 +71,8 @@ private:
 	std::mutex *session_lock_ = nullptr;
 	const openduck::v1::ExecuteFragmentRequest &request_;
 	std::atomic<bool> cancelled_ {false};
+	std::mutex cancel_lock_;
+	std::string cancel_reason_;
 };
 
 } // namespace openduck

@@ -16,8 +16,8 @@ namespace openduck {
 
 namespace pb = openduck::v1;
 
-Worker::Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher)
-    : databases_(std::move(databases)), watcher_(watcher) {
+Worker::Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, int statement_timeout_seconds)
+    : databases_(std::move(databases)), watcher_(watcher), statement_timeout_seconds_(statement_timeout_seconds) {
 }
 
 bool Worker::Serves(const std::string &database) const {
@@ -135,7 +135,22 @@ grpc::Status Worker::Run(const grpc::ServerContext &call, const pb::ExecuteFragm
 	}
 	// Declared after `tracked`, so it is destroyed first: neither cancel path can reach the
 	// executor once Run has returned and the executor goes away.
-	auto watched = watcher_.Watch(call, [&executor] { executor.Cancel(); });
+	auto deadline = std::chrono::steady_clock::time_point::max();
+	if (statement_timeout_seconds_ > 0) {
+		deadline = std::chrono::steady_clock::now() + std::chrono::seconds(statement_timeout_seconds_);
+	}
+	auto watched = watcher_.Watch(
+	    call,
+	    [this, &executor, deadline] {
+		    if (std::chrono::steady_clock::now() >= deadline) {
+			    executor.Cancel("stopped: it ran longer than the server's statement timeout of " +
+			                    std::to_string(statement_timeout_seconds_) + " s (openduck serve|worker "
+			                                                                 "--statement-timeout)");
+		    } else {
+			    executor.Cancel();
+		    }
+	    },
+	    deadline);
 	outcome = executor.Run(sink);
 	if (!outcome.delivered) {
 		return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away before the result was delivered");

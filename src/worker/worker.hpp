@@ -25,8 +25,9 @@ namespace openduck {
 
 class Worker {
 public:
-	// `watcher` must outlive the worker.
-	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher);
+	// `watcher` must outlive the worker. A statement running longer than
+	// `statement_timeout_seconds` (0: no limit) is interrupted; sessions themselves may stay open.
+	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, int statement_timeout_seconds = 0);
 
 	// Served databases, including those created since start-up (DatabaseSet::Names).
 	std::vector<std::string> DatabaseNames() const {
@@ -69,6 +70,7 @@ private:
 
 	std::unique_ptr<DatabaseSet> databases_;
 	CancellationWatcher &watcher_;
+	const int statement_timeout_seconds_;
 	ExecutionRegistry executions_;
 	SessionRegistry sessions_;
 };

@@ -2,6 +2,7 @@
 database — no server files, network, extensions, other databases or server configuration —
 unless the operator allowed it (--allow-path, --allow-extension)."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,24 @@ def test_bad_sandbox_options_are_refused_with_the_fix(launcher, tmp_path):
 		srv = launcher.serve(["baddb"], extra_args=args, wait=False)
 		assert srv.process.proc.wait(timeout=30) != 0
 		assert message in srv.process.output(), srv.process.output()
+
+
+@pytest.mark.timeout_s(120)
+def test_statement_timeout_stops_long_statements_not_sessions(launcher):
+	srv = launcher.serve(["todb"], extra_args=["--statement-timeout", "2"])
+	con = odtest.python_host()
+	con.execute(srv.attach_sql("todb"))
+	try:
+		with pytest.raises(Exception) as error:
+			odtest.remote(con, "cloud", "SELECT count(*) FROM range(1000000000000)")
+		assert "ran longer than the server's statement timeout of 2 s (openduck serve|worker --statement-timeout)" \
+			in str(error.value)
+		# a transaction may stay open longer than the limit; each of its statements is short
+		con.execute("BEGIN")
+		con.execute("CREATE TABLE cloud.kept AS SELECT 1 AS x")
+		time.sleep(3)
+		con.execute("INSERT INTO cloud.kept VALUES (2)")
+		con.execute("COMMIT")
+		assert con.execute("SELECT sum(x) FROM cloud.kept").fetchall() == [(3,)]
+	finally:
+		con.close()
