@@ -14,6 +14,7 @@
 #include "duckdb/main/pending_query_result.hpp"
 #include "duckdb/main/query_result.hpp"
 #include "duckdb/parser/sql_statement.hpp"
+#include "duckdb/parser/statement/set_statement.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -28,9 +29,41 @@ FragmentExecutor::FragmentExecutor(duckdb::DuckDB &database, const pb::ExecuteFr
       request_(request) {
 }
 
-FragmentExecutor::FragmentExecutor(duckdb::Connection &session_connection, std::mutex &session_lock,
-                                   const pb::ExecuteFragmentRequest &request)
-    : connection_(session_connection), session_lock_(&session_lock), request_(request) {
+FragmentExecutor::FragmentExecutor(Session &session, const pb::ExecuteFragmentRequest &request)
+    : connection_(session.connection), session_lock_(&session.lock), session_settings_(&session.applied_settings),
+      request_(request) {
+}
+
+void FragmentExecutor::ApplySetup() {
+	auto statements = connection_.ExtractStatements(request_.setup_sql());
+	std::set<std::string> applied;
+	for (auto &statement : statements) {
+		CheckClientStatement(*statement);
+		if (statement->type == duckdb::StatementType::SET_STATEMENT) {
+			auto &set = statement->Cast<duckdb::SetStatement>();
+			applied.insert((set.scope == duckdb::SetScope::VARIABLE ? "VARIABLE " : "SESSION ") +
+			               duckdb::KeywordHelper::WriteOptionallyQuoted(set.name));
+		}
+	}
+	if (session_settings_) {
+		// The host sends only what differs from the defaults: what it set before and no longer
+		// sends is back at its default there.
+		for (auto &previous : *session_settings_) {
+			if (!applied.count(previous)) {
+				auto result = connection_.Query("RESET " + previous);
+				if (result->HasError()) {
+					result->ThrowError();
+				}
+			}
+		}
+		*session_settings_ = applied;
+	}
+	for (auto &statement : statements) {
+		auto result = connection_.Query(std::move(statement));
+		if (result->HasError()) {
+			result->ThrowError();
+		}
+	}
 }
 
 void FragmentExecutor::Ingest() {
@@ -213,15 +246,9 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		session_guard = std::unique_lock<std::mutex>(*session_lock_);
 	}
 	try {
-		if (!request_.setup_sql().empty()) {
+		if (!request_.setup_sql().empty() || (session_settings_ && !session_settings_->empty())) {
 			// The host session's settings and variables, before anything binds.
-			for (auto &statement : connection_.ExtractStatements(request_.setup_sql())) {
-				CheckClientStatement(*statement);
-				auto setup = connection_.Query(std::move(statement));
-				if (setup->HasError()) {
-					return fail(setup->GetErrorObject());
-				}
-			}
+			ApplySetup();
 		}
 		if (!request_.ingest_table().empty()) {
 			Ingest();

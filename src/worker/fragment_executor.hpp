@@ -9,6 +9,7 @@
 #pragma once
 
 #include "openduck/v1/openduck.pb.h"
+#include "worker/session_registry.hpp"
 
 #include "duckdb/main/client_properties.hpp"
 #include "duckdb/main/pending_query_result.hpp"
@@ -20,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 
 namespace openduck {
 
@@ -40,10 +42,9 @@ public:
 	static constexpr uint64_t kDefaultMaxBatchBytes = 1024 * 1024;
 
 	FragmentExecutor(duckdb::DuckDB &database, const openduck::v1::ExecuteFragmentRequest &request);
-	// Runs on a session's connection: `session_lock` is held while the statement executes, and
-	// the result is materialized first so the lock is released before it is sent.
-	FragmentExecutor(duckdb::Connection &session_connection, std::mutex &session_lock,
-	                 const openduck::v1::ExecuteFragmentRequest &request);
+	// Runs on a session's connection: its lock is held while the statement executes, and the
+	// result is materialized first so the lock is released before it is sent.
+	FragmentExecutor(Session &session, const openduck::v1::ExecuteFragmentRequest &request);
 	FragmentExecutor(const FragmentExecutor &) = delete;
 	FragmentExecutor &operator=(const FragmentExecutor &) = delete;
 
@@ -65,10 +66,14 @@ private:
 	// Runs `pending` until its result is ready, without spinning a core while DuckDB's threads
 	// work. False when cancelled (the query is interrupted).
 	bool Complete(duckdb::PendingQueryResult &pending);
+	// Runs request_.setup_sql (guarded, and only ever for this connection); on a session's
+	// connection first resets what an earlier request set and this one does not.
+	void ApplySetup();
 
 	std::unique_ptr<duckdb::Connection> owned_connection_;
 	duckdb::Connection &connection_;
 	std::mutex *session_lock_ = nullptr;
+	std::set<std::string> *session_settings_ = nullptr;
 	const openduck::v1::ExecuteFragmentRequest &request_;
 	std::atomic<bool> cancelled_ {false};
 	std::mutex cancel_lock_;

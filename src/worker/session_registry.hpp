@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 namespace openduck {
@@ -29,6 +30,9 @@ struct Session {
 	bool ended = false;
 	// Leading pieces of an ingest payload wider than one message (ingest_continues), under `lock`.
 	std::string pending_ingest;
+	// Settings and variables the host's setup_sql set on `connection`, under `lock`: the next
+	// request resets those it no longer sets (hosts send only what differs from the defaults).
+	std::set<std::string> applied_settings;
 };
 
 class SessionRegistry {

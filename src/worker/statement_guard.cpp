@@ -44,7 +44,7 @@ static void Refuse(const std::string &what, const std::string &instead) {
 	throw PermissionException("%s%s is not allowed on the server. %s", kServerSide, what, instead);
 }
 
-void CheckClientStatement(const SQLStatement &statement) {
+void CheckClientStatement(SQLStatement &statement) {
 	switch (statement.type) {
 	case StatementType::ATTACH_STATEMENT:
 	case StatementType::DETACH_STATEMENT:
@@ -75,6 +75,9 @@ void CheckClientStatement(const SQLStatement &statement) {
 		auto &set = statement.Cast<SetStatement>();
 		if (set.scope == SetScope::VARIABLE) {
 			return;
+		}
+		if (set.scope == SetScope::AUTOMATIC) {
+			set.scope = SetScope::SESSION;
 		}
 		if (set.scope == SetScope::GLOBAL) {
 			Refuse("SET GLOBAL " + set.name, "Settings apply to your own session only: use SET SESSION.");

@@ -13,6 +13,9 @@
 namespace openduck {
 
 // Throws duckdb::PermissionException naming the statement and the way to do it from the host.
-void CheckClientStatement(const duckdb::SQLStatement &statement);
+// A SET or RESET without a scope is narrowed to SESSION: in DuckDB 1.4 a plain SET of some
+// settings (default_null_order, default_order) is global, and one client's settings must never
+// change another's results.
+void CheckClientStatement(duckdb::SQLStatement &statement);
 
 } // namespace openduck

@@ -115,7 +115,7 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 		}
 	}
 	auto &whole = joined.ingest_arrow().empty() ? request : joined;
-	auto executor = session ? std::make_unique<FragmentExecutor>(session->connection, session->lock, whole)
+	auto executor = session ? std::make_unique<FragmentExecutor>(*session, whole)
 	                        : std::make_unique<FragmentExecutor>(*database, whole);
 	return Run(call, whole, *executor, sink, outcome);
 }

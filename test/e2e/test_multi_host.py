@@ -104,3 +104,34 @@ def test_an_unchanged_catalog_is_not_read_again(server, host):
 	b.execute("SELECT * FROM cloud.mh_same WHERE i = ?", [1]).fetchall()
 	requests = b.execute("SELECT remote_requests FROM openduck_last_query_stats()").fetchone()[0]
 	assert requests <= 3
+
+
+def test_one_hosts_settings_never_change_anothers_results(server, host):
+	a = host(server)
+	b = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.mh_nulls AS SELECT * FROM (VALUES (1), (NULL), (2)) v(i)")
+	query = "SELECT i FROM cloud.mh_nulls ORDER BY i"
+	assert b.execute(query).fetchall() == [(1,), (2,), (None,)]
+	for setting in ["default_null_order = 'nulls_first'", "default_order = 'desc'", "integer_division = true",
+	                "TimeZone = 'Asia/Tokyo'"]:
+		a.execute(f"SET {setting}")
+		a.execute(query).fetchall()
+		# sent by a client directly, a plain SET is narrowed to its own session too
+		a.execute(f"SELECT * FROM openduck_query('cloud', 'SET {setting.replace(chr(39), chr(39) * 2)}')").fetchall()
+	assert a.execute(query).fetchall() == [(None,), (2,), (1,)]
+	assert b.execute(query).fetchall() == [(1,), (2,), (None,)]
+	assert b.execute("SELECT * FROM openduck_query('cloud', 'SELECT 7 / 2, current_setting(''TimeZone'')')").fetchall() \
+		== [(3.5, "UTC")]
+
+
+def test_a_setting_reset_inside_a_transaction_is_reset_on_the_worker(server, host):
+	a = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.mh_tx_nulls AS SELECT * FROM (VALUES (1), (NULL)) v(i)")
+	a.execute("BEGIN")
+	a.execute("SET default_null_order = 'nulls_first'")
+	assert a.execute("SELECT * FROM openduck_query('cloud', 'SELECT i FROM mh_tx_nulls ORDER BY i')").fetchall() \
+		== [(None,), (1,)]
+	a.execute("RESET default_null_order")
+	assert a.execute("SELECT * FROM openduck_query('cloud', 'SELECT i FROM mh_tx_nulls ORDER BY i')").fetchall() \
+		== [(1,), (None,)]
+	a.execute("COMMIT")
