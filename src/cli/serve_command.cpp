@@ -51,6 +51,7 @@ int RunServe(const std::vector<std::string> &args) {
 	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
 
 	StorageEngine storage(StorageConfigFrom(options));
+	storage.LockLocalDir();
 	WarnAboutLegacyFiles(DataDir(options));
 	auto databases = OpenDatabases(storage, options);
 	auto where = databases->Describe();

@@ -79,6 +79,7 @@ int RunWorker(const std::vector<std::string> &args) {
 	}
 
 	StorageEngine storage(StorageConfigFrom(options));
+	storage.LockLocalDir();
 	WarnAboutLegacyFiles(DataDir(options));
 	auto databases = OpenDatabases(storage, options);
 	auto where = databases->Describe();

@@ -1,5 +1,7 @@
 #include "storage/layered_file.hpp"
 
+#include "common/failpoint.hpp"
+
 #include "rpc/log.hpp"
 #include "storage/crc32c.hpp"
 #include "storage/posix_file.hpp"
@@ -285,29 +287,33 @@ void LayeredFile::Seal() {
 	record.extent_count = index->extents.size();
 	record.size_bytes = index->index_offset + index->extents.size() * 32 + kLayerFooterSize;
 
-	// 2. Upload. On failure everything is still in the durable active layer: retry next sync.
+	// 2. Upload. On failure everything is still in the durable active layer and DuckDB keeps its
+	//    WAL, so the checkpoint fails (its snapshot would not exist) and the next sync retries.
 	//    The local file goes at once either way: the store may have linked it (ObjectStore::Put),
 	//    so the next seal must not reopen and truncate it.
 	try {
+		Failpoint("upload.put");
 		context_.store.Put(record.object_key, temp);
 		::unlink(temp.c_str());
 	} catch (std::exception &ex) {
 		::unlink(temp.c_str());
-		Log("storage: " + Describe() + ": checkpoint kept in the local active layer, upload failed (will retry): " +
-		    ex.what());
-		return;
+		throw std::runtime_error(Describe() + ": checkpoint failed, the layer upload failed (data and WAL kept "
+		                         "locally, the next checkpoint retries): " + ex.what());
 	}
 
 	// 3. Commit the snapshot; a stale generation means another writer owns the database now.
 	int64_t parent = snapshot_id_;
 	SnapshotRecord snapshot;
 	try {
+		Failpoint("metadata.commit.before");
 		snapshot = context_.metadata.CommitSnapshot(db_.id, generation_, parent, record, size_, int64_t(merge));
+		Failpoint("metadata.commit.after");
 	} catch (LeaseError &ex) {
 		fenced_ = true;
 		throw std::runtime_error(Describe() + ": " + ex.what());
 	} catch (std::exception &ex) {
-		// The commit may have happened before the connection failed: check before retrying.
+		// The outcome is unknown (the commit may have happened before the connection failed):
+		// read the head back; only a head whose newest layer is ours proves the commit.
 		std::optional<SnapshotRecord> committed;
 		try {
 			auto db = context_.metadata.GetDatabase(db_.id);
@@ -319,12 +325,11 @@ void LayeredFile::Seal() {
 				}
 			}
 		} catch (std::exception &) {
-			// Still unreachable: keep the data local and retry at the next sync.
+			// Still unreachable: the outcome stays unknown; the error below says so.
 		}
 		if (!committed) {
-			Log("storage: " + Describe() + ": checkpoint kept in the local active layer, snapshot commit failed " +
-			    "(will retry): " + ex.what());
-			return;
+			throw std::runtime_error(Describe() + ": checkpoint failed, the snapshot commit failed (data and WAL kept "
+			                         "locally, the next checkpoint retries): " + ex.what());
 		}
 		snapshot = *committed;
 	}

@@ -46,6 +46,12 @@ StorageEngine::StorageEngine(StorageConfig config) : config_(std::move(config)) 
 	cache_ = std::make_unique<LayerCache>(*store_, config_.cache_bytes);
 }
 
+void StorageEngine::LockLocalDir() {
+	if (!dir_lock_) {
+		dir_lock_ = std::make_unique<DirectoryLock>(config_.local_dir);
+	}
+}
+
 StorageEngine::~StorageEngine() {
 	{
 		std::lock_guard<std::mutex> guard(leases_lock_);

@@ -6,6 +6,7 @@
 // Thread-safe: the stores and cache are; opening is safe from any thread.
 #pragma once
 
+#include "storage/directory_lock.hpp"
 #include "storage/layer_cache.hpp"
 #include "storage/layered_file.hpp"
 #include "storage/metadata_store.hpp"
@@ -60,6 +61,10 @@ public:
 		return config_.holder;
 	}
 
+	// Takes this engine's local directory for this process alone (DirectoryLock): servers call
+	// it at start so a second server on the same directory is refused before it writes.
+	void LockLocalDir();
+
 	// The live database `name`; throws NotFoundError naming it when missing.
 	DatabaseRecord RequireDatabase(const std::string &name);
 	// A snapshot of `db` by name or id; throws NotFoundError when missing.
@@ -93,6 +98,7 @@ private:
 	void RenewLeases();
 
 	StorageConfig config_;
+	std::unique_ptr<DirectoryLock> dir_lock_;
 	std::unique_ptr<MetadataStore> metadata_;
 	std::unique_ptr<ObjectStore> store_;
 	std::unique_ptr<LayerCache> cache_;
