@@ -38,6 +38,14 @@ LayeredFile::~LayeredFile() {
 	}
 }
 
+void LayeredFile::CheckNotFenced() const {
+	if (fenced_) {
+		throw std::runtime_error(Describe() + ": this writer lost its write lease (another writer took it, or it could "
+		                                      "not be renewed in time); nothing more is committed here, reopen the "
+		                                      "database");
+	}
+}
+
 std::string LayeredFile::Describe() const {
 	if (read_only_) {
 		return "snapshot " + std::to_string(snapshot_id_.load()) + " of database '" + db_.name + "'";
@@ -179,9 +187,7 @@ void LayeredFile::Write(const void *buffer, uint64_t length, uint64_t offset) {
 	if (read_only_) {
 		throw std::runtime_error(Describe() + " is read-only (time travel opens snapshots read-only)");
 	}
-	if (fenced_) {
-		throw std::runtime_error(Describe() + ": this writer lost its write lease; reopen the database");
-	}
+	CheckNotFenced();
 	active_->Write(offset, buffer, length);
 	if (offset < kHeaderAreaEnd) {
 		header_written_ = true;
@@ -206,9 +212,7 @@ void LayeredFile::Sync() {
 	if (read_only_) {
 		return;
 	}
-	if (fenced_) {
-		throw std::runtime_error(Describe() + ": this writer lost its write lease; reopen the database");
-	}
+	CheckNotFenced();
 	active_->Sync();
 	if (header_written_) {
 		Seal();

@@ -70,6 +70,13 @@ public:
 	bool ReadOnly() const {
 		return read_only_;
 	}
+	// Refuses every later write, sync and WAL append: the lease renewer calls it when this
+	// writer's lease is lost or may have expired, so no commit is acknowledged after that.
+	void Fence() {
+		fenced_ = true;
+	}
+	// Throws when the writer is fenced (the message says why and what to do).
+	void CheckNotFenced() const;
 	// "database 'x'" or "snapshot 7 of database 'x'", for messages.
 	std::string Describe() const;
 
@@ -104,7 +111,7 @@ private:
 	std::unique_ptr<ActiveLayer> active_;
 	bool header_written_ = false;
 	int64_t compact_at_ = 0;
-	bool fenced_ = false;
+	std::atomic<bool> fenced_ {false};
 
 	std::function<void()> on_close_;
 	int64_t pin_id_ = 0;

@@ -1,5 +1,6 @@
 #include "storage/storage_engine.hpp"
 
+#include "common/failpoint.hpp"
 #include "rpc/log.hpp"
 #include "storage/diff_file_system.hpp"
 
@@ -73,14 +74,27 @@ void StorageEngine::RenewLeases() {
 		}
 		// Under the lock: a release cannot interleave and be undone by a late renewal.
 		for (auto &lease : leases_) {
+			auto started = std::chrono::steady_clock::now();
 			try {
-				if (!metadata_->RenewLease(lease.db_id, lease.generation, config_.lease_ttl_seconds)) {
-					Log("storage: lost the write lease of database id " + std::to_string(lease.db_id) +
-					    " (another writer took it); its next checkpoint will be refused");
+				Failpoint("lease.renew");
+				if (metadata_->RenewLease(lease.db_id, lease.generation, config_.lease_ttl_seconds)) {
+					lease.renewed = started;
+					continue;
 				}
+				Log("storage: lost the write lease of database id " + std::to_string(lease.db_id) +
+				    " (another writer took it); no further commit is accepted here");
 			} catch (std::exception &ex) {
-				Log("storage: cannot renew the write lease of database id " + std::to_string(lease.db_id) + ": " +
-				    ex.what());
+				// The lease may still hold: fence only once it may have expired before the next try.
+				if (started + period < lease.renewed + std::chrono::seconds(config_.lease_ttl_seconds)) {
+					Log("storage: cannot renew the write lease of database id " + std::to_string(lease.db_id) +
+					    " (will retry): " + ex.what());
+					continue;
+				}
+				Log("storage: cannot renew the write lease of database id " + std::to_string(lease.db_id) +
+				    " before it expires; no further commit is accepted here: " + ex.what());
+			}
+			if (auto file = lease.file.lock()) {
+				file->Fence();
 			}
 		}
 	}
@@ -156,14 +170,8 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 		}
 		db = metadata_->CreateDatabase(name);
 	}
+	auto acquired = std::chrono::steady_clock::now();
 	auto generation = metadata_->AcquireLease(db->id, config_.holder, config_.lease_ttl_seconds);
-	{
-		std::lock_guard<std::mutex> guard(leases_lock_);
-		leases_.push_back(HeldLease {db->id, generation});
-		if (!renewer_.joinable()) {
-			renewer_ = std::thread([this] { RenewLeases(); });
-		}
-	}
 	std::shared_ptr<LayeredFile> file;
 	try {
 		// Re-read: the head may have moved before the lease was ours.
@@ -173,6 +181,13 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 	} catch (...) {
 		ReleaseLease(db->id, generation);
 		throw;
+	}
+	{
+		std::lock_guard<std::mutex> guard(leases_lock_);
+		leases_.push_back(HeldLease {db->id, generation, file, acquired});
+		if (!renewer_.joinable()) {
+			renewer_ = std::thread([this] { RenewLeases(); });
+		}
 	}
 	// The file outlives the DuckDB's final checkpoint; the lease goes with it.
 	auto db_id = db->id;

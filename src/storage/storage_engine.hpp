@@ -14,6 +14,7 @@
 
 #include "duckdb/main/database.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -106,6 +107,8 @@ private:
 	struct HeldLease {
 		int64_t db_id;
 		int64_t generation;
+		std::weak_ptr<LayeredFile> file; // fenced when the lease is lost
+		std::chrono::steady_clock::time_point renewed; // start of the last successful renewal
 	};
 	std::mutex leases_lock_;
 	std::condition_variable leases_changed_;

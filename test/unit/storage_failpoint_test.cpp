@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 namespace openduck {
 namespace {
 
@@ -110,6 +113,52 @@ TEST_F(StorageFailpointTest, GcRacingAFailedSealKeepsItsUploadWithinTheGrace) {
 	for (auto &snapshot : engine->Metadata().ListSnapshots(engine->RequireDatabase("g").id)) {
 		EXPECT_NO_THROW(engine->VerifySnapshot(snapshot));
 	}
+}
+
+// Inserts into `db` until a commit fails (the renewer fences within a few lease periods) and
+// returns that error; fails the test if every commit for 30 s was accepted.
+static std::string FirstRefusedCommit(duckdb::DuckDB &db) {
+	for (int i = 0; i < 300; i++) {
+		duckdb::Connection con(db);
+		auto result = con.Query("INSERT INTO ledger VALUES (" + std::to_string(1000 + i) + ")");
+		if (result->HasError()) {
+			return result->GetError();
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(100));
+	}
+	ADD_FAILURE() << "commits were still acknowledged 30 s after the write lease was lost";
+	return "";
+}
+
+TEST_F(StorageFailpointTest, ALostLeaseFencesCommitsAtOnce) {
+	auto config = StorageConfig::Defaults(dir.string());
+	config.lease_ttl_seconds = 3;
+	config.holder = "one-holder";
+	StorageEngine first(config);
+	auto old_writer = first.OpenDatabase("l", true);
+	Exec(*old_writer, "CREATE TABLE ledger (x BIGINT)");
+	InsertLedger(*old_writer, 0, 10);
+	Exec(*old_writer, "CHECKPOINT");
+	// The same holder takes the lease over (a restarted process would): generation + 1.
+	auto second_config = config;
+	second_config.local_dir = (dir / "local-second").string();
+	StorageEngine second(second_config);
+	auto new_writer = second.OpenDatabase("l", false);
+	auto error = FirstRefusedCommit(*old_writer);
+	EXPECT_NE(error.find("lost its write lease"), std::string::npos) << error;
+	EXPECT_THROW(Exec(*old_writer, "INSERT INTO ledger VALUES (-1)"), std::runtime_error);
+	ExpectLedger(*new_writer, 10);
+}
+
+TEST_F(StorageFailpointTest, AnUnrenewableLeaseFencesCommitsBeforeItExpires) {
+	auto config = StorageConfig::Defaults(dir.string());
+	config.lease_ttl_seconds = 3;
+	StorageEngine writer_engine(config);
+	auto db = writer_engine.OpenDatabase("r", true);
+	Exec(*db, "CREATE TABLE ledger (x BIGINT)");
+	ConfigureFailpoints("lease.renew=error");
+	auto error = FirstRefusedCommit(*db);
+	EXPECT_NE(error.find("lost its write lease"), std::string::npos) << error;
 }
 
 TEST_F(StorageFailpointTest, MalformedSpecIsRefused) {
