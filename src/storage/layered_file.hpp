@@ -5,9 +5,10 @@
 // Writer: holds the database's write lease (generation-fenced). A write at offset < 12288 (a
 // DuckDB header) followed by Sync() is the end of a checkpoint: Sync() then seals the active
 // layer into a layer object, uploads it and commits a snapshot (parent = current head) in the
-// metadata store, in that order. If the upload or the commit fails the data stays in the
-// durable active layer and the seal is retried at the next Sync(); a stale lease (another
-// writer took over) throws and the file refuses all further writes.
+// metadata store, in that order. If the upload or the commit fails, Sync() throws (so DuckDB's
+// checkpoint fails and it keeps its WAL), the data stays in the durable active layer and the
+// seal is retried at the next Sync(); a stale lease (another writer took over) or Fence()
+// makes the file refuse all further writes.
 //
 // Reader (a snapshot opened for time travel or by a clone's first read): immutable; pins the
 // snapshot in the metadata store so GC keeps its layers while it is open.
