@@ -113,7 +113,7 @@ void ODTransactionManager::RollbackTransaction(duckdb::Transaction &transaction)
 }
 
 void ODTransactionManager::Checkpoint(duckdb::ClientContext &context, bool force) {
-	// The worker checkpoints its own database; nothing is stored on the client.
+	db.GetCatalog().Cast<ODCatalog>().Checkpoint(context, force);
 }
 
 } // namespace openduck
