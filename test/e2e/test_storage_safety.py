@@ -62,3 +62,25 @@ def test_failed_upload_fails_the_checkpoint_and_loses_nothing(launcher):
 	odtest.remote(con, "cloud", "CHECKPOINT")
 	con.close()
 	assert [row for row in snapshot_rows(srv.data_dir, "fp") if row[2]] != heads_before
+
+
+def test_checkpoint_on_the_host_checkpoints_the_remote_database(launcher, host):
+	srv = launcher.serve(["cp"])
+	host.execute(srv.attach_sql("cp"))
+	odtest.remote(host, "cloud", "CREATE TABLE t AS SELECT range AS x FROM range(100000)")
+	heads_before = [row for row in snapshot_rows(srv.data_dir, "cp") if row[2]]
+	host.execute("CHECKPOINT cloud")
+	heads_after = [row for row in snapshot_rows(srv.data_dir, "cp") if row[2]]
+	assert heads_after != heads_before, "CHECKPOINT on the host made no snapshot on the worker"
+	block_size, total_blocks, used_blocks = host.execute(
+	    "SELECT block_size, total_blocks, used_blocks FROM pragma_database_size() WHERE database_name = 'cloud'").fetchone()
+	assert block_size > 0 and total_blocks > 0 and used_blocks > 0
+
+
+def test_failed_checkpoint_on_the_host_names_the_cause(launcher, host):
+	srv = launcher.serve(["cpf"], env=odtest.clean_env(OPENDUCK_FAILPOINTS="upload.put=error"))
+	host.execute(srv.attach_sql("cpf"))
+	odtest.remote(host, "cloud", "CREATE TABLE t AS SELECT range AS x FROM range(1000)")
+	with pytest.raises(duckdb.Error, match="layer upload failed"):
+		host.execute("CHECKPOINT cloud")
+	assert odtest.remote(host, "cloud", "SELECT count(*) FROM t") == [(1000,)]
