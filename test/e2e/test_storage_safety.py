@@ -78,7 +78,10 @@ def test_checkpoint_on_the_host_checkpoints_the_remote_database(launcher, host):
 
 
 def test_failed_checkpoint_on_the_host_names_the_cause(launcher, host):
-	srv = launcher.serve(["cpf"], env=odtest.clean_env(OPENDUCK_FAILPOINTS="upload.put=error"))
+	srv = launcher.serve(["cpf"])
+	srv.process.stop()
+	srv = launcher.serve(["cpf"], token=srv.token, data_dir=srv.data_dir,
+	                     env=odtest.clean_env(OPENDUCK_FAILPOINTS="upload.put=error"))
 	host.execute(srv.attach_sql("cpf"))
 	odtest.remote(host, "cloud", "CREATE TABLE t AS SELECT range AS x FROM range(1000)")
 	with pytest.raises(duckdb.Error, match="layer upload failed"):
