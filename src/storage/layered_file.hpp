@@ -76,6 +76,9 @@ public:
 	void Fence() {
 		fenced_ = true;
 	}
+	// A reader renews its snapshot pin when half its TTL has passed (reads and the engine's
+	// renewer call this, so an idle reader keeps its pin too).
+	void RenewPinIfDue();
 	// Throws when the writer is fenced (the message says why and what to do).
 	void CheckNotFenced() const;
 	// "database 'x'" or "snapshot 7 of database 'x'", for messages.
@@ -96,7 +99,6 @@ private:
 	ExtentMap SealContent(size_t merge, uint64_t &truncated_to) const;
 	void ReadSealed(const ExtentLocation &location, char *out, uint64_t length);
 	void Seal();
-	void RenewPinIfDue();
 
 	StorageContext context_;
 	DatabaseRecord db_;

@@ -64,6 +64,12 @@ StorageEngine::~StorageEngine() {
 	}
 }
 
+void StorageEngine::StartRenewerLocked() {
+	if (!renewer_.joinable()) {
+		renewer_ = std::thread([this] { RenewLeases(); });
+	}
+}
+
 void StorageEngine::RenewLeases() {
 	std::unique_lock<std::mutex> guard(leases_lock_);
 	auto period = std::chrono::seconds(std::max<int64_t>(1, config_.lease_ttl_seconds / 3));
@@ -72,6 +78,7 @@ void StorageEngine::RenewLeases() {
 		if (stopping_) {
 			break;
 		}
+		std::vector<std::shared_ptr<LayeredFile>> alive;
 		// Under the lock: a release cannot interleave and be undone by a late renewal.
 		for (auto &lease : leases_) {
 			auto started = std::chrono::steady_clock::now();
@@ -95,8 +102,23 @@ void StorageEngine::RenewLeases() {
 			}
 			if (auto file = lease.file.lock()) {
 				file->Fence();
+				alive.push_back(std::move(file));
 			}
 		}
+		// Snapshot readers: their pins must outlive idle periods, not only reads.
+		for (auto it = readers_.begin(); it != readers_.end();) {
+			if (auto file = it->lock()) {
+				file->RenewPinIfDue();
+				alive.push_back(std::move(file));
+				++it;
+			} else {
+				it = readers_.erase(it);
+			}
+		}
+		// A file's destructor may release its lease (ReleaseLease locks): drop them unlocked.
+		guard.unlock();
+		alive.clear();
+		guard.lock();
 	}
 }
 
@@ -185,9 +207,7 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 	{
 		std::lock_guard<std::mutex> guard(leases_lock_);
 		leases_.push_back(HeldLease {db->id, generation, file, acquired});
-		if (!renewer_.joinable()) {
-			renewer_ = std::thread([this] { RenewLeases(); });
-		}
+		StartRenewerLocked();
 	}
 	// The file outlives the DuckDB's final checkpoint; the lease goes with it.
 	auto db_id = db->id;
@@ -204,6 +224,11 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &n
 	auto snapshot = RequireSnapshot(db, name_or_id);
 	auto file = LayeredFile::OpenSnapshot(StorageContext {*metadata_, *store_, *cache_}, db, snapshot,
 	                                      config_.holder + ":" + std::to_string(::getpid()));
+	{
+		std::lock_guard<std::mutex> guard(leases_lock_);
+		readers_.push_back(file);
+		StartRenewerLocked();
+	}
 	auto path = std::string(kLayeredPathPrefix) + name + "@" + std::to_string(snapshot.id);
 	duckdb::DBConfig config;
 	ConfigureLayered(config, file, path, "", DatabaseDir(db) + "/tmp");

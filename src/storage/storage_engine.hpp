@@ -95,8 +95,11 @@ public:
 
 private:
 	std::string DatabaseDir(const DatabaseRecord &db);
-	// Keeps every lease this engine holds alive (a thread started by the first OpenDatabase).
+	// Keeps every lease this engine holds and every reader pin alive (a thread started by the
+	// first OpenDatabase or OpenSnapshot); fences a writer whose lease is lost.
 	void RenewLeases();
+	// REQUIRES: leases_lock_ held.
+	void StartRenewerLocked();
 
 	StorageConfig config_;
 	std::unique_ptr<DirectoryLock> dir_lock_;
@@ -113,6 +116,7 @@ private:
 	std::mutex leases_lock_;
 	std::condition_variable leases_changed_;
 	std::vector<HeldLease> leases_;
+	std::vector<std::weak_ptr<LayeredFile>> readers_; // open snapshots, whose pins are renewed
 	bool stopping_ = false;
 	std::thread renewer_;
 };
