@@ -1,5 +1,6 @@
 #include "extension/catalog/od_transaction.hpp"
 
+#include "duckdb/main/attached_database.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/client/remote_client.hpp"
