@@ -99,6 +99,22 @@ std::shared_ptr<LayeredFile> LayeredFile::OpenWriter(StorageContext context, con
 		file->sealed_.Truncate(file->active_->TruncatedTo());
 	}
 	file->size_ = size;
+	// A checkpoint that ended locally but was never sealed (its upload or commit failed, then the
+	// process stopped): DuckDB sees it as done and will not write it again, so seal it now, or at
+	// the next sync if the stores still fail.
+	for (auto &entry : file->active_->Map().Extents()) {
+		if (entry.first < kHeaderAreaEnd) {
+			file->header_written_ = true;
+			break;
+		}
+	}
+	if (file->header_written_) {
+		try {
+			file->Seal();
+		} catch (std::exception &ex) {
+			Log("storage: " + file->Describe() + ": " + ex.what());
+		}
+	}
 	return file;
 }
 

@@ -23,9 +23,9 @@ def test_second_server_on_one_data_dir_is_refused(launcher, host):
 	assert f"in use by another openduck process (pid {first.process.pid})" in out, out
 	assert "--data-dir" in out, out
 	# The first one keeps serving.
-	host.execute(first.attach_sql("locked"))
-	odtest.remote(host, "cloud", "CREATE TABLE t AS SELECT 1 AS x")
-	assert odtest.remote(host, "cloud", "SELECT x FROM t") == [(1,)]
+	con = host(first, "locked")
+	odtest.remote(con, "cloud", "CREATE TABLE t AS SELECT 1 AS x")
+	assert odtest.remote(con, "cloud", "SELECT x FROM t") == [(1,)]
 
 
 def test_failed_upload_fails_the_checkpoint_and_loses_nothing(launcher):
@@ -63,13 +63,13 @@ def test_failed_upload_fails_the_checkpoint_and_loses_nothing(launcher):
 
 def test_checkpoint_on_the_host_checkpoints_the_remote_database(launcher, host):
 	srv = launcher.serve(["cp"])
-	host.execute(srv.attach_sql("cp"))
-	odtest.remote(host, "cloud", "CREATE TABLE t AS SELECT range AS x FROM range(100000)")
+	con = host(srv, "cp")
+	odtest.remote(con, "cloud", "CREATE TABLE t AS SELECT range AS x FROM range(100000)")
 	heads_before = [row for row in snapshot_rows(srv.data_dir, "cp") if row[2]]
-	host.execute("CHECKPOINT cloud")
+	con.execute("CHECKPOINT cloud")
 	heads_after = [row for row in snapshot_rows(srv.data_dir, "cp") if row[2]]
 	assert heads_after != heads_before, "CHECKPOINT on the host made no snapshot on the worker"
-	block_size, total_blocks, used_blocks = host.execute(
+	block_size, total_blocks, used_blocks = con.execute(
 	    "SELECT block_size, total_blocks, used_blocks FROM pragma_database_size() WHERE database_name = 'cloud'").fetchone()
 	assert block_size > 0 and total_blocks > 0 and used_blocks > 0
 
@@ -79,7 +79,7 @@ def test_failed_checkpoint_on_the_host_names_the_cause(launcher, host):
 	srv.process.stop()
 	srv = launcher.serve(["cpf"], token=srv.token, data_dir=srv.data_dir,
 	                     env=odtest.clean_env(OPENDUCK_FAILPOINTS="upload.put=error"))
-	host.execute(srv.attach_sql("cpf"))
-	odtest.remote(host, "cloud", "CREATE TABLE t AS SELECT range AS x FROM range(1000)")
+	con = host(srv, "cpf")
+	odtest.remote(con, "cloud", "CREATE TABLE t AS SELECT range AS x FROM range(1000)")
 	with pytest.raises(duckdb.Error, match="layer upload failed"):
-		host.execute("CHECKPOINT cloud")
+		con.execute("CHECKPOINT cloud")
