@@ -65,6 +65,7 @@ int RunServe(const std::vector<std::string> &args) {
 	auto storage_config = StorageConfigFrom(options);
 	storage_config.sandbox = SandboxFrom(options);
 	StorageEngine storage(std::move(storage_config));
+	storage.LockLocalDir();
 	WarnAboutLegacyFiles(DataDir(options));
 	auto databases = OpenDatabases(storage, options);
 	auto where = databases->Describe();

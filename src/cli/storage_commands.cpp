@@ -63,7 +63,7 @@ deletes layer objects no remaining snapshot uses. DURATION: 30s, 15m, 12h, 7d or
 Options:
       --dry-run              report what would be removed, remove nothing
       --retention D          keep unnamed snapshots younger than D (default 7d)
-      --orphan-grace D       delete unreferenced objects older than D (default 1h)
+      --orphan-grace D       delete unreferenced objects older than D (default 1h, at least 10m)
       --data-dir DIR         the server's data dir (default: $OPENDUCK_DATA_DIR or ./openduck-data)
 )";
 

@@ -1,6 +1,7 @@
 #include "storage/diff_file_system.hpp"
 
 #include "duckdb/common/exception.hpp"
+#include "duckdb/common/local_file_system.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -33,11 +34,34 @@ auto Guard(const std::string &path, F body) -> decltype(body()) {
 	}
 }
 
+// The WAL's file system: local files, but a fenced writer (lost lease) can neither append nor
+// fsync, so DuckDB acknowledges no commit after the loss.
+class FencedWalFileSystem : public duckdb::LocalFileSystem {
+public:
+	explicit FencedWalFileSystem(std::shared_ptr<LayeredFile> file) : file_(std::move(file)) {
+	}
+	void Write(duckdb::FileHandle &handle, void *buffer, int64_t nr_bytes, duckdb::idx_t location) override {
+		file_->CheckNotFenced();
+		LocalFileSystem::Write(handle, buffer, nr_bytes, location);
+	}
+	int64_t Write(duckdb::FileHandle &handle, void *buffer, int64_t nr_bytes) override {
+		file_->CheckNotFenced();
+		return LocalFileSystem::Write(handle, buffer, nr_bytes);
+	}
+	void FileSync(duckdb::FileHandle &handle) override {
+		file_->CheckNotFenced();
+		LocalFileSystem::FileSync(handle);
+	}
+
+private:
+	std::shared_ptr<LayeredFile> file_;
+};
+
 } // namespace
 
 DiffFileSystem::DiffFileSystem(std::string db_path, std::shared_ptr<LayeredFile> file, std::string wal_local_path)
     : db_path_(std::move(db_path)), file_(std::move(file)), wal_local_path_(std::move(wal_local_path)),
-      local_(duckdb::FileSystem::CreateLocal()) {
+      local_(duckdb::make_uniq<FencedWalFileSystem>(file_)) {
 }
 
 bool DiffFileSystem::CanHandleFile(const std::string &path) {

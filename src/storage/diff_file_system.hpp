@@ -3,7 +3,8 @@
 // DBConfig::file_system before the DuckDB is constructed:
 //   <db_path>       the layered database file (e.g. "odlayers://sales" or "odlayers://sales@12")
 //   <db_path>.wal   DuckDB's WAL, kept as a plain local file (append + fsync per commit); a
-//                   read-only snapshot has no WAL (opens see none, writes fail).
+//                   read-only snapshot has no WAL (opens see none, writes fail), and a fenced
+//                   writer's WAL refuses appends and fsyncs (LayeredFile::Fence).
 // Implements exactly the calls DuckDB 1.4.4 makes on a database file
 // (DUCKDB_1.4.4_STORAGE_NOTES.md §5).
 //

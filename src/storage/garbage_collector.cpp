@@ -2,11 +2,19 @@
 
 #include "storage/sql_metadata_store.hpp"
 
+#include <stdexcept>
+#include <string>
 #include <unordered_set>
 
 namespace openduck {
 
 GcReport CollectGarbage(MetadataStore &metadata, ObjectStore &store, const GcOptions &options) {
+	if (options.orphan_grace_seconds < kMinOrphanGraceSeconds) {
+		throw std::invalid_argument("gc: an orphan grace of " + std::to_string(options.orphan_grace_seconds) +
+		                            "s could delete a layer that a seal uploaded and is about to commit; pass "
+		                            "--orphan-grace of at least " +
+		                            std::to_string(kMinOrphanGraceSeconds / 60) + "m");
+	}
 	GcReport report;
 	auto now = UnixNow();
 	report.plan = metadata.PlanGarbageCollection(now, options.retention_seconds, options.dry_run);

@@ -17,9 +17,13 @@
 
 namespace openduck {
 
+// An uploaded layer is committed moments after its upload ends, but a slow store or a stalled
+// metadata store can stretch that: a shorter grace could delete a layer a seal is about to commit.
+constexpr int64_t kMinOrphanGraceSeconds = 600;
+
 struct GcOptions {
 	int64_t retention_seconds = 7 * 24 * 3600;
-	int64_t orphan_grace_seconds = 3600;
+	int64_t orphan_grace_seconds = 3600; // at least kMinOrphanGraceSeconds
 	bool dry_run = false;
 };
 
@@ -29,6 +33,7 @@ struct GcReport {
 	uint64_t freed_bytes = 0;        // dead layers + orphans
 };
 
+// Throws std::invalid_argument when options.orphan_grace_seconds < kMinOrphanGraceSeconds.
 GcReport CollectGarbage(MetadataStore &metadata, ObjectStore &store, const GcOptions &options);
 
 } // namespace openduck

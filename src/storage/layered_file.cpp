@@ -1,5 +1,7 @@
 #include "storage/layered_file.hpp"
 
+#include "common/failpoint.hpp"
+
 #include "rpc/log.hpp"
 #include "storage/crc32c.hpp"
 #include "storage/posix_file.hpp"
@@ -33,6 +35,14 @@ LayeredFile::~LayeredFile() {
 			// The pin expires by itself; GC then treats the snapshot normally.
 			Log("storage: cannot unpin " + Describe() + ": " + ex.what());
 		}
+	}
+}
+
+void LayeredFile::CheckNotFenced() const {
+	if (fenced_) {
+		throw std::runtime_error(Describe() + ": this writer lost its write lease (another writer took it, or it could "
+		                                      "not be renewed in time); nothing more is committed here, reopen the "
+		                                      "database");
 	}
 }
 
@@ -89,6 +99,22 @@ std::shared_ptr<LayeredFile> LayeredFile::OpenWriter(StorageContext context, con
 		file->sealed_.Truncate(file->active_->TruncatedTo());
 	}
 	file->size_ = size;
+	// A checkpoint that ended locally but was never sealed (its upload or commit failed, then the
+	// process stopped): DuckDB sees it as done and will not write it again, so seal it now, or at
+	// the next sync if the stores still fail.
+	for (auto &entry : file->active_->Map().Extents()) {
+		if (entry.first < kHeaderAreaEnd) {
+			file->header_written_ = true;
+			break;
+		}
+	}
+	if (file->header_written_) {
+		try {
+			file->Seal();
+		} catch (std::exception &ex) {
+			Log("storage: " + file->Describe() + ": " + ex.what());
+		}
+	}
 	return file;
 }
 
@@ -177,9 +203,7 @@ void LayeredFile::Write(const void *buffer, uint64_t length, uint64_t offset) {
 	if (read_only_) {
 		throw std::runtime_error(Describe() + " is read-only (time travel opens snapshots read-only)");
 	}
-	if (fenced_) {
-		throw std::runtime_error(Describe() + ": this writer lost its write lease; reopen the database");
-	}
+	CheckNotFenced();
 	active_->Write(offset, buffer, length);
 	if (offset < kHeaderAreaEnd) {
 		header_written_ = true;
@@ -204,9 +228,7 @@ void LayeredFile::Sync() {
 	if (read_only_) {
 		return;
 	}
-	if (fenced_) {
-		throw std::runtime_error(Describe() + ": this writer lost its write lease; reopen the database");
-	}
+	CheckNotFenced();
 	active_->Sync();
 	if (header_written_) {
 		Seal();
@@ -285,29 +307,33 @@ void LayeredFile::Seal() {
 	record.extent_count = index->extents.size();
 	record.size_bytes = index->index_offset + index->extents.size() * 32 + kLayerFooterSize;
 
-	// 2. Upload. On failure everything is still in the durable active layer: retry next sync.
+	// 2. Upload. On failure everything is still in the durable active layer and DuckDB keeps its
+	//    WAL, so the checkpoint fails (its snapshot would not exist) and the next sync retries.
 	//    The local file goes at once either way: the store may have linked it (ObjectStore::Put),
 	//    so the next seal must not reopen and truncate it.
 	try {
+		Failpoint("upload.put");
 		context_.store.Put(record.object_key, temp);
 		::unlink(temp.c_str());
 	} catch (std::exception &ex) {
 		::unlink(temp.c_str());
-		Log("storage: " + Describe() + ": checkpoint kept in the local active layer, upload failed (will retry): " +
-		    ex.what());
-		return;
+		throw std::runtime_error(Describe() + ": checkpoint failed, the layer upload failed (data and WAL kept "
+		                         "locally, the next checkpoint retries): " + ex.what());
 	}
 
 	// 3. Commit the snapshot; a stale generation means another writer owns the database now.
 	int64_t parent = snapshot_id_;
 	SnapshotRecord snapshot;
 	try {
+		Failpoint("metadata.commit.before");
 		snapshot = context_.metadata.CommitSnapshot(db_.id, generation_, parent, record, size_, int64_t(merge));
+		Failpoint("metadata.commit.after");
 	} catch (LeaseError &ex) {
 		fenced_ = true;
 		throw std::runtime_error(Describe() + ": " + ex.what());
 	} catch (std::exception &ex) {
-		// The commit may have happened before the connection failed: check before retrying.
+		// The outcome is unknown (the commit may have happened before the connection failed):
+		// read the head back; only a head whose newest layer is ours proves the commit.
 		std::optional<SnapshotRecord> committed;
 		try {
 			auto db = context_.metadata.GetDatabase(db_.id);
@@ -319,12 +345,11 @@ void LayeredFile::Seal() {
 				}
 			}
 		} catch (std::exception &) {
-			// Still unreachable: keep the data local and retry at the next sync.
+			// Still unreachable: the outcome stays unknown; the error below says so.
 		}
 		if (!committed) {
-			Log("storage: " + Describe() + ": checkpoint kept in the local active layer, snapshot commit failed " +
-			    "(will retry): " + ex.what());
-			return;
+			throw std::runtime_error(Describe() + ": checkpoint failed, the snapshot commit failed (data and WAL kept "
+			                         "locally, the next checkpoint retries): " + ex.what());
 		}
 		snapshot = *committed;
 	}

@@ -5,9 +5,10 @@
 // Writer: holds the database's write lease (generation-fenced). A write at offset < 12288 (a
 // DuckDB header) followed by Sync() is the end of a checkpoint: Sync() then seals the active
 // layer into a layer object, uploads it and commits a snapshot (parent = current head) in the
-// metadata store, in that order. If the upload or the commit fails the data stays in the
-// durable active layer and the seal is retried at the next Sync(); a stale lease (another
-// writer took over) throws and the file refuses all further writes.
+// metadata store, in that order. If the upload or the commit fails, Sync() throws (so DuckDB's
+// checkpoint fails and it keeps its WAL), the data stays in the durable active layer and the
+// seal is retried at the next Sync(); a stale lease (another writer took over) or Fence()
+// makes the file refuse all further writes.
 //
 // Reader (a snapshot opened for time travel or by a clone's first read): immutable; pins the
 // snapshot in the metadata store so GC keeps its layers while it is open.
@@ -70,6 +71,16 @@ public:
 	bool ReadOnly() const {
 		return read_only_;
 	}
+	// Refuses every later write, sync and WAL append: the lease renewer calls it when this
+	// writer's lease is lost or may have expired, so no commit is acknowledged after that.
+	void Fence() {
+		fenced_ = true;
+	}
+	// A reader renews its snapshot pin when half its TTL has passed (reads and the engine's
+	// renewer call this, so an idle reader keeps its pin too).
+	void RenewPinIfDue();
+	// Throws when the writer is fenced (the message says why and what to do).
+	void CheckNotFenced() const;
 	// "database 'x'" or "snapshot 7 of database 'x'", for messages.
 	std::string Describe() const;
 
@@ -88,7 +99,6 @@ private:
 	ExtentMap SealContent(size_t merge, uint64_t &truncated_to) const;
 	void ReadSealed(const ExtentLocation &location, char *out, uint64_t length);
 	void Seal();
-	void RenewPinIfDue();
 
 	StorageContext context_;
 	DatabaseRecord db_;
@@ -104,7 +114,7 @@ private:
 	std::unique_ptr<ActiveLayer> active_;
 	bool header_written_ = false;
 	int64_t compact_at_ = 0;
-	bool fenced_ = false;
+	std::atomic<bool> fenced_ {false};
 
 	std::function<void()> on_close_;
 	int64_t pin_id_ = 0;

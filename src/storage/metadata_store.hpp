@@ -131,6 +131,7 @@ public:
 	// dies when no surviving snapshot uses it. Unless `dry_run`, the expired rows are deleted
 	// and dead layers are marked so no new snapshot or clone can reference them — in one
 	// transaction. Layers marked earlier whose deletion did not finish are included again.
+	// Lease and pin expiry (here and everywhere) follow the store's clock, not `now`.
 	virtual GcPlan PlanGarbageCollection(int64_t now, int64_t retention_seconds, bool dry_run) = 0;
 	// Removes the rows of dead layers whose objects are gone.
 	virtual void ForgetLayers(const std::vector<int64_t> &layer_ids) = 0;

@@ -14,7 +14,7 @@ namespace openduck {
 struct ObjectInfo {
 	std::string key;
 	uint64_t size;
-	int64_t modified_unix; // seconds since the epoch
+	int64_t modified_unix; // seconds since the epoch; INT64_MAX when the store gave no readable time
 };
 
 class ObjectStore {

@@ -8,6 +8,9 @@ namespace openduck {
 
 // Any fixed number: the key of the advisory lock that serialises metadata transactions.
 static constexpr const char *kMetadataLockKey = "7252017";
+// Defaults a connection URI may override (connect_timeout=..., options=-c statement_timeout=...).
+static constexpr const char *kDefaultConnectTimeoutSeconds = "10";
+static constexpr const char *kDefaultSessionOptions = "-c statement_timeout=30000 -c lock_timeout=30000";
 
 std::string RedactConnectionUri(const std::string &uri) {
 	// user:password@ in a URI, and password= / sslpassword= in its query or in a key=value string.
@@ -32,7 +35,11 @@ void PostgresConnection::EnsureConnected() {
 	if (conn_) {
 		PQfinish(conn_);
 	}
-	conn_ = PQconnectdb(uri_.c_str());
+	// Defaults first: settings in the URI come later and win. A metadata store that hangs must
+	// not hang commits forever; the timeouts turn that into an error naming the store.
+	const char *keywords[] = {"connect_timeout", "options", "dbname", nullptr};
+	const char *values[] = {kDefaultConnectTimeoutSeconds, kDefaultSessionOptions, uri_.c_str(), nullptr};
+	conn_ = PQconnectdbParams(keywords, values, 1);
 	if (PQstatus(conn_) != CONNECTION_OK) {
 		std::string message = PQerrorMessage(conn_);
 		PQfinish(conn_);
@@ -87,18 +94,41 @@ void PostgresConnection::BeginExclusive() {
 	EnsureConnected();
 	Query("BEGIN", {});
 	in_transaction_ = true;
-	Query(std::string("SELECT pg_advisory_xact_lock(") + kMetadataLockKey + ")", {});
+	try {
+		Query(std::string("SELECT pg_advisory_xact_lock(") + kMetadataLockKey + ")", {});
+	} catch (...) {
+		// No transaction without its lock: end it, so the next BEGIN starts clean.
+		Rollback();
+		throw;
+	}
 }
 
 void PostgresConnection::Commit() {
+	// Never resent: a COMMIT replayed on a fresh connection "succeeds" with nothing to commit.
+	// A connection lost during COMMIT leaves the outcome unknown; the caller reads back.
+	PGresult *result = PQexec(conn_, "COMMIT");
+	auto status = PQresultStatus(result);
+	std::string message = status == PGRES_COMMAND_OK ? "" : PQresultErrorMessage(result);
+	PQclear(result);
 	in_transaction_ = false;
-	Query("COMMIT", {});
+	if (status == PGRES_COMMAND_OK) {
+		return;
+	}
+	while (!message.empty() && message.back() == '\n') {
+		message.pop_back();
+	}
+	if (PQstatus(conn_) != CONNECTION_OK) {
+		throw std::runtime_error("metadata store " + described_ +
+		                         ": the connection was lost during COMMIT, so whether it was applied is unknown: " +
+		                         message);
+	}
+	throw std::runtime_error("metadata store " + described_ + ": COMMIT failed: " + message);
 }
 
 void PostgresConnection::Rollback() {
 	in_transaction_ = false;
 	if (conn_ && PQstatus(conn_) == CONNECTION_OK) {
-		Query("ROLLBACK", {});
+		PQclear(PQexec(conn_, "ROLLBACK"));
 	}
 }
 

@@ -26,6 +26,9 @@ public:
 	std::string IdColumnType() const override {
 		return "BIGSERIAL PRIMARY KEY";
 	}
+	std::string UnixNowSql() const override {
+		return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)";
+	}
 	std::string Describe() const override {
 		return described_;
 	}

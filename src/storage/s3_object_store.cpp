@@ -285,11 +285,12 @@ static std::string XmlText(const std::string &xml, const std::string &tag, size_
 	return text;
 }
 
+// An unreadable time counts as the newest possible: GC must never take it for an old orphan.
 static int64_t ParseIsoTime(const std::string &text) {
 	struct tm tm = {};
 	if (sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
 	           &tm.tm_sec) != 6) {
-		return 0;
+		return INT64_MAX;
 	}
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;

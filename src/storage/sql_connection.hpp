@@ -27,6 +27,9 @@ public:
 	virtual void Rollback() = 0;
 	// Column type of an auto-assigned 64-bit primary key.
 	virtual std::string IdColumnType() const = 0;
+	// An expression for the store's own clock in Unix seconds: lease and pin expiry use it, so
+	// hosts with skewed clocks agree on when a lease expired.
+	virtual std::string UnixNowSql() const = 0;
 	virtual std::string Describe() const = 0;
 };
 

@@ -9,6 +9,10 @@ int64_t UnixNow() {
 	    .count();
 }
 
+int64_t SqlMetadataStore::StoreNow() {
+	return std::stoll(connection_->Query("SELECT " + connection_->UnixNowSql()).at(0).at(0));
+}
+
 static std::string S(int64_t v) {
 	return std::to_string(v);
 }
@@ -170,7 +174,7 @@ DatabaseRecord SqlMetadataStore::UndropDatabase(const std::string &name) {
 
 int64_t SqlMetadataStore::AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds) {
 	return InTransaction<int64_t>([&] {
-		auto now = UnixNow();
+		auto now = StoreNow();
 		auto rows = connection_->Query("SELECT generation, holder, expires_at FROM write_lease WHERE db_id = $1",
 		                               {S(db_id)});
 		int64_t generation = 1;
@@ -210,7 +214,7 @@ bool SqlMetadataStore::RenewLease(int64_t db_id, int64_t generation, int64_t ttl
 	return InTransaction<bool>([&] {
 		return !connection_
 		            ->Query("UPDATE write_lease SET expires_at = $1 WHERE db_id = $2 AND generation = $3 RETURNING db_id",
-		                    {S(UnixNow() + ttl_seconds), S(db_id), S(generation)})
+		                    {S(StoreNow() + ttl_seconds), S(db_id), S(generation)})
 		            .empty();
 	});
 }
@@ -350,7 +354,7 @@ int64_t SqlMetadataStore::PinSnapshot(int64_t snapshot_id, const std::string &ho
 		}
 		return I(connection_
 		             ->Query("INSERT INTO reader_pin (snapshot_id, holder, expires_at) VALUES ($1, $2, $3) RETURNING id",
-		                     {S(snapshot_id), holder, S(UnixNow() + ttl_seconds)})
+		                     {S(snapshot_id), holder, S(StoreNow() + ttl_seconds)})
 		             .at(0)
 		             .at(0));
 	});
@@ -358,7 +362,7 @@ int64_t SqlMetadataStore::PinSnapshot(int64_t snapshot_id, const std::string &ho
 
 void SqlMetadataStore::RenewPin(int64_t pin_id, int64_t ttl_seconds) {
 	InTransaction<int>([&] {
-		connection_->Query("UPDATE reader_pin SET expires_at = $1 WHERE id = $2", {S(UnixNow() + ttl_seconds), S(pin_id)});
+		connection_->Query("UPDATE reader_pin SET expires_at = $1 WHERE id = $2", {S(StoreNow() + ttl_seconds), S(pin_id)});
 		return 0;
 	});
 }
@@ -380,13 +384,13 @@ GcPlan SqlMetadataStore::PlanGarbageCollection(int64_t now, int64_t retention_se
 		auto cutoff = S(now - retention_seconds);
 		for (auto &row : connection_->Query("SELECT id FROM db WHERE dropped_at <> 0 AND dropped_at < $1 AND NOT EXISTS "
 		                                    "(SELECT 1 FROM write_lease l WHERE l.db_id = db.id AND l.expires_at > $2)",
-		                                    {cutoff, S(now)})) {
+		                                    {cutoff, S(StoreNow())})) {
 			plan.purged_databases.push_back(I(row[0]));
 		}
 		for (auto db_id : plan.purged_databases) {
 			connection_->Query("UPDATE db SET head_snapshot = 0 WHERE id = $1", {S(db_id)});
 		}
-		connection_->Query("DELETE FROM reader_pin WHERE expires_at < $1", {S(now)});
+		connection_->Query("DELETE FROM reader_pin WHERE expires_at < $1", {S(StoreNow())});
 		const std::string doomed =
 		    "SELECT s.id FROM snapshot s WHERE (s.db_id IN (SELECT id FROM db WHERE head_snapshot = 0 AND dropped_at <> 0) "
 		    "OR (s.created_at < $1 AND s.name = '')) "

@@ -47,6 +47,8 @@ private:
 	// Runs `body` in an exclusive transaction, rolling back when it throws.
 	template <class T, class F>
 	T InTransaction(F body);
+	// The metadata store's clock (Unix seconds), for lease and pin expiry.
+	int64_t StoreNow();
 	std::vector<SnapshotRecord> SelectSnapshots(const std::string &where, const std::vector<std::string> &params);
 	std::vector<DatabaseRecord> SelectDatabases(const std::string &where, const std::vector<std::string> &params);
 	DatabaseRecord InsertDatabase(const std::string &name);

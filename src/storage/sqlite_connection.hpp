@@ -22,6 +22,9 @@ public:
 	std::string IdColumnType() const override {
 		return "INTEGER PRIMARY KEY AUTOINCREMENT";
 	}
+	std::string UnixNowSql() const override {
+		return "CAST(strftime('%s', 'now') AS INTEGER)";
+	}
 	std::string Describe() const override {
 		return "sqlite://" + path_;
 	}

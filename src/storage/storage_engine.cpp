@@ -1,5 +1,6 @@
 #include "storage/storage_engine.hpp"
 
+#include "common/failpoint.hpp"
 #include "rpc/log.hpp"
 #include "storage/diff_file_system.hpp"
 
@@ -46,6 +47,12 @@ StorageEngine::StorageEngine(StorageConfig config) : config_(std::move(config)) 
 	cache_ = std::make_unique<LayerCache>(*store_, config_.cache_bytes);
 }
 
+void StorageEngine::LockLocalDir() {
+	if (!dir_lock_) {
+		dir_lock_ = std::make_unique<DirectoryLock>(config_.local_dir);
+	}
+}
+
 StorageEngine::~StorageEngine() {
 	{
 		std::lock_guard<std::mutex> guard(leases_lock_);
@@ -57,6 +64,12 @@ StorageEngine::~StorageEngine() {
 	}
 }
 
+void StorageEngine::StartRenewerLocked() {
+	if (!renewer_.joinable()) {
+		renewer_ = std::thread([this] { RenewLeases(); });
+	}
+}
+
 void StorageEngine::RenewLeases() {
 	std::unique_lock<std::mutex> guard(leases_lock_);
 	auto period = std::chrono::seconds(std::max<int64_t>(1, config_.lease_ttl_seconds / 3));
@@ -65,18 +78,47 @@ void StorageEngine::RenewLeases() {
 		if (stopping_) {
 			break;
 		}
+		std::vector<std::shared_ptr<LayeredFile>> alive;
 		// Under the lock: a release cannot interleave and be undone by a late renewal.
 		for (auto &lease : leases_) {
+			auto started = std::chrono::steady_clock::now();
 			try {
-				if (!metadata_->RenewLease(lease.db_id, lease.generation, config_.lease_ttl_seconds)) {
-					Log("storage: lost the write lease of database id " + std::to_string(lease.db_id) +
-					    " (another writer took it); its next checkpoint will be refused");
+				Failpoint("lease.renew");
+				if (metadata_->RenewLease(lease.db_id, lease.generation, config_.lease_ttl_seconds)) {
+					lease.renewed = started;
+					continue;
 				}
+				Log("storage: lost the write lease of database id " + std::to_string(lease.db_id) +
+				    " (another writer took it); no further commit is accepted here");
 			} catch (std::exception &ex) {
-				Log("storage: cannot renew the write lease of database id " + std::to_string(lease.db_id) + ": " +
-				    ex.what());
+				// The lease may still hold: fence only once it may have expired before the next try.
+				if (started + period < lease.renewed + std::chrono::seconds(config_.lease_ttl_seconds)) {
+					Log("storage: cannot renew the write lease of database id " + std::to_string(lease.db_id) +
+					    " (will retry): " + ex.what());
+					continue;
+				}
+				Log("storage: cannot renew the write lease of database id " + std::to_string(lease.db_id) +
+				    " before it expires; no further commit is accepted here: " + ex.what());
+			}
+			if (auto file = lease.file.lock()) {
+				file->Fence();
+				alive.push_back(std::move(file));
 			}
 		}
+		// Snapshot readers: their pins must outlive idle periods, not only reads.
+		for (auto it = readers_.begin(); it != readers_.end();) {
+			if (auto file = it->lock()) {
+				file->RenewPinIfDue();
+				alive.push_back(std::move(file));
+				++it;
+			} else {
+				it = readers_.erase(it);
+			}
+		}
+		// A file's destructor may release its lease (ReleaseLease locks): drop them unlocked.
+		guard.unlock();
+		alive.clear();
+		guard.lock();
 	}
 }
 
@@ -150,14 +192,8 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 		}
 		db = metadata_->CreateDatabase(name);
 	}
+	auto acquired = std::chrono::steady_clock::now();
 	auto generation = metadata_->AcquireLease(db->id, config_.holder, config_.lease_ttl_seconds);
-	{
-		std::lock_guard<std::mutex> guard(leases_lock_);
-		leases_.push_back(HeldLease {db->id, generation});
-		if (!renewer_.joinable()) {
-			renewer_ = std::thread([this] { RenewLeases(); });
-		}
-	}
 	std::shared_ptr<LayeredFile> file;
 	try {
 		// Re-read: the head may have moved before the lease was ours.
@@ -167,6 +203,11 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 	} catch (...) {
 		ReleaseLease(db->id, generation);
 		throw;
+	}
+	{
+		std::lock_guard<std::mutex> guard(leases_lock_);
+		leases_.push_back(HeldLease {db->id, generation, file, acquired});
+		StartRenewerLocked();
 	}
 	// The file outlives the DuckDB's final checkpoint; the lease goes with it.
 	auto db_id = db->id;
@@ -186,6 +227,11 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &n
 	auto snapshot = RequireSnapshot(db, name_or_id);
 	auto file = LayeredFile::OpenSnapshot(StorageContext {*metadata_, *store_, *cache_}, db, snapshot,
 	                                      config_.holder + ":" + std::to_string(::getpid()));
+	{
+		std::lock_guard<std::mutex> guard(leases_lock_);
+		readers_.push_back(file);
+		StartRenewerLocked();
+	}
 	auto path = std::string(kLayeredPathPrefix) + name + "@" + std::to_string(snapshot.id);
 	duckdb::DBConfig config;
 	ConfigureLayered(config, file, path, "", DatabaseDir(db) + "/tmp");

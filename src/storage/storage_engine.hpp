@@ -7,6 +7,7 @@
 #pragma once
 
 #include "storage/database_sandbox.hpp"
+#include "storage/directory_lock.hpp"
 #include "storage/layer_cache.hpp"
 #include "storage/layered_file.hpp"
 #include "storage/metadata_store.hpp"
@@ -14,6 +15,7 @@
 
 #include "duckdb/main/database.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -63,6 +65,10 @@ public:
 		return config_.holder;
 	}
 
+	// Takes this engine's local directory for this process alone (DirectoryLock): servers call
+	// it at start so a second server on the same directory is refused before it writes.
+	void LockLocalDir();
+
 	// The live database `name`; throws NotFoundError naming it when missing.
 	DatabaseRecord RequireDatabase(const std::string &name);
 	// A snapshot of `db` by name or id; throws NotFoundError when missing.
@@ -92,10 +98,14 @@ public:
 
 private:
 	std::string DatabaseDir(const DatabaseRecord &db);
-	// Keeps every lease this engine holds alive (a thread started by the first OpenDatabase).
+	// Keeps every lease this engine holds and every reader pin alive (a thread started by the
+	// first OpenDatabase or OpenSnapshot); fences a writer whose lease is lost.
 	void RenewLeases();
+	// REQUIRES: leases_lock_ held.
+	void StartRenewerLocked();
 
 	StorageConfig config_;
+	std::unique_ptr<DirectoryLock> dir_lock_;
 	std::unique_ptr<MetadataStore> metadata_;
 	std::unique_ptr<ObjectStore> store_;
 	std::unique_ptr<LayerCache> cache_;
@@ -103,10 +113,13 @@ private:
 	struct HeldLease {
 		int64_t db_id;
 		int64_t generation;
+		std::weak_ptr<LayeredFile> file; // fenced when the lease is lost
+		std::chrono::steady_clock::time_point renewed; // start of the last successful renewal
 	};
 	std::mutex leases_lock_;
 	std::condition_variable leases_changed_;
 	std::vector<HeldLease> leases_;
+	std::vector<std::weak_ptr<LayeredFile>> readers_; // open snapshots, whose pins are renewed
 	bool stopping_ = false;
 	std::thread renewer_;
 };

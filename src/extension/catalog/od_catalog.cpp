@@ -268,14 +268,21 @@ ExecuteOptions ODCatalog::OptionsFor(ClientContext &context) {
 	return options;
 }
 
-void ODCatalog::ExecuteDDL(ClientContext &context, const std::string &sql) {
-	{
-		RemoteResult result(context, client_->Execute(sql, OptionsFor(context)));
-		DataChunk chunk;
-		chunk.Initialize(context, result.Types());
-		while (result.Next(chunk)) {
-		}
+// Runs `sql` on the worker and drains its result.
+static void RunToCompletion(ClientContext &context, std::unique_ptr<RemoteQuery> query) {
+	RemoteResult result(context, std::move(query));
+	DataChunk chunk;
+	chunk.Initialize(context, result.Types());
+	while (result.Next(chunk)) {
 	}
+}
+
+void ODCatalog::Checkpoint(ClientContext &context, bool force) {
+	RunToCompletion(context, client_->Execute(force ? "FORCE CHECKPOINT" : "CHECKPOINT", OptionsFor(context)));
+}
+
+void ODCatalog::ExecuteDDL(ClientContext &context, const std::string &sql) {
+	RunToCompletion(context, client_->Execute(sql, OptionsFor(context)));
 	Invalidate();
 	// This transaction must see its own DDL at once.
 	RefreshFor(CatalogTransaction(*this, context));
@@ -407,8 +414,23 @@ PhysicalOperator &ODCatalog::PlanUpdate(ClientContext &context, PhysicalPlanGene
 }
 
 DatabaseSize ODCatalog::GetDatabaseSize(ClientContext &context) {
-	// The worker owns the storage; sizes are reported by the server's admin commands.
-	return DatabaseSize();
+	// The worker owns the storage: its database file's block counts are the sizes.
+	RemoteResult result(context, client_->Execute("SELECT block_size, total_blocks, used_blocks, free_blocks FROM "
+	                                              "pragma_database_size() WHERE database_name = current_database()",
+	                                              OptionsFor(context)));
+	DataChunk chunk;
+	chunk.Initialize(context, result.Types());
+	DatabaseSize size;
+	if (result.Next(chunk) && chunk.size() > 0) {
+		size.block_size = chunk.GetValue(0, 0).GetValue<idx_t>();
+		size.total_blocks = chunk.GetValue(1, 0).GetValue<idx_t>();
+		size.used_blocks = chunk.GetValue(2, 0).GetValue<idx_t>();
+		size.free_blocks = chunk.GetValue(3, 0).GetValue<idx_t>();
+		size.bytes = size.total_blocks * size.block_size;
+	}
+	while (result.Next(chunk)) {
+	}
+	return size;
 }
 
 std::string ODCatalog::GetDBPath() {

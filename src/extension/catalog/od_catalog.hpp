@@ -61,6 +61,10 @@ public:
 	void Describe(duckdb::ClientContext &context, const std::string &sql, duckdb::vector<duckdb::LogicalType> &types,
 	              duckdb::vector<std::string> &names);
 
+	// Runs CHECKPOINT (FORCE CHECKPOINT when `force`) on the worker: the host stores nothing,
+	// so checkpointing the attached database means checkpointing the remote one.
+	void Checkpoint(duckdb::ClientContext &context, bool force);
+
 	// Runs one statement on the worker to completion (DDL made through ATTACH) and refreshes
 	// the cached catalog.
 	void ExecuteDDL(duckdb::ClientContext &context, const std::string &sql);

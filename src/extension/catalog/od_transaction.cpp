@@ -1,5 +1,6 @@
 #include "extension/catalog/od_transaction.hpp"
 
+#include "duckdb/main/attached_database.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/client/remote_client.hpp"
@@ -113,7 +114,7 @@ void ODTransactionManager::RollbackTransaction(duckdb::Transaction &transaction)
 }
 
 void ODTransactionManager::Checkpoint(duckdb::ClientContext &context, bool force) {
-	// The worker checkpoints its own database; nothing is stored on the client.
+	db.GetCatalog().Cast<ODCatalog>().Checkpoint(context, force);
 }
 
 } // namespace openduck
