@@ -37,7 +37,15 @@ static void Run(duckdb::Connection &connection, const std::string &sql, const st
 	}
 }
 
-void DatabaseSandbox::Seal(duckdb::DuckDB &database) const {
+static std::string QuotedList(const std::vector<std::string> &items) {
+	std::string list;
+	for (auto &item : items) {
+		list += (list.empty() ? "" : ", ") + duckdb::KeywordHelper::WriteQuoted(item, '\'');
+	}
+	return "[" + list + "]";
+}
+
+void DatabaseSandbox::Seal(duckdb::DuckDB &database, const std::vector<std::string> &own_files) const {
 	duckdb::Connection connection(database);
 	for (auto &extension : extensions) {
 		// Loaded by the server while access is still on; a path is loaded as given (the operator
@@ -46,11 +54,12 @@ void DatabaseSandbox::Seal(duckdb::DuckDB &database) const {
 		    "cannot load allowed extension '" + extension + "' (--allow-extension)");
 	}
 	if (!allowed_directories.empty()) {
-		std::string list;
-		for (auto &directory : allowed_directories) {
-			list += (list.empty() ? "" : ", ") + duckdb::KeywordHelper::WriteQuoted(directory, '\'');
-		}
-		Run(connection, "SET allowed_directories = [" + list + "]", "cannot allow the directories given with --allow-path");
+		Run(connection, "SET allowed_directories = " + QuotedList(allowed_directories),
+		    "cannot allow the directories given with --allow-path");
+	}
+	if (!own_files.empty()) {
+		// Exact paths only; client SQL cannot write them either (the statement guard refuses COPY).
+		Run(connection, "SET allowed_paths = " + QuotedList(own_files), "cannot keep the database's own files open");
 	}
 	Run(connection, "SET enable_external_access = false", "cannot turn off external access");
 }

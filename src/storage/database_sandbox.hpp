@@ -31,9 +31,11 @@ struct DatabaseSandbox {
 	// Before the instance starts: limits, and no extension ever fetched or loaded on demand.
 	// Throws std::invalid_argument naming the option when a limit does not parse.
 	void Configure(duckdb::DBConfig &config) const;
-	// Once it runs: loads the allowed extensions, then turns external access off.
+	// Once it runs: loads the allowed extensions, then turns external access off. `own_files`
+	// are the instance's own local files DuckDB reaches through a client's file system (its WAL,
+	// which it reopens, truncates and removes by path): they stay accessible to the instance.
 	// Throws std::runtime_error naming the extension or directory that failed.
-	void Seal(duckdb::DuckDB &database) const;
+	void Seal(duckdb::DuckDB &database, const std::vector<std::string> &own_files) const;
 };
 
 } // namespace openduck

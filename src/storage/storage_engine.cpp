@@ -218,7 +218,7 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 	ConfigureLayered(config, file, path, dir + "/wal", dir + "/tmp");
 	config_.sandbox.Configure(config);
 	auto database = std::make_unique<duckdb::DuckDB>(path, &config);
-	config_.sandbox.Seal(*database);
+	config_.sandbox.Seal(*database, {dir + "/wal"});
 	return database;
 }
 
@@ -237,7 +237,7 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &n
 	ConfigureLayered(config, file, path, "", DatabaseDir(db) + "/tmp");
 	config_.sandbox.Configure(config);
 	auto database = std::make_unique<duckdb::DuckDB>(path, &config);
-	config_.sandbox.Seal(*database);
+	config_.sandbox.Seal(*database, {});
 	return database;
 }
 

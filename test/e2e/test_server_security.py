@@ -28,48 +28,43 @@ def test_metrics_need_the_token(server):
 	assert status == 200 and b"openduck_queries_total" in body
 
 
-def test_a_client_token_cannot_register_a_worker(launcher, tmp_path):
-	"""A worker presenting the client token (what any user holds) instead of the cluster secret
-	is refused, so no user can pose as a worker and receive other users' queries."""
-	gateway = launcher.gateway()
-	impostor_secret = tmp_path / "impostor"
-	impostor_secret.write_text("not-the-cluster-secret\n")
-	impostor = odtest.OpenDuckProcess("impostor", ["worker", "--gateway", gateway.endpoint, "-t", gateway.token,
-	                                               "--port", odtest.free_port(), "--host", "127.0.0.1", "--id", "fake",
-	                                               "--data-dir", tmp_path / "fake-data", "-d", "stolen",
-	                                               "--cluster-secret-file", impostor_secret], 0, tmp_path)
-	launcher._track(impostor).start()
-	deadline = time.monotonic() + 20
-	while "worker registration refused" not in impostor.output() and time.monotonic() < deadline:
+def _worker_with_secret(launcher, endpoint_of, tmp_path, name: str, secret: str) -> odtest.OpenDuckProcess:
+	"""An `openduck worker` registering with `endpoint_of` using `secret` as its cluster secret."""
+	secret_file = tmp_path / f"{name}-secret"
+	secret_file.write_text(secret + "\n")
+	process = odtest.OpenDuckProcess(name, ["worker", "--gateway", endpoint_of.endpoint, "-t", endpoint_of.token,
+	                                        "--port", odtest.free_port(), "--host", "127.0.0.1", "--id", name,
+	                                        "--data-dir", tmp_path / f"{name}-data", "-d", f"{name}_db",
+	                                        "--cluster-secret-file", secret_file], 0, tmp_path)
+	return launcher._track(process).start()
+
+
+def _wait_for_output(process: odtest.OpenDuckProcess, text: str, timeout: float = 20):
+	deadline = time.monotonic() + timeout
+	while text not in process.output() and time.monotonic() < deadline:
 		time.sleep(0.2)
-	assert "worker registration refused: missing or wrong cluster secret" in impostor.output(), impostor.output()
+	assert text in process.output(), process.output()
+
+
+def test_a_client_token_cannot_register_a_worker(launcher, tmp_path):
+	"""A worker presenting anything but the cluster secret is refused, so no user can pose as a
+	worker and receive other users' queries."""
+	gateway = launcher.gateway()
+	impostor = _worker_with_secret(launcher, gateway, tmp_path, "impostor", "not-the-cluster-secret")
+	_wait_for_output(impostor, "worker registration refused: missing or wrong cluster secret")
 	assert gateway.health()["workers"] == []
 	# the client token itself is refused as a cluster secret when starting a worker
-	same = tmp_path / "same"
-	same.write_text(gateway.token)
-	done = odtest.OpenDuckProcess("same", ["worker", "--gateway", gateway.endpoint, "-t", gateway.token,
-	                                       "--cluster-secret-file", same, "-d", "x", "--data-dir", tmp_path / "d2"],
-	                              0, tmp_path)
-	launcher._track(done).start()
-	assert done.proc.wait(timeout=30) == 2
-	assert "the cluster secret must differ from the client token" in done.output()
+	same = _worker_with_secret(launcher, gateway, tmp_path, "same", gateway.token)
+	assert same.proc.wait(timeout=30) == 2
+	assert "the cluster secret must differ from the client token" in same.output()
 	# the real one registers
 	launcher.worker(gateway, "w1", ["legit"])
 
 
 def test_a_gateway_without_a_cluster_secret_accepts_no_worker(launcher, tmp_path):
 	srv = launcher.serve(["solo"])
-	secret = tmp_path / "secret"
-	secret.write_text("some-secret\n")
-	worker = odtest.OpenDuckProcess("lonely", ["worker", "--gateway", srv.endpoint, "-t", srv.token,
-	                                           "--port", odtest.free_port(), "--host", "127.0.0.1", "--id", "w9",
-	                                           "--data-dir", tmp_path / "w9", "-d", "extra",
-	                                           "--cluster-secret-file", secret], 0, tmp_path)
-	launcher._track(worker).start()
-	deadline = time.monotonic() + 20
-	while "accepts no workers" not in worker.output() and time.monotonic() < deadline:
-		time.sleep(0.2)
-	assert "this gateway accepts no workers: start it with --cluster-secret-file" in worker.output()
+	lonely = _worker_with_secret(launcher, srv, tmp_path, "lonely", "some-secret")
+	_wait_for_output(lonely, "this gateway accepts no workers: start it with --cluster-secret-file")
 
 
 def test_token_file_keeps_the_token_out_of_ps_and_logs(launcher, tmp_path, host):
