@@ -3,7 +3,6 @@
 #include "rpc/channel_factory.hpp"
 #include "rpc/log.hpp"
 
-#include <grpcpp/resource_quota.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/server_posix.h>
 
@@ -94,11 +93,6 @@ void RpcServer::Start(grpc::Service &service) {
 	// Allow the keepalive pings our own channels send during long calls (the default policy
 	// answers pings more frequent than every 5 minutes with GOAWAY).
 	builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, kKeepaliveTimeMs / 2);
-	// Each open call holds one of gRPC's threads (a session's OPEN call for the session's life):
-	// beyond this many, new calls fail with RESOURCE_EXHAUSTED instead of exhausting the process.
-	grpc::ResourceQuota quota("openduck-rpc");
-	quota.SetMaxThreads(kMaxRpcThreads);
-	builder.SetResourceQuota(quota);
 	builder.RegisterService(&service);
 	grpc_server_ = builder.BuildAndStart();
 	if (!grpc_server_) {

@@ -58,8 +58,6 @@ public:
 	// Connections being classified at once, in all and per client address.
 	static constexpr int kMaxClassifying = 256;
 	static constexpr int kMaxClassifyingPerPeer = 64;
-	// gRPC threads, one per open call.
-	static constexpr int kMaxRpcThreads = 1024;
 
 private:
 	void AcceptLoop();
