@@ -23,7 +23,8 @@ Options:
       --token-file FILE read the token from FILE instead (keeps it out of `ps`)
       --cluster-secret-file FILE
                         lets additional `openduck worker`s register with this secret (default:
-                        $OPENDUCK_CLUSTER_SECRET; must differ from the client token; default: none)
+                        $OPENDUCK_CLUSTER_SECRET, else none: no worker may register); it must
+                        differ from the client token
       --host HOST       address to listen on (default: 127.0.0.1)
       --port PORT       port to listen on (default: 7878; 0 picks a free port)
       --data-dir DIR    where database files live (default: $OPENDUCK_DATA_DIR or ./openduck-data)
