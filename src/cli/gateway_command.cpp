@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/server_process.hpp"
+#include "cli/tls_options.hpp"
 #include "common/endpoint.hpp"
 #include "gateway/gateway_service.hpp"
 #include "rpc/log.hpp"
@@ -10,8 +11,8 @@ namespace openduck {
 const char *kGatewayHelp = R"(Usage: openduck gateway -t TOKEN [options]
 
 Runs a gateway without databases of its own: workers started with
-`openduck worker --gateway http://HOST:PORT` register with it, and it routes each
-request to the worker serving the requested database.
+`openduck worker --gateway http://HOST:PORT` (https:// with --tls-cert) register with it,
+and it routes each request to the worker serving the requested database.
 gRPC and HTTP (GET /health, GET /metrics) share one port.
 
 Options:
@@ -24,20 +25,21 @@ Options:
       --port PORT       port to listen on (default: 7878; 0 picks a free port)
       --heartbeat-ms N  heartbeat interval asked of workers; a worker silent for 3 intervals
                         is forgotten (default: 2000)
-  -h, --help            show this help
 )";
 
 int RunGateway(const std::vector<std::string> &args) {
-	auto options = ParseOptions(
-	    args, {{"token", 't', true},
-	           {"token-file", 0, true},
-	           {"cluster-secret-file", 0, true},
-	           {"host", 0, true},
-	           {"port", 0, true},
-	           {"heartbeat-ms", 0, true},
-	           {"help", 'h', false}});
+	std::vector<OptionSpec> specs {{"token", 't', true},      {"token-file", 0, true},   {"cluster-secret-file", 0, true},
+	                               {"host", 0, true},        {"port", 0, true},         {"heartbeat-ms", 0, true},
+	                               {"help", 'h', false}};
+	for (auto &spec : TlsOptionSpecs(true)) {
+		specs.push_back(spec);
+	}
+	auto options = ParseOptions(args, specs);
 	if (options.Has("help")) {
 		std::fputs(kGatewayHelp, stdout);
+		std::fputs(kTlsServerOptionsHelp, stdout);
+		std::fputs(kTlsOutboundOptionHelp, stdout);
+		std::fputs("  -h, --help            show this help\n", stdout);
 		return 0;
 	}
 	SetLogRole("openduck gateway");
@@ -46,16 +48,18 @@ int RunGateway(const std::vector<std::string> &args) {
 	auto host = options.Get("host", "127.0.0.1");
 	auto port = options.GetPort("port", kDefaultPort);
 	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
+	auto tls = TlsServerFrom(options);
+	auto worker_tls = TlsClientFrom(options);
 
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
 	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
-	GatewayService service(token, cluster_secret, registry, nullptr, watcher, metrics);
+	GatewayService service(token, cluster_secret, registry, nullptr, watcher, metrics, worker_tls);
 	RpcServer server(host, port, [&](const HttpRequest &request) {
 		return StatusHttpResponse(request, "gateway", token, [&] { return service.WorkerStatuses(); }, metrics);
-	});
+	}, std::move(tls));
 	server.Start(service);
-	Log("listening on " + server.Address() + " (gRPC + HTTP), heartbeat interval: " + std::to_string(heartbeat_ms) +
+	Log("listening on " + server.Url() + " (gRPC + HTTP), heartbeat interval: " + std::to_string(heartbeat_ms) +
 	    " ms");
 
 	auto signal = WaitForTerminationSignal();

@@ -3,6 +3,7 @@
 #include "cli/server_process.hpp"
 #include "cli/sandbox_options.hpp"
 #include "cli/storage_options.hpp"
+#include "cli/tls_options.hpp"
 #include "common/endpoint.hpp"
 #include "gateway/gateway_service.hpp"
 #include "rpc/log.hpp"
@@ -50,9 +51,13 @@ int RunServe(const std::vector<std::string> &args) {
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
 	}
+	for (auto &spec : TlsOptionSpecs(false)) {
+		specs.push_back(spec);
+	}
 	auto options = ParseOptions(args, specs);
 	if (options.Has("help")) {
 		std::fputs(kServeHelp, stdout);
+		std::fputs(kTlsServerOptionsHelp, stdout);
 		std::fputs(kSandboxOptionsHelp, stdout);
 		return 0;
 	}
@@ -62,6 +67,7 @@ int RunServe(const std::vector<std::string> &args) {
 	auto host = options.Get("host", "127.0.0.1");
 	auto port = options.GetPort("port", kDefaultPort);
 	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
+	auto tls = TlsServerFrom(options);
 
 	auto storage_config = StorageConfigFrom(options);
 	storage_config.sandbox = SandboxFrom(options);
@@ -78,9 +84,9 @@ int RunServe(const std::vector<std::string> &args) {
 	GatewayService service(token, cluster_secret, registry, &worker, watcher, metrics);
 	RpcServer server(host, port, [&](const HttpRequest &request) {
 		return StatusHttpResponse(request, "serve", token, [&] { return service.WorkerStatuses(); }, metrics);
-	});
+	}, std::move(tls));
 	server.Start(service);
-	Log("listening on " + server.Address() + " (gRPC + HTTP), databases: " + JoinNames(names) +
+	Log("listening on " + server.Url() + " (gRPC + HTTP), databases: " + JoinNames(names) +
 	    ", data dir: " + where);
 
 	auto signal = WaitForTerminationSignal();

@@ -3,6 +3,7 @@
 #include "cli/server_process.hpp"
 #include "cli/sandbox_options.hpp"
 #include "cli/storage_options.hpp"
+#include "cli/tls_options.hpp"
 #include "common/endpoint.hpp"
 #include "rpc/log.hpp"
 #include "rpc/rpc_server.hpp"
@@ -33,8 +34,9 @@ Options:
       --host HOST       address to listen on (default: 127.0.0.1)
       --port PORT       port to listen on (default: 0, a free port)
       --advertise HOST:PORT
-                        address the gateway uses to reach this worker
-                        (default: HOST:PORT as listened on; required with a wildcard --host)
+                        address the gateway uses to reach this worker (default: HOST:PORT as
+                        listened on; required with a wildcard --host; with --tls-cert the
+                        gateway connects with TLS)
       --id ID           worker id shown by the gateway (default: the advertised address)
       --data-dir DIR    where database files live (default: $OPENDUCK_DATA_DIR or ./openduck-data)
       --metadata URL    snapshot metadata: sqlite:///path.db or postgresql://user@host:port/db
@@ -60,9 +62,14 @@ int RunWorker(const std::vector<std::string> &args) {
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
 	}
+	for (auto &spec : TlsOptionSpecs(true)) {
+		specs.push_back(spec);
+	}
 	auto options = ParseOptions(args, specs);
 	if (options.Has("help")) {
 		std::fputs(kWorkerHelp, stdout);
+		std::fputs(kTlsServerOptionsHelp, stdout);
+		std::fputs(kTlsOutboundOptionHelp, stdout);
 		std::fputs(kSandboxOptionsHelp, stdout);
 		return 0;
 	}
@@ -95,6 +102,10 @@ int RunWorker(const std::vector<std::string> &args) {
 		                                    "the gateway reaches this worker");
 	}
 
+	auto tls = TlsServerFrom(options);
+	bool serves_tls = tls != nullptr;
+	auto gateway_tls = TlsClientFrom(options);
+
 	auto storage_config = StorageConfigFrom(options);
 	storage_config.sandbox = SandboxFrom(options);
 	StorageEngine storage(std::move(storage_config));
@@ -114,16 +125,20 @@ int RunWorker(const std::vector<std::string> &args) {
 			now.databases = worker.DatabaseNames();
 			return std::vector<WorkerStatus> {now};
 		}, metrics);
-	});
+	}, std::move(tls));
 	// Bind first: with --port 0 the address to advertise is known only then, and `self` must be
 	// complete before the HTTP responder can run.
 	server.Bind();
 	auto address = options.Get("advertise", server.Address());
+	if (serves_tls && address.find("://") == std::string::npos) {
+		// The gateway must know to call this worker over TLS.
+		address = "https://" + address;
+	}
 	self = WorkerStatus {options.Get("id", address), address, names, 0};
 	server.Start(service);
-	GatewayRegistration registration(gateway, cluster_secret,
+	GatewayRegistration registration(gateway, gateway_tls, cluster_secret,
 	                                 WorkerIdentity {self.id, address, [&worker] { return worker.DatabaseNames(); }});
-	Log("listening on " + server.Address() + " (gRPC + HTTP), worker " + self.id + ", databases: " +
+	Log("listening on " + server.Url() + " (gRPC + HTTP), worker " + self.id + ", databases: " +
 	    JoinNames(names) + ", data dir: " + where + ", gateway: " + gateway.ToString());
 	registration.Start();
 

@@ -5,7 +5,7 @@
 
 namespace openduck {
 
-static const char *kKnownKeys = "endpoint, token, snapshot, secret";
+static const char *kKnownKeys = "endpoint, token, snapshot, secret, ca, client_cert, client_key";
 
 static std::string PercentDecode(const std::string &text) {
 	std::string out;
@@ -27,6 +27,12 @@ static void SetKey(AttachConfig &config, std::string &endpoint_text, const std::
 		config.token = value;
 	} else if (key == "snapshot") {
 		config.snapshot = value;
+	} else if (key == "ca") {
+		config.tls.ca_file = value;
+	} else if (key == "client_cert") {
+		config.tls.cert_file = value;
+	} else if (key == "client_key") {
+		config.tls.key_file = value;
 	} else {
 		throw std::invalid_argument("unknown OpenDuck ATTACH option '" + key + "' (known options: " + kKnownKeys + ")");
 	}
@@ -45,6 +51,15 @@ AttachConfig ParseAttachConfig(const std::string &path, const std::map<std::stri
 	}
 	if (const char *env = std::getenv("OPENDUCK_TOKEN")) {
 		config.token = env;
+	}
+	if (const char *env = std::getenv("OPENDUCK_CA")) {
+		config.tls.ca_file = env;
+	}
+	if (const char *env = std::getenv("OPENDUCK_CLIENT_CERT")) {
+		config.tls.cert_file = env;
+	}
+	if (const char *env = std::getenv("OPENDUCK_CLIENT_KEY")) {
+		config.tls.key_file = env;
 	}
 	for (auto &setting : secret) {
 		SetKey(config, endpoint_text, setting.first, setting.second);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/endpoint.hpp"
+#include "common/tls_client_files.hpp"
 
 #include <map>
 #include <string>
@@ -12,6 +13,9 @@ struct AttachConfig {
 	std::string database;
 	Endpoint endpoint;
 	std::string token;
+	// For https:// endpoints: ca, client_cert, client_key (OPENDUCK_CA, OPENDUCK_CLIENT_CERT,
+	// OPENDUCK_CLIENT_KEY).
+	TlsClientFiles tls;
 	// Empty: the head of the database.
 	std::string snapshot;
 };
@@ -21,7 +25,8 @@ std::string AttachPathDatabase(const std::string &path);
 
 // Parses `path` ("mydb?endpoint=http://h:7878&token=..."; values may be %-encoded), the ATTACH
 // options and the settings of an openduck secret (both with lower-cased keys). Precedence:
-// options > query string > secret > OPENDUCK_ENDPOINT / OPENDUCK_TOKEN.
+// options > query string > secret > OPENDUCK_ENDPOINT / OPENDUCK_TOKEN / OPENDUCK_CA /
+// OPENDUCK_CLIENT_CERT / OPENDUCK_CLIENT_KEY.
 // Throws std::invalid_argument for an empty database name or an unknown key, naming the fix.
 AttachConfig ParseAttachConfig(const std::string &path, const std::map<std::string, std::string> &options,
                                const std::map<std::string, std::string> &secret = {});

@@ -6,19 +6,17 @@ namespace openduck {
 
 static std::invalid_argument BadEndpoint(const std::string &text, const std::string &why) {
 	return std::invalid_argument("invalid OpenDuck endpoint '" + text + "': " + why +
-	                             " (expected http://host:port, e.g. " + kDefaultEndpoint + ")");
+	                             " (expected http://host:port or https://host:port, e.g. " + kDefaultEndpoint + ")");
 }
 
 Endpoint ParseEndpoint(const std::string &text) {
 	std::string rest = text;
+	bool tls = false;
 	auto scheme_end = rest.find("://");
 	if (scheme_end != std::string::npos) {
 		std::string scheme = rest.substr(0, scheme_end);
-		if (scheme == "https" || scheme == "grpcs") {
-			throw BadEndpoint(text, "TLS endpoints are not supported; put a TLS-terminating proxy in front "
-			                        "of the gateway or use http://");
-		}
-		if (scheme != "http" && scheme != "grpc") {
+		tls = scheme == "https" || scheme == "grpcs";
+		if (!tls && scheme != "http" && scheme != "grpc") {
 			throw BadEndpoint(text, "unknown scheme '" + scheme + "'");
 		}
 		rest = rest.substr(scheme_end + 3);
@@ -30,6 +28,7 @@ Endpoint ParseEndpoint(const std::string &text) {
 		throw BadEndpoint(text, "endpoints have no path");
 	}
 	Endpoint result;
+	result.tls = tls;
 	std::string port_text;
 	if (!rest.empty() && rest[0] == '[') {
 		auto close = rest.find(']');
@@ -79,7 +78,7 @@ std::string Endpoint::Target() const {
 }
 
 std::string Endpoint::ToString() const {
-	return "http://" + Target();
+	return (tls ? "https://" : "http://") + Target();
 }
 
 } // namespace openduck

@@ -1,5 +1,6 @@
 #include "gateway/gateway_service.hpp"
 
+#include "common/endpoint.hpp"
 #include "common/token.hpp"
 #include "common/version.hpp"
 #include "rpc/call_checks.hpp"
@@ -28,9 +29,10 @@ static std::string Join(const std::vector<std::string> &names) {
 }
 
 GatewayService::GatewayService(std::string token, std::string cluster_secret, WorkerRegistry &registry,
-                               Worker *local_worker, CancellationWatcher &watcher, ServerMetrics &metrics)
+                               Worker *local_worker, CancellationWatcher &watcher, ServerMetrics &metrics,
+                               TlsClientFiles worker_tls)
     : token_(std::move(token)), cluster_secret_(std::move(cluster_secret)), registry_(registry),
-      local_worker_(local_worker), watcher_(watcher), metrics_(metrics) {
+      local_worker_(local_worker), watcher_(watcher), metrics_(metrics), worker_tls_(std::move(worker_tls)) {
 }
 
 std::vector<std::string> GatewayService::AllDatabases() {
@@ -63,7 +65,8 @@ std::unique_ptr<pb::ExecutionService::Stub> GatewayService::StubFor(const std::s
 	std::lock_guard<std::mutex> guard(channels_mutex_);
 	auto &channel = channels_[address];
 	if (!channel) {
-		channel = CreateOpenDuckChannel(address);
+		// Workers serving TLS register as https://host:port.
+		channel = CreateOpenDuckChannel(ParseEndpoint(address), worker_tls_);
 	}
 	return pb::ExecutionService::NewStub(channel);
 }
@@ -274,6 +277,11 @@ grpc::Status GatewayService::RegisterWorker(grpc::ServerContext *context, const 
 	}
 	if (request->worker_id().empty() || request->address().empty()) {
 		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "RegisterWorker needs a worker_id and an address");
+	}
+	try {
+		ParseEndpoint(request->address());
+	} catch (std::invalid_argument &ex) {
+		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string("RegisterWorker: ") + ex.what());
 	}
 	std::vector<std::string> databases(request->databases().begin(), request->databases().end());
 	bool replaced = registry_.Register(request->worker_id(), request->address(), databases, Now());

@@ -9,6 +9,7 @@
 // Thread-safe (gRPC calls the handlers concurrently).
 #pragma once
 
+#include "common/tls_client_files.hpp"
 #include "gateway/worker_registry.hpp"
 #include "openduck/v1/openduck.grpc.pb.h"
 #include "rpc/cancellation_watcher.hpp"
@@ -27,9 +28,10 @@ class GatewayService final : public openduck::v1::ExecutionService::Service {
 public:
 	// `token` is the clients' token; `cluster_secret` the one workers register with (empty: no
 	// worker may register). `local_worker` may be null (a gateway without an in-process worker).
-	// Everything passed by reference or pointer must outlive the service.
+	// `worker_tls`: how to reach workers that serve TLS. Everything passed by reference or
+	// pointer must outlive the service.
 	GatewayService(std::string token, std::string cluster_secret, WorkerRegistry &registry, Worker *local_worker,
-	               CancellationWatcher &watcher, ServerMetrics &metrics);
+	               CancellationWatcher &watcher, ServerMetrics &metrics, TlsClientFiles worker_tls = {});
 
 	grpc::Status Handshake(grpc::ServerContext *context, const openduck::v1::HandshakeRequest *request,
 	                       openduck::v1::HandshakeResponse *response) override;
@@ -80,6 +82,7 @@ private:
 	Worker *const local_worker_;
 	CancellationWatcher &watcher_;
 	ServerMetrics &metrics_;
+	const TlsClientFiles worker_tls_;
 
 	std::mutex channels_mutex_;
 	std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;

@@ -1,12 +1,14 @@
 #include "rpc/channel_factory.hpp"
 
+#include "rpc/tls_client.hpp"
+
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
 namespace openduck {
 
-std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const std::string &target) {
+std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const Endpoint &endpoint, const TlsClientFiles &tls) {
 	grpc::ChannelArguments args;
 	args.SetMaxReceiveMessageSize(kMaxMessageBytes);
 	args.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -14,7 +16,7 @@ std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const std::string &target) 
 	args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
 	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
 	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
-	return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+	return grpc::CreateCustomChannel(endpoint.Target(), ChannelCredentialsFor(endpoint, tls), args);
 }
 
 } // namespace openduck

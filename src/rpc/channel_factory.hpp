@@ -1,6 +1,9 @@
 // gRPC channels to other OpenDuck processes (gateway -> worker, worker -> gateway), with the
-// message-size limits every OpenDuck endpoint uses.
+// message-size limits every OpenDuck endpoint uses, plaintext or TLS as the endpoint says.
 #pragma once
+
+#include "common/endpoint.hpp"
+#include "common/tls_client_files.hpp"
 
 #include <grpcpp/channel.h>
 
@@ -19,7 +22,8 @@ constexpr int kMaxMessageBytes = 64 * 1024 * 1024;
 constexpr int kKeepaliveTimeMs = 10000;
 constexpr int kKeepaliveTimeoutMs = 10000;
 
-// An insecure channel to `target` ("host:port").
-std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const std::string &target);
+// A channel to `endpoint`, using `tls` when it is an https:// endpoint. Throws
+// std::invalid_argument when a TLS file cannot be used (see ChannelCredentialsFor).
+std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const Endpoint &endpoint, const TlsClientFiles &tls);
 
 } // namespace openduck

@@ -2,6 +2,7 @@
 
 #include "rpc/channel_factory.hpp"
 #include "rpc/log.hpp"
+#include "rpc/tls_connection.hpp"
 
 #include <grpcpp/server_builder.h>
 #include <grpcpp/server_posix.h>
@@ -27,9 +28,37 @@ static constexpr int kClassifyTimeoutMs = 5000;
 static const char kHttp2Preface[] = "PRI * HTTP/2.0";
 static constexpr size_t kHttp2PrefaceLength = sizeof(kHttp2Preface) - 1;
 
-RpcServer::RpcServer(std::string host, int port, HttpResponder http)
-    : host_(std::move(host)), requested_port_(port), http_(std::move(http)) {
+RpcServer::RpcServer(std::string host, int port, HttpResponder http, std::unique_ptr<TlsServerContext> tls)
+    : host_(std::move(host)), requested_port_(port), http_(std::move(http)), tls_(std::move(tls)) {
 }
+
+namespace {
+
+// Fails every call of a plaintext gRPC client on a TLS port with a message saying what to do.
+class TlsRequiredService final : public grpc::CallbackGenericService {
+public:
+	explicit TlsRequiredService(std::string url) : url_(std::move(url)) {
+	}
+	grpc::ServerGenericBidiReactor *CreateReactor(grpc::GenericCallbackServerContext *) override {
+		class Refusal : public grpc::ServerGenericBidiReactor {
+		public:
+			explicit Refusal(const std::string &message) {
+				Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, message));
+			}
+			void OnDone() override {
+				delete this;
+			}
+		};
+		return new Refusal("this OpenDuck server accepts only TLS connections: use the endpoint " + url_ +
+		                   " (https://, with ca=... or OPENDUCK_CA when its certificate is not from a "
+		                   "system-trusted CA)");
+	}
+
+private:
+	const std::string url_;
+};
+
+} // namespace
 
 RpcServer::~RpcServer() {
 	Shutdown(0);
@@ -98,6 +127,15 @@ void RpcServer::Start(grpc::Service &service) {
 	if (!grpc_server_) {
 		throw std::runtime_error("cannot start the gRPC server for " + Address());
 	}
+	if (tls_) {
+		refusal_service_ = std::make_unique<TlsRequiredService>(Url());
+		grpc::ServerBuilder refusal_builder;
+		refusal_builder.RegisterCallbackGenericService(refusal_service_.get());
+		refusal_server_ = refusal_builder.BuildAndStart();
+		if (!refusal_server_) {
+			throw std::runtime_error("cannot start the gRPC server that refuses plaintext on " + Address());
+		}
+	}
 	accept_thread_ = std::thread([this] { AcceptLoop(); });
 }
 
@@ -106,6 +144,10 @@ std::string RpcServer::Address() const {
 		return "[" + host_ + "]:" + std::to_string(bound_port_);
 	}
 	return host_ + ":" + std::to_string(bound_port_);
+}
+
+std::string RpcServer::Url() const {
+	return (tls_ ? "https://" : "http://") + Address();
 }
 
 void RpcServer::Shutdown(int grace_ms) {
@@ -134,6 +176,13 @@ void RpcServer::Shutdown(int grace_ms) {
 	}
 	grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(grace_ms));
 	grpc_server_->Wait();
+	if (refusal_server_) {
+		refusal_server_->Shutdown(std::chrono::system_clock::now());
+		refusal_server_->Wait();
+	}
+	// gRPC closed its ends of the relays' socket pairs, so every relay is ending.
+	std::unique_lock<std::mutex> lock(mutex_);
+	connections_done_.wait(lock, [this] { return open_relays_ == 0; });
 }
 
 void RpcServer::AcceptLoop() {
@@ -181,10 +230,7 @@ void RpcServer::AcceptLoop() {
 			continue;
 		}
 		try {
-			std::thread([this, fd, peer] {
-				HandleConnection(fd);
-				ConnectionClassified(peer);
-			}).detach();
+			std::thread([this, fd, peer] { HandleConnection(fd, peer); }).detach();
 		} catch (std::system_error &ex) {
 			close(fd);
 			ConnectionClassified(peer);
@@ -200,6 +246,21 @@ void RpcServer::ConnectionClassified(const std::string &peer) {
 		classifying_per_peer_.erase(peer);
 	}
 	connections_done_.notify_all();
+}
+
+void RpcServer::NoteTlsFailure(const std::string &peer, const std::string &why) {
+	auto now = std::chrono::steady_clock::now();
+	uint64_t failures;
+	{
+		std::lock_guard<std::mutex> guard(mutex_);
+		failures = ++tls_failures_;
+		if (now - last_tls_failure_log_ < std::chrono::seconds(10)) {
+			return;
+		}
+		last_tls_failure_log_ = now;
+	}
+	Log("TLS connection from " + peer + " to " + Address() + " refused: " + why + " (" + std::to_string(failures) +
+	    " so far; logged at most every 10 s)");
 }
 
 void RpcServer::NoteRefused(const std::string &peer) {
@@ -232,45 +293,46 @@ static int64_t MillisLeft(std::chrono::steady_clock::time_point deadline) {
 	return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
 }
 
-void RpcServer::HandleConnection(int fd) {
-	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kClassifyTimeoutMs);
-	char head[kHttp2PrefaceLength];
-	ssize_t peeked = 0;
-	// Peek until the bytes seen so far can no longer be the HTTP/2 preface, or all of it is there.
+// Calls RpcServer::ConnectionClassified once, when the connection's kind is settled or its
+// thread ends, whichever comes first.
+class RpcServer::ClassifyingSlot {
+public:
+	explicit ClassifyingSlot(std::function<void()> release) : release_(std::move(release)) {
+	}
+	~ClassifyingSlot() {
+		Release();
+	}
+	void Release() {
+		if (release_) {
+			release_();
+			release_ = nullptr;
+		}
+	}
+
+private:
+	std::function<void()> release_;
+};
+
+// Peeks at the first bytes until they can no longer be the HTTP/2 preface or all of it is there.
+// Returns the number of bytes peeked into `head`, 0 when the client closed or stayed silent.
+static size_t PeekHead(int fd, char (&head)[kHttp2PrefaceLength], std::chrono::steady_clock::time_point deadline) {
 	while (true) {
 		pollfd readable = {fd, POLLIN, 0};
 		auto left = MillisLeft(deadline);
 		if (left <= 0 || poll(&readable, 1, static_cast<int>(left)) <= 0) {
-			close(fd);
-			return;
+			return 0;
 		}
-		peeked = recv(fd, head, sizeof(head), MSG_PEEK);
+		ssize_t peeked = recv(fd, head, sizeof(head), MSG_PEEK);
 		if (peeked <= 0) {
-			close(fd);
-			return;
+			return 0;
 		}
 		if (static_cast<size_t>(peeked) == kHttp2PrefaceLength || std::memcmp(head, kHttp2Preface, peeked) != 0) {
-			break;
+			return static_cast<size_t>(peeked);
 		}
 		// A partial preface: the rest is in flight. Data already queued makes poll return at once,
 		// so wait a little instead of spinning.
 		std::this_thread::sleep_for(std::chrono::milliseconds(2));
 	}
-	bool is_grpc = static_cast<size_t>(peeked) == kHttp2PrefaceLength && std::memcmp(head, kHttp2Preface, peeked) == 0;
-	if (!is_grpc) {
-		ServeHttp(fd);
-		return;
-	}
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	std::lock_guard<std::mutex> guard(mutex_);
-	if (shutting_down_) {
-		close(fd);
-		return;
-	}
-	// gRPC owns the descriptor from here on and closes it with the connection.
-	grpc::AddInsecureChannelFromFd(grpc_server_.get(), fd);
 }
 
 static void SendAll(int fd, const std::string &data, std::chrono::steady_clock::time_point deadline) {
@@ -289,42 +351,143 @@ static void SendAll(int fd, const std::string &data, std::chrono::steady_clock::
 	}
 }
 
-void RpcServer::ServeHttp(int fd) {
+// A TLS record of type handshake (22) starts every TLS connection.
+static constexpr char kTlsHandshakeRecord = 0x16;
+
+void RpcServer::HandleConnection(int fd, const std::string &peer) {
+	ClassifyingSlot slot([this, peer] { ConnectionClassified(peer); });
 	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kClassifyTimeoutMs);
-	HttpRequestParser parser;
-	char buffer[2048];
-	while (parser.state() == HttpRequestParser::State::kIncomplete) {
+	char head[kHttp2PrefaceLength];
+	size_t peeked = PeekHead(fd, head, deadline);
+	if (peeked == 0) {
+		close(fd);
+		return;
+	}
+	if (head[0] == kTlsHandshakeRecord) {
+		if (tls_) {
+			HandleTlsConnection(fd, peer, slot);
+		} else {
+			// Fail the client's handshake at once instead of waiting for an HTTP request that
+			// never comes.
+			close(fd);
+			NoteTlsFailure(peer, "a TLS client on this plaintext port (clients must use http://, or start the "
+			                     "server with --tls-cert)");
+		}
+		return;
+	}
+	bool is_grpc = peeked == kHttp2PrefaceLength && std::memcmp(head, kHttp2Preface, peeked) == 0;
+	if (is_grpc) {
+		// Without TLS this is a client; with TLS it is told to use https:// by the refusal server.
+		HandToGrpc(tls_ ? *refusal_server_ : *grpc_server_, fd);
+		return;
+	}
+	auto read = [&](char *buffer, size_t size) -> ssize_t {
 		pollfd readable = {fd, POLLIN, 0};
 		auto left = MillisLeft(deadline);
 		if (left <= 0 || poll(&readable, 1, static_cast<int>(left)) <= 0) {
-			close(fd);
+			return -1;
+		}
+		return recv(fd, buffer, size, 0);
+	};
+	auto write = [&](const std::string &response) { SendAll(fd, response, deadline); };
+	if (tls_) {
+		ServeHttp(read, write, [this](const HttpRequest &) {
+			return RenderHttpResponse(400, "text/plain",
+			                          "this OpenDuck server accepts only TLS connections: use " + Url() + "\n");
+		});
+	} else {
+		ServeHttp(read, write, http_);
+	}
+	shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+void RpcServer::HandleTlsConnection(int fd, const std::string &peer, ClassifyingSlot &slot) {
+	// The handshake runs under the classification limits: it is still an unidentified client.
+	std::unique_ptr<TlsConnection> connection;
+	try {
+		connection = std::make_unique<TlsConnection>(*tls_, fd);
+	} catch (std::exception &ex) {
+		NoteTlsFailure(peer, ex.what());
+		return;
+	}
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kClassifyTimeoutMs);
+	auto failure = connection->Handshake(deadline);
+	if (!failure.empty()) {
+		NoteTlsFailure(peer, failure);
+		return;
+	}
+	if (connection->application() == TlsApplication::kHttp) {
+		ServeHttp([&](char *buffer, size_t size) { return connection->Read(buffer, size, deadline); },
+		          [&](const std::string &response) { connection->WriteAll(response, deadline); }, http_);
+		return;
+	}
+	slot.Release();
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+		Log(std::string("cannot relay a TLS connection from ") + peer + ": socketpair failed: " + std::strerror(errno));
+		return;
+	}
+	{
+		std::lock_guard<std::mutex> guard(mutex_);
+		if (open_relays_ >= kMaxRelays) {
+			close(pair[0]);
+			close(pair[1]);
+			NoteRefused(peer);
 			return;
 		}
-		ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+		open_relays_++;
+	}
+	if (HandToGrpc(*grpc_server_, pair[1])) {
+		connection->Relay(pair[0]);
+	} else {
+		close(pair[0]);
+	}
+	connection.reset();
+	std::lock_guard<std::mutex> guard(mutex_);
+	open_relays_--;
+	connections_done_.notify_all();
+}
+
+bool RpcServer::HandToGrpc(grpc::Server &server, int fd) {
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	std::lock_guard<std::mutex> guard(mutex_);
+	if (shutting_down_) {
+		close(fd);
+		return false;
+	}
+	// gRPC owns the descriptor from here on and closes it with the connection.
+	grpc::AddInsecureChannelFromFd(&server, fd);
+	return true;
+}
+
+template <class READ, class WRITE>
+void RpcServer::ServeHttp(READ read, WRITE write, const HttpResponder &respond) {
+	HttpRequestParser parser;
+	char buffer[2048];
+	while (parser.state() == HttpRequestParser::State::kIncomplete) {
+		ssize_t n = read(buffer, sizeof(buffer));
 		if (n <= 0) {
-			close(fd);
 			return;
 		}
 		parser.Feed(buffer, static_cast<size_t>(n));
 	}
-	std::string response;
 	switch (parser.state()) {
 	case HttpRequestParser::State::kTooLarge:
-		response = RenderHttpResponse(431, "text/plain", "request too large\n");
+		write(RenderHttpResponse(431, "text/plain", "request too large\n"));
 		break;
 	case HttpRequestParser::State::kInvalid:
-		response = RenderHttpResponse(400, "text/plain", "malformed HTTP request\n");
+		write(RenderHttpResponse(400, "text/plain", "malformed HTTP request\n"));
 		break;
 	default:
 		if (parser.request().method != "GET") {
-			response = RenderHttpResponse(405, "text/plain", "only GET is supported on this port\n");
+			write(RenderHttpResponse(405, "text/plain", "only GET is supported on this port\n"));
 		} else {
-			response = http_(parser.request());
+			write(respond(parser.request()));
 		}
 	}
-	SendAll(fd, response, deadline);
-	shutdown(fd, SHUT_WR);
-	close(fd);
 }
 
 } // namespace openduck

@@ -32,8 +32,10 @@ static std::string Join(const std::vector<std::string> &names) {
 	return text.empty() ? "none" : text;
 }
 
-GatewayRegistration::GatewayRegistration(Endpoint gateway, std::string cluster_secret, WorkerIdentity identity)
-    : gateway_(std::move(gateway)), cluster_secret_(std::move(cluster_secret)), identity_(std::move(identity)) {
+GatewayRegistration::GatewayRegistration(Endpoint gateway, const TlsClientFiles &tls, std::string cluster_secret,
+                                         WorkerIdentity identity)
+    : gateway_(std::move(gateway)), channel_(CreateOpenDuckChannel(gateway_, tls)),
+      cluster_secret_(std::move(cluster_secret)), identity_(std::move(identity)) {
 }
 
 GatewayRegistration::~GatewayRegistration() {
@@ -76,7 +78,7 @@ static void PrepareCall(grpc::ClientContext &context, const std::string &token) 
 }
 
 void GatewayRegistration::Run() {
-	auto stub = pb::ExecutionService::NewStub(CreateOpenDuckChannel(gateway_.Target()));
+	auto stub = pb::ExecutionService::NewStub(channel_);
 	auto gateway_name = gateway_.ToString();
 	bool registered = false;
 	int interval_ms = kRetryDelayMs;

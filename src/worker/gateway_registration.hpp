@@ -8,6 +8,9 @@
 #pragma once
 
 #include "common/endpoint.hpp"
+#include "common/tls_client_files.hpp"
+
+#include <grpcpp/channel.h>
 
 #include <condition_variable>
 #include <functional>
@@ -20,7 +23,7 @@ namespace openduck {
 
 struct WorkerIdentity {
 	std::string id;
-	// host:port where the gateway reaches this worker.
+	// host:port where the gateway reaches this worker (https://host:port when it serves TLS).
 	std::string address;
 	// The databases served now; called from the registration thread before every call.
 	std::function<std::vector<std::string>()> databases;
@@ -28,8 +31,10 @@ struct WorkerIdentity {
 
 class GatewayRegistration {
 public:
-	// `cluster_secret`: what the gateway expects of workers (never a client token).
-	GatewayRegistration(Endpoint gateway, std::string cluster_secret, WorkerIdentity identity);
+	// `cluster_secret`: what the gateway expects of workers (never a client token); `tls`: how
+	// to verify an https:// gateway. Throws std::invalid_argument for unusable TLS files.
+	GatewayRegistration(Endpoint gateway, const TlsClientFiles &tls, std::string cluster_secret,
+	                    WorkerIdentity identity);
 	~GatewayRegistration();
 	GatewayRegistration(const GatewayRegistration &) = delete;
 	GatewayRegistration &operator=(const GatewayRegistration &) = delete;
@@ -46,6 +51,7 @@ private:
 	void LogFailure(const std::string &message);
 
 	const Endpoint gateway_;
+	const std::shared_ptr<grpc::Channel> channel_;
 	const std::string cluster_secret_;
 	const WorkerIdentity identity_;
 	std::mutex mutex_;

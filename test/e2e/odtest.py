@@ -16,6 +16,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -99,13 +100,76 @@ def clean_env(**overrides) -> Dict[str, str]:
 	return env
 
 
-def http_get(port: int, path: str, timeout: float = 2.0, token: Optional[str] = None):
-	"""(status, body bytes) of GET http://127.0.0.1:port/path, with the token if given."""
-	request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+# ---------------------------------------------------------------------------------------------
+# TLS certificates, made by the tests with the openssl CLI
+
+@dataclass
+class Pki:
+	"""A test CA with a server certificate (for localhost and 127.0.0.1) and a client
+	certificate it signed, and a second CA that signed neither."""
+	ca: Path
+	server_cert: Path
+	server_key: Path
+	client_cert: Path
+	client_key: Path
+	other_ca: Path
+
+	def client_context(self, with_client_cert: bool = False) -> ssl.SSLContext:
+		context = ssl.create_default_context(cafile=str(self.ca))
+		if with_client_cert:
+			context.load_cert_chain(str(self.client_cert), str(self.client_key))
+		return context
+
+
+def _openssl(*args, cwd: Path):
+	result = subprocess.run(["openssl", *[str(a) for a in args]], cwd=cwd, capture_output=True, text=True)
+	assert result.returncode == 0, f"openssl {' '.join(map(str, args))} failed: {result.stderr}"
+
+
+def _new_ca(directory: Path, name: str) -> Path:
+	_openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+	         "-keyout", f"{name}.key", "-out", f"{name}.pem", "-subj", f"/CN=OpenDuck test {name}",
+	         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+	         cwd=directory)
+	return directory / f"{name}.pem"
+
+
+def _signed_cert(directory: Path, ca: str, name: str, extensions: str) -> Path:
+	_openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+	         f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=directory)
+	(directory / f"{name}.ext").write_text(extensions)
+	_openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key", "-CAcreateserial",
+	         "-days", "2", "-out", f"{name}.pem", "-extfile", f"{name}.ext", cwd=directory)
+	return directory / f"{name}.pem"
+
+
+def make_pki(directory: Path) -> Pki:
+	directory = Path(directory)
+	directory.mkdir(parents=True, exist_ok=True)
+	ca = _new_ca(directory, "ca")
+	other_ca = _new_ca(directory, "other-ca")
+	# Servers present their certificate as clients too (gateway -> worker with mutual TLS).
+	server = _signed_cert(directory, "ca", "server", "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+	                      "extendedKeyUsage=serverAuth,clientAuth\n")
+	client = _signed_cert(directory, "ca", "client", "extendedKeyUsage=clientAuth\n")
+	return Pki(ca, server, directory / "server.key", client, directory / "client.key", other_ca)
+
+
+def tls_server_args(pki: Pki, client_ca: bool = False) -> list:
+	args = ["--tls-cert", pki.server_cert, "--tls-key", pki.server_key]
+	return args + (["--tls-client-ca", pki.ca] if client_ca else [])
+
+
+def http_get(port: int, path: str, timeout: float = 2.0, token: Optional[str] = None,
+             tls: Optional[ssl.SSLContext] = None):
+	"""(status, body bytes) of GET http[s]://127.0.0.1:port/path, with the token if given;
+	https when `tls` (the client's SSL context) is given."""
+	scheme = "https" if tls is not None else "http"
+	request = urllib.request.Request(f"{scheme}://127.0.0.1:{port}{path}")
 	if token:
 		request.add_header("Authorization", f"Bearer {token}")
 	try:
-		with urllib.request.urlopen(request, timeout=timeout) as response:
+		with urllib.request.urlopen(request, timeout=timeout, context=tls) as response:
 			return response.status, response.read()
 	except urllib.error.HTTPError as e:
 		return e.code, e.read()
@@ -125,6 +189,8 @@ class OpenDuckProcess:
 		self.log_path = Path(log_dir) / f"{name}.log"
 		self.proc: Optional[subprocess.Popen] = None
 		self._log_file = None
+		# With TLS: the SSL context its own probes (/health) use.
+		self.tls: Optional[ssl.SSLContext] = None
 		# The client token it was started with (-t, --token-file or OPENDUCK_TOKEN), for /health.
 		self.token = self.env.get("OPENDUCK_TOKEN")
 		for flag, value in zip(self.args, self.args[1:]):
@@ -174,7 +240,7 @@ class OpenDuckProcess:
 
 	def health(self, timeout: float = 2.0) -> dict:
 		"""/health with the process's token: the full detail."""
-		status, body = http_get(self.port, "/health", timeout=timeout, token=self.token)
+		status, body = http_get(self.port, "/health", timeout=timeout, token=self.token, tls=self.tls)
 		assert status == 200, f"/health answered HTTP {status}: {body[:500]!r}"
 		return json.loads(body)
 
@@ -192,7 +258,7 @@ class OpenDuckProcess:
 				if until is None or until(health):
 					return health
 				last = f"last /health: {json.dumps(health)}"
-			except (OSError, AssertionError, ValueError) as e:
+			except (OSError, AssertionError, ValueError, ssl.SSLError) as e:
 				last = f"last error: {e}"
 			time.sleep(0.1)
 		raise AssertionError(f"{self.name} not healthy after {timeout}s ({last}): {self.describe()}")
@@ -241,10 +307,12 @@ class Server:
 	workers: List[OpenDuckProcess] = field(default_factory=list)
 	# A gateway's --cluster-secret-file: what its workers register with.
 	cluster_secret_file: Optional[Path] = None
+	# Set when it serves TLS: clients then use https:// and this PKI's CA.
+	pki: Optional[Pki] = None
 
 	@property
 	def endpoint(self) -> str:
-		return f"http://127.0.0.1:{self.port}"
+		return f"{'https' if self.pki else 'http'}://127.0.0.1:{self.port}"
 
 	def attach_path(self, database: str, token: Optional[str] = None, prefix: str = "openduck:") -> str:
 		token = self.token if token is None else token
@@ -282,10 +350,12 @@ class Launcher:
 
 	def serve(self, databases: Sequence[str] = ("testdb",), *, token: Optional[str] = None,
 	          data_dir: Optional[Path] = None, port: Optional[int] = None, flags: bool = True,
-	          env: Optional[Dict[str, str]] = None, wait: bool = True, extra_args: Sequence = ()) -> Server:
+	          env: Optional[Dict[str, str]] = None, wait: bool = True, extra_args: Sequence = (),
+	          pki: Optional[Pki] = None, client_ca: bool = False) -> Server:
 		"""`openduck serve` on 127.0.0.1. flags=False passes neither -t nor --data-dir (the
 		caller provides OPENDUCK_TOKEN / OPENDUCK_DATA_DIR through env instead); extra_args are
-		appended (e.g. sandbox options)."""
+		appended (e.g. sandbox options); `pki` serves TLS with its server certificate (and asks
+		clients for certificates of its CA with client_ca)."""
 		token = token or new_token()
 		port = port or free_port()
 		name = self._name("serve")
@@ -298,11 +368,15 @@ class Launcher:
 		if flags:
 			args += ["-t", token, "--data-dir", data_dir]
 		args += list(extra_args)
+		if pki:
+			args += tls_server_args(pki, client_ca)
 		process = self._track(OpenDuckProcess(name, args, port, self.log_dir, env))
+		if pki:
+			process.tls = pki.client_context(with_client_cert=client_ca)
 		process.start()
 		if wait:
 			process.wait_healthy()
-		return Server(port, token, list(databases), Path(data_dir), process)
+		return Server(port, token, list(databases), Path(data_dir), process, pki=pki)
 
 	def restart(self, server: Server) -> Server:
 		"""A new `serve` on the same data dir, token and databases (on a new port)."""
@@ -310,8 +384,9 @@ class Launcher:
 		return self.serve(server.databases, token=server.token, data_dir=server.data_dir)
 
 	def gateway(self, *, token: Optional[str] = None, port: Optional[int] = None,
-	            heartbeat_ms: Optional[int] = None) -> Server:
-		"""`openduck gateway` with a cluster secret (in a file) its workers register with."""
+	            heartbeat_ms: Optional[int] = None, pki: Optional[Pki] = None) -> Server:
+		"""`openduck gateway` with a cluster secret (in a file) its workers register with; with
+		`pki` it serves TLS and verifies TLS workers with that CA."""
 		token = token or new_token()
 		port = port or free_port()
 		name = self._name("gateway")
@@ -320,14 +395,21 @@ class Launcher:
 		args = ["gateway", "--port", port, "--host", "127.0.0.1", "-t", token, "--cluster-secret-file", secret_file]
 		if heartbeat_ms is not None:
 			args += ["--heartbeat-ms", heartbeat_ms]
-		process = self._track(OpenDuckProcess(name, args, port, self.log_dir)).start()
+		if pki:
+			args += tls_server_args(pki) + ["--tls-ca", pki.ca]
+		process = self._track(OpenDuckProcess(name, args, port, self.log_dir))
+		if pki:
+			process.tls = pki.client_context()
+		process.start()
 		process.wait_healthy()
-		return Server(port, token, [], None, process, cluster_secret_file=secret_file)
+		return Server(port, token, [], None, process, cluster_secret_file=secret_file, pki=pki)
 
 	def worker(self, gateway: Server, worker_id: str, databases: Sequence[str],
-	           port: Optional[int] = None, extra_args: Sequence = ()) -> OpenDuckProcess:
+	           port: Optional[int] = None, extra_args: Sequence = (), pki: Optional[Pki] = None,
+	           client_ca: bool = False) -> OpenDuckProcess:
 		"""`openduck worker` registering with `gateway`; waits until the gateway lists it with
-		all its databases. extra_args are appended (e.g. sandbox options)."""
+		all its databases. extra_args are appended (e.g. sandbox options); `pki` serves TLS
+		(client_ca: only clients with a certificate of its CA, such as the gateway)."""
 		port = port or free_port()
 		data_dir = self.tmp_dir / f"{self._name('worker')}-{worker_id}-data"
 		args = ["worker", "--gateway", gateway.endpoint, "-t", gateway.token, "--port", port,
@@ -336,7 +418,11 @@ class Launcher:
 		for db in databases:
 			args += ["-d", db]
 		args += list(extra_args)
+		if pki:
+			args += tls_server_args(pki, client_ca) + ["--tls-ca", pki.ca]
 		process = self._track(OpenDuckProcess(f"worker-{worker_id}-{port}", args, port, self.log_dir))
+		if pki:
+			process.tls = pki.client_context(with_client_cert=client_ca)
 		process.data_dir = data_dir
 		process.start()
 

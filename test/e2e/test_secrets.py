@@ -81,7 +81,7 @@ def test_named_secret_errors_are_clear(server, host):
 		con.execute(f"ATTACH 'openduck:testdb' AS cloud (ENDPOINT '{server.endpoint}', SECRET nope)")
 	with pytest.raises(Exception, match="names no database"):
 		con.execute("CREATE SECRET (TYPE openduck, TOKEN 'x', SCOPE 's3://bucket')")
-	with pytest.raises(Exception, match="needs TOKEN and/or ENDPOINT"):
+	with pytest.raises(Exception, match="needs TOKEN, ENDPOINT or CA"):
 		con.execute("CREATE SECRET (TYPE openduck)")
 	with pytest.raises(Exception, match="endpoint"):
 		con.execute("CREATE SECRET (TYPE openduck, ENDPOINT 'ftp://h:1')")

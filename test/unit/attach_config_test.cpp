@@ -12,8 +12,24 @@ protected:
 	void SetUp() override {
 		unsetenv("OPENDUCK_ENDPOINT");
 		unsetenv("OPENDUCK_TOKEN");
+		unsetenv("OPENDUCK_CA");
 	}
 };
+
+TEST_F(AttachConfigTest, TlsFilesFromOptionsQueryAndEnvironment) {
+	setenv("OPENDUCK_CA", "/env/ca.pem", 1);
+	auto config = ParseAttachConfig("db?endpoint=https://h:1", {});
+	EXPECT_TRUE(config.endpoint.tls);
+	EXPECT_EQ(config.tls.ca_file, "/env/ca.pem");
+	config = ParseAttachConfig("db?endpoint=https://h:1&ca=/q/ca.pem&client_cert=/q/c.pem&client_key=/q/k.pem", {});
+	EXPECT_EQ(config.tls.ca_file, "/q/ca.pem");
+	EXPECT_EQ(config.tls.cert_file, "/q/c.pem");
+	EXPECT_EQ(config.tls.key_file, "/q/k.pem");
+	config = ParseAttachConfig("db?ca=/q/ca.pem", {{"ca", "/o/ca.pem"}}, {{"ca", "/s/ca.pem"}});
+	EXPECT_EQ(config.tls.ca_file, "/o/ca.pem");
+	EXPECT_EQ(ParseAttachConfig("db", {}, {{"ca", "/s/ca.pem"}}).tls.ca_file, "/s/ca.pem");
+	unsetenv("OPENDUCK_CA");
+}
 
 TEST_F(AttachConfigTest, DefaultsWithoutParameters) {
 	auto config = ParseAttachConfig("mydb", {});
@@ -50,7 +66,7 @@ TEST_F(AttachConfigTest, RejectsUnknownKeysAndMissingNames) {
 	EXPECT_THROW(ParseAttachConfig("db", {{"colour", "blue"}}), std::invalid_argument);
 	EXPECT_THROW(ParseAttachConfig("?token=x", {}), std::invalid_argument);
 	EXPECT_THROW(ParseAttachConfig("db?token", {}), std::invalid_argument);
-	EXPECT_THROW(ParseAttachConfig("db?endpoint=https://x:1", {}), std::invalid_argument);
+	EXPECT_THROW(ParseAttachConfig("db?endpoint=ftp://x:1", {}), std::invalid_argument);
 	try {
 		ParseAttachConfig("db?endpont=x", {});
 	} catch (std::invalid_argument &ex) {

@@ -14,11 +14,15 @@ TEST(EndpointTest, AcceptsTheFormsUsersWrite) {
 	EXPECT_EQ(ParseEndpoint("http://localhost/").Target(), "localhost:7878");
 	EXPECT_EQ(ParseEndpoint("http://[::1]:5").Target(), "[::1]:5");
 	EXPECT_EQ(ParseEndpoint("h:80").ToString(), "http://h:80");
+	EXPECT_FALSE(ParseEndpoint("http://h:80").tls);
+	EXPECT_TRUE(ParseEndpoint("https://h:443").tls);
+	EXPECT_TRUE(ParseEndpoint("grpcs://h").tls);
+	EXPECT_EQ(ParseEndpoint("https://h:443/").ToString(), "https://h:443");
 }
 
 TEST(EndpointTest, RejectsBadInputWithTheExpectedForm) {
 	for (auto bad : {"", "http://", "http://h:0", "http://h:99999", "http://h:x", "ftp://h", "http://h/path",
-	                 "https://h:1", "http://[::1"}) {
+	                 "https://h/path", "http://[::1"}) {
 		try {
 			ParseEndpoint(bad);
 			FAIL() << "accepted " << bad;

@@ -45,11 +45,13 @@ def _quote_identifier(text: str) -> str:
 
 
 def connect(database: str, *, endpoint: Optional[str] = None, token: Optional[str] = None,
-            alias: Optional[str] = None, snapshot: Optional[str] = None,
+            alias: Optional[str] = None, snapshot: Optional[str] = None, ca: Optional[str] = None,
             config: Optional[dict] = None) -> duckdb.DuckDBPyConnection:
     """Opens an in-memory DuckDB with `database` from an OpenDuck server attached.
 
     endpoint and token default to OPENDUCK_ENDPOINT (http://localhost:7878) and OPENDUCK_TOKEN.
+    `ca` is a PEM file of the CA that signed an https:// server's certificate (default:
+    OPENDUCK_CA, else the system's CAs).
     `config` is passed to duckdb.connect (allow_unsigned_extensions is always set, since the
     extension is not signed by DuckDB)."""
     if not database:
@@ -66,6 +68,8 @@ def connect(database: str, *, endpoint: Optional[str] = None, token: Optional[st
             options.append(f"TOKEN {_quote_literal(token)}")
         if snapshot is not None:
             options.append(f"SNAPSHOT {_quote_literal(snapshot)}")
+        if ca is not None:
+            options.append(f"CA {_quote_literal(ca)}")
         name = alias or database
         option_sql = f" ({', '.join(options)})" if options else ""
         con.execute(f"ATTACH {_quote_literal('openduck:' + database)} AS {_quote_identifier(name)}{option_sql}")

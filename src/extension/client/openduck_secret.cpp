@@ -15,7 +15,7 @@ using namespace duckdb;
 static constexpr const char *kSecretType = "openduck";
 static constexpr const char *kScopePrefix = "openduck:";
 // The secret's settings, as CREATE SECRET parameters and as attach keys.
-static const char *const kSecretKeys[] = {"token", "endpoint"};
+static const char *const kSecretKeys[] = {"token", "endpoint", "ca", "client_cert", "client_key"};
 
 // 'od:x' and 'openduck:x' name the same database, like the two ATTACH prefixes.
 static std::string NormalizeScope(const std::string &scope) {
@@ -69,8 +69,8 @@ static unique_ptr<BaseSecret> CreateFromConfig(ClientContext &context, CreateSec
 		secret->TrySetValue(key, input);
 	}
 	if (secret->secret_map.empty()) {
-		throw InvalidInputException("an OpenDuck secret needs TOKEN and/or ENDPOINT, e.g. CREATE SECRET (TYPE openduck, "
-		                            "TOKEN '...', ENDPOINT 'https://host:7878')");
+		throw InvalidInputException("an OpenDuck secret needs TOKEN, ENDPOINT or CA, e.g. CREATE SECRET (TYPE "
+		                            "openduck, TOKEN '...', ENDPOINT 'https://host:7878', CA '/path/ca.pem')");
 	}
 	Value endpoint;
 	if (secret->TryGetValue("endpoint", endpoint)) {

@@ -7,6 +7,7 @@
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
+#include "rpc/tls_client.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -66,6 +67,13 @@ void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const
 		// to reach the gateway.
 		if (message.rfind("worker ", 0) == 0) {
 			throw duckdb::IOException("%s", message);
+		}
+		if (config.endpoint.tls) {
+			throw duckdb::IOException(
+			    "cannot reach OpenDuck gateway at %s: %s. With https://, the server must run with --tls-cert "
+			    "(a plaintext server needs http://), and its certificate must name the host you connect to and be "
+			    "signed by a CA you trust: the system's, or the one given with ca=... or OPENDUCK_CA",
+			    endpoint, message);
 		}
 		throw duckdb::IOException("cannot reach OpenDuck gateway at %s: %s", endpoint, message);
 	default:
@@ -191,7 +199,15 @@ RemoteClient::RemoteClient(AttachConfig config) : config_(std::move(config)) {
 	// Each attachment gets its own connection so that big scans of one database do not
 	// queue behind another's on a shared HTTP/2 connection.
 	args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-	channel_ = grpc::CreateCustomChannel(config_.endpoint.Target(), grpc::InsecureChannelCredentials(), args);
+	std::shared_ptr<grpc::ChannelCredentials> credentials;
+	try {
+		credentials = ChannelCredentialsFor(config_.endpoint, config_.tls);
+	} catch (std::invalid_argument &ex) {
+		throw duckdb::InvalidInputException("cannot connect to OpenDuck at %s: %s (the ca, client_cert and client_key "
+		                                    "options, or OPENDUCK_CA, OPENDUCK_CLIENT_CERT and OPENDUCK_CLIENT_KEY)",
+		                                    config_.endpoint.ToString(), ex.what());
+	}
+	channel_ = grpc::CreateCustomChannel(config_.endpoint.Target(), credentials, args);
 	stub_ = v1::ExecutionService::NewStub(channel_);
 }
 
