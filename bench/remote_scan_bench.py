@@ -17,6 +17,9 @@ What it does (everything on 127.0.0.1, every process started here is stopped at 
 3. Latency of tiny remote queries: p50/p99 over --latency-runs runs.
 4. Selective filter + LIMIT on lineitem: bytes shipped (openduck_last_query_stats) vs the
    result's own Arrow IPC stream size.
+5. TLS: the server restarted on the same data with --tls-cert (certificates made here with the
+   openssl CLI); (b), the stream-only run and the tiny-query latency again over https://, as
+   ratios to the plaintext runs above.
 
 Run: .venv/bin/python bench/remote_scan_bench.py [--sf 1] (bench extras: see bench/README.md).
 """
@@ -96,6 +99,11 @@ class Run:
 	def best(self) -> float:
 		return min(self.walls)
 
+	@property
+	def best_cpu(self) -> float:
+		"""CPU seconds of the best (fastest) run."""
+		return self.cpus[self.walls.index(self.best)]
+
 	def measure(self, fn, server_pid=None, before=None):
 		"""Runs before() untimed, then fn() timed."""
 		if before is not None:
@@ -122,6 +130,19 @@ def percentile(values, p: float) -> float:
 	ordered = sorted(values)
 	index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
 	return ordered[index]
+
+
+def latency_samples(host, make, key_count: int, runs: int) -> list:
+	"""Seconds per query of `make(i)` (SQL for the i-th key), after a warm-up."""
+	for i in range(20):
+		host.execute(make(i % key_count)).fetchall()
+	samples = []
+	for i in range(runs):
+		sql = make(i % key_count)
+		started = time.perf_counter()
+		host.execute(sql).fetchall()
+		samples.append(time.perf_counter() - started)
+	return samples
 
 
 def ipc_stream_size(table: pa.Table) -> int:
@@ -278,7 +299,7 @@ class Postgres:
 
 def report(run: Run, rows: int, nbytes: int, extra: str = ""):
 	best, median = run.best, statistics.median(run.walls)
-	cpu = run.cpus[run.walls.index(best)]
+	cpu = run.best_cpu
 	print(f"  {run.name:<27} best {best:6.2f} s  median {median:6.2f} s  {rows / best / 1e6:6.2f} M rows/s  "
 	      f"{nbytes / best / MIB:7.1f} MiB/s  CPU {cpu:5.2f} s ({cpu / (nbytes / 2**30):5.2f} s/GiB)  {extra}")
 
@@ -293,6 +314,7 @@ def main():
 	parser.add_argument("--no-flight", action="store_true", help="skip the Arrow Flight peer")
 	parser.add_argument("--no-gateway", action="store_true",
 	                    help="skip the separate gateway + worker measurement")
+	parser.add_argument("--no-tls", action="store_true", help="skip the https:// measurement")
 	parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, data)")
 	args = parser.parse_args()
 
@@ -446,15 +468,10 @@ def main():
 		    ("openduck_query('SELECT 42')", lambda i: "SELECT * FROM openduck_query('cloud', 'SELECT 42')"),
 		    ("point lookup on lineitem", lambda i: f"SELECT * FROM cloud.lineitem WHERE l_orderkey = {keys[i][0]} AND l_linenumber = 1"),
 		]
+		latency_p50 = {}
 		for name, make in latency_queries:
-			for i in range(20):  # warm up
-				host.execute(make(i % len(keys))).fetchall()
-			samples = []
-			for i in range(args.latency_runs):
-				sql = make(i % len(keys))
-				started = time.perf_counter()
-				host.execute(sql).fetchall()
-				samples.append(time.perf_counter() - started)
+			samples = latency_samples(host, make, len(keys), args.latency_runs)
+			latency_p50[name] = percentile(samples, 50)
 			per_query = host.execute("SELECT remote_requests FROM openduck_last_query_stats()").fetchone()[0]
 			print(f"  {name:<30} p50 {percentile(samples, 50) * 1000:6.2f} ms  p99 {percentile(samples, 99) * 1000:6.2f} ms  "
 			      f"({per_query} remote requests per query)")
@@ -481,6 +498,34 @@ def main():
 			own = ipc_stream_size(table)
 			print(f"  {name:<30} {table.num_rows:>6} rows ({where}): shipped {shipped:>9,} B in {requests} requests "
 			      f"({received} rows), result {own:>9,} B -> {shipped / own:5.2f}x  (target <= 1.1)")
+
+		# -- TLS -------------------------------------------------------------------------
+		if not args.no_tls:
+			pki = odtest.make_pki(work / "pki")
+			host.execute("DETACH cloud")
+			server.process.stop()
+			tls_server = launcher.serve(["benchdb"], token=server.token, data_dir=server.data_dir,
+			                            extra_args=["--allow-extension", tpch], pki=pki)
+			host.execute(f"ATTACH {odtest.sql_string(tls_server.attach_path('benchdb'))} AS cloud "
+			             f"(CA {odtest.sql_string(str(pki.ca))})")
+			print(f"\nTLS: the same server restarted with --tls-cert, host attached over {tls_server.endpoint}")
+			runs["tls"] = measure("(b) openduck ATTACH, https", args.repeat, ours, tls_server.process.pid, drop_copy)
+			drop_copy()
+			runs["tls_stream"] = measure(
+			    "    openduck stream, https", args.repeat,
+			    lambda: host.execute("SELECT count(*) FROM openduck_query('cloud', 'SELECT * FROM lineitem')").fetchall(),
+			    tls_server.process.pid)
+			report(runs["tls"], rows, nbytes)
+			report(runs["tls_stream"], rows, nbytes, "count(*) over openduck_query, 1 stream, no table")
+			name, make = latency_queries[0]
+			samples = latency_samples(host, make, len(keys), args.latency_runs)
+			print(f"  {name + ', https':<30} p50 {percentile(samples, 50) * 1000:6.2f} ms  "
+			      f"p99 {percentile(samples, 99) * 1000:6.2f} ms")
+			print("Ratios, https / plaintext (best runs; 1 = TLS is free):")
+			print(f"  materialize time                {runs['tls'].best / ours_best:6.2f}")
+			print(f"  stream-only time                {runs['tls_stream'].best / runs['ours_stream'].best:6.2f}")
+			print(f"  CPU seconds, stream only        {runs['tls_stream'].best_cpu / runs['ours_stream'].best_cpu:6.2f}")
+			print(f"  tiny query p50                  {percentile(samples, 50) / latency_p50[name]:6.2f}")
 	finally:
 		for cleanup in reversed(cleanups):
 			try:

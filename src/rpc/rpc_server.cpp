@@ -428,6 +428,13 @@ void RpcServer::HandleTlsConnection(int fd, const std::string &peer, Classifying
 		Log(std::string("cannot relay a TLS connection from ") + peer + ": socketpair failed: " + std::strerror(errno));
 		return;
 	}
+	// Room for a few result messages in the pair, so gRPC and the relay hand over large pieces
+	// and wake each other less often.
+	int buffer_bytes = 4 * 1024 * 1024;
+	for (int fd_end : pair) {
+		setsockopt(fd_end, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof(buffer_bytes));
+		setsockopt(fd_end, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof(buffer_bytes));
+	}
 	{
 		std::lock_guard<std::mutex> guard(mutex_);
 		if (open_relays_ >= kMaxRelays) {

@@ -151,11 +151,14 @@ void TlsConnection::Relay(int plain_fd) {
 	bool plain_shut = false;   // we passed the client's end on to gRPC
 	// OpenSSL wants a write that could not finish retried with the same bytes first.
 	bool tls_write_pending = false;
+	bool failed = false;
 	while (true) {
 		bool progress = false;
 		short tls_events = 0;
 		short plain_events = 0;
-		if (!tls_closed && to_plain->space() > 0) {
+		// Each direction reads all it can before writing, so one write carries many TLS records
+		// (every syscall and wake-up of the peer costs more than the bytes it moves).
+		while (!tls_closed && to_plain->space() > 0) {
 			ERR_clear_error();
 			int n = SSL_read(session_, to_plain->data + to_plain->end, static_cast<int>(to_plain->space()));
 			if (n > 0) {
@@ -170,9 +173,13 @@ void TlsConnection::Relay(int plain_fd) {
 				} else if (error == SSL_ERROR_ZERO_RETURN) {
 					tls_closed = true;
 				} else {
-					break; // reset, or a protocol error: the connection is over
+					failed = true; // reset, or a protocol error: the connection is over
 				}
+				break;
 			}
+		}
+		if (failed) {
+			break;
 		}
 		if (to_plain->pending() > 0) {
 			ssize_t n = send(plain_fd, to_plain->data + to_plain->begin, to_plain->pending(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -188,18 +195,24 @@ void TlsConnection::Relay(int plain_fd) {
 			shutdown(plain_fd, SHUT_WR);
 			plain_shut = true;
 		}
-		if (!plain_closed && !tls_write_pending && to_tls->space() > 0) {
+		while (!plain_closed && !tls_write_pending && to_tls->space() > 0) {
 			ssize_t n = recv(plain_fd, to_tls->data + to_tls->end, to_tls->space(), MSG_DONTWAIT);
 			if (n > 0) {
 				to_tls->end += static_cast<size_t>(n);
 				progress = true;
-			} else if (n == 0) {
+				continue;
+			}
+			if (n == 0) {
 				plain_closed = true;
 			} else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
 				plain_events |= POLLIN;
 			} else {
-				break;
+				failed = true;
 			}
+			break;
+		}
+		if (failed) {
+			break;
 		}
 		if (to_tls->pending() > 0) {
 			ERR_clear_error();
