@@ -135,3 +135,55 @@ def test_a_setting_reset_inside_a_transaction_is_reset_on_the_worker(server, hos
 	assert a.execute("SELECT * FROM openduck_query('cloud', 'SELECT i FROM mh_tx_nulls ORDER BY i')").fetchall() \
 		== [(1,), (None,)]
 	a.execute("COMMIT")
+
+
+def test_a_scan_reads_one_snapshot_while_another_host_commits(server, host):
+	"""Transfers between the first and the last row keep the total constant: a scan that reads
+	parts of the table at different moments (the rowid ranges each ran as their own auto-commit
+	query) sees a total that is off by the transfers committed in between."""
+	import os
+	import threading
+	reads = int(os.environ.get("OPENDUCK_E2E_SNAPSHOT_READS", "1000"))
+	rows = 2_000_000  # big enough that a scan used to be split into several ranges
+	reader = host(server)
+	writer = host(server)
+	reader.execute(f"CREATE OR REPLACE TABLE cloud.mh_accounts AS SELECT range AS id, 100::BIGINT AS balance "
+	               f"FROM range({rows})")
+	# A local view keeps the statement on the host: its scan of the remote table is a remote scan.
+	reader.execute("CREATE OR REPLACE VIEW memory.main.mh_accounts_view AS SELECT * FROM cloud.mh_accounts")
+	assert "OPENDUCK_SCAN" in "\n".join(r[1] for r in reader.execute(
+	    "EXPLAIN SELECT sum(balance) FROM memory.main.mh_accounts_view").fetchall())
+	stop = threading.Event()
+	commits = []
+	failures = []
+
+	def transfer(direction):
+		writer.execute(f"UPDATE cloud.mh_accounts SET balance = balance + CASE WHEN id = 0 THEN {-direction} "
+		               f"ELSE {direction} END WHERE id IN (0, {rows - 1})")
+
+	# Back and forth, so the balances stay within 99..101: the column statistics the host's
+	# optimizer reads then keep covering every committed value, and a scan can only fail the way
+	# this test looks for.
+	transfer(1)
+	transfer(-1)
+
+	def transfers():
+		try:
+			while not stop.is_set():
+				transfer(1 if len(commits) % 2 == 0 else -1)
+				commits.append(1)
+		except Exception as e:  # reported by the main thread
+			failures.append(e)
+
+	thread = threading.Thread(target=transfers)
+	thread.start()
+	try:
+		totals = [reader.execute("SELECT sum(balance), count(*) FROM memory.main.mh_accounts_view").fetchone()
+		          for _ in range(reads)]
+	finally:
+		stop.set()
+		thread.join()
+	assert not failures, failures
+	assert len(commits) > 10, f"only {len(commits)} transfers committed during {reads} reads"
+	torn = [t for t in totals if t != (100 * rows, rows)]
+	assert not torn, f"{len(torn)} of {reads} reads saw a total other than {100 * rows}: {torn[:5]}"

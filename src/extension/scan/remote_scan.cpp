@@ -14,7 +14,7 @@
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/catalog/od_schema_entry.hpp"
 #include "extension/catalog/od_transaction.hpp"
-#include "extension/scan/remote_result.hpp"
+#include "extension/scan/shared_remote_stream.hpp"
 #include "extension/scan/remote_statistics.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
 
@@ -53,27 +53,17 @@ struct RemoteScanBindData : public TableFunctionData {
 	}
 };
 
-// Tables big enough are read as several rowid ranges, each its own remote query, so both
-// sides decode and encode on several threads. Each range is at least this many rows (four of
-// DuckDB's row groups) so per-query overhead stays negligible.
-constexpr idx_t kMinRowsPerRange = 4 * 122880;
-
-struct RowRange {
-	// [begin, end); end == 0 means unbounded (the last range also catches rows appended since the
-	// estimate was taken).
-	idx_t begin = 0;
-	idx_t end = 0;
-};
-
+// A scan is one remote query, so all its rows come from one snapshot; its threads share the
+// stream and decode its batches in parallel (SharedRemoteStream).
 struct RemoteScanGlobalState : public GlobalTableFunctionState {
 	// "SELECT <columns> FROM <table>" and the pushed-down filters ("" if none).
 	std::string select_sql;
 	std::string where_sql;
-	vector<RowRange> ranges;
 	ExecuteOptions options;
 	// " [ORDER BY ...] LIMIT n" when a LIMIT or TopN was pushed down.
 	std::string limit_sql;
-	std::atomic<idx_t> next_range {0};
+	unique_ptr<SharedRemoteStream> stream;
+	idx_t threads = 1;
 	std::atomic<uint64_t> rows {0};
 	// Filters the worker could not be asked to apply exactly; evaluated on received rows.
 	unique_ptr<Expression> local_filter;
@@ -84,25 +74,20 @@ struct RemoteScanGlobalState : public GlobalTableFunctionState {
 	vector<std::string> column_names;
 
 	idx_t MaxThreads() const override {
-		return MaxValue<idx_t>(1, ranges.size());
+		return threads;
 	}
 
-	std::string RangeSQL(const RowRange &range, bool partitioned) const {
-		std::string where = where_sql;
-		if (partitioned) {
-			std::string condition = "rowid >= " + std::to_string(range.begin);
-			if (range.end) {
-				condition += " AND rowid < " + std::to_string(range.end);
-			}
-			where = where.empty() ? condition : "(" + where + ") AND " + condition;
-		}
-		return (where.empty() ? select_sql : select_sql + " WHERE " + where) + limit_sql;
+	std::string QuerySQL() const {
+		return (where_sql.empty() ? select_sql : select_sql + " WHERE " + where_sql) + limit_sql;
 	}
 };
 
 struct RemoteScanLocalState : public LocalTableFunctionState {
-	unique_ptr<RemoteResult> result;
-	idx_t range_index = 0;
+	// The batch this thread converts, its rows and its position in the stream.
+	unique_ptr<ArrowScanLocalState> batch;
+	idx_t batch_rows = 0;
+	idx_t batch_index = 0;
+	DataChunk import;
 	unique_ptr<ExpressionExecutor> local_executor;
 	SelectionVector selection {STANDARD_VECTOR_SIZE};
 };
@@ -163,21 +148,19 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 	}
 	state->options = bind.catalog->OptionsFor(context);
 	state->statistics_check = bind.statistics->CheckFor(input.column_ids);
-	idx_t threads = MaxValue<idx_t>(1, TaskScheduler::GetScheduler(context).NumberOfThreads());
-	// A session runs one statement at a time: no parallel streams inside transactions.
-	bool parallel = !relation.is_view && state->options.session_id.empty() && bind.row_limit == 0;
 	if (bind.row_limit) {
 		state->limit_sql = bind.order_sql + " LIMIT " + std::to_string(bind.row_limit);
+	} else {
+		state->threads = MaxValue<idx_t>(1, TaskScheduler::GetScheduler(context).NumberOfThreads());
 	}
-	idx_t range_count = parallel ? MinValue<idx_t>(threads * 2, relation.estimated_rows / kMinRowsPerRange) : 1;
-	range_count = MaxValue<idx_t>(1, range_count);
-	idx_t per_range = (relation.estimated_rows + range_count - 1) / range_count;
-	for (idx_t i = 0; i < range_count; i++) {
-		RowRange range;
-		range.begin = i * per_range;
-		range.end = i + 1 == range_count ? 0 : (i + 1) * per_range;
-		state->ranges.push_back(range);
-	}
+	auto *catalog = bind.catalog;
+	auto *global = state.get();
+	std::string what = "remote table " + relation.schema + "." + relation.name;
+	state->stream = make_uniq<SharedRemoteStream>(
+	    context, [catalog, global]() { return catalog->Client().Execute(global->QuerySQL(), global->options); },
+	    [catalog, global, what](const vector<LogicalType> &received) {
+		    CheckReceivedTypes(*catalog, what, global->column_names, global->bound_types, received);
+	    });
 	return std::move(state);
 }
 
@@ -191,33 +174,36 @@ unique_ptr<LocalTableFunctionState> RemoteScanInitLocal(ExecutionContext &contex
 	return std::move(local);
 }
 
-// Starts the next unclaimed range on this thread; false when all are taken.
-bool ClaimRange(ClientContext &context, const RemoteScanBindData &bind, RemoteScanGlobalState &state,
-                RemoteScanLocalState &local) {
-	auto index = state.next_range++;
-	if (index >= state.ranges.size()) {
+// Takes the next batch of the stream for this thread; false at the end of the stream.
+bool TakeBatch(ClientContext &context, RemoteScanGlobalState &state, RemoteScanLocalState &local) {
+	shared_ptr<ArrowArrayWrapper> batch;
+	if (!state.stream->TakeBatch(batch, local.batch_index)) {
 		return false;
 	}
-	local.range_index = index;
-	auto sql = state.RangeSQL(state.ranges[index], state.ranges.size() > 1);
-	local.result = make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(sql, state.options));
-	CheckReceivedTypes(*bind.catalog, "remote table " + bind.relation.schema + "." + bind.relation.name,
-	                   state.column_names, state.bound_types, local.result->Types());
+	if (local.import.ColumnCount() == 0) {
+		local.import.Initialize(context, state.stream->ImportTypes());
+	}
+	// A fresh scan state per batch: its per-column caches belong to one batch.
+	local.batch = make_uniq<ArrowScanLocalState>(nullptr, context);
+	local.batch_rows = NumericCast<idx_t>(batch->arrow_array.length);
+	local.batch->chunk = std::move(batch);
+	local.batch->chunk_offset = 0;
 	return true;
 }
 
 void RemoteScanExecute(ClientContext &context, TableFunctionInput &input, DataChunk &output) {
-	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
 	auto &state = input.global_state->Cast<RemoteScanGlobalState>();
 	auto &local = input.local_state->Cast<RemoteScanLocalState>();
 	while (true) {
-		if (!local.result && !ClaimRange(context, bind, state, local)) {
-			return;
-		}
-		if (!local.result->Next(output)) {
-			local.result.reset();
+		if (!local.batch || local.batch->chunk_offset >= local.batch_rows) {
+			local.batch.reset();
+			if (!TakeBatch(context, state, local)) {
+				return;
+			}
 			continue;
 		}
+		auto rows = MinValue<idx_t>(STANDARD_VECTOR_SIZE, local.batch_rows - local.batch->chunk_offset);
+		state.stream->Convert(*local.batch, rows, local.import, output);
 		state.rows += output.size();
 		if (state.statistics_check) {
 			state.statistics_check->Verify(output);
@@ -238,9 +224,9 @@ void RemoteScanExecute(ClientContext &context, TableFunctionInput &input, DataCh
 }
 
 OperatorPartitionData RemoteScanPartition(ClientContext &context, TableFunctionGetPartitionInput &input) {
-	// Ranges are in rowid order, so their index orders the batches for insertion-order output.
+	// Batches are numbered in stream order, which is the worker's row order.
 	auto &local = input.local_state->Cast<RemoteScanLocalState>();
-	return OperatorPartitionData(local.range_index);
+	return OperatorPartitionData(local.batch_index);
 }
 
 double RemoteScanProgress(ClientContext &context, const FunctionData *bind_p, const GlobalTableFunctionState *state_p) {

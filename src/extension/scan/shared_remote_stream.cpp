@@ -1,0 +1,72 @@
+#include "extension/scan/shared_remote_stream.hpp"
+
+#include "duckdb/common/exception.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+SharedRemoteStream::SharedRemoteStream(ClientContext &context, std::function<std::unique_ptr<RemoteQuery>()> start,
+                                       std::function<void(const vector<LogicalType> &)> on_schema)
+    : start_(std::move(start)), on_schema_(std::move(on_schema)),
+      interrupted_([&context]() { return context.interrupted.load(); }), counters_(QueryStats::Get(context).Current()),
+      reader_(context) {
+}
+
+bool SharedRemoteStream::Pull() {
+	if (!query_) {
+		query_ = start_();
+		counters_.requests++;
+	}
+	std::string payload;
+	if (!query_->NextPayload(payload, interrupted_)) {
+		return false;
+	}
+	counters_.bytes += payload.size();
+	reader_.Feed(std::move(payload));
+	return true;
+}
+
+bool SharedRemoteStream::TakeBatch(shared_ptr<ArrowArrayWrapper> &batch, idx_t &sequence) {
+	std::lock_guard<std::mutex> guard(lock_);
+	while (pending_.empty() && !finished_) {
+		if (!Pull()) {
+			if (!reader_.HasSchema()) {
+				throw IOException("OpenDuck server ended a result stream without sending its schema");
+			}
+			finished_ = true;
+		}
+		if (reader_.HasSchema() && !schema_checked_) {
+			on_schema_(reader_.Types());
+			schema_checked_ = true;
+		}
+		for (auto &taken : reader_.TakeRecordBatches()) {
+			pending_.push_back(std::move(taken));
+		}
+		if (reader_.Finished() && !finished_) {
+			// Read the trailer so a late worker error is still reported.
+			std::string rest;
+			while (query_->NextPayload(rest, interrupted_)) {
+			}
+			finished_ = true;
+		}
+	}
+	if (pending_.empty()) {
+		return false;
+	}
+	batch = std::move(pending_.front());
+	pending_.pop_front();
+	sequence = next_sequence_++;
+	counters_.rows += NumericCast<idx_t>(batch->arrow_array.length);
+	return true;
+}
+
+void SharedRemoteStream::Convert(ArrowScanLocalState &scan, idx_t count, DataChunk &import, DataChunk &out) const {
+	reader_.Convert(scan, count, import, out);
+}
+
+const vector<LogicalType> &SharedRemoteStream::ImportTypes() const {
+	return reader_.ImportTypes();
+}
+
+} // namespace openduck
