@@ -3,6 +3,7 @@
 #include "duckdb/common/error_data.hpp"
 #include "duckdb/main/connection.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
+#include "storage/sandbox_functions.hpp"
 
 #include <stdexcept>
 
@@ -61,6 +62,7 @@ void DatabaseSandbox::Seal(duckdb::DuckDB &database, const std::vector<std::stri
 		// Exact paths only; client SQL cannot write them either (the statement guard refuses COPY).
 		Run(connection, "SET allowed_paths = " + QuotedList(own_files), "cannot keep the database's own files open");
 	}
+	HideServerPaths(*database.instance);
 	Run(connection, "SET enable_external_access = false", "cannot turn off external access");
 }
 

@@ -62,6 +62,14 @@ ATTACKS = [
 	("CREATE SECRET s (TYPE s3, KEY_ID 'a', SECRET 'b')", "CREATE SECRET"),
 	("EXPLAIN COPY (SELECT 1) TO '{d}/explained.csv'", "COPY on the server"),
 	("PREPARE p AS COPY (SELECT 1) TO '{d}/prepared.csv'", "COPY on the server"),
+	# server settings and lists that hold server paths
+	("SELECT current_setting('temp_directory')", "current_setting('temp_directory') is not readable"),
+	("SELECT current_setting('Home_Directory')", "current_setting('Home_Directory') is not readable"),
+	("SELECT current_setting('allowed_paths')", "is not readable on the server"),
+	("SELECT * FROM query('SELECT current_setting(''secret_directory'')')", "is not readable on the server"),
+	("CREATE VIEW leak AS SELECT current_setting('extension_directory') AS p", "is not readable on the server"),
+	("SELECT * FROM duckdb_temporary_files()", "duckdb_temporary_files() is not available"),
+	("SELECT * FROM duckdb_extensions()", "duckdb_extensions() is not available"),
 ]
 
 
@@ -75,12 +83,27 @@ def test_client_sql_cannot_reach_outside_its_database(server, cloud, outside, sq
 		cloud.execute(odtest.openduck_query_sql("cloud", statement)).fetchall()
 	message = str(error.value)
 	assert "Permission Error" in message and expected in message, message
-	assert "hunter2" not in message
+	assert "hunter2" not in message and str(server.data_dir) not in message
 	assert _tree(outside) == before
 	# nothing new appeared in the data dir either (only the database's own files change)
 	assert not [p for p in set(_tree(server.data_dir)) - set(data_before) if p.endswith((".csv", ".parquet"))]
 	# the connection works on
 	assert cloud.execute(odtest.openduck_query_sql("cloud", "SELECT 42")).fetchall() == [(42,)]
+
+
+@pytest.mark.parametrize("sql", [
+	"SELECT * FROM duckdb_settings()",
+	"SELECT * FROM duckdb_databases()",
+	"PRAGMA database_list",
+	"SHOW DATABASES",
+	"SELECT * FROM information_schema.schemata",
+	"SELECT * FROM pg_catalog.pg_settings",
+])
+def test_server_lists_work_without_server_paths(server, cloud, sql):
+	rows = odtest.remote(cloud, "cloud", sql)
+	assert rows
+	text = repr(rows)
+	assert str(server.data_dir) not in text and "/tmp" not in text and "/root" not in text, text
 
 
 def test_host_settings_and_variables_still_reach_the_worker(cloud):
@@ -90,6 +113,8 @@ def test_host_settings_and_variables_still_reach_the_worker(cloud):
 	                    "'SELECT current_setting(''TimeZone''), getvariable(''sandbox_v'') + 1')").fetchall()
 	assert got == [("Asia/Kathmandu", 42)]
 	cloud.execute("RESET TimeZone")
+	# settings without paths stay readable
+	assert odtest.remote(cloud, "cloud", "SELECT current_setting('default_null_order')") == [("NULLS_LAST",)]
 	assert cloud.execute(odtest.openduck_query_sql("cloud", "SET SESSION default_null_order = 'nulls_first'")).fetchall() == []
 
 
