@@ -286,6 +286,8 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	request.set_ingest_schema(options.ingest_schema);
 	request.set_setup_sql(options.setup_sql);
 	request.set_ingest_continues(options.ingest_continues);
+	request.set_max_batch_bytes(options.max_batch_bytes);
+	request.set_max_batch_rows(options.max_batch_rows);
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);
 	return std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader));

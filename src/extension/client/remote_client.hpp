@@ -76,6 +76,9 @@ struct ExecuteOptions {
 	std::string setup_sql;
 	// Set by Execute on the leading pieces of an ingest payload wider than one message.
 	bool ingest_continues = false;
+	// Bounds of one result record batch; 0: the server's defaults (1 MiB).
+	uint64_t max_batch_bytes = 0;
+	uint64_t max_batch_rows = 0;
 };
 
 class RemoteClient {

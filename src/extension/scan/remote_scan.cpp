@@ -55,6 +55,8 @@ struct RemoteScanBindData : public TableFunctionData {
 
 // A scan is one remote query, so all its rows come from one snapshot; its threads share the
 // stream and decode its batches in parallel (SharedRemoteStream).
+// Wider batches than a row group of narrow rows end at this size (sent in 32 MiB pieces).
+constexpr uint64_t kScanBatchBytes = 64 * 1024 * 1024;
 struct RemoteScanGlobalState : public GlobalTableFunctionState {
 	// "SELECT <columns> FROM <table>" and the pushed-down filters ("" if none).
 	std::string select_sql;
@@ -152,6 +154,11 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 		state->limit_sql = bind.order_sql + " LIMIT " + std::to_string(bind.row_limit);
 	} else {
 		state->threads = MaxValue<idx_t>(1, TaskScheduler::GetScheduler(context).NumberOfThreads());
+		// Batches of a row group: each is a batch index of its own, and order-preserving sinks
+		// (CREATE TABLE AS, INSERT) handle a few large batches far more cheaply than many 1 MiB
+		// ones, which they would merge into row groups again.
+		state->options.max_batch_rows = DEFAULT_ROW_GROUP_SIZE;
+		state->options.max_batch_bytes = kScanBatchBytes;
 	}
 	auto *catalog = bind.catalog;
 	auto *global = state.get();
