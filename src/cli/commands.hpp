@@ -11,10 +11,12 @@ int RunServe(const std::vector<std::string> &args);
 int RunGateway(const std::vector<std::string> &args);
 int RunWorker(const std::vector<std::string> &args);
 int RunVersion(const std::vector<std::string> &args);
+int RunToken(const std::vector<std::string> &args);
 
 // Help texts, printed for `openduck <cmd> --help` and after usage errors.
 extern const char *kServeHelp;
 extern const char *kGatewayHelp;
 extern const char *kWorkerHelp;
+extern const char *kTokenHelp;
 
 } // namespace openduck

@@ -2,9 +2,12 @@
 #include "cli/server_process.hpp"
 #include "cli/tls_options.hpp"
 #include "common/endpoint.hpp"
+#include "auth/access_checks.hpp"
 #include "gateway/gateway_service.hpp"
 #include "rpc/log.hpp"
 #include "rpc/rpc_server.hpp"
+
+#include <cstdlib>
 
 namespace openduck {
 
@@ -25,12 +28,14 @@ Options:
       --port PORT       port to listen on (default: 7878; 0 picks a free port)
       --heartbeat-ms N  heartbeat interval asked of workers; a worker silent for 3 intervals
                         is forgotten (default: 2000)
+      --metadata URL    the workers' metadata store, where `openduck token` keeps scoped tokens
+                        (default: $OPENDUCK_METADATA_URL; without it only the -t token is accepted)
 )";
 
 int RunGateway(const std::vector<std::string> &args) {
 	std::vector<OptionSpec> specs {{"token", 't', true},      {"token-file", 0, true},   {"cluster-secret-file", 0, true},
 	                               {"host", 0, true},        {"port", 0, true},         {"heartbeat-ms", 0, true},
-	                               {"help", 'h', false}};
+	                               {"metadata", 0, true},    {"help", 'h', false}};
 	for (auto &spec : TlsOptionSpecs(true)) {
 		specs.push_back(spec);
 	}
@@ -54,9 +59,18 @@ int RunGateway(const std::vector<std::string> &args) {
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
 	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
-	GatewayService service(token, cluster_secret, registry, nullptr, watcher, metrics, worker_tls);
+	// Scoped tokens live in the workers' metadata store; without it only the bootstrap token works.
+	auto metadata = options.Get("metadata");
+	if (metadata.empty()) {
+		const char *env = std::getenv("OPENDUCK_METADATA_URL");
+		metadata = env ? env : "";
+	}
+	auto authenticator = ServerAuthenticator(token, metadata);
+	GatewayService service(*authenticator, cluster_secret, registry, nullptr, watcher, metrics, worker_tls);
+	auto http_authorizer = HttpAuthorizerFor(*authenticator);
 	RpcServer server(host, port, [&](const HttpRequest &request) {
-		return StatusHttpResponse(request, "gateway", token, [&] { return service.WorkerStatuses(); }, metrics);
+		return StatusHttpResponse(request, "gateway", http_authorizer, [&] { return service.WorkerStatuses(); },
+		                          metrics);
 	}, std::move(tls));
 	server.Start(service);
 	Log("listening on " + server.Url() + " (gRPC + HTTP), heartbeat interval: " + std::to_string(heartbeat_ms) +

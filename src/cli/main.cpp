@@ -27,6 +27,7 @@ Commands:
   db        create | list | drop | undrop | clone databases
   snapshot  create | list | verify snapshots of a database
   gc        delete expired snapshots and unreferenced layers (--dry-run to preview)
+  token     create | list | revoke scoped access tokens (read / write / admin, per database)
 
 Run `openduck <command> --help` for a command's options.
 )";
@@ -71,6 +72,10 @@ static int Main(int argc, char **argv) {
 		if (command == "snapshot") {
 			help = kSnapshotHelp;
 			return RunSnapshot(args);
+		}
+		if (command == "token") {
+			help = kTokenHelp;
+			return RunToken(args);
 		}
 		if (command == "gc") {
 			help = kGcHelp;

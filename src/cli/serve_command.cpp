@@ -5,6 +5,7 @@
 #include "cli/storage_options.hpp"
 #include "cli/tls_options.hpp"
 #include "common/endpoint.hpp"
+#include "auth/access_checks.hpp"
 #include "gateway/gateway_service.hpp"
 #include "rpc/log.hpp"
 #include "rpc/rpc_server.hpp"
@@ -70,6 +71,7 @@ int RunServe(const std::vector<std::string> &args) {
 	auto tls = TlsServerFrom(options);
 
 	auto storage_config = StorageConfigFrom(options);
+	auto authenticator = ServerAuthenticator(token, storage_config.metadata_url);
 	storage_config.sandbox = SandboxFrom(options);
 	StorageEngine storage(std::move(storage_config));
 	storage.LockLocalDir();
@@ -81,9 +83,11 @@ int RunServe(const std::vector<std::string> &args) {
 	ServerMetrics metrics;
 	Worker worker(std::move(databases), watcher, StatementTimeoutSeconds(options));
 	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
-	GatewayService service(token, cluster_secret, registry, &worker, watcher, metrics);
+	GatewayService service(*authenticator, cluster_secret, registry, &worker, watcher, metrics);
+	auto http_authorizer = HttpAuthorizerFor(*authenticator);
 	RpcServer server(host, port, [&](const HttpRequest &request) {
-		return StatusHttpResponse(request, "serve", token, [&] { return service.WorkerStatuses(); }, metrics);
+		return StatusHttpResponse(request, "serve", http_authorizer, [&] { return service.WorkerStatuses(); },
+		                          metrics);
 	}, std::move(tls));
 	server.Start(service);
 	Log("listening on " + server.Url() + " (gRPC + HTTP), databases: " + JoinNames(names) +

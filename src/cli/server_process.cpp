@@ -83,6 +83,14 @@ std::string ClusterSecret(const ParsedOptions &options, const std::string &clien
 	return secret;
 }
 
+std::unique_ptr<Authenticator> ServerAuthenticator(const std::string &token, const std::string &metadata_url) {
+	std::shared_ptr<TokenStore> store;
+	if (!metadata_url.empty()) {
+		store = std::make_shared<TokenStore>(OpenSqlConnection(metadata_url));
+	}
+	return std::make_unique<Authenticator>(token, std::move(store));
+}
+
 std::string DataDir(const ParsedOptions &options) {
 	if (options.Has("data-dir")) {
 		return options.Get("data-dir");

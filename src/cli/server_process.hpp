@@ -2,6 +2,7 @@
 // token and data-dir settings with their environment fallbacks, opening a worker's databases.
 #pragma once
 
+#include "auth/authenticator.hpp"
 #include "cli/command_line.hpp"
 #include "worker/database_set.hpp"
 
@@ -24,6 +25,10 @@ std::string RequireToken(const ParsedOptions &options);
 // OPENDUCK_CLUSTER_SECRET, else "" (a gateway then accepts no workers). Never a client token:
 // throws UsageError when it equals `client_token`.
 std::string ClusterSecret(const ParsedOptions &options, const std::string &client_token);
+// The bootstrap `token` and the scoped tokens of the metadata store at `metadata_url` (none
+// when empty: then only the bootstrap token is accepted).
+std::unique_ptr<Authenticator> ServerAuthenticator(const std::string &token, const std::string &metadata_url);
+
 // --data-dir, else OPENDUCK_DATA_DIR, else ./openduck-data.
 std::string DataDir(const ParsedOptions &options);
 

@@ -8,6 +8,7 @@
 #include "rpc/log.hpp"
 #include "rpc/rpc_server.hpp"
 #include "worker/gateway_registration.hpp"
+#include "auth/access_checks.hpp"
 #include "worker/worker_service.hpp"
 
 #include <cstdlib>
@@ -107,6 +108,7 @@ int RunWorker(const std::vector<std::string> &args) {
 	auto gateway_tls = TlsClientFrom(options);
 
 	auto storage_config = StorageConfigFrom(options);
+	auto authenticator = ServerAuthenticator(token, storage_config.metadata_url);
 	storage_config.sandbox = SandboxFrom(options);
 	StorageEngine storage(std::move(storage_config));
 	storage.LockLocalDir();
@@ -117,10 +119,11 @@ int RunWorker(const std::vector<std::string> &args) {
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
 	Worker worker(std::move(databases), watcher, StatementTimeoutSeconds(options));
-	WorkerService service(token, worker, metrics);
+	WorkerService service(*authenticator, worker, metrics);
+	auto http_authorizer = HttpAuthorizerFor(*authenticator);
 	WorkerStatus self;
 	RpcServer server(host, port, [&](const HttpRequest &request) {
-		return StatusHttpResponse(request, "worker", token, [&] {
+		return StatusHttpResponse(request, "worker", http_authorizer, [&] {
 			auto now = self;
 			now.databases = worker.DatabaseNames();
 			return std::vector<WorkerStatus> {now};

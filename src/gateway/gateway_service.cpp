@@ -1,5 +1,6 @@
 #include "gateway/gateway_service.hpp"
 
+#include "auth/access_checks.hpp"
 #include "common/endpoint.hpp"
 #include "common/token.hpp"
 #include "common/version.hpp"
@@ -28,10 +29,10 @@ static std::string Join(const std::vector<std::string> &names) {
 	return text.empty() ? "none" : text;
 }
 
-GatewayService::GatewayService(std::string token, std::string cluster_secret, WorkerRegistry &registry,
+GatewayService::GatewayService(Authenticator &authenticator, std::string cluster_secret, WorkerRegistry &registry,
                                Worker *local_worker, CancellationWatcher &watcher, ServerMetrics &metrics,
                                TlsClientFiles worker_tls)
-    : token_(std::move(token)), cluster_secret_(std::move(cluster_secret)), registry_(registry),
+    : authenticator_(authenticator), cluster_secret_(std::move(cluster_secret)), registry_(registry),
       local_worker_(local_worker), watcher_(watcher), metrics_(metrics), worker_tls_(std::move(worker_tls)) {
 }
 
@@ -48,14 +49,18 @@ std::vector<std::string> GatewayService::AllDatabases() {
 	return std::vector<std::string>(names.begin(), names.end());
 }
 
-grpc::Status GatewayService::Resolve(const std::string &database, Route &route) {
+grpc::Status GatewayService::Resolve(const Principal &principal, const std::string &database, Route &route) {
+	auto status = CheckVisible(principal, database, [this] { return AllDatabases(); });
+	if (!status.ok()) {
+		return status;
+	}
 	if (local_worker_ && local_worker_->Serves(database)) {
 		route.local = local_worker_;
 		return grpc::Status::OK;
 	}
 	auto remote = registry_.Route(database, Now());
 	if (!remote) {
-		return DatabaseNotFound(database, AllDatabases());
+		return DatabaseNotFound(database, principal.Visible(AllDatabases()));
 	}
 	route.remote = std::move(*remote);
 	return grpc::Status::OK;
@@ -88,18 +93,20 @@ grpc::Status GatewayService::UpstreamFailure(const Route &route, const std::stri
 		                                                       status.error_message());
 	}
 	if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
-		// The caller's token was accepted here, so the worker runs with another token: a cluster
+		// The caller's token was accepted here, so the worker knows other tokens: a cluster
 		// misconfiguration, not the caller's fault.
 		return grpc::Status(grpc::StatusCode::INTERNAL, "worker " + worker.id + " at " + worker.address +
-		                                                    " rejected the cluster token; gateway and workers must "
-		                                                    "be started with the same token");
+		                                                    " rejected a token this gateway accepts; gateway and "
+		                                                    "workers must share the token (-t) and the metadata "
+		                                                    "store that holds scoped tokens (--metadata)");
 	}
 	return grpc::Status(status.error_code(), "worker " + worker.id + ": " + status.error_message());
 }
 
 grpc::Status GatewayService::Handshake(grpc::ServerContext *context, const pb::HandshakeRequest *request,
                                        pb::HandshakeResponse *response) {
-	auto status = CheckAuthorization(*context, token_);
+	Principal principal;
+	auto status = AuthenticateCall(*context, authenticator_, principal);
 	if (!status.ok()) {
 		return status;
 	}
@@ -109,7 +116,7 @@ grpc::Status GatewayService::Handshake(grpc::ServerContext *context, const pb::H
 	}
 	if (!request->database().empty()) {
 		Route route;
-		status = Resolve(request->database(), route);
+		status = Resolve(principal, request->database(), route);
 		if (!status.ok()) {
 			return status;
 		}
@@ -122,13 +129,14 @@ grpc::Status GatewayService::Handshake(grpc::ServerContext *context, const pb::H
 
 grpc::Status GatewayService::ExecuteFragment(grpc::ServerContext *context, const pb::ExecuteFragmentRequest *request,
                                              grpc::ServerWriter<pb::ExecuteFragmentResponse> *writer) {
-	auto status = CheckAuthorization(*context, token_, request->access_token());
+	Principal principal;
+	auto status = AuthenticateCall(*context, authenticator_, principal, request->access_token());
 	if (!status.ok()) {
 		return status;
 	}
 	MeteredQuery metered(metrics_);
 	Route route;
-	status = Resolve(request->database(), route);
+	status = Resolve(principal, request->database(), route);
 	if (!status.ok()) {
 		metered.MarkFailed();
 		return status;
@@ -143,7 +151,7 @@ grpc::Status GatewayService::ExecuteFragment(grpc::ServerContext *context, const
 	};
 	if (route.local) {
 		FragmentOutcome outcome;
-		status = route.local->ExecuteFragment(*context, *request, forward, outcome);
+		status = route.local->ExecuteFragment(*context, *request, principal, forward, outcome);
 		if (!status.ok()) {
 			metered.MarkFailed();
 		}
@@ -176,14 +184,19 @@ grpc::Status GatewayService::ExecuteFragment(grpc::ServerContext *context, const
 	return status;
 }
 
-template <class LOCAL, class REMOTE>
+template <class CHECK, class LOCAL, class REMOTE>
 grpc::Status GatewayService::RouteUnary(grpc::ServerContext &context, const std::string &database, Route &route,
-                                        LOCAL local, REMOTE remote) {
-	auto status = CheckAuthorization(context, token_);
+                                        CHECK check, LOCAL local, REMOTE remote) {
+	Principal principal;
+	auto status = AuthenticateCall(context, authenticator_, principal);
 	if (!status.ok()) {
 		return status;
 	}
-	status = Resolve(database, route);
+	status = check(principal);
+	if (!status.ok()) {
+		return status;
+	}
+	status = Resolve(principal, database, route);
 	if (!status.ok()) {
 		return status;
 	}
@@ -199,7 +212,8 @@ grpc::Status GatewayService::GetCatalog(grpc::ServerContext *context, const pb::
                                         pb::GetCatalogResponse *response) {
 	Route route;
 	return RouteUnary(
-	    *context, request->database(), route, [&](Worker &worker) { return worker.GetCatalog(*request, *response); },
+	    *context, request->database(), route, [](const Principal &) { return grpc::Status::OK; },
+	    [&](Worker &worker) { return worker.GetCatalog(*request, *response); },
 	    [&](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream) {
 		    return stub.GetCatalog(&upstream, *request, response);
 	    });
@@ -207,7 +221,8 @@ grpc::Status GatewayService::GetCatalog(grpc::ServerContext *context, const pb::
 
 grpc::Status GatewayService::CancelExecution(grpc::ServerContext *context, const pb::CancelExecutionRequest *request,
                                              pb::CancelExecutionResponse *response) {
-	auto status = CheckAuthorization(*context, token_);
+	Principal principal;
+	auto status = AuthenticateCall(*context, authenticator_, principal);
 	if (!status.ok()) {
 		return status;
 	}
@@ -228,11 +243,15 @@ grpc::Status GatewayService::CancelExecution(grpc::ServerContext *context, const
 	};
 	if (!request->database().empty()) {
 		Route route;
-		status = Resolve(request->database(), route);
+		status = Resolve(principal, request->database(), route);
 		if (!status.ok()) {
 			return status;
 		}
 		cancel_on(route);
+	} else if (principal.database != "*") {
+		return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+		                    "token '" + principal.label + "' may cancel executions of database '" +
+		                        principal.database + "' only: name the database");
 	} else {
 		// No database named: the execution may run anywhere.
 		if (local_worker_) {
@@ -307,6 +326,9 @@ grpc::Status GatewayService::ManageDatabase(grpc::ServerContext *context, const 
 	Route route;
 	auto status = RouteUnary(
 	    *context, request->database(), route,
+	    [&](const Principal &principal) {
+		    return CheckManageDatabase(principal, *request, [this] { return AllDatabases(); });
+	    },
 	    [&](Worker &worker) { return worker.ManageDatabase(*request, *response); },
 	    [&](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream) {
 		    return stub.ManageDatabase(&upstream, *request, response);

@@ -9,6 +9,7 @@
 // Thread-safe (gRPC calls the handlers concurrently).
 #pragma once
 
+#include "auth/authenticator.hpp"
 #include "common/tls_client_files.hpp"
 #include "gateway/worker_registry.hpp"
 #include "openduck/v1/openduck.grpc.pb.h"
@@ -26,12 +27,13 @@ namespace openduck {
 
 class GatewayService final : public openduck::v1::ExecutionService::Service {
 public:
-	// `token` is the clients' token; `cluster_secret` the one workers register with (empty: no
-	// worker may register). `local_worker` may be null (a gateway without an in-process worker).
+	// `authenticator` knows the clients' tokens; `cluster_secret` is what workers register with
+	// (empty: no worker may register). `local_worker` may be null (a gateway without an in-process worker).
 	// `worker_tls`: how to reach workers that serve TLS. Everything passed by reference or
 	// pointer must outlive the service.
-	GatewayService(std::string token, std::string cluster_secret, WorkerRegistry &registry, Worker *local_worker,
-	               CancellationWatcher &watcher, ServerMetrics &metrics, TlsClientFiles worker_tls = {});
+	GatewayService(Authenticator &authenticator, std::string cluster_secret, WorkerRegistry &registry,
+	               Worker *local_worker, CancellationWatcher &watcher, ServerMetrics &metrics,
+	               TlsClientFiles worker_tls = {});
 
 	grpc::Status Handshake(grpc::ServerContext *context, const openduck::v1::HandshakeRequest *request,
 	                       openduck::v1::HandshakeResponse *response) override;
@@ -59,13 +61,16 @@ private:
 		Worker *local = nullptr;
 		RegisteredWorker remote;
 	};
-	grpc::Status Resolve(const std::string &database, Route &route);
-	// A unary call for `database`, authorized and routed: `local(Worker &)` on the in-process
-	// worker, else `remote(Stub &, ClientContext &)` on the serving worker with the caller's
-	// token, its failure naming that worker. `route` tells the caller where it ran.
-	template <class LOCAL, class REMOTE>
-	grpc::Status RouteUnary(grpc::ServerContext &context, const std::string &database, Route &route, LOCAL local,
-	                        REMOTE remote);
+	// NOT_FOUND (listing only what `principal` may see) when the database is not served or not
+	// visible to it.
+	grpc::Status Resolve(const Principal &principal, const std::string &database, Route &route);
+	// A unary call for `database`, authenticated, checked by `check(principal)` and routed:
+	// `local(Worker &)` on the in-process worker, else `remote(Stub &, ClientContext &)` on the
+	// serving worker with the caller's token, its failure naming that worker. `route` tells the
+	// caller where it ran.
+	template <class CHECK, class LOCAL, class REMOTE>
+	grpc::Status RouteUnary(grpc::ServerContext &context, const std::string &database, Route &route, CHECK check,
+	                        LOCAL local, REMOTE remote);
 	std::vector<std::string> AllDatabases();
 	std::unique_ptr<openduck::v1::ExecutionService::Stub> StubFor(const std::string &address);
 	// A client context for calling `route.remote` on behalf of `caller`.
@@ -76,7 +81,7 @@ private:
 	// OK when the caller presented the cluster secret (RegisterWorker, Heartbeat).
 	grpc::Status CheckWorker(const grpc::ServerContext &context);
 
-	const std::string token_;
+	Authenticator &authenticator_;
 	const std::string cluster_secret_;
 	WorkerRegistry &registry_;
 	Worker *const local_worker_;

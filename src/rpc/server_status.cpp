@@ -82,21 +82,40 @@ std::string ServerMetrics::PrometheusText() const {
 	return out;
 }
 
-std::string StatusHttpResponse(const HttpRequest &request, const std::string &role, const std::string &token,
+std::string StatusHttpResponse(const HttpRequest &request, const std::string &role, const HttpAuthorizer &authorizer,
                                const std::function<std::vector<WorkerStatus>()> &workers,
                                const ServerMetrics &metrics) {
-	bool authorized = !token.empty() && !request.authorization.empty() &&
-	                  TokensEqual(TokenFromHeader(request.authorization), token);
+	HttpViewer viewer;
+	if (!request.authorization.empty()) {
+		viewer = authorizer(TokenFromHeader(request.authorization));
+	}
 	if (request.path == "/health") {
-		if (!authorized) {
+		if (!viewer.authenticated) {
 			return RenderHttpResponse(200, "application/json", "{\"status\":\"ok\"}\n");
 		}
-		return RenderHttpResponse(200, "application/json", HealthJson(role, workers()) + "\n");
+		std::vector<WorkerStatus> visible;
+		for (auto &worker : workers()) {
+			auto shown = worker;
+			shown.databases.clear();
+			for (auto &database : worker.databases) {
+				if (viewer.may_see(database)) {
+					shown.databases.push_back(database);
+				}
+			}
+			if (viewer.admin || !shown.databases.empty()) {
+				visible.push_back(std::move(shown));
+			}
+		}
+		return RenderHttpResponse(200, "application/json", HealthJson(role, visible) + "\n");
 	}
 	if (request.path == "/metrics") {
-		if (!authorized) {
+		if (!viewer.authenticated) {
 			return RenderHttpResponse(401, "text/plain",
 			                          "/metrics needs the server's token: send Authorization: Bearer <token>\n");
+		}
+		if (!viewer.admin) {
+			return RenderHttpResponse(403, "text/plain",
+			                          "/metrics needs the server's token or an admin token for every database\n");
 		}
 		return RenderHttpResponse(200, "text/plain; version=0.0.4", metrics.PrometheusText());
 	}

@@ -22,13 +22,26 @@ struct WorkerStatus {
 //  "workers":[{"id":...,"address":...,"databases":[...],"last_heartbeat_ms_ago":N}]}
 std::string HealthJson(const std::string &role, const std::vector<WorkerStatus> &workers);
 
-// The answer to a plain-HTTP GET on the server port: /health, /metrics, or 404. Without the
-// server's token (Authorization: Bearer ...) /health says only {"status":"ok"} (liveness for
-// load balancers, nothing about databases or workers) and /metrics answers 401; `workers` is
-// called only for an authorized request, so anonymous probes cost no metadata queries.
+// What the bearer of a token may see on the HTTP endpoints.
+struct HttpViewer {
+	bool authenticated = false;
+	// May read /metrics and every worker (the bootstrap token, or an admin token for '*').
+	bool admin = false;
+	// Which databases /health lists.
+	std::function<bool(const std::string &database)> may_see;
+};
+// Called with the token of an Authorization: Bearer header.
+using HttpAuthorizer = std::function<HttpViewer(const std::string &token)>;
+
+// The answer to a plain-HTTP GET on the server port: /health, /metrics, or 404. Without a valid
+// token (Authorization: Bearer ...) /health says only {"status":"ok"} (liveness for load
+// balancers, nothing about databases or workers) and /metrics answers 401; `workers` is called
+// only for an authenticated request, so anonymous probes cost no metadata queries. /health
+// lists only the databases the token may see (and, for a token of one database, only the
+// workers serving it); /metrics needs an admin token.
 struct HttpRequest;
 struct ServerMetrics;
-std::string StatusHttpResponse(const HttpRequest &request, const std::string &role, const std::string &token,
+std::string StatusHttpResponse(const HttpRequest &request, const std::string &role, const HttpAuthorizer &authorizer,
                                const std::function<std::vector<WorkerStatus>()> &workers,
                                const ServerMetrics &metrics);
 

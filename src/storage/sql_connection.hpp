@@ -6,6 +6,7 @@
 // Not thread-safe: SqlMetadataStore serialises calls.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,9 @@ public:
 	virtual std::string UnixNowSql() const = 0;
 	virtual std::string Describe() const = 0;
 };
+
+// A new connection to the metadata store at `url` (sqlite:///path/file.db, creating its
+// directory, or postgresql://...). Throws std::runtime_error naming the accepted forms.
+std::unique_ptr<SqlConnection> OpenSqlConnection(const std::string &url);
 
 } // namespace openduck

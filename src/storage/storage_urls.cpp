@@ -16,7 +16,7 @@ static bool StartsWith(const std::string &text, const std::string &prefix) {
 	return text.compare(0, prefix.size(), prefix) == 0;
 }
 
-std::unique_ptr<MetadataStore> OpenMetadataStore(const std::string &url) {
+std::unique_ptr<SqlConnection> OpenSqlConnection(const std::string &url) {
 	if (StartsWith(url, "sqlite://")) {
 		auto path = url.substr(9);
 		if (path.empty()) {
@@ -27,13 +27,17 @@ std::unique_ptr<MetadataStore> OpenMetadataStore(const std::string &url) {
 		if (!dir.empty()) {
 			std::filesystem::create_directories(dir, error);
 		}
-		return std::make_unique<SqlMetadataStore>(std::make_unique<SqliteConnection>(path));
+		return std::make_unique<SqliteConnection>(path);
 	}
 	if (StartsWith(url, "postgresql://") || StartsWith(url, "postgres://")) {
-		return std::make_unique<SqlMetadataStore>(std::make_unique<PostgresConnection>(url));
+		return std::make_unique<PostgresConnection>(url);
 	}
 	throw std::runtime_error("unsupported metadata store URL '" + RedactConnectionUri(url) +
 	                         "': use sqlite:///path/file.db or postgresql://user@host:port/dbname");
+}
+
+std::unique_ptr<MetadataStore> OpenMetadataStore(const std::string &url) {
+	return std::make_unique<SqlMetadataStore>(OpenSqlConnection(url));
 }
 
 std::unique_ptr<ObjectStore> OpenObjectStore(const std::string &url) {

@@ -34,6 +34,22 @@ FragmentExecutor::FragmentExecutor(Session &session, const pb::ExecuteFragmentRe
       request_(request) {
 }
 
+void FragmentExecutor::RestrictToReading(const std::string &token_label) {
+	read_only_token_ = token_label;
+}
+
+// DuckDB's refusal of a write in a read-only transaction, said in terms of the token.
+static duckdb::ErrorData ReadOnlyRefusal(const duckdb::ErrorData &error, const std::string &token_label) {
+	if (token_label.empty() || error.Type() != duckdb::ExceptionType::TRANSACTION ||
+	    error.RawMessage().find("read-only mode") == std::string::npos) {
+		return error;
+	}
+	return duckdb::ErrorData(duckdb::ExceptionType::PERMISSION,
+	                         "token '" + token_label +
+	                             "' has scope read: it cannot write, change the schema or checkpoint (use a token "
+	                             "created with --scope write)");
+}
+
 void FragmentExecutor::ApplySetup() {
 	auto statements = connection_.ExtractStatements(request_.setup_sql());
 	std::set<std::string> applied;
@@ -200,7 +216,8 @@ FragmentOutcome FragmentExecutor::Describe(duckdb::vector<duckdb::unique_ptr<duc
 
 FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 	FragmentOutcome outcome;
-	auto fail = [&](const duckdb::ErrorData &error) {
+	auto fail = [&](const duckdb::ErrorData &raw_error) {
+		auto error = ReadOnlyRefusal(raw_error, read_only_token_);
 		outcome.failed = true;
 		if (cancelled_) {
 			std::lock_guard<std::mutex> guard(cancel_lock_);
@@ -246,6 +263,13 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		session_guard = std::unique_lock<std::mutex>(*session_lock_);
 	}
 	try {
+		if (!read_only_token_.empty() && !session_lock_) {
+			// Rolled back with the connection when the executor ends; nothing in it may write.
+			auto begin = connection_.Query("BEGIN TRANSACTION READ ONLY");
+			if (begin->HasError()) {
+				return fail(begin->GetErrorObject());
+			}
+		}
 		if (!request_.setup_sql().empty() || (session_settings_ && !session_settings_->empty())) {
 			// The host session's settings and variables, before anything binds.
 			ApplySetup();

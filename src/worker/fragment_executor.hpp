@@ -48,6 +48,11 @@ public:
 	FragmentExecutor(const FragmentExecutor &) = delete;
 	FragmentExecutor &operator=(const FragmentExecutor &) = delete;
 
+	// Lets the statement only read (a token of scope read): it runs in a read-only transaction,
+	// and a write is refused with a PermissionException naming `token_label`. A session's
+	// executor needs no call: read-only sessions are opened read-only (Worker::OpenSession).
+	void RestrictToReading(const std::string &token_label);
+
 	FragmentOutcome Run(const ResponseSink &sink);
 	// Interrupts the running statement; Run then reports an "INTERRUPT" error.
 	// `reason` completes "execution '<id>' was ..." in the error the caller sees (default:
@@ -75,6 +80,8 @@ private:
 	std::mutex *session_lock_ = nullptr;
 	std::set<std::string> *session_settings_ = nullptr;
 	const openduck::v1::ExecuteFragmentRequest &request_;
+	// Set by RestrictToReading: the token's label (empty: the caller may write).
+	std::string read_only_token_;
 	std::atomic<bool> cancelled_ {false};
 	std::mutex cancel_lock_;
 	std::string cancel_reason_;

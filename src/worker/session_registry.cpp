@@ -5,12 +5,12 @@
 namespace openduck {
 
 std::shared_ptr<Session> SessionRegistry::Create(const std::string &id, duckdb::DuckDB &database,
-                                                 const std::string &database_name) {
+                                                 const std::string &database_name, const std::string &owner) {
 	std::lock_guard<std::mutex> guard(mutex_);
 	if (id.empty() || sessions_.count(id)) {
 		return nullptr;
 	}
-	auto session = std::make_shared<Session>(database, database_name);
+	auto session = std::make_shared<Session>(database, database_name, owner);
 	sessions_[id] = session;
 	return session;
 }

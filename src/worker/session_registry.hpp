@@ -18,12 +18,14 @@
 namespace openduck {
 
 struct Session {
-	Session(duckdb::DuckDB &database, std::string database_name)
-	    : connection(database), database(std::move(database_name)) {
+	Session(duckdb::DuckDB &database, std::string database_name, std::string owner)
+	    : connection(database), database(std::move(database_name)), owner(std::move(owner)) {
 	}
 
 	duckdb::Connection connection;
 	const std::string database;
+	// The label of the token that opened it: only that token's requests may use it.
+	const std::string owner;
 	// Held while a statement of this session runs.
 	std::mutex lock;
 	// Set (under `lock`) once COMMIT or ROLLBACK ended the session.
@@ -38,7 +40,8 @@ struct Session {
 class SessionRegistry {
 public:
 	// nullptr when `id` is already in use.
-	std::shared_ptr<Session> Create(const std::string &id, duckdb::DuckDB &database, const std::string &database_name);
+	std::shared_ptr<Session> Create(const std::string &id, duckdb::DuckDB &database, const std::string &database_name,
+	                                const std::string &owner);
 	// nullptr when no session `id` is open.
 	std::shared_ptr<Session> Find(const std::string &id);
 	void Remove(const std::string &id);

@@ -65,7 +65,7 @@ grpc::Status Worker::Handshake(const pb::HandshakeRequest &request, pb::Handshak
 }
 
 grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
-                                     const ResponseSink &sink, FragmentOutcome &outcome) {
+                                     const Principal &principal, const ResponseSink &sink, FragmentOutcome &outcome) {
 	duckdb::DuckDB *database;
 	auto status = FindDatabase(request.database(), request.snapshot_id(), database);
 	if (!status.ok()) {
@@ -73,17 +73,17 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	}
 	switch (request.session_action()) {
 	case pb::SESSION_ACTION_OPEN:
-		return OpenSession(call, request, *database, sink, outcome);
+		return OpenSession(call, request, principal, *database, sink, outcome);
 	case pb::SESSION_ACTION_COMMIT:
 	case pb::SESSION_ACTION_ROLLBACK:
-		return EndSession(request, sink, outcome);
+		return EndSession(request, principal, sink, outcome);
 	default:
 		break;
 	}
 	std::shared_ptr<Session> session;
 	if (!request.session_id().empty()) {
 		session = sessions_.Find(request.session_id());
-		if (!session || session->database != request.database()) {
+		if (!session || session->database != request.database() || session->owner != principal.label) {
 			return SessionNotFound(request.session_id());
 		}
 	} else if (!request.ingest_table().empty()) {
@@ -117,6 +117,9 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	auto &whole = joined.ingest_arrow().empty() ? request : joined;
 	auto executor = session ? std::make_unique<FragmentExecutor>(*session, whole)
 	                        : std::make_unique<FragmentExecutor>(*database, whole);
+	if (!session && !principal.Allows(Scope::kWrite)) {
+		executor->RestrictToReading(principal.label);
+	}
 	return Run(call, whole, *executor, sink, outcome);
 }
 
@@ -179,13 +182,15 @@ static bool SendEmptyResult(const ResponseSink &sink, duckdb::Connection &connec
 }
 
 grpc::Status Worker::OpenSession(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
-                                 duckdb::DuckDB &database, const ResponseSink &sink, FragmentOutcome &outcome) {
-	auto session = sessions_.Create(request.session_id(), database, request.database());
+                                 const Principal &principal, duckdb::DuckDB &database, const ResponseSink &sink,
+                                 FragmentOutcome &outcome) {
+	auto session = sessions_.Create(request.session_id(), database, request.database(), principal.label);
 	if (!session) {
 		return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
 		                    "session '" + request.session_id() + "' is missing or already open on this worker");
 	}
-	auto begin = session->connection.Query("BEGIN TRANSACTION");
+	auto begin = session->connection.Query(principal.Allows(Scope::kWrite) ? "BEGIN TRANSACTION"
+	                                                                        : "BEGIN TRANSACTION READ ONLY");
 	if (begin->HasError()) {
 		sessions_.Remove(request.session_id());
 		outcome.failed = true;
@@ -209,10 +214,10 @@ grpc::Status Worker::OpenSession(const grpc::ServerContext &call, const pb::Exec
 	return grpc::Status::OK;
 }
 
-grpc::Status Worker::EndSession(const pb::ExecuteFragmentRequest &request, const ResponseSink &sink,
-                                FragmentOutcome &outcome) {
+grpc::Status Worker::EndSession(const pb::ExecuteFragmentRequest &request, const Principal &principal,
+                                const ResponseSink &sink, FragmentOutcome &outcome) {
 	auto session = sessions_.Find(request.session_id());
-	if (!session) {
+	if (!session || session->owner != principal.label) {
 		return SessionNotFound(request.session_id());
 	}
 	duckdb::unique_ptr<duckdb::MaterializedQueryResult> result;

@@ -7,6 +7,7 @@
 
 #include "worker/session_registry.hpp"
 
+#include "auth/principal.hpp"
 #include "rpc/cancellation_watcher.hpp"
 #include "worker/database_set.hpp"
 #include "worker/execution_registry.hpp"
@@ -43,8 +44,10 @@ public:
 	// `call` is cancelled or CancelExecution names its execution_id. SQL errors are delivered as
 	// an Error response and leave the status OK; a non-OK status means the request was not run
 	// (unknown database, unknown snapshot, duplicate execution id) or the caller went away.
+	// `principal` is who asks: a read-scope principal's statements run read-only, and a session
+	// serves only the principal that opened it.
 	grpc::Status ExecuteFragment(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
-	                             const ResponseSink &sink, FragmentOutcome &outcome);
+	                             const Principal &principal, const ResponseSink &sink, FragmentOutcome &outcome);
 
 	grpc::Status GetCatalog(const openduck::v1::GetCatalogRequest &request, openduck::v1::GetCatalogResponse &response);
 
@@ -59,9 +62,10 @@ public:
 private:
 	// The session_action / session_id parts of ExecuteFragment.
 	grpc::Status OpenSession(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
-	                         duckdb::DuckDB &database, const ResponseSink &sink, FragmentOutcome &outcome);
-	grpc::Status EndSession(const openduck::v1::ExecuteFragmentRequest &request, const ResponseSink &sink,
-	                        FragmentOutcome &outcome);
+	                         const Principal &principal, duckdb::DuckDB &database, const ResponseSink &sink,
+	                         FragmentOutcome &outcome);
+	grpc::Status EndSession(const openduck::v1::ExecuteFragmentRequest &request, const Principal &principal,
+	                        const ResponseSink &sink, FragmentOutcome &outcome);
 
 	grpc::Status Run(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
 	                 FragmentExecutor &executor, const ResponseSink &sink, FragmentOutcome &outcome);

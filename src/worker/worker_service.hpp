@@ -1,10 +1,12 @@
-// The gRPC face of a stand-alone worker (`openduck worker`): authenticates every call with the
-// cluster token and hands it to the Worker. Registration RPCs belong to the gateway and are
-// refused here.
+// The gRPC face of a stand-alone worker (`openduck worker`): authenticates every call (the
+// token the client gave the gateway, which forwards it, or a client calling directly), checks
+// it as the gateway does (auth/access_checks.hpp) and hands it to the Worker. Registration RPCs
+// belong to the gateway and are refused here.
 //
 // Thread-safe (gRPC calls the handlers concurrently).
 #pragma once
 
+#include "auth/authenticator.hpp"
 #include "openduck/v1/openduck.grpc.pb.h"
 #include "rpc/server_status.hpp"
 #include "worker/worker.hpp"
@@ -15,8 +17,8 @@ namespace openduck {
 
 class WorkerService final : public openduck::v1::ExecutionService::Service {
 public:
-	// `worker` and `metrics` must outlive the service.
-	WorkerService(std::string token, Worker &worker, ServerMetrics &metrics);
+	// `authenticator`, `worker` and `metrics` must outlive the service.
+	WorkerService(Authenticator &authenticator, Worker &worker, ServerMetrics &metrics);
 
 	grpc::Status Handshake(grpc::ServerContext *context, const openduck::v1::HandshakeRequest *request,
 	                       openduck::v1::HandshakeResponse *response) override;
@@ -34,7 +36,11 @@ public:
 	                            openduck::v1::ManageDatabaseResponse *response) override;
 
 private:
-	const std::string token_;
+	// OK with the caller's principal when it may see `database`.
+	grpc::Status Admit(grpc::ServerContext &context, const std::string &database, Principal &principal,
+	                   const std::string &fallback_token = "");
+
+	Authenticator &authenticator_;
 	Worker &worker_;
 	ServerMetrics &metrics_;
 };

@@ -1,6 +1,7 @@
 // The plain-HTTP side of the shared server port: request parsing and the /health and /metrics
 // answers.
 #include "rpc/http_request.hpp"
+#include "auth/access_checks.hpp"
 #include "rpc/server_status.hpp"
 
 #include <gtest/gtest.h>
@@ -91,7 +92,9 @@ TEST(ServerStatusTest, AnswersHealthMetricsAndNotFound) {
 	}
 	HttpRequest request {"GET", "/metrics", "HTTP/1.1", "Bearer sekrit"};
 	auto workers = [] { return std::vector<WorkerStatus> {}; };
-	auto text = StatusHttpResponse(request, "serve", "sekrit", workers, metrics);
+	Authenticator authenticator("sekrit", nullptr);
+	auto authorizer = HttpAuthorizerFor(authenticator);
+	auto text = StatusHttpResponse(request, "serve", authorizer, workers, metrics);
 	EXPECT_EQ(text.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
 	EXPECT_NE(text.find("\nopenduck_queries_total 1\n"), std::string::npos) << text;
 	EXPECT_NE(text.find("\nopenduck_query_errors_total 1\n"), std::string::npos) << text;
@@ -99,12 +102,12 @@ TEST(ServerStatusTest, AnswersHealthMetricsAndNotFound) {
 	EXPECT_NE(text.find("\nopenduck_active_queries 0\n"), std::string::npos) << text;
 
 	request.path = "/health";
-	text = StatusHttpResponse(request, "serve", "sekrit", workers, metrics);
+	text = StatusHttpResponse(request, "serve", authorizer, workers, metrics);
 	EXPECT_NE(text.find("Content-Type: application/json"), std::string::npos);
 	EXPECT_NE(text.find("\"workers\":[]"), std::string::npos);
 
 	request.path = "/other";
-	EXPECT_EQ(StatusHttpResponse(request, "serve", "sekrit", workers, metrics).rfind("HTTP/1.1 404 Not Found\r\n", 0),
+	EXPECT_EQ(StatusHttpResponse(request, "serve", authorizer, workers, metrics).rfind("HTTP/1.1 404 Not Found\r\n", 0),
 	          0u);
 }
 
@@ -116,13 +119,15 @@ TEST(ServerStatusTest, AnonymousRequestsLearnNothing) {
 		listed = true;
 		return std::vector<WorkerStatus> {{"w1", "127.0.0.1:1", {"secret_db"}, 0}};
 	};
+	Authenticator authenticator("sekrit", nullptr);
+	auto authorizer = HttpAuthorizerFor(authenticator);
 	for (auto authorization : {"", "Bearer wrong", "Bearer", "Bearer sekrit2"}) {
 		HttpRequest request {"GET", "/health", "HTTP/1.1", authorization};
-		auto text = StatusHttpResponse(request, "serve", "sekrit", workers, metrics);
+		auto text = StatusHttpResponse(request, "serve", authorizer, workers, metrics);
 		EXPECT_NE(text.find("\r\n\r\n{\"status\":\"ok\"}\n"), std::string::npos) << text;
 		EXPECT_EQ(text.find("secret_db"), std::string::npos) << text;
 		request.path = "/metrics";
-		text = StatusHttpResponse(request, "serve", "sekrit", workers, metrics);
+		text = StatusHttpResponse(request, "serve", authorizer, workers, metrics);
 		EXPECT_EQ(text.rfind("HTTP/1.1 401 Unauthorized\r\n", 0), 0u) << text;
 		EXPECT_NE(text.find("WWW-Authenticate: Bearer\r\n"), std::string::npos) << text;
 	}

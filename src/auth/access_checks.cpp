@@ -1,0 +1,76 @@
+#include "auth/access_checks.hpp"
+
+#include "common/token.hpp"
+#include "rpc/call_checks.hpp"
+
+namespace openduck {
+
+namespace pb = openduck::v1;
+
+grpc::Status AuthenticateCall(const grpc::ServerContext &context, Authenticator &authenticator, Principal &principal,
+                              const std::string &fallback_token) {
+	std::string why;
+	auto found = authenticator.Authenticate(CallerToken(context, fallback_token), why);
+	if (!found) {
+		return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, why);
+	}
+	principal = *found;
+	return grpc::Status::OK;
+}
+
+grpc::Status CheckVisible(const Principal &principal, const std::string &database,
+                          const std::function<std::vector<std::string>()> &all_databases) {
+	if (principal.MaySee(database)) {
+		return grpc::Status::OK;
+	}
+	return DatabaseNotFound(database, principal.Visible(all_databases()));
+}
+
+grpc::Status CheckScope(const Principal &principal, Scope needed, const std::string &database,
+                        const std::string &what) {
+	if (principal.Allows(needed)) {
+		return grpc::Status::OK;
+	}
+	return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+	                    "token '" + principal.label + "' has scope " + ScopeName(principal.scope) + " on database '" +
+	                        database + "'; " + what + " needs scope " + ScopeName(needed) +
+	                        " (openduck token create --scope " + ScopeName(needed) + ")");
+}
+
+grpc::Status CheckManageDatabase(const Principal &principal, const pb::ManageDatabaseRequest &request,
+                                 const std::function<std::vector<std::string>()> &all_databases) {
+	auto status = CheckVisible(principal, request.database(), all_databases);
+	if (!status.ok()) {
+		return status;
+	}
+	switch (request.action()) {
+	case pb::DATABASE_ACTION_SNAPSHOT:
+		return CheckScope(principal, Scope::kWrite, request.database(), "naming a snapshot");
+	case pb::DATABASE_ACTION_CREATE:
+	case pb::DATABASE_ACTION_CLONE:
+		if (!principal.MaySee(request.target())) {
+			return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+			                    "token '" + principal.label + "' reaches only database '" + principal.database +
+			                        "'; creating database '" + request.target() + "' needs a token for it or for '*'");
+		}
+		return CheckScope(principal, Scope::kAdmin, request.target(), "creating a database");
+	default:
+		return CheckScope(principal, Scope::kAdmin, request.database(), "this action");
+	}
+}
+
+HttpAuthorizer HttpAuthorizerFor(Authenticator &authenticator) {
+	return [&authenticator](const std::string &token) {
+		HttpViewer viewer;
+		std::string why;
+		auto principal = authenticator.Authenticate(token, why);
+		if (principal) {
+			viewer.authenticated = true;
+			viewer.admin = principal->database == "*" && principal->Allows(Scope::kAdmin);
+			viewer.may_see = [principal](const std::string &database) { return principal->MaySee(database); };
+		}
+		return viewer;
+	};
+}
+
+} // namespace openduck
