@@ -48,9 +48,9 @@ public:
 	FragmentExecutor(const FragmentExecutor &) = delete;
 	FragmentExecutor &operator=(const FragmentExecutor &) = delete;
 
-	// Lets the statement only read (a token of scope read): it runs in a read-only transaction,
-	// and a write is refused with a PermissionException naming `token_label`. A session's
-	// executor needs no call: read-only sessions are opened read-only (Worker::OpenSession).
+	// Lets the statement only read (a token of scope read): it runs in a read-only transaction
+	// (a session's was opened read-only, Worker::OpenSession), and a write is refused with a
+	// PermissionException naming `token_label`.
 	void RestrictToReading(const std::string &token_label);
 
 	FragmentOutcome Run(const ResponseSink &sink);

@@ -117,7 +117,7 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	auto &whole = joined.ingest_arrow().empty() ? request : joined;
 	auto executor = session ? std::make_unique<FragmentExecutor>(*session, whole)
 	                        : std::make_unique<FragmentExecutor>(*database, whole);
-	if (!session && !principal.Allows(Scope::kWrite)) {
+	if (!principal.Allows(Scope::kWrite)) {
 		executor->RestrictToReading(principal.label);
 	}
 	return Run(call, whole, *executor, sink, outcome);

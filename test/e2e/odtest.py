@@ -384,7 +384,7 @@ class Launcher:
 		return self.serve(server.databases, token=server.token, data_dir=server.data_dir)
 
 	def gateway(self, *, token: Optional[str] = None, port: Optional[int] = None,
-	            heartbeat_ms: Optional[int] = None, pki: Optional[Pki] = None) -> Server:
+	            heartbeat_ms: Optional[int] = None, pki: Optional[Pki] = None, extra_args: Sequence = ()) -> Server:
 		"""`openduck gateway` with a cluster secret (in a file) its workers register with; with
 		`pki` it serves TLS and verifies TLS workers with that CA."""
 		token = token or new_token()
@@ -397,6 +397,7 @@ class Launcher:
 			args += ["--heartbeat-ms", heartbeat_ms]
 		if pki:
 			args += tls_server_args(pki) + ["--tls-ca", pki.ca]
+		args += list(extra_args)
 		process = self._track(OpenDuckProcess(name, args, port, self.log_dir))
 		if pki:
 			process.tls = pki.client_context()
