@@ -19,7 +19,8 @@ and it routes each request to the worker serving the requested database.
 gRPC and HTTP (GET /health, GET /metrics) share one port.
 
 Options:
-  -t, --token TOKEN     token clients must present (default: $OPENDUCK_TOKEN; required)
+  -t, --token TOKEN     the bootstrap admin token (default: $OPENDUCK_TOKEN; required); clients
+                        may also use scoped tokens from `openduck token create`
       --token-file FILE read the token from FILE instead (keeps it out of `ps`)
       --cluster-secret-file FILE
                         the secret workers register with (default: $OPENDUCK_CLUSTER_SECRET);

@@ -21,7 +21,8 @@ Options:
   -d, --database NAME   serve database NAME, created in the data dir when missing
                         (repeatable; databases already in the data dir, and those created
                         later with `openduck db` or openduck_create_database(), are served too)
-  -t, --token TOKEN     token clients must present (default: $OPENDUCK_TOKEN; required)
+  -t, --token TOKEN     the bootstrap admin token (default: $OPENDUCK_TOKEN; required); clients
+                        may also use scoped tokens from `openduck token create`
       --token-file FILE read the token from FILE instead (keeps it out of `ps`)
       --cluster-secret-file FILE
                         lets additional `openduck worker`s register with this secret (default:

@@ -23,8 +23,8 @@ when the gateway restarts, and keeps retrying while it is down.
 
 Options:
       --gateway URL     the gateway to register with (default: $OPENDUCK_ENDPOINT)
-  -t, --token TOKEN     token clients (and the gateway on their behalf) present, the same as the
-                        gateway's (default: $OPENDUCK_TOKEN; required)
+  -t, --token TOKEN     the bootstrap admin token, the gateway's (default: $OPENDUCK_TOKEN;
+                        required); scoped tokens from `openduck token create` work too
       --token-file FILE read the token from FILE instead (keeps it out of `ps`)
       --cluster-secret-file FILE
                         the secret this worker registers with, the gateway's
