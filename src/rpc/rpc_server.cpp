@@ -248,31 +248,28 @@ void RpcServer::ConnectionClassified(const std::string &peer) {
 	connections_done_.notify_all();
 }
 
-void RpcServer::NoteTlsFailure(const std::string &peer, const std::string &why) {
+uint64_t RpcServer::CountForLog(RateLimitedCount &count) {
 	auto now = std::chrono::steady_clock::now();
-	uint64_t failures;
-	{
-		std::lock_guard<std::mutex> guard(mutex_);
-		failures = ++tls_failures_;
-		if (now - last_tls_failure_log_ < std::chrono::seconds(10)) {
-			return;
-		}
-		last_tls_failure_log_ = now;
+	std::lock_guard<std::mutex> guard(mutex_);
+	count.total++;
+	if (now - count.last_logged < std::chrono::seconds(10)) {
+		return 0;
 	}
-	Log("TLS connection from " + peer + " to " + Address() + " refused: " + why + " (" + std::to_string(failures) +
-	    " so far; logged at most every 10 s)");
+	count.last_logged = now;
+	return count.total;
+}
+
+void RpcServer::NoteTlsFailure(const std::string &peer, const std::string &why) {
+	if (auto failures = CountForLog(tls_failures_)) {
+		Log("TLS connection from " + peer + " to " + Address() + " refused: " + why + " (" +
+		    std::to_string(failures) + " so far; logged at most every 10 s)");
+	}
 }
 
 void RpcServer::NoteRefused(const std::string &peer) {
-	auto now = std::chrono::steady_clock::now();
-	uint64_t refused;
-	{
-		std::lock_guard<std::mutex> guard(mutex_);
-		refused = ++refused_connections_;
-		if (now - last_refusal_log_ < std::chrono::seconds(10)) {
-			return;
-		}
-		last_refusal_log_ = now;
+	auto refused = CountForLog(refused_connections_);
+	if (!refused) {
+		return;
 	}
 	Log("refusing new connections on " + Address() + ": too many not yet identified (" +
 	    std::to_string(kMaxClassifying) + " in all, " + std::to_string(kMaxClassifyingPerPeer) +

@@ -76,6 +76,13 @@ private:
 	void ConnectionClassified(const std::string &peer);
 	// Counts a refused connection; logs at most every 10 s.
 	void NoteRefused(const std::string &peer);
+	// A count of events that are logged at most every 10 s.
+	struct RateLimitedCount {
+		uint64_t total = 0;
+		std::chrono::steady_clock::time_point last_logged;
+	};
+	// Counts an event; returns the count when it is time to log it (at most every 10 s), else 0.
+	uint64_t CountForLog(RateLimitedCount &count);
 	// Logs a failed TLS handshake, at most every 10 s.
 	void NoteTlsFailure(const std::string &peer, const std::string &why);
 	static std::string PeerHost(const sockaddr_storage &address);
@@ -110,10 +117,8 @@ private:
 	int open_connection_threads_ = 0;
 	std::map<std::string, int> classifying_per_peer_;
 	int open_relays_ = 0;
-	uint64_t refused_connections_ = 0;
-	std::chrono::steady_clock::time_point last_refusal_log_;
-	uint64_t tls_failures_ = 0;
-	std::chrono::steady_clock::time_point last_tls_failure_log_;
+	RateLimitedCount refused_connections_;
+	RateLimitedCount tls_failures_;
 	bool shutting_down_ = false;
 };
 

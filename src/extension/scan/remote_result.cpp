@@ -11,14 +11,19 @@ RemoteResult::RemoteResult(duckdb::ClientContext &context, std::unique_ptr<Remot
 	counters_.requests++;
 }
 
-bool RemoteResult::Pull() {
+bool FeedNextPayload(RemoteQuery &query, IpcStreamReader &reader, QueryCounters &counters,
+                     const std::function<bool()> &interrupted) {
 	std::string payload;
-	if (!query_->NextPayload(payload, interrupted_)) {
+	if (!query.NextPayload(payload, interrupted)) {
 		return false;
 	}
-	counters_.bytes += payload.size();
-	reader_.Feed(std::move(payload));
+	counters.bytes += payload.size();
+	reader.Feed(std::move(payload));
 	return true;
+}
+
+bool RemoteResult::Pull() {
+	return FeedNextPayload(*query_, reader_, counters_, interrupted_);
 }
 
 const duckdb::vector<duckdb::LogicalType> &RemoteResult::Types() {

@@ -8,6 +8,11 @@
 
 namespace openduck {
 
+// Feeds the next payload of `query` into `reader`, counting its bytes; false at the end of the
+// stream. Shared by RemoteResult and SharedRemoteStream.
+bool FeedNextPayload(RemoteQuery &query, IpcStreamReader &reader, QueryCounters &counters,
+                     const std::function<bool()> &interrupted);
+
 class RemoteResult {
 public:
 	RemoteResult(duckdb::ClientContext &context, std::unique_ptr<RemoteQuery> query);

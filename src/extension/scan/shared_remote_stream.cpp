@@ -1,6 +1,7 @@
 #include "extension/scan/shared_remote_stream.hpp"
 
 #include "duckdb/common/exception.hpp"
+#include "extension/scan/remote_result.hpp"
 
 namespace openduck {
 
@@ -18,13 +19,7 @@ bool SharedRemoteStream::Pull() {
 		query_ = start_();
 		counters_.requests++;
 	}
-	std::string payload;
-	if (!query_->NextPayload(payload, interrupted_)) {
-		return false;
-	}
-	counters_.bytes += payload.size();
-	reader_.Feed(std::move(payload));
-	return true;
+	return FeedNextPayload(*query_, reader_, counters_, interrupted_);
 }
 
 bool SharedRemoteStream::TakeBatch(shared_ptr<ArrowArrayWrapper> &batch, idx_t &sequence) {
