@@ -15,6 +15,10 @@ const char *kSandboxOptionsHelp =
       --statement-timeout SECONDS
                         interrupt a statement running longer (default: 0, no limit; an open
                         transaction may last longer, each of its statements may not)
+      --max-calls-per-token N
+                        statements and open transactions one token may have running at once (a
+                        statement inside an open transaction counts as one more while it runs);
+                        more are refused with an error naming this option (default: 64; 0: no limit)
   -h, --help            show this help
 )";
 
@@ -23,7 +27,8 @@ std::vector<OptionSpec> SandboxOptionSpecs() {
 	        {"allow-extension", 0, true},
 	        {"memory-limit", 0, true},
 	        {"max-temp-size", 0, true},
-	        {"statement-timeout", 0, true}};
+	        {"statement-timeout", 0, true},
+	        {"max-calls-per-token", 0, true}};
 }
 
 DatabaseSandbox SandboxFrom(const ParsedOptions &options) {
@@ -48,11 +53,19 @@ DatabaseSandbox SandboxFrom(const ParsedOptions &options) {
 	return sandbox;
 }
 
-int StatementTimeoutSeconds(const ParsedOptions &options) {
-	if (!options.Has("statement-timeout") || options.Get("statement-timeout") == "0") {
+// A positive count, or 0 spelled out (no limit).
+static int CountOrZero(const ParsedOptions &options, const std::string &name, int fallback) {
+	if (options.Has(name) && options.Get(name) == "0") {
 		return 0;
 	}
-	return options.GetPositive("statement-timeout", 0);
+	return options.GetPositive(name, fallback);
+}
+
+WorkerLimits WorkerLimitsFrom(const ParsedOptions &options) {
+	WorkerLimits limits;
+	limits.statement_timeout_seconds = CountOrZero(options, "statement-timeout", 0);
+	limits.calls_per_token = CountOrZero(options, "max-calls-per-token", kDefaultCallsPerToken);
+	return limits;
 }
 
 } // namespace openduck

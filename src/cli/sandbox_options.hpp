@@ -1,10 +1,11 @@
 // The sandbox options of `openduck serve|worker`: what client SQL may reach on the server
 // (nothing by default), each database instance's limits (storage/database_sandbox.hpp) and the
-// statement timeout.
+// limits of statements and tokens.
 #pragma once
 
 #include "cli/command_line.hpp"
 #include "storage/database_sandbox.hpp"
+#include "worker/worker.hpp"
 
 #include <vector>
 
@@ -14,8 +15,11 @@ namespace openduck {
 std::vector<OptionSpec> SandboxOptionSpecs();
 // Throws UsageError naming a bad option.
 DatabaseSandbox SandboxFrom(const ParsedOptions &options);
-// --statement-timeout in seconds, 0 when absent (no limit). Throws UsageError.
-int StatementTimeoutSeconds(const ParsedOptions &options);
+// Enough for a team's parallel hosts through one shared token, few enough that one token cannot
+// take all of a worker's call threads.
+constexpr int kDefaultCallsPerToken = 64;
+// --statement-timeout (seconds, default 0: no limit) and --max-calls-per-token. Throws UsageError.
+WorkerLimits WorkerLimitsFrom(const ParsedOptions &options);
 
 // Help lines describing the options (they end the help of serve and worker, with -h).
 extern const char *kSandboxOptionsHelp;

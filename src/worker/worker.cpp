@@ -16,8 +16,9 @@ namespace openduck {
 
 namespace pb = openduck::v1;
 
-Worker::Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, int statement_timeout_seconds)
-    : databases_(std::move(databases)), watcher_(watcher), statement_timeout_seconds_(statement_timeout_seconds) {
+Worker::Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits)
+    : databases_(std::move(databases)), watcher_(watcher), statement_timeout_seconds_(limits.statement_timeout_seconds),
+      calls_per_token_(limits.calls_per_token) {
 }
 
 bool Worker::Serves(const std::string &database) const {
@@ -71,14 +72,19 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	if (!status.ok()) {
 		return status;
 	}
-	switch (request.session_action()) {
-	case pb::SESSION_ACTION_OPEN:
-		return OpenSession(call, request, principal, *database, sink, outcome);
-	case pb::SESSION_ACTION_COMMIT:
-	case pb::SESSION_ACTION_ROLLBACK:
+	// Ending a transaction frees what it holds, so it is never refused for lack of a slot.
+	if (request.session_action() == pb::SESSION_ACTION_COMMIT || request.session_action() == pb::SESSION_ACTION_ROLLBACK) {
 		return EndSession(request, principal, sink, outcome);
-	default:
-		break;
+	}
+	auto slot = calls_per_token_.TryAcquire(principal.label);
+	if (!slot) {
+		return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+		                    "token '" + principal.label + "' already has " + std::to_string(calls_per_token_.Limit()) +
+		                        " statements or open transactions running on this worker (the server's "
+		                        "--max-calls-per-token); wait for one to end, or use another token");
+	}
+	if (request.session_action() == pb::SESSION_ACTION_OPEN) {
+		return OpenSession(call, request, principal, *database, sink, outcome);
 	}
 	std::shared_ptr<Session> session;
 	if (!request.session_id().empty()) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "worker/session_registry.hpp"
+#include "worker/token_call_limiter.hpp"
 
 #include "auth/principal.hpp"
 #include "rpc/cancellation_watcher.hpp"
@@ -24,11 +25,18 @@
 
 namespace openduck {
 
+// What one statement and one token may take of a worker (openduck serve|worker options).
+struct WorkerLimits {
+	// A statement running longer is interrupted (0: no limit); sessions themselves may stay open.
+	int statement_timeout_seconds = 0;
+	// Statements and open transactions one token may have running at once (0: no limit).
+	int calls_per_token = 0;
+};
+
 class Worker {
 public:
-	// `watcher` must outlive the worker. A statement running longer than
-	// `statement_timeout_seconds` (0: no limit) is interrupted; sessions themselves may stay open.
-	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, int statement_timeout_seconds = 0);
+	// `watcher` must outlive the worker.
+	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits = {});
 
 	// Served databases, including those created since start-up (DatabaseSet::Names).
 	std::vector<std::string> DatabaseNames() const {
@@ -45,7 +53,8 @@ public:
 	// an Error response and leave the status OK; a non-OK status means the request was not run
 	// (unknown database, unknown snapshot, duplicate execution id) or the caller went away.
 	// `principal` is who asks: a read-scope principal's statements run read-only, and a session
-	// serves only the principal that opened it.
+	// serves only the principal that opened it; a principal with WorkerLimits::calls_per_token
+	// calls running is refused with RESOURCE_EXHAUSTED.
 	grpc::Status ExecuteFragment(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
 	                             const Principal &principal, const ResponseSink &sink, FragmentOutcome &outcome);
 
@@ -75,6 +84,7 @@ private:
 	std::unique_ptr<DatabaseSet> databases_;
 	CancellationWatcher &watcher_;
 	const int statement_timeout_seconds_;
+	TokenCallLimiter calls_per_token_;
 	ExecutionRegistry executions_;
 	SessionRegistry sessions_;
 };

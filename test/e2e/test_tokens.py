@@ -209,3 +209,36 @@ def test_tokens_never_reach_the_server_logs(team, launcher):
 	logs = server.process.output(tail=10_000_000)
 	for token in tokens.values():
 		assert token not in logs
+
+
+def test_a_token_has_a_bounded_number_of_calls_running(launcher):
+	"""--max-calls-per-token: one token's open transactions and statements cannot take every call
+	thread of the worker; other tokens keep working, and a slot comes back when a call ends."""
+	server = launcher.serve(["busy"], extra_args=["--max-calls-per-token", "2"])
+	alice = new_token("busy", "write", "alice", data_dir=server.data_dir)
+	bob = new_token("busy", "read", "bob", data_dir=server.data_dir)
+	first, second, third = (attach(server, alice, "busy") for _ in range(3))
+	first.execute("BEGIN")
+	assert odtest.remote(first, "cloud", "SELECT 1") == [(1,)]
+	# an open transaction and one statement at a time: a second transaction's statement is one too many
+	second.execute("BEGIN")
+	refused(second, "SELECT * FROM openduck_query('cloud', 'SELECT 2')",
+	        "token 'alice' already has 2 statements or open transactions running", "--max-calls-per-token")
+	second.execute("ROLLBACK")  # ending a transaction is never refused
+	assert odtest.remote(third, "cloud", "SELECT 3") == [(3,)]
+	assert odtest.remote(attach(server, bob, "busy"), "cloud", "SELECT 4") == [(4,)]
+	first.execute("COMMIT")
+	second.execute("BEGIN")
+	assert odtest.remote(second, "cloud", "SELECT 5") == [(5,)]
+	second.execute("COMMIT")
+	for con in (first, second, third):
+		con.close()
+
+
+def test_the_calls_per_token_option_is_checked(launcher, tmp_path):
+	process = odtest.OpenDuckProcess("bad-limit", ["serve", "-t", odtest.new_token(), "--data-dir", tmp_path / "d",
+	                                               "--port", odtest.free_port(), "--max-calls-per-token", "-3"],
+	                                 0, tmp_path)
+	launcher._track(process).start()
+	assert process.proc.wait(timeout=30) == 2
+	assert "--max-calls-per-token" in process.output()
