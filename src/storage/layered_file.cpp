@@ -19,7 +19,6 @@ namespace openduck {
 // DuckDB's three 4 KiB headers live below this offset; a write there followed by a sync ends
 // a checkpoint (DUCKDB_1.4.4_STORAGE_NOTES.md §4, §7).
 static constexpr uint64_t kHeaderAreaEnd = 12288;
-static constexpr int64_t kPinTtlSeconds = 600;
 
 LayeredFile::LayeredFile(StorageContext context, const DatabaseRecord &db) : context_(context), db_(db) {
 }
@@ -119,11 +118,13 @@ std::shared_ptr<LayeredFile> LayeredFile::OpenWriter(StorageContext context, con
 }
 
 std::shared_ptr<LayeredFile> LayeredFile::OpenSnapshot(StorageContext context, const DatabaseRecord &db,
-                                                       const SnapshotRecord &snapshot, const std::string &holder) {
+                                                       const SnapshotRecord &snapshot, const std::string &holder,
+                                                       int64_t pin_ttl_seconds) {
 	std::shared_ptr<LayeredFile> file(new LayeredFile(context, db));
 	file->read_only_ = true;
+	file->pin_ttl_seconds_ = pin_ttl_seconds;
 	// Pin before reading the layer list, so GC cannot remove the layers in between.
-	file->pin_id_ = context.metadata.PinSnapshot(snapshot.id, holder, kPinTtlSeconds);
+	file->pin_id_ = context.metadata.PinSnapshot(snapshot.id, holder, pin_ttl_seconds);
 	file->pin_renewed_ = std::chrono::steady_clock::now().time_since_epoch().count();
 	file->LoadSnapshot(snapshot.id, snapshot.file_size);
 	return file;
@@ -133,14 +134,14 @@ void LayeredFile::RenewPinIfDue() {
 	int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
 	int64_t last = pin_renewed_.load();
 	int64_t due = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-	                  std::chrono::seconds(kPinTtlSeconds / 2))
+	                  std::chrono::milliseconds(pin_ttl_seconds_ * 500))
 	                  .count();
 	// One reader renews; the others carry on.
 	if (now - last < due || !pin_renewed_.compare_exchange_strong(last, now)) {
 		return;
 	}
 	try {
-		context_.metadata.RenewPin(pin_id_, kPinTtlSeconds);
+		context_.metadata.RenewPin(pin_id_, pin_ttl_seconds_);
 	} catch (std::exception &ex) {
 		Log("storage: cannot renew the reader pin of " + Describe() + ": " + ex.what());
 	}

@@ -49,9 +49,11 @@ public:
 	static std::shared_ptr<LayeredFile> OpenWriter(StorageContext context, const DatabaseRecord &db,
 	                                               int64_t generation, const std::string &local_dir,
 	                                               int64_t compact_at = 16);
-	// A read-only view of `snapshot` of `db`; pins it for `holder`.
+	// A read-only view of `snapshot` of `db`; pins it for `holder`, for `pin_ttl_seconds` at a
+	// time (RenewPinIfDue extends it).
 	static std::shared_ptr<LayeredFile> OpenSnapshot(StorageContext context, const DatabaseRecord &db,
-	                                                 const SnapshotRecord &snapshot, const std::string &holder);
+	                                                 const SnapshotRecord &snapshot, const std::string &holder,
+	                                                 int64_t pin_ttl_seconds);
 	~LayeredFile();
 	// Runs `on_close` when the file is destroyed, i.e. after the DuckDB instance that owns it
 	// (through its file system) has shut down and made its final checkpoint.
@@ -118,6 +120,7 @@ private:
 
 	std::function<void()> on_close_;
 	int64_t pin_id_ = 0;
+	int64_t pin_ttl_seconds_ = 0;
 	std::atomic<int64_t> pin_renewed_ {0}; // steady_clock ticks of the last renewal
 };
 

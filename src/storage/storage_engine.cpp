@@ -72,7 +72,8 @@ void StorageEngine::StartRenewerLocked() {
 
 void StorageEngine::RenewLeases() {
 	std::unique_lock<std::mutex> guard(leases_lock_);
-	auto period = std::chrono::seconds(std::max<int64_t>(1, config_.lease_ttl_seconds / 3));
+	auto period = std::chrono::seconds(
+	    std::max<int64_t>(1, std::min(config_.lease_ttl_seconds, config_.pin_ttl_seconds) / 3));
 	while (!stopping_) {
 		leases_changed_.wait_for(guard, period);
 		if (stopping_) {
@@ -226,7 +227,7 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &n
 	auto db = RequireDatabase(name);
 	auto snapshot = RequireSnapshot(db, name_or_id);
 	auto file = LayeredFile::OpenSnapshot(StorageContext {*metadata_, *store_, *cache_}, db, snapshot,
-	                                      config_.holder + ":" + std::to_string(::getpid()));
+	                                      config_.holder + ":" + std::to_string(::getpid()), config_.pin_ttl_seconds);
 	{
 		std::lock_guard<std::mutex> guard(leases_lock_);
 		readers_.push_back(file);

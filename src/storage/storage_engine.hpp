@@ -34,6 +34,9 @@ struct StorageConfig {
 	// at once. Default: "<hostname>:<local_dir>".
 	std::string holder;
 	int64_t lease_ttl_seconds = 60;
+	// How long a snapshot reader's pin holds without renewal (renewed at half of it while the
+	// reader is open, idle or not); GC keeps a pinned snapshot's layers.
+	int64_t pin_ttl_seconds = 600;
 	// A database's layer list is kept below this length by compaction (0 = never compact).
 	int64_t compact_at_layers = 16;
 	// What client SQL may reach outside its database, and each instance's limits.

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 namespace openduck {
 namespace {
@@ -149,6 +150,37 @@ TEST_F(StorageEngineTest, GcKeepsRetainedSnapshotsAndDeletesTheRest) {
 	EXPECT_EQ(Count(*old, "SELECT count(*) FROM t"), 1000); // snapshots[1]: the first CHECKPOINT
 	auto db = engine->OpenDatabase("g", false);
 	EXPECT_EQ(Count(*db, "SELECT count(*) FROM t"), 5000);
+}
+
+TEST_F(StorageEngineTest, AnIdleSnapshotReaderKeepsItsPinPastTheTtl) {
+	// Short leases and pins, so the renewer runs every second and an unrenewed pin would lapse.
+	engine.reset();
+	auto config = StorageConfig::Defaults(dir.string());
+	config.lease_ttl_seconds = 3;
+	config.pin_ttl_seconds = 3;
+	engine = std::make_unique<StorageEngine>(config);
+	auto db = engine->OpenDatabase("idle", true);
+	Exec(*db, "CREATE TABLE t (x INTEGER)");
+	Exec(*db, "INSERT INTO t SELECT range FROM range(1000)");
+	Exec(*db, "CHECKPOINT");
+	auto old = engine->RequireDatabase("idle").head_snapshot;
+	Exec(*db, "DELETE FROM t");
+	Exec(*db, "INSERT INTO t VALUES (1)");
+	Exec(*db, "CHECKPOINT");
+
+	auto reader = engine->OpenSnapshot("idle", std::to_string(old));
+	EXPECT_EQ(Count(*reader, "SELECT count(*) FROM t"), 1000);
+	// Idle for twice the pin's TTL: only the engine's renewer can keep the pin alive.
+	std::this_thread::sleep_for(std::chrono::seconds(2 * config.pin_ttl_seconds));
+	GcOptions options;
+	options.retention_seconds = -10; // everything unpinned and unnamed is "old"
+	auto gc = CollectGarbage(engine->Metadata(), engine->Store(), options);
+	EXPECT_FALSE(gc.plan.expired_snapshots.empty()); // the unpinned creation snapshot goes
+	for (auto expired : gc.plan.expired_snapshots) {
+		EXPECT_NE(expired, old) << "GC expired the snapshot an open reader still pins";
+	}
+	EXPECT_EQ(Count(*reader, "SELECT count(*) FROM t"), 1000);
+	EXPECT_EQ(Count(*reader, "SELECT sum(x) FROM t"), 499500);
 }
 
 TEST_F(StorageEngineTest, GcPurgesDroppedDatabasesButNotTheirClones) {
