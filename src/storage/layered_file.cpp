@@ -353,6 +353,8 @@ void LayeredFile::Seal() {
 			                         "locally, the next checkpoint retries): " + ex.what());
 		}
 		snapshot = *committed;
+		Log("storage: " + Describe() + ": the snapshot commit's outcome was unknown (" + ex.what() +
+		    "); read back from the metadata store: snapshot " + std::to_string(snapshot.id) + " is committed");
 	}
 
 	// 4. The layer is part of the head now; start a fresh active layer on top of it.

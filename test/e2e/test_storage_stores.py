@@ -257,3 +257,99 @@ def rows_at_snapshot(launcher, tmp_path, snapshot):
 		return con.execute("SELECT count(*), min(x) FROM old.t").fetchall()
 	finally:
 		fresh.process.stop()
+
+
+class CommitReplyDropper:
+	"""A TCP proxy between the server and PostgreSQL. Once armed, it forwards the next simple
+	query `COMMIT` to PostgreSQL, lets PostgreSQL apply it, and then cuts that connection before
+	the reply reaches the server: the real "connection lost during COMMIT" whose outcome is
+	unknown to the client."""
+
+	COMMIT = b"Q\x00\x00\x00\x0bCOMMIT\x00"
+
+	def __init__(self, target_port: int):
+		import socket
+		import threading
+		self.target_port = target_port
+		self.listener = socket.create_server(("127.0.0.1", 0))
+		self.port = self.listener.getsockname()[1]
+		self.armed = threading.Event()
+		self.dropped = threading.Event()
+		threading.Thread(target=self._accept, daemon=True).start()
+
+	def _accept(self):
+		import socket
+		import threading
+		while True:
+			try:
+				client, _ = self.listener.accept()
+			except OSError:
+				return
+			server = socket.create_connection(("127.0.0.1", self.target_port))
+			state = {"cut": False}
+			threading.Thread(target=self._upstream, args=(client, server, state), daemon=True).start()
+			threading.Thread(target=self._downstream, args=(server, client, state), daemon=True).start()
+
+	def _upstream(self, client, server, state):
+		try:
+			while data := client.recv(65536):
+				if self.armed.is_set() and self.COMMIT in data:
+					self.armed.clear()
+					state["cut"] = True  # before forwarding: the reply must never reach the client
+					server.sendall(data)
+					time.sleep(1)  # PostgreSQL commits and answers into the void
+					self.dropped.set()
+					break
+				server.sendall(data)
+		except OSError:
+			pass
+		for s in (client, server):
+			s.close()
+
+	def _downstream(self, server, client, state):
+		try:
+			while (data := server.recv(65536)) and not state["cut"]:
+				client.sendall(data)
+		except OSError:
+			pass
+
+	@property
+	def url(self) -> str:
+		return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+	def close(self):
+		self.listener.close()
+
+
+def test_a_postgres_commit_whose_reply_is_lost_is_read_back(launcher, tmp_path, postgres):
+	"""PostgreSQL applies a snapshot commit but the connection drops before its reply: the server
+	never resends COMMIT; it reads the head back, finds its snapshot and acknowledges the
+	CHECKPOINT. Nothing is lost or duplicated, and every snapshot verifies."""
+	proxy = CommitReplyDropper(postgres.port)
+	extra = ["--metadata", proxy.url]
+	srv = serve(launcher, tmp_path, ["c"], extra, odtest.clean_env())
+	con = odtest.python_host()
+	con.execute(srv.attach_sql("c"))
+	odtest.remote(con, "cloud", "CREATE TABLE t AS SELECT range AS x FROM range(1000)")
+	odtest.remote(con, "cloud", "CHECKPOINT")
+	odtest.remote(con, "cloud", "INSERT INTO t VALUES (-1)")
+	listing = ["snapshot", "list", "-d", "c", "--data-dir", tmp_path / "data", "--metadata", postgres.url]
+	before = run(listing, odtest.clean_env())[1]
+	proxy.armed.set()
+	odtest.remote(con, "cloud", "CHECKPOINT")
+	assert proxy.dropped.is_set()
+	log = srv.process.output()
+	assert "the connection was lost during COMMIT" in log and "read back from the metadata store" in log, log
+	after = run(listing, odtest.clean_env())[1]
+	assert len([l for l in after.splitlines() if l[:1].isdigit()]) == \
+		len([l for l in before.splitlines() if l[:1].isdigit()]) + 1, (before, after)
+	run(["snapshot", "verify", "-d", "c", "--data-dir", tmp_path / "data", "--metadata", postgres.url],
+	    odtest.clean_env())
+	con.close()
+	srv.process.stop()
+	srv = serve(launcher, tmp_path, ["c"], extra, odtest.clean_env())
+	con = odtest.python_host()
+	con.execute(srv.attach_sql("c"))
+	assert con.execute("SELECT count(*), min(x) FROM cloud.t").fetchall() == [(1001, -1)]
+	con.close()
+	proxy.close()
