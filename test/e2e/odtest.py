@@ -479,6 +479,54 @@ def openduck_query_sql(alias: str, sql: str) -> str:
 	return f"SELECT * FROM openduck_query({sql_string(alias)}, {sql_string(sql)})"
 
 
+
+class TcpRelay:
+	"""A TCP relay on 127.0.0.1 that forwards each connection to `target_port`, one thread per
+	direction. Subclasses watch or alter the traffic by overriding `forward`."""
+
+	def __init__(self, target_port: int):
+		self.target_port = target_port
+		self.listener = socket.create_server(("127.0.0.1", 0))
+		self.port = self.listener.getsockname()[1]
+		threading.Thread(target=self._accept, daemon=True).start()
+
+	def _accept(self):
+		while True:
+			try:
+				client, _ = self.listener.accept()
+			except OSError:
+				return
+			try:
+				server = socket.create_connection(("127.0.0.1", self.target_port))
+			except OSError:
+				client.close()  # the target is down: so is the relayed connection
+				continue
+			connection: dict = {}  # per-connection state shared by both directions
+			for source, sink, upstream in ((client, server, True), (server, client, False)):
+				threading.Thread(target=self._pump, args=(source, sink, upstream, connection), daemon=True).start()
+
+	def _pump(self, source, sink, upstream: bool, connection: dict):
+		try:
+			while data := source.recv(65536):
+				if not self.forward(data, sink, upstream, connection):
+					break
+		except OSError:
+			pass
+		finally:
+			for s in (source, sink):
+				try:
+					s.shutdown(socket.SHUT_RDWR)
+				except OSError:
+					pass
+
+	def forward(self, data: bytes, sink: socket.socket, upstream: bool, connection: dict) -> bool:
+		"""Passes `data` (client to target when `upstream`) on to `sink`; False cuts the connection."""
+		sink.sendall(data)
+		return True
+
+	def close(self):
+		self.listener.close()
+
 def remote(con: duckdb.DuckDBPyConnection, alias: str, sql: str) -> list:
 	"""Runs `sql` as-is on the remote database attached as `alias`; returns its rows."""
 	return con.execute(openduck_query_sql(alias, sql)).fetchall()

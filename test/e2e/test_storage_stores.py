@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -259,66 +260,34 @@ def rows_at_snapshot(launcher, tmp_path, snapshot):
 		fresh.process.stop()
 
 
-class CommitReplyDropper:
-	"""A TCP proxy between the server and PostgreSQL. Once armed, it forwards the next simple
-	query `COMMIT` to PostgreSQL, lets PostgreSQL apply it, and then cuts that connection before
-	the reply reaches the server: the real "connection lost during COMMIT" whose outcome is
-	unknown to the client."""
+class CommitReplyDropper(odtest.TcpRelay):
+	"""A relay between the server and PostgreSQL. Once armed, it forwards the next simple query
+	`COMMIT` to PostgreSQL, lets PostgreSQL apply it, and cuts that connection before the reply
+	reaches the server: the real "connection lost during COMMIT" whose outcome is unknown to the
+	client."""
 
 	COMMIT = b"Q\x00\x00\x00\x0bCOMMIT\x00"
 
 	def __init__(self, target_port: int):
-		import socket
-		import threading
-		self.target_port = target_port
-		self.listener = socket.create_server(("127.0.0.1", 0))
-		self.port = self.listener.getsockname()[1]
 		self.armed = threading.Event()
 		self.dropped = threading.Event()
-		threading.Thread(target=self._accept, daemon=True).start()
+		super().__init__(target_port)
 
-	def _accept(self):
-		import socket
-		import threading
-		while True:
-			try:
-				client, _ = self.listener.accept()
-			except OSError:
-				return
-			server = socket.create_connection(("127.0.0.1", self.target_port))
-			state = {"cut": False}
-			threading.Thread(target=self._upstream, args=(client, server, state), daemon=True).start()
-			threading.Thread(target=self._downstream, args=(server, client, state), daemon=True).start()
-
-	def _upstream(self, client, server, state):
-		try:
-			while data := client.recv(65536):
-				if self.armed.is_set() and self.COMMIT in data:
-					self.armed.clear()
-					state["cut"] = True  # before forwarding: the reply must never reach the client
-					server.sendall(data)
-					time.sleep(1)  # PostgreSQL commits and answers into the void
-					self.dropped.set()
-					break
-				server.sendall(data)
-		except OSError:
-			pass
-		for s in (client, server):
-			s.close()
-
-	def _downstream(self, server, client, state):
-		try:
-			while (data := server.recv(65536)) and not state["cut"]:
-				client.sendall(data)
-		except OSError:
-			pass
+	def forward(self, data, sink, upstream, connection):
+		if connection.get("cut"):
+			return False  # the reply, or anything after it, never reaches the server
+		if upstream and self.armed.is_set() and self.COMMIT in data:
+			self.armed.clear()
+			connection["cut"] = True  # before forwarding: the reply must never reach the client
+			sink.sendall(data)
+			self.dropped.set()
+			time.sleep(1)  # PostgreSQL commits; its answer is cut by the other direction
+			return False
+		return super().forward(data, sink, upstream, connection)
 
 	@property
 	def url(self) -> str:
 		return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-	def close(self):
-		self.listener.close()
 
 
 def test_a_postgres_commit_whose_reply_is_lost_is_read_back(launcher, tmp_path, postgres):

@@ -187,46 +187,18 @@ def test_bad_tls_files_stop_the_server_at_start(launcher, pki, tmp_path):
 		assert code == 2 and expected in server.process.output(), (expected, code, server.process.output())
 
 
-class WireRecorder:
-	"""A TCP relay on 127.0.0.1 that forwards to `port` and keeps every byte it forwards."""
+class WireRecorder(odtest.TcpRelay):
+	"""A TCP relay that keeps every byte it forwards."""
 
 	def __init__(self, port: int):
-		self.target = port
-		self.listener = socket.socket()
-		self.listener.bind(("127.0.0.1", 0))
-		self.listener.listen(16)
-		self.port = self.listener.getsockname()[1]
 		self.seen = bytearray()
 		self.lock = threading.Lock()
-		threading.Thread(target=self._accept, daemon=True).start()
+		super().__init__(port)
 
-	def _accept(self):
-		while True:
-			try:
-				client, _ = self.listener.accept()
-			except OSError:
-				return
-			upstream = socket.create_connection(("127.0.0.1", self.target))
-			for a, b in ((client, upstream), (upstream, client)):
-				threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-	def _pump(self, source, sink):
-		try:
-			while data := source.recv(65536):
-				with self.lock:
-					self.seen += data
-				sink.sendall(data)
-		except OSError:
-			pass
-		finally:
-			for s in (source, sink):
-				try:
-					s.shutdown(socket.SHUT_RDWR)
-				except OSError:
-					pass
-
-	def close(self):
-		self.listener.close()
+	def forward(self, data, sink, upstream, connection):
+		with self.lock:
+			self.seen += data
+		return super().forward(data, sink, upstream, connection)
 
 
 @pytest.mark.parametrize("use_tls", [False, True])
