@@ -10,6 +10,7 @@
 #include "extension/catalog/od_storage_extension.hpp"
 #include "extension/functions/query_function.hpp"
 #include "extension/pushdown/limit_pushdown.hpp"
+#include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/query_stats.hpp"
 #include "extension/pushdown/query_text_state.hpp"
 #include "extension/scan/remote_scan.hpp"
@@ -36,6 +37,12 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	config.storage_extensions["od"] = duckdb::make_uniq<openduck::ODStorageExtension>();
 	config.optimizer_extensions.push_back(openduck::StatementPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::LimitPushdownExtension());
+	config.optimizer_extensions.push_back(openduck::OneSnapshotPerStatementExtension());
+	config.AddExtensionOption(openduck::kStatementSnapshotSetting,
+	                          "Read every remote table of a statement from one snapshot of its database (a statement "
+	                          "reading a database more than once then runs in a worker session, whose results the worker "
+	                          "materializes); false lets each remote read stream from its own snapshot",
+	                          duckdb::LogicalType::BOOLEAN, duckdb::Value::BOOLEAN(true));
 	config.extension_callbacks.push_back(duckdb::make_uniq<RegisterQueryText>());
 	openduck::RegisterOpenDuckSecretType(loader.GetDatabaseInstance());
 	loader.RegisterFunction(openduck::QueryFunction());

@@ -187,3 +187,54 @@ def test_a_scan_reads_one_snapshot_while_another_host_commits(server, host):
 	assert len(commits) > 10, f"only {len(commits)} transfers committed during {reads} reads"
 	torn = [t for t in totals if t != (100 * rows, rows)]
 	assert not torn, f"{len(torn)} of {reads} reads saw a total other than {100 * rows}: {torn[:5]}"
+
+
+def test_the_remote_reads_of_one_statement_share_a_snapshot(server, host):
+	"""An auto-commit hybrid statement that reads the remote database twice (here: even and odd
+	accounts, each summed by its own remote read) sees one snapshot: transfers between account 0
+	and account 1 never show up as a changed total."""
+	import threading
+	reads = 300
+	reader = host(server)
+	writer = host(server)
+	reader.execute("CREATE OR REPLACE TABLE cloud.mh_pairs AS SELECT range AS id, 100::BIGINT AS balance FROM range(1000)")
+	reader.execute("CREATE OR REPLACE VIEW memory.main.mh_pairs_view AS SELECT * FROM cloud.mh_pairs")
+
+	def transfer(step):
+		writer.execute(f"UPDATE cloud.mh_pairs SET balance = balance + CASE WHEN id = 0 THEN {-step} "
+		               f"ELSE {step} END WHERE id IN (0, 1)")
+
+	# Back and forth first, so the column statistics cover every balance the transfers make.
+	transfer(1)
+	transfer(-1)
+	query = ("SELECT (SELECT sum(balance) FROM memory.main.mh_pairs_view WHERE id % 2 = 0) + "
+	         "(SELECT sum(balance) FROM memory.main.mh_pairs_view WHERE id % 2 = 1)")
+	plan = "\n".join(r[1] for r in reader.execute("EXPLAIN " + query).fetchall())
+	assert plan.count("OPENDUCK_SCAN") + plan.count("OPENDUCK_QUERY") >= 2, plan
+	stop = threading.Event()
+	commits = []
+	failures = []
+
+	def transfers():
+		try:
+			while not stop.is_set():
+				transfer(1 if len(commits) % 2 == 0 else -1)
+				commits.append(1)
+		except Exception as e:  # reported by the main thread
+			failures.append(e)
+
+	thread = threading.Thread(target=transfers)
+	thread.start()
+	try:
+		totals = [reader.execute(query).fetchone()[0] for _ in range(reads)]
+	finally:
+		stop.set()
+		thread.join()
+	assert not failures, failures
+	assert len(commits) > 10, f"only {len(commits)} transfers committed during {reads} reads"
+	torn = [t for t in totals if t != 100_000]
+	assert not torn, f"{len(torn)} of {reads} reads saw a total other than 100000: {torn[:5]}"
+	# the host setting that trades this for streaming each read from its own snapshot
+	assert reader.execute("SELECT current_setting('openduck_statement_snapshot')").fetchone() == (True,)
+	reader.execute("SET openduck_statement_snapshot = false")
+	assert reader.execute(query).fetchone() == (100_000,)

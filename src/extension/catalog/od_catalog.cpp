@@ -261,9 +261,10 @@ void ODCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCat
 	}
 }
 
-ExecuteOptions ODCatalog::OptionsFor(ClientContext &context) {
+ExecuteOptions ODCatalog::OptionsFor(ClientContext &context, bool shares_snapshot) {
 	ExecuteOptions options;
-	options.session_id = Transaction::Get(context, *this).Cast<ODTransaction>().SessionFor(context, *this);
+	options.session_id =
+	    Transaction::Get(context, *this).Cast<ODTransaction>().SessionFor(context, *this, shares_snapshot);
 	options.setup_sql = SessionSettingsSQL(context);
 	return options;
 }

@@ -52,8 +52,9 @@ public:
 	void Invalidate();
 
 	// Options that run a statement inside the current transaction's worker session, if it
-	// needs one (see ODTransaction::SessionFor).
-	ExecuteOptions OptionsFor(duckdb::ClientContext &context);
+	// needs one (see ODTransaction::SessionFor); `shares_snapshot` for a read that must see the
+	// snapshot of the statement's other reads (one_snapshot_per_statement.hpp).
+	ExecuteOptions OptionsFor(duckdb::ClientContext &context, bool shares_snapshot = false);
 
 	// The result columns of `sql` as the worker would return them (describe_only). Outside a
 	// session, answers are cached until the catalog cache is invalidated, so a repeated

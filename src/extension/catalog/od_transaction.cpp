@@ -28,12 +28,12 @@ void ODTransaction::Pin(std::shared_ptr<CatalogSnapshot> fresh) {
 	pinned_.push_back(std::move(fresh));
 }
 
-std::string ODTransaction::SessionFor(duckdb::ClientContext &context, ODCatalog &catalog) {
+std::string ODTransaction::SessionFor(duckdb::ClientContext &context, ODCatalog &catalog, bool shares_snapshot) {
 	std::lock_guard<std::mutex> guard(session_lock_);
 	if (!session_id_.empty()) {
 		return session_id_;
 	}
-	if (IsReadOnly() && context.transaction.IsAutoCommit()) {
+	if (IsReadOnly() && context.transaction.IsAutoCommit() && !shares_snapshot) {
 		return "";
 	}
 	client_ = catalog.ClientPtr();

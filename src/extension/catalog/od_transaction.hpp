@@ -1,7 +1,7 @@
 // Transactions of an attached OpenDuck database.
 //
-// Auto-commit reads need no server state: each runs on its own worker connection (and may use
-// several parallel streams). Anything else (a write, or any statement inside BEGIN ... COMMIT)
+// Auto-commit reads need no server state: each runs on its own worker connection, unless the
+// statement reads the database more than once (one_snapshot_per_statement.hpp). Anything else (a write, or any statement inside BEGIN ... COMMIT)
 // runs in a worker session opened lazily on first use, committed or rolled back with the host's
 // transaction. A transaction also pins the catalog snapshots whose entries it handed to DuckDB.
 #pragma once
@@ -33,8 +33,9 @@ public:
 	void Pin(std::shared_ptr<CatalogSnapshot> fresh);
 
 	// The worker session this transaction's statements must run in, opening it when needed;
-	// "" for auto-commit reads, which need none.
-	std::string SessionFor(duckdb::ClientContext &context, ODCatalog &catalog);
+	// "" for auto-commit reads, which need none unless they share the statement's snapshot with
+	// other reads (`shares_snapshot`).
+	std::string SessionFor(duckdb::ClientContext &context, ODCatalog &catalog, bool shares_snapshot = false);
 	// The session opened so far, "" if none.
 	std::string CurrentSession();
 	// Ends the session (if one was opened) with COMMIT or ROLLBACK.

@@ -4,6 +4,7 @@
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/received_types.hpp"
 #include "extension/scan/remote_result.hpp"
 
@@ -13,8 +14,7 @@ using namespace duckdb;
 
 namespace {
 
-struct QueryBindData : public TableFunctionData {
-	ODCatalog *catalog = nullptr;
+struct QueryBindData : public RemoteReadBindData {
 	std::string sql;
 	vector<LogicalType> types;
 	// The statement returns no columns; we expose one BOOLEAN "success" column without rows.
@@ -24,6 +24,7 @@ struct QueryBindData : public TableFunctionData {
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<QueryBindData>();
 		copy->catalog = catalog;
+		copy->shares_snapshot = shares_snapshot;
 		copy->sql = sql;
 		copy->types = types;
 		copy->no_columns = no_columns;
@@ -71,7 +72,7 @@ unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunc
 	auto &bind = input.bind_data->Cast<QueryBindData>();
 	auto state = make_uniq<QueryGlobalState>();
 	state->result =
-	    make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, bind.catalog->OptionsFor(context)));
+	    make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, bind.catalog->OptionsFor(context, bind.shares_snapshot)));
 	// A stale cached description (the table changed remotely) is dropped; the next attempt asks again.
 	CheckReceivedTypes(*bind.catalog, "the result of the remote statement", {}, bind.types, state->result->Types());
 	return std::move(state);

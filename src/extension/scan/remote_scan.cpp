@@ -1,5 +1,6 @@
 #include "extension/scan/remote_scan.hpp"
 
+#include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/received_types.hpp"
 
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
@@ -26,8 +27,7 @@ using namespace duckdb;
 
 namespace {
 
-struct RemoteScanBindData : public TableFunctionData {
-	ODCatalog *catalog = nullptr;
+struct RemoteScanBindData : public RemoteReadBindData {
 	// Set by the LIMIT/TopN pushdown: at most this many rows (0: no limit), in this order.
 	idx_t row_limit = 0;
 	std::string order_sql;
@@ -39,6 +39,7 @@ struct RemoteScanBindData : public TableFunctionData {
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<RemoteScanBindData>();
 		copy->catalog = catalog;
+		copy->shares_snapshot = shares_snapshot;
 		copy->row_limit = row_limit;
 		copy->order_sql = order_sql;
 		copy->relation = relation;
@@ -148,7 +149,7 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 			state->local_filter = std::move(conjunction);
 		}
 	}
-	state->options = bind.catalog->OptionsFor(context);
+	state->options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
 	state->statistics_check = bind.statistics->CheckFor(input.column_ids);
 	if (bind.row_limit) {
 		state->limit_sql = bind.order_sql + " LIMIT " + std::to_string(bind.row_limit);
