@@ -10,9 +10,9 @@
 // committed with it. Statements reading a database once stay session-free (no extra round trip).
 //
 // The cost: a session runs one query at a time, so the worker materializes each of those reads
-// before sending it (measured on SF1: a UNION of hybrid lineitem and orders reads took 1.15-1.3x
-// the wall time, 2.5x the worker CPU and 1 GiB more worker memory). `SET openduck_statement_snapshot
-// = false` lets each read stream from its own snapshot again.
+// before sending it (bench/statement_snapshot_bench.py: worker memory and CPU grow with the
+// size of the reads). `SET openduck_statement_snapshot = false` lets each read stream from its
+// own snapshot again.
 #pragma once
 
 #include "duckdb/function/table_function.hpp"
