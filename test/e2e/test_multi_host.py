@@ -137,12 +137,43 @@ def test_a_setting_reset_inside_a_transaction_is_reset_on_the_worker(server, hos
 	a.execute("COMMIT")
 
 
+def _reads_while_transferring(transfer, read, reads: int) -> list:
+	"""`reads` results of `read()` while another thread commits `transfer(1)`, `transfer(-1)`, ...
+	Back and forth, so the balances stay within 99..101: the column statistics the host's
+	optimizer reads then keep covering every committed value (the first two transfers, before any
+	read, make them), and a read can only fail the way the tests look for."""
+	import threading
+	transfer(1)
+	transfer(-1)
+	stop = threading.Event()
+	commits = []
+	failures = []
+
+	def transfers():
+		try:
+			while not stop.is_set():
+				transfer(1 if len(commits) % 2 == 0 else -1)
+				commits.append(1)
+		except Exception as e:  # reported by the main thread
+			failures.append(e)
+
+	thread = threading.Thread(target=transfers)
+	thread.start()
+	try:
+		results = [read() for _ in range(reads)]
+	finally:
+		stop.set()
+		thread.join()
+	assert not failures, failures
+	assert len(commits) > 10, f"only {len(commits)} transfers committed during {reads} reads"
+	return results
+
+
 def test_a_scan_reads_one_snapshot_while_another_host_commits(server, host):
 	"""Transfers between the first and the last row keep the total constant: a scan that reads
 	parts of the table at different moments (the rowid ranges each ran as their own auto-commit
 	query) sees a total that is off by the transfers committed in between."""
 	import os
-	import threading
 	reads = int(os.environ.get("OPENDUCK_E2E_SNAPSHOT_READS", "1000"))
 	rows = 2_000_000  # big enough that a scan used to be split into several ranges
 	reader = host(server)
@@ -153,38 +184,14 @@ def test_a_scan_reads_one_snapshot_while_another_host_commits(server, host):
 	reader.execute("CREATE OR REPLACE VIEW memory.main.mh_accounts_view AS SELECT * FROM cloud.mh_accounts")
 	assert "OPENDUCK_SCAN" in "\n".join(r[1] for r in reader.execute(
 	    "EXPLAIN SELECT sum(balance) FROM memory.main.mh_accounts_view").fetchall())
-	stop = threading.Event()
-	commits = []
-	failures = []
 
 	def transfer(direction):
 		writer.execute(f"UPDATE cloud.mh_accounts SET balance = balance + CASE WHEN id = 0 THEN {-direction} "
 		               f"ELSE {direction} END WHERE id IN (0, {rows - 1})")
 
-	# Back and forth, so the balances stay within 99..101: the column statistics the host's
-	# optimizer reads then keep covering every committed value, and a scan can only fail the way
-	# this test looks for.
-	transfer(1)
-	transfer(-1)
-
-	def transfers():
-		try:
-			while not stop.is_set():
-				transfer(1 if len(commits) % 2 == 0 else -1)
-				commits.append(1)
-		except Exception as e:  # reported by the main thread
-			failures.append(e)
-
-	thread = threading.Thread(target=transfers)
-	thread.start()
-	try:
-		totals = [reader.execute("SELECT sum(balance), count(*) FROM memory.main.mh_accounts_view").fetchone()
-		          for _ in range(reads)]
-	finally:
-		stop.set()
-		thread.join()
-	assert not failures, failures
-	assert len(commits) > 10, f"only {len(commits)} transfers committed during {reads} reads"
+	totals = _reads_while_transferring(
+	    transfer, lambda: reader.execute("SELECT sum(balance), count(*) FROM memory.main.mh_accounts_view").fetchone(),
+	    reads)
 	torn = [t for t in totals if t != (100 * rows, rows)]
 	assert not torn, f"{len(torn)} of {reads} reads saw a total other than {100 * rows}: {torn[:5]}"
 
@@ -193,7 +200,6 @@ def test_the_remote_reads_of_one_statement_share_a_snapshot(server, host):
 	"""An auto-commit hybrid statement that reads the remote database twice (here: even and odd
 	accounts, each summed by its own remote read) sees one snapshot: transfers between account 0
 	and account 1 never show up as a changed total."""
-	import threading
 	reads = 300
 	reader = host(server)
 	writer = host(server)
@@ -204,34 +210,11 @@ def test_the_remote_reads_of_one_statement_share_a_snapshot(server, host):
 		writer.execute(f"UPDATE cloud.mh_pairs SET balance = balance + CASE WHEN id = 0 THEN {-step} "
 		               f"ELSE {step} END WHERE id IN (0, 1)")
 
-	# Back and forth first, so the column statistics cover every balance the transfers make.
-	transfer(1)
-	transfer(-1)
 	query = ("SELECT (SELECT sum(balance) FROM memory.main.mh_pairs_view WHERE id % 2 = 0) + "
 	         "(SELECT sum(balance) FROM memory.main.mh_pairs_view WHERE id % 2 = 1)")
 	plan = "\n".join(r[1] for r in reader.execute("EXPLAIN " + query).fetchall())
 	assert plan.count("OPENDUCK_SCAN") + plan.count("OPENDUCK_QUERY") >= 2, plan
-	stop = threading.Event()
-	commits = []
-	failures = []
-
-	def transfers():
-		try:
-			while not stop.is_set():
-				transfer(1 if len(commits) % 2 == 0 else -1)
-				commits.append(1)
-		except Exception as e:  # reported by the main thread
-			failures.append(e)
-
-	thread = threading.Thread(target=transfers)
-	thread.start()
-	try:
-		totals = [reader.execute(query).fetchone()[0] for _ in range(reads)]
-	finally:
-		stop.set()
-		thread.join()
-	assert not failures, failures
-	assert len(commits) > 10, f"only {len(commits)} transfers committed during {reads} reads"
+	totals = _reads_while_transferring(transfer, lambda: reader.execute(query).fetchone()[0], reads)
 	torn = [t for t in totals if t != 100_000]
 	assert not torn, f"{len(torn)} of {reads} reads saw a total other than 100000: {torn[:5]}"
 	# the host setting that trades this for streaming each read from its own snapshot
