@@ -1,9 +1,10 @@
 // Transactions of an attached OpenDuck database.
 //
 // Auto-commit reads need no server state: each runs on its own worker connection, unless the
-// statement reads the database more than once (one_snapshot_per_statement.hpp). Anything else (a write, or any statement inside BEGIN ... COMMIT)
-// runs in a worker session opened lazily on first use, committed or rolled back with the host's
-// transaction. A transaction also pins the catalog snapshots whose entries it handed to DuckDB.
+// statement reads the database more than once (one_snapshot_per_statement.hpp). Anything else
+// (a write, or any statement inside BEGIN ... COMMIT) runs in a worker session opened lazily on
+// first use, committed or rolled back with the host's transaction. A transaction also pins the
+// catalog snapshots whose entries it handed to DuckDB.
 #pragma once
 
 #include "duckdb/transaction/transaction.hpp"

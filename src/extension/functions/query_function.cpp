@@ -71,8 +71,8 @@ unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInpu
 unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind = input.bind_data->Cast<QueryBindData>();
 	auto state = make_uniq<QueryGlobalState>();
-	state->result =
-	    make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, bind.catalog->OptionsFor(context, bind.shares_snapshot)));
+	auto options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
+	state->result = make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
 	// A stale cached description (the table changed remotely) is dropped; the next attempt asks again.
 	CheckReceivedTypes(*bind.catalog, "the result of the remote statement", {}, bind.types, state->result->Types());
 	return std::move(state);
