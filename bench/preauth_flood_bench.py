@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from remote_scan_bench import odtest
+from remote_scan_bench import odtest, resident_mib
 
 PATH = b"/openduck.v1.ExecutionService/ExecuteFragment"
 FRAME = 16384  # HTTP/2's default SETTINGS_MAX_FRAME_SIZE
@@ -104,11 +104,6 @@ class StalledUpload:
 				self.sent += n
 		except OSError:
 			pass
-
-
-def resident_mib(pid: int) -> float:
-	with open(f"/proc/{pid}/status") as status:
-		return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
 
 
 def main():

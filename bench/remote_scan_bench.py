@@ -81,6 +81,12 @@ def process_cpu_seconds(pid: int) -> float:
 	return total
 
 
+def resident_mib(pid: int) -> float:
+	"""A live process's resident memory (VmRSS) in MiB."""
+	with open(f"/proc/{pid}/status") as status:
+		return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
 def own_cpu_seconds() -> float:
 	"""This process's CPU seconds plus that of its exited, waited-for children."""
 	t = os.times()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from remote_scan_bench import extension_path, odtest, process_cpu_seconds
+from remote_scan_bench import extension_path, odtest, process_cpu_seconds, resident_mib
 
 STATEMENTS = {
 	"two narrow reads": "SELECT (SELECT sum(l_quantity) FROM cloud.lineitem l JOIN customer c ON l.l_suppkey = c.c_custkey), "
@@ -28,11 +28,6 @@ STATEMENTS = {
 	"one read (unchanged)": "SELECT count(*), sum(l_extendedprice) FROM cloud.lineitem l JOIN customer c "
 	                        "ON l.l_suppkey = c.c_custkey",
 }
-
-
-def resident_mib(pid: int) -> float:
-	with open(f"/proc/{pid}/status") as status:
-		return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
 
 
 def main():
