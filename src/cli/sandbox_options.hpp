@@ -5,7 +5,7 @@
 
 #include "cli/command_line.hpp"
 #include "storage/database_sandbox.hpp"
-#include "worker/worker.hpp"
+#include "worker/worker_limits.hpp"
 
 #include <vector>
 

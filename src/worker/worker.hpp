@@ -7,6 +7,7 @@
 
 #include "worker/session_registry.hpp"
 #include "worker/token_call_limiter.hpp"
+#include "worker/worker_limits.hpp"
 
 #include "auth/principal.hpp"
 #include "rpc/cancellation_watcher.hpp"
@@ -24,14 +25,6 @@
 #include <vector>
 
 namespace openduck {
-
-// What one statement and one token may take of a worker (openduck serve|worker options).
-struct WorkerLimits {
-	// A statement running longer is interrupted (0: no limit); sessions themselves may stay open.
-	int statement_timeout_seconds = 0;
-	// Statements and open transactions one token may have running at once (0: no limit).
-	int calls_per_token = 0;
-};
 
 class Worker {
 public:

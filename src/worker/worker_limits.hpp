@@ -1,0 +1,14 @@
+// What one statement and one token may take of a worker (openduck serve|worker options). A
+// plain value, so the command line can build it without the worker's own headers.
+#pragma once
+
+namespace openduck {
+
+struct WorkerLimits {
+	// A statement running longer is interrupted (0: no limit); sessions themselves may stay open.
+	int statement_timeout_seconds = 0;
+	// Statements and open transactions one token may have running at once (0: no limit).
+	int calls_per_token = 0;
+};
+
+} // namespace openduck
