@@ -7,10 +7,9 @@ namespace openduck {
 
 namespace pb = openduck::v1;
 
-grpc::Status AuthenticateCall(const grpc::ServerContext &context, Authenticator &authenticator, Principal &principal,
-                              const std::string &fallback_token) {
+grpc::Status AuthenticateCall(const grpc::ServerContext &context, Authenticator &authenticator, Principal &principal) {
 	std::string why;
-	auto found = authenticator.Authenticate(CallerToken(context, fallback_token), why);
+	auto found = authenticator.Authenticate(CallerToken(context), why);
 	if (!found) {
 		return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, why);
 	}

@@ -17,10 +17,9 @@
 
 namespace openduck {
 
-// The caller's principal from its "authorization" metadata (else `fallback_token`), or
-// UNAUTHENTICATED saying why. Never echoes the token.
-grpc::Status AuthenticateCall(const grpc::ServerContext &context, Authenticator &authenticator, Principal &principal,
-                              const std::string &fallback_token = "");
+// The caller's principal from its "authorization" metadata, or UNAUTHENTICATED saying why.
+// Never echoes the token.
+grpc::Status AuthenticateCall(const grpc::ServerContext &context, Authenticator &authenticator, Principal &principal);
 
 // NOT_FOUND, worded as for a missing database and listing only visible ones, when `principal`
 // may not see `database`. `all_databases` is only called then.

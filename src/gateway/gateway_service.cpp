@@ -103,40 +103,36 @@ grpc::Status GatewayService::UpstreamFailure(const Route &route, const std::stri
 	return grpc::Status(status.error_code(), "worker " + worker.id + ": " + status.error_message());
 }
 
-grpc::Status GatewayService::Handshake(grpc::ServerContext *context, const pb::HandshakeRequest *request,
-                                       pb::HandshakeResponse *response) {
+grpc::Status GatewayService::StreamedHandshake(grpc::ServerContext *context, HandshakeCall *call) {
 	Principal principal;
-	auto status = AuthenticateCall(*context, authenticator_, principal);
-	if (!status.ok()) {
-		return status;
-	}
-	status = CheckPeerVersions("client", request->protocol_version(), request->duckdb_version());
-	if (!status.ok()) {
-		return status;
-	}
-	if (!request->database().empty()) {
-		Route route;
-		status = Resolve(principal, request->database(), route);
-		if (!status.ok()) {
-			return status;
-		}
-	}
-	response->set_protocol_version(kProtocolVersion);
-	response->set_duckdb_version(kDuckDBVersion);
-	response->set_server_version(kVersion);
-	return grpc::Status::OK;
+	return AnswerAdmitted(
+	    *call, AuthenticateCall(*context, authenticator_, principal),
+	    [&](const pb::HandshakeRequest &request, pb::HandshakeResponse &response) {
+		    auto status = CheckPeerVersions("client", request.protocol_version(), request.duckdb_version());
+		    if (status.ok() && !request.database().empty()) {
+			    Route route;
+			    status = Resolve(principal, request.database(), route);
+		    }
+		    if (!status.ok()) {
+			    return status;
+		    }
+		    response.set_protocol_version(kProtocolVersion);
+		    response.set_duckdb_version(kDuckDBVersion);
+		    response.set_server_version(kVersion);
+		    return grpc::Status::OK;
+	    });
 }
 
-grpc::Status GatewayService::ExecuteFragment(grpc::ServerContext *context, const pb::ExecuteFragmentRequest *request,
-                                             grpc::ServerWriter<pb::ExecuteFragmentResponse> *writer) {
+grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) {
 	Principal principal;
-	auto status = AuthenticateCall(*context, authenticator_, principal, request->access_token());
+	pb::ExecuteFragmentRequest request;
+	auto status = ReadAdmittedRequest(*call, AuthenticateCall(*context, authenticator_, principal), request);
 	if (!status.ok()) {
 		return status;
 	}
 	MeteredQuery metered(metrics_);
 	Route route;
-	status = Resolve(principal, request->database(), route);
+	status = Resolve(principal, request.database(), route);
 	if (!status.ok()) {
 		metered.MarkFailed();
 		return status;
@@ -147,22 +143,22 @@ grpc::Status GatewayService::ExecuteFragment(grpc::ServerContext *context, const
 		} else if (response.has_error()) {
 			metered.MarkFailed();
 		}
-		return writer->Write(response);
+		return call->Write(response);
 	};
 	if (route.local) {
 		FragmentOutcome outcome;
-		status = route.local->ExecuteFragment(*context, *request, principal, forward, outcome);
+		status = route.local->ExecuteFragment(*context, request, principal, forward, outcome);
 		if (!status.ok()) {
 			metered.MarkFailed();
 		}
 		return status;
 	}
-	auto upstream = UpstreamContext(*context, CallerToken(*context, request->access_token()));
+	auto upstream = UpstreamContext(*context, CallerToken(*context));
 	// Belt and braces next to FromServerContext's propagation: also cancel the upstream call
 	// when the caller is gone while we are blocked reading from the worker.
 	auto *upstream_context = upstream.get();
 	auto watched = watcher_.Watch(*context, [upstream_context] { upstream_context->TryCancel(); });
-	auto reader = StubFor(route.remote.address)->ExecuteFragment(upstream.get(), *request);
+	auto reader = StubFor(route.remote.address)->ExecuteFragment(upstream.get(), request);
 	pb::ExecuteFragmentResponse response;
 	bool caller_gone = false;
 	while (reader->Read(&response)) {
@@ -179,61 +175,64 @@ grpc::Status GatewayService::ExecuteFragment(grpc::ServerContext *context, const
 	}
 	if (!status.ok()) {
 		metered.MarkFailed();
-		return UpstreamFailure(route, request->database(), status);
+		return UpstreamFailure(route, request.database(), status);
 	}
 	return status;
 }
 
-template <class CHECK, class LOCAL, class REMOTE>
-grpc::Status GatewayService::RouteUnary(grpc::ServerContext &context, const std::string &database, Route &route,
+template <class REQUEST, class RESPONSE, class CHECK, class LOCAL, class REMOTE>
+grpc::Status GatewayService::RouteUnary(grpc::ServerContext &context, grpc::ServerUnaryStreamer<REQUEST, RESPONSE> &call,
                                         CHECK check, LOCAL local, REMOTE remote) {
 	Principal principal;
-	auto status = AuthenticateCall(context, authenticator_, principal);
-	if (!status.ok()) {
-		return status;
-	}
-	status = check(principal);
-	if (!status.ok()) {
-		return status;
-	}
-	status = Resolve(principal, database, route);
-	if (!status.ok()) {
-		return status;
-	}
-	if (route.local) {
-		return local(*route.local);
-	}
-	auto upstream = UpstreamContext(context, CallerToken(context));
-	status = remote(*StubFor(route.remote.address), *upstream);
-	return status.ok() ? status : UpstreamFailure(route, database, status);
-}
-
-grpc::Status GatewayService::GetCatalog(grpc::ServerContext *context, const pb::GetCatalogRequest *request,
-                                        pb::GetCatalogResponse *response) {
-	Route route;
-	return RouteUnary(
-	    *context, request->database(), route, [](const Principal &) { return grpc::Status::OK; },
-	    [&](Worker &worker) { return worker.GetCatalog(*request, *response); },
-	    [&](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream) {
-		    return stub.GetCatalog(&upstream, *request, response);
+	return AnswerAdmitted(
+	    call, AuthenticateCall(context, authenticator_, principal), [&](const REQUEST &request, RESPONSE &response) {
+		    auto status = check(principal, request);
+		    Route route;
+		    if (status.ok()) {
+			    status = Resolve(principal, request.database(), route);
+		    }
+		    if (!status.ok()) {
+			    return status;
+		    }
+		    if (route.local) {
+			    return local(*route.local, request, response);
+		    }
+		    auto upstream = UpstreamContext(context, CallerToken(context));
+		    status = remote(*StubFor(route.remote.address), *upstream, request, response, route.remote);
+		    return status.ok() ? status : UpstreamFailure(route, request.database(), status);
 	    });
 }
 
-grpc::Status GatewayService::CancelExecution(grpc::ServerContext *context, const pb::CancelExecutionRequest *request,
-                                             pb::CancelExecutionResponse *response) {
+grpc::Status GatewayService::StreamedGetCatalog(grpc::ServerContext *context, GetCatalogCall *call) {
+	return RouteUnary(
+	    *context, *call, [](const Principal &, const pb::GetCatalogRequest &) { return grpc::Status::OK; },
+	    [](Worker &worker, const pb::GetCatalogRequest &request, pb::GetCatalogResponse &response) {
+		    return worker.GetCatalog(request, response);
+	    },
+	    [](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream, const pb::GetCatalogRequest &request,
+	       pb::GetCatalogResponse &response, const RegisteredWorker &) {
+		    return stub.GetCatalog(&upstream, request, &response);
+	    });
+}
+
+grpc::Status GatewayService::StreamedCancelExecution(grpc::ServerContext *context, CancelExecutionCall *call) {
 	Principal principal;
-	auto status = AuthenticateCall(*context, authenticator_, principal);
-	if (!status.ok()) {
-		return status;
-	}
+	return AnswerAdmitted(*call, AuthenticateCall(*context, authenticator_, principal),
+	                      [&](const pb::CancelExecutionRequest &request, pb::CancelExecutionResponse &response) {
+		                      return Cancel(*context, principal, request, response);
+	                      });
+}
+
+grpc::Status GatewayService::Cancel(grpc::ServerContext &context, const Principal &principal,
+                                    const pb::CancelExecutionRequest &request, pb::CancelExecutionResponse &response) {
 	bool found = false;
 	auto cancel_on = [&](const Route &route) {
 		pb::CancelExecutionResponse answer;
 		if (route.local) {
-			route.local->CancelExecution(*request, answer);
+			route.local->CancelExecution(request, answer);
 		} else {
-			auto upstream = UpstreamContext(*context, CallerToken(*context));
-			auto result = StubFor(route.remote.address)->CancelExecution(upstream.get(), *request, &answer);
+			auto upstream = UpstreamContext(context, CallerToken(context));
+			auto result = StubFor(route.remote.address)->CancelExecution(upstream.get(), request, &answer);
 			if (!result.ok()) {
 				Log("cancel of an execution on worker " + route.remote.id + " at " + route.remote.address +
 				    " failed: " + result.error_message());
@@ -241,9 +240,9 @@ grpc::Status GatewayService::CancelExecution(grpc::ServerContext *context, const
 		}
 		found = found || answer.found();
 	};
-	if (!request->database().empty()) {
+	if (!request.database().empty()) {
 		Route route;
-		status = Resolve(principal, request->database(), route);
+		auto status = Resolve(principal, request.database(), route);
 		if (!status.ok()) {
 			return status;
 		}
@@ -265,7 +264,7 @@ grpc::Status GatewayService::CancelExecution(grpc::ServerContext *context, const
 			cancel_on(route);
 		}
 	}
-	response->set_found(found);
+	response.set_found(found);
 	return grpc::Status::OK;
 }
 
@@ -284,60 +283,57 @@ grpc::Status GatewayService::CheckWorker(const grpc::ServerContext &context) {
 	return status;
 }
 
-grpc::Status GatewayService::RegisterWorker(grpc::ServerContext *context, const pb::RegisterWorkerRequest *request,
-                                            pb::RegisterWorkerResponse *response) {
-	auto status = CheckWorker(*context);
-	if (!status.ok()) {
-		return status;
-	}
-	status = CheckPeerVersions("worker", request->protocol_version(), request->duckdb_version());
-	if (!status.ok()) {
-		return status;
-	}
-	if (request->worker_id().empty() || request->address().empty()) {
-		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "RegisterWorker needs a worker_id and an address");
-	}
-	try {
-		ParseEndpoint(request->address());
-	} catch (std::invalid_argument &ex) {
-		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string("RegisterWorker: ") + ex.what());
-	}
-	std::vector<std::string> databases(request->databases().begin(), request->databases().end());
-	bool replaced = registry_.Register(request->worker_id(), request->address(), databases, Now());
-	Log(std::string(replaced ? "worker re-registered: " : "worker registered: ") + request->worker_id() + " at " +
-	    request->address() + ", databases: " + Join(databases));
-	response->set_heartbeat_interval_ms(static_cast<uint32_t>(registry_.heartbeat_interval().count()));
-	return grpc::Status::OK;
+grpc::Status GatewayService::StreamedRegisterWorker(grpc::ServerContext *context, RegisterWorkerCall *call) {
+	return AnswerAdmitted(*call, CheckWorker(*context), [this](const pb::RegisterWorkerRequest &request,
+	                                                          pb::RegisterWorkerResponse &response) {
+		auto status = CheckPeerVersions("worker", request.protocol_version(), request.duckdb_version());
+		if (!status.ok()) {
+			return status;
+		}
+		if (request.worker_id().empty() || request.address().empty()) {
+			return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "RegisterWorker needs a worker_id and an address");
+		}
+		try {
+			ParseEndpoint(request.address());
+		} catch (std::invalid_argument &ex) {
+			return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string("RegisterWorker: ") + ex.what());
+		}
+		std::vector<std::string> databases(request.databases().begin(), request.databases().end());
+		bool replaced = registry_.Register(request.worker_id(), request.address(), databases, Now());
+		Log(std::string(replaced ? "worker re-registered: " : "worker registered: ") + request.worker_id() + " at " +
+		    request.address() + ", databases: " + Join(databases));
+		response.set_heartbeat_interval_ms(static_cast<uint32_t>(registry_.heartbeat_interval().count()));
+		return grpc::Status::OK;
+	});
 }
 
-grpc::Status GatewayService::Heartbeat(grpc::ServerContext *context, const pb::HeartbeatRequest *request,
-                                       pb::HeartbeatResponse *response) {
-	auto status = CheckWorker(*context);
-	if (!status.ok()) {
-		return status;
-	}
-	std::vector<std::string> databases(request->databases().begin(), request->databases().end());
-	response->set_known(registry_.Heartbeat(request->worker_id(), databases, Now()));
-	return grpc::Status::OK;
+grpc::Status GatewayService::StreamedHeartbeat(grpc::ServerContext *context, HeartbeatCall *call) {
+	return AnswerAdmitted(*call, CheckWorker(*context),
+	                      [this](const pb::HeartbeatRequest &request, pb::HeartbeatResponse &response) {
+		                      std::vector<std::string> databases(request.databases().begin(), request.databases().end());
+		                      response.set_known(registry_.Heartbeat(request.worker_id(), databases, Now()));
+		                      return grpc::Status::OK;
+	                      });
 }
 
-grpc::Status GatewayService::ManageDatabase(grpc::ServerContext *context, const pb::ManageDatabaseRequest *request,
-                                            pb::ManageDatabaseResponse *response) {
-	Route route;
-	auto status = RouteUnary(
-	    *context, request->database(), route,
-	    [&](const Principal &principal) {
-		    return CheckManageDatabase(principal, *request, [this] { return AllDatabases(); });
+grpc::Status GatewayService::StreamedManageDatabase(grpc::ServerContext *context, ManageDatabaseCall *call) {
+	return RouteUnary(
+	    *context, *call,
+	    [this](const Principal &principal, const pb::ManageDatabaseRequest &request) {
+		    return CheckManageDatabase(principal, request, [this] { return AllDatabases(); });
 	    },
-	    [&](Worker &worker) { return worker.ManageDatabase(*request, *response); },
-	    [&](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream) {
-		    return stub.ManageDatabase(&upstream, *request, response);
+	    [](Worker &worker, const pb::ManageDatabaseRequest &request, pb::ManageDatabaseResponse &response) {
+		    return worker.ManageDatabase(request, response);
+	    },
+	    [this](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream, const pb::ManageDatabaseRequest &request,
+	           pb::ManageDatabaseResponse &response, const RegisteredWorker &worker) {
+		    auto status = stub.ManageDatabase(&upstream, request, &response);
+		    if (status.ok()) {
+			    // The new database lives on that worker; route to it before its next heartbeat says so.
+			    registry_.AddDatabase(worker.id, response.database(), Now());
+		    }
+		    return status;
 	    });
-	if (status.ok() && !route.local) {
-		// The new database lives on that worker; route to it before its next heartbeat says so.
-		registry_.AddDatabase(route.remote.id, response->database(), Now());
-	}
-	return status;
 }
 
 std::vector<WorkerStatus> GatewayService::WorkerStatuses() {

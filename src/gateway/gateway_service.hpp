@@ -15,6 +15,7 @@
 #include "openduck/v1/openduck.grpc.pb.h"
 #include "rpc/cancellation_watcher.hpp"
 #include "rpc/server_status.hpp"
+#include "rpc/streamed_calls.hpp"
 #include "worker/worker.hpp"
 
 #include <map>
@@ -25,7 +26,7 @@
 
 namespace openduck {
 
-class GatewayService final : public openduck::v1::ExecutionService::Service {
+class GatewayService final : public openduck::v1::ExecutionService::StreamedService {
 public:
 	// `authenticator` knows the clients' tokens; `cluster_secret` is what workers register with
 	// (empty: no worker may register). `local_worker` may be null (a gateway without an in-process worker).
@@ -35,22 +36,16 @@ public:
 	               Worker *local_worker, CancellationWatcher &watcher, ServerMetrics &metrics,
 	               TlsClientFiles worker_tls = {});
 
-	grpc::Status Handshake(grpc::ServerContext *context, const openduck::v1::HandshakeRequest *request,
-	                       openduck::v1::HandshakeResponse *response) override;
-	grpc::Status ExecuteFragment(grpc::ServerContext *context, const openduck::v1::ExecuteFragmentRequest *request,
-	                             grpc::ServerWriter<openduck::v1::ExecuteFragmentResponse> *writer) override;
-	grpc::Status GetCatalog(grpc::ServerContext *context, const openduck::v1::GetCatalogRequest *request,
-	                        openduck::v1::GetCatalogResponse *response) override;
-	grpc::Status CancelExecution(grpc::ServerContext *context, const openduck::v1::CancelExecutionRequest *request,
-	                             openduck::v1::CancelExecutionResponse *response) override;
-	grpc::Status RegisterWorker(grpc::ServerContext *context, const openduck::v1::RegisterWorkerRequest *request,
-	                            openduck::v1::RegisterWorkerResponse *response) override;
-	grpc::Status Heartbeat(grpc::ServerContext *context, const openduck::v1::HeartbeatRequest *request,
-	                       openduck::v1::HeartbeatResponse *response) override;
+	// Each authenticates the caller before reading the request (rpc/streamed_calls.hpp).
+	grpc::Status StreamedHandshake(grpc::ServerContext *context, HandshakeCall *call) override;
+	grpc::Status StreamedExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) override;
+	grpc::Status StreamedGetCatalog(grpc::ServerContext *context, GetCatalogCall *call) override;
+	grpc::Status StreamedCancelExecution(grpc::ServerContext *context, CancelExecutionCall *call) override;
+	grpc::Status StreamedRegisterWorker(grpc::ServerContext *context, RegisterWorkerCall *call) override;
+	grpc::Status StreamedHeartbeat(grpc::ServerContext *context, HeartbeatCall *call) override;
 	// Routed by the request's database; a database created or cloned on a registered worker is
 	// routable as soon as the call returns (not only after the worker's next heartbeat).
-	grpc::Status ManageDatabase(grpc::ServerContext *context, const openduck::v1::ManageDatabaseRequest *request,
-	                            openduck::v1::ManageDatabaseResponse *response) override;
+	grpc::Status StreamedManageDatabase(grpc::ServerContext *context, ManageDatabaseCall *call) override;
 
 	// The in-process worker (id "local") and the live registered workers, for /health.
 	std::vector<WorkerStatus> WorkerStatuses();
@@ -64,13 +59,19 @@ private:
 	// NOT_FOUND (listing only what `principal` may see) when the database is not served or not
 	// visible to it.
 	grpc::Status Resolve(const Principal &principal, const std::string &database, Route &route);
-	// A unary call for `database`, authenticated, checked by `check(principal)` and routed:
-	// `local(Worker &)` on the in-process worker, else `remote(Stub &, ClientContext &)` on the
-	// serving worker with the caller's token, its failure naming that worker. `route` tells the
-	// caller where it ran.
-	template <class CHECK, class LOCAL, class REMOTE>
-	grpc::Status RouteUnary(grpc::ServerContext &context, const std::string &database, Route &route, CHECK check,
-	                        LOCAL local, REMOTE remote);
+	// A unary call routed by its request's database: authenticated, then checked by
+	// `check(principal, request)`, then run by `local(Worker &, request, response)` on the
+	// in-process worker or else by `remote(Stub &, ClientContext &, request, response,
+	// RegisteredWorker)` on the serving worker with the caller's token, its failure naming that
+	// worker.
+	template <class REQUEST, class RESPONSE, class CHECK, class LOCAL, class REMOTE>
+	grpc::Status RouteUnary(grpc::ServerContext &context, grpc::ServerUnaryStreamer<REQUEST, RESPONSE> &call,
+	                        CHECK check, LOCAL local, REMOTE remote);
+	// CancelExecution for an authenticated caller: on the named database's worker, or on every
+	// worker when the caller may see all databases and named none.
+	grpc::Status Cancel(grpc::ServerContext &context, const Principal &principal,
+	                    const openduck::v1::CancelExecutionRequest &request,
+	                    openduck::v1::CancelExecutionResponse &response);
 	std::vector<std::string> AllDatabases();
 	std::unique_ptr<openduck::v1::ExecutionService::Stub> StubFor(const std::string &address);
 	// A client context for calling `route.remote` on behalf of `caller`.

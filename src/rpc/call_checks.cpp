@@ -5,18 +5,17 @@
 
 namespace openduck {
 
-std::string CallerToken(const grpc::ServerContext &context, const std::string &fallback_token) {
+std::string CallerToken(const grpc::ServerContext &context) {
 	auto &metadata = context.client_metadata();
 	auto entry = metadata.find("authorization");
 	if (entry == metadata.end()) {
-		return fallback_token;
+		return "";
 	}
 	return TokenFromHeader(std::string(entry->second.data(), entry->second.size()));
 }
 
-grpc::Status CheckAuthorization(const grpc::ServerContext &context, const std::string &expected,
-                                const std::string &fallback_token) {
-	auto presented = CallerToken(context, fallback_token);
+grpc::Status CheckAuthorization(const grpc::ServerContext &context, const std::string &expected) {
+	auto presented = CallerToken(context);
 	// An empty expected token never authorizes anything: servers refuse to start without one,
 	// and this keeps a misconfiguration from turning into an open server.
 	if (expected.empty() || presented.empty() || !TokensEqual(presented, expected)) {

@@ -10,14 +10,14 @@
 
 namespace openduck {
 
-// The token the caller presented: the "authorization" metadata ("Bearer <token>") or, when that
-// is absent, `fallback_token` (ExecuteFragmentRequest.access_token).
-std::string CallerToken(const grpc::ServerContext &context, const std::string &fallback_token = "");
+// The token the caller presented in the "authorization" metadata ("Bearer <token>"); empty when
+// absent. Only metadata counts: it arrives before the request, so the caller is known before
+// any of the request is read (rpc/streamed_calls.hpp).
+std::string CallerToken(const grpc::ServerContext &context);
 
 // OK when CallerToken matches `expected` (constant-time); otherwise UNAUTHENTICATED
 // "authentication failed: missing or invalid token". Never echoes either token.
-grpc::Status CheckAuthorization(const grpc::ServerContext &context, const std::string &expected,
-                                const std::string &fallback_token = "");
+grpc::Status CheckAuthorization(const grpc::ServerContext &context, const std::string &expected);
 
 // OK when the peer speaks our protocol and DuckDB versions; otherwise FAILED_PRECONDITION naming
 // both sides' versions. `peer` is "client" or "worker".

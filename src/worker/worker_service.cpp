@@ -11,38 +11,41 @@ WorkerService::WorkerService(Authenticator &authenticator, Worker &worker, Serve
     : authenticator_(authenticator), worker_(worker), metrics_(metrics) {
 }
 
-grpc::Status WorkerService::Admit(grpc::ServerContext &context, const std::string &database, Principal &principal,
-                                  const std::string &fallback_token) {
-	auto status = AuthenticateCall(context, authenticator_, principal, fallback_token);
-	if (!status.ok() || database.empty()) {
-		return status;
+grpc::Status WorkerService::Admit(const Principal &principal, const std::string &database) {
+	if (database.empty()) {
+		return grpc::Status::OK;
 	}
 	return CheckVisible(principal, database, [this] { return worker_.DatabaseNames(); });
 }
 
-grpc::Status WorkerService::Handshake(grpc::ServerContext *context, const pb::HandshakeRequest *request,
-                                      pb::HandshakeResponse *response) {
+grpc::Status WorkerService::StreamedHandshake(grpc::ServerContext *context, HandshakeCall *call) {
 	Principal principal;
-	auto status = Admit(*context, request->database(), principal);
-	return status.ok() ? worker_.Handshake(*request, *response) : status;
+	return AnswerAdmitted(*call, AuthenticateCall(*context, authenticator_, principal),
+	                      [&](const pb::HandshakeRequest &request, pb::HandshakeResponse &response) {
+		                      auto status = Admit(principal, request.database());
+		                      return status.ok() ? worker_.Handshake(request, response) : status;
+	                      });
 }
 
-grpc::Status WorkerService::ExecuteFragment(grpc::ServerContext *context, const pb::ExecuteFragmentRequest *request,
-                                            grpc::ServerWriter<pb::ExecuteFragmentResponse> *writer) {
+grpc::Status WorkerService::StreamedExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) {
 	Principal principal;
-	auto status = Admit(*context, request->database(), principal, request->access_token());
+	pb::ExecuteFragmentRequest request;
+	auto status = ReadAdmittedRequest(*call, AuthenticateCall(*context, authenticator_, principal), request);
+	if (status.ok()) {
+		status = Admit(principal, request.database());
+	}
 	if (!status.ok()) {
 		return status;
 	}
 	MeteredQuery metered(metrics_);
 	FragmentOutcome outcome;
 	status = worker_.ExecuteFragment(
-	    *context, *request, principal,
+	    *context, request, principal,
 	    [&](const pb::ExecuteFragmentResponse &response) {
 		    if (response.has_arrow_batch() || response.has_arrow_part()) {
 			    metered.AddBytesSent(response.arrow_batch().size() + response.arrow_part().size());
 		    }
-		    return writer->Write(response);
+		    return call->Write(response);
 	    },
 	    outcome);
 	if (!status.ok() || outcome.failed) {
@@ -51,52 +54,56 @@ grpc::Status WorkerService::ExecuteFragment(grpc::ServerContext *context, const 
 	return status;
 }
 
-grpc::Status WorkerService::GetCatalog(grpc::ServerContext *context, const pb::GetCatalogRequest *request,
-                                       pb::GetCatalogResponse *response) {
+grpc::Status WorkerService::StreamedGetCatalog(grpc::ServerContext *context, GetCatalogCall *call) {
 	Principal principal;
-	auto status = Admit(*context, request->database(), principal);
-	return status.ok() ? worker_.GetCatalog(*request, *response) : status;
+	return AnswerAdmitted(*call, AuthenticateCall(*context, authenticator_, principal),
+	                      [&](const pb::GetCatalogRequest &request, pb::GetCatalogResponse &response) {
+		                      auto status = Admit(principal, request.database());
+		                      return status.ok() ? worker_.GetCatalog(request, response) : status;
+	                      });
 }
 
-grpc::Status WorkerService::CancelExecution(grpc::ServerContext *context, const pb::CancelExecutionRequest *request,
-                                            pb::CancelExecutionResponse *response) {
+grpc::Status WorkerService::StreamedCancelExecution(grpc::ServerContext *context, CancelExecutionCall *call) {
 	Principal principal;
-	auto status = Admit(*context, request->database(), principal);
-	if (status.ok() && request->database().empty() && principal.database != "*") {
-		status = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-		                      "token '" + principal.label + "' may cancel executions of database '" +
-		                          principal.database + "' only: name the database");
+	return AnswerAdmitted(
+	    *call, AuthenticateCall(*context, authenticator_, principal),
+	    [&](const pb::CancelExecutionRequest &request, pb::CancelExecutionResponse &response) {
+		    auto status = Admit(principal, request.database());
+		    if (status.ok() && request.database().empty() && principal.database != "*") {
+			    status = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+			                          "token '" + principal.label + "' may cancel executions of database '" +
+			                              principal.database + "' only: name the database");
+		    }
+		    return status.ok() ? worker_.CancelExecution(request, response) : status;
+	    });
+}
+
+grpc::Status WorkerService::StreamedManageDatabase(grpc::ServerContext *context, ManageDatabaseCall *call) {
+	Principal principal;
+	return AnswerAdmitted(*call, AuthenticateCall(*context, authenticator_, principal),
+	                      [&](const pb::ManageDatabaseRequest &request, pb::ManageDatabaseResponse &response) {
+		                      auto status =
+		                          CheckManageDatabase(principal, request, [this] { return worker_.DatabaseNames(); });
+		                      return status.ok() ? worker_.ManageDatabase(request, response) : status;
+	                      });
+}
+
+grpc::Status WorkerService::NotAGateway(grpc::ServerContext &context) {
+	Principal principal;
+	auto status = AuthenticateCall(context, authenticator_, principal);
+	if (!status.ok()) {
+		return status;
 	}
-	return status.ok() ? worker_.CancelExecution(*request, *response) : status;
-}
-
-grpc::Status WorkerService::ManageDatabase(grpc::ServerContext *context, const pb::ManageDatabaseRequest *request,
-                                           pb::ManageDatabaseResponse *response) {
-	Principal principal;
-	auto status = AuthenticateCall(*context, authenticator_, principal);
-	if (status.ok()) {
-		status = CheckManageDatabase(principal, *request, [this] { return worker_.DatabaseNames(); });
-	}
-	return status.ok() ? worker_.ManageDatabase(*request, *response) : status;
-}
-
-static grpc::Status NotAGateway() {
 	return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
 	                    "this is an OpenDuck worker, not a gateway: register workers with `openduck gateway`");
 }
 
-grpc::Status WorkerService::RegisterWorker(grpc::ServerContext *context, const pb::RegisterWorkerRequest *request,
-                                           pb::RegisterWorkerResponse *response) {
-	Principal principal;
-	auto status = AuthenticateCall(*context, authenticator_, principal);
-	return status.ok() ? NotAGateway() : status;
+grpc::Status WorkerService::StreamedRegisterWorker(grpc::ServerContext *context, RegisterWorkerCall *) {
+	return NotAGateway(*context);
 }
 
-grpc::Status WorkerService::Heartbeat(grpc::ServerContext *context, const pb::HeartbeatRequest *request,
-                                      pb::HeartbeatResponse *response) {
-	Principal principal;
-	auto status = AuthenticateCall(*context, authenticator_, principal);
-	return status.ok() ? NotAGateway() : status;
+grpc::Status WorkerService::StreamedHeartbeat(grpc::ServerContext *context, HeartbeatCall *) {
+	return NotAGateway(*context);
 }
 
 } // namespace openduck

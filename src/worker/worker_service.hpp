@@ -9,36 +9,32 @@
 #include "auth/authenticator.hpp"
 #include "openduck/v1/openduck.grpc.pb.h"
 #include "rpc/server_status.hpp"
+#include "rpc/streamed_calls.hpp"
 #include "worker/worker.hpp"
 
 #include <string>
 
 namespace openduck {
 
-class WorkerService final : public openduck::v1::ExecutionService::Service {
+class WorkerService final : public openduck::v1::ExecutionService::StreamedService {
 public:
 	// `authenticator`, `worker` and `metrics` must outlive the service.
 	WorkerService(Authenticator &authenticator, Worker &worker, ServerMetrics &metrics);
 
-	grpc::Status Handshake(grpc::ServerContext *context, const openduck::v1::HandshakeRequest *request,
-	                       openduck::v1::HandshakeResponse *response) override;
-	grpc::Status ExecuteFragment(grpc::ServerContext *context, const openduck::v1::ExecuteFragmentRequest *request,
-	                             grpc::ServerWriter<openduck::v1::ExecuteFragmentResponse> *writer) override;
-	grpc::Status GetCatalog(grpc::ServerContext *context, const openduck::v1::GetCatalogRequest *request,
-	                        openduck::v1::GetCatalogResponse *response) override;
-	grpc::Status CancelExecution(grpc::ServerContext *context, const openduck::v1::CancelExecutionRequest *request,
-	                             openduck::v1::CancelExecutionResponse *response) override;
-	grpc::Status RegisterWorker(grpc::ServerContext *context, const openduck::v1::RegisterWorkerRequest *request,
-	                            openduck::v1::RegisterWorkerResponse *response) override;
-	grpc::Status Heartbeat(grpc::ServerContext *context, const openduck::v1::HeartbeatRequest *request,
-	                       openduck::v1::HeartbeatResponse *response) override;
-	grpc::Status ManageDatabase(grpc::ServerContext *context, const openduck::v1::ManageDatabaseRequest *request,
-	                            openduck::v1::ManageDatabaseResponse *response) override;
+	// Each authenticates the caller before reading the request (rpc/streamed_calls.hpp).
+	grpc::Status StreamedHandshake(grpc::ServerContext *context, HandshakeCall *call) override;
+	grpc::Status StreamedExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) override;
+	grpc::Status StreamedGetCatalog(grpc::ServerContext *context, GetCatalogCall *call) override;
+	grpc::Status StreamedCancelExecution(grpc::ServerContext *context, CancelExecutionCall *call) override;
+	grpc::Status StreamedRegisterWorker(grpc::ServerContext *context, RegisterWorkerCall *call) override;
+	grpc::Status StreamedHeartbeat(grpc::ServerContext *context, HeartbeatCall *call) override;
+	grpc::Status StreamedManageDatabase(grpc::ServerContext *context, ManageDatabaseCall *call) override;
 
 private:
-	// OK with the caller's principal when it may see `database`.
-	grpc::Status Admit(grpc::ServerContext &context, const std::string &database, Principal &principal,
-	                   const std::string &fallback_token = "");
+	// OK when `principal` may see `database` (or none is named).
+	grpc::Status Admit(const Principal &principal, const std::string &database);
+	// What RegisterWorker and Heartbeat answer an authenticated caller: those belong to gateways.
+	grpc::Status NotAGateway(grpc::ServerContext &context);
 
 	Authenticator &authenticator_;
 	Worker &worker_;

@@ -1,5 +1,6 @@
 """What a server reveals and accepts without the right secret: /health and /metrics, worker
-registration, idle connection floods, tokens kept out of `ps` and logs."""
+registration, idle connection floods, unauthenticated request bodies, tokens kept out of `ps`
+and logs."""
 
 import json
 import socket
@@ -8,6 +9,7 @@ import time
 import pytest
 
 import odtest
+import raw_grpc
 
 
 def test_health_without_a_token_reveals_only_liveness(server):
@@ -105,3 +107,30 @@ def test_a_flood_of_idle_connections_leaves_the_server_answering(launcher, host)
 		for s in idle:
 			s.close()
 	assert "refusing new connections" in srv.process.output()
+
+
+def _refused_before_the_body(port: int, method: str, token: str):
+	"""Sends most of a 32 MiB `method` request with `token` from a raw socket; asserts the server
+	refused the call without taking the body first."""
+	connection = raw_grpc.RawGrpcConnection(port, token)
+	try:
+		sent, ended = connection.upload(method, 32 * 2**20, patience=5)
+	finally:
+		connection.close()
+	# With plain unary and server-streaming methods gRPC takes a whole request, whatever length
+	# it claims, before any handler can look at the token: 16 such uploads once held 741 MiB.
+	assert ended, f"the server took {sent} bytes of an unauthenticated {method} call without answering it"
+	assert sent < 8 * 2**20, f"{sent} bytes of an unauthenticated {method} call were accepted"
+
+
+@pytest.mark.parametrize("method", ["ExecuteFragment", "GetCatalog", "Handshake", "CancelExecution",
+                                    "ManageDatabase", "RegisterWorker", "Heartbeat"])
+def test_a_call_with_a_wrong_token_is_refused_before_its_request_is_read(server, method):
+	_refused_before_the_body(server.port, method, "not-a-valid-token")
+
+
+@pytest.mark.parametrize("method", ["ExecuteFragment", "GetCatalog", "RegisterWorker"])
+def test_a_worker_refuses_a_wrong_token_before_reading_the_request(launcher, method):
+	gateway = launcher.gateway()
+	worker = launcher.worker(gateway, "w1", ["wdb"])
+	_refused_before_the_body(worker.port, method, "not-a-valid-token")

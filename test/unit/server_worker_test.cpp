@@ -212,9 +212,8 @@ TEST(ServerCallChecksTest, MissingTokenIsRejected) {
 	auto status = CheckAuthorization(context, "secret");
 	EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 	EXPECT_EQ(status.error_message(), "authentication failed: missing or invalid token");
-	EXPECT_FALSE(CheckAuthorization(context, "secret", "wrong").ok());
-	EXPECT_TRUE(CheckAuthorization(context, "secret", "secret").ok());
-	EXPECT_FALSE(CheckAuthorization(context, "", "").ok());
+	// an empty expected token never matches, not even an absent one
+	EXPECT_FALSE(CheckAuthorization(context, "").ok());
 }
 
 } // namespace openduck
