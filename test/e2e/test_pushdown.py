@@ -86,3 +86,36 @@ def test_hybrid_statement_keeps_local_join(pd):
 	    "EXPLAIN SELECT * FROM cloud.dims d JOIN local_keys l USING (k)").fetchall())
 	assert "HASH_JOIN" in plan and "OPENDUCK_SCAN" in plan, plan
 	assert pd.con.execute("SELECT label FROM cloud.dims d JOIN local_keys l USING (k)").fetchall() == [("label 3",)]
+
+
+def test_statements_pass_duckdbs_plan_verification(server, host):
+	"""`PRAGMA enable_verification`, the first line of most of DuckDB's own test files, makes
+	DuckDB serialize and copy every plan; a plan holding a remote read failed that with an
+	INTERNAL error, and so did CTE inlining, which copies plans the same way."""
+	con = host(server)
+	con.execute("PRAGMA enable_verification")
+	mirror = odtest.Mirror(con)
+	mirror.local.execute("PRAGMA enable_verification")
+	try:
+		for statement in ["CREATE TABLE {db}verified (k INTEGER, v VARCHAR)",
+		                  "INSERT INTO {db}verified SELECT i, 'v' || i FROM range(100) t(i)",
+		                  "UPDATE {db}verified SET v = NULL WHERE k % 10 = 3",
+		                  "DELETE FROM {db}verified WHERE k > 90"]:
+			con.execute(mirror.render(statement, True))
+			mirror.local.execute(mirror.render(statement, False))
+		mirror.local.execute("CREATE TABLE keys AS SELECT range * 3 AS k FROM range(20)")
+		con.execute("CREATE TEMP TABLE keys AS SELECT range * 3 AS k FROM range(20)")
+		for query in ["SELECT * FROM {db}verified ORDER BY k",
+		              "SELECT count(*), count(v), sum(k) FROM {db}verified WHERE k BETWEEN 5 AND 50",
+		              "SELECT k, v FROM keys JOIN {db}verified USING (k) ORDER BY k",
+		              # a CTE read twice: DuckDB copies its plan to inline it
+		              "WITH c AS (SELECT k, v FROM {db}verified WHERE k < 40) "
+		              "SELECT a.k, b.v FROM c a JOIN c b ON a.k = b.k + 1 ORDER BY a.k",
+		              "SELECT * FROM openduck_query('cloud', 'SELECT max(k) FROM verified')"]:
+			if "openduck_query" in query:
+				assert con.execute(query).fetchall() == [(90,)]
+			else:
+				mirror.check(query)
+	finally:
+		con.execute("DROP TABLE cloud.verified")
+		mirror.close()

@@ -4,6 +4,7 @@
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/scan/not_serializable.hpp"
 #include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/received_types.hpp"
 #include "extension/scan/remote_result.hpp"
@@ -121,6 +122,7 @@ TableFunction QueryFunction() {
 	TableFunction function("openduck_query", {LogicalType::VARCHAR, LogicalType::VARCHAR}, QueryExecute, QueryBind,
 	                       QueryInit);
 	function.to_string = QueryToString;
+	MarkNotSerializable(function);
 	return function;
 }
 

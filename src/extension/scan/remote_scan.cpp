@@ -1,5 +1,6 @@
 #include "extension/scan/remote_scan.hpp"
 
+#include "extension/scan/not_serializable.hpp"
 #include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/received_types.hpp"
 
@@ -364,6 +365,7 @@ TableFunction RemoteScanFunction() {
 	function.statistics = RemoteScanStatistics;
 	function.get_bind_info = RemoteScanBindInfo;
 	function.to_string = RemoteScanToString;
+	MarkNotSerializable(function);
 	return function;
 }
 
