@@ -95,7 +95,7 @@ int RunDb(const std::vector<std::string> &args) {
 	if (action == "create") {
 		Require(words, 2, "openduck db create NAME");
 		RequireValidName(words[1]);
-		std::printf("%s\n", CreatedReport(metadata.CreateDatabase(words[1])).c_str());
+		std::printf("%s\n", CreatedReport(metadata.CreateDatabase(words[1], nullptr)).c_str());
 		return 0;
 	}
 	if (action == "list") {

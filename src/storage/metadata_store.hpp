@@ -34,6 +34,14 @@ public:
 	using std::runtime_error::runtime_error;
 };
 
+// A write lease to take for a database as it is created.
+struct LeaseRequest {
+	std::string holder;
+	int64_t ttl_seconds;
+};
+// The generation of a database's first write lease.
+constexpr int64_t kFirstLeaseGeneration = 1;
+
 struct DatabaseRecord {
 	int64_t id = 0;
 	std::string name;
@@ -72,8 +80,10 @@ class MetadataStore {
 public:
 	virtual ~MetadataStore() = default;
 
-	// Creates a live database; throws AlreadyExistsError when a live one has that name.
-	virtual DatabaseRecord CreateDatabase(const std::string &name) = 0;
+	// Creates a live database; throws AlreadyExistsError when a live one has that name. With a
+	// `lease`, the new database's write lease (generation kFirstLeaseGeneration) is taken for it
+	// in the same transaction, so no other worker can open the database before its creator.
+	virtual DatabaseRecord CreateDatabase(const std::string &name, const LeaseRequest *lease) = 0;
 	// The live database called `name`.
 	virtual std::optional<DatabaseRecord> FindDatabase(const std::string &name) = 0;
 	virtual std::optional<DatabaseRecord> GetDatabase(int64_t id) = 0;
@@ -116,8 +126,9 @@ public:
 	virtual SnapshotRecord NameSnapshot(int64_t snapshot_id, const std::string &name) = 0;
 
 	// Creates database `name` whose first snapshot shares `source`'s layers (no data copied);
-	// AlreadyExistsError when a live database has that name.
-	virtual DatabaseRecord CloneDatabase(const SnapshotRecord &source, const std::string &name) = 0;
+	// AlreadyExistsError when a live database has that name. `lease` as for CreateDatabase.
+	virtual DatabaseRecord CloneDatabase(const SnapshotRecord &source, const std::string &name,
+	                                     const LeaseRequest *lease) = 0;
 
 	// A live reader's claim on a snapshot, so GC keeps its layers. Returns the pin id.
 	virtual int64_t PinSnapshot(int64_t snapshot_id, const std::string &holder, int64_t ttl_seconds) = 0;

@@ -107,17 +107,22 @@ std::vector<SnapshotRecord> SqlMetadataStore::SelectSnapshots(const std::string 
 	return out;
 }
 
-DatabaseRecord SqlMetadataStore::InsertDatabase(const std::string &name) {
+DatabaseRecord SqlMetadataStore::InsertDatabase(const std::string &name, const LeaseRequest *lease) {
 	if (!SelectDatabases("WHERE name = $1 AND dropped_at = 0", {name}).empty()) {
 		throw AlreadyExistsError("database '" + name + "' already exists");
 	}
 	auto now = UnixNow();
 	auto rows = connection_->Query("INSERT INTO db (name, created_at) VALUES ($1, $2) RETURNING id", {name, S(now)});
-	return DatabaseRecord {I(rows.at(0).at(0)), name, now, 0, 0};
+	DatabaseRecord db {I(rows.at(0).at(0)), name, now, 0, 0};
+	if (lease) {
+		connection_->Query("INSERT INTO write_lease (db_id, generation, holder, expires_at) VALUES ($1, $2, $3, $4)",
+		                   {S(db.id), S(kFirstLeaseGeneration), lease->holder, S(StoreNow() + lease->ttl_seconds)});
+	}
+	return db;
 }
 
-DatabaseRecord SqlMetadataStore::CreateDatabase(const std::string &name) {
-	return InTransaction<DatabaseRecord>([&] { return InsertDatabase(name); });
+DatabaseRecord SqlMetadataStore::CreateDatabase(const std::string &name, const LeaseRequest *lease) {
+	return InTransaction<DatabaseRecord>([&] { return InsertDatabase(name, lease); });
 }
 
 std::optional<DatabaseRecord> SqlMetadataStore::FindDatabase(const std::string &name) {
@@ -325,12 +330,13 @@ SnapshotRecord SqlMetadataStore::NameSnapshot(int64_t snapshot_id, const std::st
 	});
 }
 
-DatabaseRecord SqlMetadataStore::CloneDatabase(const SnapshotRecord &source, const std::string &name) {
+DatabaseRecord SqlMetadataStore::CloneDatabase(const SnapshotRecord &source, const std::string &name,
+                                               const LeaseRequest *lease) {
 	return InTransaction<DatabaseRecord>([&] {
 		if (SelectSnapshots("WHERE s.id = $1", {S(source.id)}).empty()) {
 			throw std::runtime_error("cannot clone: snapshot " + S(source.id) + " no longer exists");
 		}
-		auto db = InsertDatabase(name);
+		auto db = InsertDatabase(name, lease);
 		auto now = UnixNow();
 		auto snapshot_id = I(connection_
 		                         ->Query("INSERT INTO snapshot (db_id, parent_id, created_at, file_size, generation) "

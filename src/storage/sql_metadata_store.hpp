@@ -15,7 +15,7 @@ public:
 	// Creates the schema when missing.
 	explicit SqlMetadataStore(std::unique_ptr<SqlConnection> connection);
 
-	DatabaseRecord CreateDatabase(const std::string &name) override;
+	DatabaseRecord CreateDatabase(const std::string &name, const LeaseRequest *lease) override;
 	std::optional<DatabaseRecord> FindDatabase(const std::string &name) override;
 	std::optional<DatabaseRecord> GetDatabase(int64_t id) override;
 	std::vector<DatabaseRecord> ListDatabases(bool include_dropped) override;
@@ -32,7 +32,8 @@ public:
 	std::optional<SnapshotRecord> FindSnapshot(int64_t db_id, const std::string &name_or_id) override;
 	std::vector<LayerRecord> SnapshotLayers(int64_t snapshot_id) override;
 	SnapshotRecord NameSnapshot(int64_t snapshot_id, const std::string &name) override;
-	DatabaseRecord CloneDatabase(const SnapshotRecord &source, const std::string &name) override;
+	DatabaseRecord CloneDatabase(const SnapshotRecord &source, const std::string &name,
+	                             const LeaseRequest *lease) override;
 	int64_t PinSnapshot(int64_t snapshot_id, const std::string &holder, int64_t ttl_seconds) override;
 	void RenewPin(int64_t pin_id, int64_t ttl_seconds) override;
 	void Unpin(int64_t pin_id) override;
@@ -51,7 +52,8 @@ private:
 	int64_t StoreNow();
 	std::vector<SnapshotRecord> SelectSnapshots(const std::string &where, const std::vector<std::string> &params);
 	std::vector<DatabaseRecord> SelectDatabases(const std::string &where, const std::vector<std::string> &params);
-	DatabaseRecord InsertDatabase(const std::string &name);
+	// REQUIRES: in a transaction. Inserts the database row and, with `lease`, its first lease.
+	DatabaseRecord InsertDatabase(const std::string &name, const LeaseRequest *lease);
 
 	std::mutex mutex_;
 	std::unique_ptr<SqlConnection> connection_;

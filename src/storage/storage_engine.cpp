@@ -187,34 +187,60 @@ static void ConfigureLayered(duckdb::DBConfig &config, std::shared_ptr<LayeredFi
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &name, bool create) {
 	auto db = metadata_->FindDatabase(name);
-	if (!db) {
-		if (!create) {
-			throw std::runtime_error("database '" + name + "' does not exist in " + metadata_->Describe());
+	if (!db && create) {
+		try {
+			return CreateDatabase(name);
+		} catch (AlreadyExistsError &) {
+			// Another process created it since we looked: open it like any existing database.
+			db = metadata_->FindDatabase(name);
 		}
-		db = metadata_->CreateDatabase(name);
+	}
+	if (!db) {
+		throw std::runtime_error("database '" + name + "' does not exist in " + metadata_->Describe());
 	}
 	auto acquired = std::chrono::steady_clock::now();
 	auto generation = metadata_->AcquireLease(db->id, config_.holder, config_.lease_ttl_seconds);
+	return OpenWriter(db->id, generation, acquired);
+}
+
+std::unique_ptr<duckdb::DuckDB> StorageEngine::CreateDatabase(const std::string &name) {
+	auto acquired = std::chrono::steady_clock::now();
+	LeaseRequest lease {config_.holder, config_.lease_ttl_seconds};
+	auto db = metadata_->CreateDatabase(name, &lease);
+	return OpenWriter(db.id, kFirstLeaseGeneration, acquired);
+}
+
+std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenClone(const std::string &source, const std::string &target,
+                                                         const std::string &snapshot, DatabaseRecord &clone) {
+	auto from = SnapshotToClone(source, snapshot);
+	auto acquired = std::chrono::steady_clock::now();
+	LeaseRequest lease {config_.holder, config_.lease_ttl_seconds};
+	clone = metadata_->CloneDatabase(from, target, &lease);
+	return OpenWriter(clone.id, kFirstLeaseGeneration, acquired);
+}
+
+std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t generation,
+                                                          std::chrono::steady_clock::time_point acquired) {
 	std::shared_ptr<LayeredFile> file;
+	DatabaseRecord db;
 	try {
-		// Re-read: the head may have moved before the lease was ours.
-		db = metadata_->GetDatabase(db->id);
-		file = LayeredFile::OpenWriter(StorageContext {*metadata_, *store_, *cache_}, *db, generation, DatabaseDir(*db),
+		// Read now that the lease is ours: the head may have moved before.
+		db = *metadata_->GetDatabase(db_id);
+		file = LayeredFile::OpenWriter(StorageContext {*metadata_, *store_, *cache_}, db, generation, DatabaseDir(db),
 		                               config_.compact_at_layers);
 	} catch (...) {
-		ReleaseLease(db->id, generation);
+		ReleaseLease(db_id, generation);
 		throw;
 	}
 	{
 		std::lock_guard<std::mutex> guard(leases_lock_);
-		leases_.push_back(HeldLease {db->id, generation, file, acquired});
+		leases_.push_back(HeldLease {db_id, generation, file, acquired});
 		StartRenewerLocked();
 	}
 	// The file outlives the DuckDB's final checkpoint; the lease goes with it.
-	auto db_id = db->id;
 	file->SetOnClose([this, db_id, generation] { ReleaseLease(db_id, generation); });
-	auto dir = DatabaseDir(*db);
-	auto path = std::string(kLayeredPathPrefix) + name;
+	auto dir = DatabaseDir(db);
+	auto path = std::string(kLayeredPathPrefix) + db.name;
 	duckdb::DBConfig config;
 	ConfigureLayered(config, file, path, dir + "/wal", dir + "/tmp");
 	config_.sandbox.Configure(config);
@@ -248,19 +274,20 @@ void StorageEngine::VerifySnapshot(const SnapshotRecord &snapshot) {
 	}
 }
 
+SnapshotRecord StorageEngine::SnapshotToClone(const std::string &source, const std::string &snapshot) {
+	auto db = RequireDatabase(source);
+	if (!snapshot.empty()) {
+		return RequireSnapshot(db, snapshot);
+	}
+	if (!db.head_snapshot) {
+		throw std::runtime_error("database '" + source + "' has no snapshot yet (nothing was checkpointed)");
+	}
+	return *metadata_->GetSnapshot(db.head_snapshot);
+}
+
 DatabaseRecord StorageEngine::CloneDatabase(const std::string &source, const std::string &target,
                                             const std::string &snapshot) {
-	auto db = RequireDatabase(source);
-	SnapshotRecord from;
-	if (snapshot.empty()) {
-		if (!db.head_snapshot) {
-			throw std::runtime_error("database '" + source + "' has no snapshot yet (nothing was checkpointed)");
-		}
-		from = *metadata_->GetSnapshot(db.head_snapshot);
-	} else {
-		from = RequireSnapshot(db, snapshot);
-	}
-	return metadata_->CloneDatabase(from, target);
+	return metadata_->CloneDatabase(SnapshotToClone(source, snapshot), target, nullptr);
 }
 
 std::string SnapshotNameProblem(const std::string &name) {

@@ -82,6 +82,13 @@ public:
 	// renewed in the background and released when the DuckDB is destroyed; the engine must
 	// outlive it.
 	std::unique_ptr<duckdb::DuckDB> OpenDatabase(const std::string &name, bool create);
+	// Creates `name` and opens it for writing, its lease taken in the transaction that creates
+	// it, so no other process can open the new database first. AlreadyExistsError when taken.
+	std::unique_ptr<duckdb::DuckDB> CreateDatabase(const std::string &name);
+	// CloneDatabase, then opens the clone for writing, its lease taken in the clone's
+	// transaction; `clone` receives its record.
+	std::unique_ptr<duckdb::DuckDB> OpenClone(const std::string &source, const std::string &target,
+	                                          const std::string &snapshot, DatabaseRecord &clone);
 	// Opens snapshot `name_or_id` of database `name` read-only (a separate DuckDB instance).
 	std::unique_ptr<duckdb::DuckDB> OpenSnapshot(const std::string &name, const std::string &name_or_id);
 	// Reads every extent of every layer of `snapshot` and checks its checksum; throws on the
@@ -100,6 +107,12 @@ public:
 	void ReleaseLease(int64_t db_id, int64_t generation);
 
 private:
+	// The snapshot CloneDatabase starts from: `snapshot` of `source`, or its head when empty.
+	SnapshotRecord SnapshotToClone(const std::string &source, const std::string &snapshot);
+	// A DuckDB on database `db_id`'s layered file, written under lease `generation` (taken at
+	// `acquired` or later); releases the lease when opening fails.
+	std::unique_ptr<duckdb::DuckDB> OpenWriter(int64_t db_id, int64_t generation,
+	                                           std::chrono::steady_clock::time_point acquired);
 	std::string DatabaseDir(const DatabaseRecord &db);
 	// Keeps every lease this engine holds and every reader pin alive (a thread started by the
 	// first OpenDatabase or OpenSnapshot); fences a writer whose lease is lost.

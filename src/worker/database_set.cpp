@@ -48,6 +48,10 @@ duckdb::DuckDB &DatabaseSet::OpenLocked(const std::string &name, bool create, st
 	} catch (std::exception &ex) {
 		throw std::runtime_error("cannot open database '" + name + "' in " + Describe() + ": " + ex.what());
 	}
+	return Adopt(name, std::move(instance));
+}
+
+duckdb::DuckDB &DatabaseSet::Adopt(const std::string &name, std::unique_ptr<duckdb::DuckDB> instance) {
 	std::lock_guard<std::mutex> guard(lock_);
 	auto &slot = databases_[name];
 	slot = std::move(instance);
@@ -95,8 +99,8 @@ duckdb::DuckDB &DatabaseSet::Create(const std::string &name) {
 		// Dropped (`openduck db drop`) but still open here: the name is not free on this worker.
 		throw AlreadyExistsError("database '" + name + "' already exists (it is open on this worker)");
 	}
-	storage_.Metadata().CreateDatabase(name);
-	return OpenLocked(name, false, open_lock);
+	// Created with its lease in one metadata transaction: no other worker can open it first.
+	return Adopt(name, storage_.CreateDatabase(name));
 }
 
 DatabaseRecord DatabaseSet::Clone(const std::string &source, const std::string &target,
@@ -105,9 +109,9 @@ DatabaseRecord DatabaseSet::Clone(const std::string &source, const std::string &
 	if (FindOpen(target)) {
 		throw AlreadyExistsError("database '" + target + "' already exists (it is open on this worker)");
 	}
-	auto db = storage_.CloneDatabase(source, target, snapshot);
-	OpenLocked(target, false, open_lock);
-	return db;
+	DatabaseRecord clone;
+	Adopt(target, storage_.OpenClone(source, target, snapshot, clone));
+	return clone;
 }
 
 std::vector<std::string> DatabaseSet::Names() {

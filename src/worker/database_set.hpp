@@ -66,6 +66,8 @@ private:
 	// Opens database `name` (creating it when `create` and missing) and adds it.
 	// REQUIRES: open_lock_ held (the parameter proves it), `name` not open yet.
 	duckdb::DuckDB &OpenLocked(const std::string &name, bool create, std::lock_guard<std::mutex> &open_lock);
+	// Serves `instance` as database `name`.
+	duckdb::DuckDB &Adopt(const std::string &name, std::unique_ptr<duckdb::DuckDB> instance);
 
 	StorageEngine &storage_;
 	// Held while opening or creating: serialises those, so a database is opened once.

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -37,7 +38,7 @@ protected:
 };
 
 TEST_F(DatabaseSetTest, ServesRequestedExistingAndLaterDatabases) {
-	engine->Metadata().CreateDatabase("existing");
+	engine->Metadata().CreateDatabase("existing", nullptr);
 	DatabaseSet set(*engine, {"asked"});
 	EXPECT_EQ(set.Names(), (std::vector<std::string> {"asked", "existing"}));
 	EXPECT_EQ(set.Find("nope"), nullptr);
@@ -45,7 +46,7 @@ TEST_F(DatabaseSetTest, ServesRequestedExistingAndLaterDatabases) {
 
 	// Created by someone else (`openduck db create`) on the same metadata store after start-up.
 	StorageEngine other_process(StorageConfig::Defaults(dir.string()));
-	other_process.Metadata().CreateDatabase("later");
+	other_process.Metadata().CreateDatabase("later", nullptr);
 	EXPECT_EQ(set.Names(), (std::vector<std::string> {"asked", "existing", "later"}));
 	auto *later = set.Find("later");
 	ASSERT_NE(later, nullptr);
@@ -56,7 +57,7 @@ TEST_F(DatabaseSetTest, ServesRequestedExistingAndLaterDatabases) {
 
 TEST_F(DatabaseSetTest, ConcurrentFirstLookupsOpenOneInstance) {
 	DatabaseSet set(*engine, {"a"});
-	engine->Metadata().CreateDatabase("b");
+	engine->Metadata().CreateDatabase("b", nullptr);
 	std::vector<std::thread> threads;
 	std::vector<duckdb::DuckDB *> found(8);
 	for (size_t i = 0; i < found.size(); i++) {
@@ -72,11 +73,58 @@ TEST_F(DatabaseSetTest, ConcurrentFirstLookupsOpenOneInstance) {
 }
 
 TEST_F(DatabaseSetTest, LeavesDatabasesOfAnotherWorkerAlone) {
-	auto db = engine->Metadata().CreateDatabase("theirs");
+	auto db = engine->Metadata().CreateDatabase("theirs", nullptr);
 	engine->Metadata().AcquireLease(db.id, "elsewhere:/data/local", 60);
 	DatabaseSet set(*engine, {"mine"});
 	EXPECT_EQ(set.Names(), std::vector<std::string> {"mine"});
 	EXPECT_EQ(set.Find("theirs"), nullptr);
+}
+
+TEST_F(DatabaseSetTest, ANewDatabaseIsLeasedToItsCreatorFromTheStart) {
+	// Another worker on the same metadata store, which serves any database nobody holds.
+	auto other_config = StorageConfig::Defaults(dir.string());
+	other_config.holder = "other-worker";
+	StorageEngine other(other_config);
+	DatabaseSet set(*engine, {"src"});
+	Exec(*set.Find("src"), "CREATE TABLE t AS SELECT 1 AS x");
+	Exec(*set.Find("src"), "CHECKPOINT");
+	Manage(set, pb::DATABASE_ACTION_CREATE, "src", "fresh");
+	Manage(set, pb::DATABASE_ACTION_CLONE, "src", "branch");
+	for (auto name : {"fresh", "branch"}) {
+		// The row and the lease came in one metadata transaction: there was no moment at which the
+		// new database existed without its creator holding it.
+		auto db = *engine->Metadata().FindDatabase(name);
+		EXPECT_EQ(engine->Metadata().LeaseHolder(db.id), engine->Holder()) << name;
+		EXPECT_THROW(other.OpenDatabase(name, false), LeaseError) << name;
+		EXPECT_THROW(other.Metadata().AcquireLease(db.id, other.Holder(), 60), LeaseError) << name;
+	}
+	// A worker racing to serve every database nobody holds (what DatabaseSet does on first use)
+	// never gets one that is being created: with the lease taken in a second transaction, it
+	// took some of these in the gap and their creation failed.
+	std::atomic<bool> creating {true};
+	std::atomic<int> stolen {0};
+	std::thread racer([&] {
+		while (creating) {
+			for (auto &db : other.Metadata().ListDatabases(false)) {
+				if (other.Metadata().LeaseHolder(db.id).empty() && db.name.rfind("race", 0) == 0) {
+					try {
+						other.Metadata().AcquireLease(db.id, other.Holder(), 60);
+						stolen++;
+					} catch (LeaseError &) {
+					}
+				}
+			}
+		}
+	});
+	for (int i = 0; i < 100; i++) {
+		Manage(set, pb::DATABASE_ACTION_CREATE, "src", "race" + std::to_string(i));
+	}
+	creating = false;
+	racer.join();
+	EXPECT_EQ(stolen, 0);
+	// Metadata-only creation (`openduck db create` next to a server) takes no lease.
+	auto spare = engine->Metadata().CreateDatabase("spare", nullptr);
+	EXPECT_EQ(engine->Metadata().LeaseHolder(spare.id), "");
 }
 
 TEST_F(DatabaseSetTest, ManageDatabaseCreatesClonesAndNamesSnapshots) {

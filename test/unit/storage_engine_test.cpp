@@ -99,7 +99,7 @@ TEST_F(StorageEngineTest, ClonesShareLayersAndDivergeIndependently) {
 
 TEST_F(StorageEngineTest, AStaleWriterIsFencedOut) {
 	auto &metadata = engine->Metadata();
-	auto db = metadata.CreateDatabase("fenced");
+	auto db = metadata.CreateDatabase("fenced", nullptr);
 	auto old_generation = metadata.AcquireLease(db.id, "a", 60);
 	EXPECT_THROW(metadata.AcquireLease(db.id, "b", 60), LeaseError); // held, not expired
 	auto new_generation = metadata.AcquireLease(db.id, "a", 60);   // same holder restarts
