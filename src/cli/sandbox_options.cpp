@@ -1,6 +1,8 @@
 #include "cli/sandbox_options.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 namespace openduck {
 
@@ -19,6 +21,12 @@ const char *kSandboxOptionsHelp =
                         statements and open transactions one token may have running at once (a
                         statement inside an open transaction counts as one more while it runs);
                         more are refused with an error naming this option (default: 64; 0: no limit)
+      --max-running-statements N
+                        statements the worker runs at once; more wait their turn, taken fairly
+                        between tokens (default: 4 per core, at least 8; 0: no limit)
+      --queue-timeout SECONDS
+                        a statement that could not start within this long is refused with an
+                        error naming both options (default: 60)
   -h, --help            show this help
 )";
 
@@ -28,7 +36,9 @@ std::vector<OptionSpec> SandboxOptionSpecs() {
 	        {"memory-limit", 0, true},
 	        {"max-temp-size", 0, true},
 	        {"statement-timeout", 0, true},
-	        {"max-calls-per-token", 0, true}};
+	        {"max-calls-per-token", 0, true},
+	        {"max-running-statements", 0, true},
+	        {"queue-timeout", 0, true}};
 }
 
 DatabaseSandbox SandboxFrom(const ParsedOptions &options) {
@@ -53,6 +63,10 @@ DatabaseSandbox SandboxFrom(const ParsedOptions &options) {
 	return sandbox;
 }
 
+int DefaultMaxRunningStatements() {
+	return std::max(8, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 // A positive count, or 0 spelled out (no limit).
 static int CountOrZero(const ParsedOptions &options, const std::string &name, int fallback) {
 	if (options.Has(name) && options.Get(name) == "0") {
@@ -65,6 +79,8 @@ WorkerLimits WorkerLimitsFrom(const ParsedOptions &options) {
 	WorkerLimits limits;
 	limits.statement_timeout_seconds = CountOrZero(options, "statement-timeout", 0);
 	limits.calls_per_token = CountOrZero(options, "max-calls-per-token", kDefaultCallsPerToken);
+	limits.max_running_statements = CountOrZero(options, "max-running-statements", DefaultMaxRunningStatements());
+	limits.queue_timeout_seconds = options.GetPositive("queue-timeout", kDefaultQueueTimeoutSeconds);
 	return limits;
 }
 

@@ -18,7 +18,13 @@ DatabaseSandbox SandboxFrom(const ParsedOptions &options);
 // Enough for a team's parallel hosts through one shared token, few enough that one token cannot
 // take all of a worker's call threads.
 constexpr int kDefaultCallsPerToken = 64;
-// --statement-timeout (seconds, default 0: no limit) and --max-calls-per-token. Throws UsageError.
+// How long a statement may wait for a place to run before it is refused.
+constexpr int kDefaultQueueTimeoutSeconds = 60;
+// Statements a worker runs at once unless told: 4 per core, at least 8. Every statement runs on
+// all cores, so more at once only divide them; a streaming result keeps its place until sent.
+int DefaultMaxRunningStatements();
+// --statement-timeout (seconds, default 0: no limit), --max-calls-per-token,
+// --max-running-statements and --queue-timeout. Throws UsageError.
 WorkerLimits WorkerLimitsFrom(const ParsedOptions &options);
 
 // Help lines describing the options (they end the help of serve and worker, with -h).

@@ -82,7 +82,7 @@ int RunServe(const std::vector<std::string> &args) {
 	auto names = databases->Names();
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
-	Worker worker(std::move(databases), watcher, WorkerLimitsFrom(options));
+	Worker worker(std::move(databases), watcher, WorkerLimitsFrom(options), &metrics);
 	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
 	GatewayService service(*authenticator, cluster_secret, registry, &worker, watcher, metrics);
 	auto http_authorizer = HttpAuthorizerFor(*authenticator);

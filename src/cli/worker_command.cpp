@@ -118,7 +118,7 @@ int RunWorker(const std::vector<std::string> &args) {
 	auto names = databases->Names();
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
-	Worker worker(std::move(databases), watcher, WorkerLimitsFrom(options));
+	Worker worker(std::move(databases), watcher, WorkerLimitsFrom(options), &metrics);
 	WorkerService service(*authenticator, worker, metrics);
 	auto http_authorizer = HttpAuthorizerFor(*authenticator);
 	WorkerStatus self;

@@ -79,6 +79,11 @@ std::string ServerMetrics::PrometheusText() const {
 	             std::to_string(bytes_sent_total.load()));
 	AppendMetric(out, "openduck_active_queries", "gauge", "ExecuteFragment calls in progress.",
 	             std::to_string(active_queries.load()));
+	AppendMetric(out, "openduck_running_statements", "gauge",
+	             "Statements holding one of the worker's places (--max-running-statements).",
+	             std::to_string(running_statements.load()));
+	AppendMetric(out, "openduck_queued_statements", "gauge", "Statements waiting for a place to run.",
+	             std::to_string(queued_statements.load()));
 	return out;
 }
 

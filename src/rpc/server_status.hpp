@@ -55,6 +55,9 @@ struct ServerMetrics {
 	std::atomic<uint64_t> query_errors_total {0};
 	std::atomic<uint64_t> bytes_sent_total {0};
 	std::atomic<int64_t> active_queries {0};
+	// The in-process worker's statement queue (worker/statement_queue.hpp); 0 on a gateway.
+	std::atomic<int64_t> running_statements {0};
+	std::atomic<int64_t> queued_statements {0};
 
 	std::string PrometheusText() const;
 };

@@ -16,9 +16,11 @@ namespace openduck {
 
 namespace pb = openduck::v1;
 
-Worker::Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits)
+Worker::Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits,
+               ServerMetrics *metrics)
     : databases_(std::move(databases)), watcher_(watcher), statement_timeout_seconds_(limits.statement_timeout_seconds),
-      calls_per_token_(limits.calls_per_token) {
+      calls_per_token_(limits.calls_per_token),
+      statements_(limits.max_running_statements, std::chrono::seconds(limits.queue_timeout_seconds), metrics) {
 }
 
 bool Worker::Serves(const std::string &database) const {
@@ -125,6 +127,18 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	                        : std::make_unique<FragmentExecutor>(*database, whole);
 	if (!principal.Allows(Scope::kWrite)) {
 		executor->RestrictToReading(principal.label);
+	}
+	auto place = statements_.Enter(principal.label, [&call] { return call.IsCancelled(); });
+	if (!place) {
+		if (call.IsCancelled()) {
+			return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away while its statement waited to run");
+		}
+		auto seconds = std::chrono::duration_cast<std::chrono::seconds>(statements_.max_wait()).count();
+		return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+		                    "this worker is busy: all " + std::to_string(statements_.max_running()) +
+		                        " of its statement places (--max-running-statements) stayed taken for " +
+		                        std::to_string(seconds) +
+		                        " s (--queue-timeout); retry later, or ask the operator to raise either option");
 	}
 	return Run(call, whole, *executor, sink, outcome);
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "worker/session_registry.hpp"
+#include "worker/statement_queue.hpp"
 #include "worker/token_call_limiter.hpp"
 #include "worker/worker_limits.hpp"
 
@@ -28,8 +29,10 @@ namespace openduck {
 
 class Worker {
 public:
-	// `watcher` must outlive the worker.
-	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits = {});
+	// `watcher` and `metrics` (may be null) must outlive the worker; `metrics` receives the
+	// statement queue's gauges.
+	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits = {},
+	       ServerMetrics *metrics = nullptr);
 
 	// Served databases, including those created since start-up (DatabaseSet::Names).
 	std::vector<std::string> DatabaseNames() const {
@@ -47,7 +50,8 @@ public:
 	// (unknown database, unknown snapshot, duplicate execution id) or the caller went away.
 	// `principal` is who asks: a read-scope principal's statements run read-only, and a session
 	// serves only the principal that opened it; a principal with WorkerLimits::calls_per_token
-	// calls running is refused with RESOURCE_EXHAUSTED.
+	// calls running is refused with RESOURCE_EXHAUSTED, and so is a statement that waited
+	// WorkerLimits::queue_timeout_seconds for one of the max_running_statements places.
 	grpc::Status ExecuteFragment(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
 	                             const Principal &principal, const ResponseSink &sink, FragmentOutcome &outcome);
 
@@ -78,6 +82,7 @@ private:
 	CancellationWatcher &watcher_;
 	const int statement_timeout_seconds_;
 	TokenCallLimiter calls_per_token_;
+	StatementQueue statements_;
 	ExecutionRegistry executions_;
 	SessionRegistry sessions_;
 };

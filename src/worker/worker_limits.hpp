@@ -9,6 +9,10 @@ struct WorkerLimits {
 	int statement_timeout_seconds = 0;
 	// Statements and open transactions one token may have running at once (0: no limit).
 	int calls_per_token = 0;
+	// Statements the worker runs at once (0: no limit); more wait in a queue fair between tokens
+	// (worker/statement_queue.hpp) for up to queue_timeout_seconds.
+	int max_running_statements = 0;
+	int queue_timeout_seconds = 60;
 };
 
 } // namespace openduck

@@ -2,9 +2,11 @@
 database — no server files, network, extensions, other databases or server configuration —
 unless the operator allowed it (--allow-path, --allow-extension)."""
 
+import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import odtest
@@ -183,3 +185,44 @@ def test_statement_timeout_stops_long_statements_not_sessions(launcher):
 		assert con.execute("SELECT sum(x) FROM cloud.kept").fetchall() == [(3,)]
 	finally:
 		con.close()
+
+
+@pytest.mark.timeout_s(120)
+def test_statements_beyond_the_running_limit_wait_then_are_refused_naming_the_options(launcher):
+	srv = launcher.serve(["qdb"], extra_args=["--max-running-statements", "1", "--queue-timeout", "2"])
+	busy, other = odtest.python_host(), odtest.python_host()
+	try:
+		for con in (busy, other):
+			con.execute(srv.attach_sql("qdb"))
+		busy_errors = []
+
+		def run_until_interrupted():
+			try:
+				odtest.remote(busy, "cloud", "SELECT count(*) FROM range(1000000000000)")
+			except Exception as e:  # the interrupt below
+				busy_errors.append(e)
+
+		thread = threading.Thread(target=run_until_interrupted)
+		thread.start()
+		# Until the busy statement holds the one place, other statements still run at once.
+		deadline = time.monotonic() + 60
+		while True:
+			try:
+				assert odtest.remote(other, "cloud", "SELECT 42") == [(42,)]
+			except duckdb.Error as e:
+				refusal = str(e)
+				break
+			assert time.monotonic() < deadline, "the busy statement never took the worker's one place"
+			time.sleep(0.1)
+		assert "this worker is busy: all 1 of its statement places (--max-running-statements) stayed taken for 2 s " \
+		       "(--queue-timeout)" in refusal, refusal
+		metrics = odtest.http_get(srv.port, "/metrics", token=srv.token)[1].decode()
+		assert "\nopenduck_running_statements 1\n" in metrics and "\nopenduck_queued_statements 0\n" in metrics
+		# the place comes back when the busy statement ends
+		busy.interrupt()
+		thread.join(timeout=30)
+		assert busy_errors and not thread.is_alive()
+		assert odtest.remote(other, "cloud", "SELECT 42") == [(42,)]
+	finally:
+		busy.close()
+		other.close()
