@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/config_file.hpp"
 #include "cli/server_process.hpp"
 #include "cli/tls_options.hpp"
 #include "common/endpoint.hpp"
@@ -36,18 +37,20 @@ Options:
 int RunGateway(const std::vector<std::string> &args) {
 	std::vector<OptionSpec> specs {{"token", 't', true},      {"token-file", 0, true},   {"cluster-secret-file", 0, true},
 	                               {"host", 0, true},        {"port", 0, true},         {"heartbeat-ms", 0, true},
-	                               {"metadata", 0, true},    {"help", 'h', false}};
+	                               {"metadata", 0, true},    {"config", 0, true},       {"help", 'h', false}};
 	for (auto &spec : TlsOptionSpecs(true)) {
 		specs.push_back(spec);
 	}
 	auto options = ParseOptions(args, specs);
 	if (options.Has("help")) {
 		std::fputs(kGatewayHelp, stdout);
+		std::fputs(kConfigOptionHelp, stdout);
 		std::fputs(kTlsServerOptionsHelp, stdout);
 		std::fputs(kTlsOutboundOptionHelp, stdout);
 		std::fputs("  -h, --help            show this help\n", stdout);
 		return 0;
 	}
+	ApplyConfigFile("gateway", specs, options);
 	SetLogRole("openduck gateway");
 	auto token = RequireToken(options);
 	auto cluster_secret = ClusterSecret(options, token);

@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/config_file.hpp"
 #include "cli/legacy_files.hpp"
 #include "cli/server_process.hpp"
 #include "cli/sandbox_options.hpp"
@@ -49,6 +50,7 @@ int RunServe(const std::vector<std::string> &args) {
 	                                   {"metadata", 0, true},
 	                                   {"store", 0, true},
 	                                   {"heartbeat-ms", 0, true},
+	                                   {"config", 0, true},
 	                                   {"help", 'h', false}};
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
@@ -59,10 +61,12 @@ int RunServe(const std::vector<std::string> &args) {
 	auto options = ParseOptions(args, specs);
 	if (options.Has("help")) {
 		std::fputs(kServeHelp, stdout);
+		std::fputs(kConfigOptionHelp, stdout);
 		std::fputs(kTlsServerOptionsHelp, stdout);
 		std::fputs(kSandboxOptionsHelp, stdout);
 		return 0;
 	}
+	ApplyConfigFile("serve", specs, options);
 	SetLogRole("openduck serve");
 	auto token = RequireToken(options);
 	auto cluster_secret = ClusterSecret(options, token);

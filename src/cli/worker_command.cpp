@@ -1,4 +1,5 @@
 #include "cli/commands.hpp"
+#include "cli/config_file.hpp"
 #include "cli/legacy_files.hpp"
 #include "cli/server_process.hpp"
 #include "cli/sandbox_options.hpp"
@@ -59,6 +60,7 @@ int RunWorker(const std::vector<std::string> &args) {
 	                                   {"data-dir", 0, true},
 	                                   {"metadata", 0, true},
 	                                   {"store", 0, true},
+	                                   {"config", 0, true},
 	                                   {"help", 'h', false}};
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
@@ -69,11 +71,13 @@ int RunWorker(const std::vector<std::string> &args) {
 	auto options = ParseOptions(args, specs);
 	if (options.Has("help")) {
 		std::fputs(kWorkerHelp, stdout);
+		std::fputs(kConfigOptionHelp, stdout);
 		std::fputs(kTlsServerOptionsHelp, stdout);
 		std::fputs(kTlsOutboundOptionHelp, stdout);
 		std::fputs(kSandboxOptionsHelp, stdout);
 		return 0;
 	}
+	ApplyConfigFile("worker", specs, options);
 	SetLogRole("openduck worker");
 	auto token = RequireToken(options);
 	auto cluster_secret = ClusterSecret(options, token);

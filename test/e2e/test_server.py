@@ -125,3 +125,54 @@ def test_two_servers_do_not_share_data(launcher, host):
 	con.execute(b.attach_sql("same", "b"))
 	odtest.remote(con, "a", "CREATE TABLE only_a AS SELECT 1 AS x")
 	assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'b'").fetchall() == [(0,)]
+
+
+def test_options_from_a_config_file(launcher, host, tmp_path):
+	token = odtest.new_token()
+	(tmp_path / "token").write_text(token + "\n")
+	config = tmp_path / "openduck.toml"
+	config.write_text(f"""# what a team's server reads at start
+database = ["cfg_a", "cfg_b"]
+data-dir = "{tmp_path / 'from-config'}"
+token-file = '{tmp_path / 'token'}'
+port = 1  # the command line's --port wins
+statement-timeout = 30
+max-running-statements = 3
+
+[worker]
+gateway = "http://127.0.0.1:1"  # read by `openduck worker` only
+""")
+	srv = launcher.serve([], token=token, flags=False, extra_args=["--config", config])
+	assert sorted(json.loads(odtest.http_get(srv.port, "/health", token=token)[1])["workers"][0]["databases"]) \
+	    == ["cfg_a", "cfg_b"]
+	con = host(srv, "cfg_a")
+	odtest.remote(con, "cloud", "CREATE TABLE t AS SELECT 7 AS x")
+	assert con.execute("SELECT x FROM cloud.t").fetchall() == [(7,)]
+	assert (tmp_path / "from-config").is_dir()
+	srv.process.stop()
+
+	# the option's environment variable beats the file, and OPENDUCK_CONFIG names the file
+	env_dir = tmp_path / "from-env"
+	srv = launcher.serve([], token=token, flags=False,
+	                     env=odtest.clean_env(OPENDUCK_CONFIG=str(config), OPENDUCK_DATA_DIR=str(env_dir)))
+	assert odtest.remote(host(srv, "cfg_b"), "cloud", "SELECT 1") == [(1,)]
+	assert env_dir.is_dir()
+	srv.process.stop()
+
+
+@pytest.mark.parametrize("text, message", [
+	("prot = 7878\n", "line 1: `openduck serve` has no option 'prot' (see `openduck serve --help`; keys for "
+	                  "another command go under its [serve], [gateway] or [worker] table)"),
+	("gateway = \"http://x:1\"\n", "line 1: `openduck serve` has no option 'gateway'"),
+	("\n[serve]\nport = \"x\"\n", "--port expects a number, got 'x'"),
+	("host = 127.0.0.1\n", "line 1: expected a value"),
+	("memory-limit = true\n", "line 1: 'memory-limit' takes a value, not true/false"),
+])
+def test_a_bad_config_file_stops_the_server_with_the_fix(tmp_path, text, message):
+	config = tmp_path / "bad.toml"
+	config.write_text(text)
+	code, out = run_openduck("serve", "--config", str(config), "-t", odtest.new_token(), "--data-dir",
+	                         str(tmp_path / "d"))
+	assert code == 2 and message in out, out
+	code, out = run_openduck("serve", "--config", str(tmp_path / "missing.toml"), "-t", "x")
+	assert code == 2 and "cannot read the config file" in out, out
