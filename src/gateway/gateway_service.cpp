@@ -134,14 +134,16 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 	Route route;
 	status = Resolve(principal, request.database(), route);
 	if (!status.ok()) {
-		metered.MarkFailed();
+		metered.MarkFailed(StatusKind(status.error_code()));
 		return status;
 	}
+	metered.SetDatabase(request.database());
+	metered.AddBytesReceived(request.ingest_arrow().size());
 	auto forward = [&](const pb::ExecuteFragmentResponse &response) {
 		if (response.has_arrow_batch() || response.has_arrow_part()) {
 			metered.AddBytesSent(response.arrow_batch().size() + response.arrow_part().size());
 		} else if (response.has_error()) {
-			metered.MarkFailed();
+			metered.MarkFailed(response.error().type());
 		}
 		return call->Write(response);
 	};
@@ -149,7 +151,7 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 		FragmentOutcome outcome;
 		status = route.local->ExecuteFragment(*context, request, principal, forward, outcome);
 		if (!status.ok()) {
-			metered.MarkFailed();
+			metered.MarkFailed(StatusKind(status.error_code()));
 		}
 		return status;
 	}
@@ -170,11 +172,11 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 	}
 	status = reader->Finish();
 	if (caller_gone) {
-		metered.MarkFailed();
+		metered.MarkFailed(StatusKind(grpc::StatusCode::CANCELLED));
 		return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away before the result was delivered");
 	}
 	if (!status.ok()) {
-		metered.MarkFailed();
+		metered.MarkFailed(StatusKind(status.error_code()));
 		return UpstreamFailure(route, request.database(), status);
 	}
 	return status;

@@ -61,32 +61,6 @@ std::string HealthJson(const std::string &role, const std::vector<WorkerStatus> 
 	return json;
 }
 
-static void AppendMetric(std::string &out, const char *name, const char *type, const char *help,
-                         const std::string &value) {
-	out += std::string("# HELP ") + name + " " + help + "\n";
-	out += std::string("# TYPE ") + name + " " + type + "\n";
-	out += std::string(name) + " " + value + "\n";
-}
-
-std::string ServerMetrics::PrometheusText() const {
-	std::string out;
-	AppendMetric(out, "openduck_queries_total", "counter", "ExecuteFragment calls received.",
-	             std::to_string(queries_total.load()));
-	AppendMetric(out, "openduck_query_errors_total", "counter",
-	             "ExecuteFragment calls that ended with an error (SQL error or RPC failure).",
-	             std::to_string(query_errors_total.load()));
-	AppendMetric(out, "openduck_bytes_sent_total", "counter", "Arrow IPC result bytes sent to callers.",
-	             std::to_string(bytes_sent_total.load()));
-	AppendMetric(out, "openduck_active_queries", "gauge", "ExecuteFragment calls in progress.",
-	             std::to_string(active_queries.load()));
-	AppendMetric(out, "openduck_running_statements", "gauge",
-	             "Statements holding one of the worker's places (--max-running-statements).",
-	             std::to_string(running_statements.load()));
-	AppendMetric(out, "openduck_queued_statements", "gauge", "Statements waiting for a place to run.",
-	             std::to_string(queued_statements.load()));
-	return out;
-}
-
 std::string StatusHttpResponse(const HttpRequest &request, const std::string &role, const HttpAuthorizer &authorizer,
                                const std::function<std::vector<WorkerStatus>()> &workers,
                                const ServerMetrics &metrics) {

@@ -38,18 +38,25 @@ grpc::Status WorkerService::StreamedExecuteFragment(grpc::ServerContext *context
 		return status;
 	}
 	MeteredQuery metered(metrics_);
+	metered.AddBytesReceived(request.ingest_arrow().size());
 	FragmentOutcome outcome;
 	status = worker_.ExecuteFragment(
 	    *context, request, principal,
 	    [&](const pb::ExecuteFragmentResponse &response) {
 		    if (response.has_arrow_batch() || response.has_arrow_part()) {
 			    metered.AddBytesSent(response.arrow_batch().size() + response.arrow_part().size());
+		    } else if (response.has_error()) {
+			    metered.MarkFailed(response.error().type());
 		    }
 		    return call->Write(response);
 	    },
 	    outcome);
-	if (!status.ok() || outcome.failed) {
-		metered.MarkFailed();
+	// Not for an unknown database: callers must not be able to add series with made-up names.
+	if (status.error_code() != grpc::StatusCode::NOT_FOUND) {
+		metered.SetDatabase(request.database());
+	}
+	if (!status.ok()) {
+		metered.MarkFailed(StatusKind(status.error_code()));
 	}
 	return status;
 }

@@ -176,3 +176,23 @@ def test_a_bad_config_file_stops_the_server_with_the_fix(tmp_path, text, message
 	assert code == 2 and message in out, out
 	code, out = run_openduck("serve", "--config", str(tmp_path / "missing.toml"), "-t", "x")
 	assert code == 2 and "cannot read the config file" in out, out
+
+
+def test_metrics_by_database_with_error_kinds_and_latency(launcher, host):
+	srv = launcher.serve(["m_one", "m_two"])
+	con = host(srv, "m_one")
+	assert odtest.remote(con, "cloud", "SELECT 42") == [(42,)]
+	with pytest.raises(duckdb.Error, match="does not exist"):
+		odtest.remote(con, "cloud", "SELECT * FROM no_such_table")
+	con.execute("CREATE TABLE cloud.ins AS SELECT range AS i FROM range(1000)")
+	with pytest.raises(duckdb.Error):
+		host().execute(srv.attach_sql("made_up_name"))
+	lines = set(odtest.http_get(srv.port, "/metrics", token=srv.token)[1].decode().splitlines())
+	assert 'openduck_query_errors_total{database="m_one",kind="Catalog"} 1' in lines, lines
+	count = next(line for line in lines if line.startswith('openduck_query_duration_seconds_count{database="m_one"}'))
+	assert int(count.split()[1]) >= 3  # the catalog and statistics requests of the host count too
+	assert f'openduck_query_duration_seconds_bucket{{database="m_one",le="+Inf"}} {count.split()[1]}' in lines
+	received = next(line for line in lines if line.startswith('openduck_bytes_received_total{database="m_one"}'))
+	assert int(received.split()[1]) > 8000  # the 1000 inserted BIGINTs travelled as Arrow
+	assert not any("made_up_name" in line for line in lines)
+	assert not any('database="m_two"' in line for line in lines)

@@ -85,10 +85,20 @@ TEST(ServerStatusTest, AnswersHealthMetricsAndNotFound) {
 	ServerMetrics metrics;
 	{
 		MeteredQuery query(metrics);
+		query.SetDatabase("sales");
 		query.AddBytesSent(100);
-		query.MarkFailed();
-		query.MarkFailed();
+		query.AddBytesReceived(7);
+		query.MarkFailed("Catalog");
+		query.MarkFailed("UNAVAILABLE"); // the first failure counts
 		EXPECT_EQ(metrics.active_queries.load(), 1);
+	}
+	{
+		MeteredQuery query(metrics);
+		query.SetDatabase("sales");
+	}
+	{
+		MeteredQuery unrouted(metrics);
+		unrouted.MarkFailed(StatusKind(5));
 	}
 	HttpRequest request {"GET", "/metrics", "HTTP/1.1", "Bearer sekrit"};
 	auto workers = [] { return std::vector<WorkerStatus> {}; };
@@ -96,10 +106,16 @@ TEST(ServerStatusTest, AnswersHealthMetricsAndNotFound) {
 	auto authorizer = HttpAuthorizerFor(authenticator);
 	auto text = StatusHttpResponse(request, "serve", authorizer, workers, metrics);
 	EXPECT_EQ(text.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
-	EXPECT_NE(text.find("\nopenduck_queries_total 1\n"), std::string::npos) << text;
-	EXPECT_NE(text.find("\nopenduck_query_errors_total 1\n"), std::string::npos) << text;
-	EXPECT_NE(text.find("\nopenduck_bytes_sent_total 100\n"), std::string::npos) << text;
-	EXPECT_NE(text.find("\nopenduck_active_queries 0\n"), std::string::npos) << text;
+	for (auto line : {"openduck_queries_total{database=\"sales\"} 2", "openduck_queries_total{database=\"\"} 1",
+	                  "openduck_query_errors_total{database=\"sales\",kind=\"Catalog\"} 1",
+	                  "openduck_query_errors_total{database=\"\",kind=\"NOT_FOUND\"} 1",
+	                  "openduck_bytes_sent_total{database=\"sales\"} 100",
+	                  "openduck_bytes_received_total{database=\"sales\"} 7",
+	                  "openduck_query_duration_seconds_bucket{database=\"sales\",le=\"+Inf\"} 2",
+	                  "openduck_query_duration_seconds_count{database=\"sales\"} 2", "openduck_active_queries 0"}) {
+		EXPECT_NE(text.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n" << text;
+	}
+	EXPECT_NE(text.find("# TYPE openduck_query_duration_seconds histogram\n"), std::string::npos);
 
 	request.path = "/health";
 	text = StatusHttpResponse(request, "serve", authorizer, workers, metrics);

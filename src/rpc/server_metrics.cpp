@@ -1,0 +1,139 @@
+#include "rpc/server_metrics.hpp"
+
+#include <cstdio>
+
+namespace openduck {
+
+const std::vector<double> ServerMetrics::kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                            0.25,  0.5,    1,     2.5,  5,     10,   30, 120};
+
+void ServerMetrics::Record(const Query &query) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	auto &series = databases_[query.database];
+	series.queries++;
+	if (!query.error_kind.empty()) {
+		series.errors[query.error_kind]++;
+	}
+	series.bytes_sent += query.bytes_sent;
+	series.bytes_received += query.bytes_received;
+	series.seconds += query.seconds;
+	for (size_t i = 0; i < kLatencyBuckets.size(); i++) {
+		if (query.seconds <= kLatencyBuckets[i]) {
+			series.buckets[i]++;
+		}
+	}
+}
+
+// A label value: backslash, double quote and newline escaped as the exposition format says.
+static std::string Label(const std::string &value) {
+	std::string out;
+	for (char c : value) {
+		if (c == '\\' || c == '"') {
+			out += '\\';
+			out += c;
+		} else if (c == '\n') {
+			out += "\\n";
+		} else {
+			out += c;
+		}
+	}
+	return out;
+}
+
+static std::string Number(double value) {
+	char text[32];
+	std::snprintf(text, sizeof(text), "%.9g", value);
+	return text;
+}
+
+static void Header(std::string &out, const char *name, const char *type, const char *help) {
+	out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+std::string ServerMetrics::PrometheusText() const {
+	std::lock_guard<std::mutex> guard(mutex_);
+	std::string out;
+	auto per_database = [&](const char *name, const char *type, const char *help, uint64_t Series::*field) {
+		Header(out, name, type, help);
+		for (auto &entry : databases_) {
+			out += std::string(name) + "{database=\"" + Label(entry.first) + "\"} " +
+			       std::to_string(entry.second.*field) + "\n";
+		}
+	};
+	per_database("openduck_queries_total", "counter", "ExecuteFragment calls finished, by database.",
+	             &Series::queries);
+	Header(out, "openduck_query_errors_total", "counter",
+	       "ExecuteFragment calls that failed, by database and kind (a DuckDB error type such as Catalog, or "
+	       "a gRPC status such as RESOURCE_EXHAUSTED).");
+	for (auto &entry : databases_) {
+		for (auto &error : entry.second.errors) {
+			out += "openduck_query_errors_total{database=\"" + Label(entry.first) + "\",kind=\"" +
+			       Label(error.first) + "\"} " + std::to_string(error.second) + "\n";
+		}
+	}
+	per_database("openduck_bytes_sent_total", "counter", "Arrow IPC result bytes sent to callers.",
+	             &Series::bytes_sent);
+	per_database("openduck_bytes_received_total", "counter", "Arrow IPC bytes received from callers (inserts).",
+	             &Series::bytes_received);
+	Header(out, "openduck_query_duration_seconds", "histogram",
+	       "ExecuteFragment call duration, from the request to the last response sent.");
+	for (auto &entry : databases_) {
+		auto labels = "database=\"" + Label(entry.first) + "\"";
+		for (size_t i = 0; i < kLatencyBuckets.size(); i++) {
+			out += "openduck_query_duration_seconds_bucket{" + labels + ",le=\"" + Number(kLatencyBuckets[i]) +
+			       "\"} " + std::to_string(entry.second.buckets[i]) + "\n";
+		}
+		out += "openduck_query_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " +
+		       std::to_string(entry.second.queries) + "\n";
+		out += "openduck_query_duration_seconds_sum{" + labels + "} " + Number(entry.second.seconds) + "\n";
+		out += "openduck_query_duration_seconds_count{" + labels + "} " + std::to_string(entry.second.queries) + "\n";
+	}
+	auto gauge = [&](const char *name, const char *help, int64_t value) {
+		Header(out, name, "gauge", help);
+		out += std::string(name) + " " + std::to_string(value) + "\n";
+	};
+	gauge("openduck_active_queries", "ExecuteFragment calls in progress.", active_queries.load());
+	gauge("openduck_running_statements", "Statements holding one of the worker's places (--max-running-statements).",
+	      running_statements.load());
+	gauge("openduck_queued_statements", "Statements waiting for a place to run.", queued_statements.load());
+	return out;
+}
+
+MeteredQuery::MeteredQuery(ServerMetrics &metrics) : metrics_(metrics), started_(std::chrono::steady_clock::now()) {
+	metrics_.active_queries++;
+}
+
+MeteredQuery::~MeteredQuery() {
+	query_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+	metrics_.Record(query_);
+	metrics_.active_queries--;
+}
+
+void MeteredQuery::MarkFailed(const std::string &kind) {
+	if (query_.error_kind.empty()) {
+		query_.error_kind = kind.empty() ? "unknown" : kind;
+	}
+}
+
+std::string StatusKind(int code) {
+	static const char *const kNames[] = {"OK",
+	                                     "CANCELLED",
+	                                     "UNKNOWN",
+	                                     "INVALID_ARGUMENT",
+	                                     "DEADLINE_EXCEEDED",
+	                                     "NOT_FOUND",
+	                                     "ALREADY_EXISTS",
+	                                     "PERMISSION_DENIED",
+	                                     "RESOURCE_EXHAUSTED",
+	                                     "FAILED_PRECONDITION",
+	                                     "ABORTED",
+	                                     "OUT_OF_RANGE",
+	                                     "UNIMPLEMENTED",
+	                                     "INTERNAL",
+	                                     "UNAVAILABLE",
+	                                     "DATA_LOSS",
+	                                     "UNAUTHENTICATED"};
+	return code >= 0 && code < 17 ? kNames[code] : "UNKNOWN";
+}
+
+} // namespace openduck

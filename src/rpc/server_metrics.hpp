@@ -1,0 +1,86 @@
+// What a server process counts for GET /metrics (Prometheus text exposition format): finished
+// ExecuteFragment calls by database, with errors by kind, bytes each way and a latency
+// histogram, plus gauges of calls in progress and of the worker's statement queue.
+//
+// Thread-safe: gauges are atomics; the per-database series are under one mutex, taken once per
+// finished call. Only databases a call was routed to get a series (a name is attached by the
+// handler after it resolved the database), so callers cannot grow the output with made-up names.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace openduck {
+
+class ServerMetrics {
+public:
+	// One finished call.
+	struct Query {
+		std::string database; // "" when the call never reached a database
+		std::string error_kind; // "" for success; a DuckDB error type or a gRPC status name
+		uint64_t bytes_sent = 0;
+		uint64_t bytes_received = 0;
+		double seconds = 0;
+	};
+
+	// Upper bounds, in seconds, of the latency histogram's buckets (+Inf is implied).
+	static const std::vector<double> kLatencyBuckets;
+
+	std::atomic<int64_t> active_queries {0};
+	// The in-process worker's statement queue (worker/statement_queue.hpp); 0 on a gateway.
+	std::atomic<int64_t> running_statements {0};
+	std::atomic<int64_t> queued_statements {0};
+
+	void Record(const Query &query);
+	std::string PrometheusText() const;
+
+private:
+	struct Series {
+		uint64_t queries = 0;
+		std::map<std::string, uint64_t> errors; // by kind
+		uint64_t bytes_sent = 0;
+		uint64_t bytes_received = 0;
+		std::vector<uint64_t> buckets = std::vector<uint64_t>(kLatencyBuckets.size(), 0);
+		double seconds = 0;
+	};
+
+	mutable std::mutex mutex_;
+	std::map<std::string, Series> databases_;
+};
+
+// Counts one ExecuteFragment call: in progress while it lives, recorded when it ends.
+class MeteredQuery {
+public:
+	explicit MeteredQuery(ServerMetrics &metrics);
+	~MeteredQuery();
+	MeteredQuery(const MeteredQuery &) = delete;
+	MeteredQuery &operator=(const MeteredQuery &) = delete;
+
+	// The database the call was routed to (after it was resolved, never before).
+	void SetDatabase(const std::string &database) {
+		query_.database = database;
+	}
+	void AddBytesSent(uint64_t bytes) {
+		query_.bytes_sent += bytes;
+	}
+	void AddBytesReceived(uint64_t bytes) {
+		query_.bytes_received += bytes;
+	}
+	// The first failure's kind is the one counted.
+	void MarkFailed(const std::string &kind);
+
+private:
+	ServerMetrics &metrics_;
+	ServerMetrics::Query query_;
+	std::chrono::steady_clock::time_point started_;
+};
+
+// "UNAVAILABLE", "NOT_FOUND", ...: the kind a failed call's status is counted under.
+std::string StatusKind(int grpc_status_code);
+
+} // namespace openduck
