@@ -28,6 +28,7 @@ Commands:
   snapshot  create | list | verify snapshots of a database
   gc        delete expired snapshots and unreferenced layers (--dry-run to preview)
   token     create | list | revoke scoped access tokens (read / write / admin, per database)
+  status    print a running cluster: workers, databases, their writers and load
 
 Run `openduck <command> --help` for a command's options.
 )";
@@ -76,6 +77,10 @@ static int Main(int argc, char **argv) {
 		if (command == "token") {
 			help = kTokenHelp;
 			return RunToken(args);
+		}
+		if (command == "status") {
+			help = kStatusHelp;
+			return RunStatus(args);
 		}
 		if (command == "gc") {
 			help = kGcHelp;

@@ -99,6 +99,26 @@ std::string ServerMetrics::PrometheusText() const {
 	return out;
 }
 
+std::map<std::string, ServerMetrics::Summary> ServerMetrics::Summaries() const {
+	std::lock_guard<std::mutex> guard(mutex_);
+	std::map<std::string, Summary> summaries;
+	for (auto &entry : databases_) {
+		if (entry.first.empty()) {
+			continue;
+		}
+		auto &series = entry.second;
+		auto &summary = summaries[entry.first];
+		summary.queries = series.queries;
+		for (auto &error : series.errors) {
+			summary.errors += error.second;
+		}
+		summary.bytes_sent = series.bytes_sent;
+		summary.bytes_received = series.bytes_received;
+		summary.mean_seconds = series.queries ? series.seconds / double(series.queries) : 0;
+	}
+	return summaries;
+}
+
 MeteredQuery::MeteredQuery(ServerMetrics &metrics) : metrics_(metrics), started_(std::chrono::steady_clock::now()) {
 	metrics_.active_queries++;
 }

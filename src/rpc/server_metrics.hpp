@@ -36,8 +36,19 @@ public:
 	std::atomic<int64_t> running_statements {0};
 	std::atomic<int64_t> queued_statements {0};
 
+	// What /status shows of one database.
+	struct Summary {
+		uint64_t queries = 0;
+		uint64_t errors = 0;
+		uint64_t bytes_sent = 0;
+		uint64_t bytes_received = 0;
+		double mean_seconds = 0;
+	};
+
 	void Record(const Query &query);
 	std::string PrometheusText() const;
+	// By database, the "" series (calls that reached none) left out.
+	std::map<std::string, Summary> Summaries() const;
 
 private:
 	struct Series {

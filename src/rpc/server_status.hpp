@@ -34,16 +34,22 @@ struct HttpViewer {
 // Called with the token of an Authorization: Bearer header.
 using HttpAuthorizer = std::function<HttpViewer(const std::string &token)>;
 
-// The answer to a plain-HTTP GET on the server port: /health, /metrics, or 404. Without a valid
-// token (Authorization: Bearer ...) /health says only {"status":"ok"} (liveness for load
-// balancers, nothing about databases or workers) and /metrics answers 401; `workers` is called
-// only for an authenticated request, so anonymous probes cost no metadata queries. /health
-// lists only the databases the token may see (and, for a token of one database, only the
+// The answer to a plain-HTTP GET on the server port: /health, /status, /metrics, or 404.
+// Without a valid token (Authorization: Bearer ...) /health says only {"status":"ok"} (liveness
+// for load balancers, nothing about databases or workers) and /status and /metrics answer 401;
+// `workers` is called only for an authenticated request, so anonymous probes cost no metadata
+// queries. /health and /status (a text table of workers and databases, what `openduck status`
+// prints) show only the databases the token may see (and, for a token of one database, only the
 // workers serving it); /metrics needs an admin token.
 struct HttpRequest;
 std::string StatusHttpResponse(const HttpRequest &request, const std::string &role, const HttpAuthorizer &authorizer,
                                const std::function<std::vector<WorkerStatus>()> &workers,
                                const ServerMetrics &metrics);
+
+// The text of /status: `workers` (with the databases the caller may see), and per database its
+// writer and the calls this process served for it.
+std::string StatusText(const std::string &role, const std::vector<WorkerStatus> &workers,
+                       const ServerMetrics &metrics);
 
 // JSON string literal (with quotes) for `text`; control characters are \u-escaped and bytes
 // >= 0x80 are passed through (the inputs are UTF-8).

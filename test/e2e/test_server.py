@@ -196,3 +196,26 @@ def test_metrics_by_database_with_error_kinds_and_latency(launcher, host):
 	assert int(received.split()[1]) > 8000  # the 1000 inserted BIGINTs travelled as Arrow
 	assert not any("made_up_name" in line for line in lines)
 	assert not any('database="m_two"' in line for line in lines)
+
+
+def test_status_prints_the_cluster_as_the_token_may_see_it(launcher, host):
+	from test_tokens import new_token
+	gateway = launcher.gateway()
+	launcher.worker(gateway, "w1", ["st_sales", "st_hr"])
+	con = host(gateway, "st_sales")
+	assert odtest.remote(con, "cloud", "SELECT 42") == [(42,)]
+	code, out = run_openduck("status", "--endpoint", gateway.endpoint, "-t", gateway.token)
+	assert code == 0, out
+	lines = out.splitlines()
+	assert lines[0].startswith("OpenDuck gateway "), out
+	worker_row = next(line.split() for line in lines if line.startswith("w1 "))
+	assert worker_row[1].startswith("127.0.0.1:") and worker_row[-2:] == ["st_hr,", "st_sales"], out
+	sales = next(line.split() for line in lines if line.startswith("st_sales "))
+	assert sales[1] == "w1" and int(sales[2]) >= 1, out
+	# a token of one database sees that database only
+	srv = launcher.serve(["st_sales", "st_hr"])
+	reader = new_token("st_sales", "read", "status-reader", data_dir=srv.data_dir)
+	code, out = run_openduck("status", "--endpoint", srv.endpoint, "-t", reader)
+	assert code == 0 and "st_sales" in out and "st_hr" not in out, out
+	code, out = run_openduck("status", "--endpoint", gateway.endpoint, "-t", "wrong")
+	assert code == 1 and "answered 401: /status needs a valid token" in out, out
