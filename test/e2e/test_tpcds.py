@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 import odtest
-from test_tpch import _assert_rows_match, _has_top_level_order_by, pip_extension_path
+from test_tpch import _assert_rows_match, _has_top_level_order_by, generate_locally, pip_extension_path
 
 SCALE_FACTOR = 0.1
 FACTS = ["store_sales", "store_returns", "catalog_sales", "catalog_returns", "web_sales", "web_returns", "inventory"]
@@ -29,13 +29,10 @@ def tpcds(session_launcher):
 	finally:
 		loader.close()
 	local = duckdb.connect()
-	local.execute(f"LOAD {odtest.sql_string(str(extension))}")
-	local.execute(f"CALL dsdgen(sf={SCALE_FACTOR})")
-	queries = dict(local.execute("SELECT query_nr, query FROM tpcds_queries()").fetchall())
+	queries = generate_locally(local, "tpcds", SCALE_FACTOR)
 	host = odtest.python_host()
 	host.execute(srv.attach_sql("tpcdsdb"))
-	host.execute(f"LOAD {odtest.sql_string(str(extension))}")
-	host.execute(f"CALL dsdgen(sf={SCALE_FACTOR})")
+	generate_locally(host, "tpcds", SCALE_FACTOR)
 	for table in FACTS:
 		host.execute(f"DROP TABLE {table}")
 		host.execute(f"CREATE VIEW {table} AS SELECT * FROM cloud.{table}")

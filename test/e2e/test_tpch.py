@@ -50,10 +50,17 @@ def tpch_extension_path() -> Path:
 	return pip_extension_path("tpch")
 
 
+def generate_locally(con, name: str, scale_factor: float) -> dict:
+	"""Loads the pip extension `name` (tpch or tpcds) into `con`, generates its data there and
+	returns its queries by number."""
+	con.execute(f"LOAD {odtest.sql_string(str(pip_extension_path(name)))}")
+	con.execute(f"CALL {'dbgen' if name == 'tpch' else 'dsdgen'}(sf={scale_factor})")
+	return dict(con.execute(f"SELECT query_nr, query FROM {name}_queries()").fetchall())
+
+
 @pytest.fixture(scope="module")
 def tpch(session_launcher):
 	"""(server, local oracle connection, {n: query text}) with SF0.1 on both sides."""
-	extension = odtest.sql_string(str(tpch_extension_path()))
 	# Clients cannot load extensions on the server; the operator allows tpch at start.
 	srv = session_launcher.serve(["tpchdb"], extra_args=["--allow-extension", tpch_extension_path()])
 	loader = odtest.python_host()
@@ -64,9 +71,7 @@ def tpch(session_launcher):
 		loader.close()
 
 	local = duckdb.connect()
-	local.execute(f"LOAD {extension}")
-	local.execute(f"CALL dbgen(sf={SCALE_FACTOR})")
-	queries = dict(local.execute("SELECT query_nr, query FROM tpch_queries()").fetchall())
+	queries = generate_locally(local, "tpch", SCALE_FACTOR)
 	assert sorted(queries) == list(range(1, 23))
 	yield srv, local, queries
 	local.close()
@@ -88,8 +93,7 @@ def tpch_hosts(tpch):
 	for split, remote_tables in SPLITS.items():
 		host = odtest.python_host()
 		host.execute(srv.attach_sql("tpchdb"))
-		host.execute(f"LOAD {odtest.sql_string(str(tpch_extension_path()))}")
-		host.execute(f"CALL dbgen(sf={SCALE_FACTOR})")
+		generate_locally(host, "tpch", SCALE_FACTOR)
 		for table in remote_tables:
 			host.execute(f"DROP TABLE {table}")
 			host.execute(f"CREATE VIEW {table} AS SELECT * FROM cloud.{table}")
