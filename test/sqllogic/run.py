@@ -38,6 +38,8 @@ import odtest  # noqa: E402
 
 # A record running longer is interrupted (and counts as failed on that side).
 RECORD_TIMEOUT_S = 30
+# A file whose records together run longer on one side stops there (counted as failed on it).
+FILE_BUDGET_S = 90
 # Rows compared value by value; beyond them, results are compared by their row count only.
 COMPARED_ROWS = 10000
 SKIP_COMMANDS = {"load", "restart", "reconnect", "concurrentloop", "concurrentforeach", "unzip", "require-env",
@@ -307,8 +309,11 @@ class Runner:
 			return FileResult(str(path), "skipped", str(e))
 		plain = Engine(duckdb.connect, lambda con: con.execute("ATTACH ':memory:' AS cloud; USE cloud"))
 		plain_outcomes = []
+		deadline = time.monotonic() + FILE_BUDGET_S
 		try:
 			for record in records:
+				if time.monotonic() > deadline:
+					return FileResult(str(path), "plain-failed", f"line {record.line}: over {FILE_BUDGET_S} s")
 				outcome = self._timed(plain, record)
 				problem = _plain_problem(record, outcome)
 				if problem:
@@ -323,8 +328,12 @@ class Runner:
 			return odtest.python_host()
 
 		ours = Engine(connect, lambda con: con.execute(f"{server.attach_sql(name)}; USE cloud"))
+		deadline = time.monotonic() + 2 * FILE_BUDGET_S
 		try:
 			for record, expected in zip(records, plain_outcomes):
+				if time.monotonic() > deadline:
+					return FileResult(str(path), "failed", f"line {record.line}: over {2 * FILE_BUDGET_S} s through "
+					                                       f"OpenDuck (plain DuckDB took under {FILE_BUDGET_S} s)")
 				outcome = self._timed(ours, record)
 				difference = _difference(record, expected, outcome)
 				if difference:

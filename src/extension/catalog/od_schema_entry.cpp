@@ -264,6 +264,26 @@ static std::string ColumnCommentSQL(const SetColumnCommentInfo &info, const std:
 	       " IS " + (info.comment_value.IsNull() ? std::string("NULL") : info.comment_value.ToSQLString());
 }
 
+// DuckDB 1.4.4 prints ALTER TABLE / VIEW ... IF EXISTS with no space before the name
+// ("ALTER TABLE  IF EXISTSt0"), so the statement is printed without the clause and it is put
+// back here.
+static std::string AlterSQL(const AlterInfo &info, const std::string &schema) {
+	auto copy = info.Copy();
+	copy->catalog.clear();
+	copy->schema = schema;
+	if (copy->if_not_found != OnEntryNotFound::RETURN_NULL) {
+		return copy->ToString();
+	}
+	copy->if_not_found = OnEntryNotFound::THROW_EXCEPTION;
+	auto sql = copy->ToString();
+	for (std::string prefix : {"ALTER TABLE ", "ALTER VIEW "}) {
+		if (sql.compare(0, prefix.size(), prefix) == 0) {
+			return prefix + "IF EXISTS " + sql.substr(prefix.size());
+		}
+	}
+	return sql;
+}
+
 void ODSchemaEntry::Alter(CatalogTransaction transaction, AlterInfo &info) {
 	std::string sql;
 	if (info.type == AlterType::ALTER_TABLE &&
@@ -272,7 +292,7 @@ void ODSchemaEntry::Alter(CatalogTransaction transaction, AlterInfo &info) {
 	} else if (info.type == AlterType::SET_COLUMN_COMMENT) {
 		sql = ColumnCommentSQL(info.Cast<SetColumnCommentInfo>(), name);
 	} else {
-		sql = RemoteSQL(info, name);
+		sql = AlterSQL(info, name);
 	}
 	catalog.Cast<ODCatalog>().ExecuteDDL(transaction.GetContext(), sql);
 }
