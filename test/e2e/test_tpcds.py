@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 import odtest
-from test_tpch import _assert_rows_match, _has_top_level_order_by, generate_locally, pip_extension_path
+from test_tpch import _assert_rows_match, _has_top_level_order_by, generate_locally, pip_extension_path, split_host
 
 SCALE_FACTOR = 0.1
 FACTS = ["store_sales", "store_returns", "catalog_sales", "catalog_returns", "web_sales", "web_returns", "inventory"]
@@ -30,12 +30,7 @@ def tpcds(session_launcher):
 		loader.close()
 	local = duckdb.connect()
 	queries = generate_locally(local, "tpcds", SCALE_FACTOR)
-	host = odtest.python_host()
-	host.execute(srv.attach_sql("tpcdsdb"))
-	generate_locally(host, "tpcds", SCALE_FACTOR)
-	for table in FACTS:
-		host.execute(f"DROP TABLE {table}")
-		host.execute(f"CREATE VIEW {table} AS SELECT * FROM cloud.{table}")
+	host = split_host(srv, "tpcdsdb", "tpcds", SCALE_FACTOR, FACTS)
 	yield host, local, queries
 	host.close()
 	local.close()

@@ -58,6 +58,18 @@ def generate_locally(con, name: str, scale_factor: float) -> dict:
 	return dict(con.execute(f"SELECT query_nr, query FROM {name}_queries()").fetchall())
 
 
+def split_host(srv, database: str, benchmark: str, scale_factor: float, remote_tables) -> duckdb.DuckDBPyConnection:
+	"""A host with `database` attached as cloud and the benchmark's tables generated locally,
+	except `remote_tables`: those are views over cloud.<table>."""
+	host = odtest.python_host()
+	host.execute(srv.attach_sql(database))
+	generate_locally(host, benchmark, scale_factor)
+	for table in remote_tables:
+		host.execute(f"DROP TABLE {table}")
+		host.execute(f"CREATE VIEW {table} AS SELECT * FROM cloud.{table}")
+	return host
+
+
 @pytest.fixture(scope="module")
 def tpch(session_launcher):
 	"""(server, local oracle connection, {n: query text}) with SF0.1 on both sides."""
@@ -91,13 +103,7 @@ def tpch_hosts(tpch):
 		hybrid_host.execute(f"CREATE VIEW {table} AS SELECT * FROM cloud.{table}")
 	hosts = {"remote": remote_host, "hybrid": hybrid_host}
 	for split, remote_tables in SPLITS.items():
-		host = odtest.python_host()
-		host.execute(srv.attach_sql("tpchdb"))
-		generate_locally(host, "tpch", SCALE_FACTOR)
-		for table in remote_tables:
-			host.execute(f"DROP TABLE {table}")
-			host.execute(f"CREATE VIEW {table} AS SELECT * FROM cloud.{table}")
-		hosts[split] = host
+		hosts[split] = split_host(srv, "tpchdb", "tpch", SCALE_FACTOR, remote_tables)
 	yield hosts
 	for host in hosts.values():
 		host.close()
