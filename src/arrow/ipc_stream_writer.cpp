@@ -85,6 +85,18 @@ static LogicalType WireType(const LogicalType &type) {
 	});
 }
 
+// True when DuckDB parses `type`'s text back. An unnamed STRUCT (ROW(1, 'a')) prints as
+// STRUCT(INTEGER, VARCHAR), which it cannot: such a column travels without the exact type, and
+// readers take the Arrow type, which keeps its fields.
+static bool TypeTextParses(const LogicalType &type) {
+	try {
+		TransformStringToLogicalType(type.ToString());
+		return true;
+	} catch (std::exception &) {
+		return false;
+	}
+}
+
 IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &exact_types, const vector<std::string> &names,
                                  ClientProperties options)
     : state_(make_uniq<State>()) {
@@ -122,7 +134,8 @@ IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &exact_types, const v
 
 	std::vector<KeyValueList> column_metadata;
 	for (auto &type : exact_types) {
-		column_metadata.push_back({{kDuckDBTypeMetadataKey, type.ToString()}});
+		column_metadata.push_back(TypeTextParses(type) ? KeyValueList {{kDuckDBTypeMetadataKey, type.ToString()}}
+		                                               : KeyValueList {});
 	}
 	flatbuffers::FlatBufferBuilder builder;
 	auto schema = EncodeSchema(builder, state.schema.arrow_schema, column_metadata, state.dictionary_ids);
