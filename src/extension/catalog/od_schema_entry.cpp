@@ -234,9 +234,11 @@ void ODSchemaEntry::DropEntry(ClientContext &context, DropInfo &info) {
 	catalog.Cast<ODCatalog>().ExecuteDDL(context, RemoteSQL(info, name));
 }
 
-// DuckDB 1.4.4 cannot print ADD COLUMN (AddColumnInfo::ToString throws), so it is rendered here.
-static std::string AddColumnSQL(const AddColumnInfo &info, const std::string &schema) {
-	auto &column = info.new_column;
+// DuckDB 1.4.4 cannot print ADD COLUMN, of a column or of a field inside a STRUCT column
+// (AddColumnInfo / AddFieldInfo::ToString throw), so it is rendered here. `path` leads to the
+// STRUCT that gets the field (empty for a column).
+static std::string AddColumnSQL(const AlterTableInfo &info, const std::string &schema, const vector<string> &path,
+                                const ColumnDefinition &column, bool if_not_exists) {
 	if (column.Generated()) {
 		throw BinderException("Generated columns cannot be added to OpenDuck tables through ATTACH");
 	}
@@ -246,8 +248,11 @@ static std::string AddColumnSQL(const AddColumnInfo &info, const std::string &sc
 	}
 	sql += KeywordHelper::WriteOptionallyQuoted(schema) + "." + KeywordHelper::WriteOptionallyQuoted(info.name);
 	sql += " ADD COLUMN ";
-	if (info.if_column_not_exists) {
+	if (if_not_exists) {
 		sql += "IF NOT EXISTS ";
+	}
+	for (auto &step : path) {
+		sql += KeywordHelper::WriteOptionallyQuoted(step) + ".";
 	}
 	sql += KeywordHelper::WriteOptionallyQuoted(column.Name()) + " " + column.Type().ToString();
 	if (column.HasDefaultValue()) {
@@ -286,9 +291,14 @@ static std::string AlterSQL(const AlterInfo &info, const std::string &schema) {
 
 void ODSchemaEntry::Alter(CatalogTransaction transaction, AlterInfo &info) {
 	std::string sql;
-	if (info.type == AlterType::ALTER_TABLE &&
-	    info.Cast<AlterTableInfo>().alter_table_type == AlterTableType::ADD_COLUMN) {
-		sql = AddColumnSQL(info.Cast<AddColumnInfo>(), name);
+	auto table_alter = info.type == AlterType::ALTER_TABLE ? info.Cast<AlterTableInfo>().alter_table_type
+	                                                       : AlterTableType::INVALID;
+	if (table_alter == AlterTableType::ADD_COLUMN) {
+		auto &add = info.Cast<AddColumnInfo>();
+		sql = AddColumnSQL(add, name, {}, add.new_column, add.if_column_not_exists);
+	} else if (table_alter == AlterTableType::ADD_FIELD) {
+		auto &add = info.Cast<AddFieldInfo>();
+		sql = AddColumnSQL(add, name, add.column_path, add.new_field, add.if_field_not_exists);
 	} else if (info.type == AlterType::SET_COLUMN_COMMENT) {
 		sql = ColumnCommentSQL(info.Cast<SetColumnCommentInfo>(), name);
 	} else {
