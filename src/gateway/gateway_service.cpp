@@ -138,13 +138,9 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 		return status;
 	}
 	metered.SetDatabase(request.database());
-	metered.AddBytesReceived(request.ingest_arrow().size());
+	metered.CountRequest(request);
 	auto forward = [&](const pb::ExecuteFragmentResponse &response) {
-		if (response.has_arrow_batch() || response.has_arrow_part()) {
-			metered.AddBytesSent(response.arrow_batch().size() + response.arrow_part().size());
-		} else if (response.has_error()) {
-			metered.MarkFailed(response.error().type());
-		}
+		metered.CountResponse(response);
 		return call->Write(response);
 	};
 	if (route.local) {

@@ -129,6 +129,18 @@ MeteredQuery::~MeteredQuery() {
 	metrics_.active_queries--;
 }
 
+void MeteredQuery::CountRequest(const openduck::v1::ExecuteFragmentRequest &request) {
+	query_.bytes_received += request.ingest_arrow().size();
+}
+
+void MeteredQuery::CountResponse(const openduck::v1::ExecuteFragmentResponse &response) {
+	if (response.has_arrow_batch() || response.has_arrow_part()) {
+		query_.bytes_sent += response.arrow_batch().size() + response.arrow_part().size();
+	} else if (response.has_error()) {
+		MarkFailed(response.error().type());
+	}
+}
+
 void MeteredQuery::MarkFailed(const std::string &kind) {
 	if (query_.error_kind.empty()) {
 		query_.error_kind = kind.empty() ? "unknown" : kind;

@@ -7,6 +7,8 @@
 // handler after it resolved the database), so callers cannot grow the output with made-up names.
 #pragma once
 
+#include "openduck/v1/openduck.pb.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -76,12 +78,10 @@ public:
 	void SetDatabase(const std::string &database) {
 		query_.database = database;
 	}
-	void AddBytesSent(uint64_t bytes) {
-		query_.bytes_sent += bytes;
-	}
-	void AddBytesReceived(uint64_t bytes) {
-		query_.bytes_received += bytes;
-	}
+	// Counts the bytes the caller sent (its Arrow payload).
+	void CountRequest(const openduck::v1::ExecuteFragmentRequest &request);
+	// Counts one response on its way to the caller: its Arrow bytes, or its error's kind.
+	void CountResponse(const openduck::v1::ExecuteFragmentResponse &response);
 	// The first failure's kind is the one counted.
 	void MarkFailed(const std::string &kind);
 

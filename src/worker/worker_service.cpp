@@ -38,16 +38,12 @@ grpc::Status WorkerService::StreamedExecuteFragment(grpc::ServerContext *context
 		return status;
 	}
 	MeteredQuery metered(metrics_);
-	metered.AddBytesReceived(request.ingest_arrow().size());
+	metered.CountRequest(request);
 	FragmentOutcome outcome;
 	status = worker_.ExecuteFragment(
 	    *context, request, principal,
 	    [&](const pb::ExecuteFragmentResponse &response) {
-		    if (response.has_arrow_batch() || response.has_arrow_part()) {
-			    metered.AddBytesSent(response.arrow_batch().size() + response.arrow_part().size());
-		    } else if (response.has_error()) {
-			    metered.MarkFailed(response.error().type());
-		    }
+		    metered.CountResponse(response);
 		    return call->Write(response);
 	    },
 	    outcome);

@@ -86,9 +86,15 @@ TEST(ServerStatusTest, AnswersHealthMetricsAndNotFound) {
 	{
 		MeteredQuery query(metrics);
 		query.SetDatabase("sales");
-		query.AddBytesSent(100);
-		query.AddBytesReceived(7);
-		query.MarkFailed("Catalog");
+		openduck::v1::ExecuteFragmentRequest request;
+		request.set_ingest_arrow(std::string(7, 'x'));
+		query.CountRequest(request);
+		openduck::v1::ExecuteFragmentResponse batch;
+		batch.set_arrow_batch(std::string(100, 'x'));
+		query.CountResponse(batch);
+		openduck::v1::ExecuteFragmentResponse error;
+		error.mutable_error()->set_type("Catalog");
+		query.CountResponse(error);
 		query.MarkFailed("UNAVAILABLE"); // the first failure counts
 		EXPECT_EQ(metrics.active_queries.load(), 1);
 	}
