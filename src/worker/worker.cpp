@@ -10,7 +10,9 @@
 
 #include "duckdb/common/error_data.hpp"
 #include "duckdb/common/exception.hpp"
+#include "duckdb/main/database_manager.hpp"
 #include "duckdb/main/materialized_query_result.hpp"
+#include "duckdb/transaction/meta_transaction.hpp"
 
 namespace openduck {
 
@@ -201,6 +203,26 @@ static bool SendEmptyResult(const ResponseSink &sink, duckdb::Connection &connec
 	return sink(finished);
 }
 
+// DuckDB starts a transaction on a database at its first use, not at BEGIN. The host opens a
+// session when its own transaction starts on this database, so the session's snapshot is taken
+// now: otherwise it would see whatever others commit before its first statement.
+static duckdb::ErrorData StartDatabaseTransaction(duckdb::Connection &connection) {
+	auto &context = *connection.context;
+	try {
+		context.RunFunctionInTransaction([&context]() {
+			auto &name = duckdb::DatabaseManager::GetDefaultDatabase(context);
+			auto database = duckdb::DatabaseManager::Get(context).GetDatabase(context, name);
+			if (!database) {
+				throw std::runtime_error("the served database '" + name + "' is not attached to its session");
+			}
+			duckdb::MetaTransaction::Get(context).GetTransaction(*database);
+		});
+	} catch (std::exception &ex) {
+		return duckdb::ErrorData(ex);
+	}
+	return duckdb::ErrorData();
+}
+
 grpc::Status Worker::OpenSession(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
                                  const Principal &principal, duckdb::DuckDB &database, const ResponseSink &sink,
                                  FragmentOutcome &outcome) {
@@ -211,10 +233,11 @@ grpc::Status Worker::OpenSession(const grpc::ServerContext &call, const pb::Exec
 	}
 	auto begin = session->connection.Query(principal.Allows(Scope::kWrite) ? "BEGIN TRANSACTION"
 	                                                                        : "BEGIN TRANSACTION READ ONLY");
-	if (begin->HasError()) {
+	auto error = begin->HasError() ? begin->GetErrorObject() : StartDatabaseTransaction(session->connection);
+	if (error.HasError()) {
 		sessions_.Remove(request.session_id());
 		outcome.failed = true;
-		outcome.delivered = SendErrorResult(sink, begin->GetErrorObject());
+		outcome.delivered = SendErrorResult(sink, error);
 		return grpc::Status::OK;
 	}
 	if (!SendEmptyResult(sink, session->connection)) {

@@ -221,3 +221,42 @@ def test_the_remote_reads_of_one_statement_share_a_snapshot(server, host):
 	assert reader.execute("SELECT current_setting('openduck_statement_snapshot')").fetchone() == (True,)
 	reader.execute("SET openduck_statement_snapshot = false")
 	assert reader.execute(query).fetchone() == (100_000,)
+
+
+@pytest.mark.parametrize("immediate", [True, False], ids=["immediate", "lazy"])
+def test_a_transaction_reads_the_state_of_its_start(server, host, immediate):
+	"""Two connections of one host, as DuckDB's own multi-connection tests use them. A
+	transaction sees the database as it was when DuckDB started it on this database: at BEGIN
+	under immediate_transaction_mode, else at its first statement on it; never what another
+	connection committed after that."""
+	table = "mh_isolated_" + ("i" if immediate else "l")
+	con1 = host(server)
+	con1.execute(f"SET immediate_transaction_mode = {str(immediate).lower()}")
+	con2 = con1.cursor()
+	con1.execute(f"CREATE OR REPLACE TABLE cloud.{table} AS SELECT range AS a FROM range(1, 4)")
+	con1.execute("BEGIN")
+	if not immediate:
+		assert con1.execute(f"SELECT count(*) FROM cloud.{table}").fetchone() == (3,)
+	con2.execute(f"UPDATE cloud.{table} SET a = a + 10")
+	con2.execute(f"INSERT INTO cloud.{table} VALUES (99)")
+	# Read twice: once shipped whole, once as a remote scan under a host-side aggregate
+	assert con1.execute(f"SELECT a FROM cloud.{table} ORDER BY a").fetchall() == [(1,), (2,), (3,)]
+	assert con1.execute(f"SELECT sum(a) FROM (SELECT a FROM cloud.{table}) WHERE a > random() - 1").fetchone() == (6,)
+	con1.execute("COMMIT")
+	assert con1.execute(f"SELECT a FROM cloud.{table} ORDER BY a").fetchall() == [(11,), (12,), (13,), (99,)]
+	con2.close()
+
+
+def test_a_transaction_does_not_see_a_table_created_after_its_start(server, host):
+	con1 = host(server)
+	con2 = con1.cursor()
+	con1.execute("DROP TABLE IF EXISTS cloud.mh_created_later")
+	con1.execute("SET immediate_transaction_mode = true")
+	con1.execute("BEGIN")
+	con2.execute("CREATE TABLE cloud.mh_created_later AS SELECT 1 AS i")
+	with pytest.raises(Exception, match="mh_created_later"):
+		con1.execute("SELECT * FROM cloud.mh_created_later").fetchall()
+	con1.execute("ROLLBACK")
+	assert con1.execute("SELECT * FROM cloud.mh_created_later").fetchall() == [(1,)]
+	con1.execute("SET immediate_transaction_mode = false")
+	con2.close()

@@ -94,6 +94,12 @@ ODTransactionManager::ODTransactionManager(duckdb::AttachedDatabase &db) : duckd
 duckdb::Transaction &ODTransactionManager::StartTransaction(duckdb::ClientContext &context) {
 	auto transaction = duckdb::make_uniq<ODTransaction>(*this, context);
 	auto &result = *transaction;
+	if (!context.transaction.IsAutoCommit()) {
+		// DuckDB starts a database's transaction at its first use inside BEGIN ... COMMIT, or at
+		// BEGIN under immediate_transaction_mode. The worker's transaction starts now too: opened
+		// at the first remote statement instead, it would see what others committed in between.
+		result.SessionFor(context, db.GetCatalog().Cast<ODCatalog>());
+	}
 	std::lock_guard<std::mutex> guard(lock_);
 	transactions_[result] = std::move(transaction);
 	return result;

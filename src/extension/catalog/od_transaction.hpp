@@ -2,8 +2,10 @@
 //
 // Auto-commit reads need no server state: each runs on its own worker connection, unless the
 // statement reads the database more than once (one_snapshot_per_statement.hpp). Anything else
-// (a write, or any statement inside BEGIN ... COMMIT) runs in a worker session opened lazily on
-// first use, committed or rolled back with the host's transaction. A transaction also pins the
+// (a write, or any statement inside BEGIN ... COMMIT) runs in a worker session, committed or
+// rolled back with the host's transaction. Inside BEGIN ... COMMIT the session opens when DuckDB
+// starts the transaction on this database, so the catalog and the data are read at the point
+// DuckDB's own transactions would read them; an auto-commit write opens it at its first write. A transaction also pins the
 // catalog snapshots whose entries it handed to DuckDB.
 #pragma once
 
