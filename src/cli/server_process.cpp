@@ -99,7 +99,8 @@ std::string DataDir(const ParsedOptions &options) {
 	return env && *env ? env : "./openduck-data";
 }
 
-std::unique_ptr<DatabaseSet> OpenDatabases(StorageEngine &storage, const ParsedOptions &options) {
+std::unique_ptr<DatabaseSet> OpenDatabases(StorageEngine &storage, const ParsedOptions &options,
+                                           bool standby_allowed) {
 	auto requested = options.GetAll("database");
 	for (auto &name : requested) {
 		auto problem = DatabaseNameProblem(name);
@@ -108,7 +109,7 @@ std::unique_ptr<DatabaseSet> OpenDatabases(StorageEngine &storage, const ParsedO
 		}
 	}
 	auto databases = std::make_unique<DatabaseSet>(storage, requested);
-	if (databases->Names().empty()) {
+	if (databases->Names().empty() && !standby_allowed) {
 		throw UsageError("no databases to serve: name at least one with -d NAME (it is created in " +
 		                 databases->Describe() + " when missing)");
 	}

@@ -34,7 +34,9 @@ std::string DataDir(const ParsedOptions &options);
 
 // Opens the -d databases (created when missing) and every database already in `storage`.
 // Throws UsageError for bad names and when no database is left to serve.
-std::unique_ptr<DatabaseSet> OpenDatabases(StorageEngine &storage, const ParsedOptions &options);
+// `standby_allowed`: serving none yet is fine (a standby worker waiting to take databases over).
+std::unique_ptr<DatabaseSet> OpenDatabases(StorageEngine &storage, const ParsedOptions &options,
+                                           bool standby_allowed = false);
 
 std::string JoinNames(const std::vector<std::string> &names);
 

@@ -9,6 +9,7 @@
 #include "rpc/log.hpp"
 #include "rpc/rpc_server.hpp"
 #include "worker/gateway_registration.hpp"
+#include "worker/takeover_watcher.hpp"
 #include "auth/access_checks.hpp"
 #include "worker/worker_service.hpp"
 
@@ -32,7 +33,8 @@ Options:
                         (default: $OPENDUCK_CLUSTER_SECRET; required)
   -d, --database NAME   serve database NAME, created in the data dir when missing
                         (repeatable; databases already in the data dir, and those created
-                        later, are served too and announced to the gateway by heartbeat)
+                        later, are served too and announced to the gateway by heartbeat;
+                        with none, the worker starts as a standby, see Failover)
       --host HOST       address to listen on (default: 127.0.0.1)
       --port PORT       port to listen on (default: 0, a free port)
       --advertise HOST:PORT
@@ -45,7 +47,22 @@ Options:
                         (default: $OPENDUCK_METADATA_URL or sqlite under the data dir)
       --store URL       layer objects: file:///dir or s3://bucket/prefix (AWS_* variables)
                         (default: $OPENDUCK_STORE_URL or a directory under the data dir)
+
+Failover (workers sharing --metadata and --store):
+      --lease-ttl SECONDS
+                        a database's write lease lapses this long after its writer stops
+                        renewing it (renewed every third of it; default: 3); a writer that
+                        cannot renew in time stops committing
+      --local-commits   keep commits since the last checkpoint on this machine only: faster
+                        commits, but no other worker can take this worker's databases over.
+                        Default: every commit is shipped to the stores before it is
+                        acknowledged, and this worker takes over the databases of a worker
+                        that died (their lease lapsed) if that worker shipped its commits too
 )";
+
+// Short, so a standby takes a dead worker's databases over within seconds (the target is 5 s).
+static constexpr int kDefaultLeaseTtlSeconds = 3;
+static constexpr std::chrono::milliseconds kTakeoverInterval {500};
 
 int RunWorker(const std::vector<std::string> &args) {
 	std::vector<OptionSpec> specs {{"gateway", 0, true},
@@ -61,6 +78,8 @@ int RunWorker(const std::vector<std::string> &args) {
 	                                   {"metadata", 0, true},
 	                                   {"store", 0, true},
 	                                   {"config", 0, true},
+	                                   {"lease-ttl", 0, true},
+	                                   {"local-commits", 0, false},
 	                                   {"help", 'h', false}};
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
@@ -114,10 +133,12 @@ int RunWorker(const std::vector<std::string> &args) {
 	auto storage_config = StorageConfigFrom(options);
 	auto authenticator = ServerAuthenticator(token, storage_config.metadata_url);
 	storage_config.sandbox = SandboxFrom(options);
+	storage_config.lease_ttl_seconds = options.GetPositive("lease-ttl", kDefaultLeaseTtlSeconds);
+	storage_config.ship_commits = !options.Has("local-commits");
 	StorageEngine storage(std::move(storage_config));
 	storage.LockLocalDir();
 	WarnAboutLegacyFiles(DataDir(options));
-	auto databases = OpenDatabases(storage, options);
+	auto databases = OpenDatabases(storage, options, storage.ShipsCommits());
 	auto where = databases->Describe();
 	auto names = databases->Names();
 	CancellationWatcher watcher;
@@ -148,9 +169,18 @@ int RunWorker(const std::vector<std::string> &args) {
 	Log("listening on " + server.Url() + " (gRPC + HTTP), worker " + self.id + ", databases: " +
 	    JoinNames(names) + ", data dir: " + where + ", gateway: " + gateway.ToString());
 	registration.Start();
+	std::unique_ptr<TakeoverWatcher> takeover;
+	if (storage.ShipsCommits()) {
+		// A few looks per lease TTL: the database is writable here soon after the lease expires.
+		takeover = std::make_unique<TakeoverWatcher>(worker.Databases(), kTakeoverInterval,
+		                                             [&registration](const std::vector<std::string> &) {
+			                                             registration.HeartbeatNow();
+		                                             });
+	}
 
 	auto signal = WaitForTerminationSignal();
 	Log("received " + signal + ", shutting down");
+	takeover.reset();
 	registration.Stop();
 	server.Shutdown();
 	Log("stopped");

@@ -58,8 +58,19 @@ grpc::Status GatewayService::Resolve(const Principal &principal, const std::stri
 		route.local = local_worker_;
 		return grpc::Status::OK;
 	}
-	auto remote = registry_.Route(database, Now());
+	auto now = Now();
+	auto remote = registry_.Route(database, now);
 	if (!remote) {
+		if (auto orphan = registry_.Orphaned(database, now)) {
+			auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - orphan->lost_at).count() +
+			              registry_.heartbeat_interval().count() * WorkerRegistry::kMissedHeartbeats;
+			return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+			                    "worker " + orphan->worker_id + " for database '" + database + "' at " +
+			                        orphan->address + " stopped heartbeating about " + std::to_string(silent) +
+			                        " ms ago and no other worker serves the database yet; a standby worker takes it "
+			                        "over once its write lease lapses (openduck worker --lease-ttl): retry shortly, "
+			                        "or restart worker " + orphan->worker_id);
+		}
 		return DatabaseNotFound(database, principal.Visible(AllDatabases()));
 	}
 	route.remote = std::move(*remote);
@@ -88,9 +99,11 @@ grpc::Status GatewayService::UpstreamFailure(const Route &route, const std::stri
                                              const grpc::Status &status) {
 	auto &worker = route.remote;
 	if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-		return grpc::Status(grpc::StatusCode::UNAVAILABLE, "worker " + worker.id + " for database '" + database +
-		                                                       "' unreachable at " + worker.address + ": " +
-		                                                       status.error_message());
+		return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+		                    "worker " + worker.id + " for database '" + database + "' unreachable at " +
+		                        worker.address + ": " + status.error_message() +
+		                        " (if it died, a standby worker takes the database over once its write lease lapses: "
+		                        "retry shortly)");
 	}
 	if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
 		// The caller's token was accepted here, so the worker knows other tokens: a cluster

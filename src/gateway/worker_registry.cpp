@@ -20,6 +20,9 @@ void WorkerRegistry::ExpireLocked(TimePoint now) {
 		}
 		Log("forgetting worker " + entry->first + " at " + entry->second.address + ": no heartbeat for " +
 		    std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(silent).count()) + " ms");
+		for (auto &database : entry->second.databases) {
+			orphaned_[database] = OrphanedDatabase {entry->first, entry->second.address, now};
+		}
 		entry = workers_.erase(entry);
 	}
 }
@@ -30,6 +33,9 @@ bool WorkerRegistry::Register(const std::string &id, const std::string &address,
 	ExpireLocked(now);
 	bool replaced = workers_.count(id) > 0;
 	workers_[id] = RegisteredWorker {id, address, databases, now};
+	for (auto &database : databases) {
+		orphaned_.erase(database);
+	}
 	return replaced;
 }
 
@@ -42,6 +48,9 @@ bool WorkerRegistry::Heartbeat(const std::string &id, const std::vector<std::str
 	}
 	entry->second.last_heartbeat = now;
 	entry->second.databases = databases;
+	for (auto &database : databases) {
+		orphaned_.erase(database);
+	}
 	return true;
 }
 
@@ -92,6 +101,16 @@ std::vector<std::string> WorkerRegistry::Databases(TimePoint now) {
 		names.insert(entry.second.databases.begin(), entry.second.databases.end());
 	}
 	return std::vector<std::string>(names.begin(), names.end());
+}
+
+std::optional<OrphanedDatabase> WorkerRegistry::Orphaned(const std::string &database, TimePoint now) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	ExpireLocked(now);
+	auto found = orphaned_.find(database);
+	if (found == orphaned_.end()) {
+		return std::nullopt;
+	}
+	return found->second;
 }
 
 } // namespace openduck

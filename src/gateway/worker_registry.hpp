@@ -22,6 +22,13 @@ struct RegisteredWorker {
 	std::chrono::steady_clock::time_point last_heartbeat;
 };
 
+// A database whose worker was forgotten while no live worker serves it (a failover underway).
+struct OrphanedDatabase {
+	std::string worker_id;
+	std::string address;
+	std::chrono::steady_clock::time_point lost_at;
+};
+
 class WorkerRegistry {
 public:
 	using TimePoint = std::chrono::steady_clock::time_point;
@@ -46,6 +53,8 @@ public:
 
 	// The live worker serving `database` that was heard from most recently.
 	std::optional<RegisteredWorker> Route(const std::string &database, TimePoint now);
+	// Who served `database` before being forgotten, while no live worker serves it.
+	std::optional<OrphanedDatabase> Orphaned(const std::string &database, TimePoint now);
 	// Live workers, by id.
 	std::vector<RegisteredWorker> LiveWorkers(TimePoint now);
 	// Sorted, de-duplicated databases of all live workers.
@@ -58,6 +67,8 @@ private:
 	const std::chrono::milliseconds heartbeat_interval_;
 	std::mutex mutex_;
 	std::map<std::string, RegisteredWorker> workers_;
+	// By database; dropped when a live worker announces the database again.
+	std::map<std::string, OrphanedDatabase> orphaned_;
 };
 
 } // namespace openduck

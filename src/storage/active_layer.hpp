@@ -33,11 +33,16 @@ public:
 	void Write(uint64_t offset, const void *data, uint64_t length);
 	void Truncate(uint64_t size);
 	void Sync();
-	// Reads `length` bytes at log offset `log_offset` (an ExtentLocation from Map()).
+	// Reads `length` bytes at log offset `log_offset` (an ExtentLocation from Map(), or any
+	// range below End()).
 	void Read(uint64_t log_offset, void *out, uint64_t length) const;
 	// Where the newest version of each written byte is (source = kActiveSource).
 	const ExtentMap &Map() const {
 		return map_;
+	}
+	// The append position: the log's valid length.
+	uint64_t End() const {
+		return end_;
 	}
 	bool Empty() const {
 		return map_.Empty() && truncated_to_ == UINT64_MAX;

@@ -51,6 +51,8 @@ public:
 	void FileSync(duckdb::FileHandle &handle) override {
 		file_->CheckNotFenced();
 		LocalFileSystem::FileSync(handle);
+		// A WAL sync is a commit: it is acknowledged only once it is shipped (commit_log.hpp).
+		Guard(handle.path, [&] { file_->ShipCommits(); });
 	}
 
 private:
@@ -184,6 +186,7 @@ void DiffFileSystem::RemoveFile(const std::string &filename, duckdb::optional_pt
 		throw duckdb::IOException("%s is read-only: it has no WAL to remove", file_->Describe());
 	}
 	local_->RemoveFile(wal_local_path_, opener);
+	file_->WalRemoved();
 }
 
 bool DiffFileSystem::OnDiskFile(duckdb::FileHandle &handle) {

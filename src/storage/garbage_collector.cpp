@@ -1,5 +1,6 @@
 #include "storage/garbage_collector.hpp"
 
+#include "storage/commit_log.hpp"
 #include "storage/sql_metadata_store.hpp"
 
 #include <stdexcept>
@@ -31,7 +32,10 @@ GcReport CollectGarbage(MetadataStore &metadata, ObjectStore &store, const GcOpt
 	}
 	// Orphans: list first, then read the keys, so an object committed in between is known.
 	auto objects = store.List("layers/");
-	auto known_keys = metadata.AllLayerKeys();
+	for (auto &segment : store.List(kCommitSegmentPrefix)) {
+		objects.push_back(segment);
+	}
+	auto known_keys = metadata.AllObjectKeys();
 	std::unordered_set<std::string> known(known_keys.begin(), known_keys.end());
 	for (auto &object : objects) {
 		if (known.count(object.key) || object.modified_unix > now - options.orphan_grace_seconds) {

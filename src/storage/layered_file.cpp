@@ -45,6 +45,31 @@ void LayeredFile::CheckNotFenced() const {
 	}
 }
 
+void LayeredFile::ShipCommits() {
+	if (!commit_log_) {
+		return;
+	}
+	// Shared: the log must not grow while its new bytes are read; seals are excluded too.
+	std::shared_lock<std::shared_mutex> guard(lock_);
+	CheckNotFenced();
+	try {
+		commit_log_->Ship(*active_);
+	} catch (LeaseError &ex) {
+		fenced_ = true;
+		throw std::runtime_error(Describe() + ": " + ex.what());
+	}
+}
+
+void LayeredFile::WalRemoved() {
+	if (commit_log_) {
+		commit_log_->WalRemoved();
+	}
+}
+
+int64_t LayeredFile::ShippedCommits() const {
+	return commit_log_ ? commit_log_->Shipped() : 0;
+}
+
 std::string LayeredFile::Describe() const {
 	if (read_only_) {
 		return "snapshot " + std::to_string(snapshot_id_.load()) + " of database '" + db_.name + "'";
@@ -78,7 +103,7 @@ void LayeredFile::LoadSnapshot(int64_t snapshot_id, uint64_t file_size) {
 
 std::shared_ptr<LayeredFile> LayeredFile::OpenWriter(StorageContext context, const DatabaseRecord &db,
                                                      int64_t generation, const std::string &local_dir,
-                                                     int64_t compact_at) {
+                                                     int64_t compact_at, const CommitShipping *shipping) {
 	std::shared_ptr<LayeredFile> file(new LayeredFile(context, db));
 	file->generation_ = generation;
 	file->compact_at_ = compact_at;
@@ -93,7 +118,24 @@ std::shared_ptr<LayeredFile> LayeredFile::OpenWriter(StorageContext context, con
 		size = head->file_size;
 	}
 	file->LoadSnapshot(db.head_snapshot, size);
-	file->active_ = std::make_unique<ActiveLayer>(local_dir + "/active.log", db.head_snapshot, size);
+	auto log_path = local_dir + "/active.log";
+	if (shipping && (shipping->restore || shipping->ship)) {
+		file->commit_log_ = std::make_unique<CommitLog>(context.metadata, context.store, db.id, db.name, generation,
+		                                                local_dir, log_path, shipping->wal_path);
+		if (shipping->restore) {
+			auto restored = file->commit_log_->Restore(db.head_snapshot);
+			if (restored) {
+				Log("storage: " + file->Describe() + ": restored " + std::to_string(restored) +
+				    " shipped commit segment(s) after snapshot " + std::to_string(db.head_snapshot));
+			}
+		}
+	}
+	file->active_ = std::make_unique<ActiveLayer>(log_path, db.head_snapshot, size);
+	if (file->commit_log_ && shipping->ship) {
+		file->commit_log_->Start(db.head_snapshot, file->active_->End());
+	} else {
+		file->commit_log_.reset();
+	}
 	if (file->active_->TruncatedTo() != UINT64_MAX) {
 		file->sealed_.Truncate(file->active_->TruncatedTo());
 	}
@@ -236,13 +278,6 @@ void LayeredFile::Sync() {
 	}
 }
 
-static std::string RandomHex() {
-	static thread_local std::mt19937_64 random(std::random_device {}());
-	char text[17];
-	std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(random()));
-	return text;
-}
-
 ExtentMap LayeredFile::SealContent(size_t merge, uint64_t &truncated_to) const {
 	ExtentMap content;
 	truncated_to = UINT64_MAX;
@@ -303,7 +338,7 @@ void LayeredFile::Seal() {
 	}
 	LayerRecord record;
 	record.object_key = "layers/" + std::to_string(db_.id) + "/s" + std::to_string(snapshot_id_.load()) + "-g" +
-	                    std::to_string(generation_) + "-" + RandomHex() + ".layer";
+	                    std::to_string(generation_) + "-" + RandomKeySuffix() + ".layer";
 	record.data_bytes = index->index_offset;
 	record.extent_count = index->extents.size();
 	record.size_bytes = index->index_offset + index->extents.size() * 32 + kLayerFooterSize;
@@ -370,6 +405,9 @@ void LayeredFile::Seal() {
 	AddSealedLayer(SealedLayer {record, index});
 	snapshot_id_ = snapshot.id;
 	active_->Reset(snapshot.id);
+	if (commit_log_) {
+		commit_log_->Rebase(snapshot.id);
+	}
 	header_written_ = false;
 	if (merge) {
 		Log("storage: " + Describe() + ": snapshot " + std::to_string(snapshot.id) + " compacted " +

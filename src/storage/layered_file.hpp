@@ -17,6 +17,7 @@
 #pragma once
 
 #include "storage/active_layer.hpp"
+#include "storage/commit_log.hpp"
 #include "storage/extent_map.hpp"
 #include "storage/layer_cache.hpp"
 #include "storage/layer_format.hpp"
@@ -40,15 +41,28 @@ struct StorageContext {
 	LayerCache &cache;
 };
 
+// How a writer ships its commits (commit_log.hpp).
+struct CommitShipping {
+	// The local WAL DuckDB writes for this database.
+	std::string wal_path;
+	// The previous writer shipped its commits: rebuild the local log and WAL from the shared
+	// segments instead of trusting local files (they may be stale, or on another machine).
+	bool restore = false;
+	// Ship this writer's commits.
+	bool ship = false;
+};
+
 class LayeredFile {
 public:
 	// The writer of `db`, continuing its head snapshot and any active layer left in
 	// `local_dir` by a previous process. `generation` is the lease this writer holds.
 	// `compact_at` bounds the layer list: a seal that would make it that long also folds the
-	// newest half of the sealed layers into the new layer (0 = never compact).
+	// newest half of the sealed layers into the new layer (0 = never compact). `shipping` says
+	// whether to restore shipped commits first and whether to ship this writer's (ShipCommits).
 	static std::shared_ptr<LayeredFile> OpenWriter(StorageContext context, const DatabaseRecord &db,
 	                                               int64_t generation, const std::string &local_dir,
-	                                               int64_t compact_at = 16);
+	                                               int64_t compact_at = 16,
+	                                               const CommitShipping *shipping = nullptr);
 	// A read-only view of `snapshot` of `db`; pins it for `holder`, for `pin_ttl_seconds` at a
 	// time (RenewPinIfDue extends it).
 	static std::shared_ptr<LayeredFile> OpenSnapshot(StorageContext context, const DatabaseRecord &db,
@@ -78,9 +92,22 @@ public:
 	void Fence() {
 		fenced_ = true;
 	}
+	bool Fenced() const {
+		return fenced_;
+	}
+	const std::string &DatabaseName() const {
+		return db_.name;
+	}
 	// A reader renews its snapshot pin when half its TTL has passed (reads and the engine's
 	// renewer call this, so an idle reader keeps its pin too).
 	void RenewPinIfDue();
+	// Called after DuckDB synced its WAL (a commit): ships the commit when this writer ships
+	// commits; throws when it cannot, so DuckDB does not acknowledge it.
+	void ShipCommits();
+	// DuckDB removed its WAL.
+	void WalRemoved();
+	// Commit segments this writer shipped (0 when it does not ship).
+	int64_t ShippedCommits() const;
 	// Throws when the writer is fenced (the message says why and what to do).
 	void CheckNotFenced() const;
 	// "database 'x'" or "snapshot 7 of database 'x'", for messages.
@@ -114,6 +141,7 @@ private:
 	std::vector<SealedLayer> layers_;
 	ExtentMap sealed_;
 	std::unique_ptr<ActiveLayer> active_;
+	std::unique_ptr<CommitLog> commit_log_; // null unless this writer ships commits
 	bool header_written_ = false;
 	int64_t compact_at_ = 0;
 	std::atomic<bool> fenced_ {false};

@@ -2,7 +2,8 @@
 // the single-writer lease and reader pins. Every mutation is one transaction, so a snapshot is
 // committed with its layer list atomically or not at all.
 //
-// Schema (both backends): db, write_lease, layer, snapshot, snapshot_layer, reader_pin — see
+// Schema (both backends): db, write_lease, layer, snapshot, snapshot_layer, reader_pin,
+// commit_segment — see
 // sql_metadata_store.cpp. Implementations are thread-safe (calls are serialised).
 // Errors throw std::runtime_error with the database / snapshot named; a lease conflict or a
 // fenced (stale-generation) commit throws LeaseError, a taken name AlreadyExistsError.
@@ -38,6 +39,7 @@ public:
 struct LeaseRequest {
 	std::string holder;
 	int64_t ttl_seconds;
+	bool ships_commits = false; // as for AcquireLease
 };
 // The generation of a database's first write lease.
 constexpr int64_t kFirstLeaseGeneration = 1;
@@ -70,6 +72,31 @@ struct SnapshotRecord {
 	uint64_t layer_bytes = 0; // sum of its layers' object sizes
 };
 
+// Who holds (or last held) a database's write lease.
+struct LeaseState {
+	std::string holder;
+	int64_t generation = 0;
+	// Expired or released: another holder may take it (AcquireLease would succeed).
+	bool expired = false;
+	// The holder shipped every commit to shared storage (CommitSegment), so a takeover by
+	// another worker loses nothing.
+	bool ships_commits = false;
+};
+
+// A piece of a writer's local durable state since its base snapshot, shipped at a commit so
+// another worker can take the database over with every acknowledged commit: the bytes the
+// active layer's log and DuckDB's WAL gained since the previous segment. The object holds
+// `active_length` log bytes, then `wal_length` WAL bytes (commit_segment.hpp).
+struct CommitSegment {
+	int64_t base_snapshot = 0;
+	int64_t seq = 0; // 0, 1, 2, ... per base snapshot
+	std::string object_key;
+	uint64_t active_offset = 0; // the log continues at this offset with this segment's bytes
+	uint64_t active_length = 0;
+	uint64_t wal_offset = 0; // the WAL is wal_offset + wal_length bytes long after this segment
+	uint64_t wal_length = 0;
+};
+
 struct GcPlan {
 	std::vector<int64_t> purged_databases;  // dropped longer ago than the retention
 	std::vector<int64_t> expired_snapshots; // snapshot rows removed
@@ -99,10 +126,12 @@ public:
 	// when the lease is free, expired, or already held by `holder` (a restarted writer);
 	// otherwise throws LeaseError naming the holder. Every take bumps the generation, fencing
 	// out whoever held it before.
-	virtual int64_t AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds) = 0;
+	// `ships_commits`: this writer ships every commit (AppendCommitSegment).
+	virtual int64_t AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds,
+	                             bool ships_commits = false) = 0;
 	virtual void ReleaseLease(int64_t db_id, int64_t generation) = 0;
-	// Who last held (or holds) the write lease of `db_id`; empty when nobody ever did.
-	virtual std::string LeaseHolder(int64_t db_id) = 0;
+	// The write lease of `db_id`; nullopt when nobody ever took it.
+	virtual std::optional<LeaseState> Lease(int64_t db_id) = 0;
 	// Extends the lease while `generation` is still the current one; false when another
 	// writer has taken it since.
 	virtual bool RenewLease(int64_t db_id, int64_t generation, int64_t ttl_seconds) = 0;
@@ -114,6 +143,14 @@ public:
 	// layers (which stay in older snapshots until GC expires those).
 	virtual SnapshotRecord CommitSnapshot(int64_t db_id, int64_t generation, int64_t parent_id, LayerRecord &layer,
 	                                      uint64_t file_size, int64_t replaces = 0) = 0;
+
+	// Records `segment` (its object already uploaded) in one transaction that checks the lease
+	// generation and that the head is still segment.base_snapshot (LeaseError otherwise), so a
+	// writer that lost its lease can never add a commit. CommitSnapshot drops the segments of the
+	// old head: the new snapshot contains them.
+	virtual void AppendCommitSegment(int64_t db_id, int64_t generation, const CommitSegment &segment) = 0;
+	// The segments continuing `base_snapshot` of `db_id`, in order.
+	virtual std::vector<CommitSegment> CommitSegments(int64_t db_id, int64_t base_snapshot) = 0;
 
 	virtual std::vector<SnapshotRecord> ListSnapshots(int64_t db_id) = 0;
 	virtual std::optional<SnapshotRecord> GetSnapshot(int64_t snapshot_id) = 0;
@@ -146,8 +183,8 @@ public:
 	virtual GcPlan PlanGarbageCollection(int64_t now, int64_t retention_seconds, bool dry_run) = 0;
 	// Removes the rows of dead layers whose objects are gone.
 	virtual void ForgetLayers(const std::vector<int64_t> &layer_ids) = 0;
-	// Every object key a layer row names (live or dead), for the orphan sweep.
-	virtual std::vector<std::string> AllLayerKeys() = 0;
+	// Every object key a layer or commit segment row names (live or dead), for the orphan sweep.
+	virtual std::vector<std::string> AllObjectKeys() = 0;
 
 	virtual std::string Describe() const = 0;
 };

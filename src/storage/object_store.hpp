@@ -37,6 +37,9 @@ public:
 	virtual std::string Describe() const = 0;
 };
 
+// 16 random hex digits: keeps the object keys of two writers (or two attempts) apart.
+std::string RandomKeySuffix();
+
 // Opens the store named by `url`: file:///absolute/dir or s3://bucket[/prefix] (credentials,
 // region and endpoint from AWS_* variables). Throws std::runtime_error for other schemes.
 std::unique_ptr<ObjectStore> OpenObjectStore(const std::string &url);

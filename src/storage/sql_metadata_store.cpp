@@ -45,10 +45,26 @@ SqlMetadataStore::SqlMetadataStore(std::unique_ptr<SqlConnection> connection) : 
 	    "CREATE INDEX IF NOT EXISTS snapshot_layer_layer ON snapshot_layer (layer_id)",
 	    "CREATE TABLE IF NOT EXISTS reader_pin (id " + id +
 	        ", snapshot_id BIGINT NOT NULL, holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+	    "CREATE TABLE IF NOT EXISTS commit_segment (db_id BIGINT NOT NULL, base_snapshot BIGINT NOT NULL, "
+	    "seq BIGINT NOT NULL, generation BIGINT NOT NULL, object_key TEXT NOT NULL, active_offset BIGINT NOT NULL, "
+	    "active_length BIGINT NOT NULL, wal_offset BIGINT NOT NULL, wal_length BIGINT NOT NULL, "
+	    "created_at BIGINT NOT NULL, PRIMARY KEY (db_id, base_snapshot, seq))",
 	};
 	InTransaction<int>([&] {
 		for (auto &statement : schema) {
 			connection_->Query(statement);
+		}
+		// Stores made before commit shipping existed lack the column (SQLite has no ADD COLUMN
+		// IF NOT EXISTS; the probe runs in a savepoint because PostgreSQL aborts the transaction
+		// on an error).
+		connection_->Query("SAVEPOINT probe");
+		try {
+			connection_->Query("SELECT ships_commits FROM write_lease WHERE 1 = 0");
+			connection_->Query("RELEASE SAVEPOINT probe");
+		} catch (std::runtime_error &) {
+			connection_->Query("ROLLBACK TO SAVEPOINT probe");
+			connection_->Query("RELEASE SAVEPOINT probe");
+			connection_->Query("ALTER TABLE write_lease ADD COLUMN ships_commits INTEGER NOT NULL DEFAULT 0");
 		}
 		return 0;
 	});
@@ -115,8 +131,10 @@ DatabaseRecord SqlMetadataStore::InsertDatabase(const std::string &name, const L
 	auto rows = connection_->Query("INSERT INTO db (name, created_at) VALUES ($1, $2) RETURNING id", {name, S(now)});
 	DatabaseRecord db {I(rows.at(0).at(0)), name, now, 0, 0};
 	if (lease) {
-		connection_->Query("INSERT INTO write_lease (db_id, generation, holder, expires_at) VALUES ($1, $2, $3, $4)",
-		                   {S(db.id), S(kFirstLeaseGeneration), lease->holder, S(StoreNow() + lease->ttl_seconds)});
+		connection_->Query("INSERT INTO write_lease (db_id, generation, holder, expires_at, ships_commits) "
+		                   "VALUES ($1, $2, $3, $4, $5)",
+		                   {S(db.id), S(kFirstLeaseGeneration), lease->holder, S(StoreNow() + lease->ttl_seconds),
+		                    S(lease->ships_commits ? 1 : 0)});
 	}
 	return db;
 }
@@ -177,12 +195,14 @@ DatabaseRecord SqlMetadataStore::UndropDatabase(const std::string &name) {
 	});
 }
 
-int64_t SqlMetadataStore::AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds) {
+int64_t SqlMetadataStore::AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds,
+                                       bool ships_commits) {
 	return InTransaction<int64_t>([&] {
 		auto now = StoreNow();
 		auto rows = connection_->Query("SELECT generation, holder, expires_at FROM write_lease WHERE db_id = $1",
 		                               {S(db_id)});
 		int64_t generation = 1;
+		auto ships = S(ships_commits ? 1 : 0);
 		if (!rows.empty()) {
 			if (rows[0][1] != holder && I(rows[0][2]) > now) {
 				throw LeaseError("database id " + S(db_id) + " is being written by '" + rows[0][1] +
@@ -190,11 +210,13 @@ int64_t SqlMetadataStore::AcquireLease(int64_t db_id, const std::string &holder,
 				                 " s)");
 			}
 			generation = I(rows[0][0]) + 1;
-			connection_->Query("UPDATE write_lease SET generation = $1, holder = $2, expires_at = $3 WHERE db_id = $4",
-			                   {S(generation), holder, S(now + ttl_seconds), S(db_id)});
+			connection_->Query("UPDATE write_lease SET generation = $1, holder = $2, expires_at = $3, "
+			                   "ships_commits = $4 WHERE db_id = $5",
+			                   {S(generation), holder, S(now + ttl_seconds), ships, S(db_id)});
 		} else {
-			connection_->Query("INSERT INTO write_lease (db_id, generation, holder, expires_at) VALUES ($1, $2, $3, $4)",
-			                   {S(db_id), S(generation), holder, S(now + ttl_seconds)});
+			connection_->Query("INSERT INTO write_lease (db_id, generation, holder, expires_at, ships_commits) "
+			                   "VALUES ($1, $2, $3, $4, $5)",
+			                   {S(db_id), S(generation), holder, S(now + ttl_seconds), ships});
 		}
 		return generation;
 	});
@@ -209,10 +231,15 @@ void SqlMetadataStore::ReleaseLease(int64_t db_id, int64_t generation) {
 	});
 }
 
-std::string SqlMetadataStore::LeaseHolder(int64_t db_id) {
+std::optional<LeaseState> SqlMetadataStore::Lease(int64_t db_id) {
 	std::lock_guard<std::mutex> guard(mutex_);
-	auto rows = connection_->Query("SELECT holder FROM write_lease WHERE db_id = $1", {S(db_id)});
-	return rows.empty() ? std::string() : rows[0][0];
+	auto rows = connection_->Query("SELECT holder, generation, CASE WHEN expires_at <= " + connection_->UnixNowSql() +
+	                                   " THEN 1 ELSE 0 END, ships_commits FROM write_lease WHERE db_id = $1",
+	                               {S(db_id)});
+	if (rows.empty()) {
+		return std::nullopt;
+	}
+	return LeaseState {rows[0][0], I(rows[0][1]), I(rows[0][2]) != 0, I(rows[0][3]) != 0};
 }
 
 bool SqlMetadataStore::RenewLease(int64_t db_id, int64_t generation, int64_t ttl_seconds) {
@@ -224,15 +251,52 @@ bool SqlMetadataStore::RenewLease(int64_t db_id, int64_t generation, int64_t ttl
 	});
 }
 
+void SqlMetadataStore::CheckGeneration(int64_t db_id, int64_t generation, const std::string &what) {
+	auto lease = connection_->Query("SELECT generation FROM write_lease WHERE db_id = $1", {S(db_id)});
+	if (lease.empty() || I(lease[0][0]) != generation) {
+		throw LeaseError("database id " + S(db_id) + ": write lease generation " + S(generation) +
+		                 " is stale (current: " + (lease.empty() ? std::string("none") : lease[0][0]) +
+		                 "); another writer took over, so this " + what + " was not committed");
+	}
+}
+
+void SqlMetadataStore::AppendCommitSegment(int64_t db_id, int64_t generation, const CommitSegment &segment) {
+	InTransaction<int>([&] {
+		CheckGeneration(db_id, generation, "commit");
+		auto db = SelectDatabases("WHERE id = $1", {S(db_id)});
+		if (db.empty()) {
+			throw std::runtime_error("database id " + S(db_id) + " no longer exists");
+		}
+		if (db[0].head_snapshot != segment.base_snapshot) {
+			throw LeaseError("database '" + db[0].name + "': head moved to snapshot " + S(db[0].head_snapshot) +
+			                 " while this writer's commits continue snapshot " + S(segment.base_snapshot));
+		}
+		connection_->Query("INSERT INTO commit_segment (db_id, base_snapshot, seq, generation, object_key, "
+		                   "active_offset, active_length, wal_offset, wal_length, created_at) "
+		                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+		                   {S(db_id), S(segment.base_snapshot), S(segment.seq), S(generation), segment.object_key,
+		                    S(int64_t(segment.active_offset)), S(int64_t(segment.active_length)),
+		                    S(int64_t(segment.wal_offset)), S(int64_t(segment.wal_length)), S(UnixNow())});
+		return 0;
+	});
+}
+
+std::vector<CommitSegment> SqlMetadataStore::CommitSegments(int64_t db_id, int64_t base_snapshot) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	std::vector<CommitSegment> out;
+	for (auto &row : connection_->Query("SELECT seq, object_key, active_offset, active_length, wal_offset, wal_length "
+	                                    "FROM commit_segment WHERE db_id = $1 AND base_snapshot = $2 ORDER BY seq",
+	                                    {S(db_id), S(base_snapshot)})) {
+		out.push_back(CommitSegment {base_snapshot, I(row[0]), row[1], uint64_t(I(row[2])), uint64_t(I(row[3])),
+		                             uint64_t(I(row[4])), uint64_t(I(row[5]))});
+	}
+	return out;
+}
+
 SnapshotRecord SqlMetadataStore::CommitSnapshot(int64_t db_id, int64_t generation, int64_t parent_id,
                                                 LayerRecord &layer, uint64_t file_size, int64_t replaces) {
 	return InTransaction<SnapshotRecord>([&] {
-		auto lease = connection_->Query("SELECT generation FROM write_lease WHERE db_id = $1", {S(db_id)});
-		if (lease.empty() || I(lease[0][0]) != generation) {
-			throw LeaseError("database id " + S(db_id) + ": write lease generation " + S(generation) +
-			                 " is stale (current: " + (lease.empty() ? std::string("none") : lease[0][0]) +
-			                 "); another writer took over, so this snapshot was not committed");
-		}
+		CheckGeneration(db_id, generation, "snapshot");
 		auto db = SelectDatabases("WHERE id = $1", {S(db_id)});
 		if (db.empty()) {
 			throw std::runtime_error("database id " + S(db_id) + " no longer exists");
@@ -270,6 +334,9 @@ SnapshotRecord SqlMetadataStore::CommitSnapshot(int64_t db_id, int64_t generatio
 		                   "SELECT CAST($1 AS BIGINT), COUNT(*), CAST($2 AS BIGINT) FROM snapshot_layer WHERE snapshot_id = $1",
 		                   {S(snapshot_id), S(layer.id)});
 		connection_->Query("UPDATE db SET head_snapshot = $1 WHERE id = $2", {S(snapshot_id), S(db_id)});
+		// The new snapshot holds everything the old head's commit segments shipped; their
+		// objects go in GC's orphan sweep.
+		connection_->Query("DELETE FROM commit_segment WHERE db_id = $1", {S(db_id)});
 		return SelectSnapshots("WHERE s.id = $1", {S(snapshot_id)}).at(0);
 	});
 }
@@ -412,6 +479,7 @@ GcPlan SqlMetadataStore::PlanGarbageCollection(int64_t now, int64_t retention_se
 		for (auto db_id : plan.purged_databases) {
 			if (connection_->Query("SELECT 1 FROM snapshot WHERE db_id = $1", {S(db_id)}).empty()) {
 				connection_->Query("DELETE FROM write_lease WHERE db_id = $1", {S(db_id)});
+				connection_->Query("DELETE FROM commit_segment WHERE db_id = $1", {S(db_id)});
 				connection_->Query("DELETE FROM db WHERE id = $1", {S(db_id)});
 			}
 		}
@@ -450,10 +518,11 @@ void SqlMetadataStore::ForgetLayers(const std::vector<int64_t> &layer_ids) {
 	});
 }
 
-std::vector<std::string> SqlMetadataStore::AllLayerKeys() {
+std::vector<std::string> SqlMetadataStore::AllObjectKeys() {
 	std::lock_guard<std::mutex> guard(mutex_);
 	std::vector<std::string> keys;
-	for (auto &row : connection_->Query("SELECT object_key FROM layer", {})) {
+	for (auto &row : connection_->Query("SELECT object_key FROM layer UNION ALL SELECT object_key FROM commit_segment",
+	                                    {})) {
 		keys.push_back(row[0]);
 	}
 	return keys;

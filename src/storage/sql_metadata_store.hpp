@@ -21,12 +21,14 @@ public:
 	std::vector<DatabaseRecord> ListDatabases(bool include_dropped) override;
 	DatabaseRecord DropDatabase(const std::string &name) override;
 	DatabaseRecord UndropDatabase(const std::string &name) override;
-	int64_t AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds) override;
+	int64_t AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds, bool ships_commits) override;
 	void ReleaseLease(int64_t db_id, int64_t generation) override;
-	std::string LeaseHolder(int64_t db_id) override;
+	std::optional<LeaseState> Lease(int64_t db_id) override;
 	bool RenewLease(int64_t db_id, int64_t generation, int64_t ttl_seconds) override;
 	SnapshotRecord CommitSnapshot(int64_t db_id, int64_t generation, int64_t parent_id, LayerRecord &layer,
 	                              uint64_t file_size, int64_t replaces) override;
+	void AppendCommitSegment(int64_t db_id, int64_t generation, const CommitSegment &segment) override;
+	std::vector<CommitSegment> CommitSegments(int64_t db_id, int64_t base_snapshot) override;
 	std::vector<SnapshotRecord> ListSnapshots(int64_t db_id) override;
 	std::optional<SnapshotRecord> GetSnapshot(int64_t snapshot_id) override;
 	std::optional<SnapshotRecord> FindSnapshot(int64_t db_id, const std::string &name_or_id) override;
@@ -39,7 +41,7 @@ public:
 	void Unpin(int64_t pin_id) override;
 	GcPlan PlanGarbageCollection(int64_t now, int64_t retention_seconds, bool dry_run) override;
 	void ForgetLayers(const std::vector<int64_t> &layer_ids) override;
-	std::vector<std::string> AllLayerKeys() override;
+	std::vector<std::string> AllObjectKeys() override;
 	std::string Describe() const override {
 		return connection_->Describe();
 	}
@@ -52,6 +54,8 @@ private:
 	int64_t StoreNow();
 	std::vector<SnapshotRecord> SelectSnapshots(const std::string &where, const std::vector<std::string> &params);
 	std::vector<DatabaseRecord> SelectDatabases(const std::string &where, const std::vector<std::string> &params);
+	// REQUIRES: in a transaction. LeaseError unless `generation` is db_id's current lease.
+	void CheckGeneration(int64_t db_id, int64_t generation, const std::string &what);
 	// REQUIRES: in a transaction. Inserts the database row and, with `lease`, its first lease.
 	DatabaseRecord InsertDatabase(const std::string &name, const LeaseRequest *lease);
 

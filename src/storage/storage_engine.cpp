@@ -82,6 +82,10 @@ void StorageEngine::RenewLeases() {
 		std::vector<std::shared_ptr<LayeredFile>> alive;
 		// Under the lock: a release cannot interleave and be undone by a late renewal.
 		for (auto &lease : leases_) {
+			auto fenced = lease.file.lock();
+			if (fenced && fenced->Fenced()) {
+				continue; // lost for good: said once when it was lost
+			}
 			auto started = std::chrono::steady_clock::now();
 			try {
 				Failpoint("lease.renew");
@@ -121,6 +125,18 @@ void StorageEngine::RenewLeases() {
 		alive.clear();
 		guard.lock();
 	}
+}
+
+std::vector<std::string> StorageEngine::FencedDatabases() {
+	std::lock_guard<std::mutex> guard(leases_lock_);
+	std::vector<std::string> names;
+	for (auto &lease : leases_) {
+		auto file = lease.file.lock();
+		if (file && file->Fenced()) {
+			names.push_back(file->DatabaseName());
+		}
+	}
+	return names;
 }
 
 void StorageEngine::ReleaseLease(int64_t db_id, int64_t generation) {
@@ -198,36 +214,49 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 	if (!db) {
 		throw std::runtime_error("database '" + name + "' does not exist in " + metadata_->Describe());
 	}
+	// Read before taking the lease: a previous writer that shipped its commits left the truth in
+	// the stores, whatever this machine's local files say.
+	auto previous = metadata_->Lease(db->id);
+	bool restore = previous && previous->ships_commits;
 	auto acquired = std::chrono::steady_clock::now();
-	auto generation = metadata_->AcquireLease(db->id, config_.holder, config_.lease_ttl_seconds);
-	return OpenWriter(db->id, generation, acquired);
+	auto generation =
+	    metadata_->AcquireLease(db->id, config_.holder, config_.lease_ttl_seconds, config_.ship_commits);
+	if (restore && !config_.ship_commits) {
+		// This writer will not ship: the next one must trust the local files it leaves.
+		Log("storage: database '" + name + "' was written by a writer that shipped its commits; this one does not "
+		    "(ship_commits off), so another worker cannot take it over without losing commits");
+	}
+	return OpenWriter(db->id, generation, acquired, restore);
 }
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::CreateDatabase(const std::string &name) {
 	auto acquired = std::chrono::steady_clock::now();
-	LeaseRequest lease {config_.holder, config_.lease_ttl_seconds};
+	LeaseRequest lease {config_.holder, config_.lease_ttl_seconds, config_.ship_commits};
 	auto db = metadata_->CreateDatabase(name, &lease);
-	return OpenWriter(db.id, kFirstLeaseGeneration, acquired);
+	return OpenWriter(db.id, kFirstLeaseGeneration, acquired, false);
 }
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenClone(const std::string &source, const std::string &target,
                                                          const std::string &snapshot, DatabaseRecord &clone) {
 	auto from = SnapshotToClone(source, snapshot);
 	auto acquired = std::chrono::steady_clock::now();
-	LeaseRequest lease {config_.holder, config_.lease_ttl_seconds};
+	LeaseRequest lease {config_.holder, config_.lease_ttl_seconds, config_.ship_commits};
 	clone = metadata_->CloneDatabase(from, target, &lease);
-	return OpenWriter(clone.id, kFirstLeaseGeneration, acquired);
+	return OpenWriter(clone.id, kFirstLeaseGeneration, acquired, false);
 }
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t generation,
-                                                          std::chrono::steady_clock::time_point acquired) {
+                                                          std::chrono::steady_clock::time_point acquired,
+                                                          bool restore) {
 	std::shared_ptr<LayeredFile> file;
 	DatabaseRecord db;
 	try {
 		// Read now that the lease is ours: the head may have moved before.
 		db = *metadata_->GetDatabase(db_id);
-		file = LayeredFile::OpenWriter(StorageContext {*metadata_, *store_, *cache_}, db, generation, DatabaseDir(db),
-		                               config_.compact_at_layers);
+		auto dir = DatabaseDir(db);
+		CommitShipping shipping {dir + "/wal", restore, config_.ship_commits};
+		file = LayeredFile::OpenWriter(StorageContext {*metadata_, *store_, *cache_}, db, generation, dir,
+		                               config_.compact_at_layers, &shipping);
 	} catch (...) {
 		ReleaseLease(db_id, generation);
 		throw;

@@ -34,6 +34,10 @@ struct StorageConfig {
 	// at once. Default: "<hostname>:<local_dir>".
 	std::string holder;
 	int64_t lease_ttl_seconds = 60;
+	// Ship every commit to the stores before DuckDB acknowledges it (commit_log.hpp), so
+	// another worker on the same stores can take a database over from a dead writer with every
+	// acknowledged commit. Off: commits since the last checkpoint live on this machine only.
+	bool ship_commits = false;
 	// How long a snapshot reader's pin holds without renewal (renewed at half of it while the
 	// reader is open, idle or not); GC keeps a pinned snapshot's layers.
 	int64_t pin_ttl_seconds = 600;
@@ -62,6 +66,12 @@ public:
 	}
 	ObjectStore &Store() {
 		return *store_;
+	}
+	// Names of the databases this engine opened for writing whose writer lost its lease.
+	std::vector<std::string> FencedDatabases();
+	// Whether this engine's writers ship their commits (StorageConfig::ship_commits).
+	bool ShipsCommits() const {
+		return config_.ship_commits;
 	}
 	// The identity this engine takes write leases under.
 	const std::string &Holder() const {
@@ -110,9 +120,10 @@ private:
 	// The snapshot CloneDatabase starts from: `snapshot` of `source`, or its head when empty.
 	SnapshotRecord SnapshotToClone(const std::string &source, const std::string &snapshot);
 	// A DuckDB on database `db_id`'s layered file, written under lease `generation` (taken at
-	// `acquired` or later); releases the lease when opening fails.
+	// `acquired` or later); releases the lease when opening fails. `restore`: the previous
+	// writer shipped its commits (CommitShipping::restore).
 	std::unique_ptr<duckdb::DuckDB> OpenWriter(int64_t db_id, int64_t generation,
-	                                           std::chrono::steady_clock::time_point acquired);
+	                                           std::chrono::steady_clock::time_point acquired, bool restore);
 	std::string DatabaseDir(const DatabaseRecord &db);
 	// Keeps every lease this engine holds and every reader pin alive (a thread started by the
 	// first OpenDatabase or OpenSnapshot); fences a writer whose lease is lost.

@@ -15,24 +15,65 @@ DatabaseSet::DatabaseSet(StorageEngine &storage, const std::vector<std::string> 
 		if (!problem.empty()) {
 			throw std::runtime_error(problem);
 		}
-		if (!FindOpen(name)) {
+		if (!FindOpen(name) && !WrittenByAnotherLiveWorker(name)) {
 			OpenLocked(name, true, open_lock);
 		}
 	}
 	for (auto &db : storage_.Metadata().ListDatabases(false)) {
 		if (!IsValidDatabaseName(db.name)) {
 			Log("ignoring database '" + db.name + "' in " + Describe() + ": " + DatabaseNameProblem(db.name));
-		} else if (!FindOpen(db.name) && MayServe(db)) {
-			OpenLocked(db.name, false, open_lock);
 		}
 	}
+	OpenServableLocked(open_lock);
+}
+
+bool DatabaseSet::WrittenByAnotherLiveWorker(const std::string &name) {
+	if (!storage_.ShipsCommits()) {
+		return false; // opening reports the conflict: two writers on one database is a set-up error
+	}
+	auto db = storage_.Metadata().FindDatabase(name);
+	auto lease = db ? storage_.Metadata().Lease(db->id) : std::nullopt;
+	if (!lease || lease->holder == storage_.Holder() || lease->expired) {
+		return false;
+	}
+	Log("database '" + name + "' is written by " + lease->holder + " now (it took the database over); this worker "
+	    "stands by and takes it back when that writer is gone");
+	return true;
+}
+
+std::vector<std::string> DatabaseSet::TakeOver() {
+	std::lock_guard<std::mutex> open_lock(open_lock_);
+	return OpenServableLocked(open_lock);
+}
+
+std::vector<std::string> DatabaseSet::OpenServableLocked(std::lock_guard<std::mutex> &open_lock) {
+	std::vector<std::string> opened;
+	for (auto &db : storage_.Metadata().ListDatabases(false)) {
+		if (!IsValidDatabaseName(db.name) || FindOpen(db.name) || !MayServe(db)) {
+			continue;
+		}
+		try {
+			OpenLocked(db.name, false, open_lock);
+			opened.push_back(db.name);
+		} catch (std::exception &ex) {
+			// Another standby may have taken it between the check and the open.
+			Log(ex.what());
+		}
+	}
+	return opened;
 }
 
 bool DatabaseSet::MayServe(const DatabaseRecord &db) {
 	// In a cluster every worker shares the metadata store: a database another worker has
-	// written is that worker's (it is served here only when asked for with -d).
-	auto holder = storage_.Metadata().LeaseHolder(db.id);
-	return holder.empty() || holder == storage_.Holder();
+	// written is that worker's (it is served here only when asked for with -d)...
+	auto lease = storage_.Metadata().Lease(db.id);
+	if (!lease || lease->holder == storage_.Holder()) {
+		return true;
+	}
+	// ...until that writer is gone (its lease expired or was released). Taking over then loses
+	// nothing only when it shipped every commit, and this worker must ship its own so the next
+	// takeover loses nothing either.
+	return lease->expired && lease->ships_commits && storage_.ShipsCommits();
 }
 
 duckdb::DuckDB *DatabaseSet::FindOpen(const std::string &name) {
@@ -122,9 +163,12 @@ std::vector<std::string> DatabaseSet::Names() {
 			names.insert(entry.first);
 		}
 	}
+	for (auto &name : storage_.FencedDatabases()) {
+		names.erase(name);
+	}
 	try {
 		for (auto &db : storage_.Metadata().ListDatabases(false)) {
-			if (!names.count(db.name) && IsValidDatabaseName(db.name) && MayServe(db)) {
+			if (!names.count(db.name) && !FindOpen(db.name) && IsValidDatabaseName(db.name) && MayServe(db)) {
 				names.insert(db.name);
 			}
 		}

@@ -6,7 +6,9 @@
 // first use: a database created or cloned while the server runs (by the SQL functions, or by
 // `openduck db create|clone` against the same metadata store) is served as soon as it exists.
 // A worker serves a database of the store unless another worker holds (or last held) its write
-// lease, the rule that keeps workers sharing one metadata store apart.
+// lease, the rule that keeps workers sharing one metadata store apart; a worker that ships its
+// commits takes over a database whose writer is gone (lease expired or released) and shipped
+// its commits too (failover: TakeOver).
 //
 // Thread-safe. Opening is serialised (one instance per database, and DuckDB recovery of one
 // database never races another's); lookups of open databases only take a short lock. Instances
@@ -27,9 +29,9 @@ namespace openduck {
 
 class DatabaseSet {
 public:
-	// Opens every name in `requested` (creating missing ones) plus every database of `storage`
-	// this worker may serve. `storage` must outlive the set. Throws std::runtime_error naming
-	// the database that failed.
+	// Opens every name in `requested` (creating missing ones; one another live worker took
+	// over is left to it) plus every database of `storage` this worker may serve. `storage`
+	// must outlive the set. Throws std::runtime_error naming the database that failed.
 	DatabaseSet(StorageEngine &storage, const std::vector<std::string> &requested);
 
 	StorageEngine &Storage() {
@@ -53,16 +55,27 @@ public:
 	// REQUIRES: IsValidDatabaseName(target).
 	DatabaseRecord Clone(const std::string &source, const std::string &target, const std::string &snapshot);
 
-	// Sorted names of the databases served: the open ones and those Find would open. Reads the
-	// metadata store; when it is unreachable, the open ones (logged).
+	// Sorted names of the databases served: the open ones whose writer still holds its lease and
+	// those Find would open. Reads the metadata store; when it is unreachable, the open ones
+	// (logged). A writer that lost its lease is not announced: another worker took it over.
 	std::vector<std::string> Names();
+	// Opens every database this worker may serve and has not opened yet: at start-up, and on a
+	// standby to take over databases whose writer is gone. Returns the names it opened; a
+	// database another worker takes first is skipped (logged).
+	std::vector<std::string> TakeOver();
 	// Where the databases live, for log lines.
 	std::string Describe();
 
 private:
-	// May this worker serve `db`: never leased, or last leased by this worker's holder.
+	// May this worker serve `db`: never leased, last leased by this worker's holder, or left by
+	// a gone writer that shipped its commits (see above).
 	bool MayServe(const DatabaseRecord &db);
 	duckdb::DuckDB *FindOpen(const std::string &name);
+	// A -d database that another live worker took over while this one was down: this worker,
+	// which ships its commits, then starts as its standby instead of failing.
+	bool WrittenByAnotherLiveWorker(const std::string &name);
+	// TakeOver. REQUIRES: open_lock_ held.
+	std::vector<std::string> OpenServableLocked(std::lock_guard<std::mutex> &open_lock);
 	// Opens database `name` (creating it when `create` and missing) and adds it.
 	// REQUIRES: open_lock_ held (the parameter proves it), `name` not open yet.
 	duckdb::DuckDB &OpenLocked(const std::string &name, bool create, std::lock_guard<std::mutex> &open_lock);

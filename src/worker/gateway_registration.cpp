@@ -57,9 +57,19 @@ void GatewayRegistration::Stop() {
 	}
 }
 
+void GatewayRegistration::HeartbeatNow() {
+	{
+		std::lock_guard<std::mutex> guard(mutex_);
+		heartbeat_now_ = true;
+	}
+	wake_.notify_all();
+}
+
 bool GatewayRegistration::Sleep(int millis) {
 	std::unique_lock<std::mutex> lock(mutex_);
-	return !wake_.wait_for(lock, std::chrono::milliseconds(millis), [this] { return stopping_; });
+	wake_.wait_for(lock, std::chrono::milliseconds(millis), [this] { return stopping_ || heartbeat_now_; });
+	heartbeat_now_ = false;
+	return !stopping_;
 }
 
 void GatewayRegistration::LogFailure(const std::string &message) {

@@ -41,10 +41,13 @@ public:
 
 	void Start();
 	void Stop();
+	// Sends the next heartbeat (with the current database list) now instead of at the interval:
+	// after a takeover, so the gateway routes the database here at once.
+	void HeartbeatNow();
 
 private:
 	void Run();
-	// Waits up to `millis`; false when Stop was called meanwhile.
+	// Waits up to `millis` (less after HeartbeatNow); false when Stop was called meanwhile.
 	bool Sleep(int millis);
 	// Logs a failure, but repeats an unchanged message at most every 30 s so a long gateway
 	// outage does not flood the log.
@@ -57,6 +60,7 @@ private:
 	std::mutex mutex_;
 	std::condition_variable wake_;
 	bool stopping_ = false;
+	bool heartbeat_now_ = false;
 	std::thread thread_;
 	std::string last_failure_;
 	int64_t last_failure_logged_ms_ = 0;

@@ -34,6 +34,9 @@ public:
 	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits = {},
 	       ServerMetrics *metrics = nullptr);
 
+	DatabaseSet &Databases() {
+		return *databases_;
+	}
 	// Served databases, including those created since start-up (DatabaseSet::Names).
 	std::vector<std::string> DatabaseNames() const {
 		return databases_->Names();

@@ -407,7 +407,7 @@ class Launcher:
 
 	def worker(self, gateway: Server, worker_id: str, databases: Sequence[str],
 	           port: Optional[int] = None, extra_args: Sequence = (), pki: Optional[Pki] = None,
-	           client_ca: bool = False) -> OpenDuckProcess:
+	           client_ca: bool = False, env: Optional[Dict[str, str]] = None) -> OpenDuckProcess:
 		"""`openduck worker` registering with `gateway`; waits until the gateway lists it with
 		all its databases. extra_args are appended (e.g. sandbox options); `pki` serves TLS
 		(client_ca: only clients with a certificate of its CA, such as the gateway)."""
@@ -421,7 +421,7 @@ class Launcher:
 		args += list(extra_args)
 		if pki:
 			args += tls_server_args(pki, client_ca) + ["--tls-ca", pki.ca]
-		process = self._track(OpenDuckProcess(f"worker-{worker_id}-{port}", args, port, self.log_dir))
+		process = self._track(OpenDuckProcess(f"worker-{worker_id}-{port}", args, port, self.log_dir, env))
 		if pki:
 			process.tls = pki.client_context(with_client_cert=client_ca)
 		process.data_dir = data_dir

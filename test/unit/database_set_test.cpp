@@ -94,7 +94,7 @@ TEST_F(DatabaseSetTest, ANewDatabaseIsLeasedToItsCreatorFromTheStart) {
 		// The row and the lease came in one metadata transaction: there was no moment at which the
 		// new database existed without its creator holding it.
 		auto db = *engine->Metadata().FindDatabase(name);
-		EXPECT_EQ(engine->Metadata().LeaseHolder(db.id), engine->Holder()) << name;
+		EXPECT_EQ(engine->Metadata().Lease(db.id)->holder, engine->Holder()) << name;
 		EXPECT_THROW(other.OpenDatabase(name, false), LeaseError) << name;
 		EXPECT_THROW(other.Metadata().AcquireLease(db.id, other.Holder(), 60), LeaseError) << name;
 	}
@@ -106,7 +106,7 @@ TEST_F(DatabaseSetTest, ANewDatabaseIsLeasedToItsCreatorFromTheStart) {
 	std::thread racer([&] {
 		while (creating) {
 			for (auto &db : other.Metadata().ListDatabases(false)) {
-				if (other.Metadata().LeaseHolder(db.id).empty() && db.name.rfind("race", 0) == 0) {
+				if (!other.Metadata().Lease(db.id) && db.name.rfind("race", 0) == 0) {
 					try {
 						other.Metadata().AcquireLease(db.id, other.Holder(), 60);
 						stolen++;
@@ -124,7 +124,7 @@ TEST_F(DatabaseSetTest, ANewDatabaseIsLeasedToItsCreatorFromTheStart) {
 	EXPECT_EQ(stolen, 0);
 	// Metadata-only creation (`openduck db create` next to a server) takes no lease.
 	auto spare = engine->Metadata().CreateDatabase("spare", nullptr);
-	EXPECT_EQ(engine->Metadata().LeaseHolder(spare.id), "");
+	EXPECT_FALSE(engine->Metadata().Lease(spare.id).has_value());
 }
 
 TEST_F(DatabaseSetTest, ManageDatabaseCreatesClonesAndNamesSnapshots) {

@@ -171,6 +171,7 @@ void ODCatalog::Describe(ClientContext &context, const std::string &sql, vector<
                          vector<std::string> &names) {
 	auto options = OptionsFor(context);
 	options.describe_only = true;
+	options.read_only = true; // describing runs nothing
 	if (options.session_id.empty()) {
 		std::lock_guard<std::mutex> guard(lock_);
 		auto cached = described_.find(options.setup_sql + sql);

@@ -85,10 +85,46 @@ void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const
 // Payloads are ~1 MiB: a few in flight keep the pipe full without unbounded buffering.
 static constexpr size_t kMaxQueuedMessages = 4;
 
+// How long to wait before retry `attempt` (0, 1, ...): 100 ms, doubling up to 1 s; a failover
+// takes seconds, a restarted gateway less.
+static std::chrono::milliseconds FailoverBackoff(int attempt) {
+	return std::chrono::milliseconds(std::min(1000, 100 << std::min(attempt, 4)));
+}
+
 RemoteQuery::RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc,
-                         std::unique_ptr<grpc::ClientReader<v1::ExecuteFragmentResponse>> reader)
-    : config_(config), rpc_(std::move(rpc)), reader_(std::move(reader)) {
+                         std::unique_ptr<Reader> reader, Reissue reissue)
+    : config_(config), rpc_(std::move(rpc)), reader_(std::move(reader)), reissue_(std::move(reissue)) {
 	receiver_ = std::thread([this]() { Receive(); });
+}
+
+bool RemoteQuery::RetryLocked(std::unique_lock<std::mutex> &guard, const std::function<bool()> &interrupted) {
+	if (!reissue_ || received_any_ || status_.error_code() != grpc::StatusCode::UNAVAILABLE) {
+		return false;
+	}
+	auto now = std::chrono::steady_clock::now();
+	if (retries_ == 0) {
+		first_failure_ = now;
+	} else if (now - first_failure_ > kFailoverRetryBudget) {
+		return false;
+	}
+	auto wait = FailoverBackoff(retries_);
+	retries_++;
+	guard.unlock();
+	receiver_.join();
+	auto until = std::chrono::steady_clock::now() + wait;
+	while (std::chrono::steady_clock::now() < until) {
+		if (interrupted && interrupted()) {
+			guard.lock();
+			throw duckdb::InterruptException();
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+	}
+	reissue_(rpc_, reader_);
+	guard.lock();
+	stream_ended_ = false;
+	status_ = grpc::Status::OK;
+	receiver_ = std::thread([this]() { Receive(); });
+	return true;
 }
 
 RemoteQuery::~RemoteQuery() {
@@ -146,6 +182,9 @@ bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> 
 				}
 			}
 			if (queue_.empty()) {
+				if (RetryLocked(guard, interrupted)) {
+					continue;
+				}
 				done_ = true;
 				if (!status_.ok()) {
 					ThrowRpcError(status_, config_, "run a query");
@@ -154,6 +193,7 @@ bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> 
 			}
 			response = std::move(queue_.front());
 			queue_.pop_front();
+			received_any_ = true;
 		}
 		changed_.notify_all();
 		switch (response.payload_case()) {
@@ -239,12 +279,22 @@ v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, c
 	request.set_database(config_.database);
 	request.set_snapshot_id(config_.snapshot);
 	v1::GetCatalogResponse response;
-	auto context = NewContext();
-	auto status = stub_->GetCatalog(context.get(), request, &response);
-	if (!status.ok()) {
-		ThrowRpcError(status, config_, "list the catalog of database '" + config_.database + "'");
+	auto started = std::chrono::steady_clock::now();
+	for (int attempt = 0;; attempt++) {
+		auto context = NewContext();
+		auto status = stub_->GetCatalog(context.get(), request, &response);
+		if (status.ok()) {
+			return response;
+		}
+		// Outside a session a catalog read is safe to repeat while the database moves to
+		// another worker (RemoteQuery retries reads the same way).
+		bool retry = status.error_code() == grpc::StatusCode::UNAVAILABLE && session_id.empty() &&
+		             std::chrono::steady_clock::now() - started < kFailoverRetryBudget;
+		if (!retry) {
+			ThrowRpcError(status, config_, "list the catalog of database '" + config_.database + "'");
+		}
+		std::this_thread::sleep_for(FailoverBackoff(attempt));
 	}
-	return response;
 }
 
 std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, ExecuteOptions options) {
@@ -290,7 +340,16 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	request.set_max_batch_rows(options.max_batch_rows);
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);
-	return std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader));
+	RemoteQuery::Reissue reissue;
+	if (options.read_only && options.session_id.empty()) {
+		reissue = [this, request](std::unique_ptr<grpc::ClientContext> &context,
+		                          std::unique_ptr<RemoteQuery::Reader> &reader) mutable {
+			request.set_execution_id(NewExecutionId());
+			context = NewContext();
+			reader = stub_->ExecuteFragment(context.get(), request);
+		};
+	}
+	return std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader), std::move(reissue));
 }
 
 } // namespace openduck

@@ -11,6 +11,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -26,10 +27,20 @@ namespace openduck {
 // A background thread receives messages into a small bounded queue, so the network transfer
 // overlaps with decoding and the consumer can notice an interrupt while waiting. The consumer
 // side (NextPayload) is for one thread. Destroying an unfinished query cancels it on the server.
+// How long a read keeps being re-sent while its database has no reachable worker: a failover
+// (a standby taking the database over once the dead writer's lease lapses) takes a few seconds.
+constexpr std::chrono::seconds kFailoverRetryBudget {15};
+
 class RemoteQuery {
 public:
-	RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc,
-	            std::unique_ptr<grpc::ClientReader<v1::ExecuteFragmentResponse>> reader);
+	using Reader = grpc::ClientReader<v1::ExecuteFragmentResponse>;
+	// Starts the call again: fills a new context and reader.
+	using Reissue = std::function<void(std::unique_ptr<grpc::ClientContext> &, std::unique_ptr<Reader> &)>;
+
+	// With `reissue`, a call that fails with UNAVAILABLE before any response arrived is sent
+	// again (with backoff, for up to kFailoverRetryBudget): only for reads outside a session.
+	RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc, std::unique_ptr<Reader> reader,
+	            Reissue reissue = nullptr);
 	~RemoteQuery();
 
 	// Blocks for the next Arrow IPC payload; false once the stream finished cleanly.
@@ -45,10 +56,17 @@ public:
 
 private:
 	void Receive();
+	// After the stream failed with nothing received: true when the call was sent again.
+	// REQUIRES: `guard` holds lock_.
+	bool RetryLocked(std::unique_lock<std::mutex> &guard, const std::function<bool()> &interrupted);
 
 	const AttachConfig &config_;
 	std::unique_ptr<grpc::ClientContext> rpc_;
-	std::unique_ptr<grpc::ClientReader<v1::ExecuteFragmentResponse>> reader_;
+	std::unique_ptr<Reader> reader_;
+	const Reissue reissue_;
+	bool received_any_ = false;
+	int retries_ = 0;
+	std::chrono::steady_clock::time_point first_failure_;
 
 	std::mutex lock_;
 	std::condition_variable changed_;
@@ -76,6 +94,9 @@ struct ExecuteOptions {
 	std::string setup_sql;
 	// Set by Execute on the leading pieces of an ingest payload wider than one message.
 	bool ingest_continues = false;
+	// The statement only reads (a scan, a shipped SELECT): outside a session it is sent again
+	// when its database's worker is unreachable before any result arrived (a failover).
+	bool read_only = false;
 	// Bounds of one result record batch; 0: the server's defaults (1 MiB).
 	uint64_t max_batch_bytes = 0;
 	uint64_t max_batch_rows = 0;

@@ -21,12 +21,16 @@ struct QueryBindData : public RemoteReadBindData {
 	// The statement returns no columns; we expose one BOOLEAN "success" column without rows.
 	bool no_columns = false;
 	bool schema_may_change = true;
+	// A shipped SELECT: safe to send again (ExecuteOptions::read_only). openduck_query's own
+	// text may write, so it is not.
+	bool read_only = false;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<QueryBindData>();
 		copy->catalog = catalog;
 		copy->shares_snapshot = shares_snapshot;
 		copy->sql = sql;
+		copy->read_only = read_only;
 		copy->types = types;
 		copy->no_columns = no_columns;
 		copy->schema_may_change = schema_may_change;
@@ -73,6 +77,7 @@ unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunc
 	auto &bind = input.bind_data->Cast<QueryBindData>();
 	auto state = make_uniq<QueryGlobalState>();
 	auto options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
+	options.read_only = bind.read_only;
 	state->result = make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
 	// A stale cached description (the table changed remotely) is dropped; the next attempt asks again.
 	CheckReceivedTypes(*bind.catalog, "the result of the remote statement", {}, bind.types, state->result->Types());
@@ -109,12 +114,13 @@ InsertionOrderPreservingMap<string> QueryToString(TableFunctionToStringInput &in
 } // namespace
 
 unique_ptr<FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql, vector<LogicalType> types,
-                                           bool schema_may_change) {
+                                           bool schema_may_change, bool read_only) {
 	auto bind = make_uniq<QueryBindData>();
 	bind->catalog = &catalog;
 	bind->sql = std::move(sql);
 	bind->types = std::move(types);
 	bind->schema_may_change = schema_may_change;
+	bind->read_only = read_only;
 	return std::move(bind);
 }
 

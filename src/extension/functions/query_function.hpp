@@ -13,9 +13,10 @@ class ODCatalog;
 duckdb::TableFunction QueryFunction();
 
 // Bind data for running `sql` whose result has `types`, as openduck_query would after binding.
-// `schema_may_change`: refresh the catalog cache once the statement finished.
+// `schema_may_change`: refresh the catalog cache once the statement finished. `read_only`: the
+// statement only reads (ExecuteOptions::read_only).
 duckdb::unique_ptr<duckdb::FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql,
                                                            duckdb::vector<duckdb::LogicalType> types,
-                                                           bool schema_may_change);
+                                                           bool schema_may_change, bool read_only);
 
 } // namespace openduck

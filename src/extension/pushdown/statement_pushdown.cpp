@@ -203,7 +203,8 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), QueryFunction(),
 	                                 MakeQueryBindData(catalog, sql, types,
 	                                                   /*schema_may_change=*/statement->type ==
-	                                                       StatementType::CREATE_STATEMENT),
+	                                                       StatementType::CREATE_STATEMENT,
+	                                                   /*read_only=*/!writes),
 	                                 types,
 	                                 names);
 	for (idx_t i = 0; i < types.size(); i++) {

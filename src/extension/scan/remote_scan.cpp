@@ -151,6 +151,7 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 		}
 	}
 	state->options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
+	state->options.read_only = true;
 	state->statistics_check = bind.statistics->CheckFor(input.column_ids);
 	if (bind.row_limit) {
 		state->limit_sql = bind.order_sql + " LIMIT " + std::to_string(bind.row_limit);
