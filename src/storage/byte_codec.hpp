@@ -1,7 +1,9 @@
-// Little-endian integer encoding for the on-disk formats (layer objects, active-layer log).
+// Little-endian integer encoding for the on-disk formats (layer objects, active-layer log), and
+// hex for bytes kept in the metadata store's text columns.
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 namespace openduck {
@@ -32,6 +34,38 @@ inline uint64_t GetU64(const uint8_t *p) {
 		v = (v << 8) | p[i];
 	}
 	return v;
+}
+
+inline std::string HexEncode(const std::string &bytes) {
+	static const char digits[] = "0123456789abcdef";
+	std::string out;
+	out.reserve(bytes.size() * 2);
+	for (unsigned char byte : bytes) {
+		out.push_back(digits[byte >> 4]);
+		out.push_back(digits[byte & 15]);
+	}
+	return out;
+}
+
+// Throws std::invalid_argument on anything but pairs of hex digits.
+inline std::string HexDecode(const std::string &text) {
+	auto nibble = [](char c) -> int {
+		if (c >= '0' && c <= '9') {
+			return c - '0';
+		}
+		if (c >= 'a' && c <= 'f') {
+			return c - 'a' + 10;
+		}
+		throw std::invalid_argument("not a hex digit");
+	};
+	if (text.size() % 2) {
+		throw std::invalid_argument("odd length hex text");
+	}
+	std::string out(text.size() / 2, '\0');
+	for (size_t i = 0; i < out.size(); i++) {
+		out[i] = char(nibble(text[2 * i]) << 4 | nibble(text[2 * i + 1]));
+	}
+	return out;
 }
 
 } // namespace openduck

@@ -15,6 +15,8 @@ namespace openduck {
 
 static const char kTrailerMagic[8] = {'O', 'D', 'S', 'E', 'G', '1', '\0', '\0'};
 static constexpr uint64_t kTrailerSize = 16;
+// Up to this size a segment travels in its metadata row, saving an upload per small commit.
+static constexpr uint64_t kInlineSegmentBytes = 256 << 10;
 
 CommitLog::CommitLog(MetadataStore &metadata, ObjectStore &store, int64_t db_id, std::string db_name,
                      int64_t generation, std::string local_dir, std::string log_path, std::string wal_path)
@@ -42,7 +44,13 @@ size_t CommitLog::Restore(int64_t base) {
 	auto wal = PosixFile::Open(wal_path_, O_RDWR | O_CREAT | O_TRUNC);
 	for (auto &segment : segments) {
 		auto size = segment.active_length + segment.wal_length;
-		auto object = store_.GetRange(segment.object_key, 0, size + kTrailerSize);
+		auto object = segment.inline_data.empty() ? store_.GetRange(segment.object_key, 0, size + kTrailerSize)
+		                                          : segment.inline_data;
+		if (object.size() != size + kTrailerSize) {
+			throw std::runtime_error("database '" + db_name_ + "': commit segment " + segment.object_key + " holds " +
+			                         std::to_string(object.size()) + " bytes instead of " +
+			                         std::to_string(size + kTrailerSize) + "; its commits cannot be restored");
+		}
 		auto trailer = reinterpret_cast<const uint8_t *>(object.data()) + size;
 		if (std::memcmp(trailer, kTrailerMagic, sizeof(kTrailerMagic)) != 0 ||
 		    GetU32(trailer + 8) != Crc32c(object.data(), size)) {
@@ -108,20 +116,10 @@ void CommitLog::Ship(const ActiveLayer &active) {
 	segment.object_key = std::string(kCommitSegmentPrefix) + std::to_string(db_id_) + "/s" + std::to_string(base_) +
 	                     "-q" + std::to_string(segment.seq) + "-g" + std::to_string(generation_) + "-" +
 	                     RandomKeySuffix() + ".seg";
-	auto temp = local_dir_ + "/segment.tmp";
-	try {
-		{
-			auto out = PosixFile::Open(temp, O_RDWR | O_CREAT | O_TRUNC);
-			out.WriteExactly(data.data(), data.size(), 0);
-			out.Sync();
-		}
-		Failpoint("commit.ship.put");
-		store_.Put(segment.object_key, temp);
-		::unlink(temp.c_str());
-	} catch (std::exception &ex) {
-		::unlink(temp.c_str());
-		throw std::runtime_error("database '" + db_name_ + "': the commit could not be shipped to " +
-		                         store_.Describe() + ", so it is not acknowledged: " + ex.what());
+	if (data.size() <= kInlineSegmentBytes) {
+		segment.inline_data = std::move(data);
+	} else {
+		Upload(segment.object_key, data);
 	}
 	try {
 		Failpoint("commit.ship.record");
@@ -147,6 +145,24 @@ void CommitLog::Ship(const ActiveLayer &active) {
 	shipped_log_ = log_end;
 	shipped_wal_ = wal_size;
 	shipped_count_++;
+}
+
+void CommitLog::Upload(const std::string &key, const std::string &data) {
+	auto temp = local_dir_ + "/segment.tmp";
+	try {
+		{
+			auto out = PosixFile::Open(temp, O_RDWR | O_CREAT | O_TRUNC);
+			out.WriteExactly(data.data(), data.size(), 0);
+			out.Sync();
+		}
+		Failpoint("commit.ship.put");
+		store_.Put(key, temp);
+		::unlink(temp.c_str());
+	} catch (std::exception &ex) {
+		::unlink(temp.c_str());
+		throw std::runtime_error("database '" + db_name_ + "': the commit could not be shipped to " +
+		                         store_.Describe() + ", so it is not acknowledged: " + ex.what());
+	}
 }
 
 void CommitLog::Rebase(int64_t base) {

@@ -3,9 +3,9 @@
 //
 // A writer's commits since its last snapshot live in two local files: the active layer's log
 // (blocks DuckDB wrote before the commit) and DuckDB's WAL. At every WAL sync, i.e. at every
-// DuckDB commit, Ship uploads what both files gained since the previous shipment as one object
-// under kCommitSegmentPrefix and records it with MetadataStore::AppendCommitSegment, fenced by
-// the lease generation; only then does the sync return and DuckDB acknowledge the commit. So
+// DuckDB commit, Ship sends what both files gained since the previous shipment as one segment
+// (inside its metadata row up to 256 KiB, else an object under kCommitSegmentPrefix) and records
+// it with MetadataStore::AppendCommitSegment, fenced by the lease generation; only then does the sync return and DuckDB acknowledge the commit. So
 // the shared copy is always a state a local crash could have left, and the next writer's Restore
 // rebuilds both files from it before DuckDB opens the database: DuckDB's own recovery then
 // replays the WAL exactly as after a crash on the same machine.
@@ -13,7 +13,7 @@
 // A seal (checkpoint) moves the head; CommitSnapshot drops the old head's segments (the new
 // snapshot holds their content) and shipping starts over for the new base (Rebase).
 //
-// Segment object: the log bytes, then the WAL bytes, then a 16-byte trailer ("ODSEG1\0\0",
+// Segment bytes: the log bytes, then the WAL bytes, then a 16-byte trailer ("ODSEG1\0\0",
 // CRC-32C of the bytes before it, 4 zero bytes).
 //
 // Thread-safe: calls are serialised; LayeredFile holds its own lock around Ship so the log
@@ -62,6 +62,8 @@ public:
 
 private:
 	uint64_t WalSize() const;
+	// Stores a segment too large to travel in its metadata row. Throws naming the store.
+	void Upload(const std::string &key, const std::string &data);
 
 	MetadataStore &metadata_;
 	ObjectStore &store_;

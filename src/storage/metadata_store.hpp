@@ -85,8 +85,8 @@ struct LeaseState {
 
 // A piece of a writer's local durable state since its base snapshot, shipped at a commit so
 // another worker can take the database over with every acknowledged commit: the bytes the
-// active layer's log and DuckDB's WAL gained since the previous segment. The object holds
-// `active_length` log bytes, then `wal_length` WAL bytes (commit_segment.hpp).
+// active layer's log and DuckDB's WAL gained since the previous segment. The object (or
+// inline_data) holds `active_length` log bytes, then `wal_length` WAL bytes (commit_log.hpp).
 struct CommitSegment {
 	int64_t base_snapshot = 0;
 	int64_t seq = 0; // 0, 1, 2, ... per base snapshot
@@ -95,6 +95,9 @@ struct CommitSegment {
 	uint64_t active_length = 0;
 	uint64_t wal_offset = 0; // the WAL is wal_offset + wal_length bytes long after this segment
 	uint64_t wal_length = 0;
+	// A small segment's bytes travel in its row instead of an object (no upload: a small commit
+	// costs one metadata transaction); object_key then only names it.
+	std::string inline_data;
 };
 
 struct GcPlan {

@@ -1,5 +1,7 @@
 #include "storage/sql_metadata_store.hpp"
 
+#include "storage/byte_codec.hpp"
+
 #include <chrono>
 
 namespace openduck {
@@ -48,7 +50,7 @@ SqlMetadataStore::SqlMetadataStore(std::unique_ptr<SqlConnection> connection) : 
 	    "CREATE TABLE IF NOT EXISTS commit_segment (db_id BIGINT NOT NULL, base_snapshot BIGINT NOT NULL, "
 	    "seq BIGINT NOT NULL, generation BIGINT NOT NULL, object_key TEXT NOT NULL, active_offset BIGINT NOT NULL, "
 	    "active_length BIGINT NOT NULL, wal_offset BIGINT NOT NULL, wal_length BIGINT NOT NULL, "
-	    "created_at BIGINT NOT NULL, PRIMARY KEY (db_id, base_snapshot, seq))",
+	    "inline_data TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (db_id, base_snapshot, seq))",
 	};
 	InTransaction<int>([&] {
 		for (auto &statement : schema) {
@@ -272,11 +274,12 @@ void SqlMetadataStore::AppendCommitSegment(int64_t db_id, int64_t generation, co
 			                 " while this writer's commits continue snapshot " + S(segment.base_snapshot));
 		}
 		connection_->Query("INSERT INTO commit_segment (db_id, base_snapshot, seq, generation, object_key, "
-		                   "active_offset, active_length, wal_offset, wal_length, created_at) "
-		                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+		                   "active_offset, active_length, wal_offset, wal_length, inline_data, created_at) "
+		                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 		                   {S(db_id), S(segment.base_snapshot), S(segment.seq), S(generation), segment.object_key,
 		                    S(int64_t(segment.active_offset)), S(int64_t(segment.active_length)),
-		                    S(int64_t(segment.wal_offset)), S(int64_t(segment.wal_length)), S(UnixNow())});
+		                    S(int64_t(segment.wal_offset)), S(int64_t(segment.wal_length)),
+		                    HexEncode(segment.inline_data), S(UnixNow())});
 		return 0;
 	});
 }
@@ -284,11 +287,12 @@ void SqlMetadataStore::AppendCommitSegment(int64_t db_id, int64_t generation, co
 std::vector<CommitSegment> SqlMetadataStore::CommitSegments(int64_t db_id, int64_t base_snapshot) {
 	std::lock_guard<std::mutex> guard(mutex_);
 	std::vector<CommitSegment> out;
-	for (auto &row : connection_->Query("SELECT seq, object_key, active_offset, active_length, wal_offset, wal_length "
-	                                    "FROM commit_segment WHERE db_id = $1 AND base_snapshot = $2 ORDER BY seq",
+	for (auto &row : connection_->Query("SELECT seq, object_key, active_offset, active_length, wal_offset, wal_length, "
+	                                    "inline_data FROM commit_segment WHERE db_id = $1 AND base_snapshot = $2 "
+	                                    "ORDER BY seq",
 	                                    {S(db_id), S(base_snapshot)})) {
 		out.push_back(CommitSegment {base_snapshot, I(row[0]), row[1], uint64_t(I(row[2])), uint64_t(I(row[3])),
-		                             uint64_t(I(row[4])), uint64_t(I(row[5]))});
+		                             uint64_t(I(row[4])), uint64_t(I(row[5])), HexDecode(row[6])});
 	}
 	return out;
 }
