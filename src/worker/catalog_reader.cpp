@@ -102,7 +102,7 @@ static void AddColumnStatistics(duckdb::Connection &connection, pb::GetCatalogRe
 
 // duckdb_columns() lists a generated column's expression as its default; the host must not
 // treat it as one (it would fill the column itself, and DuckDB refuses column references in
-// defaults), so such columns are marked and carry no default.
+// defaults), so such columns are marked, carry no default and send their expression apart.
 static void MarkGeneratedColumns(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
 	ForEachTableColumn(connection, response,
 	                   [&](duckdb::TableCatalogEntry &, const duckdb::ColumnDefinition &definition,
@@ -110,6 +110,7 @@ static void MarkGeneratedColumns(duckdb::Connection &connection, pb::GetCatalogR
 		                   if (definition.Generated()) {
 			                   column.set_generated(true);
 			                   column.clear_default_sql();
+			                   column.set_generated_sql(definition.GeneratedExpression().ToString());
 		                   }
 	                   });
 }

@@ -7,7 +7,9 @@ and selected with USE). Plain DuckDB is the oracle: a file counts only when it p
 query runs). It then passes through OpenDuck when every record has the same outcome: the same
 success or failure, the expected error message when plain DuckDB gave it, and the same rows
 (in order unless the query says rowsort or valuesort; EXPLAIN output is not compared, since
-parts of a plan run on the worker by design).
+parts of a plan run on the worker by design). Queries with a result label (`query I nosort r1`)
+are compared with the earlier queries of that label in the same engine, as DuckDB's runner does,
+since the data behind them may differ between the engines (random()).
 
 Files that need what a remote database cannot have by design are skipped and counted apart:
 `load` (a specific database file), `restart`/`reconnect`, `require` (extensions, settings of the
@@ -59,6 +61,9 @@ class Record:
 	connection: Optional[str] = None
 	sort: str = "nosort"
 	error_text: str = ""
+	# `query III nosort r1`: queries with one label return the same rows within a run (checked
+	# within each engine, not against the other: their data may differ, e.g. random()).
+	label: Optional[str] = None
 
 
 @dataclass
@@ -152,9 +157,12 @@ def parse(path: Path, keep_verification: bool) -> List[Record]:
 			record.expect = words[1] if len(words) > 1 else "ok"
 			record.error_text = "\n".join(expected).strip()
 		else:
-			for word in rest:
+			for position, word in enumerate(rest):
 				if word in ("nosort", "rowsort", "valuesort"):
 					record.sort = word
+					following = rest[position + 1:position + 2]
+					if following and not re.fullmatch(r"con\d+", following[0]):
+						record.label = following[0]
 		for word in rest:
 			if re.fullmatch(r"con\d+", word):
 				record.connection = word
@@ -253,6 +261,23 @@ def _plain_problem(record: Record, outcome: Outcome) -> Optional[str]:
 	return None
 
 
+def _rows_differ(a: Outcome, b: Outcome) -> bool:
+	return a.total_rows != b.total_rows or len(a.rows) != len(b.rows) or not all(
+	    (all(_same(x, y) for x, y in zip(p, o)) if isinstance(p, tuple) else _same(p, o))
+	    for p, o in zip(a.rows, b.rows))
+
+
+def _label_difference(record: Record, labelled: dict, outcome: Outcome) -> Optional[str]:
+	"""The first query of a label stores its rows; later ones must return the same."""
+	if record.label is None or outcome.rows is None:
+		return None
+	first = labelled.setdefault(record.label, outcome)
+	if first is not outcome and _rows_differ(first, outcome):
+		return f"rows differ from the earlier query labelled {record.label}: {str(first.rows)[:300]}\n    " \
+		       f"now {str(outcome.rows)[:300]}"
+	return None
+
+
 def _difference(record: Record, plain: Outcome, ours: Outcome) -> Optional[str]:
 	if (plain.error is None) != (ours.error is None):
 		return f"plain: {plain.error or 'ok'}\n    openduck: {ours.error or 'ok'}"
@@ -261,10 +286,8 @@ def _difference(record: Record, plain: Outcome, ours: Outcome) -> Optional[str]:
 		return f"expected error {record.error_text!r}\n    openduck: {ours.error}"
 	# A plan differs by design (parts of it run on the worker): EXPLAIN only has to work.
 	explain = re.match(r"(?is)\s*explain\b", record.sql) is not None
-	if plain.rows is not None and ours.rows is not None and not explain:
-		if plain.total_rows != ours.total_rows or len(plain.rows) != len(ours.rows) or not all(
-		    (all(_same(a, b) for a, b in zip(p, o)) if isinstance(p, tuple) else _same(p, o))
-		    for p, o in zip(plain.rows, ours.rows)):
+	if plain.rows is not None and ours.rows is not None and not explain and record.label is None:
+		if _rows_differ(plain, ours):
 			return f"rows differ: plain {str(plain.rows)[:300]}\n    openduck {str(ours.rows)[:300]}"
 	return None
 
@@ -309,13 +332,14 @@ class Runner:
 			return FileResult(str(path), "skipped", str(e))
 		plain = Engine(duckdb.connect, lambda con: con.execute("ATTACH ':memory:' AS cloud; USE cloud"))
 		plain_outcomes = []
+		plain_labelled, ours_labelled = {}, {}
 		deadline = time.monotonic() + FILE_BUDGET_S
 		try:
 			for record in records:
 				if time.monotonic() > deadline:
 					return FileResult(str(path), "plain-failed", f"line {record.line}: over {FILE_BUDGET_S} s")
 				outcome = self._timed(plain, record)
-				problem = _plain_problem(record, outcome)
+				problem = _plain_problem(record, outcome) or _label_difference(record, plain_labelled, outcome)
 				if problem:
 					return FileResult(str(path), "plain-failed", f"line {record.line}: {problem}"[:300])
 				plain_outcomes.append(outcome)
@@ -335,7 +359,7 @@ class Runner:
 					return FileResult(str(path), "failed", f"line {record.line}: over {2 * FILE_BUDGET_S} s through "
 					                                       f"OpenDuck (plain DuckDB took under {FILE_BUDGET_S} s)")
 				outcome = self._timed(ours, record)
-				difference = _difference(record, expected, outcome)
+				difference = _difference(record, expected, outcome) or _label_difference(record, ours_labelled, outcome)
 				if difference:
 					return FileResult(str(path), "failed",
 					                  f"line {record.line}: {record.sql[:200]}\n    {difference}")

@@ -30,7 +30,9 @@ using namespace duckdb;
 ODSchemaEntry::ODSchemaEntry(ODCatalog &catalog, CreateSchemaInfo &info) : SchemaCatalogEntry(catalog, info) {
 }
 
-static unique_ptr<ParsedExpression> ParseDefault(const std::string &sql) {
+// A default or generated-column expression as the worker printed it; nullptr when empty or
+// not parseable here.
+static unique_ptr<ParsedExpression> ParseColumnExpression(const std::string &sql) {
 	if (sql.empty()) {
 		return nullptr;
 	}
@@ -63,9 +65,14 @@ void ODSchemaEntry::AddRelation(RemoteRelation relation) {
 		CreateTableInfo info(*this, name);
 		info.comment = relation.comment;
 		for (idx_t i = 0; i < relation.column_names.size(); i++) {
-			ColumnDefinition column(relation.column_names[i], relation.column_types[i]);
+			auto generated = ParseColumnExpression(relation.generated_sql[i]);
+			// A generated column is computed from the others on reads and never inserted, as in a
+			// local table; the worker stores nothing for it either.
+			ColumnDefinition column = generated ? ColumnDefinition(relation.column_names[i], relation.column_types[i],
+			                                                       std::move(generated), TableColumnType::GENERATED)
+			                                    : ColumnDefinition(relation.column_names[i], relation.column_types[i]);
 			column.SetComment(relation.column_comments[i]);
-			auto default_value = ParseDefault(relation.default_sql[i]);
+			auto default_value = ParseColumnExpression(relation.default_sql[i]);
 			if (default_value) {
 				column.SetDefaultValue(std::move(default_value));
 			}

@@ -23,6 +23,8 @@ struct RemoteRelation {
 	duckdb::vector<duckdb::LogicalType> column_types;
 	duckdb::vector<bool> not_null;
 	duckdb::vector<std::string> default_sql;
+	// The expression of each generated column ("" for stored columns).
+	duckdb::vector<std::string> generated_sql;
 	// COMMENT ON COLUMN per column, and COMMENT ON TABLE / VIEW (NULL when none).
 	duckdb::vector<duckdb::Value> column_comments;
 	duckdb::Value comment;
