@@ -49,6 +49,13 @@ int ParsedOptions::GetPositive(const std::string &name, int fallback) const {
 	return static_cast<int>(value);
 }
 
+int ParsedOptions::GetNonNegative(const std::string &name, int fallback) const {
+	if (Has(name) && Get(name) == "0") {
+		return 0;
+	}
+	return GetPositive(name, fallback);
+}
+
 ParsedOptions ParseOptions(const std::vector<std::string> &args, const std::vector<OptionSpec> &specs) {
 	ParsedOptions parsed;
 	for (size_t i = 0; i < args.size(); i++) {

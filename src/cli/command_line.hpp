@@ -36,6 +36,8 @@ public:
 	// The value as a port number (0..65535); throws UsageError naming the option.
 	int GetPort(const std::string &name, int fallback) const;
 	// The value as a positive integer; throws UsageError naming the option.
+	// Like GetPositive, but 0 is allowed too (it usually means "no limit").
+	int GetNonNegative(const std::string &name, int fallback) const;
 	int GetPositive(const std::string &name, int fallback) const;
 
 	std::map<std::string, std::vector<std::string>> values_;

@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/config_file.hpp"
+#include "cli/log_options.hpp"
 #include "cli/server_process.hpp"
 #include "cli/tls_options.hpp"
 #include "common/endpoint.hpp"
@@ -41,17 +42,21 @@ int RunGateway(const std::vector<std::string> &args) {
 	for (auto &spec : TlsOptionSpecs(true)) {
 		specs.push_back(spec);
 	}
+	for (auto &spec : LogOptionSpecs()) {
+		specs.push_back(spec);
+	}
 	auto options = ParseOptions(args, specs);
 	if (options.Has("help")) {
 		std::fputs(kGatewayHelp, stdout);
 		std::fputs(kConfigOptionHelp, stdout);
 		std::fputs(kTlsServerOptionsHelp, stdout);
 		std::fputs(kTlsOutboundOptionHelp, stdout);
+		std::fputs(kLogOptionsHelp, stdout);
 		std::fputs("  -h, --help            show this help\n", stdout);
 		return 0;
 	}
 	ApplyConfigFile("gateway", specs, options);
-	SetLogRole("openduck gateway");
+	ConfigureLogging(options, "openduck gateway");
 	auto token = RequireToken(options);
 	auto cluster_secret = ClusterSecret(options, token);
 	auto host = options.Get("host", "127.0.0.1");
@@ -62,6 +67,7 @@ int RunGateway(const std::vector<std::string> &args) {
 
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
+	ConfigureQueryLog(options, metrics);
 	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
 	// Scoped tokens live in the workers' metadata store; without it only the bootstrap token works.
 	auto metadata = options.Get("metadata");

@@ -68,18 +68,11 @@ int DefaultMaxRunningStatements() {
 }
 
 // A positive count, or 0 spelled out (no limit).
-static int CountOrZero(const ParsedOptions &options, const std::string &name, int fallback) {
-	if (options.Has(name) && options.Get(name) == "0") {
-		return 0;
-	}
-	return options.GetPositive(name, fallback);
-}
-
 WorkerLimits WorkerLimitsFrom(const ParsedOptions &options) {
 	WorkerLimits limits;
-	limits.statement_timeout_seconds = CountOrZero(options, "statement-timeout", 0);
-	limits.calls_per_token = CountOrZero(options, "max-calls-per-token", kDefaultCallsPerToken);
-	limits.max_running_statements = CountOrZero(options, "max-running-statements", DefaultMaxRunningStatements());
+	limits.statement_timeout_seconds = options.GetNonNegative("statement-timeout", 0);
+	limits.calls_per_token = options.GetNonNegative("max-calls-per-token", kDefaultCallsPerToken);
+	limits.max_running_statements = options.GetNonNegative("max-running-statements", DefaultMaxRunningStatements());
 	limits.queue_timeout_seconds = options.GetPositive("queue-timeout", kDefaultQueueTimeoutSeconds);
 	return limits;
 }

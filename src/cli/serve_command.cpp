@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/config_file.hpp"
+#include "cli/log_options.hpp"
 #include "cli/legacy_files.hpp"
 #include "cli/server_process.hpp"
 #include "cli/sandbox_options.hpp"
@@ -55,6 +56,9 @@ int RunServe(const std::vector<std::string> &args) {
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
 	}
+	for (auto &spec : LogOptionSpecs()) {
+		specs.push_back(spec);
+	}
 	for (auto &spec : TlsOptionSpecs(false)) {
 		specs.push_back(spec);
 	}
@@ -63,11 +67,12 @@ int RunServe(const std::vector<std::string> &args) {
 		std::fputs(kServeHelp, stdout);
 		std::fputs(kConfigOptionHelp, stdout);
 		std::fputs(kTlsServerOptionsHelp, stdout);
+		std::fputs(kLogOptionsHelp, stdout);
 		std::fputs(kSandboxOptionsHelp, stdout);
 		return 0;
 	}
 	ApplyConfigFile("serve", specs, options);
-	SetLogRole("openduck serve");
+	ConfigureLogging(options, "openduck serve");
 	auto token = RequireToken(options);
 	auto cluster_secret = ClusterSecret(options, token);
 	auto host = options.Get("host", "127.0.0.1");
@@ -86,6 +91,7 @@ int RunServe(const std::vector<std::string> &args) {
 	auto names = databases->Names();
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
+	ConfigureQueryLog(options, metrics);
 	Worker worker(std::move(databases), watcher, WorkerLimitsFrom(options), &metrics);
 	WorkerRegistry registry {std::chrono::milliseconds(heartbeat_ms)};
 	GatewayService service(*authenticator, cluster_secret, registry, &worker, watcher, metrics);

@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/config_file.hpp"
+#include "cli/log_options.hpp"
 #include "cli/legacy_files.hpp"
 #include "cli/server_process.hpp"
 #include "cli/sandbox_options.hpp"
@@ -84,6 +85,9 @@ int RunWorker(const std::vector<std::string> &args) {
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
 	}
+	for (auto &spec : LogOptionSpecs()) {
+		specs.push_back(spec);
+	}
 	for (auto &spec : TlsOptionSpecs(true)) {
 		specs.push_back(spec);
 	}
@@ -93,11 +97,12 @@ int RunWorker(const std::vector<std::string> &args) {
 		std::fputs(kConfigOptionHelp, stdout);
 		std::fputs(kTlsServerOptionsHelp, stdout);
 		std::fputs(kTlsOutboundOptionHelp, stdout);
+		std::fputs(kLogOptionsHelp, stdout);
 		std::fputs(kSandboxOptionsHelp, stdout);
 		return 0;
 	}
 	ApplyConfigFile("worker", specs, options);
-	SetLogRole("openduck worker");
+	ConfigureLogging(options, "openduck worker");
 	auto token = RequireToken(options);
 	auto cluster_secret = ClusterSecret(options, token);
 	if (cluster_secret.empty()) {
@@ -143,6 +148,7 @@ int RunWorker(const std::vector<std::string> &args) {
 	auto names = databases->Names();
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
+	ConfigureQueryLog(options, metrics);
 	Worker worker(std::move(databases), watcher, WorkerLimitsFrom(options), &metrics);
 	WorkerService service(*authenticator, worker, metrics);
 	auto http_authorizer = HttpAuthorizerFor(*authenticator);

@@ -144,6 +144,7 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 		return status;
 	}
 	MeteredQuery metered(metrics_);
+	metered.CountRequest(request, principal.label);
 	Route route;
 	status = Resolve(principal, request.database(), route);
 	if (!status.ok()) {
@@ -151,7 +152,6 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 		return status;
 	}
 	metered.SetDatabase(request.database());
-	metered.CountRequest(request);
 	auto forward = [&](const pb::ExecuteFragmentResponse &response) {
 		metered.CountResponse(response);
 		return call->Write(response);

@@ -9,24 +9,89 @@ namespace openduck {
 
 static std::mutex log_lock;
 static std::string log_role = "openduck";
+static LogFormat log_format = LogFormat::kText;
 
 void SetLogRole(const std::string &role) {
 	std::lock_guard<std::mutex> guard(log_lock);
 	log_role = role;
 }
 
-void Log(const std::string &message) {
+void SetLogFormat(LogFormat format) {
+	std::lock_guard<std::mutex> guard(log_lock);
+	log_format = format;
+}
+
+static std::string Timestamp() {
 	auto now = std::chrono::system_clock::now();
 	auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
 	std::time_t seconds = static_cast<std::time_t>(millis / 1000);
 	std::tm utc;
 	gmtime_r(&seconds, &utc);
-	char stamp[32];
-	std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &utc);
-	std::lock_guard<std::mutex> guard(log_lock);
-	std::fprintf(stderr, "%s.%03dZ %s: %s\n", stamp, static_cast<int>(millis % 1000), log_role.c_str(),
-	             message.c_str());
+	char stamp[40];
+	auto length = std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &utc);
+	std::snprintf(stamp + length, sizeof(stamp) - length, ".%03dZ", static_cast<int>(millis % 1000));
+	return stamp;
+}
+
+static std::string JsonString(const std::string &text) {
+	std::string out = "\"";
+	for (unsigned char c : text) {
+		switch (c) {
+		case '"':
+			out += "\\\"";
+			break;
+		case '\\':
+			out += "\\\\";
+			break;
+		case '\n':
+			out += "\\n";
+			break;
+		case '\t':
+			out += "\\t";
+			break;
+		default:
+			if (c < 0x20) {
+				char escaped[8];
+				std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+				out += escaped;
+			} else {
+				out += static_cast<char>(c);
+			}
+		}
+	}
+	return out + "\"";
+}
+
+// REQUIRES: log_lock held.
+static void WriteLine(const std::vector<LogField> &json_fields, const std::string &text) {
+	auto stamp = Timestamp();
+	if (log_format == LogFormat::kJson) {
+		std::string line = "{\"ts\":" + JsonString(stamp) + ",\"role\":" + JsonString(log_role);
+		for (auto &field : json_fields) {
+			line += "," + JsonString(field.key) + ":" + (field.number ? field.value : JsonString(field.value));
+		}
+		std::fprintf(stderr, "%s}\n", line.c_str());
+	} else {
+		std::fprintf(stderr, "%s %s: %s\n", stamp.c_str(), log_role.c_str(), text.c_str());
+	}
 	std::fflush(stderr);
+}
+
+void Log(const std::string &message) {
+	std::lock_guard<std::mutex> guard(log_lock);
+	WriteLine({{"msg", message}}, message);
+}
+
+void LogEvent(const std::string &event, const std::vector<LogField> &fields) {
+	std::string text = event;
+	for (auto &field : fields) {
+		bool quote = field.value.empty() || field.value.find_first_of(" \"=") != std::string::npos;
+		text += " " + field.key + "=" + (quote ? JsonString(field.value) : field.value);
+	}
+	std::vector<LogField> json_fields {{"event", event}};
+	json_fields.insert(json_fields.end(), fields.begin(), fields.end());
+	std::lock_guard<std::mutex> guard(log_lock);
+	WriteLine(json_fields, text);
 }
 
 } // namespace openduck

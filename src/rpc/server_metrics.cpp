@@ -1,5 +1,7 @@
 #include "rpc/server_metrics.hpp"
 
+#include "rpc/log.hpp"
+
 #include <cstdio>
 
 namespace openduck {
@@ -127,10 +129,26 @@ MeteredQuery::~MeteredQuery() {
 	query_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
 	metrics_.Record(query_);
 	metrics_.active_queries--;
+	auto millis = query_.seconds * 1000;
+	if (!query_.error_kind.empty() || millis >= double(metrics_.log_queries_over_ms.load())) {
+		char ms[32];
+		std::snprintf(ms, sizeof(ms), "%.1f", millis);
+		LogEvent("query", {{"query_id", query_id_},
+		                   {"execution_id", execution_id_},
+		                   {"database", query_.database},
+		                   {"token", token_},
+		                   {"status", query_.error_kind.empty() ? "ok" : query_.error_kind},
+		                   {"ms", ms, true},
+		                   {"bytes_sent", std::to_string(query_.bytes_sent), true},
+		                   {"bytes_received", std::to_string(query_.bytes_received), true}});
+	}
 }
 
-void MeteredQuery::CountRequest(const openduck::v1::ExecuteFragmentRequest &request) {
+void MeteredQuery::CountRequest(const openduck::v1::ExecuteFragmentRequest &request, const std::string &token) {
 	query_.bytes_received += request.ingest_arrow().size();
+	query_id_ = request.query_id();
+	execution_id_ = request.execution_id();
+	token_ = token;
 }
 
 void MeteredQuery::CountResponse(const openduck::v1::ExecuteFragmentResponse &response) {

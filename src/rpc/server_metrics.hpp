@@ -34,6 +34,9 @@ public:
 	static const std::vector<double> kLatencyBuckets;
 
 	std::atomic<int64_t> active_queries {0};
+	// Finished calls that took at least this long are logged (a `query` event with its query id);
+	// failed calls always are. 0 logs every call. Set at start-up (--log-queries-over-ms).
+	std::atomic<int64_t> log_queries_over_ms {1000};
 	// The in-process worker's statement queue (worker/statement_queue.hpp); 0 on a gateway.
 	std::atomic<int64_t> running_statements {0};
 	std::atomic<int64_t> queued_statements {0};
@@ -66,7 +69,8 @@ private:
 	std::map<std::string, Series> databases_;
 };
 
-// Counts one ExecuteFragment call: in progress while it lives, recorded when it ends.
+// Counts one ExecuteFragment call: in progress while it lives, recorded when it ends, and
+// logged then when it failed or was slow (ServerMetrics::log_queries_over_ms).
 class MeteredQuery {
 public:
 	explicit MeteredQuery(ServerMetrics &metrics);
@@ -78,8 +82,9 @@ public:
 	void SetDatabase(const std::string &database) {
 		query_.database = database;
 	}
-	// Counts the bytes the caller sent (its Arrow payload).
-	void CountRequest(const openduck::v1::ExecuteFragmentRequest &request);
+	// Counts the bytes the caller sent (its Arrow payload) and keeps its ids for the log line;
+	// `token` is the caller's token label (never the token).
+	void CountRequest(const openduck::v1::ExecuteFragmentRequest &request, const std::string &token);
 	// Counts one response on its way to the caller: its Arrow bytes, or its error's kind.
 	void CountResponse(const openduck::v1::ExecuteFragmentResponse &response);
 	// The first failure's kind is the one counted.
@@ -89,6 +94,9 @@ private:
 	ServerMetrics &metrics_;
 	ServerMetrics::Query query_;
 	std::chrono::steady_clock::time_point started_;
+	std::string query_id_;
+	std::string execution_id_;
+	std::string token_;
 };
 
 // "UNAVAILABLE", "NOT_FOUND", ...: the kind a failed call's status is counted under.

@@ -38,7 +38,7 @@ grpc::Status WorkerService::StreamedExecuteFragment(grpc::ServerContext *context
 		return status;
 	}
 	MeteredQuery metered(metrics_);
-	metered.CountRequest(request);
+	metered.CountRequest(request, principal.label);
 	FragmentOutcome outcome;
 	status = worker_.ExecuteFragment(
 	    *context, request, principal,

@@ -94,3 +94,40 @@ def test_database_nobody_serves(cluster, host):
 		con.execute("SELECT * FROM duckdb_tables() WHERE database_name = 'cloud'").fetchall()
 	assert "does not exist" in str(error.value)
 	assert "db9" in str(error.value)
+
+
+def test_query_log_lines_correlate_host_gateway_and_worker(launcher, host):
+	"""--log-format json --log-queries-over-ms 0: the gateway and the worker log one JSON line
+	per call, both with the host statement's query id from openduck_last_query_stats()."""
+	import json
+	log_args = ["--log-format", "json", "--log-queries-over-ms", "0"]
+	gateway = launcher.gateway(heartbeat_ms=HEARTBEAT_MS, extra_args=log_args)
+	worker = launcher.worker(gateway, "w1", ["logdb"], extra_args=log_args)
+	con = host(gateway, "logdb")
+	con.execute("CREATE TABLE cloud.logged AS SELECT range AS i FROM range(10)")
+	assert con.execute("SELECT sum(i) FROM cloud.logged").fetchone() == (45,)
+	query_id = con.execute("SELECT query_id FROM openduck_last_query_stats()").fetchone()[0]
+	assert query_id
+	with pytest.raises(duckdb.Error, match="no_such_table"):
+		odtest.remote(con, "cloud", "SELECT * FROM no_such_table")
+
+	def events(process):
+		lines = [json.loads(line) for line in process.output().splitlines() if line.startswith("{")]
+		assert all(line["role"] for line in lines)
+		return [line for line in lines if line.get("event") == "query"]
+
+	deadline = time.monotonic() + 10
+	while True:
+		gateway_events, worker_events = events(gateway.process), events(worker)
+		mine = [e for e in gateway_events + worker_events if e["query_id"] == query_id]
+		if {e["role"] for e in mine} == {"openduck gateway", "openduck worker"} or time.monotonic() > deadline:
+			break
+		time.sleep(0.1)
+	assert {e["role"] for e in mine} == {"openduck gateway", "openduck worker"}, mine
+	for event in mine:
+		assert event["database"] == "logdb" and event["status"] == "ok" and event["bytes_sent"] > 0, event
+		assert event["token"] and gateway.token not in json.dumps(event)
+	assert any(e["status"] == "Catalog" for e in worker_events), worker_events[-3:]
+	assert all(e["query_id"] for e in worker_events), [e for e in worker_events if not e["query_id"]]
+	# every other line is JSON too
+	assert all(line.startswith("{") for line in worker.output().splitlines() if line and not line.startswith("===="))

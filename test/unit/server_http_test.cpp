@@ -88,7 +88,7 @@ TEST(ServerStatusTest, AnswersHealthMetricsAndNotFound) {
 		query.SetDatabase("sales");
 		openduck::v1::ExecuteFragmentRequest request;
 		request.set_ingest_arrow(std::string(7, 'x'));
-		query.CountRequest(request);
+		query.CountRequest(request, "bootstrap");
 		openduck::v1::ExecuteFragmentResponse batch;
 		batch.set_arrow_batch(std::string(100, 'x'));
 		query.CountResponse(batch);

@@ -25,6 +25,7 @@
 #include "extension/write/remote_modify.hpp"
 #include "extension/scan/remote_result.hpp"
 #include "extension/client/session_settings.hpp"
+#include "extension/scan/query_stats.hpp"
 #include "extension/pushdown/query_text_state.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
 #include "extension/write/upsert_sql.hpp"
@@ -268,6 +269,7 @@ ExecuteOptions ODCatalog::OptionsFor(ClientContext &context, bool shares_snapsho
 	options.session_id =
 	    Transaction::Get(context, *this).Cast<ODTransaction>().SessionFor(context, *this, shares_snapshot);
 	options.setup_sql = SessionSettingsSQL(context);
+	options.query_id = QueryStats::Get(context).QueryId();
 	return options;
 }
 

@@ -4,6 +4,7 @@
 #include "duckdb/main/client_context.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/client/remote_client.hpp"
+#include "extension/scan/query_stats.hpp"
 
 namespace openduck {
 
@@ -37,9 +38,12 @@ std::string ODTransaction::SessionFor(duckdb::ClientContext &context, ODCatalog 
 		return "";
 	}
 	client_ = catalog.ClientPtr();
+	// The session's calls are logged under the statement that opened it.
+	query_id_ = QueryStats::Get(context).QueryId();
 	ExecuteOptions options;
 	options.session_id = NewExecutionId();
 	options.session_action = v1::SESSION_ACTION_OPEN;
+	options.query_id = query_id_;
 	auto lifeline = client_->Execute("", options);
 	// The worker confirms the open transaction with one empty result.
 	std::string confirmation;
@@ -65,6 +69,7 @@ duckdb::ErrorData ODTransaction::EndSession(v1::SessionAction action) {
 	ExecuteOptions options;
 	options.session_id = session_id_;
 	options.session_action = action;
+	options.query_id = query_id_;
 	duckdb::ErrorData error;
 	try {
 		std::string ignored;

@@ -54,6 +54,7 @@ private:
 	std::mutex session_lock_;
 	std::shared_ptr<RemoteClient> client_;
 	std::string session_id_;
+	std::string query_id_; // of the statement that opened the session
 	// The OPEN call; the worker rolls the session back if it ends before COMMIT/ROLLBACK.
 	std::unique_ptr<RemoteQuery> lifeline_;
 };

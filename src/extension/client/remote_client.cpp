@@ -328,6 +328,7 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	request.set_database(config_.database);
 	request.set_snapshot_id(config_.snapshot);
 	request.set_execution_id(NewExecutionId());
+	request.set_query_id(options.query_id);
 	request.set_describe_only(options.describe_only);
 	request.set_session_id(options.session_id);
 	request.set_session_action(options.session_action);

@@ -94,6 +94,8 @@ struct ExecuteOptions {
 	std::string setup_sql;
 	// Set by Execute on the leading pieces of an ingest payload wider than one message.
 	bool ingest_continues = false;
+	// The host statement's id (QueryStats::QueryId), sent for log correlation.
+	std::string query_id;
 	// The statement only reads (a scan, a shipped SELECT): outside a session it is sent again
 	// when its database's worker is unreachable before any result arrived (a failover).
 	bool read_only = false;

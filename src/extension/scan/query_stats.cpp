@@ -1,5 +1,7 @@
 #include "extension/scan/query_stats.hpp"
 
+#include "extension/client/remote_client.hpp"
+
 namespace openduck {
 
 using namespace duckdb;
@@ -8,12 +10,24 @@ void QueryStats::QueryBegin(ClientContext &context) {
 	current_.requests = 0;
 	current_.bytes = 0;
 	current_.rows = 0;
+	std::lock_guard<std::mutex> guard(lock_);
+	query_id_.clear();
 }
 
 void QueryStats::QueryEnd() {
 	last_requests = current_.requests;
 	last_bytes = current_.bytes;
 	last_rows = current_.rows;
+	std::lock_guard<std::mutex> guard(lock_);
+	last_query_id = query_id_;
+}
+
+std::string QueryStats::QueryId() {
+	std::lock_guard<std::mutex> guard(lock_);
+	if (query_id_.empty()) {
+		query_id_ = NewExecutionId();
+	}
+	return query_id_;
 }
 
 QueryStats &QueryStats::Get(ClientContext &context) {
@@ -28,8 +42,8 @@ struct StatsState : public GlobalTableFunctionState {
 
 unique_ptr<FunctionData> StatsBind(ClientContext &context, TableFunctionBindInput &input,
                                    vector<LogicalType> &return_types, vector<string> &names) {
-	names = {"remote_requests", "bytes_received", "rows_received"};
-	return_types = {LogicalType::UBIGINT, LogicalType::UBIGINT, LogicalType::UBIGINT};
+	names = {"remote_requests", "bytes_received", "rows_received", "query_id"};
+	return_types = {LogicalType::UBIGINT, LogicalType::UBIGINT, LogicalType::UBIGINT, LogicalType::VARCHAR};
 	return make_uniq<TableFunctionData>();
 }
 
@@ -47,6 +61,8 @@ void StatsExecute(ClientContext &context, TableFunctionInput &input, DataChunk &
 	output.SetValue(0, 0, Value::UBIGINT(stats.last_requests));
 	output.SetValue(1, 0, Value::UBIGINT(stats.last_bytes));
 	output.SetValue(2, 0, Value::UBIGINT(stats.last_rows));
+	// NULL when the statement sent no request
+	output.SetValue(3, 0, stats.last_query_id.empty() ? Value() : Value(stats.last_query_id));
 	output.SetCardinality(1);
 }
 

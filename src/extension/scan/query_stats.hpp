@@ -1,6 +1,8 @@
 // Per-connection counters of what remote execution shipped, readable through
 // openduck_last_query_stats(): requests sent, Arrow IPC bytes and rows received by the
-// previous statement of this connection. Counters are atomic: parallel scans add to them.
+// previous statement of this connection, and that statement's query id, which every request it
+// made carried and the servers log (correlate with their `query` log lines). Counters are
+// atomic: parallel scans add to them.
 #pragma once
 
 #include "duckdb/function/table_function.hpp"
@@ -8,6 +10,8 @@
 #include "duckdb/main/client_context_state.hpp"
 
 #include <atomic>
+#include <mutex>
+#include <string>
 
 namespace openduck {
 
@@ -27,14 +31,19 @@ public:
 	QueryCounters &Current() {
 		return current_;
 	}
+	// The running statement's id (drawn at its first use).
+	std::string QueryId();
 	uint64_t last_requests = 0;
 	uint64_t last_bytes = 0;
 	uint64_t last_rows = 0;
+	std::string last_query_id;
 
 	static QueryStats &Get(duckdb::ClientContext &context);
 
 private:
 	QueryCounters current_;
+	std::mutex lock_; // query_id_: parallel scans ask for it
+	std::string query_id_;
 };
 
 duckdb::TableFunction LastQueryStatsFunction();
