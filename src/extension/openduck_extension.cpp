@@ -8,6 +8,7 @@
 #include "extension/client/openduck_secret.hpp"
 #include "extension/functions/admin_functions.hpp"
 #include "extension/catalog/od_storage_extension.hpp"
+#include "extension/functions/explain_function.hpp"
 #include "extension/functions/query_function.hpp"
 #include "extension/pushdown/limit_pushdown.hpp"
 #include "extension/scan/one_snapshot_per_statement.hpp"
@@ -48,6 +49,7 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	loader.RegisterFunction(openduck::QueryFunction());
 	loader.RegisterFunction(openduck::RemoteScanFunction());
 	loader.RegisterFunction(openduck::LastQueryStatsFunction());
+	loader.RegisterFunction(openduck::ExplainFunction());
 	for (auto &function : openduck::AdminFunctions()) {
 		loader.RegisterFunction(function);
 	}

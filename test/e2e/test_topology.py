@@ -125,8 +125,11 @@ def test_query_log_lines_correlate_host_gateway_and_worker(launcher, host):
 		time.sleep(0.1)
 	assert {e["role"] for e in mine} == {"openduck gateway", "openduck worker"}, mine
 	for event in mine:
-		assert event["database"] == "logdb" and event["status"] == "ok" and event["bytes_sent"] > 0, event
+		# CANCELLED: the host ended a stream it had read enough of
+		assert event["database"] == "logdb" and event["status"] in ("ok", "CANCELLED"), event
 		assert event["token"] and gateway.token not in json.dumps(event)
+	for role in ("openduck gateway", "openduck worker"):
+		assert any(e["role"] == role and e["status"] == "ok" and e["bytes_sent"] > 0 for e in mine), mine
 	assert any(e["status"] == "Catalog" for e in worker_events), worker_events[-3:]
 	assert all(e["query_id"] for e in worker_events), [e for e in worker_events if not e["query_id"]]
 	# every other line is JSON too

@@ -168,7 +168,7 @@ def _ipc_stream_size(table) -> int:
 def _shipped_vs_result(host, query: str):
 	"""(bytes shipped, rows received, the result's own Arrow IPC stream size, result rows)."""
 	table = host.execute(query).fetch_arrow_table()
-	_, shipped, rows_received = host.execute("SELECT * FROM openduck_last_query_stats()").fetchone()
+	shipped, rows_received = host.execute("SELECT bytes_received, rows_received FROM openduck_last_query_stats()").fetchone()
 	return shipped, rows_received, _ipc_stream_size(table), table.num_rows
 
 

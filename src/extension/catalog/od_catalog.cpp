@@ -438,6 +438,11 @@ DatabaseSize ODCatalog::GetDatabaseSize(ClientContext &context) {
 	return size;
 }
 
+std::string ODCatalog::RemoteLocation() {
+	auto &config = client_->Config();
+	return "REMOTE (" + config.database + "@" + config.endpoint.ToString() + ")";
+}
+
 std::string ODCatalog::GetDBPath() {
 	auto &config = client_->Config();
 	return "openduck:" + config.database + "@" + config.endpoint.ToString();

@@ -117,6 +117,8 @@ public:
 	}
 	// Shown in duckdb_databases(); never contains the token.
 	std::string GetDBPath() override;
+	// "REMOTE (db@endpoint)": the Location that EXPLAIN shows for operators running there.
+	std::string RemoteLocation();
 
 private:
 	void DropSchema(duckdb::ClientContext &context, duckdb::DropInfo &info) override;

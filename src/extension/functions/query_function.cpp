@@ -105,8 +105,8 @@ void QueryExecute(ClientContext &context, TableFunctionInput &input, DataChunk &
 InsertionOrderPreservingMap<string> QueryToString(TableFunctionToStringInput &input) {
 	auto &bind = input.bind_data->Cast<QueryBindData>();
 	InsertionOrderPreservingMap<string> result;
-	auto &config = bind.catalog->Client().Config();
-	result["Location"] = "REMOTE (" + config.database + "@" + config.endpoint.ToString() + ")";
+	result["Location"] = bind.catalog->RemoteLocation();
+	result["Catalog"] = bind.catalog->GetName();
 	result["SQL"] = bind.sql;
 	return result;
 }

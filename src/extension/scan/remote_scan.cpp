@@ -269,8 +269,8 @@ BindInfo RemoteScanBindInfo(const optional_ptr<FunctionData> bind_p) {
 InsertionOrderPreservingMap<string> RemoteScanToString(TableFunctionToStringInput &input) {
 	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
 	InsertionOrderPreservingMap<string> result;
-	auto &config = bind.catalog->Client().Config();
-	result["Remote"] = config.database + "@" + config.endpoint.ToString();
+	result["Location"] = bind.catalog->RemoteLocation();
+	result["Catalog"] = bind.catalog->GetName();
 	result["Table"] = QuoteIdentifier(bind.relation.schema) + "." + QuoteIdentifier(bind.relation.name);
 	return result;
 }

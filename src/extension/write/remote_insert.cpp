@@ -117,7 +117,8 @@ SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, Client
 
 InsertionOrderPreservingMap<string> RemoteInsert::ParamsToString() const {
 	InsertionOrderPreservingMap<string> result;
-	result["Location"] = "REMOTE (" + catalog_.GetName() + ")";
+	result["Location"] = catalog_.RemoteLocation();
+	result["Catalog"] = catalog_.GetName();
 	result["Table"] = table_ ? table_->name : info_->Base().table;
 	return result;
 }

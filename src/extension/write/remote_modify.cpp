@@ -94,7 +94,8 @@ SinkFinalizeType RemoteModify::Finalize(Pipeline &pipeline, Event &event, Client
 
 InsertionOrderPreservingMap<string> RemoteModify::ParamsToString() const {
 	InsertionOrderPreservingMap<string> result;
-	result["Location"] = "REMOTE (" + catalog_.GetName() + ")";
+	result["Location"] = catalog_.RemoteLocation();
+	result["Catalog"] = catalog_.GetName();
 	result["Table"] = table_.name;
 	return result;
 }

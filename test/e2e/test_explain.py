@@ -1,0 +1,72 @@
+"""openduck_explain(sql): where each part of a plan runs, with the bridges between host and
+worker, and the worker's own plan of what is shipped to it."""
+
+import duckdb
+import pytest
+
+
+@pytest.fixture
+def con(server, host):
+	con = host(server)
+	con.execute("CREATE OR REPLACE TABLE cloud.ex_sales AS SELECT range AS id, range % 10 AS product, "
+	            "range * 1.5 AS amount FROM range(100000)")
+	con.execute("CREATE OR REPLACE TABLE memory.main.ex_products AS SELECT range AS id, 'p' || range AS name "
+	            "FROM range(10)")
+	return con
+
+
+def explain(con, sql):
+	return con.execute("SELECT location, operator, detail FROM openduck_explain(?)", [sql]).fetchall()
+
+
+def test_a_hybrid_join_shows_both_sides_and_the_bridge(con):
+	rows = explain(con, "SELECT p.name, sum(s.amount) FROM cloud.ex_sales s JOIN memory.main.ex_products p "
+	                    "ON s.product = p.id GROUP BY p.name")
+	ops = [(location, op.strip()) for location, op, _ in rows]
+	assert ("LOCAL", "HASH_JOIN") in ops, rows
+	assert ("LOCAL", "Bridge(REMOTE→LOCAL)") in ops, rows
+	assert ("LOCAL", "SEQ_SCAN") in ops, rows
+	bridge = ops.index(("LOCAL", "Bridge(REMOTE→LOCAL)"))
+	location, op, detail = rows[bridge + 1]
+	assert (location, op.strip()) == ("REMOTE", "TABLE_SCAN") and "ex_sales" in detail, rows
+	# the remote scan sits under the join, one level below the bridge
+	assert len(op) - len(op.lstrip()) == len(rows[bridge][1]) - len(rows[bridge][1].lstrip()) + 2
+	# every row above the bridge runs on the host
+	assert all(location == "LOCAL" for location, _, _ in rows[:bridge])
+
+
+def test_a_shipped_statement_shows_the_workers_plan_and_sql(con):
+	rows = explain(con, "SELECT count(*) FROM cloud.ex_sales WHERE amount > 10")
+	assert rows[0][0] == "LOCAL" and rows[0][1].strip() == "Bridge(REMOTE→LOCAL)", rows
+	remote = rows[1:]
+	assert remote and all(location == "REMOTE" for location, _, _ in remote), rows
+	operators = {op.strip() for _, op, _ in remote}
+	assert "SQL" in operators and any("SCAN" in op for op in operators), rows
+	assert "ex_sales" in next(detail for _, op, detail in remote if op.strip() == "SQL")
+
+
+def test_a_remote_insert_of_host_rows_shows_the_upward_bridge(con):
+	con.execute("CREATE OR REPLACE TABLE cloud.ex_copy (id BIGINT, name VARCHAR)")
+	rows = explain(con, "INSERT INTO cloud.ex_copy SELECT id, name FROM memory.main.ex_products")
+	ops = [(location, op.strip()) for location, op, _ in rows]
+	assert ops[0][0] == "REMOTE", rows
+	assert ("LOCAL", "Bridge(LOCAL→REMOTE)") in ops, rows
+	assert ("LOCAL", "SEQ_SCAN") in ops, rows
+	# explaining runs nothing
+	assert con.execute("SELECT count(*) FROM cloud.ex_copy").fetchone() == (0,)
+
+
+def test_a_local_statement_is_all_local(con):
+	rows = explain(con, "SELECT count(*) FROM memory.main.ex_products")
+	assert rows and all(location == "LOCAL" for location, _, _ in rows)
+
+
+def test_explain_shows_the_location_of_remote_operators(con):
+	plan = "\n".join(r[1] for r in con.execute(
+	    "EXPLAIN SELECT * FROM cloud.ex_sales s JOIN memory.main.ex_products p ON s.product = p.id").fetchall())
+	assert "REMOTE (testdb@" in plan and "Catalog" in plan, plan
+
+
+def test_a_bad_statement_gives_the_statements_own_error(con):
+	with pytest.raises(duckdb.CatalogException, match="no_such_table"):
+		explain(con, "SELECT * FROM cloud.no_such_table")
