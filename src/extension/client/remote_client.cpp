@@ -86,9 +86,16 @@ void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const
 static constexpr size_t kMaxQueuedMessages = 4;
 
 // How long to wait before retry `attempt` (0, 1, ...): 100 ms, doubling up to 1 s; a failover
-// takes seconds, a restarted gateway less.
+// takes seconds.
 static std::chrono::milliseconds FailoverBackoff(int attempt) {
 	return std::chrono::milliseconds(std::min(1000, 100 << std::min(attempt, 4)));
+}
+
+// A gateway reporting that the database's worker is unreachable or gone (gateway_service.cpp):
+// a standby may be taking the database over, so the call is worth repeating. A server that
+// cannot be reached at all fails at once instead: nothing would take its place.
+static bool WorkerMayFailOver(const grpc::Status &status) {
+	return status.error_code() == grpc::StatusCode::UNAVAILABLE && status.error_message().rfind("worker ", 0) == 0;
 }
 
 RemoteQuery::RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc,
@@ -98,7 +105,7 @@ RemoteQuery::RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::Clien
 }
 
 bool RemoteQuery::RetryLocked(std::unique_lock<std::mutex> &guard, const std::function<bool()> &interrupted) {
-	if (!reissue_ || received_any_ || status_.error_code() != grpc::StatusCode::UNAVAILABLE) {
+	if (!reissue_ || received_any_ || !WorkerMayFailOver(status_)) {
 		return false;
 	}
 	auto now = std::chrono::steady_clock::now();
@@ -288,7 +295,7 @@ v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, c
 		}
 		// Outside a session a catalog read is safe to repeat while the database moves to
 		// another worker (RemoteQuery retries reads the same way).
-		bool retry = status.error_code() == grpc::StatusCode::UNAVAILABLE && session_id.empty() &&
+		bool retry = WorkerMayFailOver(status) && session_id.empty() &&
 		             std::chrono::steady_clock::now() - started < kFailoverRetryBudget;
 		if (!retry) {
 			ThrowRpcError(status, config_, "list the catalog of database '" + config_.database + "'");

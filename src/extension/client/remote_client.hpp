@@ -37,8 +37,9 @@ public:
 	// Starts the call again: fills a new context and reader.
 	using Reissue = std::function<void(std::unique_ptr<grpc::ClientContext> &, std::unique_ptr<Reader> &)>;
 
-	// With `reissue`, a call that fails with UNAVAILABLE before any response arrived is sent
-	// again (with backoff, for up to kFailoverRetryBudget): only for reads outside a session.
+	// With `reissue`, a call that fails before any response arrived because the gateway found
+	// the database's worker unreachable or gone is sent again (with backoff, for up to
+	// kFailoverRetryBudget): only for reads outside a session.
 	RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc, std::unique_ptr<Reader> reader,
 	            Reissue reissue = nullptr);
 	~RemoteQuery();
