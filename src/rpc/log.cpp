@@ -1,5 +1,7 @@
 #include "rpc/log.hpp"
 
+#include "rpc/json_string.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -31,35 +33,6 @@ static std::string Timestamp() {
 	auto length = std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &utc);
 	std::snprintf(stamp + length, sizeof(stamp) - length, ".%03dZ", static_cast<int>(millis % 1000));
 	return stamp;
-}
-
-static std::string JsonString(const std::string &text) {
-	std::string out = "\"";
-	for (unsigned char c : text) {
-		switch (c) {
-		case '"':
-			out += "\\\"";
-			break;
-		case '\\':
-			out += "\\\\";
-			break;
-		case '\n':
-			out += "\\n";
-			break;
-		case '\t':
-			out += "\\t";
-			break;
-		default:
-			if (c < 0x20) {
-				char escaped[8];
-				std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-				out += escaped;
-			} else {
-				out += static_cast<char>(c);
-			}
-		}
-	}
-	return out + "\"";
 }
 
 // REQUIRES: log_lock held.

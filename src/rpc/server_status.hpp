@@ -51,8 +51,4 @@ std::string StatusHttpResponse(const HttpRequest &request, const std::string &ro
 std::string StatusText(const std::string &role, const std::vector<WorkerStatus> &workers,
                        const ServerMetrics &metrics);
 
-// JSON string literal (with quotes) for `text`; control characters are \u-escaped and bytes
-// >= 0x80 are passed through (the inputs are UTF-8).
-std::string JsonString(const std::string &text);
-
 } // namespace openduck

@@ -2,6 +2,7 @@
 // answers.
 #include "rpc/http_request.hpp"
 #include "auth/access_checks.hpp"
+#include "rpc/json_string.hpp"
 #include "rpc/server_status.hpp"
 
 #include <gtest/gtest.h>
