@@ -1,5 +1,7 @@
 #include "arrow/ipc_stream_writer.hpp"
 
+#include "arrow/type_text.hpp"
+
 #include "arrow/direct_column.hpp"
 #include "arrow/ipc_message.hpp"
 #include "arrow/ipc_schema.hpp"
@@ -85,18 +87,6 @@ static LogicalType WireType(const LogicalType &type) {
 	});
 }
 
-// True when DuckDB parses `type`'s text back. An unnamed STRUCT (ROW(1, 'a')) prints as
-// STRUCT(INTEGER, VARCHAR), which it cannot: such a column travels without the exact type, and
-// readers take the Arrow type, which keeps its fields.
-static bool TypeTextParses(const LogicalType &type) {
-	try {
-		TransformStringToLogicalType(type.ToString());
-		return true;
-	} catch (std::exception &) {
-		return false;
-	}
-}
-
 IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &exact_types, const vector<std::string> &names,
                                  ClientProperties options)
     : state_(make_uniq<State>()) {
@@ -134,8 +124,10 @@ IpcStreamWriter::IpcStreamWriter(const vector<LogicalType> &exact_types, const v
 
 	std::vector<KeyValueList> column_metadata;
 	for (auto &type : exact_types) {
-		column_metadata.push_back(TypeTextParses(type) ? KeyValueList {{kDuckDBTypeMetadataKey, type.ToString()}}
-		                                               : KeyValueList {});
+		// A type whose text does not parse back (an unnamed STRUCT) travels without its exact
+		// type; readers take the Arrow type, which keeps its fields.
+		auto text = ExactTypeText(type);
+		column_metadata.push_back(text.empty() ? KeyValueList {} : KeyValueList {{kDuckDBTypeMetadataKey, text}});
 	}
 	flatbuffers::FlatBufferBuilder builder;
 	auto schema = EncodeSchema(builder, state.schema.arrow_schema, column_metadata, state.dictionary_ids);

@@ -1,5 +1,8 @@
 #include "worker/catalog_reader.hpp"
 
+#include "arrow/type_text.hpp"
+#include "duckdb/catalog/catalog_entry/type_catalog_entry.hpp"
+
 #include "common/column_statistics.hpp"
 #include "common/index_sql.hpp"
 #include "duckdb/catalog/catalog.hpp"
@@ -79,6 +82,34 @@ static void ForEachTableColumn(duckdb::Connection &connection, pb::GetCatalogRes
 					}
 				}
 			}
+		}
+	});
+}
+
+// Lists the types made with CREATE TYPE in every schema of `response`, so the host can bind
+// them (CREATE TABLE t (m mood), 'ok'::mood) and drop them.
+static void AddUserTypes(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+	auto &context = *connection.context;
+	context.RunFunctionInTransaction([&]() {
+		for (auto &schema : *response.mutable_schemas()) {
+			// Named: an empty catalog name would find the system catalog's built-in types.
+			auto entry = duckdb::Catalog::GetSchema(context, duckdb::DatabaseManager::GetDefaultDatabase(context),
+			                                        schema.name(), duckdb::OnEntryNotFound::RETURN_NULL);
+			if (!entry) {
+				continue;
+			}
+			entry->Scan(context, duckdb::CatalogType::TYPE_ENTRY, [&](duckdb::CatalogEntry &type_entry) {
+				if (type_entry.internal) {
+					return;
+				}
+				auto text = ExactTypeText(type_entry.Cast<duckdb::TypeCatalogEntry>().user_type);
+				if (text.empty()) {
+					return; // not expressible as text: the host cannot use it
+				}
+				auto type = schema.add_types();
+				type->set_name(type_entry.name);
+				type->set_type_sql(text);
+			});
 		}
 	});
 }
@@ -258,6 +289,7 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 		}
 	}
 	MarkGeneratedColumns(connection, response);
+	AddUserTypes(connection, response);
 	response.set_default_schema("main");
 }
 

@@ -522,15 +522,25 @@ def test_generated_columns(twin):
 	twin.same(f"SELECT * FROM cloud.{t} ORDER BY a, c")
 
 
-def test_sequences_and_types_through_attach_name_the_workaround(twin):
-	"""The host's view of a remote catalog has no sequences or types, so creating one through
-	ATTACH is refused with the statement to run on the worker instead; nothing is created."""
-	for sql, kind in (("CREATE SEQUENCE cloud.seq_x START 5", "sequence"),
-	                  ("CREATE TYPE cloud.mood_x AS ENUM ('a', 'b')", "type")):
-		with pytest.raises(duckdb.BinderException, match=f"cannot hold a {kind}.*openduck_query"):
-			twin.con.execute(sql)
+def test_sequences_through_attach_name_the_workaround(twin):
+	"""The host's view of a remote catalog has no sequences, so creating one through ATTACH is
+	refused with the statement to run on the worker instead; nothing is created."""
+	with pytest.raises(duckdb.BinderException, match="cannot hold a sequence.*openduck_query"):
+		twin.con.execute("CREATE SEQUENCE cloud.seq_x START 5")
 	assert odtest.remote(twin.con, "cloud", "SELECT count(*) FROM duckdb_sequences() WHERE sequence_name = 'seq_x'") \
 	    == [(0,)]
+
+
+def test_types_created_through_attach_are_used_by_the_host_and_the_worker(twin):
+	"""CREATE TYPE through ATTACH runs on the worker and lists the type in the host's catalog:
+	remote tables and casts use it, and its values come back as the ENUM they are."""
+	twin.con.execute("CREATE TYPE cloud.mood_x AS ENUM ('a', 'b', 'c')")
+	twin.con.execute("CREATE TABLE cloud.typed_x (m cloud.mood_x)")
+	twin.con.execute("INSERT INTO cloud.typed_x VALUES ('c'), ('a')")
+	assert twin.con.execute("SELECT m FROM cloud.typed_x ORDER BY m").fetchall() == [("a",), ("c",)]
+	assert str(twin.con.execute("SELECT m FROM cloud.typed_x").description[0][1]) == "ENUM('a', 'b', 'c')"
+	assert twin.con.execute("SELECT 'b'::cloud.mood_x < 'c'::cloud.mood_x").fetchone() == (True,)
+	assert odtest.remote(twin.con, "cloud", "SELECT count(*) FROM duckdb_types() WHERE type_name = 'mood_x'") == [(1,)]
 
 
 def test_merge_into_between_remote_tables_runs_on_the_worker(twin):

@@ -110,6 +110,14 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, 
 		for (auto &index : schema.indexes()) {
 			entry->AddIndex(index.name(), index.table(), index.sql());
 		}
+		for (auto &type : schema.types()) {
+			try {
+				entry->AddType(type.name(), TransformStringToLogicalType(type.type_sql()));
+			} catch (std::exception &) {
+				// A definition this host cannot read: statements naming the type fail to bind
+				// here, as they would for any unknown type.
+			}
+		}
 		snapshot->schemas[schema.name()] = std::move(entry);
 	}
 	return snapshot;
@@ -215,9 +223,10 @@ CatalogLookupBehavior ODCatalog::CatalogTypeLookupRule(CatalogType type) const {
 	case CatalogType::TABLE_ENTRY:
 	case CatalogType::VIEW_ENTRY:
 	case CatalogType::INDEX_ENTRY:
+	case CatalogType::TYPE_ENTRY: // user types; a miss never costs a round trip (LookupEntry)
 		return CatalogLookupBehavior::STANDARD;
 	default:
-		// Functions, types, macros and sequences always resolve locally: never a remote round trip.
+		// Functions, macros and sequences always resolve locally: never a remote round trip.
 		return CatalogLookupBehavior::NEVER_LOOKUP;
 	}
 }

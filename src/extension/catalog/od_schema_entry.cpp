@@ -18,6 +18,8 @@
 #include "duckdb/parser/parsed_data/comment_on_column_info.hpp"
 #include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
 #include "duckdb/parser/parser.hpp"
+#include "duckdb/catalog/catalog_entry/type_catalog_entry.hpp"
+#include "arrow/type_text.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/catalog/od_index_entry.hpp"
 #include "extension/catalog/od_table_entry.hpp"
@@ -103,8 +105,26 @@ void ODSchemaEntry::AddIndex(const std::string &index, const std::string &table,
 	index_order_.push_back(index);
 }
 
+void ODSchemaEntry::AddType(const std::string &type_name, LogicalType type) {
+	CreateTypeInfo info(type_name, std::move(type));
+	info.schema = name;
+	types_[type_name] = make_uniq<TypeCatalogEntry>(catalog, *this, info);
+	type_order_.push_back(type_name);
+}
+
+case_insensitive_map_t<unique_ptr<StandardEntry>> &ODSchemaEntry::EntriesOf(CatalogType type) {
+	switch (type) {
+	case CatalogType::INDEX_ENTRY:
+		return indexes_;
+	case CatalogType::TYPE_ENTRY:
+		return types_;
+	default:
+		return entries_;
+	}
+}
+
 optional_ptr<CatalogEntry> ODSchemaEntry::FindEntry(CatalogType type, const std::string &entry_name) {
-	auto &entries = type == CatalogType::INDEX_ENTRY ? indexes_ : entries_;
+	auto &entries = EntriesOf(type);
 	auto entry = entries.find(entry_name);
 	if (entry == entries.end()) {
 		return nullptr;
@@ -128,6 +148,12 @@ void ODSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry
 		}
 		return;
 	}
+	if (type == CatalogType::TYPE_ENTRY) {
+		for (auto &type_name : type_order_) {
+			callback(*types_[type_name]);
+		}
+		return;
+	}
 	// Like DuckDB's own schemas, tables and views share one set: callers (duckdb_columns,
 	// duckdb_views, SHOW ALL TABLES) scan TABLE_ENTRY or VIEW_ENTRY and filter by entry type.
 	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
@@ -141,12 +167,16 @@ void ODSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry
 optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transaction,
                                                       const EntryLookupInfo &lookup_info) {
 	auto type = lookup_info.GetCatalogType();
-	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY && type != CatalogType::INDEX_ENTRY) {
+	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY && type != CatalogType::INDEX_ENTRY &&
+	    type != CatalogType::TYPE_ENTRY) {
 		return nullptr;
 	}
 	auto &od_catalog = catalog.Cast<ODCatalog>();
 	auto entry = FindEntry(type, lookup_info.GetEntryName());
-	if (entry) {
+	if (entry || type == CatalogType::TYPE_ENTRY) {
+		// Types are looked up for every type name not built in (JSON, ...) while this catalog is
+		// the default: a miss must not cost a round trip. The snapshot is current as of the
+		// transaction's start, and CreateType refreshes it.
 		return entry;
 	}
 	// Go through the catalog so a miss refreshes the pinned snapshot once.
@@ -162,10 +192,10 @@ static std::string RemoteSQL(const INFO &info, const std::string &schema) {
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateAndLookup(CatalogTransaction transaction, const std::string &sql,
-                                                          const std::string &entry_name) {
+                                                          const std::string &entry_name, CatalogType type) {
 	auto &od_catalog = catalog.Cast<ODCatalog>();
 	od_catalog.ExecuteDDL(transaction.GetContext(), sql);
-	return od_catalog.LookupInSchema(transaction, name, CatalogType::TABLE_ENTRY, entry_name);
+	return od_catalog.LookupInSchema(transaction, name, type, entry_name);
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateIndex(CatalogTransaction transaction, CreateIndexInfo &info,
@@ -198,8 +228,9 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateView(CatalogTransaction transact
 	return CreateAndLookup(transaction, view.ToString(), view.view_name);
 }
 
-// Sequences and types are not listed in the host's view of the catalog (their lookups never
-// leave the host), so one made through ATTACH could be neither used nor dropped from here.
+// Sequences are not listed in the host's view of the catalog (their lookups never leave the
+// host), so one made through ATTACH could be neither used nor dropped from here; nor could a
+// type whose definition has no text DuckDB parses back.
 static BinderException WorkerOnlyEntry(const std::string &catalog, const char *kind, std::string sql) {
 	while (!sql.empty() && (sql.back() == ';' || sql.back() == ' ')) {
 		sql.pop_back();
@@ -234,7 +265,23 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateCollation(CatalogTransaction tra
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateType(CatalogTransaction transaction, CreateTypeInfo &info) {
-	throw WorkerOnlyEntry(catalog.GetName(), "type", RemoteSQL(info, name));
+	// The bound definition, without the user type names inside it: the worker may not know them
+	// under those names, and the host lists types by definition too (AddType).
+	auto definition = ExactTypeText(info.type);
+	if (definition.empty()) {
+		throw WorkerOnlyEntry(catalog.GetName(), "type", RemoteSQL(info, name));
+	}
+	std::string sql = "CREATE ";
+	if (info.on_conflict == OnCreateConflict::REPLACE_ON_CONFLICT) {
+		sql += "OR REPLACE ";
+	}
+	sql += "TYPE ";
+	if (info.on_conflict == OnCreateConflict::IGNORE_ON_CONFLICT) {
+		sql += "IF NOT EXISTS ";
+	}
+	sql += KeywordHelper::WriteOptionallyQuoted(name) + "." + KeywordHelper::WriteOptionallyQuoted(info.name) +
+	       " AS " + definition;
+	return CreateAndLookup(transaction, sql, info.name, CatalogType::TYPE_ENTRY);
 }
 
 void ODSchemaEntry::DropEntry(ClientContext &context, DropInfo &info) {

@@ -1,4 +1,5 @@
-// One remote schema inside a CatalogSnapshot: owns the entries of its tables, views and indexes.
+// One remote schema inside a CatalogSnapshot: owns the entries of its tables, views, indexes and
+// user types (CREATE TYPE).
 // Immutable after construction, so safe to read from any thread.
 #pragma once
 
@@ -18,7 +19,9 @@ public:
 	void AddRelation(RemoteRelation relation);
 	// Adds the entry of index `name` on `table`, made by `sql` (construction time only).
 	void AddIndex(const std::string &name, const std::string &table, const std::string &sql);
-	// The table, view or index entry named `name`, or nullptr.
+	// Adds user type `name` defined as `type` (construction time only).
+	void AddType(const std::string &name, duckdb::LogicalType type);
+	// The table, view, index or type entry named `name`, or nullptr.
 	duckdb::optional_ptr<duckdb::CatalogEntry> FindEntry(duckdb::CatalogType type, const std::string &name);
 	// The relation behind a table or view entry, or nullptr.
 	const RemoteRelation *GetRelation(const std::string &name) const;
@@ -54,9 +57,12 @@ public:
 	void Alter(duckdb::CatalogTransaction transaction, duckdb::AlterInfo &info) override;
 
 private:
-	// Runs a CREATE on the worker and returns the new entry from a refreshed catalog.
-	duckdb::optional_ptr<duckdb::CatalogEntry> CreateAndLookup(duckdb::CatalogTransaction transaction,
-	                                                           const std::string &sql, const std::string &entry_name);
+	// Runs a CREATE on the worker and returns the new entry (of `type`) from a refreshed catalog.
+	duckdb::optional_ptr<duckdb::CatalogEntry>
+	CreateAndLookup(duckdb::CatalogTransaction transaction, const std::string &sql, const std::string &entry_name,
+	                duckdb::CatalogType type = duckdb::CatalogType::TABLE_ENTRY);
+	// The entries of one kind: tables and views share one set, as in DuckDB's own schemas.
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> &EntriesOf(duckdb::CatalogType type);
 
 	duckdb::case_insensitive_map_t<RemoteRelation> relations_;
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> entries_;
@@ -64,6 +70,8 @@ private:
 	duckdb::vector<std::string> order_;
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> indexes_;
 	duckdb::vector<std::string> index_order_;
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> types_;
+	duckdb::vector<std::string> type_order_;
 };
 
 } // namespace openduck
