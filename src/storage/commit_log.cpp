@@ -144,7 +144,6 @@ void CommitLog::Ship(const ActiveLayer &active) {
 	next_seq_++;
 	shipped_log_ = log_end;
 	shipped_wal_ = wal_size;
-	shipped_count_++;
 }
 
 void CommitLog::Upload(const std::string &key, const std::string &data) {
@@ -177,11 +176,6 @@ void CommitLog::Rebase(int64_t base) {
 void CommitLog::WalRemoved() {
 	std::lock_guard<std::mutex> guard(lock_);
 	shipped_wal_ = 0;
-}
-
-int64_t CommitLog::Shipped() const {
-	std::lock_guard<std::mutex> guard(lock_);
-	return shipped_count_;
 }
 
 } // namespace openduck

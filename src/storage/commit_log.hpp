@@ -57,9 +57,6 @@ public:
 	// WAL starts at offset 0.
 	void WalRemoved();
 
-	// Segments shipped by this writer (for tests and logs).
-	int64_t Shipped() const;
-
 private:
 	uint64_t WalSize() const;
 	// Stores a segment too large to travel in its metadata row. Throws naming the store.
@@ -79,7 +76,6 @@ private:
 	int64_t next_seq_ = 0;
 	uint64_t shipped_log_ = 0;
 	uint64_t shipped_wal_ = 0;
-	int64_t shipped_count_ = 0;
 };
 
 } // namespace openduck

@@ -66,10 +66,6 @@ void LayeredFile::WalRemoved() {
 	}
 }
 
-int64_t LayeredFile::ShippedCommits() const {
-	return commit_log_ ? commit_log_->Shipped() : 0;
-}
-
 std::string LayeredFile::Describe() const {
 	if (read_only_) {
 		return "snapshot " + std::to_string(snapshot_id_.load()) + " of database '" + db_.name + "'";

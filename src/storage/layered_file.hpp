@@ -106,8 +106,6 @@ public:
 	void ShipCommits();
 	// DuckDB removed its WAL.
 	void WalRemoved();
-	// Commit segments this writer shipped (0 when it does not ship).
-	int64_t ShippedCommits() const;
 	// Throws when the writer is fenced (the message says why and what to do).
 	void CheckNotFenced() const;
 	// "database 'x'" or "snapshot 7 of database 'x'", for messages.

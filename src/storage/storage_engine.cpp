@@ -250,11 +250,13 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t
                                                           bool restore) {
 	std::shared_ptr<LayeredFile> file;
 	DatabaseRecord db;
+	std::string dir, wal_path;
 	try {
 		// Read now that the lease is ours: the head may have moved before.
 		db = *metadata_->GetDatabase(db_id);
-		auto dir = DatabaseDir(db);
-		CommitShipping shipping {dir + "/wal", restore, config_.ship_commits};
+		dir = DatabaseDir(db);
+		wal_path = dir + "/wal";
+		CommitShipping shipping {wal_path, restore, config_.ship_commits};
 		file = LayeredFile::OpenWriter(StorageContext {*metadata_, *store_, *cache_}, db, generation, dir,
 		                               config_.compact_at_layers, &shipping);
 	} catch (...) {
@@ -268,13 +270,12 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t
 	}
 	// The file outlives the DuckDB's final checkpoint; the lease goes with it.
 	file->SetOnClose([this, db_id, generation] { ReleaseLease(db_id, generation); });
-	auto dir = DatabaseDir(db);
 	auto path = std::string(kLayeredPathPrefix) + db.name;
 	duckdb::DBConfig config;
-	ConfigureLayered(config, file, path, dir + "/wal", dir + "/tmp");
+	ConfigureLayered(config, file, path, wal_path, dir + "/tmp");
 	config_.sandbox.Configure(config);
 	auto database = std::make_unique<duckdb::DuckDB>(path, &config);
-	config_.sandbox.Seal(*database, {dir + "/wal"});
+	config_.sandbox.Seal(*database, {wal_path});
 	return database;
 }
 
