@@ -72,12 +72,12 @@ size_t CommitLog::Restore(int64_t base) {
 	return segments.size();
 }
 
-void CommitLog::Start(int64_t base, uint64_t log_end) {
+void CommitLog::Start(int64_t base, uint64_t log_end, bool restored) {
 	std::lock_guard<std::mutex> guard(lock_);
 	base_ = base;
 	next_seq_ = int64_t(metadata_.CommitSegments(db_id_, base).size());
-	shipped_log_ = log_end;
-	shipped_wal_ = WalSize();
+	shipped_log_ = restored ? log_end : 0;
+	shipped_wal_ = restored ? WalSize() : 0;
 }
 
 void CommitLog::Ship(const ActiveLayer &active) {

@@ -44,9 +44,12 @@ public:
 	// shared segments are the truth, a local tail beyond them was never acknowledged. Runs
 	// before the ActiveLayer opens the log. Returns how many segments were applied.
 	size_t Restore(int64_t base);
-	// Starts shipping after snapshot `base` with the log at `log_end` (the ActiveLayer's append
-	// position) and the WAL as it is on disk now.
-	void Start(int64_t base, uint64_t log_end);
+	// Starts shipping after snapshot `base`. `restored`: the local log and WAL are exactly the
+	// shipped ones (Restore ran), so shipping continues at their ends, `log_end` being the
+	// ActiveLayer's append position. Otherwise they hold state no segment has (written without
+	// shipping, or a new writer's own): the first shipment then carries both files whole, from
+	// offset 0, which on Restore replaces whatever older segments of `base` left.
+	void Start(int64_t base, uint64_t log_end, bool restored);
 	// Uploads and records what `active`'s log and the WAL gained since the last shipment.
 	// Throws when the commit could not be shipped (LeaseError when this writer lost its lease):
 	// DuckDB must then not acknowledge it.

@@ -128,7 +128,7 @@ std::shared_ptr<LayeredFile> LayeredFile::OpenWriter(StorageContext context, con
 	}
 	file->active_ = std::make_unique<ActiveLayer>(log_path, db.head_snapshot, size);
 	if (file->commit_log_ && shipping->ship) {
-		file->commit_log_->Start(db.head_snapshot, file->active_->End());
+		file->commit_log_->Start(db.head_snapshot, file->active_->End(), shipping->restore);
 	} else {
 		file->commit_log_.reset();
 	}

@@ -114,6 +114,43 @@ TEST_F(CommitShippingTest, ATakeoverRestoresEveryAcknowledgedCommit) {
 	EXPECT_EQ(Count(*again, "SELECT count(*) FROM t"), acknowledged + 1);
 }
 
+TEST_F(CommitShippingTest, AWriterThatStartsShippingShipsItsWholeLocalState) {
+	// Written first without shipping (commits live in local files), then by a shipping writer on
+	// another machine that dies: its segments must carry the whole active layer, header
+	// included, not only what it wrote itself.
+	Engine("local", false, 60)->OpenDatabase("upgraded", true).reset();
+	int ledger[2];
+	ASSERT_EQ(::pipe(ledger), 0);
+	pid_t child = ::fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		::close(ledger[0]);
+		auto writer = Engine("writer", true);
+		auto db = writer->OpenDatabase("upgraded", false);
+		Exec(*db, "CREATE TABLE t AS SELECT range AS id FROM range(300000)"); // blocks before the commit
+		Exec(*db, "INSERT INTO t VALUES (-1)");
+		int64_t total = 300001;
+		if (::write(ledger[1], &total, sizeof(total)) != sizeof(total)) {
+			::_exit(3);
+		}
+		::kill(::getpid(), SIGKILL);
+	}
+	::close(ledger[1]);
+	int64_t acknowledged = 0;
+	while (::read(ledger[0], &acknowledged, sizeof(acknowledged)) == sizeof(acknowledged)) {
+	}
+	::close(ledger[0]);
+	int status = 0;
+	ASSERT_EQ(::waitpid(child, &status, 0), child);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the writer failed: status " << status;
+	ASSERT_EQ(acknowledged, 300001);
+	auto standby = Engine("standby", true);
+	auto db = OpenWhenFree(*standby, "upgraded");
+	EXPECT_EQ(Count(*db, "SELECT count(*) FROM t"), acknowledged);
+	// the values too, not only the row count the WAL records: they live in the shipped blocks
+	EXPECT_EQ(Count(*db, "SELECT sum(id) FROM t"), 299999LL * 300000 / 2 - 1);
+}
+
 TEST_F(CommitShippingTest, AWriterThatLostItsLeaseCannotCommit) {
 	auto first = Engine("first", true, 60);
 	auto db = first->OpenDatabase("contested", true);
