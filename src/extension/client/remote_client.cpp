@@ -85,17 +85,20 @@ void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const
 // Payloads are ~1 MiB: a few in flight keep the pipe full without unbounded buffering.
 static constexpr size_t kMaxQueuedMessages = 4;
 
-// How long to wait before retry `attempt` (0, 1, ...): 100 ms, doubling up to 1 s; a failover
-// takes seconds.
-static std::chrono::milliseconds FailoverBackoff(int attempt) {
-	return std::chrono::milliseconds(std::min(1000, 100 << std::min(attempt, 4)));
-}
-
-// A gateway reporting that the database's worker is unreachable or gone (gateway_service.cpp):
-// a standby may be taking the database over, so the call is worth repeating. A server that
-// cannot be reached at all fails at once instead: nothing would take its place.
-static bool WorkerMayFailOver(const grpc::Status &status) {
-	return status.error_code() == grpc::StatusCode::UNAVAILABLE && status.error_message().rfind("worker ", 0) == 0;
+std::optional<std::chrono::milliseconds> FailoverRetry::Next(const grpc::Status &status) {
+	// A gateway reporting that the database's worker is unreachable or gone
+	// (gateway_service.cpp): a standby may be taking the database over. A server that cannot be
+	// reached at all fails at once instead: nothing would take its place.
+	if (status.error_code() != grpc::StatusCode::UNAVAILABLE || status.error_message().rfind("worker ", 0) != 0) {
+		return std::nullopt;
+	}
+	auto now = std::chrono::steady_clock::now();
+	if (attempts_ == 0) {
+		first_failure_ = now;
+	} else if (now - first_failure_ > kFailoverRetryBudget) {
+		return std::nullopt;
+	}
+	return std::chrono::milliseconds(std::min(1000, 100 << std::min(attempts_++, 4)));
 }
 
 RemoteQuery::RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc,
@@ -105,20 +108,16 @@ RemoteQuery::RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::Clien
 }
 
 bool RemoteQuery::RetryLocked(std::unique_lock<std::mutex> &guard, const std::function<bool()> &interrupted) {
-	if (!reissue_ || received_any_ || !WorkerMayFailOver(status_)) {
+	if (!reissue_ || received_any_) {
 		return false;
 	}
-	auto now = std::chrono::steady_clock::now();
-	if (retries_ == 0) {
-		first_failure_ = now;
-	} else if (now - first_failure_ > kFailoverRetryBudget) {
+	auto wait = retry_.Next(status_);
+	if (!wait) {
 		return false;
 	}
-	auto wait = FailoverBackoff(retries_);
-	retries_++;
 	guard.unlock();
 	receiver_.join();
-	auto until = std::chrono::steady_clock::now() + wait;
+	auto until = std::chrono::steady_clock::now() + *wait;
 	while (std::chrono::steady_clock::now() < until) {
 		if (interrupted && interrupted()) {
 			guard.lock();
@@ -286,8 +285,8 @@ v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, c
 	request.set_database(config_.database);
 	request.set_snapshot_id(config_.snapshot);
 	v1::GetCatalogResponse response;
-	auto started = std::chrono::steady_clock::now();
-	for (int attempt = 0;; attempt++) {
+	FailoverRetry retry;
+	while (true) {
 		auto context = NewContext();
 		auto status = stub_->GetCatalog(context.get(), request, &response);
 		if (status.ok()) {
@@ -295,12 +294,11 @@ v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, c
 		}
 		// Outside a session a catalog read is safe to repeat while the database moves to
 		// another worker (RemoteQuery retries reads the same way).
-		bool retry = WorkerMayFailOver(status) && session_id.empty() &&
-		             std::chrono::steady_clock::now() - started < kFailoverRetryBudget;
-		if (!retry) {
+		auto wait = session_id.empty() ? retry.Next(status) : std::nullopt;
+		if (!wait) {
 			ThrowRpcError(status, config_, "list the catalog of database '" + config_.database + "'");
 		}
-		std::this_thread::sleep_for(FailoverBackoff(attempt));
+		std::this_thread::sleep_for(*wait);
 	}
 }
 

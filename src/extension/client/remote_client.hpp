@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -30,6 +31,20 @@ namespace openduck {
 // How long a read keeps being re-sent while its database has no reachable worker: a failover
 // (a standby taking the database over once the dead writer's lease lapses) takes a few seconds.
 constexpr std::chrono::seconds kFailoverRetryBudget {15};
+
+// Paces the re-sends of one call across a failover: which failures qualify (the gateway found
+// the database's worker unreachable or gone), how far apart (100 ms, doubling up to 1 s) and
+// for how long (kFailoverRetryBudget from the first failure). Used by one thread.
+class FailoverRetry {
+public:
+	// How long to wait before sending the call again after it failed with `status`; nullopt
+	// when it must fail with it.
+	std::optional<std::chrono::milliseconds> Next(const grpc::Status &status);
+
+private:
+	int attempts_ = 0;
+	std::chrono::steady_clock::time_point first_failure_;
+};
 
 class RemoteQuery {
 public:
@@ -66,8 +81,7 @@ private:
 	std::unique_ptr<Reader> reader_;
 	const Reissue reissue_;
 	bool received_any_ = false;
-	int retries_ = 0;
-	std::chrono::steady_clock::time_point first_failure_;
+	FailoverRetry retry_;
 
 	std::mutex lock_;
 	std::condition_variable changed_;
