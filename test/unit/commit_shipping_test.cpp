@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <csignal>
 #include <sys/wait.h>
 #include <thread>
@@ -29,6 +30,44 @@ protected:
 		config.lease_ttl_seconds = lease_ttl;
 		return std::make_unique<StorageEngine>(config);
 	}
+	// What a forked writer reports through: Acknowledged after each commit, Die (by SIGKILL,
+	// with no shutdown: no final checkpoint, no lease release) at the end, while its engine and
+	// database are still open.
+	struct Ledger {
+		int fd;
+		void Acknowledged(int64_t total) const {
+			if (::write(fd, &total, sizeof(total)) != sizeof(total)) {
+				::_exit(3);
+			}
+		}
+		[[noreturn]] void Die() const {
+			::kill(::getpid(), SIGKILL);
+			::_exit(4);
+		}
+	};
+	// Runs `writer` in a forked child and returns the last total it reported; a writer that
+	// failed, or returned instead of dying, fails the test.
+	static int64_t WriteThenDie(const std::function<void(const Ledger &)> &writer) {
+		int ledger[2];
+		EXPECT_EQ(::pipe(ledger), 0);
+		pid_t child = ::fork();
+		EXPECT_GE(child, 0);
+		if (child == 0) {
+			::close(ledger[0]);
+			writer(Ledger {ledger[1]});
+			::_exit(5); // returned: its objects closed cleanly, which is not the crash under test
+		}
+		::close(ledger[1]);
+		int64_t acknowledged = 0, value = 0;
+		while (::read(ledger[0], &value, sizeof(value)) == sizeof(value)) {
+			acknowledged = value;
+		}
+		::close(ledger[0]);
+		int status = 0;
+		EXPECT_EQ(::waitpid(child, &status, 0), child);
+		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the writer failed: status " << status;
+		return acknowledged;
+	}
 	// Opens `name` on `engine`, waiting (bounded) for a dead writer's lease to expire.
 	static std::unique_ptr<duckdb::DuckDB> OpenWhenFree(StorageEngine &engine, const std::string &name) {
 		auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -46,49 +85,28 @@ protected:
 };
 
 TEST_F(CommitShippingTest, ATakeoverRestoresEveryAcknowledgedCommit) {
-	int ledger[2];
-	ASSERT_EQ(::pipe(ledger), 0);
-	pid_t child = ::fork();
-	ASSERT_GE(child, 0);
-	if (child == 0) {
-		// The writer: reports each acknowledged commit's running total, then dies without any
-		// shutdown (no final checkpoint, no lease release).
-		::close(ledger[0]);
+	auto acknowledged = WriteThenDie([this](const Ledger &ledger) {
 		auto writer = Engine("writer", true);
 		auto db = writer->OpenDatabase("shipped", true);
-		auto report = [&](int64_t total) {
-			if (::write(ledger[1], &total, sizeof(total)) != sizeof(total)) {
-				::_exit(3);
-			}
-		};
 		int64_t total = 0;
 		Exec(*db, "CREATE TABLE t (id BIGINT, v BIGINT)");
 		for (int i = 0; i < 20; i++) {
 			Exec(*db, "INSERT INTO t VALUES (" + std::to_string(i) + ", 1)");
-			report(++total);
+			ledger.Acknowledged(++total);
 		}
 		Exec(*db, "CHECKPOINT"); // the shipped segments start over after the new head
 		// More than a row group in one transaction: DuckDB writes blocks before the commit.
 		Exec(*db, "INSERT INTO t SELECT range + 1000, 1 FROM range(300000)");
 		total += 300000;
-		report(total);
+		ledger.Acknowledged(total);
 		Exec(*db, "UPDATE t SET v = 2 WHERE id < 10");
-		report(total);
+		ledger.Acknowledged(total);
 		for (int i = 0; i < 20; i++) {
 			Exec(*db, "INSERT INTO t VALUES (" + std::to_string(-1 - i) + ", 1)");
-			report(++total);
+			ledger.Acknowledged(++total);
 		}
-		::kill(::getpid(), SIGKILL);
-	}
-	::close(ledger[1]);
-	int64_t acknowledged = 0, value = 0;
-	while (::read(ledger[0], &value, sizeof(value)) == sizeof(value)) {
-		acknowledged = value;
-	}
-	::close(ledger[0]);
-	int status = 0;
-	ASSERT_EQ(::waitpid(child, &status, 0), child);
-	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the writer failed: status " << status;
+		ledger.Die();
+	});
 	ASSERT_EQ(acknowledged, 300040);
 
 	auto standby = Engine("standby", true);
@@ -119,30 +137,14 @@ TEST_F(CommitShippingTest, AWriterThatStartsShippingShipsItsWholeLocalState) {
 	// another machine that dies: its segments must carry the whole active layer, header
 	// included, not only what it wrote itself.
 	Engine("local", false, 60)->OpenDatabase("upgraded", true).reset();
-	int ledger[2];
-	ASSERT_EQ(::pipe(ledger), 0);
-	pid_t child = ::fork();
-	ASSERT_GE(child, 0);
-	if (child == 0) {
-		::close(ledger[0]);
+	auto acknowledged = WriteThenDie([this](const Ledger &ledger) {
 		auto writer = Engine("writer", true);
 		auto db = writer->OpenDatabase("upgraded", false);
 		Exec(*db, "CREATE TABLE t AS SELECT range AS id FROM range(300000)"); // blocks before the commit
 		Exec(*db, "INSERT INTO t VALUES (-1)");
-		int64_t total = 300001;
-		if (::write(ledger[1], &total, sizeof(total)) != sizeof(total)) {
-			::_exit(3);
-		}
-		::kill(::getpid(), SIGKILL);
-	}
-	::close(ledger[1]);
-	int64_t acknowledged = 0;
-	while (::read(ledger[0], &acknowledged, sizeof(acknowledged)) == sizeof(acknowledged)) {
-	}
-	::close(ledger[0]);
-	int status = 0;
-	ASSERT_EQ(::waitpid(child, &status, 0), child);
-	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the writer failed: status " << status;
+		ledger.Acknowledged(300001);
+		ledger.Die();
+	});
 	ASSERT_EQ(acknowledged, 300001);
 	auto standby = Engine("standby", true);
 	auto db = OpenWhenFree(*standby, "upgraded");
