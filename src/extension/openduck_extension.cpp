@@ -14,6 +14,7 @@
 #include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/query_stats.hpp"
 #include "extension/pushdown/query_text_state.hpp"
+#include "extension/catalog/catalog_recheck.hpp"
 #include "extension/scan/remote_scan.hpp"
 #include "extension/pushdown/statement_pushdown.hpp"
 #include "duckdb/planner/extension_callback.hpp"
@@ -25,6 +26,7 @@ class RegisterQueryText : public duckdb::ExtensionCallback {
 public:
 	void OnConnectionOpened(duckdb::ClientContext &context) override {
 		openduck::QueryTextState::Register(context);
+		openduck::CatalogRecheck::Register(context);
 		openduck::QueryStats::Get(context);
 	}
 };

@@ -314,7 +314,10 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			}
 		}
 		// A session's result is materialized so the session lock can be released before sending.
-		auto pending = connection_.PendingQuery(std::move(statements.back()), !session_lock_);
+		// So is any write's: outside a session its transaction commits when the result is
+		// complete, and a failed commit must reach the host as the statement's error.
+		bool stream = !session_lock_ && statements.back()->type == duckdb::StatementType::SELECT_STATEMENT;
+		auto pending = connection_.PendingQuery(std::move(statements.back()), stream);
 		if (pending->HasError()) {
 			return fail(pending->GetErrorObject());
 		}

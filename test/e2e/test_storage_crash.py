@@ -1,7 +1,7 @@
 """Crash safety of the differential storage: kill -9 the server at random moments while a
-client commits batches and checkpoints; after every restart each acknowledged batch must be
-there in full, no batch may be partly visible, and every snapshot must open and pass its
-checksums."""
+client commits batches (through sessions, and as one-request auto-commit INSERTs) and
+checkpoints; after every restart each acknowledged batch must be there in full, no batch may be
+partly visible, and every snapshot must open and pass its checksums."""
 
 import random
 import threading
@@ -18,11 +18,22 @@ def batch_size(batch: int) -> int:
 	return BIG if batch % 7 == 3 else SMALL
 
 
-def writer(con, first_batch, acked, stop, errors):
+def insert(con, batch, shipped):
+	"""Commits one batch: through openduck_query (a session: open, run, commit), or, for a small
+	batch when `shipped`, as an auto-commit INSERT ... VALUES on the attached table, which the
+	worker runs and commits in the one request that carries it."""
+	size = batch_size(batch)
+	if shipped and size == SMALL:
+		con.execute(f"INSERT INTO cloud.t VALUES {', '.join(f'({batch}, {i})' for i in range(size))}")
+	else:
+		odtest.remote(con, "cloud", f"INSERT INTO t SELECT {batch}, range FROM range({size})")
+
+
+def writer(con, first_batch, acked, stop, errors, shipped):
 	batch = first_batch
 	try:
 		while not stop.is_set():
-			odtest.remote(con, "cloud", f"INSERT INTO t SELECT {batch}, range FROM range({batch_size(batch)})")
+			insert(con, batch, shipped)
 			acked.add(batch)
 			batch += 1
 			if batch % 3 == 0:
@@ -43,7 +54,8 @@ def test_kill_9_during_writes_and_checkpoints_loses_nothing(launcher):
 			con.execute(srv.attach_sql("crash"))
 			odtest.remote(con, "cloud", "CREATE TABLE IF NOT EXISTS t (b INTEGER, i BIGINT)")
 			stop, errors = threading.Event(), []
-			thread = threading.Thread(target=writer, args=(con, next_batch, acked, stop, errors), daemon=True)
+			thread = threading.Thread(target=writer, args=(con, next_batch, acked, stop, errors, iteration % 2 == 0),
+			                          daemon=True)
 			thread.start()
 			time.sleep(rng.uniform(0.02, 0.6))
 			srv.process.kill_now()

@@ -131,6 +131,11 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::GetSnapshot() {
 	return snapshot_;
 }
 
+std::shared_ptr<CatalogSnapshot> ODCatalog::CachedSnapshot() {
+	std::lock_guard<std::mutex> guard(lock_);
+	return snapshot_;
+}
+
 std::shared_ptr<CatalogSnapshot> ODCatalog::CurrentSnapshot(const std::string &session_id) {
 	std::shared_ptr<CatalogSnapshot> cached;
 	{
@@ -178,13 +183,14 @@ void ODCatalog::Invalidate() {
 }
 
 void ODCatalog::Describe(ClientContext &context, const std::string &sql, vector<LogicalType> &types,
-                         vector<std::string> &names) {
-	auto options = OptionsFor(context);
+                         vector<std::string> &names, const std::string &shape) {
+	auto options = OptionsWithoutNewSession(context);
+	auto key = options.setup_sql + (shape.empty() ? sql : shape);
 	options.describe_only = true;
 	options.read_only = true; // describing runs nothing
 	if (options.session_id.empty()) {
 		std::lock_guard<std::mutex> guard(lock_);
-		auto cached = described_.find(options.setup_sql + sql);
+		auto cached = described_.find(key);
 		if (cached != described_.end()) {
 			types = cached->second.types;
 			names = cached->second.names;
@@ -200,7 +206,7 @@ void ODCatalog::Describe(ClientContext &context, const std::string &sql, vector<
 		if (described_.size() >= 1024) {
 			described_.clear();
 		}
-		described_[options.setup_sql + sql] = Described {types, names};
+		described_[key] = Described {types, names};
 	}
 }
 
@@ -267,7 +273,11 @@ optional_ptr<CatalogEntry> ODCatalog::LookupInSchema(CatalogTransaction transact
 }
 
 void ODCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCatalogEntry &)> callback) {
-	auto snapshot = PinnedSnapshot(CatalogTransaction(*this, context));
+	// A listing (SHOW TABLES, duckdb_tables()) shows what exists now, not what the cache holds.
+	auto &transaction = Transaction::Get(context, *this).Cast<ODTransaction>();
+	transaction.Snapshot(*this);
+	transaction.VerifySnapshot(*this);
+	auto snapshot = transaction.Snapshot(*this);
 	for (auto &schema : snapshot->schemas) {
 		callback(*schema.second);
 	}
@@ -277,6 +287,14 @@ ExecuteOptions ODCatalog::OptionsFor(ClientContext &context, bool shares_snapsho
 	ExecuteOptions options;
 	options.session_id =
 	    Transaction::Get(context, *this).Cast<ODTransaction>().SessionFor(context, *this, shares_snapshot);
+	options.setup_sql = SessionSettingsSQL(context);
+	options.query_id = QueryStats::Get(context).QueryId();
+	return options;
+}
+
+ExecuteOptions ODCatalog::OptionsWithoutNewSession(ClientContext &context) {
+	ExecuteOptions options;
+	options.session_id = Transaction::Get(context, *this).Cast<ODTransaction>().CurrentSession();
 	options.setup_sql = SessionSettingsSQL(context);
 	options.query_id = QueryStats::Get(context).QueryId();
 	return options;

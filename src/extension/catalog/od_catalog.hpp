@@ -42,6 +42,8 @@ public:
 
 	// The current snapshot, loading it if the cache is empty or was invalidated.
 	std::shared_ptr<CatalogSnapshot> GetSnapshot();
+	// The cached snapshot as it is, nullptr if none (never a round trip).
+	std::shared_ptr<CatalogSnapshot> CachedSnapshot();
 	// The snapshot a new transaction starts with: the cached one after one round trip confirmed
 	// that the worker's catalog has not changed since (another host's DDL), else a fresh one.
 	// Inside `session_id`, the catalog as the session sees it.
@@ -55,12 +57,16 @@ public:
 	// needs one (see ODTransaction::SessionFor); `shares_snapshot` for a read that must see the
 	// snapshot of the statement's other reads (one_snapshot_per_statement.hpp).
 	ExecuteOptions OptionsFor(duckdb::ClientContext &context, bool shares_snapshot = false);
+	// Options for a statement that needs no session of its own: the transaction's session if
+	// one is open, else none (the worker runs the statement in a transaction of its own).
+	ExecuteOptions OptionsWithoutNewSession(duckdb::ClientContext &context);
 
-	// The result columns of `sql` as the worker would return them (describe_only). Outside a
-	// session, answers are cached until the catalog cache is invalidated, so a repeated
-	// statement costs one round trip, not two.
+	// The result columns of `sql` as the worker would return them (describe_only), in the
+	// transaction's session if it has one (describing never opens one). Outside a session,
+	// answers are cached by `shape` (statement_shape.hpp), else by the text, until the catalog
+	// cache is invalidated, so a repeated statement costs one round trip, not two.
 	void Describe(duckdb::ClientContext &context, const std::string &sql, duckdb::vector<duckdb::LogicalType> &types,
-	              duckdb::vector<std::string> &names);
+	              duckdb::vector<std::string> &names, const std::string &shape = "");
 
 	// Runs CHECKPOINT (FORCE CHECKPOINT when `force`) on the worker: the host stores nothing,
 	// so checkpointing the attached database means checkpointing the remote one.

@@ -11,6 +11,7 @@
 #include "extension/client/openduck_secret.hpp"
 #include "extension/scan/query_stats.hpp"
 #include "extension/pushdown/query_text_state.hpp"
+#include "extension/catalog/catalog_recheck.hpp"
 
 namespace openduck {
 
@@ -42,6 +43,7 @@ static unique_ptr<Catalog> Attach(optional_ptr<StorageExtensionInfo> storage_inf
 	client->Handshake();
 	// The connection that loaded the extension predates the connection callback.
 	QueryTextState::Register(context);
+	CatalogRecheck::Register(context);
 	QueryStats::Get(context);
 	return make_uniq<ODCatalog>(db, std::move(client));
 }

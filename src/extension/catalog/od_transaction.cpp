@@ -9,7 +9,7 @@
 namespace openduck {
 
 ODTransaction::ODTransaction(duckdb::TransactionManager &manager, duckdb::ClientContext &context)
-    : duckdb::Transaction(manager, context) {
+    : duckdb::Transaction(manager, context), auto_commit_(context.transaction.IsAutoCommit()) {
 }
 
 std::shared_ptr<CatalogSnapshot> ODTransaction::Snapshot(ODCatalog &catalog) {
@@ -19,14 +19,44 @@ std::shared_ptr<CatalogSnapshot> ODTransaction::Snapshot(ODCatalog &catalog) {
 			return pinned_.back();
 		}
 	}
-	auto snapshot = catalog.CurrentSnapshot(CurrentSession());
+	auto session = CurrentSession();
+	if (auto_commit_ && session.empty()) {
+		if (auto cached = catalog.CachedSnapshot()) {
+			std::lock_guard<std::mutex> guard(lock_);
+			if (pinned_.empty()) {
+				pinned_.push_back(cached);
+				unverified_ = true;
+			}
+			return pinned_.back();
+		}
+	}
+	auto snapshot = catalog.CurrentSnapshot(session);
 	Pin(snapshot);
 	return snapshot;
+}
+
+bool ODTransaction::VerifySnapshot(ODCatalog &catalog) {
+	std::shared_ptr<CatalogSnapshot> read;
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		if (!unverified_) {
+			return true;
+		}
+		unverified_ = false;
+		read = pinned_.back();
+	}
+	auto current = catalog.CurrentSnapshot(CurrentSession());
+	if (current->version == read->version) {
+		return true;
+	}
+	Pin(std::move(current));
+	return false;
 }
 
 void ODTransaction::Pin(std::shared_ptr<CatalogSnapshot> fresh) {
 	std::lock_guard<std::mutex> guard(lock_);
 	pinned_.push_back(std::move(fresh));
+	unverified_ = false;
 }
 
 std::string ODTransaction::SessionFor(duckdb::ClientContext &context, ODCatalog &catalog, bool shares_snapshot) {

@@ -30,8 +30,16 @@ class ODTransaction : public duckdb::Transaction {
 public:
 	ODTransaction(duckdb::TransactionManager &manager, duckdb::ClientContext &context);
 
-	// The snapshot this transaction reads, pinning the catalog's current one on first use.
+	// The snapshot this transaction reads, pinning one on first use. An auto-commit statement
+	// outside a session starts from the cached catalog without asking the worker whether it is
+	// current (a round trip per statement otherwise): that snapshot stays unverified until
+	// VerifySnapshot. Statements shipped whole need no verification (the worker binds their
+	// text against its own catalog and the host checks the result's shape); any other plan is
+	// verified before it runs, and planning errors verify too (catalog_recheck.hpp).
 	std::shared_ptr<CatalogSnapshot> Snapshot(ODCatalog &catalog);
+	// Confirms an unverified snapshot with the worker. False when it was stale: the current one
+	// is pinned instead, and whatever was bound against the old one must be bound again.
+	bool VerifySnapshot(ODCatalog &catalog);
 	// Switches to `fresh` (after a refresh) while keeping older snapshots alive.
 	void Pin(std::shared_ptr<CatalogSnapshot> fresh);
 
@@ -50,6 +58,9 @@ private:
 
 	std::mutex lock_;
 	std::vector<std::shared_ptr<CatalogSnapshot>> pinned_;
+	bool unverified_ = false;
+	// Read at construction: DuckDB starts an auto-commit statement's transaction with it.
+	const bool auto_commit_;
 
 	std::mutex session_lock_;
 	std::shared_ptr<RemoteClient> client_;

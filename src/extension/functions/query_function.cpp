@@ -24,6 +24,10 @@ struct QueryBindData : public RemoteReadBindData {
 	// A shipped SELECT: safe to send again (ExecuteOptions::read_only). openduck_query's own
 	// text may write, so it is not.
 	bool read_only = false;
+	// ShippedStatement::own_transaction.
+	bool own_transaction = false;
+	// ShippedStatement::prefetched; copies share it and the first execution takes it.
+	std::shared_ptr<PrefetchedResult> prefetched;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<QueryBindData>();
@@ -31,6 +35,8 @@ struct QueryBindData : public RemoteReadBindData {
 		copy->shares_snapshot = shares_snapshot;
 		copy->sql = sql;
 		copy->read_only = read_only;
+		copy->own_transaction = own_transaction;
+		copy->prefetched = prefetched;
 		copy->types = types;
 		copy->no_columns = no_columns;
 		copy->schema_may_change = schema_may_change;
@@ -43,7 +49,7 @@ struct QueryBindData : public RemoteReadBindData {
 };
 
 struct QueryGlobalState : public GlobalTableFunctionState {
-	unique_ptr<RemoteResult> result;
+	std::unique_ptr<RemoteResult> result;
 	bool done = false;
 };
 
@@ -76,9 +82,15 @@ unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInpu
 unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind = input.bind_data->Cast<QueryBindData>();
 	auto state = make_uniq<QueryGlobalState>();
-	auto options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
-	options.read_only = bind.read_only;
-	state->result = make_uniq<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
+	if (bind.prefetched) {
+		state->result = bind.prefetched->Take();
+	}
+	if (!state->result) {
+		auto options = bind.own_transaction ? bind.catalog->OptionsWithoutNewSession(context)
+		                                    : bind.catalog->OptionsFor(context, bind.shares_snapshot);
+		options.read_only = bind.read_only;
+		state->result = std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
+	}
 	// A stale cached description (the table changed remotely) is dropped; the next attempt asks again.
 	CheckReceivedTypes(*bind.catalog, "the result of the remote statement", {}, bind.types, state->result->Types());
 	return std::move(state);
@@ -113,14 +125,26 @@ InsertionOrderPreservingMap<string> QueryToString(TableFunctionToStringInput &in
 
 } // namespace
 
+PrefetchedResult::PrefetchedResult(std::unique_ptr<RemoteResult> result) : result_(std::move(result)) {
+}
+
+PrefetchedResult::~PrefetchedResult() = default;
+
+std::unique_ptr<RemoteResult> PrefetchedResult::Take() {
+	std::lock_guard<std::mutex> guard(lock_);
+	return std::move(result_);
+}
+
 unique_ptr<FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql, vector<LogicalType> types,
-                                           bool schema_may_change, bool read_only) {
+                                           const ShippedStatement &how) {
 	auto bind = make_uniq<QueryBindData>();
 	bind->catalog = &catalog;
 	bind->sql = std::move(sql);
 	bind->types = std::move(types);
-	bind->schema_may_change = schema_may_change;
-	bind->read_only = read_only;
+	bind->schema_may_change = how.schema_may_change;
+	bind->read_only = how.read_only;
+	bind->own_transaction = how.own_transaction;
+	bind->prefetched = how.prefetched;
 	return std::move(bind);
 }
 

@@ -6,17 +6,47 @@
 
 #include "duckdb/function/table_function.hpp"
 
+#include <memory>
+#include <mutex>
+
 namespace openduck {
 
 class ODCatalog;
+class RemoteResult;
+
+// A statement's result whose request went out while the statement was planned: its schema
+// served as the description, so the statement costs one request. The plan's first execution
+// takes it; a plan never executed drops it, which cancels the request.
+struct PrefetchedResult {
+	explicit PrefetchedResult(std::unique_ptr<RemoteResult> result);
+	~PrefetchedResult();
+	// The result, or nullptr once taken.
+	std::unique_ptr<RemoteResult> Take();
+
+private:
+	std::mutex lock_;
+	std::unique_ptr<RemoteResult> result_;
+};
 
 duckdb::TableFunction QueryFunction();
 
+// How a statement shipped whole runs.
+struct ShippedStatement {
+	// Refresh the catalog cache once the statement finished (it may be DDL).
+	bool schema_may_change = false;
+	// It only reads: safe to send again (ExecuteOptions::read_only).
+	bool read_only = false;
+	// A write of an auto-commit host statement: unless the transaction already has a worker
+	// session, the worker runs it in a transaction of its own and commits it before answering,
+	// so the statement costs one request instead of open + run + commit.
+	bool own_transaction = false;
+	// Set when planning already sent the statement (a read outside a session).
+	std::shared_ptr<PrefetchedResult> prefetched;
+};
+
 // Bind data for running `sql` whose result has `types`, as openduck_query would after binding.
-// `schema_may_change`: refresh the catalog cache once the statement finished. `read_only`: the
-// statement only reads (ExecuteOptions::read_only).
 duckdb::unique_ptr<duckdb::FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql,
                                                            duckdb::vector<duckdb::LogicalType> types,
-                                                           bool schema_may_change, bool read_only);
+                                                           const ShippedStatement &how);
 
 } // namespace openduck

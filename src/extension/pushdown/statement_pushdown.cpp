@@ -10,15 +10,20 @@
 #include "duckdb/parser/expression/subquery_expression.hpp"
 #include "duckdb/parser/parsed_expression_iterator.hpp"
 #include "duckdb/parser/query_node/select_node.hpp"
+#include "duckdb/parser/statement/delete_statement.hpp"
 #include "duckdb/parser/statement/insert_statement.hpp"
+#include "duckdb/parser/statement/update_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/tableref/basetableref.hpp"
 #include "duckdb/planner/binder.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
 #include "duckdb/planner/operator/logical_insert.hpp"
+#include "extension/catalog/catalog_recheck.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/scan/remote_result.hpp"
 #include "extension/functions/query_function.hpp"
 #include "extension/pushdown/query_text_state.hpp"
+#include "extension/pushdown/statement_shape.hpp"
 #include "extension/scan/remote_scan.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
 #include "extension/pushdown/subtree_pushdown.hpp"
@@ -165,10 +170,27 @@ void PlanUpsertWithHostRows(OptimizerExtensionInput &input, unique_ptr<LogicalOp
 	target = std::move(plan);
 }
 
+// Whether the statement returns rows it computed (RETURNING), not just a count.
+bool HasReturning(SQLStatement &statement) {
+	switch (statement.type) {
+	case StatementType::INSERT_STATEMENT:
+		return !statement.Cast<InsertStatement>().returning_list.empty();
+	case StatementType::UPDATE_STATEMENT:
+		return !statement.Cast<UpdateStatement>().returning_list.empty();
+	case StatementType::DELETE_STATEMENT:
+		return !statement.Cast<DeleteStatement>().returning_list.empty();
+	default:
+		return false;
+	}
+}
+
 // Replaces `target` by one remote query when the worker can run the statement as written and
-// describes the local plan's result types; false when `target` is kept.
+// describes the local plan's result types; false when `target` is kept. `explained`: the
+// statement is only explained, not run. An auto-commit read outside a session is sent now: its
+// result's schema is the description, so it costs one request, and since that schema comes
+// from the worker's own catalog the host's copy need not be verified.
 bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target, ODCatalog &catalog,
-                        bool writes) {
+                        bool writes, bool explained) {
 	auto &context = input.context;
 	auto parsed = ParseRunningStatement(context);
 	if (!parsed) {
@@ -189,8 +211,24 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	root.ResolveOperatorTypes();
 	vector<LogicalType> types;
 	vector<string> names;
+	ShippedStatement how;
+	bool prefetch = !writes && !explained && catalog.OptionsWithoutNewSession(context).session_id.empty();
+	if (!prefetch && (!writes || HasReturning(*statement))) {
+		// Rows come back in the shape of a cached description: valid only for a current catalog.
+		// A count is a count whatever the catalog says.
+		RequireCurrentCatalogs(context);
+	}
 	try {
-		catalog.Describe(context, sql, types, names);
+		if (prefetch) {
+			auto options = catalog.OptionsWithoutNewSession(context);
+			options.read_only = true;
+			auto result = std::make_unique<RemoteResult>(context, catalog.Client().Execute(sql, options));
+			types = result->Types();
+			names = result->Names();
+			how.prefetched = std::make_shared<PrefetchedResult>(std::move(result));
+		} else {
+			catalog.Describe(context, sql, types, names, StatementShape(*statement));
+		}
 	} catch (std::exception &error) {
 		// The worker could not bind the rewritten text: keep the local plan, which reports any
 		// real error itself.
@@ -200,13 +238,11 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	if (types != root.types) {
 		return false;
 	}
+	how.schema_may_change = statement->type == StatementType::CREATE_STATEMENT;
+	how.read_only = !writes;
+	how.own_transaction = writes && context.transaction.IsAutoCommit();
 	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), QueryFunction(),
-	                                 MakeQueryBindData(catalog, sql, types,
-	                                                   /*schema_may_change=*/statement->type ==
-	                                                       StatementType::CREATE_STATEMENT,
-	                                                   /*read_only=*/!writes),
-	                                 types,
-	                                 names);
+	                                 MakeQueryBindData(catalog, sql, types, how), types, names);
 	for (idx_t i = 0; i < types.size(); i++) {
 		get->AddColumnId(i);
 	}
@@ -218,12 +254,14 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	auto &context = input.context;
 	auto &properties = input.optimizer.binder.GetStatementProperties();
 	if (properties.parameter_count > 0) {
+		RequireCurrentCatalogs(context);
 		return;
 	}
 	bool writes = !properties.modified_databases.empty();
 	auto *target = &plan;
 	if (plan->type == LogicalOperatorType::LOGICAL_EXPLAIN) {
 		if (plan->children.size() != 1) {
+			RequireCurrentCatalogs(context);
 			return;
 		}
 		target = &plan->children[0];
@@ -233,9 +271,11 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	// A write of constants (INSERT ... VALUES) reads no remote table but still belongs remote.
 	bool one_remote_statement =
 	    catalog && OnlyReads(**target, *catalog, has_remote_scan) && (has_remote_scan || writes);
-	if (one_remote_statement && ShipWholeStatement(input, *target, *catalog, writes)) {
+	if (one_remote_statement && ShipWholeStatement(input, *target, *catalog, writes, target != &plan)) {
 		return;
 	}
+	// The plan runs as bound on the host: against the current remote catalogs only.
+	RequireCurrentCatalogs(context);
 	// An upsert into a remote table that was not shipped whole (host rows, or text the worker
 	// cannot run alone) still runs there; a hybrid read may still have remote-only parts.
 	if (writes || (!one_remote_statement && ReadsRemote(context, properties))) {

@@ -24,6 +24,19 @@ bool SharedRemoteStream::Pull() {
 
 bool SharedRemoteStream::TakeBatch(shared_ptr<ArrowArrayWrapper> &batch, idx_t &sequence) {
 	std::lock_guard<std::mutex> guard(lock_);
+	if (failure_.HasError()) {
+		// Every scanning thread reports the stream's own error, not the ended stream it left.
+		failure_.Throw();
+	}
+	try {
+		return TakeBatchLocked(batch, sequence);
+	} catch (std::exception &ex) {
+		failure_ = ErrorData(ex);
+		throw;
+	}
+}
+
+bool SharedRemoteStream::TakeBatchLocked(shared_ptr<ArrowArrayWrapper> &batch, idx_t &sequence) {
 	while (pending_.empty() && !finished_) {
 		if (!Pull()) {
 			if (!reader_.HasSchema()) {

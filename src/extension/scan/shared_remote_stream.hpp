@@ -11,6 +11,8 @@
 // no request).
 #pragma once
 
+#include "duckdb/common/error_data.hpp"
+
 #include "arrow/ipc_stream_reader.hpp"
 #include "duckdb/common/arrow/arrow_wrapper.hpp"
 #include "duckdb/function/table/arrow.hpp"
@@ -40,6 +42,7 @@ public:
 	const duckdb::vector<duckdb::LogicalType> &ImportTypes() const;
 
 private:
+	bool TakeBatchLocked(duckdb::shared_ptr<duckdb::ArrowArrayWrapper> &batch, duckdb::idx_t &sequence);
 	// With lock_ held: feeds one more payload; false at the end of the stream.
 	bool Pull();
 
@@ -53,6 +56,8 @@ private:
 	IpcStreamReader reader_;
 	bool schema_checked_ = false;
 	bool finished_ = false;
+	// The error the stream failed with, given to every later TakeBatch.
+	duckdb::ErrorData failure_;
 	std::deque<duckdb::shared_ptr<duckdb::ArrowArrayWrapper>> pending_;
 	duckdb::idx_t next_sequence_ = 0;
 };

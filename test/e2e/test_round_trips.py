@@ -1,0 +1,128 @@
+"""Small statements cost one request (issue #17): an auto-commit write shipped whole runs and
+commits on the worker in the request that carries it (no session open and commit calls), its
+description is shared by statements of the same shape, and a shipped read's first response is
+its description. The host binds auto-commit statements against its cached catalog; what
+another host changed meanwhile is caught and the statement is planned again."""
+
+import duckdb
+import pytest
+
+import odtest
+
+REQUESTS = "SELECT remote_requests FROM openduck_last_query_stats()"
+
+
+def requests(con) -> int:
+	return con.execute(REQUESTS).fetchone()[0]
+
+
+def test_single_row_auto_commit_inserts_take_one_request_each(server, host):
+	a = host(server)
+	b = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_ins (id INTEGER PRIMARY KEY, note VARCHAR, day DATE)")
+	a.execute("INSERT INTO cloud.rt_ins VALUES (0, 'first', DATE '2024-01-01')")
+	counts = []
+	for i in range(1, 6):
+		a.execute(f"INSERT INTO cloud.rt_ins VALUES ({i}, 'row {i}', DATE '2024-01-0{i}')")
+		counts.append(requests(a))
+	assert counts == [1] * 5
+	# committed by the worker: another host sees every row at once
+	assert b.execute("SELECT count(*), max(id) FROM cloud.rt_ins").fetchone() == (6, 5)
+
+
+def test_an_insert_of_a_new_shape_is_described_first(server, host):
+	a = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_shape (i INTEGER, s VARCHAR)")
+	a.execute("INSERT INTO cloud.rt_shape VALUES (1, 'a')")
+	a.execute("INSERT INTO cloud.rt_shape VALUES (2, NULL)")  # a NULL literal: another shape
+	assert requests(a) == 2
+	a.execute("INSERT INTO cloud.rt_shape VALUES (3, NULL)")
+	assert requests(a) == 1
+	a.execute("INSERT INTO cloud.rt_shape VALUES (4, 'x'), (5, 'y')")  # two rows: another shape
+	assert requests(a) == 2
+	assert a.execute("SELECT count(*) FROM cloud.rt_shape").fetchone()[0] == 5
+
+
+def test_a_value_that_does_not_fit_fails_as_in_duckdb_and_commits_nothing(server, host):
+	a = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_fit (i INTEGER PRIMARY KEY)")
+	local = duckdb.connect()
+	local.execute("CREATE TABLE rt_fit (i INTEGER PRIMARY KEY)")
+	for con, table in ((a, "cloud.rt_fit"), (local, "rt_fit")):
+		con.execute(f"INSERT INTO {table} VALUES ('1')")  # a string that converts: shape cached
+	errors = []
+	for con, table in ((a, "cloud.rt_fit"), (local, "rt_fit")):
+		with pytest.raises(duckdb.Error) as raised:
+			con.execute(f"INSERT INTO {table} VALUES ('x')")
+		errors.append(str(raised.value))
+		with pytest.raises(duckdb.ConstraintException):
+			con.execute(f"INSERT INTO {table} VALUES (2), (1)")  # the second row conflicts
+	assert "Could not convert string 'x' to INT32" in errors[0], errors
+	assert errors[1].split("\n")[0] in errors[0], errors
+	assert a.execute("SELECT i FROM cloud.rt_fit").fetchall() == [(1,)]
+
+
+def test_inserts_inside_a_transaction_still_roll_back(server, host):
+	a = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_txn (i INTEGER)")
+	a.execute("BEGIN")
+	a.execute("INSERT INTO cloud.rt_txn VALUES (1)")
+	a.execute("INSERT INTO cloud.rt_txn VALUES (2)")
+	assert a.execute("SELECT count(*) FROM cloud.rt_txn").fetchone()[0] == 2
+	a.execute("ROLLBACK")
+	assert a.execute("SELECT count(*) FROM cloud.rt_txn").fetchone()[0] == 0
+
+
+def test_small_reads_take_one_request(server, host):
+	a = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_read AS SELECT range AS id, range * 2 AS v FROM range(100000)")
+	a.execute("SELECT * FROM cloud.rt_read WHERE id = 1").fetchall()
+	for sql, expected in (("SELECT * FROM cloud.rt_read WHERE id = 77", [(77, 154)]),
+	                      ("SELECT v FROM cloud.rt_read WHERE id = 78", [(156,)]),
+	                      ("SELECT count(*) FROM cloud.rt_read", [(100000,)])):
+		assert a.execute(sql).fetchall() == expected
+		assert requests(a) == 1, sql
+
+
+def test_explain_does_not_run_a_shipped_write(server, host):
+	a = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_explain (i INTEGER)")
+	a.execute("EXPLAIN INSERT INTO cloud.rt_explain VALUES (1)").fetchall()
+	a.execute("EXPLAIN SELECT * FROM cloud.rt_explain").fetchall()
+	assert a.execute("SELECT count(*) FROM cloud.rt_explain").fetchone()[0] == 0
+
+
+def test_a_hybrid_join_is_planned_again_after_another_hosts_ddl(server, host):
+	a = host(server)
+	b = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_hybrid AS SELECT 1 AS id, 'x' AS s")
+	b.execute("CREATE TEMP TABLE keys AS SELECT 1 AS id")
+	join = "SELECT * FROM keys JOIN cloud.rt_hybrid r USING (id)"
+	assert b.execute(join).fetchall() == [(1, "x")]
+	a.execute("ALTER TABLE cloud.rt_hybrid ADD COLUMN extra INTEGER DEFAULT 42")
+	# b's cached catalog has two columns: the plan is verified before it runs and bound again
+	assert b.execute(join).fetchall() == [(1, "x", 42)]
+	a.execute("ALTER TABLE cloud.rt_hybrid DROP COLUMN s")
+	assert b.execute(join).fetchall() == [(1, 42)]
+	assert [r[0] for r in b.execute("SHOW TABLES FROM cloud").fetchall() if r[0] == "rt_hybrid"] == ["rt_hybrid"]
+
+
+def test_a_listing_shows_another_hosts_new_table(server, host):
+	a = host(server)
+	b = host(server)
+	b.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'cloud'").fetchall()
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_listed (i INTEGER)")
+	names = [r[0] for r in b.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'cloud'").fetchall()]
+	assert "rt_listed" in names
+
+
+def test_a_read_planned_but_never_run_is_cancelled(server, host):
+	a = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_big AS SELECT range AS i FROM range(3000000)")
+	# planning sends the read; dropping the unrun result must end it on the worker
+	for _ in range(20):
+		pending = a.execute("SELECT i FROM cloud.rt_big")
+		pending.fetchmany(1)
+	assert a.execute("SELECT count(*) FROM cloud.rt_big").fetchone()[0] == 3000000
+	health = server.health()
+	assert health.get("running_statements", 0) <= 1, health
