@@ -10,7 +10,7 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libflatbuffers-dev flatbuffers-compiler libgtest-dev libsqlite3-dev python3-venv
-  libcurl4-openssl-dev libssl-dev libpq-dev postgresql openssl curl)
+  libcurl4-openssl-dev libssl-dev libpq-dev liblz4-dev libzstd-dev postgresql openssl curl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,5 +1,7 @@
 #include "arrow/ipc_batch_decoder.hpp"
 
+#include "arrow/ipc_limits.hpp"
+
 #include "duckdb/common/exception.hpp"
 
 #include <cstring>
@@ -68,9 +70,22 @@ static bool IsValid(const void *validity, int64_t row) {
 IpcBatchDecoder::IpcBatchDecoder(const fb::RecordBatch &batch, const IpcMessage &message, IpcArrayHolder &holder,
                                  const IpcDictionaryMap &dictionaries)
     : batch_(batch), message_(message), holder_(holder), dictionaries_(dictionaries) {
-	if (batch.compression()) {
-		throw IOException("compressed Arrow IPC bodies (codec %d) are not supported; write without compression",
-		                  static_cast<int>(batch.compression()->codec()));
+	if (auto compression = batch.compression()) {
+		if (compression->method() != fb::BodyCompressionMethod::BUFFER) {
+			throw IOException("Arrow IPC body compression method %d is not supported (only BUFFER)",
+			                  static_cast<int>(compression->method()));
+		}
+		switch (compression->codec()) {
+		case fb::CompressionType::LZ4_FRAME:
+			codec_ = IpcCodec::kLz4Frame;
+			break;
+		case fb::CompressionType::ZSTD:
+			codec_ = IpcCodec::kZstd;
+			break;
+		default:
+			throw IOException("Arrow IPC body compression codec %d is not supported (LZ4_FRAME, ZSTD)",
+			                  static_cast<int>(compression->codec()));
+		}
 	}
 }
 
@@ -99,6 +114,20 @@ const void *IpcBatchDecoder::NextBuffer(const IpcSchemaNode &node, int64_t min_l
 		                  "message body",
 		                  FieldName(node), (long long)offset, (long long)length, (long long)message_.body_length);
 	}
+	auto data = message_.body + offset;
+	if (codec_ != IpcCodec::kNone && length > 0) {
+		// Decompressed into memory the batch owns; sizes are checked against what it unpacks to.
+		auto compressed = reinterpret_cast<const uint8_t *>(data);
+		auto unpacked = UncompressedLength(compressed, length);
+		if (unpacked > kMaxDecompressedBuffer) {
+			throw IOException("compressed Arrow IPC buffer of field \"%s\" unpacks to %lld bytes, more than %lld",
+			                  FieldName(node), (long long)unpacked, (long long)kMaxDecompressedBuffer);
+		}
+		auto out = Allocate(holder_, unpacked);
+		DecompressBuffer(codec_, compressed, length, out, unpacked);
+		data = static_cast<const uint8_t *>(out);
+		length = unpacked;
+	}
 	if (length < min_length) {
 		throw IOException("Arrow IPC buffer of field \"%s\" holds %lld bytes but its rows need %lld", FieldName(node),
 		                  (long long)length, (long long)min_length);
@@ -109,7 +138,6 @@ const void *IpcBatchDecoder::NextBuffer(const IpcSchemaNode &node, int64_t min_l
 	if (length == 0) {
 		return kEmptyBuffer;
 	}
-	auto data = message_.body + offset;
 	if (reinterpret_cast<uintptr_t>(data) % 8 != 0) {
 		auto copy = Allocate(holder_, length);
 		std::memcpy(copy, data, static_cast<size_t>(length));

@@ -15,6 +15,8 @@
 // Not thread-safe.
 #pragma once
 
+#include "arrow/ipc_compression.hpp"
+
 #include "arrow/ipc_message.hpp"
 #include "arrow/ipc_schema.hpp"
 
@@ -66,6 +68,8 @@ private:
 	flatbuffers::uoffset_t next_node_ = 0;
 	flatbuffers::uoffset_t next_buffer_ = 0;
 	flatbuffers::uoffset_t next_variadic_ = 0;
+	// The batch's body compression, kNone when its buffers are stored as they are.
+	IpcCodec codec_ = IpcCodec::kNone;
 };
 
 // Builds the struct ArrowArray of a record batch whose children are the top-level columns, taking

@@ -11,5 +11,8 @@ namespace openduck {
 // rows (a 1 MiB batch of the narrowest columns, BOOLEAN, holds about 8 M rows, but every
 // writer here flushes far earlier); readers refuse batches that claim more.
 constexpr int64_t kMaxIpcBatchRows = int64_t(1) << 20;
+// Bytes one compressed buffer may unpack to: a payload's own bound (1 GiB, wire_limits.hpp), so
+// a small compressed message cannot make a reader allocate without limit.
+constexpr int64_t kMaxDecompressedBuffer = int64_t(1) << 30;
 
 } // namespace openduck

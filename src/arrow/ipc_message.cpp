@@ -123,10 +123,30 @@ void IpcBodyBuilder::AddArray(const ArrowArray &array, const ArrowSchema &schema
 }
 
 flatbuffers::Offset<fb::RecordBatch> IpcBodyBuilder::BuildRecordBatch(int64_t length) {
+	flatbuffers::Offset<fb::BodyCompression> compression = 0;
+	if (codec_ != IpcCodec::kNone) {
+		// Each buffer becomes its own compressed buffer (length prefix + frame) at an 8-byte
+		// aligned offset; empty buffers stay empty, as Arrow's writers leave them.
+		compressed_body_.clear();
+		compressed_body_.reserve(body_length_ / 2);
+		for (size_t i = 0; i < buffers_.size(); i++) {
+			auto raw_length = buffers_[i].length();
+			auto offset = static_cast<int64_t>(compressed_body_.size());
+			if (raw_length > 0) {
+				AppendCompressedBuffer(codec_, sources_[i], raw_length, compressed_body_);
+			}
+			auto written = static_cast<int64_t>(compressed_body_.size()) - offset;
+			compressed_body_.append(kZeros, PaddedTo8(written) - written);
+			buffers_[i] = fb::Buffer(offset, written);
+		}
+		body_length_ = static_cast<int64_t>(compressed_body_.size());
+		compression = fb::CreateBodyCompression(builder_, codec_ == IpcCodec::kZstd ? fb::CompressionType::ZSTD
+		                                                                           : fb::CompressionType::LZ4_FRAME);
+	}
 	auto nodes = builder_.CreateVectorOfStructs(nodes_);
 	auto buffers = builder_.CreateVectorOfStructs(buffers_);
 	auto variadic = variadic_counts_.empty() ? 0 : builder_.CreateVector(variadic_counts_);
-	return fb::CreateRecordBatch(builder_, length, nodes, buffers, 0, variadic);
+	return fb::CreateRecordBatch(builder_, length, nodes, buffers, compression, variadic);
 }
 
 void IpcBodyBuilder::Frame(fb::MessageHeader header_type, flatbuffers::Offset<void> header, std::string &out) {
@@ -141,6 +161,10 @@ void IpcBodyBuilder::Frame(fb::MessageHeader header_type, flatbuffers::Offset<vo
 	AppendUint32(out, static_cast<uint32_t>(padded_metadata));
 	out.append(reinterpret_cast<const char *>(builder_.GetBufferPointer()), metadata_size);
 	out.append(kZeros, padded_metadata - metadata_size);
+	if (codec_ != IpcCodec::kNone) {
+		out.append(compressed_body_);
+		return;
+	}
 	for (size_t i = 0; i < buffers_.size(); i++) {
 		auto length = buffers_[i].length();
 		if (length > 0) {

@@ -9,6 +9,7 @@
 // Not thread-safe.
 #pragma once
 
+#include "arrow/ipc_compression.hpp"
 #include "arrow/ipc_schema.hpp"
 
 #include <cstdint>
@@ -27,6 +28,11 @@ struct PendingDictionary {
 
 class IpcBodyBuilder {
 public:
+	// Compresses every buffer of the message with `codec` (ipc_compression.hpp); kNone (the
+	// default) copies them as they are.
+	explicit IpcBodyBuilder(IpcCodec codec = IpcCodec::kNone) : codec_(codec) {
+	}
+
 	// Appends `array` (described by `schema`) and its descendants in pre-order. Dictionary-encoded
 	// arrays contribute their indices; their values are appended to `dictionaries`.
 	// REQUIRES: array.offset == 0 (DuckDB's ArrowAppender never produces offsets).
@@ -40,7 +46,7 @@ public:
 	// A framed DictionaryBatch message (not a delta) holding a single values column.
 	std::string FinishDictionaryBatch(int64_t id, int64_t length);
 
-	// Bytes of body collected so far.
+	// Bytes of body collected so far (before compression).
 	int64_t BodyLength() const {
 		return body_length_;
 	}
@@ -56,6 +62,9 @@ private:
 	std::vector<const void *> sources_;
 	std::vector<int64_t> variadic_counts_;
 	int64_t body_length_ = 0;
+	IpcCodec codec_;
+	// With a codec: the whole body, compressed buffer by buffer (BuildRecordBatch).
+	std::string compressed_body_;
 };
 
 // A flatbuffer Schema message (no body).

@@ -42,6 +42,7 @@ struct IpcStreamWriter::State {
 	std::string schema_message;
 
 	unique_ptr<ArrowAppender> appender;
+	IpcCodec codec = IpcCodec::kNone;
 	idx_t buffered_rows = 0;
 	// RowBytes estimate of the buffered rows (string and list bytes included).
 	idx_t buffered_bytes = 0;
@@ -249,7 +250,7 @@ void IpcStreamWriter::FlushBatchTo(std::string &out) {
 	state.buffered_bytes = 0;
 
 	auto &root_schema = state.schema.arrow_schema;
-	IpcBodyBuilder record_batch;
+	IpcBodyBuilder record_batch(state.codec);
 	std::vector<PendingDictionary> dictionaries;
 	idx_t next_appended = 0;
 	for (idx_t col = 0; col < state.direct.size(); col++) {
@@ -260,7 +261,7 @@ void IpcStreamWriter::FlushBatchTo(std::string &out) {
 	// Dictionary values may themselves be dictionary-encoded; those are appended while iterating.
 	for (size_t i = 0; i < dictionaries.size(); i++) {
 		auto dictionary = dictionaries[i];
-		IpcBodyBuilder body;
+		IpcBodyBuilder body(state.codec);
 		body.AddArray(*dictionary.values, *dictionary.schema, state.dictionary_ids, dictionaries);
 		auto message = body.FinishDictionaryBatch(dictionary.id, dictionary.values->length);
 		auto &sent = state.sent_dictionaries[dictionary.id];
@@ -276,6 +277,10 @@ void IpcStreamWriter::FlushBatchTo(std::string &out) {
 			direct->Reset();
 		}
 	}
+}
+
+void IpcStreamWriter::SetCompression(IpcCodec codec) {
+	state_->codec = codec;
 }
 
 ClientProperties IpcStreamWriter::WireProperties(ClientContext &context) {

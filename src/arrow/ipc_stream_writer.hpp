@@ -9,6 +9,8 @@
 // Not thread-safe: one writer per result stream.
 #pragma once
 
+#include "arrow/ipc_compression.hpp"
+
 #include "arrow/row_bytes.hpp"
 #include "duckdb/common/types/data_chunk.hpp"
 #include "duckdb/main/client_properties.hpp"
@@ -39,6 +41,9 @@ public:
 	// Estimated size in bytes of what FlushBatch would emit (RowBytes: values and offsets, not
 	// validity bitmaps or padding).
 	duckdb::idx_t BufferedBytes() const;
+
+	// Compresses the bodies of the batches flushed from now on (ipc_compression.hpp).
+	void SetCompression(IpcCodec codec);
 
 	// Dictionary batch messages (for dictionary-encoded columns such as ENUM) followed by one
 	// record batch message holding all buffered rows. Returns "" when nothing is buffered.

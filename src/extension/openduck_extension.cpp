@@ -15,6 +15,7 @@
 #include "extension/scan/query_stats.hpp"
 #include "extension/pushdown/query_text_state.hpp"
 #include "extension/catalog/catalog_recheck.hpp"
+#include "extension/client/compression_setting.hpp"
 #include "extension/scan/remote_scan.hpp"
 #include "extension/pushdown/statement_pushdown.hpp"
 #include "duckdb/planner/extension_callback.hpp"
@@ -46,6 +47,7 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	                          "reading a database more than once then runs in a worker session, whose results the worker "
 	                          "materializes); false lets each remote read stream from its own snapshot",
 	                          duckdb::LogicalType::BOOLEAN, duckdb::Value::BOOLEAN(true));
+	openduck::AddCompressionSetting(config);
 	config.extension_callbacks.push_back(duckdb::make_uniq<RegisterQueryText>());
 	openduck::RegisterOpenDuckSecretType(loader.GetDatabaseInstance());
 	loader.RegisterFunction(openduck::QueryFunction());

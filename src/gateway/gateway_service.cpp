@@ -3,10 +3,10 @@
 #include "auth/access_checks.hpp"
 #include "common/endpoint.hpp"
 #include "common/token.hpp"
-#include "common/version.hpp"
 #include "rpc/call_checks.hpp"
 #include "rpc/channel_factory.hpp"
 #include "rpc/log.hpp"
+#include "rpc/server_identity.hpp"
 
 #include <grpcpp/client_context.h>
 
@@ -129,9 +129,7 @@ grpc::Status GatewayService::StreamedHandshake(grpc::ServerContext *context, Han
 		    if (!status.ok()) {
 			    return status;
 		    }
-		    response.set_protocol_version(kProtocolVersion);
-		    response.set_duckdb_version(kDuckDBVersion);
-		    response.set_server_version(kVersion);
+		    DescribeServer(response);
 		    return grpc::Status::OK;
 	    });
 }

@@ -344,6 +344,26 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			max_rows = request_.max_batch_rows();
 		}
 		std::string payload = writer.SchemaMessage();
+		std::unique_ptr<AdaptiveCompression> compression;
+		try {
+			compression = std::make_unique<AdaptiveCompression>(request_.compression());
+		} catch (std::invalid_argument &ex) {
+			return fail(duckdb::ErrorData(duckdb::ExceptionType::INVALID_INPUT, ex.what()));
+		}
+		// Each batch's wall time, producing through sending, tells "auto" what compression buys.
+		auto batch_started = std::chrono::steady_clock::now();
+		auto flush = [&]() {
+			auto raw_bytes = writer.BufferedBytes();
+			writer.SetCompression(compression->Next());
+			writer.FlushBatchTo(payload);
+			if (!send_payload(payload)) {
+				return false;
+			}
+			auto now = std::chrono::steady_clock::now();
+			compression->Record(now - batch_started, raw_bytes);
+			batch_started = now;
+			return true;
+		};
 		while (true) {
 			if (cancelled_) {
 				return fail(duckdb::ErrorData(duckdb::ExceptionType::INTERRUPT, "cancelled"));
@@ -367,14 +387,14 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 				offset += appended;
 				outcome.rows += appended;
 				if (appended == 0 || writer.BufferedBytes() >= max_bytes || writer.BufferedRows() >= max_rows) {
-					writer.FlushBatchTo(payload);
-					if (!send_payload(payload)) {
+					if (!flush()) {
 						outcome.delivered = false;
 						return outcome;
 					}
 				}
 			}
 		}
+		writer.SetCompression(compression->Next());
 		writer.FlushBatchTo(payload);
 		payload += IpcStreamWriter::EndOfStream();
 		if (!send_payload(payload)) {

@@ -1,8 +1,8 @@
 #include "worker/worker.hpp"
 
-#include "common/version.hpp"
 #include "common/wire_limits.hpp"
 #include "rpc/call_checks.hpp"
+#include "rpc/server_identity.hpp"
 #include "worker/catalog_reader.hpp"
 #include "worker/database_admin.hpp"
 
@@ -63,9 +63,7 @@ grpc::Status Worker::Handshake(const pb::HandshakeRequest &request, pb::Handshak
 	if (!request.database().empty() && !Serves(request.database())) {
 		return DatabaseNotFound(request.database(), databases_->Names());
 	}
-	response.set_protocol_version(kProtocolVersion);
-	response.set_duckdb_version(kDuckDBVersion);
-	response.set_server_version(kVersion);
+	DescribeServer(response);
 	return grpc::Status::OK;
 }
 

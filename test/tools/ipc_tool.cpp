@@ -1,10 +1,11 @@
 // openduck_ipc_tool: drives the Arrow IPC codec from the command line so the end-to-end tests
 // can check it against pyarrow.
 //
-//   openduck_ipc_tool write <sql> <out.arrows> [rows_per_batch]
+//   openduck_ipc_tool write <sql> <out.arrows> [rows_per_batch [codec]]
 //       Runs <sql> (one or more statements; the last one produces the result) in an in-memory
 //       DuckDB and writes its result as an Arrow IPC stream, flushing a record batch every
-//       rows_per_batch rows (default 1000, to exercise multi-batch streams).
+//       rows_per_batch rows (default 1000, to exercise multi-batch streams), with body
+//       compression `codec` (none, lz4 or zstd; default none).
 //   openduck_ipc_tool read <in.arrows> <out.duckdb> <table>
 //       Reads an Arrow IPC stream and stores its rows in table <table> of database file
 //       <out.duckdb> (created with the stream's column names and types).
@@ -31,7 +32,7 @@ static std::string ReadFile(const std::string &path) {
 	return buffer.str();
 }
 
-static int Write(const std::string &sql, const std::string &path, idx_t rows_per_batch) {
+static int Write(const std::string &sql, const std::string &path, idx_t rows_per_batch, const std::string &codec) {
 	DuckDB db(nullptr);
 	Connection con(db);
 	auto statements = con.ExtractStatements(sql);
@@ -52,6 +53,7 @@ static int Write(const std::string &sql, const std::string &path, idx_t rows_per
 		result->ThrowError();
 	}
 	openduck::IpcStreamWriter writer(result->types, result->names, con.context->GetClientProperties());
+	writer.SetCompression(openduck::ParseIpcCodec(codec));
 	std::ofstream out(path, std::ios::binary);
 	out << writer.SchemaMessage();
 	while (auto chunk = result->Fetch()) {
@@ -108,13 +110,13 @@ static int Read(const std::string &in_path, const std::string &db_path, const st
 int main(int argc, char **argv) {
 	try {
 		std::string command = argc > 1 ? argv[1] : "";
-		if (command == "write" && (argc == 4 || argc == 5)) {
-			return Write(argv[2], argv[3], argc == 5 ? std::stoull(argv[4]) : 1000);
+		if (command == "write" && argc >= 4 && argc <= 6) {
+			return Write(argv[2], argv[3], argc >= 5 ? std::stoull(argv[4]) : 1000, argc == 6 ? argv[5] : "none");
 		}
 		if (command == "read" && argc == 5) {
 			return Read(argv[2], argv[3], argv[4]);
 		}
-		std::cerr << "usage: openduck_ipc_tool write <sql> <out.arrows> [rows_per_batch]\n"
+		std::cerr << "usage: openduck_ipc_tool write <sql> <out.arrows> [rows_per_batch [none|lz4|zstd]]\n"
 		          << "       openduck_ipc_tool read <in.arrows> <out.duckdb> <table>\n";
 		return 2;
 	} catch (std::exception &e) {

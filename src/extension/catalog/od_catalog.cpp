@@ -24,6 +24,7 @@
 #include "extension/write/remote_insert.hpp"
 #include "extension/write/remote_modify.hpp"
 #include "extension/scan/remote_result.hpp"
+#include "extension/client/compression_setting.hpp"
 #include "extension/client/session_settings.hpp"
 #include "extension/scan/query_stats.hpp"
 #include "extension/pushdown/query_text_state.hpp"
@@ -288,6 +289,7 @@ ExecuteOptions ODCatalog::OptionsFor(ClientContext &context, bool shares_snapsho
 	options.session_id =
 	    Transaction::Get(context, *this).Cast<ODTransaction>().SessionFor(context, *this, shares_snapshot);
 	options.setup_sql = SessionSettingsSQL(context);
+	options.compression = CompressionSetting(context);
 	options.query_id = QueryStats::Get(context).QueryId();
 	return options;
 }
@@ -296,6 +298,7 @@ ExecuteOptions ODCatalog::OptionsWithoutNewSession(ClientContext &context) {
 	ExecuteOptions options;
 	options.session_id = Transaction::Get(context, *this).Cast<ODTransaction>().CurrentSession();
 	options.setup_sql = SessionSettingsSQL(context);
+	options.compression = CompressionSetting(context);
 	options.query_id = QueryStats::Get(context).QueryId();
 	return options;
 }

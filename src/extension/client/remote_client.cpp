@@ -1,5 +1,7 @@
 #include "extension/client/remote_client.hpp"
 
+#include <algorithm>
+
 #include "common/token.hpp"
 #include "common/version.hpp"
 #include "common/wire_limits.hpp"
@@ -276,6 +278,15 @@ void RemoteClient::Handshake() {
 	if (!status.ok()) {
 		ThrowRpcError(status, config_, "attach database '" + config_.database + "'");
 	}
+	server_codecs_.assign(response.compression_codecs().begin(), response.compression_codecs().end());
+}
+
+bool RemoteClient::SupportsCompression(const std::string &setting) const {
+	if (setting.empty() || setting == "none") {
+		return true;
+	}
+	auto codec = setting == "auto" ? std::string("lz4") : setting;
+	return std::find(server_codecs_.begin(), server_codecs_.end(), codec) != server_codecs_.end();
 }
 
 v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, const std::string &known_version) {
@@ -344,6 +355,10 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	request.set_ingest_continues(options.ingest_continues);
 	request.set_max_batch_bytes(options.max_batch_bytes);
 	request.set_max_batch_rows(options.max_batch_rows);
+	// A server that does not list the codec asked for sends plain batches.
+	if (SupportsCompression(options.compression)) {
+		request.set_compression(options.compression);
+	}
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);
 	RemoteQuery::Reissue reissue;

@@ -117,6 +117,9 @@ struct ExecuteOptions {
 	// Bounds of one result record batch; 0: the server's defaults (1 MiB).
 	uint64_t max_batch_bytes = 0;
 	uint64_t max_batch_rows = 0;
+	// The host's openduck_compression ("auto", "lz4", "zstd", "none"); sent only when the
+	// server supports the codec (RemoteClient::Execute).
+	std::string compression;
 };
 
 class RemoteClient {
@@ -128,6 +131,9 @@ public:
 	}
 	// Checks versions, the token and that the database exists.
 	void Handshake();
+	// Whether the server reads and writes `setting`'s compression ("auto" needs LZ4; "none" and
+	// "" always hold). Valid after Handshake.
+	bool SupportsCompression(const std::string &setting) const;
 	// `session_id`: the catalog as seen inside that session's open transaction.
 	// `known_version`: the response only says `unchanged` when that is still current.
 	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "", const std::string &known_version = "");
@@ -138,6 +144,8 @@ private:
 	std::unique_ptr<grpc::ClientContext> NewContext() const;
 
 	AttachConfig config_;
+	// The compression codecs the server listed at the handshake (empty: it predates them).
+	std::vector<std::string> server_codecs_;
 	std::shared_ptr<grpc::Channel> channel_;
 	std::unique_ptr<v1::ExecutionService::Stub> stub_;
 };

@@ -32,6 +32,7 @@ RemoteIngest::RemoteIngest(ClientContext &context, ODCatalog &catalog, vector<Lo
     : catalog_(catalog), options_(catalog.OptionsFor(context)), types_(std::move(types)),
       writer_(std::make_unique<IpcStreamWriter>(types_, ColumnNames(types_.size()),
                                                 IpcStreamWriter::WireProperties(context))),
+      compression_(catalog.Client().SupportsCompression(options_.compression) ? options_.compression : "none"),
       schema_message_(writer_->SchemaMessage()) {
 	options_.ingest_table = "__openduck_ingest_" + NewExecutionId();
 }
@@ -96,6 +97,13 @@ void RemoteIngest::Flush(ClientContext &context) {
 	auto request = make_uniq<ExecuteOptions>(options_);
 	request->ingest_arrow = schema_message_;
 	rows_sent_ += writer_->BufferedRows();
+	auto now = std::chrono::steady_clock::now();
+	if (last_flush_bytes_ > 0) {
+		compression_.Record(now - last_flush_, last_flush_bytes_);
+	}
+	last_flush_ = now;
+	last_flush_bytes_ = writer_->BufferedBytes();
+	writer_->SetCompression(compression_.Next());
 	writer_->FlushBatchTo(request->ingest_arrow);
 	request->ingest_arrow += IpcStreamWriter::EndOfStream();
 	sent_any_ = true;

@@ -17,11 +17,14 @@
 // Used by one sink thread at a time; requests are sent by a thread of its own.
 #pragma once
 
+#include "arrow/ipc_compression.hpp"
+
 #include "duckdb/common/types/column/column_data_collection.hpp"
 #include "extension/client/remote_client.hpp"
 
 #include "duckdb/parallel/interrupt.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -81,6 +84,11 @@ private:
 	ExecuteOptions options_;
 	duckdb::vector<duckdb::LogicalType> types_;
 	std::unique_ptr<IpcStreamWriter> writer_;
+	// How requests are compressed (openduck_compression); "auto" is measured as the time from
+	// one Flush to the next per uncompressed byte: sending is what makes Flush wait.
+	AdaptiveCompression compression_;
+	std::chrono::steady_clock::time_point last_flush_;
+	uint64_t last_flush_bytes_ = 0;
 	std::string schema_message_;
 	duckdb::idx_t rows_sent_ = 0;
 	bool sent_any_ = false;

@@ -1,0 +1,164 @@
+#include "arrow/ipc_compression.hpp"
+
+#include "duckdb/common/exception.hpp"
+
+#include <cstring>
+#include <lz4frame.h>
+#include <stdexcept>
+#include <zstd.h>
+
+namespace openduck {
+
+IpcCodec ParseIpcCodec(const std::string &name) {
+	if (name == "none") {
+		return IpcCodec::kNone;
+	}
+	if (name == "lz4") {
+		return IpcCodec::kLz4Frame;
+	}
+	if (name == "zstd") {
+		return IpcCodec::kZstd;
+	}
+	throw std::invalid_argument("unknown compression '" + name + "': use 'auto', 'lz4', 'zstd' or 'none'");
+}
+
+const char *IpcCodecName(IpcCodec codec) {
+	switch (codec) {
+	case IpcCodec::kLz4Frame:
+		return "lz4";
+	case IpcCodec::kZstd:
+		return "zstd";
+	default:
+		return "none";
+	}
+}
+
+static void AppendInt64(std::string &out, int64_t value) {
+	char bytes[8];
+	for (int i = 0; i < 8; i++) {
+		bytes[i] = static_cast<char>((static_cast<uint64_t>(value) >> (8 * i)) & 0xff);
+	}
+	out.append(bytes, 8);
+}
+
+// ZSTD level 1: most of ZSTD's ratio gain over LZ4 at a fraction of its higher levels' cost.
+static constexpr int kZstdLevel = 1;
+
+void AppendCompressedBuffer(IpcCodec codec, const void *data, int64_t length, std::string &out) {
+	auto start = out.size();
+	AppendInt64(out, length);
+	size_t bound = codec == IpcCodec::kZstd ? ZSTD_compressBound(length) : LZ4F_compressFrameBound(length, nullptr);
+	out.resize(start + 8 + bound);
+	size_t written;
+	if (codec == IpcCodec::kZstd) {
+		written = ZSTD_compress(&out[start + 8], bound, data, length, kZstdLevel);
+		if (ZSTD_isError(written)) {
+			written = SIZE_MAX;
+		}
+	} else {
+		written = LZ4F_compressFrame(&out[start + 8], bound, data, length, nullptr);
+		if (LZ4F_isError(written)) {
+			written = SIZE_MAX;
+		}
+	}
+	if (written >= static_cast<size_t>(length)) {
+		// Incompressible (or the codec failed): the raw bytes, marked by length -1.
+		out.resize(start);
+		AppendInt64(out, -1);
+		out.append(static_cast<const char *>(data), length);
+		return;
+	}
+	out.resize(start + 8 + written);
+}
+
+int64_t UncompressedLength(const uint8_t *data, int64_t length) {
+	if (length < 8) {
+		throw duckdb::IOException("compressed Arrow IPC buffer of %lld bytes lacks its 8-byte length prefix",
+		                          (long long)length);
+	}
+	uint64_t value = 0;
+	for (int i = 0; i < 8; i++) {
+		value |= static_cast<uint64_t>(data[i]) << (8 * i);
+	}
+	auto result = static_cast<int64_t>(value);
+	if (result == -1) {
+		return length - 8;
+	}
+	if (result < 0) {
+		throw duckdb::IOException("compressed Arrow IPC buffer claims a negative length %lld", (long long)result);
+	}
+	return result;
+}
+
+void DecompressBuffer(IpcCodec codec, const uint8_t *data, int64_t length, void *out, int64_t uncompressed) {
+	auto prefix = UncompressedLength(data, length);
+	if (prefix != uncompressed) {
+		throw duckdb::IOException("compressed Arrow IPC buffer: expected %lld bytes, prefix says %lld",
+		                          (long long)uncompressed, (long long)prefix);
+	}
+	bool raw = data[0] == 0xff && data[1] == 0xff && data[2] == 0xff && data[3] == 0xff && data[4] == 0xff &&
+	           data[5] == 0xff && data[6] == 0xff && data[7] == 0xff;
+	if (raw) {
+		std::memcpy(out, data + 8, static_cast<size_t>(uncompressed));
+		return;
+	}
+	size_t produced = 0;
+	if (codec == IpcCodec::kZstd) {
+		produced = ZSTD_decompress(out, uncompressed, data + 8, length - 8);
+		if (ZSTD_isError(produced)) {
+			throw duckdb::IOException("corrupt ZSTD buffer in an Arrow IPC body: %s", ZSTD_getErrorName(produced));
+		}
+	} else {
+		LZ4F_dctx *context = nullptr;
+		if (LZ4F_isError(LZ4F_createDecompressionContext(&context, LZ4F_VERSION))) {
+			throw duckdb::IOException("cannot create an LZ4 decompression context");
+		}
+		size_t out_size = static_cast<size_t>(uncompressed);
+		size_t in_size = static_cast<size_t>(length - 8);
+		auto status = LZ4F_decompress(context, out, &out_size, data + 8, &in_size, nullptr);
+		LZ4F_freeDecompressionContext(context);
+		if (LZ4F_isError(status)) {
+			throw duckdb::IOException("corrupt LZ4 frame in an Arrow IPC body: %s", LZ4F_getErrorName(status));
+		}
+		produced = out_size;
+	}
+	if (produced != static_cast<size_t>(uncompressed)) {
+		throw duckdb::IOException("compressed Arrow IPC buffer decompressed to %llu bytes instead of %lld",
+		                          (unsigned long long)produced, (long long)uncompressed);
+	}
+}
+
+AdaptiveCompression::AdaptiveCompression(const std::string &setting) {
+	if (setting == "auto") {
+		adaptive_ = true;
+	} else if (!setting.empty()) {
+		fixed_ = ParseIpcCodec(setting);
+	}
+}
+
+IpcCodec AdaptiveCompression::Next() {
+	if (!adaptive_) {
+		return fixed_;
+	}
+	batches_++;
+	if (cost_[0] < 0 || cost_[1] < 0) {
+		// Measure plain first, then LZ4.
+		last_ = cost_[0] < 0 ? 0 : 1;
+	} else {
+		int cheaper = cost_[1] < cost_[0] ? 1 : 0;
+		last_ = batches_ % 16 == 0 ? 1 - cheaper : cheaper;
+	}
+	return last_ ? IpcCodec::kLz4Frame : IpcCodec::kNone;
+}
+
+void AdaptiveCompression::Record(std::chrono::nanoseconds elapsed, uint64_t raw_bytes) {
+	if (!adaptive_ || raw_bytes == 0) {
+		return;
+	}
+	double cost = static_cast<double>(elapsed.count()) / static_cast<double>(raw_bytes);
+	auto &average = cost_[last_];
+	// Recent batches weigh most: the link or the load may change during a long stream.
+	average = average < 0 ? cost : 0.7 * average + 0.3 * cost;
+}
+
+} // namespace openduck

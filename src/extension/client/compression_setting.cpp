@@ -1,0 +1,40 @@
+#include "extension/client/compression_setting.hpp"
+
+#include "arrow/ipc_compression.hpp"
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/string_util.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+static constexpr const char *kSetting = "openduck_compression";
+
+static void CheckCompression(ClientContext &context, SetScope scope, Value &parameter) {
+	auto value = StringUtil::Lower(parameter.ToString());
+	if (value != "auto") {
+		try {
+			ParseIpcCodec(value);
+		} catch (std::invalid_argument &ex) {
+			throw InvalidInputException("%s: %s", kSetting, ex.what());
+		}
+	}
+	parameter = Value(value);
+}
+
+void AddCompressionSetting(DBConfig &config) {
+	config.AddExtensionOption(kSetting,
+	                          "How OpenDuck results and uploads travel: 'auto' (LZ4 while the link, not the CPU, is the "
+	                          "bottleneck), 'lz4', 'zstd' or 'none'",
+	                          LogicalType::VARCHAR, Value("auto"), CheckCompression);
+}
+
+std::string CompressionSetting(ClientContext &context) {
+	Value value;
+	if (!context.TryGetCurrentSetting(kSetting, value) || value.IsNull()) {
+		return "auto";
+	}
+	return value.ToString();
+}
+
+} // namespace openduck
