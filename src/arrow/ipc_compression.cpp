@@ -140,25 +140,48 @@ IpcCodec AdaptiveCompression::Next() {
 	if (!adaptive_) {
 		return fixed_;
 	}
-	batches_++;
-	if (cost_[0] < 0 || cost_[1] < 0) {
-		// Measure plain first, then LZ4.
-		last_ = cost_[0] < 0 ? 0 : 1;
-	} else {
-		int cheaper = cost_[1] < cost_[0] ? 1 : 0;
-		last_ = batches_ % 16 == 0 ? 1 - cheaper : cheaper;
+	if (window_bytes_ < kWindowBytes) {
+		return static_cast<IpcCodec>(current_);
 	}
-	return last_ ? IpcCodec::kLz4Frame : IpcCodec::kNone;
+	auto &average = cost_[current_];
+	auto cost = window_nanos_ / window_bytes_;
+	// Recent windows weigh most: the link or the load may change during a long stream.
+	average = average < 0 ? cost : 0.5 * average + 0.5 * cost;
+	window_nanos_ = window_bytes_ = 0;
+	if (windows_left_ > 0) {
+		windows_left_--;
+		return static_cast<IpcCodec>(current_);
+	}
+	int cheapest = 0;
+	for (int choice = 0; choice < 3; choice++) {
+		if (cost_[choice] < 0) {
+			// Each choice is measured once before any is preferred.
+			current_ = choice;
+			trial_ = true;
+			return static_cast<IpcCodec>(current_);
+		}
+		if (cost_[choice] < cost_[cheapest]) {
+			cheapest = choice;
+		}
+	}
+	if (trial_) {
+		current_ = cheapest;
+		trial_ = false;
+		windows_left_ = kExploitWindows - 1;
+	} else {
+		// After using the cheapest: try one of the other two, in turn.
+		current_ = (cheapest + 1 + probes_++ % 2) % 3;
+		trial_ = true;
+	}
+	return static_cast<IpcCodec>(current_);
 }
 
 void AdaptiveCompression::Record(std::chrono::nanoseconds elapsed, uint64_t raw_bytes) {
-	if (!adaptive_ || raw_bytes == 0) {
+	if (!adaptive_) {
 		return;
 	}
-	double cost = static_cast<double>(elapsed.count()) / static_cast<double>(raw_bytes);
-	auto &average = cost_[last_];
-	// Recent batches weigh most: the link or the load may change during a long stream.
-	average = average < 0 ? cost : 0.7 * average + 0.3 * cost;
+	window_nanos_ += static_cast<double>(elapsed.count());
+	window_bytes_ += static_cast<double>(raw_bytes);
 }
 
 } // namespace openduck

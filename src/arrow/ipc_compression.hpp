@@ -31,11 +31,13 @@ int64_t UncompressedLength(const uint8_t *data, int64_t length);
 void DecompressBuffer(IpcCodec codec, const uint8_t *data, int64_t length, void *out, int64_t uncompressed);
 
 // Decides, batch by batch, how a stream compresses. A fixed codec ("lz4", "zstd", "none") is
-// used as it is. "auto" measures instead of guessing: for each choice (LZ4 or plain) it keeps the
-// recent wall time per uncompressed byte of producing, encoding and sending a batch, uses the
-// cheaper one, and tries the other every 16th batch so both stay measured. On a link slower than
-// the CPUs, compressed batches deliver more data per second and win; on loopback, where both
-// ends' CPUs are the limit, plain batches do.
+// used as it is. "auto" measures instead of guessing: it holds each choice (plain, LZ4, ZSTD) for
+// a window of at least 16 MiB of uncompressed data and keeps the window's wall time per byte
+// (producing, encoding and sending; a shorter window would mostly time the data queued before
+// it in buffers), then uses the cheapest for four windows (still measuring it, so a choice that
+// only looked cheap while buffers were empty is corrected) and tries one of the others in turn,
+// so all stay measured. On a slow link ZSTD's smaller batches win, on a faster one LZ4's cheaper
+// ones; on loopback, where both ends' CPUs are the limit, plain batches do.
 class AdaptiveCompression {
 public:
 	// "auto", or a codec name (ParseIpcCodec); "" is "none" (a peer that predates compression).
@@ -49,12 +51,20 @@ public:
 	void Record(std::chrono::nanoseconds elapsed, uint64_t raw_bytes);
 
 private:
+	static constexpr double kWindowBytes = 16.0 * 1024 * 1024;
+	static constexpr uint32_t kExploitWindows = 4;
+
 	bool adaptive_ = false;
 	IpcCodec fixed_ = IpcCodec::kNone;
-	// Nanoseconds per raw byte, plain [0] and LZ4 [1]; < 0 until measured.
-	double cost_[2] = {-1, -1};
-	uint32_t batches_ = 0;
-	int last_ = 0;
+	// Nanoseconds per raw byte, by IpcCodec; < 0 until measured.
+	double cost_[3] = {-1, -1, -1};
+	int current_ = 0;
+	// Windows left with current_ after this one; whether current_ is on trial (else exploited).
+	uint32_t windows_left_ = 0;
+	bool trial_ = true;
+	uint32_t probes_ = 0;
+	double window_nanos_ = 0;
+	double window_bytes_ = 0;
 };
 
 } // namespace openduck
