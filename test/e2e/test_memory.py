@@ -34,6 +34,8 @@ HOST_PREAMBLE = textwrap.dedent("""
 	con = duckdb.connect(config={"allow_unsigned_extensions": "true"})
 	con.execute("SET enable_progress_bar = false")
 	con.execute(f"LOAD '{extension}'")
+	# Plain batches: the bounds are fractions of the bytes shipped, which must be the data's size.
+	con.execute("SET openduck_compression = 'none'")
 	con.execute(f"ATTACH '{path}' AS cloud")
 """)
 

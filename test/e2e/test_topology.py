@@ -120,7 +120,9 @@ def test_query_log_lines_correlate_host_gateway_and_worker(launcher, host):
 	while True:
 		gateway_events, worker_events = events(gateway.process), events(worker)
 		mine = [e for e in gateway_events + worker_events if e["query_id"] == query_id]
-		if {e["role"] for e in mine} == {"openduck gateway", "openduck worker"} or time.monotonic() > deadline:
+		failed = any(e["status"] == "Catalog" for e in worker_events)
+		if ({e["role"] for e in mine} == {"openduck gateway", "openduck worker"} and failed) or \
+		        time.monotonic() > deadline:
 			break
 		time.sleep(0.1)
 	assert {e["role"] for e in mine} == {"openduck gateway", "openduck worker"}, mine
