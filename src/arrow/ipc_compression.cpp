@@ -22,17 +22,6 @@ IpcCodec ParseIpcCodec(const std::string &name) {
 	throw std::invalid_argument("unknown compression '" + name + "': use 'auto', 'lz4', 'zstd' or 'none'");
 }
 
-const char *IpcCodecName(IpcCodec codec) {
-	switch (codec) {
-	case IpcCodec::kLz4Frame:
-		return "lz4";
-	case IpcCodec::kZstd:
-		return "zstd";
-	default:
-		return "none";
-	}
-}
-
 static void AppendInt64(std::string &out, int64_t value) {
 	char bytes[8];
 	for (int i = 0; i < 8; i++) {
@@ -71,7 +60,8 @@ void AppendCompressedBuffer(IpcCodec codec, const void *data, int64_t length, st
 	out.resize(start + 8 + written);
 }
 
-int64_t UncompressedLength(const uint8_t *data, int64_t length) {
+// The buffer's int64 prefix: its uncompressed length, or -1 when the bytes after it are raw.
+static int64_t LengthPrefix(const uint8_t *data, int64_t length) {
 	if (length < 8) {
 		throw duckdb::IOException("compressed Arrow IPC buffer of %lld bytes lacks its 8-byte length prefix",
 		                          (long long)length);
@@ -81,23 +71,24 @@ int64_t UncompressedLength(const uint8_t *data, int64_t length) {
 		value |= static_cast<uint64_t>(data[i]) << (8 * i);
 	}
 	auto result = static_cast<int64_t>(value);
-	if (result == -1) {
-		return length - 8;
-	}
-	if (result < 0) {
+	if (result < -1) {
 		throw duckdb::IOException("compressed Arrow IPC buffer claims a negative length %lld", (long long)result);
 	}
 	return result;
 }
 
+int64_t UncompressedLength(const uint8_t *data, int64_t length) {
+	auto prefix = LengthPrefix(data, length);
+	return prefix == -1 ? length - 8 : prefix;
+}
+
 void DecompressBuffer(IpcCodec codec, const uint8_t *data, int64_t length, void *out, int64_t uncompressed) {
-	auto prefix = UncompressedLength(data, length);
-	if (prefix != uncompressed) {
+	auto prefix = LengthPrefix(data, length);
+	bool raw = prefix == -1;
+	if ((raw ? length - 8 : prefix) != uncompressed) {
 		throw duckdb::IOException("compressed Arrow IPC buffer: expected %lld bytes, prefix says %lld",
-		                          (long long)uncompressed, (long long)prefix);
+		                          (long long)uncompressed, (long long)(raw ? length - 8 : prefix));
 	}
-	bool raw = data[0] == 0xff && data[1] == 0xff && data[2] == 0xff && data[3] == 0xff && data[4] == 0xff &&
-	           data[5] == 0xff && data[6] == 0xff && data[7] == 0xff;
 	if (raw) {
 		std::memcpy(out, data + 8, static_cast<size_t>(uncompressed));
 		return;

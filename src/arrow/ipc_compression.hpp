@@ -4,7 +4,7 @@
 // -1 (a buffer compression did not shrink). pyarrow and every Arrow reader read such streams.
 //
 // Also the choice of codec for a stream: `openduck_compression` ('auto', 'lz4', 'zstd', 'none')
-// and AdaptiveCompression, which compresses only while the link is the bottleneck.
+// and AdaptiveCompression, which for 'auto' measures which codec delivers data fastest.
 // Stateless functions are thread-safe; AdaptiveCompression is used by one stream.
 #pragma once
 
@@ -18,7 +18,6 @@ enum class IpcCodec : uint8_t { kNone, kLz4Frame, kZstd };
 
 // The codec named `name` ("none", "lz4", "zstd"); throws std::invalid_argument naming the choices.
 IpcCodec ParseIpcCodec(const std::string &name);
-const char *IpcCodecName(IpcCodec codec);
 
 // Appends the 8-byte length prefix and `length` bytes at `data`, compressed with `codec` (not
 // kNone) when that makes them smaller, to `out`.

@@ -258,6 +258,13 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		payload.clear();
 		return sink(response);
 	};
+	// Checked before anything runs: a write must not commit and then fail on a bad option.
+	std::unique_ptr<AdaptiveCompression> compression;
+	try {
+		compression = std::make_unique<AdaptiveCompression>(request_.compression());
+	} catch (std::invalid_argument &ex) {
+		return fail(duckdb::ErrorData(duckdb::ExceptionType::INVALID_INPUT, ex.what()));
+	}
 	std::unique_lock<std::mutex> session_guard;
 	if (session_lock_) {
 		session_guard = std::unique_lock<std::mutex>(*session_lock_);
@@ -344,12 +351,6 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			max_rows = request_.max_batch_rows();
 		}
 		std::string payload = writer.SchemaMessage();
-		std::unique_ptr<AdaptiveCompression> compression;
-		try {
-			compression = std::make_unique<AdaptiveCompression>(request_.compression());
-		} catch (std::invalid_argument &ex) {
-			return fail(duckdb::ErrorData(duckdb::ExceptionType::INVALID_INPUT, ex.what()));
-		}
 		// Each batch's wall time, producing through sending, tells "auto" what compression buys.
 		auto batch_started = std::chrono::steady_clock::now();
 		auto flush = [&]() {

@@ -275,10 +275,7 @@ optional_ptr<CatalogEntry> ODCatalog::LookupInSchema(CatalogTransaction transact
 
 void ODCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCatalogEntry &)> callback) {
 	// A listing (SHOW TABLES, duckdb_tables()) shows what exists now, not what the cache holds.
-	auto &transaction = Transaction::Get(context, *this).Cast<ODTransaction>();
-	transaction.Snapshot(*this);
-	transaction.VerifySnapshot(*this);
-	auto snapshot = transaction.Snapshot(*this);
+	auto snapshot = Transaction::Get(context, *this).Cast<ODTransaction>().VerifiedSnapshot(*this);
 	for (auto &schema : snapshot->schemas) {
 		callback(*schema.second);
 	}

@@ -53,6 +53,12 @@ bool ODTransaction::VerifySnapshot(ODCatalog &catalog) {
 	return false;
 }
 
+std::shared_ptr<CatalogSnapshot> ODTransaction::VerifiedSnapshot(ODCatalog &catalog) {
+	Snapshot(catalog);
+	VerifySnapshot(catalog);
+	return Snapshot(catalog);
+}
+
 void ODTransaction::Pin(std::shared_ptr<CatalogSnapshot> fresh) {
 	std::lock_guard<std::mutex> guard(lock_);
 	pinned_.push_back(std::move(fresh));

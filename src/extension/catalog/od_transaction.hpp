@@ -40,6 +40,8 @@ public:
 	// Confirms an unverified snapshot with the worker. False when it was stale: the current one
 	// is pinned instead, and whatever was bound against the old one must be bound again.
 	bool VerifySnapshot(ODCatalog &catalog);
+	// Snapshot, confirmed current with the worker if it was not.
+	std::shared_ptr<CatalogSnapshot> VerifiedSnapshot(ODCatalog &catalog);
 	// Switches to `fresh` (after a refresh) while keeping older snapshots alive.
 	void Pin(std::shared_ptr<CatalogSnapshot> fresh);
 

@@ -24,8 +24,8 @@ static void CheckCompression(ClientContext &context, SetScope scope, Value &para
 
 void AddCompressionSetting(DBConfig &config) {
 	config.AddExtensionOption(kSetting,
-	                          "How OpenDuck results and uploads travel: 'auto' (LZ4 while the link, not the CPU, is the "
-	                          "bottleneck), 'lz4', 'zstd' or 'none'",
+	                          "How OpenDuck results and uploads travel: 'auto' (none, LZ4 or ZSTD, whichever delivers "
+	                          "data fastest, measured as the stream runs), 'lz4', 'zstd' or 'none'",
 	                          LogicalType::VARCHAR, Value("auto"), CheckCompression);
 }
 

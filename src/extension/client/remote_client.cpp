@@ -281,12 +281,12 @@ void RemoteClient::Handshake() {
 	server_codecs_.assign(response.compression_codecs().begin(), response.compression_codecs().end());
 }
 
-bool RemoteClient::SupportsCompression(const std::string &setting) const {
-	if (setting.empty() || setting == "none") {
-		return true;
-	}
-	auto codec = setting == "auto" ? std::string("lz4") : setting;
-	return std::find(server_codecs_.begin(), server_codecs_.end(), codec) != server_codecs_.end();
+std::string RemoteClient::UsableCompression(const std::string &setting) const {
+	auto listed = [this](const char *codec) {
+		return std::find(server_codecs_.begin(), server_codecs_.end(), codec) != server_codecs_.end();
+	};
+	bool usable = setting == "auto" ? listed("lz4") && listed("zstd") : listed(setting.c_str());
+	return usable ? setting : "none";
 }
 
 v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, const std::string &known_version) {
@@ -355,9 +355,8 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	request.set_ingest_continues(options.ingest_continues);
 	request.set_max_batch_bytes(options.max_batch_bytes);
 	request.set_max_batch_rows(options.max_batch_rows);
-	// A server that does not list the codec asked for sends plain batches.
-	if (SupportsCompression(options.compression)) {
-		request.set_compression(options.compression);
+	if (!options.compression.empty()) {
+		request.set_compression(UsableCompression(options.compression));
 	}
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);

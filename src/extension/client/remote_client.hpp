@@ -131,9 +131,10 @@ public:
 	}
 	// Checks versions, the token and that the database exists.
 	void Handshake();
-	// Whether the server reads and writes `setting`'s compression ("auto" needs LZ4; "none" and
-	// "" always hold). Valid after Handshake.
-	bool SupportsCompression(const std::string &setting) const;
+	// `setting` (openduck_compression) when the server reads and writes every codec it may use
+	// ("auto" may use LZ4 and ZSTD), else "none" (a server that predates them). Valid after
+	// Handshake.
+	std::string UsableCompression(const std::string &setting) const;
 	// `session_id`: the catalog as seen inside that session's open transaction.
 	// `known_version`: the response only says `unchanged` when that is still current.
 	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "", const std::string &known_version = "");

@@ -212,7 +212,8 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	vector<LogicalType> types;
 	vector<string> names;
 	ShippedStatement how;
-	bool prefetch = !writes && !explained && catalog.OptionsWithoutNewSession(context).session_id.empty();
+	auto options = catalog.OptionsWithoutNewSession(context);
+	bool prefetch = !writes && !explained && options.session_id.empty();
 	if (!prefetch && (!writes || HasReturning(*statement))) {
 		// Rows come back in the shape of a cached description: valid only for a current catalog.
 		// A count is a count whatever the catalog says.
@@ -220,7 +221,6 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	}
 	try {
 		if (prefetch) {
-			auto options = catalog.OptionsWithoutNewSession(context);
 			options.read_only = true;
 			auto result = std::make_unique<RemoteResult>(context, catalog.Client().Execute(sql, options));
 			types = result->Types();

@@ -35,7 +35,8 @@ std::string StatementShape(const SQLStatement &statement) {
 	auto copy = statement.Copy();
 	auto &insert = copy->Cast<InsertStatement>();
 	// ToString renders conflict clauses and RETURNING loosely (upsert_sql.hpp): no shape.
-	if (insert.on_conflict_info || !insert.returning_list.empty() || !insert.select_statement || insert.select_statement->node->type != QueryNodeType::SELECT_NODE) {
+	if (insert.on_conflict_info || !insert.returning_list.empty() || !insert.select_statement ||
+	    insert.select_statement->node->type != QueryNodeType::SELECT_NODE) {
 		return "";
 	}
 	auto &node = insert.select_statement->node->Cast<SelectNode>();

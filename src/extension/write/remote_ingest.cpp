@@ -32,7 +32,7 @@ RemoteIngest::RemoteIngest(ClientContext &context, ODCatalog &catalog, vector<Lo
     : catalog_(catalog), options_(catalog.OptionsFor(context)), types_(std::move(types)),
       writer_(std::make_unique<IpcStreamWriter>(types_, ColumnNames(types_.size()),
                                                 IpcStreamWriter::WireProperties(context))),
-      compression_(catalog.Client().SupportsCompression(options_.compression) ? options_.compression : "none"),
+      compression_(catalog.Client().UsableCompression(options_.compression)),
       schema_message_(writer_->SchemaMessage()) {
 	options_.ingest_table = "__openduck_ingest_" + NewExecutionId();
 }
