@@ -24,15 +24,13 @@ Run: .venv/bin/python bench/commit_bench.py [--seconds 5] [--clients 8] [--laten
 import argparse
 import multiprocessing
 import os
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import duckdb
 
 from gateway_bench import cpu_seconds
-from remote_scan_bench import odtest
+from remote_scan_bench import bench_launcher, odtest
 
 STATS = "SELECT remote_requests FROM openduck_last_query_stats()"
 # Clients start as new processes: a forked child inherits the parent's gRPC state without
@@ -135,8 +133,7 @@ def main():
 	parser.add_argument("--latency-runs", type=int, default=2000)
 	args = parser.parse_args()
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
-	work = Path(tempfile.mkdtemp(prefix="openduck-bench-"))
-	launcher = odtest.Launcher(work, work, "bench")
+	work, launcher = bench_launcher()
 	try:
 		serve = launcher.serve(["benchdb"])
 		gateway = launcher.gateway()

@@ -11,12 +11,11 @@ Run: .venv/bin/python bench/failover_bench.py [--rounds 5] [--stores shared-dir|
 
 import argparse
 import statistics
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from remote_scan_bench import odtest
+from remote_scan_bench import bench_launcher, odtest
 
 HEARTBEAT_MS = 500
 
@@ -161,8 +160,7 @@ def main():
 	parser.add_argument("--commit-seconds", type=float, default=5, help="length of each commit-rate run")
 	args = parser.parse_args()
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
-	work = Path(tempfile.mkdtemp(prefix="openduck-bench-"))
-	launcher = odtest.Launcher(work, work, "bench")
+	work, launcher = bench_launcher()
 	stores = Stores(args.stores, work)
 	try:
 		print(f"failover ({args.stores}, lease TTL {args.lease_ttl} s, heartbeat {HEARTBEAT_MS} ms): "

@@ -11,11 +11,9 @@ Run: .venv/bin/python bench/gateway_bench.py [--clients 32] [--seconds 15] [--re
 import argparse
 import multiprocessing
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from remote_scan_bench import odtest
+from remote_scan_bench import bench_launcher, odtest
 
 QUERY = "SELECT 42 FROM cloud.one_row"
 
@@ -72,8 +70,7 @@ def main():
 	parser.add_argument("--repeat", type=int, default=2, help="gateway/direct pairs, alternating")
 	args = parser.parse_args()
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
-	work = Path(tempfile.mkdtemp(prefix="openduck-bench-"))
-	launcher = odtest.Launcher(work, work, "bench")
+	work, launcher = bench_launcher()
 	try:
 		gateway = launcher.gateway()
 		worker = launcher.worker(gateway, "w1", ["gwdb"])

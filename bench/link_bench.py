@@ -15,13 +15,11 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import duckdb
 
-from remote_scan_bench import MIB, FlightPeer, extension_path, host_connection, measure, odtest
+from remote_scan_bench import FlightPeer, MIB, bench_launcher, extension_path, host_connection, measure, odtest
 
 CODECS = ("none", "lz4", "zstd", "auto")
 GIB = 1024 * MIB
@@ -43,8 +41,7 @@ def run_in_namespace(rate: str, args) -> int:
 
 def inner(rate: str, args):
 	tpch = extension_path("tpch")
-	work = Path(tempfile.mkdtemp(prefix="openduck-bench-"))
-	launcher = odtest.Launcher(work, work, "bench")
+	work, launcher = bench_launcher()
 	peer = None
 	try:
 		server = launcher.serve(["benchdb"], extra_args=["--allow-extension", tpch])

@@ -12,12 +12,10 @@ Run: .venv/bin/python bench/preauth_flood_bench.py [--clients 16] [--mib 48] [--
 """
 
 import argparse
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-from remote_scan_bench import odtest, resident_mib
+from remote_scan_bench import bench_launcher, odtest, resident_mib
 import raw_grpc
 
 
@@ -59,8 +57,7 @@ def main():
 	parser.add_argument("--seconds", type=float, default=20, help="how long the flood lasts")
 	args = parser.parse_args()
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
-	work = Path(tempfile.mkdtemp(prefix="openduck-bench-"))
-	launcher = odtest.Launcher(work, work, "bench")
+	work, launcher = bench_launcher()
 	try:
 		server = launcher.serve(["flooddb"])
 		pid = server.process.pid

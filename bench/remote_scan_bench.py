@@ -162,6 +162,13 @@ def free_port() -> int:
 	return odtest.free_port()
 
 
+def bench_launcher():
+	"""A fresh work directory and an odtest.Launcher whose processes log there: every bench
+	starts its servers with it and stops them with launcher.stop_all()."""
+	work = Path(tempfile.mkdtemp(prefix="openduck-bench-"))
+	return work, odtest.Launcher(work, work, "bench")
+
+
 def host_connection(threads: int) -> duckdb.DuckDBPyConnection:
 	con = duckdb.connect(config={"allow_unsigned_extensions": "true", "threads": threads})
 	con.execute("SET enable_progress_bar = false")
@@ -327,8 +334,7 @@ def main():
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
 	tpch = extension_path("tpch")
 	postgres_ext = None if args.no_postgres else extension_path("postgres_scanner")
-	work = Path(tempfile.mkdtemp(prefix="openduck-bench-"))
-	launcher = odtest.Launcher(work, work, "bench")
+	work, launcher = bench_launcher()
 	cleanups = []
 	print(f"OpenDuck remote scan bench: TPC-H lineitem SF{args.sf:g}, host threads {args.threads}, "
 	      f"{os.cpu_count()} cores, build {odtest.BUILD_DIR}, work dir {work}")

@@ -11,13 +11,11 @@ Run: .venv/bin/python bench/statement_snapshot_bench.py [--sf 1] [--repeat 3]
 """
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 
 import duckdb
 
-from remote_scan_bench import extension_path, odtest, process_cpu_seconds, resident_mib
+from remote_scan_bench import bench_launcher, extension_path, odtest, process_cpu_seconds, resident_mib
 
 STATEMENTS = {
 	"two narrow reads": "SELECT (SELECT sum(l_quantity) FROM cloud.lineitem l JOIN customer c ON l.l_suppkey = c.c_custkey), "
@@ -37,8 +35,7 @@ def main():
 	args = parser.parse_args()
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
 	tpch = extension_path("tpch")
-	work = Path(tempfile.mkdtemp(prefix="openduck-bench-"))
-	launcher = odtest.Launcher(work, work, "bench")
+	work, launcher = bench_launcher()
 	try:
 		server = launcher.serve(["snapdb"], extra_args=["--allow-extension", tpch])
 		pid = server.process.pid
