@@ -59,3 +59,20 @@ def test_an_unknown_codec_is_refused_with_the_choices(server, host):
 		con.execute("SET openduck_compression = 'gzip'")
 	con.execute("SET openduck_compression = 'ZSTD'")  # case does not matter
 	assert con.execute("SELECT current_setting('openduck_compression')").fetchone()[0] == "zstd"
+
+
+@pytest.mark.parametrize("codec", ["zstd", "auto"])
+def test_a_gateway_passes_compressed_streams_both_ways(launcher, host, codec):
+	gateway = launcher.gateway()
+	launcher.worker(gateway, "w1", ["wiredb"])
+	con = host(gateway, "wiredb")
+	con.execute(f"SET openduck_compression = '{codec}'")
+	con.execute(f"CREATE TABLE cloud.t AS {TABLE}")  # shipped whole: runs on the worker
+	con.execute("CREATE TABLE cloud.u (id BIGINT, name VARCHAR, kind BIGINT, amount DECIMAL(12, 2), nothing VARCHAR)")
+	con.execute(f"INSERT INTO cloud.u {TABLE}")  # rows uploaded from the host
+	check = "SELECT count(*), sum(id), count(DISTINCT name), sum(amount), count(nothing) FROM {}"
+	expected = duckdb.sql(check.format(f"({TABLE})")).fetchall()
+	for table in ("cloud.t", "cloud.u"):
+		assert con.execute(check.format(table)).fetchall() == expected, table
+	scanned = con.execute("SELECT * FROM cloud.u WHERE id % 997 = 3 ORDER BY id").fetchall()
+	assert scanned == duckdb.sql(f"SELECT * FROM ({TABLE}) WHERE id % 997 = 3 ORDER BY id").fetchall()
