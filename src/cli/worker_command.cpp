@@ -14,6 +14,7 @@
 #include "auth/access_checks.hpp"
 #include "worker/worker_service.hpp"
 
+#include <atomic>
 #include <cstdlib>
 
 namespace openduck {
@@ -59,11 +60,23 @@ Failover (workers sharing --metadata and --store):
                         Default: every commit is shipped to the stores before it is
                         acknowledged, and this worker takes over the databases of a worker
                         that died (their lease lapsed) if that worker shipped its commits too
+
+Read replicas (sharing --metadata and --store with the writers):
+      --replica         serve every database of the stores read-only, at its latest shared
+                        state (last checkpoint plus the commits its writer shipped), and follow
+                        it; takes no lease and writes nothing. The gateway spreads reads of
+                        hosts that attach READ_ONLY over the replicas that hold the host's own
+                        commits, and sends the rest to the writer. No -d with --replica
+      --follow-interval MS
+                        how often a replica looks for new commits of its databases (default:
+                        250); a commit is readable on a replica about this long after it is
+                        acknowledged, plus the time to open the new state
 )";
 
 // Short, so a standby takes a dead worker's databases over within seconds (the target is 5 s).
 static constexpr int kDefaultLeaseTtlSeconds = 3;
 static constexpr std::chrono::milliseconds kTakeoverInterval {500};
+static constexpr int kDefaultFollowIntervalMs = 250;
 
 int RunWorker(const std::vector<std::string> &args) {
 	std::vector<OptionSpec> specs {{"gateway", 0, true},
@@ -81,6 +94,8 @@ int RunWorker(const std::vector<std::string> &args) {
 	                                   {"config", 0, true},
 	                                   {"lease-ttl", 0, true},
 	                                   {"local-commits", 0, false},
+	                                   {"replica", 0, false},
+	                                   {"follow-interval", 0, true},
 	                                   {"help", 'h', false}};
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
@@ -140,16 +155,41 @@ int RunWorker(const std::vector<std::string> &args) {
 	storage_config.sandbox = SandboxFrom(options);
 	storage_config.lease_ttl_seconds = options.GetPositive("lease-ttl", kDefaultLeaseTtlSeconds);
 	storage_config.ship_commits = !options.Has("local-commits");
+	bool replica = options.Has("replica");
+	if (replica && options.Has("database")) {
+		throw UsageError("--replica serves every database of the stores read-only; drop -d (databases are created "
+		                 "and written by writer workers)");
+	}
+	if (!replica && options.Has("follow-interval")) {
+		throw UsageError("--follow-interval applies to read replicas: add --replica, or drop it");
+	}
 	StorageEngine storage(std::move(storage_config));
 	storage.LockLocalDir();
 	WarnAboutLegacyFiles(DataDir(options));
-	auto databases = OpenDatabases(storage, options, storage.ShipsCommits());
-	auto where = databases->Describe();
-	auto names = databases->Names();
 	CancellationWatcher watcher;
 	ServerMetrics metrics;
 	ConfigureQueryLog(options, metrics);
-	Worker worker(std::move(databases), watcher, WorkerLimitsFrom(options), &metrics);
+	std::unique_ptr<Worker> served;
+	std::string where;
+	// Set once registration exists: a replica that moved forward heartbeats at once.
+	std::atomic<GatewayRegistration *> announce {nullptr};
+	if (replica) {
+		auto follow = std::chrono::milliseconds(options.GetPositive("follow-interval", kDefaultFollowIntervalMs));
+		where = storage.Metadata().Describe() + " (read replica)";
+		auto advanced = [&announce] {
+			if (auto *registration = announce.load()) {
+				registration->HeartbeatNow();
+			}
+		};
+		served = std::make_unique<Worker>(std::make_unique<ReplicaSet>(storage, follow, advanced), watcher,
+		                                  WorkerLimitsFrom(options), &metrics);
+	} else {
+		auto databases = OpenDatabases(storage, options, storage.ShipsCommits());
+		where = databases->Describe();
+		served = std::make_unique<Worker>(std::move(databases), watcher, WorkerLimitsFrom(options), &metrics);
+	}
+	auto &worker = *served;
+	auto names = worker.DatabaseNames();
 	WorkerService service(*authenticator, worker, metrics);
 	auto http_authorizer = HttpAuthorizerFor(*authenticator);
 	WorkerStatus self;
@@ -157,6 +197,10 @@ int RunWorker(const std::vector<std::string> &args) {
 		return StatusHttpResponse(request, "worker", http_authorizer, [&] {
 			auto now = self;
 			now.databases = worker.DatabaseNames();
+			now.replica = worker.IsReplica();
+			for (auto &position : worker.ReplicaPositions()) {
+				now.positions[position.first] = {position.second.snapshot, position.second.segments};
+			}
 			return std::vector<WorkerStatus> {now};
 		}, metrics);
 	}, std::move(tls));
@@ -170,13 +214,18 @@ int RunWorker(const std::vector<std::string> &args) {
 	}
 	self = WorkerStatus {options.Get("id", address), address, names, 0};
 	server.Start(service);
-	GatewayRegistration registration(gateway, gateway_tls, cluster_secret,
-	                                 WorkerIdentity {self.id, address, [&worker] { return worker.DatabaseNames(); }});
+	WorkerIdentity identity {self.id, address, [&worker] { return worker.DatabaseNames(); }};
+	if (replica) {
+		identity.replica = true;
+		identity.positions = [&worker] { return worker.ReplicaPositions(); };
+	}
+	GatewayRegistration registration(gateway, gateway_tls, cluster_secret, std::move(identity));
 	Log("listening on " + server.Url() + " (gRPC + HTTP), worker " + self.id + ", databases: " +
 	    JoinNames(names) + ", data dir: " + where + ", gateway: " + gateway.ToString());
 	registration.Start();
+	announce = &registration;
 	std::unique_ptr<TakeoverWatcher> takeover;
-	if (storage.ShipsCommits()) {
+	if (storage.ShipsCommits() && !replica) {
 		// A few looks per lease TTL: the database is writable here soon after the lease expires.
 		takeover = std::make_unique<TakeoverWatcher>(worker.Databases(), kTakeoverInterval,
 		                                             [&registration](const std::vector<std::string> &) {
@@ -187,8 +236,11 @@ int RunWorker(const std::vector<std::string> &args) {
 	auto signal = WaitForTerminationSignal();
 	Log("received " + signal + ", shutting down");
 	takeover.reset();
+	announce = nullptr;
 	registration.Stop();
 	server.Shutdown();
+	// Joins a replica's follower while the registration it may notify still exists.
+	served.reset();
 	Log("stopped");
 	return 0;
 }

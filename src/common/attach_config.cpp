@@ -5,7 +5,7 @@
 
 namespace openduck {
 
-static const char *kKnownKeys = "endpoint, token, snapshot, secret, ca, client_cert, client_key";
+static const char *kKnownKeys = "endpoint, token, snapshot, access, secret, ca, client_cert, client_key";
 
 static std::string PercentDecode(const std::string &text) {
 	std::string out;
@@ -27,6 +27,12 @@ static void SetKey(AttachConfig &config, std::string &endpoint_text, const std::
 		config.token = value;
 	} else if (key == "snapshot") {
 		config.snapshot = value;
+	} else if (key == "access") {
+		if (value != "read_only" && value != "read_write") {
+			throw std::invalid_argument("OpenDuck ATTACH option access='" + value +
+			                            "' is not one of read_only, read_write");
+		}
+		config.read_only = value == "read_only";
 	} else if (key == "ca") {
 		config.tls.ca_file = value;
 	} else if (key == "client_cert") {

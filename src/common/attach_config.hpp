@@ -18,6 +18,9 @@ struct AttachConfig {
 	TlsClientFiles tls;
 	// Empty: the head of the database.
 	std::string snapshot;
+	// Attached READ_ONLY (or ?access=read_only): nothing is written, and reads may be served by
+	// the gateway's read replicas.
+	bool read_only = false;
 };
 
 // The database name of an ATTACH path ("mydb?endpoint=..." -> "mydb", %-decoded).
@@ -27,6 +30,7 @@ std::string AttachPathDatabase(const std::string &path);
 // options and the settings of an openduck secret (both with lower-cased keys). Precedence:
 // options > query string > secret > OPENDUCK_ENDPOINT / OPENDUCK_TOKEN / OPENDUCK_CA /
 // OPENDUCK_CLIENT_CERT / OPENDUCK_CLIENT_KEY.
+// `access` is read_only or read_write (the default).
 // Throws std::invalid_argument for an empty database name or an unknown key, naming the fix.
 AttachConfig ParseAttachConfig(const std::string &path, const std::map<std::string, std::string> &options,
                                const std::map<std::string, std::string> &secret = {});

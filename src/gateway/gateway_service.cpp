@@ -49,18 +49,67 @@ std::vector<std::string> GatewayService::AllDatabases() {
 	return std::vector<std::string>(names.begin(), names.end());
 }
 
-grpc::Status GatewayService::Resolve(const Principal &principal, const std::string &database, Route &route) {
+template <class REQUEST>
+GatewayService::RouteHint GatewayService::HintOf(const REQUEST &request) {
+	RouteHint hint;
+	hint.replica_allowed = request.replica_allowed() && request.snapshot_id().empty();
+	hint.min_position = CommitPosition {request.min_position().snapshot(), request.min_position().segments()};
+	hint.session_id = request.session_id();
+	return hint;
+}
+
+GatewayService::RouteHint GatewayService::HintOf(const pb::ManageDatabaseRequest &) {
+	return RouteHint {}; // creating, cloning and snapshotting are the writer's
+}
+
+std::optional<RegisteredWorker> GatewayService::PinnedSession(const std::string &session_id) {
+	std::lock_guard<std::mutex> guard(sessions_mutex_);
+	auto found = replica_sessions_.find(session_id);
+	if (found == replica_sessions_.end()) {
+		return std::nullopt;
+	}
+	return found->second;
+}
+
+grpc::Status GatewayService::Resolve(const Principal &principal, const std::string &database, Route &route,
+                                     const RouteHint &hint) {
 	auto status = CheckVisible(principal, database, [this] { return AllDatabases(); });
 	if (!status.ok()) {
 		return status;
+	}
+	auto now = Now();
+	bool replica_allowed = hint.replica_allowed;
+	if (!hint.session_id.empty()) {
+		if (auto pinned = PinnedSession(hint.session_id)) {
+			route.remote = std::move(*pinned);
+			return grpc::Status::OK;
+		}
+		// The session was opened on the writer: it stays there.
+		replica_allowed = replica_allowed && hint.opens_session;
+	}
+	if (replica_allowed) {
+		if (auto replica = registry_.RouteToReplica(database, hint.min_position, now)) {
+			route.remote = std::move(*replica);
+			return grpc::Status::OK;
+		}
 	}
 	if (local_worker_ && local_worker_->Serves(database)) {
 		route.local = local_worker_;
 		return grpc::Status::OK;
 	}
-	auto now = Now();
 	auto remote = registry_.Route(database, now);
+	if (!remote && replica_allowed) {
+		// No writer: any replica, which catches up to min_position first or says why it cannot.
+		remote = registry_.RouteToReplica(database, CommitPosition {}, now);
+	}
 	if (!remote) {
+		if (registry_.RouteToReplica(database, CommitPosition {}, now)) {
+			return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+			                    "database '" + database + "' is served only by read replicas right now (no writer "
+			                    "worker announces it); reads of a host that attached it READ_ONLY are served, "
+			                    "everything else needs its writer: start `openduck worker` on the same stores, or "
+			                    "retry once a standby took it over");
+		}
 		if (auto orphan = registry_.Orphaned(database, now)) {
 			auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - orphan->lost_at).count() +
 			              registry_.heartbeat_interval().count() * WorkerRegistry::kMissedHeartbeats;
@@ -124,7 +173,9 @@ grpc::Status GatewayService::StreamedHandshake(grpc::ServerContext *context, Han
 		    auto status = CheckPeerVersions("client", request.protocol_version(), request.duckdb_version());
 		    if (status.ok() && !request.database().empty()) {
 			    Route route;
-			    status = Resolve(principal, request.database(), route);
+			    RouteHint hint;
+			    hint.replica_allowed = request.replica_allowed();
+			    status = Resolve(principal, request.database(), route, hint);
 		    }
 		    if (!status.ok()) {
 			    return status;
@@ -144,12 +195,27 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 	MeteredQuery metered(metrics_);
 	metered.CountRequest(request, principal.label);
 	Route route;
-	status = Resolve(principal, request.database(), route);
+	auto hint = HintOf(request);
+	hint.opens_session = request.session_action() == pb::SESSION_ACTION_OPEN;
+	status = Resolve(principal, request.database(), route, hint);
 	if (!status.ok()) {
 		metered.MarkFailed(StatusKind(status.error_code()));
 		return status;
 	}
 	metered.SetDatabase(request.database());
+	// A session opened on a replica: its later requests (and COMMIT) follow it there while the
+	// OPEN call, which lasts as long as the session, runs.
+	std::unique_ptr<void, std::function<void(void *)>> pinned;
+	if (route.remote.replica && request.session_action() == pb::SESSION_ACTION_OPEN) {
+		{
+			std::lock_guard<std::mutex> guard(sessions_mutex_);
+			replica_sessions_[request.session_id()] = route.remote;
+		}
+		pinned = std::unique_ptr<void, std::function<void(void *)>>(this, [this, &request](void *) {
+			std::lock_guard<std::mutex> guard(sessions_mutex_);
+			replica_sessions_.erase(request.session_id());
+		});
+	}
 	auto forward = [&](const pb::ExecuteFragmentResponse &response) {
 		metered.CountResponse(response);
 		return call->Write(response);
@@ -198,7 +264,7 @@ grpc::Status GatewayService::RouteUnary(grpc::ServerContext &context, grpc::Serv
 		    auto status = check(principal, request);
 		    Route route;
 		    if (status.ok()) {
-			    status = Resolve(principal, request.database(), route);
+			    status = Resolve(principal, request.database(), route, HintOf(request));
 		    }
 		    if (!status.ok()) {
 			    return status;
@@ -251,11 +317,21 @@ grpc::Status GatewayService::Cancel(grpc::ServerContext &context, const Principa
 	};
 	if (!request.database().empty()) {
 		Route route;
-		auto status = Resolve(principal, request.database(), route);
+		auto status = Resolve(principal, request.database(), route, RouteHint {});
 		if (!status.ok()) {
 			return status;
 		}
 		cancel_on(route);
+		// A read of a READ_ONLY attachment may run on any replica of the database.
+		for (auto &worker : registry_.LiveWorkers(Now())) {
+			bool serves = std::find(worker.databases.begin(), worker.databases.end(), request.database()) !=
+			              worker.databases.end();
+			if (worker.replica && serves && !found) {
+				Route replica;
+				replica.remote = worker;
+				cancel_on(replica);
+			}
+		}
 	} else if (principal.database != "*") {
 		return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
 		                    "token '" + principal.label + "' may cancel executions of database '" +
@@ -292,6 +368,15 @@ grpc::Status GatewayService::CheckWorker(const grpc::ServerContext &context) {
 	return status;
 }
 
+template <class REQUEST>
+static std::map<std::string, CommitPosition> PositionsOf(const REQUEST &request) {
+	std::map<std::string, CommitPosition> positions;
+	for (auto &entry : request.positions()) {
+		positions[entry.first] = CommitPosition {entry.second.snapshot(), entry.second.segments()};
+	}
+	return positions;
+}
+
 grpc::Status GatewayService::StreamedRegisterWorker(grpc::ServerContext *context, RegisterWorkerCall *call) {
 	return AnswerAdmitted(*call, CheckWorker(*context), [this](const pb::RegisterWorkerRequest &request,
 	                                                          pb::RegisterWorkerResponse &response) {
@@ -308,9 +393,11 @@ grpc::Status GatewayService::StreamedRegisterWorker(grpc::ServerContext *context
 			return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string("RegisterWorker: ") + ex.what());
 		}
 		std::vector<std::string> databases(request.databases().begin(), request.databases().end());
-		bool replaced = registry_.Register(request.worker_id(), request.address(), databases, Now());
-		Log(std::string(replaced ? "worker re-registered: " : "worker registered: ") + request.worker_id() + " at " +
-		    request.address() + ", databases: " + Join(databases));
+		bool replaced = registry_.Register(request.worker_id(), request.address(), databases, Now(),
+		                                   request.replica(), PositionsOf(request));
+		Log(std::string(replaced ? "worker re-registered: " : "worker registered: ") + request.worker_id() +
+		    (request.replica() ? " (read replica)" : "") + " at " + request.address() + ", databases: " +
+		    Join(databases));
 		response.set_heartbeat_interval_ms(static_cast<uint32_t>(registry_.heartbeat_interval().count()));
 		return grpc::Status::OK;
 	});
@@ -320,7 +407,8 @@ grpc::Status GatewayService::StreamedHeartbeat(grpc::ServerContext *context, Hea
 	return AnswerAdmitted(*call, CheckWorker(*context),
 	                      [this](const pb::HeartbeatRequest &request, pb::HeartbeatResponse &response) {
 		                      std::vector<std::string> databases(request.databases().begin(), request.databases().end());
-		                      response.set_known(registry_.Heartbeat(request.worker_id(), databases, Now()));
+		                      response.set_known(
+		                          registry_.Heartbeat(request.worker_id(), databases, Now(), PositionsOf(request)));
 		                      return grpc::Status::OK;
 	                      });
 }
@@ -353,7 +441,11 @@ std::vector<WorkerStatus> GatewayService::WorkerStatuses() {
 	auto now = Now();
 	for (auto &worker : registry_.LiveWorkers(now)) {
 		auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - worker.last_heartbeat).count();
-		statuses.push_back(WorkerStatus {worker.id, worker.address, worker.databases, silent});
+		WorkerStatus status {worker.id, worker.address, worker.databases, silent, worker.replica, {}};
+		for (auto &position : worker.positions) {
+			status.positions[position.first] = {position.second.snapshot, position.second.segments};
+		}
+		statuses.push_back(std::move(status));
 	}
 	return statuses;
 }

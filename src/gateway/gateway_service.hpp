@@ -2,6 +2,11 @@
 // and streams the worker's responses back unchanged. Workers join with RegisterWorker and stay
 // known while they heartbeat (WorkerRegistry).
 //
+// Read replicas: a call that allows one (replica_allowed: the host attached READ_ONLY) goes to
+// a replica that reported the host's min_position or later, in turn; otherwise to the writer,
+// and only when no writer serves the database to any replica (which catches up first). A
+// session opened on a replica stays there until its OPEN call ends.
+//
 // In `openduck serve` the gateway also has an in-process Worker; its databases are served by
 // calling it directly, without a loopback gRPC hop. Remote workers are reached over gRPC with
 // the caller's own token; when the caller goes away the upstream call is cancelled.
@@ -21,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,9 +62,22 @@ private:
 		Worker *local = nullptr;
 		RegisteredWorker remote;
 	};
+	// What else than the database decides where a call goes.
+	struct RouteHint {
+		bool replica_allowed = false;
+		CommitPosition min_position;
+		std::string session_id; // a session open on a replica is pinned there
+		bool opens_session = false; // else a request of a session not pinned goes to the writer
+	};
+	template <class REQUEST>
+	static RouteHint HintOf(const REQUEST &request);
+	static RouteHint HintOf(const openduck::v1::ManageDatabaseRequest &request);
 	// NOT_FOUND (listing only what `principal` may see) when the database is not served or not
 	// visible to it.
-	grpc::Status Resolve(const Principal &principal, const std::string &database, Route &route);
+	grpc::Status Resolve(const Principal &principal, const std::string &database, Route &route,
+	                     const RouteHint &hint);
+	// The replica a session was opened on, while its OPEN call lasts.
+	std::optional<RegisteredWorker> PinnedSession(const std::string &session_id);
 	// A unary call routed by its request's database: authenticated, then checked by
 	// `check(principal, request)`, then run by `local(Worker &, request, response)` on the
 	// in-process worker or else by `remote(Stub &, ClientContext &, request, response,
@@ -92,6 +111,8 @@ private:
 
 	std::mutex channels_mutex_;
 	std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+	std::mutex sessions_mutex_;
+	std::map<std::string, RegisteredWorker> replica_sessions_; // by session id
 };
 
 } // namespace openduck

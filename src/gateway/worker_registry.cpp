@@ -28,18 +28,20 @@ void WorkerRegistry::ExpireLocked(TimePoint now) {
 }
 
 bool WorkerRegistry::Register(const std::string &id, const std::string &address,
-                              const std::vector<std::string> &databases, TimePoint now) {
+                              const std::vector<std::string> &databases, TimePoint now, bool replica,
+                              std::map<std::string, CommitPosition> positions) {
 	std::lock_guard<std::mutex> guard(mutex_);
 	ExpireLocked(now);
 	bool replaced = workers_.count(id) > 0;
-	workers_[id] = RegisteredWorker {id, address, databases, now};
+	workers_[id] = RegisteredWorker {id, address, databases, now, replica, std::move(positions)};
 	for (auto &database : databases) {
 		orphaned_.erase(database);
 	}
 	return replaced;
 }
 
-bool WorkerRegistry::Heartbeat(const std::string &id, const std::vector<std::string> &databases, TimePoint now) {
+bool WorkerRegistry::Heartbeat(const std::string &id, const std::vector<std::string> &databases, TimePoint now,
+                               std::map<std::string, CommitPosition> positions) {
 	std::lock_guard<std::mutex> guard(mutex_);
 	ExpireLocked(now);
 	auto entry = workers_.find(id);
@@ -48,6 +50,7 @@ bool WorkerRegistry::Heartbeat(const std::string &id, const std::vector<std::str
 	}
 	entry->second.last_heartbeat = now;
 	entry->second.databases = databases;
+	entry->second.positions = std::move(positions);
 	for (auto &database : databases) {
 		orphaned_.erase(database);
 	}
@@ -73,7 +76,8 @@ std::optional<RegisteredWorker> WorkerRegistry::Route(const std::string &databas
 	std::optional<RegisteredWorker> best;
 	for (auto &entry : workers_) {
 		auto &worker = entry.second;
-		if (std::find(worker.databases.begin(), worker.databases.end(), database) == worker.databases.end()) {
+		if (worker.replica ||
+		    std::find(worker.databases.begin(), worker.databases.end(), database) == worker.databases.end()) {
 			continue;
 		}
 		if (!best || worker.last_heartbeat > best->last_heartbeat) {
@@ -81,6 +85,24 @@ std::optional<RegisteredWorker> WorkerRegistry::Route(const std::string &databas
 		}
 	}
 	return best;
+}
+
+std::optional<RegisteredWorker> WorkerRegistry::RouteToReplica(const std::string &database,
+                                                               const CommitPosition &at_least, TimePoint now) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	ExpireLocked(now);
+	std::vector<const RegisteredWorker *> ready;
+	for (auto &entry : workers_) {
+		auto &worker = entry.second;
+		auto position = worker.positions.find(database);
+		if (worker.replica && position != worker.positions.end() && !(position->second < at_least)) {
+			ready.push_back(&worker);
+		}
+	}
+	if (ready.empty()) {
+		return std::nullopt;
+	}
+	return *ready[next_replica_++ % ready.size()];
 }
 
 std::vector<RegisteredWorker> WorkerRegistry::LiveWorkers(TimePoint now) {

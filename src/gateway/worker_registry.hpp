@@ -6,6 +6,9 @@
 // Thread-safe.
 #pragma once
 
+#include "storage/metadata_store.hpp"
+
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -20,6 +23,10 @@ struct RegisteredWorker {
 	std::string address;
 	std::vector<std::string> databases;
 	std::chrono::steady_clock::time_point last_heartbeat;
+	// A read replica (openduck worker --replica): serves `databases` read-only, each at its
+	// position as of the last heartbeat (absent: not opened there yet).
+	bool replica = false;
+	std::map<std::string, CommitPosition> positions;
 };
 
 // A database whose worker was forgotten while no live worker serves it (a failover underway).
@@ -40,19 +47,25 @@ public:
 		return heartbeat_interval_;
 	}
 
-	// Adds or replaces the worker `id`. Returns true when it replaced a live registration.
+	// Adds or replaces the worker `id` (`replica`: a read replica at `positions`). Returns true
+	// when it replaced a live registration.
 	bool Register(const std::string &id, const std::string &address, const std::vector<std::string> &databases,
-	              TimePoint now);
-	// Refreshes a live worker (and its database list). False when the worker is unknown or
-	// expired: it must register again.
-	bool Heartbeat(const std::string &id, const std::vector<std::string> &databases, TimePoint now);
+	              TimePoint now, bool replica = false, std::map<std::string, CommitPosition> positions = {});
+	// Refreshes a live worker (its database list, a replica's positions). False when the worker
+	// is unknown or expired: it must register again.
+	bool Heartbeat(const std::string &id, const std::vector<std::string> &databases, TimePoint now,
+	               std::map<std::string, CommitPosition> positions = {});
 
 	// Adds `database` to what live worker `id` serves (a database it just created), until its
 	// next heartbeat replaces the list. No-op for an unknown or expired worker.
 	void AddDatabase(const std::string &id, const std::string &database, TimePoint now);
 
-	// The live worker serving `database` that was heard from most recently.
+	// The live writer (not a replica) serving `database` that was heard from most recently.
 	std::optional<RegisteredWorker> Route(const std::string &database, TimePoint now);
+	// A live replica serving `database` at `at_least` or later, taking turns among them; nullopt
+	// when none is there (yet).
+	std::optional<RegisteredWorker> RouteToReplica(const std::string &database, const CommitPosition &at_least,
+	                                               TimePoint now);
 	// Who served `database` before being forgotten, while no live worker serves it.
 	std::optional<OrphanedDatabase> Orphaned(const std::string &database, TimePoint now);
 	// Live workers, by id.
@@ -67,6 +80,7 @@ private:
 	const std::chrono::milliseconds heartbeat_interval_;
 	std::mutex mutex_;
 	std::map<std::string, RegisteredWorker> workers_;
+	uint64_t next_replica_ = 0; // RouteToReplica's turn
 	// By database; dropped when a live worker announces the database again.
 	std::map<std::string, OrphanedDatabase> orphaned_;
 };

@@ -24,7 +24,20 @@ std::string HealthJson(const std::string &role, const std::vector<WorkerStatus> 
 		for (std::size_t d = 0; d < worker.databases.size(); d++) {
 			json += (d > 0 ? "," : "") + JsonString(worker.databases[d]);
 		}
-		json += "],\"last_heartbeat_ms_ago\":" + std::to_string(worker.last_heartbeat_ms_ago) + "}";
+		json += "],\"last_heartbeat_ms_ago\":" + std::to_string(worker.last_heartbeat_ms_ago) +
+		        ",\"replica\":" + (worker.replica ? "true" : "false");
+		if (worker.replica) {
+			json += ",\"positions\":{";
+			bool first = true;
+			for (auto &position : worker.positions) {
+				json += (first ? "" : ",") + JsonString(position.first) + ":{\"snapshot\":" +
+				        std::to_string(position.second.first) + ",\"segments\":" +
+				        std::to_string(position.second.second) + "}";
+				first = false;
+			}
+			json += "}";
+		}
+		json += "}";
 	}
 	json += "]}";
 	return json;
@@ -63,17 +76,26 @@ std::string StatusText(const std::string &role, const std::vector<WorkerStatus> 
 	out += "statements: " + std::to_string(metrics.running_statements.load()) + " running, " +
 	       std::to_string(metrics.queued_statements.load()) + " queued; calls in progress: " +
 	       std::to_string(metrics.active_queries.load()) + "\n\n";
-	std::vector<std::vector<std::string>> worker_rows {{"worker", "address", "heartbeat", "databases"}};
+	std::vector<std::vector<std::string>> worker_rows {{"worker", "role", "address", "heartbeat", "databases"}};
 	std::map<std::string, std::string> served_by;
 	for (auto &worker : workers) {
 		std::string databases;
 		for (auto &database : worker.databases) {
 			databases += (databases.empty() ? "" : ", ") + database;
-			served_by[database] = worker.id;
+			auto position = worker.positions.find(database);
+			if (position != worker.positions.end()) {
+				// Where the replica is: snapshot S plus N shipped commit segments.
+				databases += " @" + std::to_string(position->second.first) + "+" +
+				             std::to_string(position->second.second);
+			}
+			if (!worker.replica) {
+				served_by[database] = worker.id;
+			}
 		}
 		auto heartbeat =
 		    worker.id == "local" ? std::string("-") : Fixed(worker.last_heartbeat_ms_ago / 1000.0, 1) + " s ago";
-		worker_rows.push_back({worker.id, worker.address, heartbeat, databases.empty() ? "-" : databases});
+		worker_rows.push_back({worker.id, worker.replica ? "replica" : "writer", worker.address, heartbeat,
+		                       databases.empty() ? "-" : databases});
 	}
 	out += Table(worker_rows) + "\n";
 	std::vector<std::vector<std::string>> database_rows {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,10 +18,14 @@ struct WorkerStatus {
 	std::string address;
 	std::vector<std::string> databases;
 	int64_t last_heartbeat_ms_ago = 0;
+	// A read replica, with each open database's position: head snapshot, shipped segments.
+	bool replica = false;
+	std::map<std::string, std::pair<int64_t, int64_t>> positions;
 };
 
 // {"status":"ok","role":...,"version":...,"protocol_version":...,"duckdb_version":...,
-//  "workers":[{"id":...,"address":...,"databases":[...],"last_heartbeat_ms_ago":N}]}
+//  "workers":[{"id":...,"address":...,"databases":[...],"last_heartbeat_ms_ago":N,
+//  "replica":false}]}; a replica's entry adds "positions":{"db":{"snapshot":S,"segments":N}}.
 std::string HealthJson(const std::string &role, const std::vector<WorkerStatus> &workers);
 
 // What the bearer of a token may see on the HTTP endpoints.

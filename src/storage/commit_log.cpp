@@ -72,6 +72,11 @@ size_t CommitLog::Restore(int64_t base) {
 	return segments.size();
 }
 
+CommitPosition CommitLog::Position() const {
+	std::lock_guard<std::mutex> guard(lock_);
+	return CommitPosition {base_, next_seq_};
+}
+
 void CommitLog::Start(int64_t base, uint64_t log_end, bool restored) {
 	std::lock_guard<std::mutex> guard(lock_);
 	base_ = base;

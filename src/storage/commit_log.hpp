@@ -59,6 +59,8 @@ public:
 	// DuckDB removed its WAL (after a checkpoint, or a WAL found already checkpointed): the next
 	// WAL starts at offset 0.
 	void WalRemoved();
+	// The base snapshot and how many segments of it are shipped.
+	CommitPosition Position() const;
 
 private:
 	uint64_t WalSize() const;

@@ -46,6 +46,7 @@ void LayeredFile::CheckNotFenced() const {
 }
 
 void LayeredFile::ShipCommits() {
+	commits_++;
 	if (!commit_log_) {
 		return;
 	}
@@ -64,6 +65,13 @@ void LayeredFile::WalRemoved() {
 	if (commit_log_) {
 		commit_log_->WalRemoved();
 	}
+}
+
+CommitPosition LayeredFile::Position() const {
+	if (commit_log_) {
+		return commit_log_->Position();
+	}
+	return CommitPosition {snapshot_id_.load(), kUnshippedSegments};
 }
 
 std::string LayeredFile::Describe() const {
@@ -165,6 +173,24 @@ std::shared_ptr<LayeredFile> LayeredFile::OpenSnapshot(StorageContext context, c
 	file->pin_id_ = context.metadata.PinSnapshot(snapshot.id, holder, pin_ttl_seconds);
 	file->pin_renewed_ = std::chrono::steady_clock::now().time_since_epoch().count();
 	file->LoadSnapshot(snapshot.id, snapshot.file_size);
+	return file;
+}
+
+std::shared_ptr<LayeredFile> LayeredFile::OpenReplica(StorageContext context, const DatabaseRecord &db,
+                                                      const SnapshotRecord &head, const std::string &local_dir,
+                                                      const std::string &wal_path, const std::string &holder,
+                                                      int64_t pin_ttl_seconds, int64_t &segments) {
+	auto file = OpenSnapshot(context, db, head, holder, pin_ttl_seconds);
+	auto log_path = local_dir + "/active.log";
+	// Generation 0: a replica restores, it never ships.
+	CommitLog commits(context.metadata, context.store, db.id, db.name, 0, local_dir, log_path, wal_path);
+	segments = int64_t(commits.Restore(head.id));
+	uint64_t size = head.file_size;
+	file->active_ = std::make_unique<ActiveLayer>(log_path, head.id, size);
+	if (file->active_->TruncatedTo() != UINT64_MAX) {
+		file->sealed_.Truncate(file->active_->TruncatedTo());
+	}
+	file->size_ = size;
 	return file;
 }
 

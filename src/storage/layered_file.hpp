@@ -10,8 +10,9 @@
 // seal is retried at the next Sync(); a stale lease (another writer took over) or Fence()
 // makes the file refuse all further writes.
 //
-// Reader (a snapshot opened for time travel or by a clone's first read): immutable; pins the
-// snapshot in the metadata store so GC keeps its layers while it is open.
+// Reader (a snapshot opened for time travel or by a clone's first read, or a read replica's
+// snapshot plus shipped commits): immutable; pins the snapshot in the metadata store so GC keeps
+// its layers while it is open.
 //
 // Thread-safe: reads share a lock; writes, truncation and sealing take it exclusively.
 #pragma once
@@ -68,6 +69,14 @@ public:
 	static std::shared_ptr<LayeredFile> OpenSnapshot(StorageContext context, const DatabaseRecord &db,
 	                                                 const SnapshotRecord &snapshot, const std::string &holder,
 	                                                 int64_t pin_ttl_seconds);
+	// A read replica's view of `db`: snapshot `head` (pinned for `holder` like OpenSnapshot's)
+	// plus the commits shipped after it, restored into `local_dir` (the log becomes this file's
+	// active layer; `wal_path` receives the WAL, which DuckDB replays in memory when it opens
+	// the database read-only). Read-only. Returns how many commit segments were restored.
+	static std::shared_ptr<LayeredFile> OpenReplica(StorageContext context, const DatabaseRecord &db,
+	                                                const SnapshotRecord &head, const std::string &local_dir,
+	                                                const std::string &wal_path, const std::string &holder,
+	                                                int64_t pin_ttl_seconds, int64_t &segments);
 	~LayeredFile();
 	// Runs `on_close` when the file is destroyed, i.e. after the DuckDB instance that owns it
 	// (through its file system) has shut down and made its final checkpoint.
@@ -106,6 +115,13 @@ public:
 	void ShipCommits();
 	// DuckDB removed its WAL.
 	void WalRemoved();
+	// How many commits DuckDB synced on this writer since it opened (every WAL sync).
+	uint64_t Commits() const {
+		return commits_.load();
+	}
+	// What a read replica must reach to see every commit of this writer so far: its base
+	// snapshot and shipped segments, or kUnshippedSegments when it does not ship.
+	CommitPosition Position() const;
 	// Throws when the writer is fenced (the message says why and what to do).
 	void CheckNotFenced() const;
 	// "database 'x'" or "snapshot 7 of database 'x'", for messages.
@@ -143,6 +159,7 @@ private:
 	bool header_written_ = false;
 	int64_t compact_at_ = 0;
 	std::atomic<bool> fenced_ {false};
+	std::atomic<uint64_t> commits_ {0};
 
 	std::function<void()> on_close_;
 	int64_t pin_id_ = 0;

@@ -100,6 +100,28 @@ struct CommitSegment {
 	std::string inline_data;
 };
 
+// How far a database's shared committed state reaches: its head snapshot plus the commit segments
+// shipped after it. Positions of one database are ordered: a later head contains every segment
+// of an earlier one, and segments only grow until the next seal. A writer that does not ship its
+// commits is at kUnshippedSegments: only a later snapshot reaches its commits.
+struct CommitPosition {
+	int64_t snapshot = 0;
+	int64_t segments = 0;
+
+	bool operator<(const CommitPosition &other) const {
+		return snapshot != other.snapshot ? snapshot < other.snapshot : segments < other.segments;
+	}
+	bool operator==(const CommitPosition &other) const {
+		return snapshot == other.snapshot && segments == other.segments;
+	}
+	bool operator!=(const CommitPosition &other) const {
+		return !(*this == other);
+	}
+	// "snapshot 12 + 3 commit segment(s)", for messages.
+	std::string ToString() const;
+};
+constexpr int64_t kUnshippedSegments = INT64_MAX;
+
 struct GcPlan {
 	std::vector<int64_t> purged_databases;  // dropped longer ago than the retention
 	std::vector<int64_t> expired_snapshots; // snapshot rows removed
@@ -154,6 +176,9 @@ public:
 	virtual void AppendCommitSegment(int64_t db_id, int64_t generation, const CommitSegment &segment) = 0;
 	// The segments continuing `base_snapshot` of `db_id`, in order.
 	virtual std::vector<CommitSegment> CommitSegments(int64_t db_id, int64_t base_snapshot) = 0;
+	// The head of `db_id` and how many segments continue it, read at one instant (one
+	// statement), so a seal in between cannot pair a head with another head's segments.
+	virtual CommitPosition LatestPosition(int64_t db_id) = 0;
 
 	virtual std::vector<SnapshotRecord> ListSnapshots(int64_t db_id) = 0;
 	virtual std::optional<SnapshotRecord> GetSnapshot(int64_t snapshot_id) = 0;

@@ -297,6 +297,24 @@ std::vector<CommitSegment> SqlMetadataStore::CommitSegments(int64_t db_id, int64
 	return out;
 }
 
+CommitPosition SqlMetadataStore::LatestPosition(int64_t db_id) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	auto rows = connection_->Query("SELECT d.head_snapshot, (SELECT count(*) FROM commit_segment c WHERE c.db_id = d.id "
+	                               "AND c.base_snapshot = d.head_snapshot) FROM db d WHERE d.id = $1",
+	                               {S(db_id)});
+	if (rows.empty()) {
+		throw NotFoundError("database id " + S(db_id) + " no longer exists in " + Describe());
+	}
+	return CommitPosition {I(rows[0][0]), I(rows[0][1])};
+}
+
+std::string CommitPosition::ToString() const {
+	if (segments == kUnshippedSegments) {
+		return "snapshot " + std::to_string(snapshot) + " + commits not shipped";
+	}
+	return "snapshot " + std::to_string(snapshot) + " + " + std::to_string(segments) + " commit segment(s)";
+}
+
 SnapshotRecord SqlMetadataStore::CommitSnapshot(int64_t db_id, int64_t generation, int64_t parent_id,
                                                 LayerRecord &layer, uint64_t file_size, int64_t replaces) {
 	return InTransaction<SnapshotRecord>([&] {

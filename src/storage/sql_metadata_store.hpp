@@ -29,6 +29,7 @@ public:
 	                              uint64_t file_size, int64_t replaces) override;
 	void AppendCommitSegment(int64_t db_id, int64_t generation, const CommitSegment &segment) override;
 	std::vector<CommitSegment> CommitSegments(int64_t db_id, int64_t base_snapshot) override;
+	CommitPosition LatestPosition(int64_t db_id) override;
 	std::vector<SnapshotRecord> ListSnapshots(int64_t db_id) override;
 	std::optional<SnapshotRecord> GetSnapshot(int64_t snapshot_id) override;
 	std::optional<SnapshotRecord> FindSnapshot(int64_t db_id, const std::string &name_or_id) override;

@@ -298,6 +298,84 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &n
 	return database;
 }
 
+std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenReplica(const std::string &name, CommitPosition &position) {
+	auto db = RequireDatabase(name);
+	if (!db.head_snapshot) {
+		throw std::runtime_error("database '" + name + "' has no snapshot yet; a replica serves it after its writer's "
+		                         "first checkpoint");
+	}
+	// Each instance restores into its own directory: the one it replaces may still be serving.
+	auto dir = config_.local_dir + "/replicas/" + name + "." + std::to_string(db.id) + "/" +
+	           std::to_string(::getpid()) + "-" + std::to_string(++replica_instances_);
+	std::error_code error;
+	fs::remove_all(dir, error);
+	fs::create_directories(dir + "/tmp", error);
+	if (error) {
+		throw std::runtime_error("storage: cannot create '" + dir + "': " + error.message());
+	}
+	auto wal_path = dir + "/wal";
+	std::shared_ptr<LayeredFile> file;
+	// A seal between reading the head and reading its segments deletes those segments: the
+	// restored state would then be older than the head says. Read the head again and retry.
+	for (int attempt = 0;; attempt++) {
+		auto head = metadata_->GetSnapshot(db.head_snapshot);
+		if (!head) {
+			throw std::runtime_error("database '" + name + "': head snapshot " + std::to_string(db.head_snapshot) +
+			                         " is missing from the metadata store");
+		}
+		int64_t segments = 0;
+		file = LayeredFile::OpenReplica(StorageContext {*metadata_, *store_, *cache_}, db, *head, dir, wal_path,
+		                                config_.holder + ":" + std::to_string(::getpid()), config_.pin_ttl_seconds,
+		                                segments);
+		auto latest = metadata_->LatestPosition(db.id);
+		position = CommitPosition {head->id, segments};
+		if (latest.snapshot == head->id || attempt == 3) {
+			break;
+		}
+		file.reset();
+		db.head_snapshot = latest.snapshot;
+	}
+	file->SetOnClose([dir] {
+		std::error_code ignored;
+		fs::remove_all(dir, ignored);
+	});
+	{
+		std::lock_guard<std::mutex> guard(leases_lock_);
+		readers_.push_back(file);
+		StartRenewerLocked();
+	}
+	auto path = std::string(kLayeredPathPrefix) + name;
+	duckdb::DBConfig config;
+	ConfigureLayered(config, file, path, wal_path, dir + "/tmp");
+	config_.sandbox.Configure(config);
+	auto database = std::make_unique<duckdb::DuckDB>(path, &config);
+	config_.sandbox.Seal(*database, {wal_path});
+	return database;
+}
+
+CommitPosition StorageEngine::LatestPosition(const std::string &name) {
+	return metadata_->LatestPosition(RequireDatabase(name).id);
+}
+
+std::optional<std::pair<uint64_t, CommitPosition>> StorageEngine::WriterPosition(const std::string &name) {
+	std::shared_ptr<LayeredFile> writer;
+	{
+		std::lock_guard<std::mutex> guard(leases_lock_);
+		for (auto &lease : leases_) {
+			auto file = lease.file.lock();
+			if (file && file->DatabaseName() == name && !file->Fenced()) {
+				writer = std::move(file);
+				break;
+			}
+		}
+	}
+	// Used and dropped unlocked: the last reference's destructor releases the lease (locking).
+	if (!writer) {
+		return std::nullopt;
+	}
+	return std::make_pair(writer->Commits(), writer->Position());
+}
+
 void StorageEngine::VerifySnapshot(const SnapshotRecord &snapshot) {
 	for (auto &layer : metadata_->SnapshotLayers(snapshot.id)) {
 		cache_->Verify(layer);

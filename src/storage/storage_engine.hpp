@@ -15,10 +15,12 @@
 
 #include "duckdb/main/database.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -101,6 +103,16 @@ public:
 	                                          const std::string &snapshot, DatabaseRecord &clone);
 	// Opens snapshot `name_or_id` of database `name` read-only (a separate DuckDB instance).
 	std::unique_ptr<duckdb::DuckDB> OpenSnapshot(const std::string &name, const std::string &name_or_id);
+	// Opens database `name` read-only as a read replica sees it: its head snapshot plus every
+	// commit shipped after it (restored into a directory of its own, removed when the instance
+	// closes). `position` receives what the instance holds. Pins the snapshot like OpenSnapshot.
+	std::unique_ptr<duckdb::DuckDB> OpenReplica(const std::string &name, CommitPosition &position);
+	// The shared committed position of database `name` (one metadata read).
+	CommitPosition LatestPosition(const std::string &name);
+	// Of the database `name` this engine writes: how many commits it synced, and the position a
+	// replica must reach to see them (LayeredFile::Commits, Position). nullopt when this engine
+	// does not write `name`.
+	std::optional<std::pair<uint64_t, CommitPosition>> WriterPosition(const std::string &name);
 	// Reads every extent of every layer of `snapshot` and checks its checksum; throws on the
 	// first mismatch or missing object.
 	void VerifySnapshot(const SnapshotRecord &snapshot);
@@ -149,6 +161,7 @@ private:
 	std::vector<std::weak_ptr<LayeredFile>> readers_; // open snapshots, whose pins are renewed
 	bool stopping_ = false;
 	std::thread renewer_;
+	std::atomic<uint64_t> replica_instances_ {0}; // names each replica instance's directory
 };
 
 } // namespace openduck

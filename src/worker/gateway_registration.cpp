@@ -87,6 +87,18 @@ static void PrepareCall(grpc::ClientContext &context, const std::string &token) 
 	context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(kCallTimeoutMs));
 }
 
+template <class REQUEST>
+static void AddPositions(const WorkerIdentity &identity, REQUEST &request) {
+	if (!identity.positions) {
+		return;
+	}
+	for (auto &entry : identity.positions()) {
+		auto &position = (*request.mutable_positions())[entry.first];
+		position.set_snapshot(entry.second.snapshot);
+		position.set_segments(entry.second.segments);
+	}
+}
+
 void GatewayRegistration::Run() {
 	auto stub = pb::ExecutionService::NewStub(channel_);
 	auto gateway_name = gateway_.ToString();
@@ -103,6 +115,8 @@ void GatewayRegistration::Run() {
 			}
 			request.set_protocol_version(kProtocolVersion);
 			request.set_duckdb_version(kDuckDBVersion);
+			request.set_replica(identity_.replica);
+			AddPositions(identity_, request);
 			pb::RegisterWorkerResponse response;
 			grpc::ClientContext context;
 			PrepareCall(context, cluster_secret_);
@@ -112,7 +126,8 @@ void GatewayRegistration::Run() {
 				// Guard against a zero or absurd interval from a misconfigured gateway.
 				interval_ms = std::max<int>(100, static_cast<int>(response.heartbeat_interval_ms()));
 				last_failure_.clear();
-				Log("registered with gateway " + gateway_name + " as worker " + identity_.id + " at " +
+				Log("registered with gateway " + gateway_name + " as " + (identity_.replica ? "read replica " : "worker ") +
+				    identity_.id + " at " +
 				    identity_.address + " (databases: " + Join(databases) + "), heartbeat every " +
 				    std::to_string(interval_ms) + " ms");
 			} else {
@@ -131,6 +146,7 @@ void GatewayRegistration::Run() {
 		for (auto &name : identity_.databases()) {
 			request.add_databases(name);
 		}
+		AddPositions(identity_, request);
 		pb::HeartbeatResponse response;
 		grpc::ClientContext context;
 		PrepareCall(context, cluster_secret_);

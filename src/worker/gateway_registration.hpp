@@ -2,18 +2,20 @@
 // at the interval the gateway asks for, registering again when the gateway answers that it no
 // longer knows the worker (it restarted) and retrying, with a log line, while it is down.
 // Every heartbeat carries the worker's current database list, so the gateway learns databases
-// created or cloned while the worker runs within one interval.
+// created or cloned while the worker runs within one interval, and a replica's positions.
 //
 // Runs on its own thread between Start and Stop (or destruction).
 #pragma once
 
 #include "common/endpoint.hpp"
 #include "common/tls_client_files.hpp"
+#include "storage/metadata_store.hpp"
 
 #include <grpcpp/channel.h>
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -27,6 +29,10 @@ struct WorkerIdentity {
 	std::string address;
 	// The databases served now; called from the registration thread before every call.
 	std::function<std::vector<std::string>()> databases;
+	// A read replica: sends `positions` (each open database's) with every call, so the gateway
+	// routes a host's reads here only once the replica holds the host's own commits.
+	bool replica = false;
+	std::function<std::map<std::string, CommitPosition>()> positions;
 };
 
 class GatewayRegistration {

@@ -20,14 +20,24 @@ namespace pb = openduck::v1;
 
 Worker::Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits,
                ServerMetrics *metrics)
-    : databases_(std::move(databases)), watcher_(watcher), statement_timeout_seconds_(limits.statement_timeout_seconds),
-      calls_per_token_(limits.calls_per_token),
+    : Worker(std::move(databases), nullptr, watcher, limits, metrics) {
+}
+
+Worker::Worker(std::unique_ptr<ReplicaSet> replicas, CancellationWatcher &watcher, WorkerLimits limits,
+               ServerMetrics *metrics)
+    : Worker(nullptr, std::move(replicas), watcher, limits, metrics) {
+}
+
+Worker::Worker(std::unique_ptr<DatabaseSet> databases, std::unique_ptr<ReplicaSet> replicas,
+               CancellationWatcher &watcher, WorkerLimits limits, ServerMetrics *metrics)
+    : databases_(std::move(databases)), replicas_(std::move(replicas)), watcher_(watcher),
+      statement_timeout_seconds_(limits.statement_timeout_seconds), calls_per_token_(limits.calls_per_token),
       statements_(limits.max_running_statements, std::chrono::seconds(limits.queue_timeout_seconds), metrics) {
 }
 
 bool Worker::Serves(const std::string &database) const {
 	try {
-		return databases_->Find(database) != nullptr;
+		return replicas_ ? replicas_->Find(database).has_value() : databases_->Find(database) != nullptr;
 	} catch (std::exception &) {
 		// It exists but cannot be opened: route the call here, where FindDatabase reports why.
 		return true;
@@ -35,7 +45,27 @@ bool Worker::Serves(const std::string &database) const {
 }
 
 grpc::Status Worker::FindDatabase(const std::string &name, const std::string &snapshot_id,
-                                  duckdb::DuckDB *&database) {
+                                  const pb::CommitPosition &min_position, Served &served) {
+	if (replicas_) {
+		if (!snapshot_id.empty()) {
+			return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+			                    "this worker is a read replica: it serves the latest state of each database; time "
+			                    "travel (?snapshot=) is served by the database's writer, which the gateway routes to");
+		}
+		std::optional<ReplicaSet::Instance> instance;
+		try {
+			instance = replicas_->Find(name, CommitPosition {min_position.snapshot(), min_position.segments()});
+		} catch (std::exception &ex) {
+			return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, ex.what());
+		}
+		if (!instance) {
+			return DatabaseNotFound(name, replicas_->Names());
+		}
+		served.database = std::move(instance->database);
+		served.replica_position = instance->position;
+		return grpc::Status::OK;
+	}
+	duckdb::DuckDB *database;
 	try {
 		database = databases_->Find(name);
 	} catch (std::exception &ex) {
@@ -52,7 +82,46 @@ grpc::Status Worker::FindDatabase(const std::string &name, const std::string &sn
 			return grpc::Status(grpc::StatusCode::NOT_FOUND, ex.what());
 		}
 	}
+	// Not owned: a writer's instances live as long as its DatabaseSet.
+	served.database = std::shared_ptr<duckdb::DuckDB>(std::shared_ptr<duckdb::DuckDB>(), database);
 	return grpc::Status::OK;
+}
+
+static void SetPosition(pb::CommitPosition &out, const CommitPosition &position) {
+	out.set_snapshot(position.snapshot);
+	out.set_segments(position.segments);
+}
+
+ResponseSink Worker::PositionedSink(const std::string &database, const Served &served, const ResponseSink &sink) {
+	if (served.replica_position) {
+		auto position = *served.replica_position;
+		return [position, &sink](const pb::ExecuteFragmentResponse &response) {
+			if (!response.has_finished()) {
+				return sink(response);
+			}
+			auto positioned = response;
+			SetPosition(*positioned.mutable_finished()->mutable_position(), position);
+			return sink(positioned);
+		};
+	}
+	auto before = databases_->Storage().WriterPosition(database);
+	if (!before) {
+		return sink;
+	}
+	return [this, database, before, &sink](const pb::ExecuteFragmentResponse &response) {
+		if (!response.has_finished()) {
+			return sink(response);
+		}
+		// A commit syncs the WAL; one large enough to checkpoint at once may seal instead.
+		// Another connection's commit in between only makes the position later than needed.
+		auto now = databases_->Storage().WriterPosition(database);
+		if (!now || *now == *before) {
+			return sink(response);
+		}
+		auto positioned = response;
+		SetPosition(*positioned.mutable_finished()->mutable_position(), now->second);
+		return sink(positioned);
+	};
 }
 
 grpc::Status Worker::Handshake(const pb::HandshakeRequest &request, pb::HandshakeResponse &response) {
@@ -69,14 +138,15 @@ grpc::Status Worker::Handshake(const pb::HandshakeRequest &request, pb::Handshak
 
 grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
                                      const Principal &principal, const ResponseSink &sink, FragmentOutcome &outcome) {
-	duckdb::DuckDB *database;
-	auto status = FindDatabase(request.database(), request.snapshot_id(), database);
+	Served served;
+	auto status = FindDatabase(request.database(), request.snapshot_id(), request.min_position(), served);
 	if (!status.ok()) {
 		return status;
 	}
+	auto positioned = PositionedSink(request.database(), served, sink);
 	// Ending a transaction frees what it holds, so it is never refused for lack of a slot.
 	if (request.session_action() == pb::SESSION_ACTION_COMMIT || request.session_action() == pb::SESSION_ACTION_ROLLBACK) {
-		return EndSession(request, principal, sink, outcome);
+		return EndSession(request, principal, positioned, outcome);
 	}
 	auto slot = calls_per_token_.TryAcquire(principal.label);
 	if (!slot) {
@@ -86,7 +156,7 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 		                        "--max-calls-per-token); wait for one to end, or use another token");
 	}
 	if (request.session_action() == pb::SESSION_ACTION_OPEN) {
-		return OpenSession(call, request, principal, *database, sink, outcome);
+		return OpenSession(call, request, principal, *served.database, sink, outcome);
 	}
 	std::shared_ptr<Session> session;
 	if (!request.session_id().empty()) {
@@ -124,7 +194,7 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	}
 	auto &whole = joined.ingest_arrow().empty() ? request : joined;
 	auto executor = session ? std::make_unique<FragmentExecutor>(*session, whole)
-	                        : std::make_unique<FragmentExecutor>(*database, whole);
+	                        : std::make_unique<FragmentExecutor>(*served.database, whole);
 	if (!principal.Allows(Scope::kWrite)) {
 		executor->RestrictToReading(principal.label);
 	}
@@ -140,7 +210,7 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 		                        std::to_string(seconds) +
 		                        " s (--queue-timeout); retry later, or ask the operator to raise either option");
 	}
-	return Run(call, whole, *executor, sink, outcome);
+	return Run(call, whole, *executor, positioned, outcome);
 }
 
 grpc::Status Worker::SessionNotFound(const std::string &id) {
@@ -286,11 +356,12 @@ grpc::Status Worker::EndSession(const pb::ExecuteFragmentRequest &request, const
 }
 
 grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCatalogResponse &response) {
-	duckdb::DuckDB *database;
-	auto status = FindDatabase(request.database(), request.snapshot_id(), database);
+	Served served;
+	auto status = FindDatabase(request.database(), request.snapshot_id(), request.min_position(), served);
 	if (!status.ok()) {
 		return status;
 	}
+	auto &database = served.database;
 	try {
 		if (request.session_id().empty()) {
 			duckdb::Connection connection(*database);
@@ -321,6 +392,11 @@ grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCat
 }
 
 grpc::Status Worker::ManageDatabase(const pb::ManageDatabaseRequest &request, pb::ManageDatabaseResponse &response) {
+	if (replicas_) {
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+		                    "this worker is a read replica: creating, cloning and snapshotting databases is done by "
+		                    "their writer, which the gateway routes to");
+	}
 	return openduck::ManageDatabase(*databases_, request, response);
 }
 

@@ -1,5 +1,6 @@
 // The worker role: executes fragments and answers catalog requests for the databases of one
-// DatabaseSet. It is transport-agnostic: WorkerService exposes it on the worker's own gRPC port,
+// DatabaseSet (a writer), or read-only for those of a ReplicaSet (a read replica). It is
+// transport-agnostic: WorkerService exposes it on the worker's own gRPC port,
 // and in `openduck serve` the gateway calls it directly (no loopback hop).
 //
 // Thread-safe: any number of requests run concurrently, each on its own duckdb::Connection.
@@ -14,6 +15,7 @@
 #include "rpc/cancellation_watcher.hpp"
 #include "worker/database_set.hpp"
 #include "worker/execution_registry.hpp"
+#include "worker/replica_set.hpp"
 #include "worker/fragment_executor.hpp"
 
 #include "openduck/v1/openduck.pb.h"
@@ -21,7 +23,9 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,13 +37,25 @@ public:
 	// statement queue's gauges.
 	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits = {},
 	       ServerMetrics *metrics = nullptr);
+	// A read replica: serves `replicas` read-only.
+	Worker(std::unique_ptr<ReplicaSet> replicas, CancellationWatcher &watcher, WorkerLimits limits = {},
+	       ServerMetrics *metrics = nullptr);
 
+	// The writer's databases. REQUIRES: !IsReplica().
 	DatabaseSet &Databases() {
 		return *databases_;
 	}
-	// Served databases, including those created since start-up (DatabaseSet::Names).
+	bool IsReplica() const {
+		return replicas_ != nullptr;
+	}
+	// A replica's position per open database (empty for a writer).
+	std::map<std::string, CommitPosition> ReplicaPositions() const {
+		return replicas_ ? replicas_->Positions() : std::map<std::string, CommitPosition> {};
+	}
+	// Served databases, including those created since start-up (DatabaseSet::Names,
+	// ReplicaSet::Names).
 	std::vector<std::string> DatabaseNames() const {
-		return databases_->Names();
+		return replicas_ ? replicas_->Names() : databases_->Names();
 	}
 	// True when `database` is served here, opening it on first use (DatabaseSet::Find).
 	bool Serves(const std::string &database) const;
@@ -69,6 +85,8 @@ public:
 	                            openduck::v1::ManageDatabaseResponse &response);
 
 private:
+	Worker(std::unique_ptr<DatabaseSet> databases, std::unique_ptr<ReplicaSet> replicas, CancellationWatcher &watcher,
+	       WorkerLimits limits, ServerMetrics *metrics);
 	// The session_action / session_id parts of ExecuteFragment.
 	grpc::Status OpenSession(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
 	                         const Principal &principal, duckdb::DuckDB &database, const ResponseSink &sink,
@@ -76,12 +94,27 @@ private:
 	grpc::Status EndSession(const openduck::v1::ExecuteFragmentRequest &request, const Principal &principal,
 	                        const ResponseSink &sink, FragmentOutcome &outcome);
 
+	// The instance a request runs on. A replica's instance is shared: the request keeps the
+	// state it started on even when the replica moves on meanwhile.
+	struct Served {
+		std::shared_ptr<duckdb::DuckDB> database;
+		// A replica's: the position the instance holds.
+		std::optional<CommitPosition> replica_position;
+	};
+	// `min_position`: what a replica must reach first (ignored by a writer).
+	grpc::Status FindDatabase(const std::string &name, const std::string &snapshot_id,
+	                          const openduck::v1::CommitPosition &min_position, Served &served);
+	// `sink`, with Finished carrying the position a replica must reach to show what the request
+	// committed (a writer, when its commit count moved) or the position the request read (a
+	// replica), so the host reads its own writes on replicas afterwards.
+	ResponseSink PositionedSink(const std::string &database, const Served &served, const ResponseSink &sink);
+
 	grpc::Status Run(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
 	                 FragmentExecutor &executor, const ResponseSink &sink, FragmentOutcome &outcome);
 	static grpc::Status SessionNotFound(const std::string &id);
-	grpc::Status FindDatabase(const std::string &name, const std::string &snapshot_id, duckdb::DuckDB *&database);
 
-	std::unique_ptr<DatabaseSet> databases_;
+	std::unique_ptr<DatabaseSet> databases_; // a writer's; null on a replica
+	std::unique_ptr<ReplicaSet> replicas_;    // a replica's; null on a writer
 	CancellationWatcher &watcher_;
 	const int statement_timeout_seconds_;
 	TokenCallLimiter calls_per_token_;

@@ -39,6 +39,12 @@ static unique_ptr<Catalog> Attach(optional_ptr<StorageExtensionInfo> storage_inf
 	} catch (std::invalid_argument &ex) {
 		throw BinderException(ex.what());
 	}
+	if (options.access_mode == AccessMode::READ_ONLY) {
+		config.read_only = true;
+	} else if (config.read_only) {
+		// ?access=read_only: DuckDB refuses writes as for ATTACH ... (READ_ONLY).
+		db.SetReadOnlyDatabase();
+	}
 	auto client = std::make_shared<RemoteClient>(std::move(config));
 	client->Handshake();
 	// The connection that loaded the extension predates the connection callback.

@@ -1,4 +1,5 @@
 #include "extension/client/remote_client.hpp"
+#include "extension/client/read_positions.hpp"
 
 #include <algorithm>
 
@@ -234,6 +235,10 @@ bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> 
 			ErrorData(type, response.error().message()).Throw();
 		}
 		case v1::ExecuteFragmentResponse::kFinished:
+			if (response.finished().has_position()) {
+				ObservePosition(config_, response.finished().position());
+			}
+			break;
 		case v1::ExecuteFragmentResponse::PAYLOAD_NOT_SET:
 			break;
 		}
@@ -271,6 +276,7 @@ void RemoteClient::Handshake() {
 	request.set_duckdb_version(kDuckDBVersion);
 	request.set_database(config_.database);
 	request.set_client(std::string("openduck-extension ") + kVersion);
+	request.set_replica_allowed(config_.read_only);
 	v1::HandshakeResponse response;
 	auto context = NewContext();
 	context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -295,6 +301,10 @@ v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, c
 	request.set_session_id(session_id);
 	request.set_database(config_.database);
 	request.set_snapshot_id(config_.snapshot);
+	if (config_.read_only) {
+		request.set_replica_allowed(true);
+		*request.mutable_min_position() = NewestPosition(config_);
+	}
 	v1::GetCatalogResponse response;
 	FailoverRetry retry;
 	while (true) {
@@ -357,6 +367,10 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	request.set_max_batch_rows(options.max_batch_rows);
 	if (!options.compression.empty()) {
 		request.set_compression(UsableCompression(options.compression));
+	}
+	if (config_.read_only) {
+		request.set_replica_allowed(true);
+		*request.mutable_min_position() = NewestPosition(config_);
 	}
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);

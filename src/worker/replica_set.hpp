@@ -1,0 +1,86 @@
+// The databases a read replica serves (`openduck worker --replica`): for each, one read-only
+// DuckDB instance at the latest shared position of that database (its head snapshot plus the
+// commits its writer shipped, StorageEngine::OpenReplica). The replica follows its databases:
+// every refresh interval, and at once when a request needs a newer position (read-your-writes),
+// an instance that fell behind is replaced by a new one at the latest position. A replaced
+// instance stays alive while requests and sessions that took it still run on it (shared
+// ownership), so a statement or transaction always reads one consistent state.
+//
+// Every live database of the store that has a snapshot is served: the follower opens those it
+// has not opened yet, and a request opens one on first use. Staleness is bounded by the refresh
+// interval plus the time to open an instance (logged when slow).
+//
+// Thread-safe. Opening a new instance of a database is serialised per database; lookups take a
+// short lock.
+#pragma once
+
+#include "storage/storage_engine.hpp"
+
+#include "duckdb/main/database.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace openduck {
+
+class ReplicaSet {
+public:
+	struct Instance {
+		std::shared_ptr<duckdb::DuckDB> database;
+		CommitPosition position;
+	};
+
+	// Follows the databases of `storage` (which must outlive the set) every `refresh`; calls
+	// `advanced` (when set) from the follower thread after it moved any database forward, so
+	// the gateway learns the new positions before the next heartbeat.
+	ReplicaSet(StorageEngine &storage, std::chrono::milliseconds refresh, std::function<void()> advanced = nullptr);
+	~ReplicaSet();
+	ReplicaSet(const ReplicaSet &) = delete;
+	ReplicaSet &operator=(const ReplicaSet &) = delete;
+
+	// The instance of `name` at `at_least` or later: opened on first use, replaced now when it is
+	// behind `at_least`. nullopt when the store has no such live database. Throws
+	// std::runtime_error naming the database when it cannot be opened, or when the shared state
+	// does not reach `at_least` (its writer keeps commits local: --local-commits).
+	std::optional<Instance> Find(const std::string &name, const CommitPosition &at_least = {});
+	// Sorted names of the live databases of the store that have a snapshot (servable here).
+	std::vector<std::string> Names();
+	// The position of every database with an open instance.
+	std::map<std::string, CommitPosition> Positions();
+	// Opens every servable database not open yet and replaces every instance that is behind the
+	// shared state (what the follower thread runs every interval).
+	void RefreshAll();
+
+private:
+	struct Entry {
+		std::mutex open_lock; // serialises opening instances of this database
+		std::shared_ptr<duckdb::DuckDB> database;
+		CommitPosition position;
+		std::string last_error; // the follower's last failure (guarded by open_lock)
+	};
+	std::shared_ptr<Entry> EntryFor(const std::string &name);
+	// Opens a new instance of `name` when the shared position is past the entry's (or it has
+	// none); true when it did. REQUIRES: entry.open_lock held.
+	bool RefreshLocked(const std::string &name, Entry &entry);
+	void Follow();
+
+	StorageEngine &storage_;
+	const std::chrono::milliseconds refresh_;
+	const std::function<void()> advanced_;
+	std::mutex lock_; // guards entries_ and each entry's database/position
+	std::map<std::string, std::shared_ptr<Entry>> entries_;
+
+	std::mutex follow_lock_;
+	std::condition_variable stop_;
+	bool stopping_ = false;
+	std::thread follower_;
+};
+
+} // namespace openduck
