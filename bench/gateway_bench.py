@@ -18,10 +18,10 @@ from remote_scan_bench import bench_launcher, odtest
 QUERY = "SELECT 42 FROM cloud.one_row"
 
 
-def client(attach, seconds, start_at, results):
+def client(attach, query, seconds, start_at, results):
 	con = odtest.python_host()
 	con.execute(attach)
-	con.execute(QUERY).fetchall()  # catalog and description cached before the clock starts
+	con.execute(query).fetchall()  # catalog and description cached before the clock starts
 	while time.time() < start_at:
 		time.sleep(0.001)
 	latencies = []
@@ -30,7 +30,7 @@ def client(attach, seconds, start_at, results):
 	while time.time() < deadline:
 		started = time.perf_counter()
 		try:
-			con.execute(QUERY).fetchall()
+			con.execute(query).fetchall()
 			latencies.append(time.perf_counter() - started)
 		except Exception:  # noqa: BLE001 - counted
 			errors += 1
@@ -38,10 +38,15 @@ def client(attach, seconds, start_at, results):
 	results.put((latencies, errors))
 
 
-def run(attach, clients, seconds, pids):
-	results = multiprocessing.Queue()
-	start_at = time.time() + 3 + clients * 0.1  # every client attached and warm
-	processes = [multiprocessing.Process(target=client, args=(attach, seconds, start_at, results))
+def run(attach, clients, seconds, pids, query=QUERY):
+	"""`clients` host processes run `query` on `attach` for `seconds`: (queries per second,
+	sorted latencies, errors, CPU seconds of each of `pids` meanwhile)."""
+	# Spawned, not forked: a forked host inherits the parent's gRPC state (and may hold an
+	# OpenDuck connection of the parent), which can hang its first call.
+	context = multiprocessing.get_context("spawn")
+	results = context.Queue()
+	start_at = time.time() + 5 + clients * 0.2  # every client attached and warm
+	processes = [context.Process(target=client, args=(attach, query, seconds, start_at, results))
 	             for _ in range(clients)]
 	for process in processes:
 		process.start()

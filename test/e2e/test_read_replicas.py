@@ -39,14 +39,18 @@ def _wait(condition, what, timeout=30):
 		time.sleep(0.05)
 
 
-@pytest.fixture
-def cluster(launcher, tmp_path, request):
-	"""(gateway, writer, replica) on a shared directory, db1 holding table t(i) with 1000 rows."""
-	extra, env = _shared_stores("shared-dir", tmp_path, request)
+def _cluster(launcher, tmp_path, request, stores):
+	"""(gateway, writer of db1, replica, worker args, env) on shared stores."""
+	extra, env = _shared_stores(stores, tmp_path, request)
 	gateway = launcher.gateway(heartbeat_ms=HEARTBEAT_MS)
 	writer = launcher.worker(gateway, "w1", ["db1"], extra_args=extra, env=env)
 	replica = launcher.worker(gateway, "r1", [], extra_args=extra + ["--replica"], env=env)
 	return gateway, writer, replica, extra, env
+
+
+@pytest.fixture
+def cluster(launcher, tmp_path, request):
+	return _cluster(launcher, tmp_path, request, "shared-dir")
 
 
 def _read_only(host, gateway, alias="ro", how="option"):
@@ -85,8 +89,9 @@ def test_a_replica_serves_read_only_hosts_and_follows_the_writer(cluster, host):
 	assert rw.execute("SELECT count(*) FROM cloud.t").fetchone() == (1010,)
 
 
-def test_a_host_reads_its_own_writes_on_a_read_only_attachment(cluster, host):
-	gateway, writer, replica, _, _ = cluster
+@pytest.mark.parametrize("stores", ["shared-dir", "postgres-s3"])
+def test_a_host_reads_its_own_writes_on_a_read_only_attachment(launcher, tmp_path, request, host, stores):
+	gateway, writer, replica, _, _ = _cluster(launcher, tmp_path, request, stores)
 	con = host(gateway, "db1")
 	con.execute("CREATE TABLE cloud.t (i INTEGER)")
 	con.execute(f"ATTACH '{gateway.attach_path('db1')}' AS ro (READ_ONLY)")

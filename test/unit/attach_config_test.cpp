@@ -74,4 +74,17 @@ TEST_F(AttachConfigTest, RejectsUnknownKeysAndMissingNames) {
 	}
 }
 
+TEST_F(AttachConfigTest, AccessIsReadOnlyOrReadWrite) {
+	EXPECT_FALSE(ParseAttachConfig("db", {}).read_only);
+	EXPECT_TRUE(ParseAttachConfig("db?access=read_only", {}).read_only);
+	// ATTACH options win over the query string.
+	EXPECT_FALSE(ParseAttachConfig("db?access=read_only", {{"access", "read_write"}}).read_only);
+	try {
+		ParseAttachConfig("db?access=readonly", {});
+		FAIL() << "an unknown access mode was accepted";
+	} catch (std::invalid_argument &ex) {
+		EXPECT_NE(std::string(ex.what()).find("not one of read_only, read_write"), std::string::npos) << ex.what();
+	}
+}
+
 } // namespace openduck

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace openduck {
 
 using std::chrono::milliseconds;
@@ -72,6 +74,31 @@ TEST_F(ServerRegistryTest, ReRegistrationReplacesAddress) {
 	EXPECT_TRUE(registry.Register("w1", "h1:7", {"sales"}, start + milliseconds(5)));
 	EXPECT_EQ(registry.Route("sales", start + milliseconds(5))->address, "h1:7");
 	EXPECT_EQ(registry.LiveWorkers(start + milliseconds(5)).size(), 1u);
+}
+
+TEST_F(ServerRegistryTest, ReadsGoToReplicasThatHoldTheHostsPositionInTurn) {
+	registry.Register("w1", "h1:1", {"sales"}, start);
+	registry.Register("r1", "h2:2", {"sales"}, start, true, {{"sales", CommitPosition {5, 3}}});
+	registry.Register("r2", "h3:3", {"sales"}, start, true, {{"sales", CommitPosition {5, 1}}});
+	// Writes and sessions never go to a replica.
+	EXPECT_EQ(registry.Route("sales", start)->id, "w1");
+	// Only r1 holds position 5+2; both hold 5+1, and take turns.
+	for (int i = 0; i < 4; i++) {
+		EXPECT_EQ(registry.RouteToReplica("sales", CommitPosition {5, 2}, start)->id, "r1");
+	}
+	std::set<std::string> both;
+	for (int i = 0; i < 4; i++) {
+		both.insert(registry.RouteToReplica("sales", CommitPosition {5, 1}, start)->id);
+	}
+	EXPECT_EQ(both, (std::set<std::string> {"r1", "r2"}));
+	// A later snapshot contains every segment of an earlier one.
+	EXPECT_FALSE(registry.RouteToReplica("sales", CommitPosition {6, 0}, start).has_value());
+	registry.Heartbeat("r2", {"sales"}, start + milliseconds(10), {{"sales", CommitPosition {6, 0}}});
+	EXPECT_EQ(registry.RouteToReplica("sales", CommitPosition {5, 9}, start + milliseconds(10))->id, "r2");
+	// A replica that has not opened a database yet reports no position for it.
+	registry.Heartbeat("r1", {"sales"}, start + milliseconds(10), {});
+	EXPECT_EQ(registry.RouteToReplica("sales", CommitPosition {}, start + milliseconds(10))->id, "r2");
+	EXPECT_FALSE(registry.RouteToReplica("other", CommitPosition {}, start + milliseconds(10)).has_value());
 }
 
 } // namespace openduck
