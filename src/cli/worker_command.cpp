@@ -175,6 +175,7 @@ int RunWorker(const std::vector<std::string> &args) {
 	std::atomic<GatewayRegistration *> announce {nullptr};
 	if (replica) {
 		auto follow = std::chrono::milliseconds(options.GetPositive("follow-interval", kDefaultFollowIntervalMs));
+		storage.RemoveStaleReplicaFiles();
 		where = storage.Metadata().Describe() + " (read replica)";
 		auto advanced = [&announce] {
 			if (auto *registration = announce.load()) {

@@ -85,7 +85,7 @@ std::string StatusText(const std::string &role, const std::vector<WorkerStatus> 
 			auto position = worker.positions.find(database);
 			if (position != worker.positions.end()) {
 				// Where the replica is: snapshot S plus N shipped commit segments.
-				databases += " @" + std::to_string(position->second.first) + "+" +
+				databases += "@" + std::to_string(position->second.first) + "+" +
 				             std::to_string(position->second.second);
 			}
 			if (!worker.replica) {

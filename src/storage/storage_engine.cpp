@@ -353,6 +353,14 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenReplica(const std::string &na
 	return database;
 }
 
+void StorageEngine::RemoveStaleReplicaFiles() {
+	std::error_code error;
+	fs::remove_all(config_.local_dir + "/replicas", error);
+	if (error) {
+		Log("storage: cannot remove old replica files under '" + config_.local_dir + "/replicas': " + error.message());
+	}
+}
+
 CommitPosition StorageEngine::LatestPosition(const std::string &name) {
 	return metadata_->LatestPosition(RequireDatabase(name).id);
 }

@@ -107,6 +107,9 @@ public:
 	// commit shipped after it (restored into a directory of its own, removed when the instance
 	// closes). `position` receives what the instance holds. Pins the snapshot like OpenSnapshot.
 	std::unique_ptr<duckdb::DuckDB> OpenReplica(const std::string &name, CommitPosition &position);
+	// Removes what replica instances of an earlier process left (one killed before closing
+	// them). REQUIRES: LockLocalDir (no other process uses this directory).
+	void RemoveStaleReplicaFiles();
 	// The shared committed position of database `name` (one metadata read).
 	CommitPosition LatestPosition(const std::string &name);
 	// Of the database `name` this engine writes: how many commits it synced, and the position a

@@ -80,6 +80,14 @@ def test_a_replica_serves_read_only_hosts_and_follows_the_writer(cluster, host):
 	_wait(lambda: ro.execute("SELECT count(*) FROM ro.t").fetchone() == (1010,), "a commit to reach the replica")
 	position = _position(gateway, "r1")
 	assert position and position["segments"] >= 1, position
+	result = subprocess.run([str(odtest.OPENDUCK_BIN), "status", "--endpoint", gateway.endpoint, "-t", gateway.token],
+	                        capture_output=True, text=True, timeout=60)
+	rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.startswith(("w1 ", "r1 "))}
+	assert rows["w1"][1] == "writer" and rows["r1"][1] == "replica", result.stdout
+	assert rows["r1"][-1].startswith("db1@"), result.stdout
+	# The database's writer column names the writer, never a replica.
+	db_row = next(line.split() for line in result.stdout.splitlines() if line.startswith("db1 "))
+	assert db_row[1] == "w1", result.stdout
 	# ?access=read_only works the same way, and both refuse writes.
 	ro2 = _read_only(host, gateway, how="query")
 	assert ro2.execute("SELECT max(i) FROM ro.t").fetchone() == (1009,)

@@ -209,7 +209,8 @@ def test_status_prints_the_cluster_as_the_token_may_see_it(launcher, host):
 	lines = out.splitlines()
 	assert lines[0].startswith("OpenDuck gateway "), out
 	worker_row = next(line.split() for line in lines if line.startswith("w1 "))
-	assert worker_row[1].startswith("127.0.0.1:") and worker_row[-2:] == ["st_hr,", "st_sales"], out
+	assert worker_row[1] == "writer" and worker_row[2].startswith("127.0.0.1:"), out
+	assert worker_row[-2:] == ["st_hr,", "st_sales"], out
 	sales = next(line.split() for line in lines if line.startswith("st_sales "))
 	assert sales[1] == "w1" and int(sales[2]) >= 1, out
 	# a token of one database sees that database only
