@@ -111,6 +111,10 @@ void RpcServer::Bind() {
 	}
 }
 
+// Idle request threads kept by the gRPC server (see Start).
+static constexpr int kMinIdleThreads = 2;
+static constexpr int kMaxIdleThreads = 64;
+
 void RpcServer::Start(grpc::Service &service) {
 	Bind();
 	if (pipe2(wake_pipe_, O_CLOEXEC) != 0) {
@@ -122,6 +126,11 @@ void RpcServer::Start(grpc::Service &service) {
 	// Allow the keepalive pings our own channels send during long calls (the default policy
 	// answers pings more frequent than every 5 minutes with GOAWAY).
 	builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, kKeepaliveTimeMs / 2);
+	// gRPC's sync server keeps at most MAX_POLLERS idle threads (default 2): under concurrent
+	// calls every other call then started a thread and ended it, which cost a gateway about as
+	// much CPU as forwarding the call (bench/gateway_bench.py, perf). Idle threads only wait.
+	builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, kMinIdleThreads);
+	builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleThreads);
 	builder.RegisterService(&service);
 	grpc_server_ = builder.BuildAndStart();
 	if (!grpc_server_) {
