@@ -128,12 +128,15 @@ grpc::Status GatewayService::Resolve(const Principal &principal, const std::stri
 
 std::unique_ptr<pb::ExecutionService::Stub> GatewayService::StubFor(const std::string &address) {
 	std::lock_guard<std::mutex> guard(channels_mutex_);
-	auto &channel = channels_[address];
-	if (!channel) {
+	auto &pool = channels_[address];
+	if (pool.empty()) {
 		// Workers serving TLS register as https://host:port.
-		channel = CreateOpenDuckChannel(ParseEndpoint(address), worker_tls_);
+		auto endpoint = ParseEndpoint(address);
+		for (int i = 1; i <= kConnectionsPerWorker; i++) {
+			pool.push_back(CreateOpenDuckChannel(endpoint, worker_tls_, i));
+		}
 	}
-	return pb::ExecutionService::NewStub(channel);
+	return pb::ExecutionService::NewStub(pool[next_channel_++ % pool.size()]);
 }
 
 std::unique_ptr<grpc::ClientContext> GatewayService::UpstreamContext(const grpc::ServerContext &caller,

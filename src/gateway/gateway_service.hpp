@@ -109,8 +109,12 @@ private:
 	ServerMetrics &metrics_;
 	const TlsClientFiles worker_tls_;
 
+	// Calls to one worker are spread over a few TCP connections: one HTTP/2 connection
+	// serialises every concurrent call's frames on one transport lock at both ends.
+	static constexpr int kConnectionsPerWorker = 4;
 	std::mutex channels_mutex_;
-	std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+	std::map<std::string, std::vector<std::shared_ptr<grpc::Channel>>> channels_;
+	uint64_t next_channel_ = 0; // guarded by channels_mutex_
 	std::mutex sessions_mutex_;
 	std::map<std::string, RegisteredWorker> replica_sessions_; // by session id
 };

@@ -8,8 +8,13 @@
 
 namespace openduck {
 
-std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const Endpoint &endpoint, const TlsClientFiles &tls) {
+std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const Endpoint &endpoint, const TlsClientFiles &tls,
+                                                     int connection) {
 	grpc::ChannelArguments args;
+	if (connection > 0) {
+		args.SetInt("openduck.connection", connection);
+		args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+	}
 	args.SetMaxReceiveMessageSize(kMaxMessageBytes);
 	args.SetMaxSendMessageSize(kMaxMessageBytes);
 	// Reconnect quickly after a worker or gateway restart instead of backing off for minutes.

@@ -24,6 +24,9 @@ constexpr int kKeepaliveTimeoutMs = 10000;
 
 // A channel to `endpoint`, using `tls` when it is an https:// endpoint. Throws
 // std::invalid_argument when a TLS file cannot be used (see ChannelCredentialsFor).
-std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const Endpoint &endpoint, const TlsClientFiles &tls);
+// `connection`: channels made with different values use separate TCP connections to the same
+// endpoint (gRPC otherwise shares one subchannel between equal channels).
+std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const Endpoint &endpoint, const TlsClientFiles &tls,
+                                                     int connection = 0);
 
 } // namespace openduck
