@@ -201,6 +201,16 @@ static void ConfigureLayered(duckdb::DBConfig &config, std::shared_ptr<LayeredFi
 }
 
 
+std::unique_ptr<duckdb::DuckDB> StorageEngine::NewInstance(std::shared_ptr<LayeredFile> file, const std::string &path,
+                                                           const std::string &wal_path, const std::string &temp_dir) {
+	duckdb::DBConfig config;
+	ConfigureLayered(config, std::move(file), path, wal_path, temp_dir);
+	config_.sandbox.Configure(config);
+	auto database = std::make_unique<duckdb::DuckDB>(path, &config);
+	config_.sandbox.Seal(*database, wal_path.empty() ? std::vector<std::string> {} : std::vector<std::string> {wal_path});
+	return database;
+}
+
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &name, bool create) {
 	auto db = metadata_->FindDatabase(name);
 	if (!db && create) {
@@ -270,13 +280,7 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t
 	}
 	// The file outlives the DuckDB's final checkpoint; the lease goes with it.
 	file->SetOnClose([this, db_id, generation] { ReleaseLease(db_id, generation); });
-	auto path = std::string(kLayeredPathPrefix) + db.name;
-	duckdb::DBConfig config;
-	ConfigureLayered(config, file, path, wal_path, dir + "/tmp");
-	config_.sandbox.Configure(config);
-	auto database = std::make_unique<duckdb::DuckDB>(path, &config);
-	config_.sandbox.Seal(*database, {wal_path});
-	return database;
+	return NewInstance(file, std::string(kLayeredPathPrefix) + db.name, wal_path, dir + "/tmp");
 }
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &name, const std::string &name_or_id) {
@@ -289,13 +293,8 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &n
 		readers_.push_back(file);
 		StartRenewerLocked();
 	}
-	auto path = std::string(kLayeredPathPrefix) + name + "@" + std::to_string(snapshot.id);
-	duckdb::DBConfig config;
-	ConfigureLayered(config, file, path, "", DatabaseDir(db) + "/tmp");
-	config_.sandbox.Configure(config);
-	auto database = std::make_unique<duckdb::DuckDB>(path, &config);
-	config_.sandbox.Seal(*database, {});
-	return database;
+	return NewInstance(file, std::string(kLayeredPathPrefix) + name + "@" + std::to_string(snapshot.id), "",
+	                   DatabaseDir(db) + "/tmp");
 }
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenReplica(const std::string &name, CommitPosition &position) {
@@ -344,13 +343,7 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenReplica(const std::string &na
 		readers_.push_back(file);
 		StartRenewerLocked();
 	}
-	auto path = std::string(kLayeredPathPrefix) + name;
-	duckdb::DBConfig config;
-	ConfigureLayered(config, file, path, wal_path, dir + "/tmp");
-	config_.sandbox.Configure(config);
-	auto database = std::make_unique<duckdb::DuckDB>(path, &config);
-	config_.sandbox.Seal(*database, {wal_path});
-	return database;
+	return NewInstance(file, std::string(kLayeredPathPrefix) + name, wal_path, dir + "/tmp");
 }
 
 void StorageEngine::RemoveStaleReplicaFiles() {

@@ -140,6 +140,10 @@ private:
 	std::unique_ptr<duckdb::DuckDB> OpenWriter(int64_t db_id, int64_t generation,
 	                                           std::chrono::steady_clock::time_point acquired, bool restore);
 	std::string DatabaseDir(const DatabaseRecord &db);
+	// A sandboxed DuckDB on `file` as database `path` (its WAL at the local `wal_path`, none when
+	// empty; spill files in `temp_dir`).
+	std::unique_ptr<duckdb::DuckDB> NewInstance(std::shared_ptr<LayeredFile> file, const std::string &path,
+	                                            const std::string &wal_path, const std::string &temp_dir);
 	// Keeps every lease this engine holds and every reader pin alive (a thread started by the
 	// first OpenDatabase or OpenSnapshot); fences a writer whose lease is lost.
 	void RenewLeases();

@@ -63,14 +63,20 @@ def _read_only(host, gateway, alias="ro", how="option"):
 	return con
 
 
-def test_a_replica_serves_read_only_hosts_and_follows_the_writer(cluster, host):
-	gateway, writer, replica, _, _ = cluster
+def _served_by_replica(host, gateway, replica, rows):
+	"""(read-write host, READ_ONLY host) once the replica serves table t of `rows` rows."""
 	rw = host(gateway, "db1")
-	rw.execute("CREATE TABLE cloud.t AS SELECT range AS i FROM range(1000)")
+	rw.execute(f"CREATE TABLE cloud.t AS SELECT range AS i FROM range({rows})")
 	ro = _read_only(host, gateway)
 	# This process committed t: its reads go to the writer until the replica holds that commit.
-	_wait(lambda: ro.execute("SELECT count(*) FROM ro.t").fetchone() == (1000,) and _queries(replica) > 0,
+	_wait(lambda: ro.execute("SELECT count(*) FROM ro.t").fetchone() == (rows,) and _queries(replica) > 0,
 	      "the replica to serve t")
+	return rw, ro
+
+
+def test_a_replica_serves_read_only_hosts_and_follows_the_writer(cluster, host):
+	gateway, writer, replica, _, _ = cluster
+	rw, ro = _served_by_replica(host, gateway, replica, 1000)
 	served_before = _queries(replica)
 	for _ in range(20):
 		assert ro.execute("SELECT count(*), sum(i) FROM ro.t").fetchone() == (1000, 499500)
@@ -155,11 +161,7 @@ def test_reads_never_go_back_in_time_across_replicas(cluster, launcher, host):
 
 def test_a_read_only_transaction_reads_one_state_on_a_replica(cluster, host):
 	gateway, writer, replica, _, _ = cluster
-	rw = host(gateway, "db1")
-	rw.execute("CREATE TABLE cloud.t AS SELECT range AS i FROM range(100)")
-	ro = _read_only(host, gateway)
-	_wait(lambda: ro.execute("SELECT count(*) FROM ro.t").fetchone() == (100,) and _queries(replica) > 0,
-	      "the replica to serve t")
+	rw, ro = _served_by_replica(host, gateway, replica, 100)
 	ro.execute("BEGIN")
 	assert ro.execute("SELECT count(*) FROM ro.t").fetchone() == (100,)
 	rw.execute("INSERT INTO cloud.t SELECT range FROM range(50)")
@@ -172,10 +174,7 @@ def test_a_read_only_transaction_reads_one_state_on_a_replica(cluster, host):
 
 def test_reads_survive_a_replica_or_the_writer_going_away(cluster, host):
 	gateway, writer, replica, _, _ = cluster
-	rw = host(gateway, "db1")
-	rw.execute("CREATE TABLE cloud.t AS SELECT range AS i FROM range(300000)")
-	ro = _read_only(host, gateway)
-	_wait(lambda: ro.execute("SELECT count(*) FROM ro.t").fetchone() == (300000,), "the replica to see t")
+	rw, ro = _served_by_replica(host, gateway, replica, 300000)
 	# The writer dies: read-only hosts keep reading from the replica.
 	writer.kill_now()
 	for _ in range(5):
