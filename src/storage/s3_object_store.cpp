@@ -1,4 +1,5 @@
 #include "storage/s3_object_store.hpp"
+#include "storage/s3_listing.hpp"
 
 #include "storage/posix_file.hpp"
 
@@ -267,36 +268,6 @@ void S3ObjectStore::Delete(const std::string &key) {
 	}
 }
 
-static std::string XmlText(const std::string &xml, const std::string &tag, size_t from, size_t to) {
-	auto open = xml.find("<" + tag + ">", from);
-	if (open == std::string::npos || open >= to) {
-		return "";
-	}
-	open += tag.size() + 2;
-	auto close = xml.find("</" + tag + ">", open);
-	std::string text = xml.substr(open, close - open);
-	static const std::pair<const char *, const char *> entities[] = {
-	    {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
-	for (auto &entity : entities) {
-		for (size_t at; (at = text.find(entity.first)) != std::string::npos;) {
-			text.replace(at, std::strlen(entity.first), entity.second);
-		}
-	}
-	return text;
-}
-
-// An unreadable time counts as the newest possible: GC must never take it for an old orphan.
-static int64_t ParseIsoTime(const std::string &text) {
-	struct tm tm = {};
-	if (sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-	           &tm.tm_sec) != 6) {
-		return INT64_MAX;
-	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return int64_t(timegm(&tm));
-}
-
 std::vector<ObjectInfo> S3ObjectStore::List(const std::string &prefix) {
 	std::vector<ObjectInfo> objects;
 	auto full_prefix = location_.prefix.empty() ? prefix : location_.prefix + "/" + prefix;
@@ -314,25 +285,18 @@ std::vector<ObjectInfo> S3ObjectStore::List(const std::string &prefix) {
 		if (response.status != 200) {
 			throw Failed(Describe(), "list '" + prefix + "'", response.status, response.body);
 		}
-		auto &xml = response.body;
-		for (size_t at = xml.find("<Contents>"); at != std::string::npos; at = xml.find("<Contents>", at + 1)) {
-			auto end = xml.find("</Contents>", at);
-			auto key = XmlText(xml, "Key", at, end);
-			if (key.compare(0, full_prefix.size(), full_prefix) != 0) {
+		auto page = ParseS3Listing(response.body, Describe());
+		for (auto &object : page.objects) {
+			if (object.key.compare(0, full_prefix.size(), full_prefix) != 0) {
 				continue;
 			}
 			if (!location_.prefix.empty()) {
-				key = key.substr(location_.prefix.size() + 1);
+				object.key = object.key.substr(location_.prefix.size() + 1);
 			}
-			auto size_text = XmlText(xml, "Size", at, end);
-			objects.push_back(ObjectInfo {key, size_text.empty() ? 0 : std::stoull(size_text),
-			                              ParseIsoTime(XmlText(xml, "LastModified", at, end))});
+			objects.push_back(std::move(object));
 		}
-		if (XmlText(xml, "IsTruncated", 0, xml.size()) != "true") {
-			break;
-		}
-		token = XmlText(xml, "NextContinuationToken", 0, xml.size());
-		if (token.empty()) {
+		token = page.continuation_token;
+		if (!page.truncated || token.empty()) {
 			break;
 		}
 	}
