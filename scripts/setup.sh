@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything OpenDuck needs on a fresh Debian 12 machine, idempotently:
-# Debian packages (compiler, gRPC, protobuf, flatbuffers, GoogleTest), DuckDB headers and the
+# Debian packages (compilers, gRPC, protobuf, flatbuffers, GoogleTest), DuckDB headers and the
 # prebuilt libduckdb.so from the npm registry, and a Python virtualenv in .venv.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -10,7 +10,8 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libflatbuffers-dev flatbuffers-compiler libgtest-dev libsqlite3-dev python3-venv
-  libcurl4-openssl-dev libssl-dev libpq-dev liblz4-dev libzstd-dev postgresql openssl curl)
+  libcurl4-openssl-dev libssl-dev libpq-dev liblz4-dev libzstd-dev postgresql openssl curl
+  clang-14 libclang-rt-14-dev)  # the last two: libFuzzer (scripts/fuzz.sh)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
