@@ -15,4 +15,9 @@ constexpr int64_t kMaxIpcBatchRows = int64_t(1) << 20;
 // a small compressed message cannot make a reader allocate without limit.
 constexpr int64_t kMaxDecompressedBuffer = int64_t(1) << 30;
 
+// Levels of nested types (STRUCT, LIST, MAP, ...) a schema may have. DuckDB itself has no such
+// limit; this bounds the recursion of verifying and decoding a hostile schema while leaving room
+// for any real one (Arrow C++ and pyarrow stop at 64).
+constexpr int kMaxIpcNestingDepth = 512;
+
 } // namespace openduck

@@ -1,4 +1,5 @@
 #include "arrow/ipc_message.hpp"
+#include "arrow/ipc_limits.hpp"
 
 #include "arrow/arrow_layout.hpp"
 #include "duckdb/common/exception.hpp"
@@ -239,7 +240,8 @@ bool IpcMessageReader::Next(IpcMessage &out, bool &end_of_stream) {
 		                  metadata_size, (unsigned long long)position_, (unsigned long long)(size_ - position_));
 	}
 	auto metadata = reinterpret_cast<const uint8_t *>(data_ + position_);
-	flatbuffers::Verifier verifier(metadata, static_cast<size_t>(metadata_size));
+	// Each nesting level of a schema is two flatbuffer levels (a Field and its children vector).
+	flatbuffers::Verifier verifier(metadata, static_cast<size_t>(metadata_size), 2 * kMaxIpcNestingDepth + 16);
 	if (!fb::VerifyMessageBuffer(verifier)) {
 		throw IOException("Arrow IPC message metadata at offset %llu is not a valid flatbuffer Message",
 		                  (unsigned long long)position_);

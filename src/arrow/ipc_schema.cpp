@@ -1,4 +1,5 @@
 #include "arrow/ipc_schema.hpp"
+#include "arrow/ipc_limits.hpp"
 
 #include "duckdb/common/exception.hpp"
 
@@ -523,8 +524,9 @@ static void CheckChildren(const std::string &name, const std::string &format,
 }
 
 static std::unique_ptr<IpcSchemaNode> DecodeField(const fb::Field &field, int depth) {
-	if (depth > 64) {
-		throw IOException("Arrow IPC schema nests deeper than 64 levels");
+	if (depth > kMaxIpcNestingDepth) {
+		throw IOException("Arrow IPC schema nests types deeper than %d levels, which OpenDuck does not transport",
+		                  kMaxIpcNestingDepth);
 	}
 	auto node = std::make_unique<IpcSchemaNode>();
 	node->name = field.name() ? field.name()->str() : "";
