@@ -32,8 +32,8 @@ pub enum Error {
     /// The DuckDB library this program runs is not the one the extension was built for.
     #[error(
         "the OpenDuck extension works with DuckDB v{expected}, but this program runs DuckDB {found}: \
-         link DuckDB v{expected}'s libduckdb.so (scripts/setup.sh installs it; DUCKDB_LIB_DIR picks \
-         another at build time, LD_LIBRARY_PATH at run time)"
+         link DuckDB v{expected}'s libduckdb.so (scripts/setup.sh installs it; DUCKDB_LIB_DIR chooses the \
+         library at build time, LD_LIBRARY_PATH at run time)"
     )]
     DuckDbVersion {
         /// The version the extension needs, e.g. `1.4.4`.
