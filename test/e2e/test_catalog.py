@@ -100,3 +100,22 @@ def test_table_created_after_attach_is_visible(cloud):
 	assert cloud.execute("SELECT x FROM cloud.cat_late").fetchall() == [(1,)]
 	names = [r[0] for r in cloud.execute("SELECT name FROM (SHOW ALL TABLES) WHERE database = 'cloud'").fetchall()]
 	assert "cat_late" in names
+
+
+def test_the_first_listing_after_use_sees_one_catalog(server, host):
+	"""After USE cloud, binding looks up names such as pg_catalog in the remote catalog. Each
+	miss once loaded the catalog again, so the first SHOW ALL TABLES joined duckdb_tables() and
+	duckdb_columns() from two snapshots (different oids) and listed no remote table."""
+	setup = host(server)
+	setup.execute("CREATE OR REPLACE TABLE cloud.cat_use (a INTEGER, b VARCHAR)")
+	con = host(server)
+	con.execute("USE cloud")
+	rows = con.execute("SELECT name, column_names FROM (SHOW ALL TABLES) "
+	                   "WHERE database = 'cloud' AND name = 'cat_use'").fetchall()
+	assert rows == [("cat_use", ["a", "b"])]
+	other = host(server)
+	other.execute("USE cloud")
+	oids = other.execute("SELECT DISTINCT table_oid, 't' FROM duckdb_tables() WHERE table_name = 'cat_use' "
+	                     "UNION ALL SELECT DISTINCT table_oid, 'c' FROM duckdb_columns() "
+	                     "WHERE table_name = 'cat_use'").fetchall()
+	assert len(oids) == 2 and oids[0][0] == oids[1][0], oids

@@ -136,9 +136,6 @@ def test_the_readme_example_prints_the_expected_results(readme_output, server, h
 	assert leftover_tables(host, server, "rust_readme_") == []
 
 
-@pytest.mark.xfail(strict=True, reason="extension bug: the first catalog listing after USE of an OpenDuck database "
-                   "gives duckdb_tables() and duckdb_columns() different table_oids, so SHOW ALL TABLES (their join) "
-                   "lists no remote table; a second SHOW ALL TABLES does (openduck.connect in Python too)")
 def test_the_readme_examples_show_all_tables_lists_the_remote_table(readme_output):
 	tables = sections(readme_output)["SHOW ALL TABLES"]
 	assert ["cloud", "main", "rust_readme_sales"] in [row[:3] for row in tables[1:]], tables

@@ -211,6 +211,17 @@ void ODCatalog::Describe(ClientContext &context, const std::string &sql, vector<
 	}
 }
 
+std::shared_ptr<CatalogSnapshot> ODCatalog::RecheckFor(CatalogTransaction transaction) {
+	auto &od_transaction = transaction.transaction->Cast<ODTransaction>();
+	if (od_transaction.CurrentSession().empty()) {
+		// At most one check per statement, however many names miss: binding with USE cloud looks
+		// up schemas such as pg_catalog here, and each miss used to load the whole catalog again,
+		// pinning a new snapshot (new entry oids) in the middle of the statement.
+		return od_transaction.VerifiedSnapshot(*this);
+	}
+	return RefreshFor(transaction);
+}
+
 std::shared_ptr<CatalogSnapshot> ODCatalog::PinnedSnapshot(CatalogTransaction transaction) {
 	if (transaction.transaction) {
 		return transaction.transaction->Cast<ODTransaction>().Snapshot(*this);
@@ -246,7 +257,7 @@ optional_ptr<SchemaCatalogEntry> ODCatalog::LookupSchema(CatalogTransaction tran
 	auto entry = snapshot->schemas.find(name);
 	if (entry == snapshot->schemas.end() && transaction.transaction) {
 		// Someone may have created it since the cache was filled.
-		snapshot = RefreshFor(transaction);
+		snapshot = RecheckFor(transaction);
 		entry = snapshot->schemas.find(name);
 	}
 	if (entry == snapshot->schemas.end()) {
@@ -261,7 +272,7 @@ optional_ptr<SchemaCatalogEntry> ODCatalog::LookupSchema(CatalogTransaction tran
 optional_ptr<CatalogEntry> ODCatalog::LookupInSchema(CatalogTransaction transaction, const std::string &schema,
                                                      CatalogType type, const std::string &name) {
 	for (int attempt = 0; attempt < 2; attempt++) {
-		auto snapshot = attempt == 0 ? PinnedSnapshot(transaction) : RefreshFor(transaction);
+		auto snapshot = attempt == 0 ? PinnedSnapshot(transaction) : RecheckFor(transaction);
 		auto entry = snapshot->schemas.find(schema);
 		if (entry != snapshot->schemas.end()) {
 			auto found = entry->second->FindEntry(type, name);

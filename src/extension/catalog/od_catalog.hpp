@@ -134,6 +134,10 @@ private:
 	// A fresh snapshot for `transaction`: private to it when it has a session (its uncommitted
 	// DDL must not leak to others), otherwise the new shared snapshot.
 	std::shared_ptr<CatalogSnapshot> RefreshFor(duckdb::CatalogTransaction transaction);
+	// After a lookup missed: outside a session, the transaction's snapshot confirmed current
+	// (once per transaction: ODTransaction::VerifiedSnapshot); inside one, RefreshFor (its own
+	// uncommitted DDL may have created the name).
+	std::shared_ptr<CatalogSnapshot> RecheckFor(duckdb::CatalogTransaction transaction);
 	std::shared_ptr<CatalogSnapshot> PinnedSnapshot(duckdb::CatalogTransaction transaction);
 
 	std::shared_ptr<RemoteClient> client_;

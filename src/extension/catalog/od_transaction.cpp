@@ -13,11 +13,16 @@ ODTransaction::ODTransaction(duckdb::TransactionManager &manager, duckdb::Client
 }
 
 std::shared_ptr<CatalogSnapshot> ODTransaction::Snapshot(ODCatalog &catalog) {
-	{
+	auto pinned = [this]() -> std::shared_ptr<CatalogSnapshot> {
 		std::lock_guard<std::mutex> guard(lock_);
-		if (!pinned_.empty()) {
-			return pinned_.back();
-		}
+		return pinned_.empty() ? nullptr : pinned_.back();
+	};
+	if (auto snapshot = pinned()) {
+		return snapshot;
+	}
+	std::lock_guard<std::mutex> pinning(pin_lock_);
+	if (auto snapshot = pinned()) {
+		return snapshot; // another thread of the statement pinned it meanwhile
 	}
 	auto session = CurrentSession();
 	if (auto_commit_ && session.empty()) {
@@ -36,6 +41,7 @@ std::shared_ptr<CatalogSnapshot> ODTransaction::Snapshot(ODCatalog &catalog) {
 }
 
 bool ODTransaction::VerifySnapshot(ODCatalog &catalog) {
+	std::lock_guard<std::mutex> verifying(pin_lock_);
 	std::shared_ptr<CatalogSnapshot> read;
 	{
 		std::lock_guard<std::mutex> guard(lock_);

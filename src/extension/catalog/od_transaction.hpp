@@ -61,6 +61,11 @@ private:
 	std::mutex lock_;
 	std::vector<std::shared_ptr<CatalogSnapshot>> pinned_;
 	bool unverified_ = false;
+	// Held while the first snapshot is pinned and for a whole VerifySnapshot: a scan on another
+	// thread of the same statement (duckdb_tables() and duckdb_columns() in SHOW ALL TABLES)
+	// waits and shares the outcome, instead of loading or keeping a snapshot of its own, whose
+	// entries have other oids (their join then matched nothing).
+	std::mutex pin_lock_;
 	// Read at construction: DuckDB starts an auto-commit statement's transaction with it.
 	const bool auto_commit_;
 
