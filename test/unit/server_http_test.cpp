@@ -66,14 +66,18 @@ TEST(ServerHttpRequestTest, RendersResponseWithLength) {
 }
 
 TEST(ServerStatusTest, HealthJsonListsWorkers) {
-	std::vector<WorkerStatus> workers = {{"w1", "127.0.0.1:9001", {"sales", "ops"}, 150}, {"w2", "h:2", {}, 0}};
+	std::vector<WorkerStatus> workers = {{"w1", "127.0.0.1:9001", {"sales", "ops"}, 150},
+	                                     {"w2", "h:2", {}, 0},
+	                                     {"r1", "h:3", {"sales"}, 5, true, {{"sales", {12, 3}}}}};
 	auto json = HealthJson("gateway", workers);
 	EXPECT_EQ(json.rfind("{\"status\":\"ok\",\"role\":\"gateway\",\"version\":", 0), 0u) << json;
 	EXPECT_NE(json.find("\"protocol_version\":\"1\""), std::string::npos) << json;
 	EXPECT_NE(json.find("\"duckdb_version\":\"v1.4.4\""), std::string::npos) << json;
 	EXPECT_NE(json.find("\"workers\":[{\"id\":\"w1\",\"address\":\"127.0.0.1:9001\",\"databases\":[\"sales\",\"ops\"],"
-	                    "\"last_heartbeat_ms_ago\":150},{\"id\":\"w2\",\"address\":\"h:2\",\"databases\":[],"
-	                    "\"last_heartbeat_ms_ago\":0}]}"),
+	                    "\"last_heartbeat_ms_ago\":150,\"replica\":false},{\"id\":\"w2\",\"address\":\"h:2\","
+	                    "\"databases\":[],\"last_heartbeat_ms_ago\":0,\"replica\":false},{\"id\":\"r1\","
+	                    "\"address\":\"h:3\",\"databases\":[\"sales\"],\"last_heartbeat_ms_ago\":5,\"replica\":true,"
+	                    "\"positions\":{\"sales\":{\"snapshot\":12,\"segments\":3}}}]}"),
 	          std::string::npos)
 	    << json;
 }
