@@ -231,31 +231,53 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 		}
 		return status;
 	}
-	auto upstream = UpstreamContext(*context, CallerToken(*context));
-	// Belt and braces next to FromServerContext's propagation: also cancel the upstream call
-	// when the caller is gone while we are blocked reading from the worker.
-	auto *upstream_context = upstream.get();
-	auto watched = watcher_.Watch(*context, [upstream_context] { upstream_context->TryCancel(); });
-	auto reader = StubFor(route.remote.address)->ExecuteFragment(upstream.get(), request);
-	pb::ExecuteFragmentResponse response;
-	bool caller_gone = false;
-	while (reader->Read(&response)) {
-		if (!forward(response)) {
-			caller_gone = true;
-			upstream->TryCancel();
-			break;
+	for (int attempt = 0;; attempt++) {
+		auto upstream = UpstreamContext(*context, CallerToken(*context));
+		// Belt and braces next to FromServerContext's propagation: also cancel the upstream call
+		// when the caller is gone while we are blocked reading from the worker.
+		auto *upstream_context = upstream.get();
+		auto watched = watcher_.Watch(*context, [upstream_context] { upstream_context->TryCancel(); });
+		auto reader = StubFor(route.remote.address)->ExecuteFragment(upstream.get(), request);
+		pb::ExecuteFragmentResponse response;
+		bool caller_gone = false;
+		bool forwarded = false;
+		while (reader->Read(&response)) {
+			forwarded = true;
+			if (!forward(response)) {
+				caller_gone = true;
+				upstream->TryCancel();
+				break;
+			}
 		}
+		status = reader->Finish();
+		if (caller_gone) {
+			metered.MarkFailed(StatusKind(grpc::StatusCode::CANCELLED));
+			return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away before the result was delivered");
+		}
+		// A read a dead replica never answered goes to the writer at once, instead of to the
+		// same replica until it misses its heartbeats. Requests of a session stay where it lives.
+		bool movable = route.remote.replica && !forwarded && attempt == 0 &&
+		               status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+		               (request.session_id().empty() || hint.opens_session);
+		if (movable) {
+			Log("replica " + route.remote.id + " for database '" + request.database() + "' unreachable at " +
+			    route.remote.address + " (" + status.error_message() + "); sending the read to the writer");
+			registry_.MarkUnreachable(route.remote.id);
+			pinned.reset();
+			auto writer_only = hint;
+			writer_only.replica_allowed = false;
+			Route writer;
+			if (Resolve(principal, request.database(), writer, writer_only).ok() && !writer.local) {
+				route = std::move(writer);
+				continue;
+			}
+		}
+		if (!status.ok()) {
+			metered.MarkFailed(StatusKind(status.error_code()));
+			return UpstreamFailure(route, request.database(), status);
+		}
+		return status;
 	}
-	status = reader->Finish();
-	if (caller_gone) {
-		metered.MarkFailed(StatusKind(grpc::StatusCode::CANCELLED));
-		return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away before the result was delivered");
-	}
-	if (!status.ok()) {
-		metered.MarkFailed(StatusKind(status.error_code()));
-		return UpstreamFailure(route, request.database(), status);
-	}
-	return status;
 }
 
 template <class REQUEST, class RESPONSE, class CHECK, class LOCAL, class REMOTE>

@@ -51,6 +51,7 @@ bool WorkerRegistry::Heartbeat(const std::string &id, const std::vector<std::str
 	entry->second.last_heartbeat = now;
 	entry->second.databases = databases;
 	entry->second.positions = std::move(positions);
+	entry->second.unreachable = false;
 	for (auto &database : databases) {
 		orphaned_.erase(database);
 	}
@@ -87,6 +88,14 @@ std::optional<RegisteredWorker> WorkerRegistry::Route(const std::string &databas
 	return best;
 }
 
+void WorkerRegistry::MarkUnreachable(const std::string &id) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	auto entry = workers_.find(id);
+	if (entry != workers_.end()) {
+		entry->second.unreachable = true;
+	}
+}
+
 std::optional<RegisteredWorker> WorkerRegistry::RouteToReplica(const std::string &database,
                                                                const CommitPosition &at_least, TimePoint now) {
 	std::lock_guard<std::mutex> guard(mutex_);
@@ -95,7 +104,8 @@ std::optional<RegisteredWorker> WorkerRegistry::RouteToReplica(const std::string
 	for (auto &entry : workers_) {
 		auto &worker = entry.second;
 		auto position = worker.positions.find(database);
-		if (worker.replica && position != worker.positions.end() && !(position->second < at_least)) {
+		if (worker.replica && !worker.unreachable && position != worker.positions.end() &&
+		    !(position->second < at_least)) {
 			ready.push_back(&worker);
 		}
 	}

@@ -27,6 +27,8 @@ struct RegisteredWorker {
 	// position as of the last heartbeat (absent: not opened there yet).
 	bool replica = false;
 	std::map<std::string, CommitPosition> positions;
+	// A call to this replica found it unreachable: no reads go there until its next heartbeat.
+	bool unreachable = false;
 };
 
 // A database whose worker was forgotten while no live worker serves it (a failover underway).
@@ -62,8 +64,10 @@ public:
 
 	// The live writer (not a replica) serving `database` that was heard from most recently.
 	std::optional<RegisteredWorker> Route(const std::string &database, TimePoint now);
-	// A live replica serving `database` at `at_least` or later, taking turns among them; nullopt
-	// when none is there (yet).
+	// Stops routing reads to replica `id` until it heartbeats again (a call found it unreachable).
+	void MarkUnreachable(const std::string &id);
+	// A live, reachable replica serving `database` at `at_least` or later, taking turns among
+	// them; nullopt when none is there (yet).
 	std::optional<RegisteredWorker> RouteToReplica(const std::string &database, const CommitPosition &at_least,
 	                                               TimePoint now);
 	// Who served `database` before being forgotten, while no live worker serves it.

@@ -99,6 +99,11 @@ TEST_F(ServerRegistryTest, ReadsGoToReplicasThatHoldTheHostsPositionInTurn) {
 	registry.Heartbeat("r1", {"sales"}, start + milliseconds(10), {});
 	EXPECT_EQ(registry.RouteToReplica("sales", CommitPosition {}, start + milliseconds(10))->id, "r2");
 	EXPECT_FALSE(registry.RouteToReplica("other", CommitPosition {}, start + milliseconds(10)).has_value());
+	// A replica a call found unreachable gets no reads until it heartbeats again.
+	registry.MarkUnreachable("r2");
+	EXPECT_FALSE(registry.RouteToReplica("sales", CommitPosition {}, start + milliseconds(10)).has_value());
+	registry.Heartbeat("r2", {"sales"}, start + milliseconds(20), {{"sales", CommitPosition {6, 0}}});
+	EXPECT_EQ(registry.RouteToReplica("sales", CommitPosition {}, start + milliseconds(20))->id, "r2");
 }
 
 } // namespace openduck
