@@ -199,9 +199,7 @@ int RunWorker(const std::vector<std::string> &args) {
 			auto now = self;
 			now.databases = worker.DatabaseNames();
 			now.replica = worker.IsReplica();
-			for (auto &position : worker.ReplicaPositions()) {
-				now.positions[position.first] = {position.second.snapshot, position.second.segments};
-			}
+			now.positions = worker.ReplicaPositions();
 			return std::vector<WorkerStatus> {now};
 		}, metrics);
 	}, std::move(tls));

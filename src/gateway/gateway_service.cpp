@@ -5,6 +5,7 @@
 #include "common/token.hpp"
 #include "rpc/call_checks.hpp"
 #include "rpc/channel_factory.hpp"
+#include "rpc/commit_position_wire.hpp"
 #include "rpc/log.hpp"
 #include "rpc/server_identity.hpp"
 
@@ -53,7 +54,7 @@ template <class REQUEST>
 GatewayService::RouteHint GatewayService::HintOf(const REQUEST &request) {
 	RouteHint hint;
 	hint.replica_allowed = request.replica_allowed() && request.snapshot_id().empty();
-	hint.min_position = CommitPosition {request.min_position().snapshot(), request.min_position().segments()};
+	hint.min_position = PositionFromWire(request.min_position());
 	hint.session_id = request.session_id();
 	return hint;
 }
@@ -397,7 +398,7 @@ template <class REQUEST>
 static std::map<std::string, CommitPosition> PositionsOf(const REQUEST &request) {
 	std::map<std::string, CommitPosition> positions;
 	for (auto &entry : request.positions()) {
-		positions[entry.first] = CommitPosition {entry.second.snapshot(), entry.second.segments()};
+		positions[entry.first] = PositionFromWire(entry.second);
 	}
 	return positions;
 }
@@ -466,11 +467,8 @@ std::vector<WorkerStatus> GatewayService::WorkerStatuses() {
 	auto now = Now();
 	for (auto &worker : registry_.LiveWorkers(now)) {
 		auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - worker.last_heartbeat).count();
-		WorkerStatus status {worker.id, worker.address, worker.databases, silent, worker.replica, {}};
-		for (auto &position : worker.positions) {
-			status.positions[position.first] = {position.second.snapshot, position.second.segments};
-		}
-		statuses.push_back(std::move(status));
+		statuses.push_back(
+		    WorkerStatus {worker.id, worker.address, worker.databases, silent, worker.replica, worker.positions});
 	}
 	return statuses;
 }

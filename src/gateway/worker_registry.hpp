@@ -6,9 +6,8 @@
 // Thread-safe.
 #pragma once
 
-#include "storage/metadata_store.hpp"
+#include "common/commit_position.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>

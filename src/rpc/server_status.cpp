@@ -31,8 +31,8 @@ std::string HealthJson(const std::string &role, const std::vector<WorkerStatus> 
 			bool first = true;
 			for (auto &position : worker.positions) {
 				json += (first ? "" : ",") + JsonString(position.first) + ":{\"snapshot\":" +
-				        std::to_string(position.second.first) + ",\"segments\":" +
-				        std::to_string(position.second.second) + "}";
+				        std::to_string(position.second.snapshot) + ",\"segments\":" +
+				        std::to_string(position.second.segments) + "}";
 				first = false;
 			}
 			json += "}";
@@ -85,8 +85,8 @@ std::string StatusText(const std::string &role, const std::vector<WorkerStatus> 
 			auto position = worker.positions.find(database);
 			if (position != worker.positions.end()) {
 				// Where the replica is: snapshot S plus N shipped commit segments.
-				databases += "@" + std::to_string(position->second.first) + "+" +
-				             std::to_string(position->second.second);
+				databases += "@" + std::to_string(position->second.snapshot) + "+" +
+				             std::to_string(position->second.segments);
 			}
 			if (!worker.replica) {
 				served_by[database] = worker.id;

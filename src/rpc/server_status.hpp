@@ -2,6 +2,7 @@
 // GET /metrics (Prometheus text exposition format).
 #pragma once
 
+#include "common/commit_position.hpp"
 #include "rpc/server_metrics.hpp"
 
 #include <cstdint>
@@ -18,9 +19,9 @@ struct WorkerStatus {
 	std::string address;
 	std::vector<std::string> databases;
 	int64_t last_heartbeat_ms_ago = 0;
-	// A read replica, with each open database's position: head snapshot, shipped segments.
+	// A read replica, with each open database's position.
 	bool replica = false;
-	std::map<std::string, std::pair<int64_t, int64_t>> positions;
+	std::map<std::string, CommitPosition> positions;
 };
 
 // {"status":"ok","role":...,"version":...,"protocol_version":...,"duckdb_version":...,

@@ -9,6 +9,8 @@
 // fenced (stale-generation) commit throws LeaseError, a taken name AlreadyExistsError.
 #pragma once
 
+#include "common/commit_position.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -99,28 +101,6 @@ struct CommitSegment {
 	// costs one metadata transaction); object_key then only names it.
 	std::string inline_data;
 };
-
-// How far a database's shared committed state reaches: its head snapshot plus the commit segments
-// shipped after it. Positions of one database are ordered: a later head contains every segment
-// of an earlier one, and segments only grow until the next seal. A writer that does not ship its
-// commits is at kUnshippedSegments: only a later snapshot reaches its commits.
-struct CommitPosition {
-	int64_t snapshot = 0;
-	int64_t segments = 0;
-
-	bool operator<(const CommitPosition &other) const {
-		return snapshot != other.snapshot ? snapshot < other.snapshot : segments < other.segments;
-	}
-	bool operator==(const CommitPosition &other) const {
-		return snapshot == other.snapshot && segments == other.segments;
-	}
-	bool operator!=(const CommitPosition &other) const {
-		return !(*this == other);
-	}
-	// "snapshot 12 + 3 commit segment(s)", for messages.
-	std::string ToString() const;
-};
-constexpr int64_t kUnshippedSegments = INT64_MAX;
 
 struct GcPlan {
 	std::vector<int64_t> purged_databases;  // dropped longer ago than the retention

@@ -308,13 +308,6 @@ CommitPosition SqlMetadataStore::LatestPosition(int64_t db_id) {
 	return CommitPosition {I(rows[0][0]), I(rows[0][1])};
 }
 
-std::string CommitPosition::ToString() const {
-	if (segments == kUnshippedSegments) {
-		return "snapshot " + std::to_string(snapshot) + " + commits not shipped";
-	}
-	return "snapshot " + std::to_string(snapshot) + " + " + std::to_string(segments) + " commit segment(s)";
-}
-
 SnapshotRecord SqlMetadataStore::CommitSnapshot(int64_t db_id, int64_t generation, int64_t parent_id,
                                                 LayerRecord &layer, uint64_t file_size, int64_t replaces) {
 	return InTransaction<SnapshotRecord>([&] {

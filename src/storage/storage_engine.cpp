@@ -283,16 +283,18 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t
 	return NewInstance(file, std::string(kLayeredPathPrefix) + db.name, wal_path, dir + "/tmp");
 }
 
+void StorageEngine::RenewPinWhileOpen(const std::shared_ptr<LayeredFile> &file) {
+	std::lock_guard<std::mutex> guard(leases_lock_);
+	readers_.push_back(file);
+	StartRenewerLocked();
+}
+
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &name, const std::string &name_or_id) {
 	auto db = RequireDatabase(name);
 	auto snapshot = RequireSnapshot(db, name_or_id);
 	auto file = LayeredFile::OpenSnapshot(StorageContext {*metadata_, *store_, *cache_}, db, snapshot,
 	                                      config_.holder + ":" + std::to_string(::getpid()), config_.pin_ttl_seconds);
-	{
-		std::lock_guard<std::mutex> guard(leases_lock_);
-		readers_.push_back(file);
-		StartRenewerLocked();
-	}
+	RenewPinWhileOpen(file);
 	return NewInstance(file, std::string(kLayeredPathPrefix) + name + "@" + std::to_string(snapshot.id), "",
 	                   DatabaseDir(db) + "/tmp");
 }
@@ -338,11 +340,7 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenReplica(const std::string &na
 		std::error_code ignored;
 		fs::remove_all(dir, ignored);
 	});
-	{
-		std::lock_guard<std::mutex> guard(leases_lock_);
-		readers_.push_back(file);
-		StartRenewerLocked();
-	}
+	RenewPinWhileOpen(file);
 	return NewInstance(file, std::string(kLayeredPathPrefix) + name, wal_path, dir + "/tmp");
 }
 

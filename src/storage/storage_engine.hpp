@@ -144,6 +144,8 @@ private:
 	// empty; spill files in `temp_dir`).
 	std::unique_ptr<duckdb::DuckDB> NewInstance(std::shared_ptr<LayeredFile> file, const std::string &path,
 	                                            const std::string &wal_path, const std::string &temp_dir);
+	// Has the renewer keep `file`'s snapshot pin alive while the file is open.
+	void RenewPinWhileOpen(const std::shared_ptr<LayeredFile> &file);
 	// Keeps every lease this engine holds and every reader pin alive (a thread started by the
 	// first OpenDatabase or OpenSnapshot); fences a writer whose lease is lost.
 	void RenewLeases();

@@ -4,6 +4,7 @@
 #include "common/version.hpp"
 #include "openduck/v1/openduck.grpc.pb.h"
 #include "rpc/channel_factory.hpp"
+#include "rpc/commit_position_wire.hpp"
 #include "rpc/log.hpp"
 
 #include <grpcpp/client_context.h>
@@ -93,9 +94,7 @@ static void AddPositions(const WorkerIdentity &identity, REQUEST &request) {
 		return;
 	}
 	for (auto &entry : identity.positions()) {
-		auto &position = (*request.mutable_positions())[entry.first];
-		position.set_snapshot(entry.second.snapshot);
-		position.set_segments(entry.second.segments);
+		(*request.mutable_positions())[entry.first] = PositionToWire(entry.second);
 	}
 }
 

@@ -9,7 +9,7 @@
 
 #include "common/endpoint.hpp"
 #include "common/tls_client_files.hpp"
-#include "storage/metadata_store.hpp"
+#include "common/commit_position.hpp"
 
 #include <grpcpp/channel.h>
 

@@ -2,6 +2,7 @@
 
 #include "common/wire_limits.hpp"
 #include "rpc/call_checks.hpp"
+#include "rpc/commit_position_wire.hpp"
 #include "rpc/server_identity.hpp"
 #include "worker/catalog_reader.hpp"
 #include "worker/database_admin.hpp"
@@ -54,7 +55,7 @@ grpc::Status Worker::FindDatabase(const std::string &name, const std::string &sn
 		}
 		std::optional<ReplicaSet::Instance> instance;
 		try {
-			instance = replicas_->Find(name, CommitPosition {min_position.snapshot(), min_position.segments()});
+			instance = replicas_->Find(name, PositionFromWire(min_position));
 		} catch (std::exception &ex) {
 			return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, ex.what());
 		}
@@ -87,39 +88,34 @@ grpc::Status Worker::FindDatabase(const std::string &name, const std::string &sn
 	return grpc::Status::OK;
 }
 
-static void SetPosition(pb::CommitPosition &out, const CommitPosition &position) {
-	out.set_snapshot(position.snapshot);
-	out.set_segments(position.segments);
-}
-
 ResponseSink Worker::PositionedSink(const std::string &database, const Served &served, const ResponseSink &sink) {
+	// The position to put in Finished, if any, decided when Finished is sent.
+	std::function<std::optional<CommitPosition>()> position_now;
 	if (served.replica_position) {
-		auto position = *served.replica_position;
-		return [position, &sink](const pb::ExecuteFragmentResponse &response) {
-			if (!response.has_finished()) {
-				return sink(response);
+		position_now = [position = *served.replica_position] { return std::optional<CommitPosition>(position); };
+	} else if (auto before = databases_->Storage().WriterPosition(database)) {
+		position_now = [this, database, before]() -> std::optional<CommitPosition> {
+			// A commit syncs the WAL; one large enough to checkpoint at once may seal instead.
+			// Another connection's commit in between only makes the position later than needed.
+			auto now = databases_->Storage().WriterPosition(database);
+			if (!now || *now == *before) {
+				return std::nullopt;
 			}
-			auto positioned = response;
-			SetPosition(*positioned.mutable_finished()->mutable_position(), position);
-			return sink(positioned);
+			return now->second;
 		};
-	}
-	auto before = databases_->Storage().WriterPosition(database);
-	if (!before) {
+	} else {
 		return sink;
 	}
-	return [this, database, before, &sink](const pb::ExecuteFragmentResponse &response) {
-		if (!response.has_finished()) {
-			return sink(response);
+	return [position_now, &sink](const pb::ExecuteFragmentResponse &response) {
+		std::optional<CommitPosition> position;
+		if (response.has_finished()) {
+			position = position_now();
 		}
-		// A commit syncs the WAL; one large enough to checkpoint at once may seal instead.
-		// Another connection's commit in between only makes the position later than needed.
-		auto now = databases_->Storage().WriterPosition(database);
-		if (!now || *now == *before) {
+		if (!position) {
 			return sink(response);
 		}
 		auto positioned = response;
-		SetPosition(*positioned.mutable_finished()->mutable_position(), now->second);
+		*positioned.mutable_finished()->mutable_position() = PositionToWire(*position);
 		return sink(positioned);
 	};
 }

@@ -1,5 +1,7 @@
 #include "extension/client/read_positions.hpp"
 
+#include "rpc/commit_position_wire.hpp"
+
 #include <map>
 #include <mutex>
 #include <utility>
@@ -11,7 +13,7 @@ namespace {
 struct Positions {
 	std::mutex lock;
 	// By (endpoint, database): the same name on two servers is two databases.
-	std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> newest;
+	std::map<std::pair<std::string, std::string>, CommitPosition> newest;
 };
 
 Positions &Shared() {
@@ -23,7 +25,7 @@ Positions &Shared() {
 
 void ObservePosition(const AttachConfig &config, const v1::CommitPosition &position) {
 	auto &shared = Shared();
-	std::pair<int64_t, int64_t> seen {position.snapshot(), position.segments()};
+	auto seen = PositionFromWire(position);
 	std::lock_guard<std::mutex> guard(shared.lock);
 	auto &newest = shared.newest[{config.endpoint.ToString(), config.database}];
 	if (newest < seen) {
@@ -33,14 +35,9 @@ void ObservePosition(const AttachConfig &config, const v1::CommitPosition &posit
 
 v1::CommitPosition NewestPosition(const AttachConfig &config) {
 	auto &shared = Shared();
-	v1::CommitPosition position;
 	std::lock_guard<std::mutex> guard(shared.lock);
 	auto found = shared.newest.find({config.endpoint.ToString(), config.database});
-	if (found != shared.newest.end()) {
-		position.set_snapshot(found->second.first);
-		position.set_segments(found->second.second);
-	}
-	return position;
+	return PositionToWire(found == shared.newest.end() ? CommitPosition {} : found->second);
 }
 
 } // namespace openduck

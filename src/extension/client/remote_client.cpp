@@ -295,16 +295,23 @@ std::string RemoteClient::UsableCompression(const std::string &setting) const {
 	return usable ? setting : "none";
 }
 
+// A READ_ONLY attachment's reads may be served by a read replica holding everything this
+// process already committed or read (read_positions.hpp).
+template <class REQUEST>
+static void AllowReplicas(const AttachConfig &config, REQUEST &request) {
+	if (config.read_only) {
+		request.set_replica_allowed(true);
+		*request.mutable_min_position() = NewestPosition(config);
+	}
+}
+
 v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, const std::string &known_version) {
 	v1::GetCatalogRequest request;
 	request.set_known_version(known_version);
 	request.set_session_id(session_id);
 	request.set_database(config_.database);
 	request.set_snapshot_id(config_.snapshot);
-	if (config_.read_only) {
-		request.set_replica_allowed(true);
-		*request.mutable_min_position() = NewestPosition(config_);
-	}
+	AllowReplicas(config_, request);
 	v1::GetCatalogResponse response;
 	FailoverRetry retry;
 	while (true) {
@@ -368,10 +375,7 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	if (!options.compression.empty()) {
 		request.set_compression(UsableCompression(options.compression));
 	}
-	if (config_.read_only) {
-		request.set_replica_allowed(true);
-		*request.mutable_min_position() = NewestPosition(config_);
-	}
+	AllowReplicas(config_, request);
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);
 	RemoteQuery::Reissue reissue;
