@@ -82,6 +82,11 @@ bool ReplicaSet::RefreshLocked(const std::string &name, Entry &entry) {
 	std::shared_ptr<duckdb::DuckDB> replaced;
 	{
 		std::lock_guard<std::mutex> guard(lock_);
+		if (entry.database && position < entry.position) {
+			// OpenReplica gave up on a head that kept moving and restored an older state: keep
+			// the newer one, so reads never go back in time.
+			return false;
+		}
 		replaced = std::move(entry.database);
 		entry.database = std::move(database);
 		entry.position = position;

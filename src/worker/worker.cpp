@@ -126,7 +126,7 @@ grpc::Status Worker::Handshake(const pb::HandshakeRequest &request, pb::Handshak
 		return status;
 	}
 	if (!request.database().empty() && !Serves(request.database())) {
-		return DatabaseNotFound(request.database(), databases_->Names());
+		return DatabaseNotFound(request.database(), DatabaseNames());
 	}
 	DescribeServer(response);
 	return grpc::Status::OK;

@@ -243,3 +243,18 @@ def test_a_read_sent_to_a_dead_replica_goes_to_the_writer(launcher, tmp_path, re
 	# Later reads skip r1 until it heartbeats again.
 	for _ in range(5):
 		assert ro.execute("SELECT count(*) FROM ro.t").fetchone() == (1000,)
+
+
+def test_a_host_attached_straight_to_a_replica(cluster, host):
+	"""A replica's own port answers like a worker's: a READ_ONLY attachment reads, and an
+	unknown database is named in the error (a replica has no writer's database set)."""
+	gateway, writer, replica, _, _ = cluster
+	rw, _ = _served_by_replica(host, gateway, replica, 10)
+	direct = host()
+	endpoint = f"http://127.0.0.1:{replica.port}"
+	direct.execute(f"ATTACH 'openduck:db1?endpoint={endpoint}&token={gateway.token}' AS r (READ_ONLY)")
+	assert direct.execute("SELECT count(*), sum(i) FROM r.t").fetchone() == (10, 45)
+	with pytest.raises(Exception, match="nope") as error:
+		direct.execute(f"ATTACH 'openduck:nope?endpoint={endpoint}&token={gateway.token}' AS n (READ_ONLY)")
+	assert "does not exist" in str(error.value), error.value
+	assert replica.running(), replica.describe()
