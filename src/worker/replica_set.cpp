@@ -10,17 +10,7 @@ namespace openduck {
 static constexpr std::chrono::milliseconds kSlowOpen {1000};
 
 ReplicaSet::ReplicaSet(StorageEngine &storage, std::chrono::milliseconds refresh, std::function<void()> advanced)
-    : storage_(storage), refresh_(refresh), advanced_(std::move(advanced)) {
-	follower_ = std::thread([this] { Follow(); });
-}
-
-ReplicaSet::~ReplicaSet() {
-	{
-		std::lock_guard<std::mutex> guard(follow_lock_);
-		stopping_ = true;
-	}
-	stop_.notify_all();
-	follower_.join();
+    : storage_(storage), advanced_(std::move(advanced)), follower_(refresh, [this] { RefreshAll(); }, true) {
 }
 
 std::shared_ptr<ReplicaSet::Entry> ReplicaSet::EntryFor(const std::string &name) {
@@ -161,16 +151,6 @@ void ReplicaSet::RefreshAll() {
 	}
 	if (advanced && advanced_) {
 		advanced_();
-	}
-}
-
-void ReplicaSet::Follow() {
-	std::unique_lock<std::mutex> guard(follow_lock_);
-	while (!stopping_) {
-		guard.unlock();
-		RefreshAll();
-		guard.lock();
-		stop_.wait_for(guard, refresh_, [this] { return stopping_; });
 	}
 }
 

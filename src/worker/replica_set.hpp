@@ -15,17 +15,16 @@
 #pragma once
 
 #include "storage/storage_engine.hpp"
+#include "worker/periodic_task.hpp"
 
 #include "duckdb/main/database.hpp"
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace openduck {
@@ -41,7 +40,6 @@ public:
 	// `advanced` (when set) from the follower thread after it moved any database forward, so
 	// the gateway learns the new positions before the next heartbeat.
 	ReplicaSet(StorageEngine &storage, std::chrono::milliseconds refresh, std::function<void()> advanced = nullptr);
-	~ReplicaSet();
 	ReplicaSet(const ReplicaSet &) = delete;
 	ReplicaSet &operator=(const ReplicaSet &) = delete;
 
@@ -69,18 +67,12 @@ private:
 	// Opens a new instance of `name` when the shared position is past the entry's (or it has
 	// none); true when it did. REQUIRES: entry.open_lock held.
 	bool RefreshLocked(const std::string &name, Entry &entry);
-	void Follow();
 
 	StorageEngine &storage_;
-	const std::chrono::milliseconds refresh_;
 	const std::function<void()> advanced_;
 	std::mutex lock_; // guards entries_ and each entry's database/position
 	std::map<std::string, std::shared_ptr<Entry>> entries_;
-
-	std::mutex follow_lock_;
-	std::condition_variable stop_;
-	bool stopping_ = false;
-	std::thread follower_;
+	PeriodicTask follower_; // runs RefreshAll; last: stopped before the entries it refreshes go
 };
 
 } // namespace openduck

@@ -7,13 +7,11 @@
 #pragma once
 
 #include "worker/database_set.hpp"
+#include "worker/periodic_task.hpp"
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace openduck {
@@ -23,20 +21,15 @@ public:
 	using OnTaken = std::function<void(const std::vector<std::string> &names)>;
 	// `databases` must outlive the watcher.
 	TakeoverWatcher(DatabaseSet &databases, std::chrono::milliseconds interval, OnTaken on_taken);
-	~TakeoverWatcher();
-	TakeoverWatcher(const TakeoverWatcher &) = delete;
-	TakeoverWatcher &operator=(const TakeoverWatcher &) = delete;
 
 private:
-	void Run();
+	// One look (on the task's thread).
+	void LookOnce();
 
 	DatabaseSet &databases_;
-	const std::chrono::milliseconds interval_;
 	const OnTaken on_taken_;
-	std::mutex mutex_;
-	std::condition_variable wake_;
-	bool stopping_ = false;
-	std::thread thread_;
+	std::string last_failure_; // used by the task's thread only
+	PeriodicTask task_;        // last: stopped (joined) before the members above go
 };
 
 } // namespace openduck
