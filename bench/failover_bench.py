@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from remote_scan_bench import bench_launcher, odtest
+from remote_scan_bench import bench_launcher, odtest, wait_until
 
 HEARTBEAT_MS = 500
 
@@ -81,14 +81,6 @@ class Workload:
 			thread.join()
 		self.writer.close()
 		self.reader.close()
-
-
-def wait_until(predicate, timeout=60):
-	deadline = time.monotonic() + timeout
-	while not predicate():
-		if time.monotonic() > deadline:
-			raise TimeoutError("timed out")
-		time.sleep(0.01)
 
 
 def failover_rounds(launcher, stores, rounds, lease_ttl):

@@ -162,6 +162,15 @@ def free_port() -> int:
 	return odtest.free_port()
 
 
+def wait_until(predicate, timeout=60):
+	"""Polls `predicate` until it holds; TimeoutError after `timeout` seconds."""
+	deadline = time.monotonic() + timeout
+	while not predicate():
+		if time.monotonic() > deadline:
+			raise TimeoutError("timed out")
+		time.sleep(0.01)
+
+
 def bench_launcher():
 	"""A fresh work directory and an odtest.Launcher whose processes log there: every bench
 	starts its servers with it and stops them with launcher.stop_all()."""

@@ -23,7 +23,7 @@ import statistics
 import time
 
 from gateway_bench import run
-from remote_scan_bench import bench_launcher, odtest
+from remote_scan_bench import bench_launcher, odtest, wait_until
 
 AGGREGATE = "SELECT count(*), sum(x), avg(y) FROM ro.facts WHERE x % 7 = 3"
 
@@ -47,14 +47,6 @@ def queries_served(process):
 	status, body = odtest.http_get(process.port, "/metrics", token=process.token)
 	match = re.search(r'^openduck_queries_total\{database="bench"\} (\d+)', body.decode(), re.M)
 	return int(match.group(1)) if match else 0
-
-
-def wait_for(condition, timeout=60):
-	deadline = time.monotonic() + timeout
-	while not condition():
-		if time.monotonic() > deadline:
-			raise TimeoutError("the cluster did not settle")
-		time.sleep(0.1)
 
 
 def positioned(gateway, replica):
@@ -118,13 +110,13 @@ def main():
 		      f"{args.seconds:g} s each")
 		# Writer only first: the staleness replica is stopped and forgotten.
 		replicas[0].stop()
-		wait_for(lambda: all(w["id"] != "r1" for w in gateway.health()["workers"]))
+		wait_until(lambda: all(w["id"] != "r1" for w in gateway.health()["workers"]))
 		results = {}
 		live = []
 		for count in (0, 1, 2):
 			while len(live) < count:
 				live.append(launcher.worker(gateway, f"t{len(live) + 1}", [], extra_args=replica_args))
-			wait_for(lambda: all(positioned(gateway, r) for r in live))
+			wait_until(lambda: all(positioned(gateway, r) for r in live))
 			pids = [gateway.process.pid, writer.pid] + [r.pid for r in live]
 			before = [queries_served(p) for p in [writer] + live]
 			rate, latencies, errors, cpu = run(attach, args.clients, args.seconds, pids, AGGREGATE)
