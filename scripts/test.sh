@@ -26,8 +26,7 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-20}" OPENDUCK_FUZZ_BUILD_DIR="$BUILD_DIR/fuzz" bas
 fuzz_status=$?
 if [ "$fuzz_status" -ne 0 ]; then
   echo "test.sh: fuzzing FAILED (exit $fuzz_status, see above); running the end-to-end tests anyway"
-  unit_status=$fuzz_status
 fi
 OPENDUCK_BUILD_DIR="$(cd "$BUILD_DIR" && pwd)" .venv/bin/python -m pytest test/e2e -v
 e2e_status=$?
-[ "$unit_status" -eq 0 ] && [ "$e2e_status" -eq 0 ]
+[ "$unit_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ] && [ "$e2e_status" -eq 0 ]
