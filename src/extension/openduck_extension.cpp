@@ -9,7 +9,10 @@
 #include "extension/functions/admin_functions.hpp"
 #include "extension/catalog/od_storage_extension.hpp"
 #include "extension/functions/explain_function.hpp"
+#include "extension/functions/merge_avg_function.hpp"
 #include "extension/functions/query_function.hpp"
+#include "extension/functions/split_read_function.hpp"
+#include "extension/pushdown/split_pushdown.hpp"
 #include "extension/pushdown/limit_pushdown.hpp"
 #include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/query_stats.hpp"
@@ -48,9 +51,12 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	                          "materializes); false lets each remote read stream from its own snapshot",
 	                          duckdb::LogicalType::BOOLEAN, duckdb::Value::BOOLEAN(true));
 	openduck::AddCompressionSetting(config);
+	openduck::AddSplitSettings(config);
 	config.extension_callbacks.push_back(duckdb::make_uniq<RegisterQueryText>());
 	openduck::RegisterOpenDuckSecretType(loader.GetDatabaseInstance());
 	loader.RegisterFunction(openduck::QueryFunction());
+	loader.RegisterFunction(openduck::SplitReadFunction());
+	loader.RegisterFunction(openduck::MergeAvgFunction());
 	loader.RegisterFunction(openduck::RemoteScanFunction());
 	loader.RegisterFunction(openduck::LastQueryStatsFunction());
 	loader.RegisterFunction(openduck::ExplainFunction());

@@ -79,6 +79,15 @@ grpc::Status GatewayService::Resolve(const Principal &principal, const std::stri
 		return status;
 	}
 	auto now = Now();
+	if (hint.exact_position) {
+		if (auto replica = registry_.RouteToReplicaAt(database, *hint.exact_position, hint.split_index, now)) {
+			route.remote = std::move(*replica);
+			return grpc::Status::OK;
+		}
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+		                    "no read replica of database '" + database + "' is at position " +
+		                        hint.exact_position->ToString() + " any more (they moved on)");
+	}
 	bool replica_allowed = hint.replica_allowed;
 	if (!hint.session_id.empty()) {
 		if (auto pinned = PinnedSession(hint.session_id)) {
@@ -201,6 +210,10 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 	Route route;
 	auto hint = HintOf(request);
 	hint.opens_session = request.session_action() == pb::SESSION_ACTION_OPEN;
+	if (request.has_exact_position()) {
+		hint.exact_position = PositionFromWire(request.exact_position());
+		hint.split_index = request.split_index();
+	}
 	status = Resolve(principal, request.database(), route, hint);
 	if (!status.ok()) {
 		metered.MarkFailed(StatusKind(status.error_code()));
@@ -307,13 +320,27 @@ grpc::Status GatewayService::RouteUnary(grpc::ServerContext &context, grpc::Serv
 grpc::Status GatewayService::StreamedGetCatalog(grpc::ServerContext *context, GetCatalogCall *call) {
 	return RouteUnary(
 	    *context, *call, [](const Principal &, const pb::GetCatalogRequest &) { return grpc::Status::OK; },
-	    [](Worker &worker, const pb::GetCatalogRequest &request, pb::GetCatalogResponse &response) {
-		    return worker.GetCatalog(request, response);
+	    [this](Worker &worker, const pb::GetCatalogRequest &request, pb::GetCatalogResponse &response) {
+		    auto status = worker.GetCatalog(request, response);
+		    AddSplitTargets(request, response);
+		    return status;
 	    },
-	    [](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream, const pb::GetCatalogRequest &request,
-	       pb::GetCatalogResponse &response, const RegisteredWorker &) {
-		    return stub.GetCatalog(&upstream, request, &response);
+	    [this](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream, const pb::GetCatalogRequest &request,
+	           pb::GetCatalogResponse &response, const RegisteredWorker &) {
+		    auto status = stub.GetCatalog(&upstream, request, &response);
+		    AddSplitTargets(request, response);
+		    return status;
 	    });
+}
+
+void GatewayService::AddSplitTargets(const pb::GetCatalogRequest &request, pb::GetCatalogResponse &response) {
+	auto hint = HintOf(request);
+	if (!hint.replica_allowed || !hint.session_id.empty()) {
+		return;
+	}
+	auto targets = registry_.SplitTargets(request.database(), hint.min_position, Now());
+	*response.mutable_split_position() = PositionToWire(targets.first);
+	response.set_split_replicas(targets.second);
 }
 
 grpc::Status GatewayService::StreamedCancelExecution(grpc::ServerContext *context, CancelExecutionCall *call) {

@@ -68,6 +68,9 @@ private:
 		CommitPosition min_position;
 		std::string session_id; // a session open on a replica is pinned there
 		bool opens_session = false; // else a request of a session not pinned goes to the writer
+		// A part of a split read: only a replica at exactly this position serves it.
+		std::optional<CommitPosition> exact_position;
+		uint32_t split_index = 0;
 	};
 	template <class REQUEST>
 	static RouteHint HintOf(const REQUEST &request);
@@ -76,6 +79,8 @@ private:
 	// visible to it.
 	grpc::Status Resolve(const Principal &principal, const std::string &database, Route &route,
 	                     const RouteHint &hint);
+	// Tells a host that allowed replicas where it may split a large read (split_position).
+	void AddSplitTargets(const openduck::v1::GetCatalogRequest &request, openduck::v1::GetCatalogResponse &response);
 	// The replica a session was opened on, while its OPEN call lasts.
 	std::optional<RegisteredWorker> PinnedSession(const std::string &session_id);
 	// A unary call routed by its request's database: authenticated, then checked by

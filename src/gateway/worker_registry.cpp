@@ -115,6 +115,48 @@ std::optional<RegisteredWorker> WorkerRegistry::RouteToReplica(const std::string
 	return *ready[next_replica_++ % ready.size()];
 }
 
+std::pair<CommitPosition, uint32_t> WorkerRegistry::SplitTargets(const std::string &database,
+                                                                 const CommitPosition &at_least, TimePoint now) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	ExpireLocked(now);
+	std::map<CommitPosition, uint32_t> replicas_at;
+	for (auto &entry : workers_) {
+		auto &worker = entry.second;
+		auto position = worker.positions.find(database);
+		if (worker.replica && !worker.unreachable && position != worker.positions.end() &&
+		    !(position->second < at_least)) {
+			replicas_at[position->second]++;
+		}
+	}
+	std::pair<CommitPosition, uint32_t> best {CommitPosition {}, 0};
+	for (auto &entry : replicas_at) { // ascending: a later position wins a tie
+		if (entry.second >= best.second) {
+			best = entry;
+		}
+	}
+	return best;
+}
+
+std::optional<RegisteredWorker> WorkerRegistry::RouteToReplicaAt(const std::string &database,
+                                                                 const CommitPosition &position, uint32_t index,
+                                                                 TimePoint now) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	ExpireLocked(now);
+	std::vector<const RegisteredWorker *> at; // workers_ is ordered by id
+	for (auto &entry : workers_) {
+		auto &worker = entry.second;
+		auto reported = worker.positions.find(database);
+		if (worker.replica && !worker.unreachable && reported != worker.positions.end() &&
+		    reported->second == position) {
+			at.push_back(&worker);
+		}
+	}
+	if (at.empty()) {
+		return std::nullopt;
+	}
+	return *at[index % at.size()];
+}
+
 std::vector<RegisteredWorker> WorkerRegistry::LiveWorkers(TimePoint now) {
 	std::lock_guard<std::mutex> guard(mutex_);
 	ExpireLocked(now);

@@ -69,6 +69,15 @@ public:
 	// them; nullopt when none is there (yet).
 	std::optional<RegisteredWorker> RouteToReplica(const std::string &database, const CommitPosition &at_least,
 	                                               TimePoint now);
+	// Where one large read of `database` may be split: the position the most live, reachable
+	// replicas at `at_least` or later share (the newest on a tie), and how many share it
+	// (0: none).
+	std::pair<CommitPosition, uint32_t> SplitTargets(const std::string &database, const CommitPosition &at_least,
+	                                                 TimePoint now);
+	// Part `index` of a split read: the index-th (modulo their number, by worker id) of the live,
+	// reachable replicas of `database` that report exactly `position`; nullopt when none does.
+	std::optional<RegisteredWorker> RouteToReplicaAt(const std::string &database, const CommitPosition &position,
+	                                                 uint32_t index, TimePoint now);
 	// Who served `database` before being forgotten, while no live worker serves it.
 	std::optional<OrphanedDatabase> Orphaned(const std::string &database, TimePoint now);
 	// Live workers, by id.

@@ -14,16 +14,23 @@ namespace openduck {
 
 class PeriodicTask {
 public:
-	// `run_at_once`: the first run starts now instead of after one interval.
-	PeriodicTask(std::chrono::milliseconds interval, std::function<void()> work, bool run_at_once);
+	// `run_at_once`: the first run starts now instead of after one interval. `on_the_clock`:
+	// runs start at multiples of the interval on the system clock, so tasks of several
+	// processes with the same interval run at the same moments; otherwise one interval after
+	// the previous run ended.
+	PeriodicTask(std::chrono::milliseconds interval, std::function<void()> work, bool run_at_once,
+	             bool on_the_clock = false);
 	~PeriodicTask();
 	PeriodicTask(const PeriodicTask &) = delete;
 	PeriodicTask &operator=(const PeriodicTask &) = delete;
 
 private:
 	void Run(bool run_at_once);
+	// Waits until the next run is due; true when stopping. REQUIRES: `lock` holds mutex_.
+	bool WaitForNextRun(std::unique_lock<std::mutex> &lock);
 
 	const std::chrono::milliseconds interval_;
+	const bool on_the_clock_;
 	const std::function<void()> work_;
 	std::mutex mutex_;
 	std::condition_variable wake_;

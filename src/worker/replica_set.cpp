@@ -1,5 +1,6 @@
 #include "worker/replica_set.hpp"
 
+#include "common/failpoint.hpp"
 #include "rpc/log.hpp"
 
 #include <algorithm>
@@ -10,7 +11,7 @@ namespace openduck {
 static constexpr std::chrono::milliseconds kSlowOpen {1000};
 
 ReplicaSet::ReplicaSet(StorageEngine &storage, std::chrono::milliseconds refresh, std::function<void()> advanced)
-    : storage_(storage), advanced_(std::move(advanced)), follower_(refresh, [this] { RefreshAll(); }, true) {
+    : storage_(storage), advanced_(std::move(advanced)), follower_(refresh, [this] { RefreshAll(); }, true, true) {
 }
 
 std::shared_ptr<ReplicaSet::Entry> ReplicaSet::EntryFor(const std::string &name) {
@@ -53,6 +54,23 @@ std::optional<ReplicaSet::Instance> ReplicaSet::Find(const std::string &name, co
 	return Instance {entry->database, entry->position};
 }
 
+std::optional<ReplicaSet::Instance> ReplicaSet::FindExact(const std::string &name, const CommitPosition &position) {
+	Failpoint("replica.find_exact"); // tests: a replica that moved on between plan and part
+	std::lock_guard<std::mutex> guard(lock_);
+	auto it = entries_.find(name);
+	if (it == entries_.end()) {
+		return std::nullopt;
+	}
+	auto &entry = *it->second;
+	if (entry.database && entry.position == position) {
+		return Instance {entry.database, entry.position};
+	}
+	if (entry.previous && entry.previous_position == position) {
+		return Instance {entry.previous, entry.previous_position};
+	}
+	return std::nullopt;
+}
+
 bool ReplicaSet::RefreshLocked(const std::string &name, Entry &entry) {
 	auto latest = storage_.LatestPosition(name);
 	{
@@ -77,7 +95,10 @@ bool ReplicaSet::RefreshLocked(const std::string &name, Entry &entry) {
 			// the newer one, so reads never go back in time.
 			return false;
 		}
-		replaced = std::move(entry.database);
+		replaced = std::move(entry.previous);
+		entry.previous = std::move(entry.database);
+		entry.previous_position = entry.position;
+		entry.replaced_at = std::chrono::steady_clock::now();
 		entry.database = std::move(database);
 		entry.position = position;
 	}
@@ -115,6 +136,17 @@ std::map<std::string, CommitPosition> ReplicaSet::Positions() {
 	return positions;
 }
 
+void ReplicaSet::DropOldPrevious() {
+	std::vector<std::shared_ptr<duckdb::DuckDB>> dropped; // closed after the lock is released
+	auto now = std::chrono::steady_clock::now();
+	std::lock_guard<std::mutex> guard(lock_);
+	for (auto &entry : entries_) {
+		if (entry.second->previous && now - entry.second->replaced_at > kPreviousKept) {
+			dropped.push_back(std::move(entry.second->previous));
+		}
+	}
+}
+
 void ReplicaSet::RefreshAll() {
 	// New databases are opened here too: the gateway routes reads to a replica only once it
 	// reports a position for the database.
@@ -129,6 +161,7 @@ void ReplicaSet::RefreshAll() {
 		Log("replica: cannot list the databases of " + storage_.Metadata().Describe() + ": " + ex.what());
 		return;
 	}
+	DropOldPrevious();
 	bool advanced = false;
 	for (auto &entry : all) {
 		// A request refreshing it right now does the same work.

@@ -10,6 +10,10 @@
 // has not opened yet, and a request opens one on first use. Staleness is bounded by the refresh
 // interval plus the time to open an instance (logged when slow).
 //
+// Replicas follow on the clock (at multiples of the interval), so replicas of one database
+// mostly read the same latest position and hold the same state: the parts of a split read
+// (split_pushdown.hpp) need replicas at one position.
+//
 // Thread-safe. Opening a new instance of a database is serialised per database; lookups take a
 // short lock.
 #pragma once
@@ -48,6 +52,11 @@ public:
 	// std::runtime_error naming the database when it cannot be opened, or when the shared state
 	// does not reach `at_least` (its writer keeps commits local: --local-commits).
 	std::optional<Instance> Find(const std::string &name, const CommitPosition &at_least = {});
+	// The instance of `name` at exactly `position`: the current one, or the one it replaced
+	// within the last kPreviousKept (so the parts of a split read planned just before the
+	// replica moved on still meet); nullopt otherwise. Never opens anything. Throws
+	// std::runtime_error at failpoint replica.find_exact.
+	std::optional<Instance> FindExact(const std::string &name, const CommitPosition &position);
 	// Sorted names of the live databases of the store that have a snapshot (servable here).
 	std::vector<std::string> Names();
 	// The position of every database with an open instance.
@@ -62,11 +71,18 @@ private:
 		std::shared_ptr<duckdb::DuckDB> database;
 		CommitPosition position;
 		std::string last_error; // the follower's last failure (guarded by open_lock)
+		// The instance `database` replaced, kept for FindExact until kPreviousKept has passed.
+		std::shared_ptr<duckdb::DuckDB> previous;
+		CommitPosition previous_position;
+		std::chrono::steady_clock::time_point replaced_at;
 	};
+	static constexpr std::chrono::seconds kPreviousKept {5};
 	std::shared_ptr<Entry> EntryFor(const std::string &name);
 	// Opens a new instance of `name` when the shared position is past the entry's (or it has
 	// none); true when it did. REQUIRES: entry.open_lock held.
 	bool RefreshLocked(const std::string &name, Entry &entry);
+	// Closes the replaced instances kept longer than kPreviousKept.
+	void DropOldPrevious();
 
 	StorageEngine &storage_;
 	const std::function<void()> advanced_;

@@ -88,6 +88,31 @@ grpc::Status Worker::FindDatabase(const std::string &name, const std::string &sn
 	return grpc::Status::OK;
 }
 
+grpc::Status Worker::FindExactPosition(const std::string &name, const pb::CommitPosition &position, Served &served) {
+	auto wanted = PositionFromWire(position);
+	if (!replicas_) {
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+		                    "this worker is the writer of its databases: the parts of a split read (exact_position " +
+		                        wanted.ToString() + ") are served by read replicas only");
+	}
+	std::optional<ReplicaSet::Instance> instance;
+	try {
+		instance = replicas_->FindExact(name, wanted);
+	} catch (std::exception &ex) {
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, ex.what());
+	}
+	if (!instance) {
+		auto now = replicas_->Positions();
+		auto serving = now.count(name) ? now[name].ToString() : std::string("nothing");
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+		                    "read replica serves database '" + name + "' at " + serving + ", not at " +
+		                        wanted.ToString() + " (it moved on): read it from one worker instead");
+	}
+	served.database = std::move(instance->database);
+	served.replica_position = instance->position;
+	return grpc::Status::OK;
+}
+
 ResponseSink Worker::PositionedSink(const std::string &database, const Served &served, const ResponseSink &sink) {
 	// The position to put in Finished, if any, decided when Finished is sent.
 	std::function<std::optional<CommitPosition>()> position_now;
@@ -135,7 +160,9 @@ grpc::Status Worker::Handshake(const pb::HandshakeRequest &request, pb::Handshak
 grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
                                      const Principal &principal, const ResponseSink &sink, FragmentOutcome &outcome) {
 	Served served;
-	auto status = FindDatabase(request.database(), request.snapshot_id(), request.min_position(), served);
+	auto status = request.has_exact_position()
+	                  ? FindExactPosition(request.database(), request.exact_position(), served)
+	                  : FindDatabase(request.database(), request.snapshot_id(), request.min_position(), served);
 	if (!status.ok()) {
 		return status;
 	}

@@ -104,6 +104,10 @@ private:
 	// `min_position`: what a replica must reach first (ignored by a writer).
 	grpc::Status FindDatabase(const std::string &name, const std::string &snapshot_id,
 	                          const openduck::v1::CommitPosition &min_position, Served &served);
+	// A part of a split read: the replica instance at exactly `position` (ExecuteFragmentRequest
+	// .exact_position); FAILED_PRECONDITION on a writer or when the replica moved on.
+	grpc::Status FindExactPosition(const std::string &name, const openduck::v1::CommitPosition &position,
+	                               Served &served);
 	// `sink`, with Finished carrying the position a replica must reach to show what the request
 	// committed (a writer, when its commit count moved) or the position the request read (a
 	// replica), so the host reads its own writes on replicas afterwards.

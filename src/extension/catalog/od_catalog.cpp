@@ -1,4 +1,5 @@
 #include "extension/catalog/od_catalog.hpp"
+#include "rpc/commit_position_wire.hpp"
 
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/exception/binder_exception.hpp"
@@ -135,6 +136,18 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::GetSnapshot() {
 std::shared_ptr<CatalogSnapshot> ODCatalog::CachedSnapshot() {
 	std::lock_guard<std::mutex> guard(lock_);
 	return snapshot_;
+}
+
+std::pair<CommitPosition, uint32_t> ODCatalog::SplitTargets() {
+	if (!client_->Config().read_only) {
+		return {CommitPosition {}, 0};
+	}
+	// Asked with the cached version, the answer is small unless the catalog changed (or another
+	// replica, whose version differs, answered); the statement's plan is checked against what
+	// the worker describes either way, so a changed catalog is not installed here.
+	auto cached = CachedSnapshot();
+	auto response = client_->GetCatalog("", cached ? cached->version : "");
+	return {PositionFromWire(response.split_position()), response.split_replicas()};
 }
 
 std::shared_ptr<CatalogSnapshot> ODCatalog::CurrentSnapshot(const std::string &session_id) {

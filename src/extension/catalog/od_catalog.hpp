@@ -68,6 +68,11 @@ public:
 	void Describe(duckdb::ClientContext &context, const std::string &sql, duckdb::vector<duckdb::LogicalType> &types,
 	              duckdb::vector<std::string> &names, const std::string &shape = "");
 
+	// Where one large read may be split (a READ_ONLY attachment through a gateway with read
+	// replicas): the position that most replicas share and how many do; 0 replicas when the
+	// read cannot be split. One round trip.
+	std::pair<CommitPosition, uint32_t> SplitTargets();
+
 	// Runs CHECKPOINT (FORCE CHECKPOINT when `force`) on the worker: the host stores nothing,
 	// so checkpointing the attached database means checkpointing the remote one.
 	void Checkpoint(duckdb::ClientContext &context, bool force);

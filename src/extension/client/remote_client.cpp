@@ -1,5 +1,6 @@
 #include "extension/client/remote_client.hpp"
 #include "extension/client/read_positions.hpp"
+#include "rpc/commit_position_wire.hpp"
 
 #include <algorithm>
 
@@ -376,6 +377,10 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 		request.set_compression(UsableCompression(options.compression));
 	}
 	AllowReplicas(config_, request);
+	if (options.exact_position) {
+		*request.mutable_exact_position() = PositionToWire(*options.exact_position);
+		request.set_split_index(options.split_index);
+	}
 	auto context = NewContext();
 	auto reader = stub_->ExecuteFragment(context.get(), request);
 	RemoteQuery::Reissue reissue;

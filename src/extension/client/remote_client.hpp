@@ -6,6 +6,7 @@
 #pragma once
 
 #include "common/attach_config.hpp"
+#include "common/commit_position.hpp"
 #include "openduck/v1/openduck.grpc.pb.h"
 
 #include <grpcpp/grpcpp.h>
@@ -120,6 +121,10 @@ struct ExecuteOptions {
 	// The host's openduck_compression ("auto", "lz4", "zstd", "none"); sent only when the
 	// server supports the codec (RemoteClient::Execute).
 	std::string compression;
+	// A part of a split read: run by the `split_index`-th read replica at exactly this position
+	// (ExecuteFragmentRequest.exact_position).
+	std::optional<CommitPosition> exact_position;
+	uint32_t split_index = 0;
 };
 
 class RemoteClient {

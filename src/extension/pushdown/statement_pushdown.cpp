@@ -1,5 +1,6 @@
 #include "extension/pushdown/statement_pushdown.hpp"
 
+#include "extension/pushdown/bind_again.hpp"
 #include "extension/pushdown/pushdown_errors.hpp"
 
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
@@ -23,6 +24,7 @@
 #include "extension/scan/remote_result.hpp"
 #include "extension/functions/query_function.hpp"
 #include "extension/pushdown/query_text_state.hpp"
+#include "extension/pushdown/split_pushdown.hpp"
 #include "extension/pushdown/statement_shape.hpp"
 #include "extension/scan/remote_scan.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
@@ -89,25 +91,6 @@ bool ReadsRemote(ClientContext &context, const StatementProperties &properties) 
 		}
 	}
 	return false;
-}
-
-// `statement` bound again by a fresh binder, or nullptr if it does not bind. A fresh binder
-// numbers tables from 0; the optimizer keeps numbering with the old binder, which is moved past
-// the new plan's indexes so no table index is used twice.
-unique_ptr<LogicalOperator> BindAgain(OptimizerExtensionInput &input, SQLStatement &statement) {
-	auto binder = Binder::CreateBinder(input.context);
-	BoundStatement bound;
-	try {
-		bound = binder->Bind(statement);
-	} catch (std::exception &error) {
-		RethrowUnlessCannotShip(error);
-		return nullptr;
-	}
-	auto next_index = binder->GenerateTableIndex();
-	while (input.optimizer.binder.GenerateTableIndex() < next_index) {
-	}
-	bound.plan->ResolveOperatorTypes();
-	return std::move(bound.plan);
 }
 
 // A hybrid SELECT: its remote-only parts become openduck_query calls (subtree_pushdown.hpp) and
@@ -213,6 +196,10 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	vector<string> names;
 	ShippedStatement how;
 	auto options = catalog.OptionsWithoutNewSession(context);
+	if (!writes && options.session_id.empty() &&
+	    ShipSplitAggregate(input, target, catalog, statement->Cast<SelectStatement>())) {
+		return true;
+	}
 	bool prefetch = !writes && !explained && options.session_id.empty();
 	if (!prefetch && (!writes || HasReturning(*statement))) {
 		// Rows come back in the shape of a cached description: valid only for a current catalog.

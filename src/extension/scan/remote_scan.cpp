@@ -337,6 +337,13 @@ bool PushRowLimit(LogicalGet &get, idx_t max_rows, const std::string &order_sql)
 	return true;
 }
 
+optional_ptr<const RemoteRelation> ScannedRelation(LogicalGet &get) {
+	if (get.function.name != "openduck_scan" || !get.bind_data) {
+		return nullptr;
+	}
+	return &get.bind_data->Cast<RemoteScanBindData>().relation;
+}
+
 std::string RemoteColumnName(LogicalGet &get, idx_t column_index) {
 	if (get.function.name != "openduck_scan" || !get.bind_data) {
 		return "";

@@ -24,6 +24,8 @@ class RemoteClient;
 // LIMIT / TopN above. Refused (false) when `get` is no remote scan or has a filter that would
 // be evaluated locally, after the limit.
 bool PushRowLimit(duckdb::LogicalGet &get, duckdb::idx_t max_rows, const std::string &order_sql);
+// The table or view a remote scan reads; nullptr when `get` is no remote scan.
+duckdb::optional_ptr<const RemoteRelation> ScannedRelation(duckdb::LogicalGet &get);
 // The remote column behind output column `column_index` of a remote scan, "" if none.
 std::string RemoteColumnName(duckdb::LogicalGet &get, duckdb::idx_t column_index);
 // Whether `bind_data` belongs to a scan (openduck_scan) of a relation served through `client`.
