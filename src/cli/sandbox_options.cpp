@@ -24,9 +24,13 @@ const char *kSandboxOptionsHelp =
       --max-running-statements N
                         statements the worker runs at once; more wait their turn, taken fairly
                         between tokens (default: 4 per core, at least 8; 0: no limit)
+      --max-connections-per-database N
+                        connections of one database in use at once: auto-commit statements
+                        running plus open transactions; more wait their turn, taken fairly
+                        between tokens, without delaying other databases (default: 0, no limit)
       --queue-timeout SECONDS
-                        a statement that could not start within this long is refused with an
-                        error naming both options (default: 60)
+                        a statement or transaction that could not start within this long is
+                        refused with an error naming the limit it waited for (default: 60)
   -h, --help            show this help
 )";
 
@@ -38,6 +42,7 @@ std::vector<OptionSpec> SandboxOptionSpecs() {
 	        {"statement-timeout", 0, true},
 	        {"max-calls-per-token", 0, true},
 	        {"max-running-statements", 0, true},
+	        {"max-connections-per-database", 0, true},
 	        {"queue-timeout", 0, true}};
 }
 
@@ -73,6 +78,7 @@ WorkerLimits WorkerLimitsFrom(const ParsedOptions &options) {
 	limits.statement_timeout_seconds = options.GetNonNegative("statement-timeout", 0);
 	limits.calls_per_token = options.GetNonNegative("max-calls-per-token", kDefaultCallsPerToken);
 	limits.max_running_statements = options.GetNonNegative("max-running-statements", DefaultMaxRunningStatements());
+	limits.max_connections_per_database = options.GetNonNegative("max-connections-per-database", 0);
 	limits.queue_timeout_seconds = options.GetPositive("queue-timeout", kDefaultQueueTimeoutSeconds);
 	return limits;
 }

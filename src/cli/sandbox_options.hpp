@@ -24,7 +24,8 @@ constexpr int kDefaultQueueTimeoutSeconds = 60;
 // all cores, so more at once only divide them; a streaming result keeps its place until sent.
 int DefaultMaxRunningStatements();
 // --statement-timeout (seconds, default 0: no limit), --max-calls-per-token,
-// --max-running-statements and --queue-timeout. Throws UsageError.
+// --max-running-statements, --max-connections-per-database (default 0: no limit; see
+// docs/design.md, "Connections", for why) and --queue-timeout. Throws UsageError.
 WorkerLimits WorkerLimitsFrom(const ParsedOptions &options);
 
 // Help lines describing the options (they end the help of serve and worker, with -h).

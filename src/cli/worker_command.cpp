@@ -200,6 +200,7 @@ int RunWorker(const std::vector<std::string> &args) {
 			now.databases = worker.DatabaseNames();
 			now.replica = worker.IsReplica();
 			now.positions = worker.ReplicaPositions();
+			now.connections = metrics.Connections();
 			return std::vector<WorkerStatus> {now};
 		}, metrics);
 	}, std::move(tls));

@@ -489,7 +489,9 @@ grpc::Status GatewayService::StreamedManageDatabase(grpc::ServerContext *context
 std::vector<WorkerStatus> GatewayService::WorkerStatuses() {
 	std::vector<WorkerStatus> statuses;
 	if (local_worker_) {
-		statuses.push_back(WorkerStatus {"local", "in-process", local_worker_->DatabaseNames(), 0});
+		WorkerStatus local {"local", "in-process", local_worker_->DatabaseNames(), 0};
+		local.connections = metrics_.Connections();
+		statuses.push_back(std::move(local));
 	}
 	auto now = Now();
 	for (auto &worker : registry_.LiveWorkers(now)) {

@@ -26,6 +26,16 @@ void ServerMetrics::Record(const Query &query) {
 	}
 }
 
+void ServerMetrics::SetConnections(const std::string &database, int in_use, int waiting) {
+	std::lock_guard<std::mutex> guard(mutex_);
+	connections_[database] = ConnectionUsage {in_use, waiting};
+}
+
+std::map<std::string, ConnectionUsage> ServerMetrics::Connections() const {
+	std::lock_guard<std::mutex> guard(mutex_);
+	return connections_;
+}
+
 // A label value: backslash, double quote and newline escaped as the exposition format says.
 static std::string Label(const std::string &value) {
 	std::string out;
@@ -52,15 +62,22 @@ static void Header(std::string &out, const char *name, const char *type, const c
 	out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
 
+// One metric with a value per database: `field` of each entry of `by_database`.
+template <class ENTRY, class VALUE>
+static void PerDatabase(std::string &out, const char *name, const char *type, const char *help,
+                        const std::map<std::string, ENTRY> &by_database, VALUE ENTRY::*field) {
+	Header(out, name, type, help);
+	for (auto &entry : by_database) {
+		out += std::string(name) + "{database=\"" + Label(entry.first) + "\"} " + std::to_string(entry.second.*field) +
+		       "\n";
+	}
+}
+
 std::string ServerMetrics::PrometheusText() const {
 	std::lock_guard<std::mutex> guard(mutex_);
 	std::string out;
 	auto per_database = [&](const char *name, const char *type, const char *help, uint64_t Series::*field) {
-		Header(out, name, type, help);
-		for (auto &entry : databases_) {
-			out += std::string(name) + "{database=\"" + Label(entry.first) + "\"} " +
-			       std::to_string(entry.second.*field) + "\n";
-		}
+		PerDatabase(out, name, type, help, databases_, field);
 	};
 	per_database("openduck_queries_total", "counter", "ExecuteFragment calls finished, by database.",
 	             &Series::queries);
@@ -98,6 +115,13 @@ std::string ServerMetrics::PrometheusText() const {
 	gauge("openduck_running_statements", "Statements holding one of the worker's places (--max-running-statements).",
 	      running_statements.load());
 	gauge("openduck_queued_statements", "Statements waiting for a place to run.", queued_statements.load());
+	PerDatabase(out, "openduck_database_connections_in_use", "gauge",
+	            "Connections of a database in use: auto-commit statements running plus open transactions "
+	            "(--max-connections-per-database).",
+	            connections_, &ConnectionUsage::in_use);
+	PerDatabase(out, "openduck_database_connections_waiting", "gauge",
+	            "Statements and transactions waiting for a connection of a database.", connections_,
+	            &ConnectionUsage::waiting);
 	return out;
 }
 

@@ -1,6 +1,7 @@
 // What a server process counts for GET /metrics (Prometheus text exposition format): finished
 // ExecuteFragment calls by database, with errors by kind, bytes each way and a latency
-// histogram, plus gauges of calls in progress and of the worker's statement queue.
+// histogram, plus gauges of calls in progress, of the worker's statement queue and of each
+// database's connections.
 //
 // Thread-safe: gauges are atomics; the per-database series are under one mutex, taken once per
 // finished call. Only databases a call was routed to get a series (a name is attached by the
@@ -18,6 +19,12 @@
 #include <vector>
 
 namespace openduck {
+
+// Connections of one database in use and waiting for one (worker/connection_limit.hpp).
+struct ConnectionUsage {
+	int64_t in_use = 0;
+	int64_t waiting = 0;
+};
 
 class ServerMetrics {
 public:
@@ -37,7 +44,7 @@ public:
 	// Finished calls that took at least this long are logged (a `query` event with its query id);
 	// failed calls always are. 0 logs every call. Set at start-up (--log-queries-over-ms).
 	std::atomic<int64_t> log_queries_over_ms {1000};
-	// The in-process worker's statement queue (worker/statement_queue.hpp); 0 on a gateway.
+	// The in-process worker's statement queue (worker/fair_queue.hpp); 0 on a gateway.
 	std::atomic<int64_t> running_statements {0};
 	std::atomic<int64_t> queued_statements {0};
 
@@ -51,6 +58,10 @@ public:
 	};
 
 	void Record(const Query &query);
+	// The in-process worker's connections of `database` now.
+	void SetConnections(const std::string &database, int in_use, int waiting);
+	// By database, those the worker was asked for a connection of (none on a gateway).
+	std::map<std::string, ConnectionUsage> Connections() const;
 	std::string PrometheusText() const;
 	// By database, the "" series (calls that reached none) left out.
 	std::map<std::string, Summary> Summaries() const;
@@ -67,6 +78,7 @@ private:
 
 	mutable std::mutex mutex_;
 	std::map<std::string, Series> databases_;
+	std::map<std::string, ConnectionUsage> connections_;
 };
 
 // Counts one ExecuteFragment call: in progress while it lives, recorded when it ends, and

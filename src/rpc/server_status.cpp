@@ -37,6 +37,17 @@ std::string HealthJson(const std::string &role, const std::vector<WorkerStatus> 
 			}
 			json += "}";
 		}
+		if (!worker.connections.empty()) {
+			json += ",\"connections\":{";
+			bool first = true;
+			for (auto &usage : worker.connections) {
+				json += (first ? "" : ",") + JsonString(usage.first) + ":{\"in_use\":" +
+				        std::to_string(usage.second.in_use) + ",\"waiting\":" + std::to_string(usage.second.waiting) +
+				        "}";
+				first = false;
+			}
+			json += "}";
+		}
 		json += "}";
 	}
 	json += "]}";
@@ -118,6 +129,12 @@ std::string StatusHttpResponse(const HttpRequest &request, const std::string &ro
 	if (!request.authorization.empty()) {
 		viewer = authorizer(TokenFromHeader(request.authorization));
 	}
+	// Drops the entries of databases `viewer` may not see from a map by database name.
+	auto keep_visible = [&](auto &by_database) {
+		for (auto entry = by_database.begin(); entry != by_database.end();) {
+			entry = viewer.may_see(entry->first) ? std::next(entry) : by_database.erase(entry);
+		}
+	};
 	// The workers, each listing only the databases `viewer` may see.
 	auto visible_workers = [&] {
 		std::vector<WorkerStatus> visible;
@@ -129,6 +146,8 @@ std::string StatusHttpResponse(const HttpRequest &request, const std::string &ro
 					shown.databases.push_back(database);
 				}
 			}
+			keep_visible(shown.positions);
+			keep_visible(shown.connections);
 			if (viewer.admin || !shown.databases.empty()) {
 				visible.push_back(std::move(shown));
 			}

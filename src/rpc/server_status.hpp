@@ -22,11 +22,14 @@ struct WorkerStatus {
 	// A read replica, with each open database's position.
 	bool replica = false;
 	std::map<std::string, CommitPosition> positions;
+	// Known only for a process's own worker: each database's connections.
+	std::map<std::string, ConnectionUsage> connections;
 };
 
 // {"status":"ok","role":...,"version":...,"protocol_version":...,"duckdb_version":...,
 //  "workers":[{"id":...,"address":...,"databases":[...],"last_heartbeat_ms_ago":N,
-//  "replica":false}]}; a replica's entry adds "positions":{"db":{"snapshot":S,"segments":N}}.
+//  "replica":false}]}; a replica's entry adds "positions":{"db":{"snapshot":S,"segments":N}}, and
+// the process's own worker "connections":{"db":{"in_use":N,"waiting":M}}.
 std::string HealthJson(const std::string &role, const std::vector<WorkerStatus> &workers);
 
 // What the bearer of a token may see on the HTTP endpoints.

@@ -29,11 +29,23 @@ Worker::Worker(std::unique_ptr<ReplicaSet> replicas, CancellationWatcher &watche
     : Worker(nullptr, std::move(replicas), watcher, limits, metrics) {
 }
 
+static FairQueue::Publish StatementGauges(ServerMetrics *metrics) {
+	if (!metrics) {
+		return nullptr;
+	}
+	return [metrics](int running, int waiting) {
+		metrics->running_statements = running;
+		metrics->queued_statements = waiting;
+	};
+}
+
 Worker::Worker(std::unique_ptr<DatabaseSet> databases, std::unique_ptr<ReplicaSet> replicas,
                CancellationWatcher &watcher, WorkerLimits limits, ServerMetrics *metrics)
     : databases_(std::move(databases)), replicas_(std::move(replicas)), watcher_(watcher),
       statement_timeout_seconds_(limits.statement_timeout_seconds), calls_per_token_(limits.calls_per_token),
-      statements_(limits.max_running_statements, std::chrono::seconds(limits.queue_timeout_seconds), metrics) {
+      connections_(limits.max_connections_per_database, std::chrono::seconds(limits.queue_timeout_seconds), metrics),
+      statements_(limits.max_running_statements, std::chrono::seconds(limits.queue_timeout_seconds),
+                  StatementGauges(metrics)) {
 }
 
 bool Worker::Serves(const std::string &database) const {
@@ -178,6 +190,20 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 		                        " statements or open transactions running on this worker (the server's "
 		                        "--max-calls-per-token); wait for one to end, or use another token");
 	}
+	// A new transaction or an auto-commit statement takes one of the database's connections (a
+	// transaction's statements run on the connection it holds).
+	std::unique_ptr<ConnectionLimit::Lease> connection;
+	if (request.session_action() == pb::SESSION_ACTION_OPEN || request.session_id().empty()) {
+		auto gone = [&call] { return call.IsCancelled(); };
+		connection = connections_.Acquire(request.database(), principal.label, gone);
+		if (!connection) {
+			return QueueRefusal(call, "database '" + request.database() + "' has all " +
+			                              std::to_string(connections_.max_per_database()) +
+			                              " of its connections on this worker (--max-connections-per-database: "
+			                              "auto-commit statements running plus open transactions) in use",
+			                    connections_.max_wait(), "end idle transactions");
+		}
+	}
 	if (request.session_action() == pb::SESSION_ACTION_OPEN) {
 		return OpenSession(call, request, principal, *served.database, sink, outcome);
 	}
@@ -223,17 +249,23 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	}
 	auto place = statements_.Enter(principal.label, [&call] { return call.IsCancelled(); });
 	if (!place) {
-		if (call.IsCancelled()) {
-			return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away while its statement waited to run");
-		}
-		auto seconds = std::chrono::duration_cast<std::chrono::seconds>(statements_.max_wait()).count();
-		return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+		return QueueRefusal(call,
 		                    "this worker is busy: all " + std::to_string(statements_.max_running()) +
-		                        " of its statement places (--max-running-statements) stayed taken for " +
-		                        std::to_string(seconds) +
-		                        " s (--queue-timeout); retry later, or ask the operator to raise either option");
+		                        " of its statement places (--max-running-statements) stayed taken",
+		                    statements_.max_wait(), "");
 	}
 	return Run(call, whole, *executor, positioned, outcome);
+}
+
+grpc::Status Worker::QueueRefusal(const grpc::ServerContext &call, const std::string &what,
+                                  std::chrono::milliseconds waited, const std::string &remedy) {
+	if (call.IsCancelled()) {
+		return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away while its statement waited to run");
+	}
+	auto seconds = std::chrono::duration_cast<std::chrono::seconds>(waited).count();
+	return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+	                    what + " for " + std::to_string(seconds) + " s (--queue-timeout); retry later, " +
+	                        (remedy.empty() ? "" : remedy + ", ") + "or ask the operator to raise either option");
 }
 
 grpc::Status Worker::SessionNotFound(const std::string &id) {

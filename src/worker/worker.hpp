@@ -6,8 +6,9 @@
 // Thread-safe: any number of requests run concurrently, each on its own duckdb::Connection.
 #pragma once
 
+#include "worker/connection_limit.hpp"
+#include "worker/fair_queue.hpp"
 #include "worker/session_registry.hpp"
-#include "worker/statement_queue.hpp"
 #include "worker/token_call_limiter.hpp"
 #include "worker/worker_limits.hpp"
 
@@ -34,7 +35,7 @@ namespace openduck {
 class Worker {
 public:
 	// `watcher` and `metrics` (may be null) must outlive the worker; `metrics` receives the
-	// statement queue's gauges.
+	// statement queue's and the connections' gauges.
 	Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits = {},
 	       ServerMetrics *metrics = nullptr);
 	// A read replica: serves `replicas` read-only.
@@ -69,8 +70,10 @@ public:
 	// (unknown database, unknown snapshot, duplicate execution id) or the caller went away.
 	// `principal` is who asks: a read-scope principal's statements run read-only, and a session
 	// serves only the principal that opened it; a principal with WorkerLimits::calls_per_token
-	// calls running is refused with RESOURCE_EXHAUSTED, and so is a statement that waited
-	// WorkerLimits::queue_timeout_seconds for one of the max_running_statements places.
+	// calls running is refused with RESOURCE_EXHAUSTED, and so is an auto-commit statement or a
+	// transaction that waited WorkerLimits::queue_timeout_seconds for one of the database's
+	// max_connections_per_database connections, or a statement that waited as long for one of the
+	// max_running_statements places.
 	grpc::Status ExecuteFragment(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
 	                             const Principal &principal, const ResponseSink &sink, FragmentOutcome &outcome);
 
@@ -116,13 +119,20 @@ private:
 	grpc::Status Run(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
 	                 FragmentExecutor &executor, const ResponseSink &sink, FragmentOutcome &outcome);
 	static grpc::Status SessionNotFound(const std::string &id);
+	// The refusal of a caller that waited `waited` in a queue: RESOURCE_EXHAUSTED saying `what`
+	// stayed taken, the wait and `remedy` (may be empty); CANCELLED when the caller went away.
+	static grpc::Status QueueRefusal(const grpc::ServerContext &call, const std::string &what,
+	                                 std::chrono::milliseconds waited, const std::string &remedy);
 
 	std::unique_ptr<DatabaseSet> databases_; // a writer's; null on a replica
 	std::unique_ptr<ReplicaSet> replicas_;    // a replica's; null on a writer
 	CancellationWatcher &watcher_;
 	const int statement_timeout_seconds_;
 	TokenCallLimiter calls_per_token_;
-	StatementQueue statements_;
+	// A database's connection is taken before a statement place, so callers waiting for a busy
+	// database hold no place another database's statements could use.
+	ConnectionLimit connections_;
+	FairQueue statements_;
 	ExecutionRegistry executions_;
 	SessionRegistry sessions_;
 };

@@ -10,8 +10,12 @@ struct WorkerLimits {
 	// Statements and open transactions one token may have running at once (0: no limit).
 	int calls_per_token = 0;
 	// Statements the worker runs at once (0: no limit); more wait in a queue fair between tokens
-	// (worker/statement_queue.hpp) for up to queue_timeout_seconds.
+	// (worker/fair_queue.hpp) for up to queue_timeout_seconds.
 	int max_running_statements = 0;
+	// Connections of one database in use at once: auto-commit statements running plus open
+	// transactions (0: no limit); more wait, fairly between tokens, for up to
+	// queue_timeout_seconds (worker/connection_limit.hpp).
+	int max_connections_per_database = 0;
 	int queue_timeout_seconds = 60;
 };
 

@@ -138,6 +138,7 @@ token-file = '{tmp_path / 'token'}'
 port = 1  # the command line's --port wins
 statement-timeout = 30
 max-running-statements = 3
+max-connections-per-database = 4
 
 [worker]
 gateway = "http://127.0.0.1:1"  # read by `openduck worker` only

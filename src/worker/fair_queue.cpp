@@ -1,28 +1,27 @@
-#include "worker/statement_queue.hpp"
+#include "worker/fair_queue.hpp"
 
 #include <algorithm>
 
 namespace openduck {
 
-// How often a waiting statement checks whether its caller went away.
+// How often a waiting caller checks whether its caller went away.
 static constexpr std::chrono::milliseconds kPollInterval(100);
 
-StatementQueue::Place::~Place() {
+FairQueue::Place::~Place() {
 	queue_->Leave();
 }
 
-StatementQueue::StatementQueue(int max_running, std::chrono::milliseconds max_wait, ServerMetrics *metrics)
-    : max_running_(max_running), max_wait_(max_wait), metrics_(metrics) {
+FairQueue::FairQueue(int max_running, std::chrono::milliseconds max_wait, Publish publish)
+    : max_running_(max_running), max_wait_(max_wait), publish_(std::move(publish)) {
 }
 
-void StatementQueue::PublishLocked() {
-	if (metrics_) {
-		metrics_->running_statements = running_;
-		metrics_->queued_statements = waiting_count_;
+void FairQueue::PublishLocked() {
+	if (publish_) {
+		publish_(running_, waiting_count_);
 	}
 }
 
-std::unique_ptr<StatementQueue::Place> StatementQueue::Enter(const std::string &token,
+std::unique_ptr<FairQueue::Place> FairQueue::Enter(const std::string &token,
                                                              const std::function<bool()> &gone) {
 	std::unique_lock<std::mutex> lock(mutex_);
 	if (max_running_ == 0 || (running_ < max_running_ && waiting_count_ == 0)) {
@@ -55,14 +54,14 @@ std::unique_ptr<StatementQueue::Place> StatementQueue::Enter(const std::string &
 	return nullptr;
 }
 
-void StatementQueue::Leave() {
+void FairQueue::Leave() {
 	std::lock_guard<std::mutex> guard(mutex_);
 	running_--;
 	GrantLocked();
 	PublishLocked();
 }
 
-void StatementQueue::GrantLocked() {
+void FairQueue::GrantLocked() {
 	while (running_ < max_running_ && !waiting_.empty()) {
 		auto next = waiting_.upper_bound(last_served_);
 		if (next == waiting_.end()) {
@@ -81,12 +80,12 @@ void StatementQueue::GrantLocked() {
 	}
 }
 
-int StatementQueue::Running() {
+int FairQueue::Running() {
 	std::lock_guard<std::mutex> guard(mutex_);
 	return running_;
 }
 
-int StatementQueue::Waiting() {
+int FairQueue::Waiting() {
 	std::lock_guard<std::mutex> guard(mutex_);
 	return waiting_count_;
 }

@@ -1,6 +1,7 @@
-// The worker's statement queue: places up to the limit, a fair turn for every token however
-// many statements another token queues, refusal after the wait limit or when the caller left.
-#include "worker/statement_queue.hpp"
+// The fair queue of statement places and database connections: places up to the limit, a fair
+// turn for every token however many callers another token queues, refusal after the wait limit
+// or when the caller left.
+#include "worker/fair_queue.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,8 +18,8 @@ using namespace std::chrono_literals;
 
 const auto kStaying = [] { return false; };
 
-TEST(StatementQueueTest, RunsUpToTheLimitAtOnce) {
-	StatementQueue queue(2, 50ms);
+TEST(FairQueueTest, RunsUpToTheLimitAtOnce) {
+	FairQueue queue(2, 50ms);
 	auto a = queue.Enter("t", kStaying);
 	auto b = queue.Enter("t", kStaying);
 	ASSERT_NE(a, nullptr);
@@ -30,17 +31,17 @@ TEST(StatementQueueTest, RunsUpToTheLimitAtOnce) {
 	EXPECT_NE(queue.Enter("u", kStaying), nullptr);
 }
 
-TEST(StatementQueueTest, NoLimitNeverWaits) {
-	StatementQueue queue(0, 0ms);
-	std::vector<std::unique_ptr<StatementQueue::Place>> places;
+TEST(FairQueueTest, NoLimitNeverWaits) {
+	FairQueue queue(0, 0ms);
+	std::vector<std::unique_ptr<FairQueue::Place>> places;
 	for (int i = 0; i < 100; i++) {
 		places.push_back(queue.Enter("t", kStaying));
 		ASSERT_NE(places.back(), nullptr);
 	}
 }
 
-TEST(StatementQueueTest, ACallerThatLeftStopsWaiting) {
-	StatementQueue queue(1, 60s);
+TEST(FairQueueTest, ACallerThatLeftStopsWaiting) {
+	FairQueue queue(1, 60s);
 	auto held = queue.Enter("t", kStaying);
 	std::atomic<bool> gone {false};
 	std::thread leaver([&] {
@@ -54,10 +55,10 @@ TEST(StatementQueueTest, ACallerThatLeftStopsWaiting) {
 	EXPECT_EQ(queue.Waiting(), 0);
 }
 
-TEST(StatementQueueTest, EveryTokenGetsItsTurn) {
+TEST(FairQueueTest, EveryTokenGetsItsTurn) {
 	// One place. Token "busy" queues 10 statements, then "quiet" queues 1: "quiet" must run
 	// second, not eleventh.
-	StatementQueue queue(1, 60s);
+	FairQueue queue(1, 60s);
 	auto held = queue.Enter("busy", kStaying);
 	std::mutex order_lock;
 	std::vector<std::string> order;
