@@ -258,3 +258,21 @@ def test_a_host_attached_straight_to_a_replica(cluster, host):
 		direct.execute(f"ATTACH 'openduck:nope?endpoint={endpoint}&token={gateway.token}' AS n (READ_ONLY)")
 	assert "does not exist" in str(error.value), error.value
 	assert replica.running(), replica.describe()
+
+
+def test_a_gateway_killed_and_restarted_gets_its_workers_back_and_hosts_reconnect(cluster, host):
+	gateway, writer, replica, _, _ = cluster
+	rw, ro = _served_by_replica(host, gateway, replica, 1000)
+	gateway.process.kill_now()
+	with pytest.raises(Exception, match="cannot reach OpenDuck gateway"):
+		rw.execute("SELECT count(*) FROM cloud.t").fetchone()
+	# The same gateway (port, token, cluster secret) comes back with no worker known.
+	gateway.process.start()
+	gateway.process.wait_healthy(until=lambda health: {"w1", "r1"} <= {w["id"] for w in health.get("workers", [])})
+	_wait(lambda: _position(gateway, "r1") is not None, "the replica to report its position again")
+	# The hosts' attachments reconnect by themselves: no new ATTACH.
+	rw.execute("INSERT INTO cloud.t VALUES (1000)")
+	assert rw.execute("SELECT count(*), max(i) FROM cloud.t").fetchone() == (1001, 1000)
+	served_before = _queries(replica)
+	_wait(lambda: ro.execute("SELECT count(*), max(i) FROM ro.t").fetchone() == (1001, 1000) and
+	      _queries(replica) > served_before, "the replica to serve the read-only host again")
