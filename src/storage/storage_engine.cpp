@@ -1,6 +1,7 @@
 #include "storage/storage_engine.hpp"
 
 #include "common/failpoint.hpp"
+#include "storage/admin_report.hpp"
 #include "rpc/log.hpp"
 #include "storage/diff_file_system.hpp"
 
@@ -163,12 +164,46 @@ DatabaseRecord StorageEngine::RequireDatabase(const std::string &name) {
 }
 
 SnapshotRecord StorageEngine::RequireSnapshot(const DatabaseRecord &db, const std::string &name_or_id) {
+	if (!name_or_id.empty() && name_or_id[0] == '@') {
+		return SnapshotAt(db, name_or_id.substr(1));
+	}
 	auto snapshot = metadata_->FindSnapshot(db.id, name_or_id);
 	if (!snapshot) {
 		throw NotFoundError("database '" + db.name + "' has no snapshot named or numbered '" + name_or_id +
 		                         "' (see `openduck snapshot list -d " + db.name + "`)");
 	}
 	return *snapshot;
+}
+
+SnapshotRecord StorageEngine::SnapshotAt(const DatabaseRecord &db, const std::string &unix_micros) {
+	int64_t micros = 0;
+	try {
+		size_t used = 0;
+		micros = std::stoll(unix_micros, &used);
+		if (used != unix_micros.size()) {
+			throw std::invalid_argument(unix_micros);
+		}
+	} catch (std::exception &) {
+		throw NotFoundError("'@" + unix_micros + "' is no point in time (expected @<unix microseconds>)");
+	}
+	// Snapshot times are whole seconds: one taken during the second of `micros` counts.
+	auto seconds = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);
+	std::optional<SnapshotRecord> newest, oldest;
+	for (auto &snapshot : metadata_->ListSnapshots(db.id)) {
+		if (!oldest || snapshot.created_at < oldest->created_at) {
+			oldest = snapshot;
+		}
+		if (snapshot.created_at <= seconds && (!newest || snapshot.created_at >= newest->created_at)) {
+			newest = snapshot;
+		}
+	}
+	if (!newest) {
+		throw NotFoundError("database '" + db.name + "' has no snapshot at or before " + FormatTime(seconds) +
+		                    (oldest ? "; its history starts at " + FormatTime(oldest->created_at) + " (snapshot " +
+		                                  std::to_string(oldest->id) + ")"
+		                            : std::string("; it has no snapshot yet (run CHECKPOINT)")));
+	}
+	return *newest;
 }
 
 std::string StorageEngine::DatabaseDir(const DatabaseRecord &db) {

@@ -84,9 +84,13 @@ public:
 	// it at start so a second server on the same directory is refused before it writes.
 	void LockLocalDir();
 
+	// The newest snapshot of `db` taken at or before `unix_micros` (RequireSnapshot's "@" form).
+	SnapshotRecord SnapshotAt(const DatabaseRecord &db, const std::string &unix_micros);
 	// The live database `name`; throws NotFoundError naming it when missing.
 	DatabaseRecord RequireDatabase(const std::string &name);
-	// A snapshot of `db` by name or id; throws NotFoundError when missing.
+	// A snapshot of `db` by name or id, or "@<unix microseconds>" for the newest snapshot taken
+	// at or before that time; throws NotFoundError when missing (naming the oldest snapshot's
+	// time for a time before the history).
 	SnapshotRecord RequireSnapshot(const DatabaseRecord &db, const std::string &name_or_id);
 
 	// Opens `name` for writing (creating it when `create` and missing): takes the write lease,

@@ -42,10 +42,11 @@ public:
 	// live database or another worker serves it. Throws std::runtime_error (naming the database
 	// and the store) when it exists but cannot be opened.
 	duckdb::DuckDB *Find(const std::string &name);
-	// The read-only instance of snapshot `snapshot` (name or id) of database `name`, opened on
-	// first use and kept (one per database and snapshot). Throws NotFoundError when there is no
-	// such snapshot, std::runtime_error when it cannot be opened.
-	duckdb::DuckDB *FindSnapshot(const std::string &name, const std::string &snapshot);
+	// The read-only instance of snapshot `snapshot` (id, name, or "@<unix microseconds>":
+	// StorageEngine::RequireSnapshot) of database `name`, opened on first use and kept (one per
+	// database and snapshot); `resolved` receives the snapshot's id. Throws NotFoundError when
+	// there is no such snapshot, std::runtime_error when it cannot be opened.
+	duckdb::DuckDB *FindSnapshot(const std::string &name, const std::string &snapshot, int64_t &resolved);
 
 	// Creates the empty database `name` and opens it. AlreadyExistsError when it exists.
 	// REQUIRES: IsValidDatabaseName(name).

@@ -90,7 +90,7 @@ grpc::Status Worker::FindDatabase(const std::string &name, const std::string &sn
 	}
 	if (!snapshot_id.empty()) {
 		try {
-			database = databases_->FindSnapshot(name, snapshot_id);
+			database = databases_->FindSnapshot(name, snapshot_id, served.snapshot);
 		} catch (std::exception &ex) {
 			return grpc::Status(grpc::StatusCode::NOT_FOUND, ex.what());
 		}
@@ -417,6 +417,7 @@ grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCat
 		return status;
 	}
 	auto &database = served.database;
+	response.set_snapshot(served.snapshot);
 	try {
 		if (request.session_id().empty()) {
 			duckdb::Connection connection(*database);

@@ -103,6 +103,8 @@ private:
 		std::shared_ptr<duckdb::DuckDB> database;
 		// A replica's: the position the instance holds.
 		std::optional<CommitPosition> replica_position;
+		// A time-travel request's: the snapshot id its snapshot_id resolved to.
+		int64_t snapshot = 0;
 	};
 	// `min_position`: what a replica must reach first (ignored by a writer).
 	grpc::Status FindDatabase(const std::string &name, const std::string &snapshot_id,

@@ -148,7 +148,14 @@ TEST_F(DatabaseSetTest, ManageDatabaseCreatesClonesAndNamesSnapshots) {
 
 	auto named = Manage(set, pb::DATABASE_ACTION_SNAPSHOT, "src", "v1");
 	EXPECT_EQ(named.snapshot_name(), "v1");
-	EXPECT_EQ(Count(*set.FindSnapshot("src", "v1"), "SELECT count(*) FROM t"), 1000);
+	int64_t resolved = 0;
+	EXPECT_EQ(Count(*set.FindSnapshot("src", "v1", resolved), "SELECT count(*) FROM t"), 1000);
+	EXPECT_EQ(resolved, named.snapshot_id());
+	// By id and by a time after it, the same instance.
+	auto *by_name = set.FindSnapshot("src", "v1", resolved);
+	EXPECT_EQ(set.FindSnapshot("src", std::to_string(named.snapshot_id()), resolved), by_name);
+	EXPECT_EQ(set.FindSnapshot("src", "@99999999999000000", resolved), set.FindSnapshot("src", std::to_string(resolved), resolved));
+	EXPECT_THROW(set.FindSnapshot("src", "@1000000", resolved), NotFoundError);
 
 	Manage(set, pb::DATABASE_ACTION_CLONE, "src", "branch", grpc::StatusCode::ALREADY_EXISTS);
 	Manage(set, pb::DATABASE_ACTION_CREATE, "src", "fresh", grpc::StatusCode::ALREADY_EXISTS);

@@ -1,6 +1,11 @@
 #include "extension/catalog/od_catalog.hpp"
 #include "rpc/commit_position_wire.hpp"
 
+#include "duckdb/common/string_util.hpp"
+#include "duckdb/planner/tableref/bound_at_clause.hpp"
+
+#include <algorithm>
+
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
@@ -68,12 +73,16 @@ static LogicalType ParseRemoteType(const std::string &type, const std::string &t
 	}
 }
 
-std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, const std::string &known_version) {
-	auto response = client_->GetCatalog(session_id, known_version);
+std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, const std::string &known_version,
+                                                 const std::string &past) {
+	auto response = client_->GetCatalog(session_id, known_version, past);
 	if (response.unchanged()) {
 		return nullptr;
 	}
 	auto snapshot = std::make_shared<CatalogSnapshot>();
+	if (!past.empty()) {
+		snapshot->past_snapshot = std::to_string(response.snapshot());
+	}
 	snapshot->version = response.version();
 	if (!response.default_schema().empty()) {
 		snapshot->default_schema = response.default_schema();
@@ -89,6 +98,7 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, 
 			relation.is_view = table.is_view();
 			relation.estimated_rows = table.estimated_rows();
 			relation.sql = table.sql();
+			relation.snapshot = snapshot->past_snapshot;
 			for (auto &column : table.columns()) {
 				relation.column_names.push_back(column.name());
 				relation.column_types.push_back(ParseRemoteType(column.type(), table.name(), column.name()));
@@ -123,6 +133,43 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, 
 		snapshot->schemas[schema.name()] = std::move(entry);
 	}
 	return snapshot;
+}
+
+std::shared_ptr<CatalogSnapshot> ODCatalog::PastSnapshot(ClientContext &context, const std::string &snapshot) {
+	std::shared_ptr<CatalogSnapshot> past;
+	bool is_id = !snapshot.empty() && std::all_of(snapshot.begin(), snapshot.end(), ::isdigit);
+	if (is_id) {
+		std::lock_guard<std::mutex> guard(lock_);
+		auto cached = past_.find(snapshot);
+		if (cached != past_.end()) {
+			past = cached->second;
+		}
+	}
+	if (!past) {
+		// Names and times resolve on the worker; the catalog is kept by the id they resolved to.
+		past = Load("", "", snapshot);
+		std::lock_guard<std::mutex> guard(lock_);
+		if (past_.size() >= kPastSnapshotsKept) {
+			past_.clear(); // transactions keep the ones they use (KeepAlive)
+		}
+		past_[past->past_snapshot] = past;
+	}
+	Transaction::Get(context, *this).Cast<ODTransaction>().KeepAlive(past);
+	return past;
+}
+
+std::string ODCatalog::SnapshotOf(const BoundAtClause &at) {
+	auto unit = StringUtil::Upper(at.Unit());
+	auto &value = at.GetValue();
+	if (value.IsNull()) {
+		throw BinderException("AT (%s => NULL): name a snapshot or a time", unit);
+	}
+	if (unit == "VERSION") {
+		return value.ToString();
+	}
+	// DuckDB's grammar has no other unit than VERSION and TIMESTAMP.
+	auto time = value.DefaultCastAs(LogicalType::TIMESTAMP_TZ).GetValue<timestamp_tz_t>();
+	return "@" + std::to_string(time.value);
 }
 
 std::shared_ptr<CatalogSnapshot> ODCatalog::GetSnapshot() {

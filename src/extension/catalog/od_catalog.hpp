@@ -13,6 +13,10 @@
 #include <mutex>
 #include <unordered_map>
 
+namespace duckdb {
+class BoundAtClause;
+} // namespace duckdb
+
 namespace openduck {
 
 class ODSchemaEntry;
@@ -22,6 +26,9 @@ struct CatalogSnapshot {
 	std::string default_schema = "main";
 	// The worker's catalog version this copy was read at (GetCatalogResponse.version).
 	std::string version;
+	// The id of the past snapshot this copy lists (ODCatalog::PastSnapshot); "" for the
+	// attachment's own state.
+	std::string past_snapshot;
 };
 
 class ODCatalog : public duckdb::Catalog {
@@ -48,6 +55,17 @@ public:
 	// that the worker's catalog has not changed since (another host's DDL), else a fresh one.
 	// Inside `session_id`, the catalog as the session sees it.
 	std::shared_ptr<CatalogSnapshot> CurrentSnapshot(const std::string &session_id);
+	// The catalog of a past snapshot of the database (FROM t AT (...)): `snapshot` is an id, a
+	// name or "@<unix microseconds>" (the newest snapshot at or before then, resolved by the
+	// worker). Its relations read that snapshot. Kept per snapshot id, and alive for the current
+	// transaction. Throws when the database has no such snapshot (naming the oldest time for a
+	// time before its history).
+	std::shared_ptr<CatalogSnapshot> PastSnapshot(duckdb::ClientContext &context, const std::string &snapshot);
+	// What PastSnapshot takes for an AT clause: VERSION => id or name, TIMESTAMP => a time.
+	static std::string SnapshotOf(const duckdb::BoundAtClause &at);
+	bool SupportsTimeTravel() const override {
+		return true;
+	}
 	// Loads a fresh snapshot now (e.g. after a lookup missed: someone else may have created it).
 	std::shared_ptr<CatalogSnapshot> Refresh();
 	// Marks the cache stale; the next GetSnapshot reloads. Called after remote DDL may have run.
@@ -134,8 +152,10 @@ public:
 private:
 	void DropSchema(duckdb::ClientContext &context, duckdb::DropInfo &info) override;
 	// The remote catalog; inside a session, as that session's transaction sees it.
-	// nullptr when `known_version` is given and still current.
-	std::shared_ptr<CatalogSnapshot> Load(const std::string &session_id = "", const std::string &known_version = "");
+	// nullptr when `known_version` is given and still current. `past`: a past snapshot's catalog
+	// (PastSnapshot).
+	std::shared_ptr<CatalogSnapshot> Load(const std::string &session_id = "", const std::string &known_version = "",
+	                                      const std::string &past = "");
 	// A fresh snapshot for `transaction`: private to it when it has a session (its uncommitted
 	// DDL must not leak to others), otherwise the new shared snapshot.
 	std::shared_ptr<CatalogSnapshot> RefreshFor(duckdb::CatalogTransaction transaction);
@@ -153,6 +173,9 @@ private:
 		duckdb::vector<std::string> names;
 	};
 	std::unordered_map<std::string, Described> described_;
+	// PastSnapshot's catalogs by snapshot id; cleared when it reaches kPastSnapshotsKept.
+	std::unordered_map<std::string, std::shared_ptr<CatalogSnapshot>> past_;
+	static constexpr size_t kPastSnapshotsKept = 16;
 };
 
 // Raised for statements that would write through ATTACH in a way not supported yet; they run on

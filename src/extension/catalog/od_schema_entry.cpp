@@ -54,9 +54,12 @@ void ODSchemaEntry::AddRelation(RemoteRelation relation) {
 	unique_ptr<StandardEntry> entry;
 	if (relation.is_view) {
 		CreateViewInfo info(*this, name);
-		info.query = CreateViewInfo::ParseSelect(
-		    "SELECT * FROM openduck_scan(" + KeywordHelper::WriteQuoted(catalog.GetName(), '\'') + ", " +
-		    KeywordHelper::WriteQuoted(relation.schema, '\'') + ", " + KeywordHelper::WriteQuoted(name, '\'') + ")");
+		// A view listed from a past snapshot reads that snapshot.
+		auto past = relation.snapshot.empty() ? "" : ", snapshot := " + KeywordHelper::WriteQuoted(relation.snapshot, '\'');
+		info.query = CreateViewInfo::ParseSelect("SELECT * FROM openduck_scan(" +
+		                                         KeywordHelper::WriteQuoted(catalog.GetName(), '\'') + ", " +
+		                                         KeywordHelper::WriteQuoted(relation.schema, '\'') + ", " +
+		                                         KeywordHelper::WriteQuoted(name, '\'') + past + ")");
 		info.types = relation.column_types;
 		info.names = relation.column_names;
 		info.sql = relation.sql;
@@ -172,6 +175,15 @@ optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transac
 		return nullptr;
 	}
 	auto &od_catalog = catalog.Cast<ODCatalog>();
+	if (auto at = lookup_info.GetAtClause()) {
+		// FROM t AT (...): the entry as the past snapshot lists it, reading that snapshot.
+		if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
+			return nullptr;
+		}
+		auto past = od_catalog.PastSnapshot(transaction.GetContext(), ODCatalog::SnapshotOf(*at));
+		auto schema = past->schemas.find(name);
+		return schema == past->schemas.end() ? nullptr : schema->second->FindEntry(type, lookup_info.GetEntryName());
+	}
 	auto entry = FindEntry(type, lookup_info.GetEntryName());
 	if (entry || type == CatalogType::TYPE_ENTRY) {
 		// Types are looked up for every type name not built in (JSON, ...) while this catalog is

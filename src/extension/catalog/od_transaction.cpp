@@ -71,6 +71,11 @@ void ODTransaction::Pin(std::shared_ptr<CatalogSnapshot> fresh) {
 	unverified_ = false;
 }
 
+void ODTransaction::KeepAlive(std::shared_ptr<CatalogSnapshot> past) {
+	std::lock_guard<std::mutex> guard(lock_);
+	kept_.push_back(std::move(past));
+}
+
 std::string ODTransaction::SessionFor(duckdb::ClientContext &context, ODCatalog &catalog, bool shares_snapshot) {
 	std::lock_guard<std::mutex> guard(session_lock_);
 	if (!session_id_.empty()) {

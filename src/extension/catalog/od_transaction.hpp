@@ -44,6 +44,9 @@ public:
 	std::shared_ptr<CatalogSnapshot> VerifiedSnapshot(ODCatalog &catalog);
 	// Switches to `fresh` (after a refresh) while keeping older snapshots alive.
 	void Pin(std::shared_ptr<CatalogSnapshot> fresh);
+	// Keeps `past` (a past snapshot's catalog the transaction bound entries of) alive as long
+	// as the transaction, without reading from it otherwise.
+	void KeepAlive(std::shared_ptr<CatalogSnapshot> past);
 
 	// The worker session this transaction's statements must run in, opening it when needed;
 	// "" for auto-commit reads, which need none unless they share the statement's snapshot with
@@ -60,6 +63,7 @@ private:
 
 	std::mutex lock_;
 	std::vector<std::shared_ptr<CatalogSnapshot>> pinned_;
+	std::vector<std::shared_ptr<CatalogSnapshot>> kept_; // KeepAlive's
 	bool unverified_ = false;
 	// Held while the first snapshot is pinned and for a whole VerifySnapshot: a scan on another
 	// thread of the same statement (duckdb_tables() and duckdb_columns() in SHOW ALL TABLES)

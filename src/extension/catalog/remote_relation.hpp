@@ -31,6 +31,9 @@ struct RemoteRelation {
 	duckdb::vector<RemoteUniqueKey> unique_keys;
 	uint64_t estimated_rows = 0;
 	std::string sql;
+	// The snapshot id this relation was listed from by a time-travel lookup (FROM t AT (...));
+	// "" for the attachment's own state. Reads of it go to that snapshot.
+	std::string snapshot;
 };
 
 } // namespace openduck

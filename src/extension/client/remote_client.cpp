@@ -306,12 +306,13 @@ static void AllowReplicas(const AttachConfig &config, REQUEST &request) {
 	}
 }
 
-v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, const std::string &known_version) {
+v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, const std::string &known_version,
+                                                const std::string &snapshot) {
 	v1::GetCatalogRequest request;
 	request.set_known_version(known_version);
 	request.set_session_id(session_id);
 	request.set_database(config_.database);
-	request.set_snapshot_id(config_.snapshot);
+	request.set_snapshot_id(snapshot.empty() ? config_.snapshot : snapshot);
 	AllowReplicas(config_, request);
 	v1::GetCatalogResponse response;
 	FailoverRetry retry;
@@ -360,7 +361,7 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	v1::ExecuteFragmentRequest request;
 	request.set_plan(sql);
 	request.set_database(config_.database);
-	request.set_snapshot_id(config_.snapshot);
+	request.set_snapshot_id(options.snapshot.empty() ? config_.snapshot : options.snapshot);
 	request.set_execution_id(NewExecutionId());
 	request.set_query_id(options.query_id);
 	request.set_describe_only(options.describe_only);

@@ -125,6 +125,8 @@ struct ExecuteOptions {
 	// (ExecuteFragmentRequest.exact_position).
 	std::optional<CommitPosition> exact_position;
 	uint32_t split_index = 0;
+	// A read of this past snapshot (id) instead of the attachment's state (FROM t AT (...)).
+	std::string snapshot;
 };
 
 class RemoteClient {
@@ -142,7 +144,10 @@ public:
 	std::string UsableCompression(const std::string &setting) const;
 	// `session_id`: the catalog as seen inside that session's open transaction.
 	// `known_version`: the response only says `unchanged` when that is still current.
-	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "", const std::string &known_version = "");
+	// `snapshot`: a past snapshot's catalog (GetCatalogRequest.snapshot_id) instead of the
+	// attachment's.
+	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "", const std::string &known_version = "",
+	                                  const std::string &snapshot = "");
 	// Starts `sql` on the database as `options` say.
 	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, ExecuteOptions options);
 

@@ -182,6 +182,11 @@ void ReferenceRewriter::VisitRef(TableRef &ref) {
 		return;
 	}
 	auto &table = ref.Cast<BaseTableRef>();
+	if (table.at_clause) {
+		// The worker's own catalog has no time travel: a past snapshot is read by the host's
+		// scan of it (ODCatalog::PastSnapshot), never inside shipped SQL.
+		ok_ = false;
+	}
 	if (!table.catalog_name.empty()) {
 		if (!StringUtil::CIEquals(table.catalog_name, alias_)) {
 			ok_ = false;

@@ -18,7 +18,8 @@ public:
 	// `default_schema` may be "": then unqualified table names make Rewrite fail.
 	ReferenceRewriter(const std::string &alias, const std::string &default_schema);
 
-	// False when the query references another catalog (it cannot run on the worker alone).
+	// False when the query references another catalog or a past snapshot (AT): it cannot run
+	// on the worker alone.
 	bool Rewrite(duckdb::QueryNode &node);
 	// A whole statement: SELECT, INSERT, UPDATE, DELETE or CREATE TABLE [AS]. False for other
 	// kinds of statement, or when it references another catalog.

@@ -19,7 +19,9 @@ void CollectRemoteReads(LogicalOperator &op, std::map<ODCatalog *, std::vector<R
 		bool remote = get.function.name == "openduck_scan" || get.function.name == "openduck_query";
 		if (remote && get.bind_data) {
 			auto &bind = get.bind_data->Cast<RemoteReadBindData>();
-			reads[bind.catalog].push_back(&bind);
+			if (!bind.time_travel) {
+				reads[bind.catalog].push_back(&bind);
+			}
 		}
 	}
 	for (auto &child : op.children) {

@@ -28,6 +28,8 @@ struct RemoteReadBindData : public duckdb::TableFunctionData {
 	ODCatalog *catalog = nullptr;
 	// This read shares the statement's worker snapshot with the other reads of `catalog`.
 	bool shares_snapshot = false;
+	// A read of a past snapshot (AT): one fixed state already, never in a session.
+	bool time_travel = false;
 };
 
 // The host setting (BOOLEAN, default true) that turns the pass on.

@@ -41,6 +41,7 @@ struct RemoteScanBindData : public RemoteReadBindData {
 		auto copy = make_uniq<RemoteScanBindData>();
 		copy->catalog = catalog;
 		copy->shares_snapshot = shares_snapshot;
+		copy->time_travel = time_travel;
 		copy->row_limit = row_limit;
 		copy->order_sql = order_sql;
 		copy->relation = relation;
@@ -150,7 +151,14 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 			state->local_filter = std::move(conjunction);
 		}
 	}
-	state->options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
+	if (bind.time_travel) {
+		// A past snapshot is served read-only outside any session (a session lives on the head).
+		state->options = bind.catalog->OptionsWithoutNewSession(context);
+		state->options.session_id.clear();
+		state->options.snapshot = relation.snapshot;
+	} else {
+		state->options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
+	}
 	state->options.read_only = true;
 	state->statistics_check = bind.statistics->CheckFor(input.column_ids);
 	if (bind.row_limit) {
@@ -291,7 +299,11 @@ unique_ptr<FunctionData> RemoteScanBind(ClientContext &context, TableFunctionBin
 		throw BinderException("\"%s\" is not an attached OpenDuck database", catalog_name);
 	}
 	auto &od_catalog = *found;
-	auto snapshot = Transaction::Get(context, od_catalog).Cast<ODTransaction>().Snapshot(od_catalog);
+	// A view listed from a past snapshot reads that snapshot (ODSchemaEntry::AddRelation).
+	auto past = input.named_parameters.find("snapshot");
+	auto snapshot = past != input.named_parameters.end() && !past->second.IsNull()
+	                    ? od_catalog.PastSnapshot(context, past->second.ToString())
+	                    : Transaction::Get(context, od_catalog).Cast<ODTransaction>().Snapshot(od_catalog);
 	auto schema = snapshot->schemas.find(schema_name);
 	const RemoteRelation *relation = nullptr;
 	if (schema != snapshot->schemas.end()) {
@@ -314,6 +326,7 @@ unique_ptr<FunctionData> MakeRemoteScanBindData(ODCatalog &catalog, const Remote
 	bind->catalog = &catalog;
 	bind->relation = relation;
 	bind->table = table;
+	bind->time_travel = !relation.snapshot.empty();
 	bind->statistics = std::make_shared<RemoteTableStatistics>(catalog, relation);
 	return std::move(bind);
 }
@@ -365,6 +378,7 @@ bool IsRemoteScanOf(const TableFunction &function, optional_ptr<FunctionData> bi
 TableFunction RemoteScanFunction() {
 	TableFunction function("openduck_scan", {LogicalType::VARCHAR, LogicalType::VARCHAR, LogicalType::VARCHAR},
 	                       RemoteScanExecute, RemoteScanBind, RemoteScanInit, RemoteScanInitLocal);
+	function.named_parameters["snapshot"] = LogicalType::VARCHAR;
 	function.get_partition_data = RemoteScanPartition;
 	function.projection_pushdown = true;
 	function.filter_pushdown = true;
