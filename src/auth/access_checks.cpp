@@ -3,6 +3,8 @@
 #include "common/token.hpp"
 #include "rpc/call_checks.hpp"
 
+#include <algorithm>
+
 namespace openduck {
 
 namespace pb = openduck::v1;
@@ -47,15 +49,28 @@ grpc::Status CheckManageDatabase(const Principal &principal, const pb::ManageDat
 		return CheckScope(principal, Scope::kWrite, request.database(), "naming a snapshot");
 	case pb::DATABASE_ACTION_CREATE:
 	case pb::DATABASE_ACTION_CLONE:
+	case pb::DATABASE_ACTION_UNDROP: {
+		bool undrop = request.action() == pb::DATABASE_ACTION_UNDROP;
+		auto what = std::string(undrop ? "undropping" : "creating") + " a database";
 		if (!principal.MaySee(request.target())) {
 			return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-			                    "token '" + principal.label + "' reaches only database '" + principal.database +
-			                        "'; creating database '" + request.target() + "' needs a token for it or for '*'");
+			                    "token '" + principal.label + "' reaches only database '" + principal.database + "'; " +
+			                        what + " ('" + request.target() + "') needs a token for it or for '*'");
 		}
-		return CheckScope(principal, Scope::kAdmin, request.target(), "creating a database");
-	default:
+		return CheckScope(principal, Scope::kAdmin, request.target(), what);
+	}
+	case pb::DATABASE_ACTION_LIST:
+		return grpc::Status::OK; // any scope; the answer is cut to what the token sees (VisibleOnly)
+	default: // DROP (routed by the database dropped) and unknown actions
 		return CheckScope(principal, Scope::kAdmin, request.database(), "this action");
 	}
+}
+
+void VisibleOnly(const Principal &principal, pb::ManageDatabaseResponse &response) {
+	auto &databases = *response.mutable_databases();
+	databases.erase(std::remove_if(databases.begin(), databases.end(),
+	                               [&](const pb::DatabaseSummary &db) { return !principal.MaySee(db.name()); }),
+	                databases.end());
 }
 
 HttpAuthorizer HttpAuthorizerFor(Authenticator &authenticator) {

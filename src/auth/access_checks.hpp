@@ -30,10 +30,13 @@ grpc::Status CheckVisible(const Principal &principal, const std::string &databas
 grpc::Status CheckScope(const Principal &principal, Scope needed, const std::string &database,
                         const std::string &what);
 
-// Visibility and scope for a ManageDatabase call: creating, dropping or cloning into a database
-// needs admin on it; a snapshot needs write on its database; a clone also needs to see its source.
+// Visibility and scope for a ManageDatabase call: creating, dropping, undropping or cloning into
+// a database needs admin on it; a snapshot needs write on its database; a clone also needs to see
+// its source; listing needs only to see the database the call goes through.
 grpc::Status CheckManageDatabase(const Principal &principal, const openduck::v1::ManageDatabaseRequest &request,
                                  const std::function<std::vector<std::string>()> &all_databases);
+// Removes from a LIST answer the databases `principal` may not see.
+void VisibleOnly(const Principal &principal, openduck::v1::ManageDatabaseResponse &response);
 
 // For StatusHttpResponse: a bearer token's view of /health and /metrics.
 HttpAuthorizer HttpAuthorizerFor(Authenticator &authenticator);

@@ -1,12 +1,15 @@
-// Entry point of the loadable extension: registers the 'openduck' and 'od' ATTACH types and
-// the openduck_query / openduck_scan and admin (openduck_create_database ...) table functions,
-// and the `openduck` secret type.
+// Entry point of the loadable extension: registers the 'openduck' and 'od' ATTACH types, the
+// openduck_query / openduck_scan and admin (openduck_create_database ..., openduck_databases)
+// table functions, the database statements (CREATE DATABASE ..., SHOW OPENDUCK DATABASES) and
+// the `openduck` secret type.
 #define DUCKDB_BUILD_LOADABLE_EXTENSION
 #include "duckdb.hpp"
 #include "duckdb/main/config.hpp"
 #include "duckdb/main/extension/extension_loader.hpp"
 #include "extension/client/openduck_secret.hpp"
+#include "extension/ddl/ddl_parser_extension.hpp"
 #include "extension/functions/admin_functions.hpp"
+#include "extension/functions/database_list_function.hpp"
 #include "extension/catalog/od_storage_extension.hpp"
 #include "extension/functions/explain_function.hpp"
 #include "extension/functions/merge_avg_function.hpp"
@@ -42,6 +45,7 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	// The map owns its values, so each prefix needs its own instance.
 	config.storage_extensions["openduck"] = duckdb::make_uniq<openduck::ODStorageExtension>();
 	config.storage_extensions["od"] = duckdb::make_uniq<openduck::ODStorageExtension>();
+	config.parser_extensions.push_back(openduck::DatabaseStatementExtension());
 	config.optimizer_extensions.push_back(openduck::StatementPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::LimitPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::OneSnapshotPerStatementExtension());
@@ -63,5 +67,6 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	for (auto &function : openduck::AdminFunctions()) {
 		loader.RegisterFunction(function);
 	}
+	loader.RegisterFunction(openduck::DatabaseListFunction());
 	loader.SetDescription("OpenDuck: attach databases served by an OpenDuck cluster");
 }

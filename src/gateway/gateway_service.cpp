@@ -467,18 +467,28 @@ grpc::Status GatewayService::StreamedHeartbeat(grpc::ServerContext *context, Hea
 }
 
 grpc::Status GatewayService::StreamedManageDatabase(grpc::ServerContext *context, ManageDatabaseCall *call) {
+	// The caller, kept from the check (RouteUnary runs all three in this call) to cut a LIST answer.
+	Principal caller;
 	return RouteUnary(
 	    *context, *call,
-	    [this](const Principal &principal, const pb::ManageDatabaseRequest &request) {
+	    [this, &caller](const Principal &principal, const pb::ManageDatabaseRequest &request) {
+		    caller = principal;
 		    return CheckManageDatabase(principal, request, [this] { return AllDatabases(); });
 	    },
-	    [](Worker &worker, const pb::ManageDatabaseRequest &request, pb::ManageDatabaseResponse &response) {
-		    return worker.ManageDatabase(request, response);
+	    [&caller](Worker &worker, const pb::ManageDatabaseRequest &request, pb::ManageDatabaseResponse &response) {
+		    auto status = worker.ManageDatabase(request, response);
+		    VisibleOnly(caller, response);
+		    return status;
 	    },
-	    [this](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream, const pb::ManageDatabaseRequest &request,
-	           pb::ManageDatabaseResponse &response, const RegisteredWorker &worker) {
+	    [this, &caller](pb::ExecutionService::Stub &stub, grpc::ClientContext &upstream,
+	                    const pb::ManageDatabaseRequest &request, pb::ManageDatabaseResponse &response,
+	                    const RegisteredWorker &worker) {
 		    auto status = stub.ManageDatabase(&upstream, request, &response);
-		    if (status.ok()) {
+		    VisibleOnly(caller, response);
+		    bool serves_new = request.action() == pb::DATABASE_ACTION_CREATE ||
+		                      request.action() == pb::DATABASE_ACTION_CLONE ||
+		                      request.action() == pb::DATABASE_ACTION_UNDROP;
+		    if (status.ok() && serves_new) {
 			    // The new database lives on that worker; route to it before its next heartbeat says so.
 			    registry_.AddDatabase(worker.id, response.database(), Now());
 		    }

@@ -7,6 +7,8 @@
 
 #include "duckdb/main/connection.hpp"
 
+#include <algorithm>
+
 namespace openduck {
 
 namespace pb = openduck::v1;
@@ -50,9 +52,35 @@ grpc::Status Create(DatabaseSet &databases, const pb::ManageDatabaseRequest &req
 	return grpc::Status::OK;
 }
 
+// The id of the newest snapshot of `name` created at or before `time` (unix seconds).
+std::string SnapshotAt(StorageEngine &storage, const std::string &name, int64_t time) {
+	auto db = storage.RequireDatabase(name);
+	const SnapshotRecord *newest = nullptr;
+	const SnapshotRecord *oldest = nullptr;
+	auto snapshots = storage.Metadata().ListSnapshots(db.id);
+	for (auto &snapshot : snapshots) {
+		if (snapshot.created_at <= time && (!newest || snapshot.created_at >= newest->created_at)) {
+			newest = &snapshot;
+		}
+		if (!oldest || snapshot.created_at < oldest->created_at) {
+			oldest = &snapshot;
+		}
+	}
+	if (!newest) {
+		throw NotFoundError("database '" + name + "' has no snapshot at or before " + FormatTime(time) +
+		                    (oldest ? "; the oldest one kept is from " + FormatTime(oldest->created_at) + " (snapshot " +
+		                                  std::to_string(oldest->id) + ")"
+		                            : "; it has no snapshot yet (CHECKPOINT makes one)"));
+	}
+	return std::to_string(newest->id);
+}
+
 grpc::Status Clone(DatabaseSet &databases, duckdb::DuckDB &source, const pb::ManageDatabaseRequest &request,
                    pb::ManageDatabaseResponse &response) {
 	auto snapshot = request.source_snapshot().empty() ? request.snapshot_id() : request.source_snapshot();
+	if (request.source_time()) {
+		snapshot = SnapshotAt(databases.Storage(), request.database(), request.source_time());
+	}
 	if (snapshot.empty()) {
 		auto status = Checkpoint(source, request.database(), "before cloning it");
 		if (!status.ok()) {
@@ -82,9 +110,56 @@ grpc::Status NameSnapshot(DatabaseSet &databases, duckdb::DuckDB &database, cons
 	}
 	auto &storage = databases.Storage();
 	auto db = storage.RequireDatabase(request.database());
+	if (request.target().empty()) {
+		// CREATE SNAPSHOT OF x: the checkpoint's snapshot, unnamed (so kept only while retained).
+		auto head = HeadOf(storage, db.name);
+		Describe(db.name, head, response);
+		response.set_message("snapshot " + std::to_string(head.id) + " of '" + db.name + "' taken " +
+		                     FormatTime(head.created_at) + " (unnamed: kept for the retention period)");
+		return grpc::Status::OK;
+	}
 	auto named = storage.NameSnapshot(db, db.head_snapshot, request.target());
 	Describe(db.name, named, response);
 	response.set_message(NamedReport(db.name, named));
+	return grpc::Status::OK;
+}
+
+grpc::Status Drop(DatabaseSet &databases, const pb::ManageDatabaseRequest &request,
+                  pb::ManageDatabaseResponse &response) {
+	auto dropped = databases.Drop(request.database());
+	response.set_database(dropped.name);
+	response.set_message("dropped database '" + dropped.name + "' (UNDROP DATABASE " + dropped.name +
+	                     " brings it back until garbage collection purges it)");
+	return grpc::Status::OK;
+}
+
+grpc::Status Undrop(DatabaseSet &databases, const pb::ManageDatabaseRequest &request,
+                    pb::ManageDatabaseResponse &response) {
+	auto restored = databases.Undrop(request.target());
+	Describe(restored.name, HeadOf(databases.Storage(), restored.name), response);
+	response.set_message("restored database '" + restored.name + "'");
+	return grpc::Status::OK;
+}
+
+grpc::Status List(DatabaseSet &databases, pb::ManageDatabaseResponse &response) {
+	auto &metadata = databases.Storage().Metadata();
+	for (auto &db : metadata.ListDatabases(false)) {
+		auto &summary = *response.add_databases();
+		summary.set_name(db.name);
+		summary.set_created_at(db.created_at);
+		summary.set_head_snapshot(db.head_snapshot);
+		auto snapshots = metadata.ListSnapshots(db.id);
+		summary.set_snapshots(static_cast<int64_t>(snapshots.size()));
+		for (auto &snapshot : snapshots) {
+			if (snapshot.id == db.head_snapshot) {
+				summary.set_file_size(snapshot.file_size);
+				summary.set_layer_bytes(snapshot.layer_bytes);
+			}
+		}
+	}
+	std::sort(response.mutable_databases()->begin(), response.mutable_databases()->end(),
+	          [](const pb::DatabaseSummary &a, const pb::DatabaseSummary &b) { return a.name() < b.name(); });
+	response.set_message("listed " + std::to_string(response.databases_size()) + " databases");
 	return grpc::Status::OK;
 }
 
@@ -115,6 +190,14 @@ grpc::Status ManageDatabase(DatabaseSet &databases, const pb::ManageDatabaseRequ
 		case pb::DATABASE_ACTION_SNAPSHOT:
 			status = NameSnapshot(databases, *database, request, response);
 			break;
+		case pb::DATABASE_ACTION_DROP:
+			status = Drop(databases, request, response);
+			break;
+		case pb::DATABASE_ACTION_UNDROP:
+			status = Undrop(databases, request, response);
+			break;
+		case pb::DATABASE_ACTION_LIST:
+			return List(databases, response); // a read: not logged
 		default:
 			return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
 			                    "unknown database action " + std::to_string(static_cast<int>(request.action())));

@@ -1,6 +1,6 @@
-// The ManageDatabase RPC on a worker: create a database, clone one, name a snapshot (what the
-// extension's openduck_create_database / openduck_clone_database / openduck_create_snapshot
-// ask for). New databases are opened right away, so this worker serves them and holds their
+// The ManageDatabase RPC on a worker: create a database, clone one (at a snapshot, or at the
+// snapshot current at a time), name a snapshot, drop and undrop a database, list the databases
+// with their sizes (what the extension's admin functions and database statements ask for). New databases are opened right away, so this worker serves them and holds their
 // write lease; the gateway adds them to its routes when the call succeeds.
 //
 // Errors are statuses the extension shows as they are: NOT_FOUND (no such source database or

@@ -161,6 +161,38 @@ DatabaseRecord DatabaseSet::Clone(const std::string &source, const std::string &
 	return clone;
 }
 
+DatabaseRecord DatabaseSet::Drop(const std::string &name) {
+	std::lock_guard<std::mutex> open_lock(open_lock_);
+	auto db = storage_.Metadata().FindDatabase(name);
+	if (!db) {
+		throw NotFoundError("database '" + name + "' does not exist");
+	}
+	auto dropped = storage_.Metadata().DropDatabase(name);
+	std::lock_guard<std::mutex> guard(lock_);
+	auto open = databases_.find(name);
+	if (open != databases_.end()) {
+		retired_[db->id] = std::move(open->second);
+		databases_.erase(open);
+	}
+	return dropped;
+}
+
+DatabaseRecord DatabaseSet::Undrop(const std::string &name) {
+	std::lock_guard<std::mutex> open_lock(open_lock_);
+	if (FindOpen(name)) {
+		throw AlreadyExistsError("database '" + name + "' already exists (it is open on this worker)");
+	}
+	auto db = storage_.Metadata().UndropDatabase(name);
+	auto retired = retired_.find(db.id);
+	if (retired != retired_.end()) {
+		Adopt(name, std::move(retired->second));
+		retired_.erase(retired);
+	} else if (IsValidDatabaseName(name) && MayServe(db)) {
+		OpenLocked(name, false, open_lock);
+	}
+	return db;
+}
+
 std::vector<std::string> DatabaseSet::Names() {
 	std::set<std::string> names;
 	{

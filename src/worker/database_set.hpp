@@ -12,7 +12,9 @@
 //
 // Thread-safe. Opening is serialised (one instance per database, and DuckDB recovery of one
 // database never races another's); lookups of open databases only take a short lock. Instances
-// are never closed before the set is destroyed, so returned pointers stay valid until then.
+// are never closed before the set is destroyed, so returned pointers stay valid until then: a
+// dropped database's instance is retired (no longer found or announced) and adopted again when
+// the same database is undropped.
 #pragma once
 
 #include "storage/storage_engine.hpp"
@@ -55,6 +57,13 @@ public:
 	// CloneDatabase) and opens the clone, so this worker takes its write lease at once.
 	// REQUIRES: IsValidDatabaseName(target).
 	DatabaseRecord Clone(const std::string &source, const std::string &target, const std::string &snapshot);
+	// Drops the live database `name` in the store and stops serving it (its instance is
+	// retired). NotFoundError when no live database has that name.
+	DatabaseRecord Drop(const std::string &name);
+	// Brings back the most recently dropped `name` (MetadataStore::UndropDatabase) and serves it
+	// again when this worker may. NotFoundError when none is dropped, AlreadyExistsError when a
+	// live database took the name.
+	DatabaseRecord Undrop(const std::string &name);
 
 	// Sorted names of the databases served: the open ones whose writer still holds its lease and
 	// those Find would open. Reads the metadata store; when it is unreachable, the open ones
@@ -89,6 +98,9 @@ private:
 	// Guards databases_ (entries are added, never removed).
 	std::mutex lock_;
 	std::map<std::string, std::unique_ptr<duckdb::DuckDB>> databases_;
+	// Dropped databases' instances by database id, guarded by open_lock_: kept so pointers handed
+	// out stay valid, and so an undrop serves the instance holding its local state again.
+	std::map<int64_t, std::unique_ptr<duckdb::DuckDB>> retired_;
 	std::mutex snapshots_lock_;
 	std::map<std::pair<std::string, std::string>, std::unique_ptr<duckdb::DuckDB>> snapshots_;
 };

@@ -87,7 +87,11 @@ grpc::Status WorkerService::StreamedManageDatabase(grpc::ServerContext *context,
 	                      [&](const pb::ManageDatabaseRequest &request, pb::ManageDatabaseResponse &response) {
 		                      auto status =
 		                          CheckManageDatabase(principal, request, [this] { return worker_.DatabaseNames(); });
-		                      return status.ok() ? worker_.ManageDatabase(request, response) : status;
+		                      if (status.ok()) {
+			                      status = worker_.ManageDatabase(request, response);
+			                      VisibleOnly(principal, response);
+		                      }
+		                      return status;
 	                      });
 }
 

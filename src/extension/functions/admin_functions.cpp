@@ -1,10 +1,8 @@
 #include "extension/functions/admin_functions.hpp"
 
-#include "common/token.hpp"
 #include "duckdb/common/exception/binder_exception.hpp"
-#include "duckdb/common/exception/catalog_exception.hpp"
-#include "extension/catalog/od_catalog.hpp"
-#include "extension/client/remote_client.hpp"
+#include "extension/functions/database_request.hpp"
+#include "extension/functions/single_call_state.hpp"
 
 namespace openduck {
 
@@ -13,15 +11,7 @@ using namespace duckdb;
 namespace {
 
 struct AdminBindData : public TableFunctionData {
-	// The attachment's settings, copied: the request must not depend on it staying attached.
-	AttachConfig config;
-	v1::DatabaseAction action = v1::DATABASE_ACTION_UNSPECIFIED;
-	std::string target;
-	std::string source_snapshot;
-};
-
-struct AdminGlobalState : public GlobalTableFunctionState {
-	bool done = false;
+	DatabaseRequest call;
 };
 
 const char *FunctionName(v1::DatabaseAction action) {
@@ -30,20 +20,30 @@ const char *FunctionName(v1::DatabaseAction action) {
 		return "openduck_create_database";
 	case v1::DATABASE_ACTION_CLONE:
 		return "openduck_clone_database";
+	case v1::DATABASE_ACTION_DROP:
+		return "openduck_drop_database";
+	case v1::DATABASE_ACTION_UNDROP:
+		return "openduck_undrop_database";
 	default:
 		return "openduck_create_snapshot";
 	}
 }
 
-std::string Attempted(const AdminBindData &bind) {
-	switch (bind.action) {
-	case v1::DATABASE_ACTION_CREATE:
-		return "create database '" + bind.target + "'";
-	case v1::DATABASE_ACTION_CLONE:
-		return "clone database '" + bind.config.database + "' into '" + bind.target + "'";
-	default:
-		return "create snapshot '" + bind.target + "' of database '" + bind.config.database + "'";
+unique_ptr<FunctionData> AdminResult(DatabaseRequest call, vector<LogicalType> &return_types, vector<string> &names) {
+	auto &request = call.request;
+	if (request.action() == v1::DATABASE_ACTION_DROP && request.database() == call.config.database) {
+		// The worker would stop serving the database this very attachment (and its session) uses.
+		throw BinderException("cannot drop database '%s' through an attachment of it: attach another database of "
+		                      "the server and drop it from there (or DETACH this attachment first)",
+		                      request.database());
 	}
+	auto bind = make_uniq<AdminBindData>();
+	bind->call = std::move(call);
+	names = {"database", "snapshot_id", "snapshot_name", "source_database", "source_snapshot_id", "layers",
+	         "layer_bytes", "message"};
+	return_types = {LogicalType::VARCHAR, LogicalType::BIGINT, LogicalType::VARCHAR, LogicalType::VARCHAR,
+	                LogicalType::BIGINT,  LogicalType::BIGINT, LogicalType::BIGINT,  LogicalType::VARCHAR};
+	return std::move(bind);
 }
 
 unique_ptr<FunctionData> AdminBind(v1::DatabaseAction action, ClientContext &context, TableFunctionBindInput &input,
@@ -54,26 +54,20 @@ unique_ptr<FunctionData> AdminBind(v1::DatabaseAction action, ClientContext &con
 			throw BinderException("%s arguments cannot be NULL", function);
 		}
 	}
-	auto attached = input.inputs[0].GetValue<string>();
-	auto catalog = ODCatalog::Find(context, attached);
-	if (!catalog) {
-		throw BinderException("%s: \"%s\" is not an attached OpenDuck database (attach one with ATTACH "
-		                      "'openduck:<database>' AS %s)",
-		                      function, attached, attached);
-	}
-	auto bind = make_uniq<AdminBindData>();
-	bind->config = catalog->Client().Config();
-	bind->action = action;
-	bind->target = input.inputs[1].GetValue<string>();
+	DatabaseRequest call;
+	call.config = AttachedConfig(context, input.inputs[0].GetValue<string>(), function);
+	auto &request = call.request;
+	request.set_action(action);
+	request.set_database(call.config.database);
+	request.set_snapshot_id(call.config.snapshot);
+	auto name = input.inputs[1].GetValue<string>();
+	// A drop names the database it acts on, and is routed to the worker serving it.
+	(action == v1::DATABASE_ACTION_DROP ? *request.mutable_database() : *request.mutable_target()) = name;
 	auto snapshot = input.named_parameters.find("snapshot");
 	if (snapshot != input.named_parameters.end() && !snapshot->second.IsNull()) {
-		bind->source_snapshot = snapshot->second.GetValue<string>();
+		request.set_source_snapshot(snapshot->second.GetValue<string>());
 	}
-	names = {"database", "snapshot_id", "snapshot_name", "source_database", "source_snapshot_id", "layers",
-	         "layer_bytes", "message"};
-	return_types = {LogicalType::VARCHAR, LogicalType::BIGINT, LogicalType::VARCHAR, LogicalType::VARCHAR,
-	                LogicalType::BIGINT,  LogicalType::BIGINT, LogicalType::BIGINT,  LogicalType::VARCHAR};
-	return std::move(bind);
+	return AdminResult(std::move(call), return_types, names);
 }
 
 template <v1::DatabaseAction ACTION>
@@ -82,31 +76,9 @@ unique_ptr<FunctionData> BindFor(ClientContext &context, TableFunctionBindInput 
 	return AdminBind(ACTION, context, input, return_types, names);
 }
 
-unique_ptr<GlobalTableFunctionState> AdminInit(ClientContext &, TableFunctionInitInput &) {
-	return make_uniq<AdminGlobalState>();
-}
-
-v1::ManageDatabaseResponse SendRequest(const AdminBindData &bind) {
-	v1::ManageDatabaseRequest request;
-	request.set_action(bind.action);
-	request.set_database(bind.config.database);
-	request.set_snapshot_id(bind.config.snapshot);
-	request.set_target(bind.target);
-	request.set_source_snapshot(bind.source_snapshot);
-	// A channel of its own: administration is rare, and the attachment's channel is the scans'.
-	auto stub = v1::ExecutionService::NewStub(
-	    grpc::CreateChannel(bind.config.endpoint.Target(), grpc::InsecureChannelCredentials()));
-	grpc::ClientContext context;
-	context.AddMetadata("authorization", BearerHeader(bind.config.token));
-	v1::ManageDatabaseResponse response;
-	auto status = stub->ManageDatabase(&context, request, &response);
-	if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
-		throw CatalogException("%s", status.error_message());
-	}
-	if (!status.ok()) {
-		ThrowRpcError(status, bind.config, Attempted(bind));
-	}
-	return response;
+unique_ptr<FunctionData> StatementBind(ClientContext &context, TableFunctionBindInput &input,
+                                       vector<LogicalType> &return_types, vector<string> &names) {
+	return AdminResult(RequestFromParameters(context, input.inputs), return_types, names);
 }
 
 Value TextOrNull(const std::string &text) {
@@ -118,12 +90,10 @@ Value IdOrNull(int64_t id) {
 }
 
 void AdminExecute(ClientContext &, TableFunctionInput &input, DataChunk &output) {
-	auto &state = input.global_state->Cast<AdminGlobalState>();
-	if (state.done) {
+	if (!SingleCallState::First(input)) {
 		return;
 	}
-	state.done = true;
-	auto response = SendRequest(input.bind_data->Cast<AdminBindData>());
+	auto response = SendDatabaseRequest(input.bind_data->Cast<AdminBindData>().call);
 	output.SetValue(0, 0, Value(response.database()));
 	output.SetValue(1, 0, IdOrNull(response.snapshot_id()));
 	output.SetValue(2, 0, TextOrNull(response.snapshot_name()));
@@ -137,7 +107,7 @@ void AdminExecute(ClientContext &, TableFunctionInput &input, DataChunk &output)
 
 TableFunction AdminFunction(v1::DatabaseAction action, table_function_bind_t bind) {
 	return TableFunction(FunctionName(action), {LogicalType::VARCHAR, LogicalType::VARCHAR}, AdminExecute, bind,
-	                     AdminInit);
+	                     SingleCallState::Init);
 }
 
 } // namespace
@@ -146,7 +116,14 @@ vector<TableFunction> AdminFunctions() {
 	auto clone = AdminFunction(v1::DATABASE_ACTION_CLONE, BindFor<v1::DATABASE_ACTION_CLONE>);
 	clone.named_parameters["snapshot"] = LogicalType::VARCHAR;
 	return {AdminFunction(v1::DATABASE_ACTION_CREATE, BindFor<v1::DATABASE_ACTION_CREATE>), clone,
-	        AdminFunction(v1::DATABASE_ACTION_SNAPSHOT, BindFor<v1::DATABASE_ACTION_SNAPSHOT>)};
+	        AdminFunction(v1::DATABASE_ACTION_SNAPSHOT, BindFor<v1::DATABASE_ACTION_SNAPSHOT>),
+	        AdminFunction(v1::DATABASE_ACTION_DROP, BindFor<v1::DATABASE_ACTION_DROP>),
+	        AdminFunction(v1::DATABASE_ACTION_UNDROP, BindFor<v1::DATABASE_ACTION_UNDROP>)};
+}
+
+TableFunction AdminStatementFunction() {
+	return TableFunction("openduck_database_statement", {LogicalType::VARCHAR, LogicalType::BLOB}, AdminExecute,
+	                     StatementBind, SingleCallState::Init);
 }
 
 } // namespace openduck
