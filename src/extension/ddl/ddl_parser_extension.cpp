@@ -93,7 +93,10 @@ v1::ManageDatabaseRequest RequestFor(const DatabaseStatement &statement, const s
 ParserExtensionPlanResult Plan(ParserExtensionInfo *, ClientContext &context,
                                unique_ptr<ParserExtensionParseData> parse_data) {
 	auto &statement = static_cast<ParsedStatement &>(*parse_data).statement; // Parse made it
-	auto alias = TargetCatalog(context, statement.ToSql());
+	using Kind = DatabaseStatement::Kind;
+	auto reads = statement.kind == Kind::kSnapshot ? statement.database
+	                                               : statement.kind == Kind::kClone ? statement.source : "";
+	auto alias = TargetCatalog(context, statement.ToSql(), reads);
 	auto config = AttachedConfig(context, alias, statement.ToSql());
 	ParserExtensionPlanResult result;
 	result.function = statement.kind == DatabaseStatement::Kind::kShow ? DatabaseListStatementFunction()

@@ -5,11 +5,13 @@
 #include "duckdb/main/database_manager.hpp"
 #include "extension/catalog/od_catalog.hpp"
 
+#include <algorithm>
+
 namespace openduck {
 
 using namespace duckdb;
 
-std::string TargetCatalog(ClientContext &context, const std::string &statement) {
+std::string TargetCatalog(ClientContext &context, const std::string &statement, const std::string &reads) {
 	auto &current = DatabaseManager::GetDefaultDatabase(context);
 	if (ODCatalog::Find(context, current)) {
 		return current;
@@ -18,6 +20,12 @@ std::string TargetCatalog(ClientContext &context, const std::string &statement) 
 	for (auto &database : DatabaseManager::Get(context).GetDatabases(context)) {
 		if (ODCatalog::Find(context, database->GetName())) {
 			aliases.push_back(database->GetName());
+		}
+	}
+	std::sort(aliases.begin(), aliases.end());
+	for (auto &alias : aliases) {
+		if (!reads.empty() && ODCatalog::Find(context, alias)->Client().Config().database == reads) {
+			return alias;
 		}
 	}
 	if (aliases.size() == 1) {
