@@ -1,8 +1,7 @@
 #include "cli/admin_arguments.hpp"
 
 #include "cli/storage_options.hpp"
-
-#include <map>
+#include "common/duration.hpp"
 
 namespace openduck {
 
@@ -40,18 +39,11 @@ std::vector<OptionSpec> WithStorage(std::vector<OptionSpec> specs) {
 }
 
 int64_t ParseDuration(const std::string &name, const std::string &text) {
-	try {
-		size_t used = 0;
-		long long value = std::stoll(text, &used);
-		auto unit = text.substr(used);
-		static const std::map<std::string, int64_t> units = {{"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
-		auto found = units.find(unit);
-		if (found != units.end() && value >= 0) {
-			return value * found->second;
-		}
-	} catch (std::exception &) {
+	auto seconds = ParseDurationSeconds(text);
+	if (!seconds) {
+		throw UsageError("--" + name + " expects a duration like 30s, 15m, 12h, 7d or seconds, got '" + text + "'");
 	}
-	throw UsageError("--" + name + " expects a duration like 30s, 15m, 12h, 7d or seconds, got '" + text + "'");
+	return *seconds;
 }
 
 void Require(const std::vector<std::string> &words, size_t count, const std::string &usage) {

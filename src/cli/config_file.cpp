@@ -26,7 +26,9 @@ static const std::map<std::string, const char *> kOptionEnvironment = {
     {"gateway", "OPENDUCK_ENDPOINT"},
 };
 
-static const std::set<std::string> kCommandTables = {"serve", "gateway", "worker"};
+static const std::set<std::string> kCommandTables = {"serve", "gateway", "worker", "gc"};
+// Admin commands sharing the servers' file: its top-level keys they do not take are not errors.
+static const std::set<std::string> kSkipsServerKeys = {"gc"};
 
 namespace {
 
@@ -52,7 +54,7 @@ public:
 				SkipSpaces();
 				Expect(']', "to close the table name");
 				if (!kCommandTables.count(table)) {
-					Fail("unknown table [" + table + "]: the tables are [serve], [gateway] and [worker]");
+					Fail("unknown table [" + table + "]: the tables are [serve], [gateway], [worker] and [gc]");
 				}
 				EndOfLine();
 				continue;
@@ -319,11 +321,15 @@ void ApplyConfigFile(const std::string &command, const std::vector<OptionSpec> &
 			continue;
 		}
 		auto spec = known.find(entry.key);
-		if (spec == known.end() || entry.key == "config" || entry.key == "help") {
+		bool unknown = spec == known.end() || entry.key == "config" || entry.key == "help";
+		if (unknown && entry.table.empty() && kSkipsServerKeys.count(command)) {
+			continue;
+		}
+		if (unknown) {
 			throw UsageError(path + " line " + std::to_string(entry.line) + ": `openduck " + command +
 			                 "` has no option '" + entry.key + "' (see `openduck " + command + " --help`" +
-			                 (entry.table.empty() ? "; keys for another command go under its [serve], [gateway] "
-			                                        "or [worker] table)"
+			                 (entry.table.empty() ? "; keys for another command go under its [serve], [gateway], "
+			                                        "[worker] or [gc] table)"
 			                                      : ")"));
 		}
 		if (entry.is_bool == spec->second->takes_value) {

@@ -6,15 +6,18 @@
 //     database = ["sales", "ops"]      # a repeatable option takes an array
 //     [worker]                         # read by `openduck worker` only
 //     gateway = "https://gw.example:7878"
+//     [gc]                             # read by `openduck gc` only
+//     retention = "all:24h,hourly:7d,daily:90d"
 //
-// Top-level keys apply to the command being run, which must take them; a [serve], [gateway] or
-// [worker] table applies to that command only. Precedence: a command-line option, then the
+// Top-level keys apply to the command being run, which must take them; a [serve], [gateway],
+// [worker] or [gc] table applies to that command only. `openduck gc` reads the servers' file
+// for its storage options and skips the top-level keys it does not take (they are the servers'). Precedence: a command-line option, then the
 // option's environment variable (OPENDUCK_TOKEN, OPENDUCK_DATA_DIR, ...), then the file, then
 // the built-in default.
 //
 // The TOML subset read: comments, bare and quoted keys, basic and literal strings, integers,
 // booleans (for options without a value), arrays of those over one or more lines, and the
-// three tables above. Anything else is an error naming the file, line and the fix.
+// four tables above. Anything else is an error naming the file, line and the fix.
 #pragma once
 
 #include "cli/command_line.hpp"

@@ -38,6 +38,11 @@ Options:
       --store URL       layer objects: file:///dir or s3://bucket/prefix (AWS_* variables)
                         (default: $OPENDUCK_STORE_URL or a directory under the data dir)
       --heartbeat-ms N  heartbeat interval asked of additional workers (default: 2000)
+      --snapshot-interval DURATION
+                        snapshot each database at least this often while it has commits (a
+                        CHECKPOINT; none while idle), so time travel has this granularity
+                        (default: 60s; 0: none). A database's own interval (`openduck db set`)
+                        wins
 )";
 
 int RunServe(const std::vector<std::string> &args) {
@@ -51,6 +56,7 @@ int RunServe(const std::vector<std::string> &args) {
 	                                   {"metadata", 0, true},
 	                                   {"store", 0, true},
 	                                   {"heartbeat-ms", 0, true},
+	                                   {"snapshot-interval", 0, true},
 	                                   {"config", 0, true},
 	                                   {"help", 'h', false}};
 	for (auto &spec : SandboxOptionSpecs()) {
@@ -78,6 +84,7 @@ int RunServe(const std::vector<std::string> &args) {
 	auto host = options.Get("host", "127.0.0.1");
 	auto port = options.GetPort("port", kDefaultPort);
 	auto heartbeat_ms = options.GetPositive("heartbeat-ms", 2000);
+	auto snapshot_interval = SnapshotIntervalFrom(options);
 	auto tls = TlsServerFrom(options);
 
 	auto storage_config = StorageConfigFrom(options);
@@ -103,9 +110,11 @@ int RunServe(const std::vector<std::string> &args) {
 	server.Start(service);
 	Log("listening on " + server.Url() + " (gRPC + HTTP), databases: " + JoinNames(names) +
 	    ", data dir: " + where);
+	auto snapshots = StartAutoSnapshots(worker.Databases(), snapshot_interval);
 
 	auto signal = WaitForTerminationSignal();
 	Log("received " + signal + ", shutting down");
+	snapshots.reset();
 	server.Shutdown();
 	Log("stopped");
 	return 0;

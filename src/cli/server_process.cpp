@@ -1,5 +1,6 @@
 #include "cli/server_process.hpp"
 
+#include "cli/admin_arguments.hpp"
 #include "common/token.hpp"
 #include "worker/database_name.hpp"
 
@@ -114,6 +115,23 @@ std::unique_ptr<DatabaseSet> OpenDatabases(StorageEngine &storage, const ParsedO
 		                 databases->Describe() + " when missing)");
 	}
 	return databases;
+}
+
+// A minute: time travel to the minute, at most one layer and snapshot a minute per busy database.
+static constexpr int64_t kDefaultSnapshotIntervalSeconds = 60;
+
+int64_t SnapshotIntervalFrom(const ParsedOptions &options) {
+	if (!options.Has("snapshot-interval")) {
+		return kDefaultSnapshotIntervalSeconds;
+	}
+	return ParseDuration("snapshot-interval", options.Get("snapshot-interval"));
+}
+
+std::unique_ptr<AutoSnapshots> StartAutoSnapshots(DatabaseSet &databases, int64_t interval_seconds) {
+	if (interval_seconds == 0) {
+		return nullptr;
+	}
+	return std::make_unique<AutoSnapshots>(databases, interval_seconds);
 }
 
 std::string JoinNames(const std::vector<std::string> &names) {

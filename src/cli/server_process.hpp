@@ -4,6 +4,7 @@
 
 #include "auth/authenticator.hpp"
 #include "cli/command_line.hpp"
+#include "worker/auto_snapshots.hpp"
 #include "worker/database_set.hpp"
 
 #include <memory>
@@ -37,6 +38,11 @@ std::string DataDir(const ParsedOptions &options);
 // `standby_allowed`: serving none yet is fine (a standby worker waiting to take databases over).
 std::unique_ptr<DatabaseSet> OpenDatabases(StorageEngine &storage, const ParsedOptions &options,
                                            bool standby_allowed = false);
+
+// --snapshot-interval in seconds (default 60; 0: off); UsageError when it is not a duration.
+int64_t SnapshotIntervalFrom(const ParsedOptions &options);
+// The automatic snapshots of `databases` every `interval_seconds` (nullptr when 0).
+std::unique_ptr<AutoSnapshots> StartAutoSnapshots(DatabaseSet &databases, int64_t interval_seconds);
 
 std::string JoinNames(const std::vector<std::string> &names);
 

@@ -2,7 +2,9 @@
 
 #include "cli/admin_arguments.hpp"
 #include "cli/command_line.hpp"
+#include "cli/config_file.hpp"
 #include "cli/storage_options.hpp"
+#include "common/duration.hpp"
 #include "storage/admin_report.hpp"
 #include "storage/garbage_collector.hpp"
 #include "storage/storage_engine.hpp"
@@ -26,6 +28,12 @@ Actions:
   undrop NAME                     bring back the most recently dropped NAME
   clone SRC DST [--snapshot S]    new database DST sharing SRC's layers at snapshot S
                                   (default: SRC's last checkpoint); no data is copied
+  set NAME [--snapshot-interval D] [--retention R]
+                                  this database's own automatic snapshot interval (0: none)
+                                  and GC retention (see `openduck gc --help`), over the
+                                  workers' --snapshot-interval and gc's --retention; `default`
+                                  removes the override. Without options: shows them. Workers
+                                  pick a change up within 10 s; a clone starts without them
 
 These change metadata only and take no write lease, so they may run while a server uses the
 same data dir; it serves created and cloned databases at once. From SQL, through an attached
@@ -55,17 +63,26 @@ Options:
       --data-dir DIR    the server's data dir (default: $OPENDUCK_DATA_DIR or ./openduck-data)
 )";
 
-const char *kGcHelp = R"(Usage: openduck gc [--dry-run] [--retention DURATION] [--orphan-grace DURATION]
+const char *kGcHelp = R"(Usage: openduck gc [--dry-run] [--retention R] [--orphan-grace DURATION] [--config FILE]
 
-Deletes snapshots older than the retention (except database heads, named snapshots and
-snapshots open by readers), purges databases dropped longer ago than the retention, and
-deletes layer objects no remaining snapshot uses. DURATION: 30s, 15m, 12h, 7d or seconds.
+Deletes the snapshots the retention does not keep (database heads, named snapshots and
+snapshots open by readers are always kept), purges databases dropped longer ago than the
+retention's longest tier, and deletes layer objects no remaining snapshot uses.
+DURATION: 30s, 15m, 12h, 7d or seconds.
+
+Retention R: a DURATION (keep every snapshot that young) or tiers, e.g.
+all:24h,hourly:7d,daily:90d = every snapshot up to 24 hours old, the newest of each hour up to
+7 days, the newest of each day up to 90 days. Tiers: all, minutely, hourly, daily, weekly
+(hours and days in UTC). A database's own retention (`openduck db set NAME --retention R`)
+wins over this one.
 
 Options:
       --dry-run              report what would be removed, remove nothing
-      --retention D          keep unnamed snapshots younger than D (default 7d)
+      --retention R          keep the snapshots R keeps (default 7d; config key: retention)
       --orphan-grace D       delete unreferenced objects older than D (default 1h, at least 10m)
       --data-dir DIR         the server's data dir (default: $OPENDUCK_DATA_DIR or ./openduck-data)
+      --config FILE          read options from FILE: the servers' file, whose top-level storage
+                             options and [gc] table apply (default: $OPENDUCK_CONFIG)
 )";
 
 namespace {
@@ -78,10 +95,48 @@ void RequireValidName(const std::string &name) {
 	}
 }
 
+// --retention R as a policy; UsageError with the forms when R is none of them.
+RetentionPolicy ParseRetention(const std::string &text) {
+	try {
+		return RetentionPolicy::Parse(text);
+	} catch (std::invalid_argument &ex) {
+		throw UsageError(std::string("--retention: ") + ex.what());
+	}
+}
+
+// `openduck db set`: changes the options given (`default` clears one), then shows the policy.
+void SetPolicy(MetadataStore &metadata, const DatabaseRecord &db, const ParsedOptions &options) {
+	DatabasePolicy policy;
+	auto policies = metadata.DatabasePolicies();
+	auto found = policies.find(db.name);
+	if (found != policies.end()) {
+		policy = found->second;
+	}
+	if (options.Has("snapshot-interval")) {
+		auto text = options.Get("snapshot-interval");
+		policy.snapshot_interval_seconds =
+		    text == "default" ? DatabasePolicy::kDefaultInterval : ParseDuration("snapshot-interval", text);
+	}
+	if (options.Has("retention")) {
+		auto text = options.Get("retention");
+		policy.retention = text == "default" ? "" : ParseRetention(text).ToString();
+	}
+	if (options.Has("snapshot-interval") || options.Has("retention")) {
+		metadata.SetDatabasePolicy(db.id, policy);
+	}
+	auto interval = policy.snapshot_interval_seconds;
+	std::printf("database '%s': snapshot interval %s, retention %s\n", db.name.c_str(),
+	            interval == DatabasePolicy::kDefaultInterval ? "default (the worker's --snapshot-interval)"
+	            : interval == 0                              ? "0 (no automatic snapshots)"
+	                                                         : FormatDuration(interval).c_str(),
+	            policy.retention.empty() ? "default (gc's --retention)" : policy.retention.c_str());
+}
+
 } // namespace
 
 int RunDb(const std::vector<std::string> &args) {
-	auto specs = WithStorage({{"all", 0, false}, {"snapshot", 0, true}});
+	auto specs = WithStorage(
+	    {{"all", 0, false}, {"snapshot", 0, true}, {"snapshot-interval", 0, true}, {"retention", 0, true}});
 	std::vector<std::string> option_words;
 	auto words = Positional(args, specs, option_words);
 	auto options = ParseOptions(option_words, specs);
@@ -137,7 +192,12 @@ int RunDb(const std::vector<std::string> &args) {
 		std::printf("%s\n", ClonedReport(words[1], words[2], *metadata.GetSnapshot(db.head_snapshot)).c_str());
 		return 0;
 	}
-	throw UsageError("unknown action '" + action + "' (create, list, drop, undrop, clone)");
+	if (action == "set") {
+		Require(words, 2, "openduck db set NAME [--snapshot-interval D] [--retention R]");
+		SetPolicy(metadata, engine.RequireDatabase(words[1]), options);
+		return 0;
+	}
+	throw UsageError("unknown action '" + action + "' (create, list, drop, undrop, clone, set)");
 }
 
 static void VerifyOne(StorageEngine &engine, const DatabaseRecord &db, const SnapshotRecord &snapshot) {
@@ -221,16 +281,18 @@ int RunSnapshot(const std::vector<std::string> &args) {
 }
 
 int RunGc(const std::vector<std::string> &args) {
-	auto specs = WithStorage({{"dry-run", 0, false}, {"retention", 0, true}, {"orphan-grace", 0, true}});
+	auto specs = WithStorage(
+	    {{"dry-run", 0, false}, {"retention", 0, true}, {"orphan-grace", 0, true}, {"config", 0, true}});
 	auto options = ParseOptions(args, specs);
 	if (options.Has("help")) {
 		std::fputs(kGcHelp, stdout);
 		return 0;
 	}
+	ApplyConfigFile("gc", specs, options);
 	GcOptions gc;
 	gc.dry_run = options.Has("dry-run");
 	if (options.Has("retention")) {
-		gc.retention_seconds = ParseDuration("retention", options.Get("retention"));
+		gc.retention = ParseRetention(options.Get("retention"));
 	}
 	if (options.Has("orphan-grace")) {
 		gc.orphan_grace_seconds = ParseDuration("orphan-grace", options.Get("orphan-grace"));

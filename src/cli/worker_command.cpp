@@ -61,6 +61,13 @@ Failover (workers sharing --metadata and --store):
                         acknowledged, and this worker takes over the databases of a worker
                         that died (their lease lapsed) if that worker shipped its commits too
 
+Snapshots:
+      --snapshot-interval DURATION
+                        snapshot each database this worker writes at least this often while
+                        it has commits (a CHECKPOINT; none while idle), so time travel has this
+                        granularity (default: 60s; 0: none; 30s, 15m, 12h or seconds). A
+                        database's own interval (`openduck db set`) wins
+
 Read replicas (sharing --metadata and --store with the writers):
       --replica         serve every database of the stores read-only, at its latest shared
                         state (last checkpoint plus the commits its writer shipped), and follow
@@ -96,6 +103,7 @@ int RunWorker(const std::vector<std::string> &args) {
 	                                   {"local-commits", 0, false},
 	                                   {"replica", 0, false},
 	                                   {"follow-interval", 0, true},
+	                                   {"snapshot-interval", 0, true},
 	                                   {"help", 'h', false}};
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
@@ -160,6 +168,10 @@ int RunWorker(const std::vector<std::string> &args) {
 		throw UsageError("--replica serves every database of the stores read-only; drop -d (databases are created "
 		                 "and written by writer workers)");
 	}
+	if (replica && options.Has("snapshot-interval")) {
+		throw UsageError("--snapshot-interval applies to writers; a read replica writes nothing: drop it");
+	}
+	auto snapshot_interval = SnapshotIntervalFrom(options);
 	if (!replica && options.Has("follow-interval")) {
 		throw UsageError("--follow-interval applies to read replicas: add --replica, or drop it");
 	}
@@ -233,8 +245,11 @@ int RunWorker(const std::vector<std::string> &args) {
 		                                             });
 	}
 
+	auto snapshots = replica ? nullptr : StartAutoSnapshots(worker.Databases(), snapshot_interval);
+
 	auto signal = WaitForTerminationSignal();
 	Log("received " + signal + ", shutting down");
+	snapshots.reset();
 	takeover.reset();
 	announce = nullptr;
 	registration.Stop();

@@ -18,7 +18,7 @@ GcReport CollectGarbage(MetadataStore &metadata, ObjectStore &store, const GcOpt
 	}
 	GcReport report;
 	auto now = UnixNow();
-	report.plan = metadata.PlanGarbageCollection(now, options.retention_seconds, options.dry_run);
+	report.plan = metadata.PlanGarbageCollection(now, options.retention, options.dry_run);
 	std::vector<int64_t> deleted;
 	for (auto &layer : report.plan.dead_layers) {
 		report.freed_bytes += layer.size_bytes;

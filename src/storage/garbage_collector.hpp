@@ -1,6 +1,7 @@
 // Garbage collection of snapshots and layer objects (`openduck gc`). Retention rules live in
-// MetadataStore::PlanGarbageCollection: heads, named snapshots, snapshots younger than the
-// retention and snapshots pinned by live readers survive, with every layer they use. A layer
+// MetadataStore::PlanGarbageCollection: heads, named snapshots, snapshots the retention tiers
+// keep (retention_policy.hpp; a database's own retention wins over GcOptions::retention) and
+// snapshots pinned by live readers survive, with every layer they use. A layer
 // object is deleted only after its row is marked dead in the same transaction that removed
 // its last reference, so no snapshot, clone or reader can start using it afterwards.
 // Objects in the store that no layer row names (a seal that uploaded but never committed)
@@ -22,7 +23,8 @@ namespace openduck {
 constexpr int64_t kMinOrphanGraceSeconds = 600;
 
 struct GcOptions {
-	int64_t retention_seconds = 7 * 24 * 3600;
+	// For databases without a retention of their own (DatabasePolicy).
+	RetentionPolicy retention = RetentionPolicy::Parse(kDefaultRetention);
 	int64_t orphan_grace_seconds = 3600; // at least kMinOrphanGraceSeconds
 	bool dry_run = false;
 };

@@ -2,16 +2,18 @@
 // the single-writer lease and reader pins. Every mutation is one transaction, so a snapshot is
 // committed with its layer list atomically or not at all.
 //
-// Schema (both backends): db, write_lease, layer, snapshot, snapshot_layer, reader_pin,
-// commit_segment — see
+// Schema (both backends): db, db_policy, write_lease, layer, snapshot, snapshot_layer,
+// reader_pin, commit_segment — see
 // sql_metadata_store.cpp. Implementations are thread-safe (calls are serialised).
 // Errors throw std::runtime_error with the database / snapshot named; a lease conflict or a
 // fenced (stale-generation) commit throws LeaseError, a taken name AlreadyExistsError.
 #pragma once
 
 #include "common/commit_position.hpp"
+#include "storage/retention_policy.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -52,6 +54,18 @@ struct DatabaseRecord {
 	int64_t created_at = 0;
 	int64_t dropped_at = 0;    // 0 while live
 	int64_t head_snapshot = 0; // 0 before the first checkpoint
+};
+
+// What an operator set for one database (`openduck db set`), overriding the defaults of the
+// workers (--snapshot-interval) and of `openduck gc` (--retention). Kept with the database until
+// GC purges it; a clone starts without one.
+struct DatabasePolicy {
+	static constexpr int64_t kDefaultInterval = -1;
+	// Seconds between automatic snapshots while there are commits (0: none);
+	// kDefaultInterval: the worker's --snapshot-interval.
+	int64_t snapshot_interval_seconds = kDefaultInterval;
+	// RetentionPolicy text; "": gc's --retention.
+	std::string retention;
 };
 
 struct LayerRecord {
@@ -127,6 +141,12 @@ public:
 	// dropped or a live one took the name.
 	virtual DatabaseRecord UndropDatabase(const std::string &name) = 0;
 
+	// Sets `db_id`'s policy (all defaults: removes it). Throws std::invalid_argument for a
+	// retention RetentionPolicy::Parse rejects.
+	virtual void SetDatabasePolicy(int64_t db_id, const DatabasePolicy &policy) = 0;
+	// The policies of live databases that have one, by database name (one read).
+	virtual std::map<std::string, DatabasePolicy> DatabasePolicies() = 0;
+
 	// Takes the write lease on `db_id` for `holder` and returns the new generation. Succeeds
 	// when the lease is free, expired, or already held by `holder` (a restarted writer);
 	// otherwise throws LeaseError naming the holder. Every take bumps the generation, fencing
@@ -180,15 +200,16 @@ public:
 	virtual void RenewPin(int64_t pin_id, int64_t ttl_seconds) = 0;
 	virtual void Unpin(int64_t pin_id) = 0;
 
-	// Decides what garbage collection removes, given `now` and `retention_seconds`. A snapshot
-	// survives when it is a database head, named, younger than the retention, or pinned by an
-	// unexpired reader; databases dropped longer ago than the retention (and not held by a
-	// live writer's lease) are purged. A layer
+	// Decides what garbage collection removes at `now`. Each database's retention is its own
+	// (DatabasePolicy::retention), else `retention`. A snapshot survives when it is a database
+	// head, named, kept by its retention's tiers (RetentionPolicy::KeptByAge), or pinned by an
+	// unexpired reader; databases dropped longer ago than their retention's horizon (and not
+	// held by a live writer's lease) are purged with all their unpinned snapshots. A layer
 	// dies when no surviving snapshot uses it. Unless `dry_run`, the expired rows are deleted
 	// and dead layers are marked so no new snapshot or clone can reference them — in one
 	// transaction. Layers marked earlier whose deletion did not finish are included again.
 	// Lease and pin expiry (here and everywhere) follow the store's clock, not `now`.
-	virtual GcPlan PlanGarbageCollection(int64_t now, int64_t retention_seconds, bool dry_run) = 0;
+	virtual GcPlan PlanGarbageCollection(int64_t now, const RetentionPolicy &retention, bool dry_run) = 0;
 	// Removes the rows of dead layers whose objects are gone.
 	virtual void ForgetLayers(const std::vector<int64_t> &layer_ids) = 0;
 	// Every object key a layer or commit segment row names (live or dead), for the orphan sweep.

@@ -2,7 +2,9 @@
 
 #include "storage/byte_codec.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <set>
 
 namespace openduck {
 
@@ -32,6 +34,10 @@ SqlMetadataStore::SqlMetadataStore(std::unique_ptr<SqlConnection> connection) : 
 	        ", name TEXT NOT NULL, created_at BIGINT NOT NULL, dropped_at BIGINT NOT NULL DEFAULT 0, "
 	        "head_snapshot BIGINT NOT NULL DEFAULT 0)",
 	    "CREATE UNIQUE INDEX IF NOT EXISTS db_live_name ON db (name) WHERE dropped_at = 0",
+	    // A table of its own rather than columns of db: stores made before it gain it by
+	    // CREATE IF NOT EXISTS, and most databases have no row.
+	    "CREATE TABLE IF NOT EXISTS db_policy (db_id BIGINT PRIMARY KEY, snapshot_interval BIGINT NOT NULL, "
+	    "retention TEXT NOT NULL)",
 	    "CREATE TABLE IF NOT EXISTS write_lease (db_id BIGINT PRIMARY KEY, generation BIGINT NOT NULL, "
 	    "holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
 	    "CREATE TABLE IF NOT EXISTS layer (id " + id +
@@ -195,6 +201,34 @@ DatabaseRecord SqlMetadataStore::UndropDatabase(const std::string &name) {
 		found[0].dropped_at = 0;
 		return found[0];
 	});
+}
+
+void SqlMetadataStore::SetDatabasePolicy(int64_t db_id, const DatabasePolicy &policy) {
+	if (!policy.retention.empty()) {
+		RetentionPolicy::Parse(policy.retention);
+	}
+	InTransaction<int>([&] {
+		if (SelectDatabases("WHERE id = $1", {S(db_id)}).empty()) {
+			throw NotFoundError("database id " + S(db_id) + " does not exist");
+		}
+		connection_->Query("DELETE FROM db_policy WHERE db_id = $1", {S(db_id)});
+		if (policy.snapshot_interval_seconds != DatabasePolicy::kDefaultInterval || !policy.retention.empty()) {
+			connection_->Query("INSERT INTO db_policy (db_id, snapshot_interval, retention) VALUES ($1, $2, $3)",
+			                   {S(db_id), S(policy.snapshot_interval_seconds), policy.retention});
+		}
+		return 0;
+	});
+}
+
+std::map<std::string, DatabasePolicy> SqlMetadataStore::DatabasePolicies() {
+	std::lock_guard<std::mutex> guard(mutex_);
+	std::map<std::string, DatabasePolicy> out;
+	for (auto &row : connection_->Query("SELECT d.name, p.snapshot_interval, p.retention FROM db_policy p "
+	                                    "JOIN db d ON d.id = p.db_id WHERE d.dropped_at = 0",
+	                                    {})) {
+		out[row[0]] = DatabasePolicy {I(row[1]), row[2]};
+	}
+	return out;
 }
 
 int64_t SqlMetadataStore::AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds,
@@ -462,31 +496,73 @@ void SqlMetadataStore::Unpin(int64_t pin_id) {
 	});
 }
 
-GcPlan SqlMetadataStore::PlanGarbageCollection(int64_t now, int64_t retention_seconds, bool dry_run) {
+GcPlan SqlMetadataStore::PlanGarbageCollection(int64_t now, const RetentionPolicy &retention, bool dry_run) {
 	std::lock_guard<std::mutex> guard(mutex_);
 	// A dry run performs the same statements and rolls them back, so it reports exactly what a
 	// real run would do at this moment.
 	connection_->BeginExclusive();
 	try {
 		GcPlan plan;
-		auto cutoff = S(now - retention_seconds);
-		for (auto &row : connection_->Query("SELECT id FROM db WHERE dropped_at <> 0 AND dropped_at < $1 AND NOT EXISTS "
-		                                    "(SELECT 1 FROM write_lease l WHERE l.db_id = db.id AND l.expires_at > $2)",
-		                                    {cutoff, S(StoreNow())})) {
-			plan.purged_databases.push_back(I(row[0]));
+		std::map<int64_t, RetentionPolicy> own_retention;
+		for (auto &row : connection_->Query("SELECT db_id, retention FROM db_policy WHERE retention <> ''", {})) {
+			try {
+				own_retention.emplace(I(row[0]), RetentionPolicy::Parse(row[1]));
+			} catch (std::invalid_argument &ex) {
+				throw std::runtime_error("database id " + row[0] + ": " + ex.what());
+			}
+		}
+		auto retention_of = [&](int64_t db_id) -> const RetentionPolicy & {
+			auto found = own_retention.find(db_id);
+			return found == own_retention.end() ? retention : found->second;
+		};
+		for (auto &row : connection_->Query("SELECT id, dropped_at FROM db WHERE dropped_at <> 0 AND NOT EXISTS "
+		                                    "(SELECT 1 FROM write_lease l WHERE l.db_id = db.id AND l.expires_at > $1) "
+		                                    "ORDER BY id",
+		                                    {S(StoreNow())})) {
+			if (I(row[1]) < now - retention_of(I(row[0])).Horizon()) {
+				plan.purged_databases.push_back(I(row[0]));
+			}
 		}
 		for (auto db_id : plan.purged_databases) {
 			connection_->Query("UPDATE db SET head_snapshot = 0 WHERE id = $1", {S(db_id)});
 		}
 		connection_->Query("DELETE FROM reader_pin WHERE expires_at < $1", {S(StoreNow())});
-		const std::string doomed =
-		    "SELECT s.id FROM snapshot s WHERE (s.db_id IN (SELECT id FROM db WHERE head_snapshot = 0 AND dropped_at <> 0) "
-		    "OR (s.created_at < $1 AND s.name = '')) "
-		    "AND NOT EXISTS (SELECT 1 FROM db d WHERE d.head_snapshot = s.id) "
-		    "AND NOT EXISTS (SELECT 1 FROM reader_pin p WHERE p.snapshot_id = s.id)";
-		for (auto &row : connection_->Query(doomed + " ORDER BY s.id", {cutoff})) {
-			plan.expired_snapshots.push_back(I(row[0]));
+		// Databases purged now or by an earlier run that left pinned snapshots behind.
+		std::set<int64_t> purged;
+		for (auto &row : connection_->Query("SELECT id FROM db WHERE head_snapshot = 0 AND dropped_at <> 0", {})) {
+			purged.insert(I(row[0]));
 		}
+		struct Candidate {
+			SnapshotAge age;
+			bool kept; // a head, named (unless its database is purged) or pinned
+		};
+		std::map<int64_t, std::vector<Candidate>> by_database;
+		for (auto &row : connection_->Query(
+		         "SELECT s.id, s.db_id, s.created_at, CASE WHEN s.name <> '' THEN 1 ELSE 0 END, "
+		         "CASE WHEN EXISTS (SELECT 1 FROM db d WHERE d.head_snapshot = s.id) "
+		         "OR EXISTS (SELECT 1 FROM reader_pin p WHERE p.snapshot_id = s.id) THEN 1 ELSE 0 END "
+		         "FROM snapshot s ORDER BY s.id",
+		         {})) {
+			auto db_id = I(row[1]);
+			bool named = I(row[3]) != 0 && !purged.count(db_id);
+			by_database[db_id].push_back(Candidate {SnapshotAge {I(row[0]), I(row[2])}, named || I(row[4]) != 0});
+		}
+		for (auto &database : by_database) {
+			std::unordered_set<int64_t> young;
+			if (!purged.count(database.first)) {
+				std::vector<SnapshotAge> ages;
+				for (auto &candidate : database.second) {
+					ages.push_back(candidate.age);
+				}
+				young = retention_of(database.first).KeptByAge(now, ages);
+			}
+			for (auto &candidate : database.second) {
+				if (!candidate.kept && !young.count(candidate.age.id)) {
+					plan.expired_snapshots.push_back(candidate.age.id);
+				}
+			}
+		}
+		std::sort(plan.expired_snapshots.begin(), plan.expired_snapshots.end());
 		for (auto snapshot_id : plan.expired_snapshots) {
 			connection_->Query("DELETE FROM snapshot_layer WHERE snapshot_id = $1", {S(snapshot_id)});
 			connection_->Query("DELETE FROM snapshot WHERE id = $1", {S(snapshot_id)});
@@ -495,6 +571,7 @@ GcPlan SqlMetadataStore::PlanGarbageCollection(int64_t now, int64_t retention_se
 			if (connection_->Query("SELECT 1 FROM snapshot WHERE db_id = $1", {S(db_id)}).empty()) {
 				connection_->Query("DELETE FROM write_lease WHERE db_id = $1", {S(db_id)});
 				connection_->Query("DELETE FROM commit_segment WHERE db_id = $1", {S(db_id)});
+				connection_->Query("DELETE FROM db_policy WHERE db_id = $1", {S(db_id)});
 				connection_->Query("DELETE FROM db WHERE id = $1", {S(db_id)});
 			}
 		}

@@ -21,6 +21,8 @@ public:
 	std::vector<DatabaseRecord> ListDatabases(bool include_dropped) override;
 	DatabaseRecord DropDatabase(const std::string &name) override;
 	DatabaseRecord UndropDatabase(const std::string &name) override;
+	void SetDatabasePolicy(int64_t db_id, const DatabasePolicy &policy) override;
+	std::map<std::string, DatabasePolicy> DatabasePolicies() override;
 	int64_t AcquireLease(int64_t db_id, const std::string &holder, int64_t ttl_seconds, bool ships_commits) override;
 	void ReleaseLease(int64_t db_id, int64_t generation) override;
 	std::optional<LeaseState> Lease(int64_t db_id) override;
@@ -40,7 +42,7 @@ public:
 	int64_t PinSnapshot(int64_t snapshot_id, const std::string &holder, int64_t ttl_seconds) override;
 	void RenewPin(int64_t pin_id, int64_t ttl_seconds) override;
 	void Unpin(int64_t pin_id) override;
-	GcPlan PlanGarbageCollection(int64_t now, int64_t retention_seconds, bool dry_run) override;
+	GcPlan PlanGarbageCollection(int64_t now, const RetentionPolicy &retention, bool dry_run) override;
 	void ForgetLayers(const std::vector<int64_t> &layer_ids) override;
 	std::vector<std::string> AllObjectKeys() override;
 	std::string Describe() const override {

@@ -83,6 +83,15 @@ duckdb::DuckDB *DatabaseSet::FindOpen(const std::string &name) {
 	return entry == databases_.end() ? nullptr : entry->second.get();
 }
 
+std::map<std::string, duckdb::DuckDB *> DatabaseSet::OpenWriters() {
+	std::lock_guard<std::mutex> guard(lock_);
+	std::map<std::string, duckdb::DuckDB *> out;
+	for (auto &entry : databases_) {
+		out[entry.first] = entry.second.get();
+	}
+	return out;
+}
+
 duckdb::DuckDB &DatabaseSet::OpenLocked(const std::string &name, bool create, std::lock_guard<std::mutex> &) {
 	std::unique_ptr<duckdb::DuckDB> instance;
 	try {

@@ -65,6 +65,8 @@ public:
 	// live database took the name.
 	DatabaseRecord Undrop(const std::string &name);
 
+	// The writable instances opened so far, by name (valid until the set is destroyed).
+	std::map<std::string, duckdb::DuckDB *> OpenWriters();
 	// Sorted names of the databases served: the open ones whose writer still holds its lease and
 	// those Find would open. Reads the metadata store; when it is unreachable, the open ones
 	// (logged). A writer that lost its lease is not announced: another worker took it over.

@@ -163,7 +163,7 @@ gateway = "http://127.0.0.1:1"  # read by `openduck worker` only
 
 @pytest.mark.parametrize("text, message", [
 	("prot = 7878\n", "line 1: `openduck serve` has no option 'prot' (see `openduck serve --help`; keys for "
-	                  "another command go under its [serve], [gateway] or [worker] table)"),
+	                  "another command go under its [serve], [gateway], [worker] or [gc] table)"),
 	("gateway = \"http://x:1\"\n", "line 1: `openduck serve` has no option 'gateway'"),
 	("\n[serve]\nport = \"x\"\n", "--port expects a number, got 'x'"),
 	("host = 127.0.0.1\n", "line 1: expected a value"),

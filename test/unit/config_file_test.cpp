@@ -45,8 +45,8 @@ TEST(ConfigFileTest, ErrorsNameTheLineAndTheFix) {
 	          "od.toml line 2: expected a value: a \"string\", an integer, true/false or an array [...], got "
 	          "'localhost' (quote text values)");
 	EXPECT_EQ(error("port = 1\nport = 2\n"), "od.toml line 2: 'port' is set twice");
-	EXPECT_EQ(error("[client]\n"), "od.toml line 1: unknown table [client]: the tables are [serve], [gateway] and "
-	                               "[worker]");
+	EXPECT_EQ(error("[client]\n"), "od.toml line 1: unknown table [client]: the tables are [serve], [gateway], "
+	                               "[worker] and [gc]");
 	EXPECT_EQ(error("host = \"a\" port = 1\n"),
 	          "od.toml line 1: unexpected text after the value (one key = value per line)");
 	EXPECT_EQ(error("host = \"a\n"), "od.toml line 1: unterminated string (missing \")");

@@ -130,7 +130,7 @@ TEST_F(StorageEngineTest, GcKeepsRetainedSnapshotsAndDeletesTheRest) {
 	auto record = engine->RequireDatabase("g");
 	auto before = engine->Metadata().ListSnapshots(record.id);
 	GcOptions options;
-	options.retention_seconds = -10; // everything is "old"
+	options.retention = RetentionPolicy::KeepAll(-10); // everything is "old"
 	options.dry_run = true;
 	auto dry = CollectGarbage(engine->Metadata(), engine->Store(), options);
 	EXPECT_EQ(engine->Metadata().ListSnapshots(record.id).size(), before.size()); // dry run changes nothing
@@ -173,7 +173,7 @@ TEST_F(StorageEngineTest, AnIdleSnapshotReaderKeepsItsPinPastTheTtl) {
 	// Idle for twice the pin's TTL: only the engine's renewer can keep the pin alive.
 	std::this_thread::sleep_for(std::chrono::seconds(2 * config.pin_ttl_seconds));
 	GcOptions options;
-	options.retention_seconds = -10; // everything unpinned and unnamed is "old"
+	options.retention = RetentionPolicy::KeepAll(-10); // everything unpinned and unnamed is "old"
 	auto gc = CollectGarbage(engine->Metadata(), engine->Store(), options);
 	EXPECT_FALSE(gc.plan.expired_snapshots.empty()); // the unpinned creation snapshot goes
 	for (auto expired : gc.plan.expired_snapshots) {
@@ -198,12 +198,12 @@ TEST_F(StorageEngineTest, GcPurgesDroppedDatabasesButNotTheirClones) {
 	auto a_layers = engine->Metadata().SnapshotLayers(engine->RequireDatabase("a").head_snapshot);
 	engine->Metadata().DropDatabase("a");
 	GcOptions options;
-	options.retention_seconds = 3600;
+	options.retention = RetentionPolicy::KeepAll(3600);
 	auto kept = CollectGarbage(engine->Metadata(), engine->Store(), options);
 	EXPECT_TRUE(kept.plan.purged_databases.empty()); // dropped, but within retention
 	EXPECT_NO_THROW(engine->Metadata().UndropDatabase("a"));
 	engine->Metadata().DropDatabase("a");
-	options.retention_seconds = -10;
+	options.retention = RetentionPolicy::KeepAll(-10);
 	auto purged = CollectGarbage(engine->Metadata(), engine->Store(), options);
 	EXPECT_EQ(purged.plan.purged_databases.size(), 1u);
 	// Only layers a wrote after the clone die; the layers b shares survive.
@@ -261,7 +261,7 @@ TEST_F(StorageEngineTest, CompactionBoundsTheLayerListAndKeepsEverySnapshot) {
 	// Once old snapshots expire, the layers compaction replaced are garbage.
 	third.reset();
 	GcOptions options;
-	options.retention_seconds = -10;
+	options.retention = RetentionPolicy::KeepAll(-10);
 	auto report = CollectGarbage(compacting.Metadata(), compacting.Store(), options);
 	EXPECT_FALSE(report.plan.dead_layers.empty());
 	EXPECT_EQ(Count(*db, "SELECT count(*) FROM t"), 11500);

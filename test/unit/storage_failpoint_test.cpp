@@ -104,7 +104,7 @@ TEST_F(StorageFailpointTest, GcRacingAFailedSealKeepsItsUploadWithinTheGrace) {
 	ConfigureFailpoints("metadata.commit.before=error*1");
 	ExpectFailedCheckpoint(*db, "g", "snapshot commit failed");
 	GcOptions options;
-	options.retention_seconds = -10;
+	options.retention = RetentionPolicy::KeepAll(-10);
 	options.orphan_grace_seconds = 0;
 	EXPECT_THROW(CollectGarbage(engine->Metadata(), engine->Store(), options), std::invalid_argument);
 	options.orphan_grace_seconds = kMinOrphanGraceSeconds;
