@@ -3,9 +3,10 @@ DuckDB and the extension, run `SELECT 42 FROM cloud.one_row` (shipped whole) in 
 `--seconds`, once attached through an `openduck gateway` and once straight to the worker's own
 port, alternating `--repeat` times. Prints queries per second, p50/p99 latency, CPU seconds of
 the gateway and the worker, and the gateway / direct throughput ratio (issue #13 asks for at
-least 0.9x).
+least 0.9x). With `--rows N` each query instead returns N rows (`SELECT i, s FROM cloud.rows`, a
+BIGINT and a 32-character string each), which weighs what the gateway does per result byte.
 
-Run: .venv/bin/python bench/gateway_bench.py [--clients 32] [--seconds 15] [--repeat 2]
+Run: .venv/bin/python bench/gateway_bench.py [--clients 32] [--seconds 15] [--repeat 2] [--rows N]
 """
 
 import argparse
@@ -73,7 +74,13 @@ def main():
 	parser.add_argument("--clients", type=int, default=32)
 	parser.add_argument("--seconds", type=float, default=15)
 	parser.add_argument("--repeat", type=int, default=2, help="gateway/direct pairs, alternating")
+	parser.add_argument("--rows", type=int, default=1, help="rows each query returns (1: the one-row query)")
 	args = parser.parse_args()
+	if args.rows == 1:
+		query, table = QUERY, "CREATE TABLE cloud.one_row AS SELECT 1 AS x"
+	else:
+		query = "SELECT i, s FROM cloud.rows"
+		table = f"CREATE TABLE cloud.rows AS SELECT range AS i, md5(range::VARCHAR) AS s FROM range({args.rows})"
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
 	work, launcher = bench_launcher()
 	try:
@@ -81,18 +88,18 @@ def main():
 		worker = launcher.worker(gateway, "w1", ["gwdb"])
 		setup = odtest.python_host()
 		setup.execute(gateway.attach_sql("gwdb"))
-		setup.execute("CREATE TABLE cloud.one_row AS SELECT 1 AS x")
+		setup.execute(table)
 		setup.close()
 		attach = {
 		    "gateway": gateway.attach_sql("gwdb"),
 		    "direct": f"ATTACH 'openduck:gwdb?endpoint=http://127.0.0.1:{worker.port}&token={gateway.token}' AS cloud",
 		}
 		best = {}
-		print(f"{args.clients} client processes, `{QUERY}` for {args.seconds:g} s each run")
+		print(f"{args.clients} client processes, `{query}` for {args.seconds:g} s each run")
 		for _ in range(args.repeat):
 			for path in ("gateway", "direct"):
 				rate, latencies, errors, cpu = run(attach[path], args.clients, args.seconds,
-				                                   [gateway.process.pid, worker.pid])
+				                                   [gateway.process.pid, worker.pid], query)
 				p50 = 1000 * latencies[len(latencies) // 2]
 				p99 = 1000 * latencies[int(len(latencies) * 0.99)]
 				queries = max(len(latencies), 1)

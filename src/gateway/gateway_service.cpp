@@ -136,7 +136,7 @@ grpc::Status GatewayService::Resolve(const Principal &principal, const std::stri
 	return grpc::Status::OK;
 }
 
-std::unique_ptr<pb::ExecutionService::Stub> GatewayService::StubFor(const std::string &address) {
+std::shared_ptr<grpc::Channel> GatewayService::ChannelFor(const std::string &address) {
 	std::lock_guard<std::mutex> guard(channels_mutex_);
 	auto &pool = channels_[address];
 	if (pool.empty()) {
@@ -146,7 +146,11 @@ std::unique_ptr<pb::ExecutionService::Stub> GatewayService::StubFor(const std::s
 			pool.push_back(CreateOpenDuckChannel(endpoint, worker_tls_, i));
 		}
 	}
-	return pb::ExecutionService::NewStub(pool[next_channel_++ % pool.size()]);
+	return pool[next_channel_++ % pool.size()];
+}
+
+std::unique_ptr<pb::ExecutionService::Stub> GatewayService::StubFor(const std::string &address) {
+	return pb::ExecutionService::NewStub(ChannelFor(address));
 }
 
 std::unique_ptr<grpc::ClientContext> GatewayService::UpstreamContext(const grpc::ServerContext &caller,
@@ -198,7 +202,7 @@ grpc::Status GatewayService::StreamedHandshake(grpc::ServerContext *context, Han
 	    });
 }
 
-grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) {
+grpc::Status GatewayService::StreamedRawExecuteFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call) {
 	Principal principal;
 	pb::ExecuteFragmentRequest request;
 	auto status = ReadAdmittedRequest(*call, AuthenticateCall(*context, authenticator_, principal), request);
@@ -233,11 +237,11 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 			replica_sessions_.erase(request.session_id());
 		});
 	}
-	auto forward = [&](const pb::ExecuteFragmentResponse &response) {
-		metered.CountResponse(response);
-		return call->Write(response);
-	};
 	if (route.local) {
+		auto forward = [&](const pb::ExecuteFragmentResponse &response) {
+			metered.CountResponse(response);
+			return WriteResponse(*call, response);
+		};
 		FragmentOutcome outcome;
 		status = route.local->ExecuteFragment(*context, request, principal, forward, outcome);
 		if (!status.ok()) {
@@ -251,13 +255,14 @@ grpc::Status GatewayService::StreamedExecuteFragment(grpc::ServerContext *contex
 		// when the caller is gone while we are blocked reading from the worker.
 		auto *upstream_context = upstream.get();
 		auto watched = watcher_.Watch(*context, [upstream_context] { upstream_context->TryCancel(); });
-		auto reader = StubFor(route.remote.address)->ExecuteFragment(upstream.get(), request);
-		pb::ExecuteFragmentResponse response;
+		auto reader = CallRawResults(ChannelFor(route.remote.address), *upstream, request);
+		grpc::ByteBuffer response;
 		bool caller_gone = false;
 		bool forwarded = false;
 		while (reader->Read(&response)) {
 			forwarded = true;
-			if (!forward(response)) {
+			metered.CountResponse(response);
+			if (!call->Write(response)) {
 				caller_gone = true;
 				upstream->TryCancel();
 				break;

@@ -9,7 +9,9 @@
 //
 // In `openduck serve` the gateway also has an in-process Worker; its databases are served by
 // calling it directly, without a loopback gRPC hop. Remote workers are reached over gRPC with
-// the caller's own token; when the caller goes away the upstream call is cancelled.
+// the caller's own token; when the caller goes away the upstream call is cancelled. A remote
+// worker's results are forwarded as the bytes it sent, neither parsed nor serialised again
+// (rpc/raw_results.hpp); the metrics read what they count from the bytes (rpc/response_scan.hpp).
 //
 // Thread-safe (gRPC calls the handlers concurrently).
 #pragma once
@@ -19,6 +21,7 @@
 #include "gateway/worker_registry.hpp"
 #include "openduck/v1/openduck.grpc.pb.h"
 #include "rpc/cancellation_watcher.hpp"
+#include "rpc/raw_results.hpp"
 #include "rpc/server_status.hpp"
 #include "rpc/streamed_calls.hpp"
 #include "worker/worker.hpp"
@@ -32,7 +35,7 @@
 
 namespace openduck {
 
-class GatewayService final : public openduck::v1::ExecutionService::StreamedService {
+class GatewayService final : public WithRawResults<openduck::v1::ExecutionService::StreamedService> {
 public:
 	// `authenticator` knows the clients' tokens; `cluster_secret` is what workers register with
 	// (empty: no worker may register). `local_worker` may be null (a gateway without an in-process worker).
@@ -44,7 +47,7 @@ public:
 
 	// Each authenticates the caller before reading the request (rpc/streamed_calls.hpp).
 	grpc::Status StreamedHandshake(grpc::ServerContext *context, HandshakeCall *call) override;
-	grpc::Status StreamedExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) override;
+	grpc::Status StreamedRawExecuteFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call) override;
 	grpc::Status StreamedGetCatalog(grpc::ServerContext *context, GetCatalogCall *call) override;
 	grpc::Status StreamedCancelExecution(grpc::ServerContext *context, CancelExecutionCall *call) override;
 	grpc::Status StreamedRegisterWorker(grpc::ServerContext *context, RegisterWorkerCall *call) override;
@@ -97,6 +100,8 @@ private:
 	                    const openduck::v1::CancelExecutionRequest &request,
 	                    openduck::v1::CancelExecutionResponse &response);
 	std::vector<std::string> AllDatabases();
+	// One of the worker's connections, in turn.
+	std::shared_ptr<grpc::Channel> ChannelFor(const std::string &address);
 	std::unique_ptr<openduck::v1::ExecutionService::Stub> StubFor(const std::string &address);
 	// A client context for calling `route.remote` on behalf of `caller`.
 	std::unique_ptr<grpc::ClientContext> UpstreamContext(const grpc::ServerContext &caller, const std::string &token);

@@ -1,6 +1,7 @@
 #include "rpc/server_metrics.hpp"
 
 #include "rpc/log.hpp"
+#include "rpc/response_scan.hpp"
 
 #include <cstdio>
 
@@ -176,10 +177,19 @@ void MeteredQuery::CountRequest(const openduck::v1::ExecuteFragmentRequest &requ
 }
 
 void MeteredQuery::CountResponse(const openduck::v1::ExecuteFragmentResponse &response) {
-	if (response.has_arrow_batch() || response.has_arrow_part()) {
-		query_.bytes_sent += response.arrow_batch().size() + response.arrow_part().size();
-	} else if (response.has_error()) {
-		MarkFailed(response.error().type());
+	Count(response.arrow_batch().size() + response.arrow_part().size(),
+	      response.has_error() ? &response.error() : nullptr);
+}
+
+void MeteredQuery::CountResponse(const grpc::ByteBuffer &response) {
+	auto scan = ScanResponse(response);
+	Count(scan.arrow_bytes, scan.has_error ? &scan.error : nullptr);
+}
+
+void MeteredQuery::Count(uint64_t arrow_bytes, const openduck::v1::Error *error) {
+	query_.bytes_sent += arrow_bytes;
+	if (error) {
+		MarkFailed(error->type());
 	}
 }
 

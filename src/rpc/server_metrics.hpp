@@ -10,6 +10,8 @@
 
 #include "openduck/v1/openduck.pb.h"
 
+#include <grpcpp/support/byte_buffer.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -99,10 +101,14 @@ public:
 	void CountRequest(const openduck::v1::ExecuteFragmentRequest &request, const std::string &token);
 	// Counts one response on its way to the caller: its Arrow bytes, or its error's kind.
 	void CountResponse(const openduck::v1::ExecuteFragmentResponse &response);
+	// The same for a serialised response, read without parsing its payload (rpc/response_scan.hpp).
+	void CountResponse(const grpc::ByteBuffer &response);
 	// The first failure's kind is the one counted.
 	void MarkFailed(const std::string &kind);
 
 private:
+	void Count(uint64_t arrow_bytes, const openduck::v1::Error *error);
+
 	ServerMetrics &metrics_;
 	ServerMetrics::Query query_;
 	std::chrono::steady_clock::time_point started_;
