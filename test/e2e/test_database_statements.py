@@ -34,6 +34,9 @@ def test_every_statement_round_trips(launcher, host):
 
 	named = row(con, "CREATE SNAPSHOT v1 OF src")
 	assert named["database"] == "src" and named["snapshot_name"] == "v1", named
+	# A commit since v1, else the checkpoint has nothing new and the head stays v1.
+	con.execute("INSERT INTO cloud.t VALUES (-1)")
+	con.execute("DELETE FROM cloud.t WHERE id = -1")
 	unnamed = row(con, "create snapshot of src;")
 	assert unnamed["snapshot_name"] is None and unnamed["snapshot_id"] >= named["snapshot_id"], unnamed
 	con.execute("INSERT INTO cloud.t SELECT range FROM range(1000, 1500)")
@@ -45,6 +48,8 @@ def test_every_statement_round_trips(launcher, host):
 	head = row(con, "CREATE DATABASE head FROM src")
 	for alias in ("at_v1", "by_id", "head"):
 		con.execute(srv.attach_sql(alias, alias))
+	# Several attached: the statements below go through the current one.
+	con.execute("USE cloud")
 	assert con.execute(COUNT.format("at_v1")).fetchone()[0] == 1000
 	assert con.execute(COUNT.format("by_id")).fetchone()[0] == 1000
 	assert con.execute(COUNT.format("head")).fetchone()[0] == 1500, head

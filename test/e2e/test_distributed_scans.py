@@ -103,17 +103,25 @@ def test_aggregates_split_across_replicas_equal_plain_duckdb(launcher, tmp_path,
 	gateway, _, replicas = _cluster(launcher, tmp_path, request)
 	_, ro = _loaded(host, gateway, replicas)
 	oracle = _oracle()
+	ran_split = 0
 	for query, splits in QUERIES:
 		assert _split(ro, query.format(t="ro.big")) == splits, query
 		before = [_queries(r) for r in replicas]
 		got = ro.execute(query.format(t="ro.big")).fetchall()
 		_same(got, oracle.execute(query.format(t="big")).fetchall())
 		# Planned once (EXPLAIN) the parts' descriptions are cached: a split read costs one
-		# request per part (a fallback to one read would cost one more), a whole one one.
-		assert _requests(ro) == (len(replicas) if splits else 1), query
-		if splits:
+		# request per part, a fallback to one read one more, a whole one one.
+		requests = _requests(ro)
+		if not splits:
+			assert requests == 1, query
+		elif requests == len(replicas):
+			ran_split += 1
 			# Every replica ran a part (each part went to another one).
 			assert all(_queries(r) > b for r, b in zip(replicas, before)), query
+		else:
+			assert requests == len(replicas) + 1, query
+	# Nothing commits meanwhile: a fallback is rare (a replica busy past a deadline, say).
+	assert ran_split >= sum(splits for _, splits in QUERIES) - 1
 	# Switched off, or for a table below the threshold, one worker answers.
 	ro.execute("SET openduck_split_reads = false")
 	assert not _split(ro, QUERIES[0][0].format(t="ro.big"))
