@@ -23,7 +23,7 @@ import statistics
 import time
 
 from gateway_bench import cpu_seconds
-from remote_scan_bench import bench_launcher, host_connection, odtest, wait_until
+from remote_scan_bench import bench_launcher, shared_stores, host_connection, odtest, wait_until
 
 ROW_GROUP = 122880
 QUERY = ("SELECT g, count(*), sum(x), avg(y), min(z), max(z) FROM {t} WHERE x % 5 <> 0 "
@@ -57,8 +57,7 @@ def main():
 	args = parser.parse_args()
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
 	work, launcher = bench_launcher()
-	shared = work / "shared"
-	stores = ["--metadata", f"sqlite://{shared}/metadata.sqlite", "--store", f"file://{shared}/store"]
+	stores = shared_stores(work)
 	try:
 		gateway = launcher.gateway(heartbeat_ms=500)
 		writer = launcher.worker(gateway, "w1", ["bench"], extra_args=stores)

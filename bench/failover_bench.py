@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from remote_scan_bench import bench_launcher, odtest, wait_until
+from remote_scan_bench import bench_launcher, odtest, shared_stores, wait_until
 
 HEARTBEAT_MS = 500
 
@@ -27,7 +27,7 @@ class Stores:
 		self.servers = []
 		self.env = None
 		if kind == "shared-dir":
-			self.args = ["--metadata", f"sqlite://{work}/shared/metadata.sqlite", "--store", f"file://{work}/shared/store"]
+			self.args = shared_stores(work)
 			return
 		from test_storage_stores import Moto, Postgres
 		pg, s3 = Postgres(), Moto(work)

@@ -178,6 +178,13 @@ def bench_launcher():
 	return work, odtest.Launcher(work, work, "bench")
 
 
+def shared_stores(work):
+	"""Worker arguments for stores in `work` that several workers share (SQLite metadata and a
+	directory of layers): a writer, standbys and read replicas of the same databases."""
+	shared = work / "shared"
+	return ["--metadata", f"sqlite://{shared}/metadata.sqlite", "--store", f"file://{shared}/store"]
+
+
 def host_connection(threads: int) -> duckdb.DuckDBPyConnection:
 	con = duckdb.connect(config={"allow_unsigned_extensions": "true", "threads": threads})
 	con.execute("SET enable_progress_bar = false")

@@ -23,7 +23,7 @@ import statistics
 import time
 
 from gateway_bench import run
-from remote_scan_bench import bench_launcher, odtest, wait_until
+from remote_scan_bench import bench_launcher, odtest, shared_stores, wait_until
 
 AGGREGATE = "SELECT count(*), sum(x), avg(y) FROM ro.facts WHERE x % 7 = 3"
 
@@ -86,8 +86,7 @@ def main():
 	args = parser.parse_args()
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
 	work, launcher = bench_launcher()
-	shared = work / "shared"
-	stores = ["--metadata", f"sqlite://{shared}/metadata.sqlite", "--store", f"file://{shared}/store"]
+	stores = shared_stores(work)
 	try:
 		gateway = launcher.gateway(heartbeat_ms=500)
 		writer = launcher.worker(gateway, "w1", ["bench"], extra_args=stores)
