@@ -1,0 +1,72 @@
+"""Time travel in SQL: what `FROM t AT (VERSION => ...)` costs against the same query on the head.
+
+`openduck serve` with one database of about `--gib` GiB (a table of random numbers and short
+strings), named snapshot v1, then 1% of its rows updated and checkpointed again. Prints, in one
+run, the median wall time of `--runs` runs (after one warm-up each) and the server's CPU
+seconds per run of three queries on the head and AT (VERSION => 'v1'), and their ratio (issue
+#19 asks for <= 1.1x); also the first, cold AT query, which opens the snapshot's read-only
+instance on the worker.
+
+Run: .venv/bin/python bench/time_travel_bench.py [--gib 1] [--runs 5]
+"""
+
+import argparse
+import statistics
+import time
+
+from remote_scan_bench import bench_launcher, host_connection, odtest
+
+QUERIES = [
+	"SELECT count(*), sum(a), avg(b) FROM {t}",
+	"SELECT k % 100 AS g, count(*), max(s) FROM {t} GROUP BY g ORDER BY g",
+	"SELECT * FROM {t} WHERE k = 123456",
+]
+ROW_BYTES = 60  # about what a row of the table takes in the database file
+
+
+def timed(con, sql, runs, server):
+	con.execute(sql).fetchall()
+	walls, cpu = [], server.cpu_seconds()
+	for _ in range(runs):
+		started = time.perf_counter()
+		con.execute(sql).fetchall()
+		walls.append(time.perf_counter() - started)
+	return statistics.median(walls), (server.cpu_seconds() - cpu) / runs
+
+
+def main():
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--gib", type=float, default=1.0)
+	parser.add_argument("--runs", type=int, default=5)
+	args = parser.parse_args()
+	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
+	rows = int(args.gib * 2**30 / ROW_BYTES)
+	work, launcher = bench_launcher()
+	try:
+		server = launcher.serve(["bench"])
+		con = host_connection(2)
+		con.execute(f"LOAD '{odtest.EXTENSION}'")
+		con.execute(server.attach_sql("bench"))
+		started = time.perf_counter()
+		con.execute(f"CREATE TABLE cloud.t AS SELECT range AS k, random() AS a, (random() * 1000)::INTEGER AS b, "
+		            f"md5(range::VARCHAR)[:12] AS s FROM range({rows})")
+		con.execute("SELECT * FROM openduck_create_snapshot('cloud', 'v1')").fetchall()
+		con.execute("UPDATE cloud.t SET b = b + 1 WHERE k % 100 = 7")
+		con.execute("CHECKPOINT cloud")
+		size = con.execute("SELECT size_bytes FROM openduck_databases('cloud') WHERE name = 'bench'").fetchone()[0]
+		print(f"{rows:,} rows, database file {size / 2**30:.2f} GiB, loaded in {time.perf_counter() - started:.0f} s; "
+		      f"median of {args.runs} runs after a warm-up, server CPU per run")
+		cold = time.perf_counter()
+		con.execute(QUERIES[0].format(t="cloud.t AT (VERSION => 'v1')")).fetchall()
+		print(f"  first AT query (opens the snapshot's instance): {1000 * (time.perf_counter() - cold):.0f} ms")
+		for query in QUERIES:
+			head, head_cpu = timed(con, query.format(t="cloud.t"), args.runs, server.process)
+			past, past_cpu = timed(con, query.format(t="cloud.t AT (VERSION => 'v1')"), args.runs, server.process)
+			print(f"  {query.format(t='t'):<64} head {1000 * head:7.1f} ms ({head_cpu:.2f} CPU s)  "
+			      f"AT {1000 * past:7.1f} ms ({past_cpu:.2f} CPU s)  {past / head:.2f}x")
+	finally:
+		launcher.stop_all()
+
+
+if __name__ == "__main__":
+	main()
