@@ -114,3 +114,20 @@ def test_at_errors_name_the_history(history):
 	with pytest.raises(duckdb.Error):
 		con.execute("INSERT INTO cloud.t AT (VERSION => 'v1') VALUES (1, 'x', 0)")
 	assert con.execute("SELECT count(*) FROM cloud.t WHERE v = 'x'").fetchone() == (0,)
+
+
+def test_a_read_of_one_past_snapshot_is_shipped_to_it_whole(history):
+	con, oracle, _, _ = history
+	query = "SELECT v, count(*), sum(n), max(id) FROM {t} GROUP BY v"
+	assert rows(con, query.format(t="cloud.t AT (VERSION => 'v1')")) == rows(oracle, query.format(t="v1"))
+	# One request: the statement ran on the worker's instance of v1, not as a pull of the table.
+	stats = con.execute("SELECT remote_requests, rows_received FROM openduck_last_query_stats()").fetchone()
+	assert stats == (1, 1), stats
+	# A plan run again (a prepared statement) still reads v1, not the head.
+	con.execute(f"PREPARE p AS {query.format(t='cloud.t AT (VERSION => ' + chr(39) + 'v2' + chr(39) + ')')}")
+	for _ in range(2):
+		assert rows(con, "EXECUTE p") == rows(oracle, query.format(t="v2"))
+	# Two different snapshots in one statement: a host plan over both, still right.
+	both = "SELECT count(*) FROM {a} JOIN {b} USING (id)"
+	assert rows(con, both.format(a="cloud.t a AT (VERSION => 'v1')", b="cloud.t b AT (VERSION => 'v2')")) == \
+	    rows(oracle, both.format(a="v1 a", b="v2 b"))

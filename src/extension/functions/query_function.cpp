@@ -28,6 +28,8 @@ struct QueryBindData : public RemoteReadBindData {
 	bool own_transaction = false;
 	// ShippedStatement::prefetched; copies share it and the first execution takes it.
 	std::shared_ptr<PrefetchedResult> prefetched;
+	// ShippedStatement::snapshot.
+	std::string snapshot;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<QueryBindData>();
@@ -37,6 +39,7 @@ struct QueryBindData : public RemoteReadBindData {
 		copy->read_only = read_only;
 		copy->own_transaction = own_transaction;
 		copy->prefetched = prefetched;
+		copy->snapshot = snapshot;
 		copy->types = types;
 		copy->no_columns = no_columns;
 		copy->schema_may_change = schema_may_change;
@@ -44,7 +47,7 @@ struct QueryBindData : public RemoteReadBindData {
 	}
 	bool Equals(const FunctionData &other_p) const override {
 		auto &other = other_p.Cast<QueryBindData>();
-		return catalog == other.catalog && sql == other.sql;
+		return catalog == other.catalog && sql == other.sql && snapshot == other.snapshot;
 	}
 };
 
@@ -89,6 +92,10 @@ unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunc
 		auto options = bind.own_transaction ? bind.catalog->OptionsWithoutNewSession(context)
 		                                    : bind.catalog->OptionsFor(context, bind.shares_snapshot);
 		options.read_only = bind.read_only;
+		if (!bind.snapshot.empty()) {
+			options.session_id.clear(); // a past snapshot is read outside any session
+			options.snapshot = bind.snapshot;
+		}
 		state->result = std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
 	}
 	// A stale cached description (the table changed remotely) is dropped; the next attempt asks again.
@@ -145,6 +152,7 @@ unique_ptr<FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql, 
 	bind->read_only = how.read_only;
 	bind->own_transaction = how.own_transaction;
 	bind->prefetched = how.prefetched;
+	bind->snapshot = how.snapshot;
 	return std::move(bind);
 }
 

@@ -42,6 +42,9 @@ struct ShippedStatement {
 	bool own_transaction = false;
 	// Set when planning already sent the statement (a read outside a session).
 	std::shared_ptr<PrefetchedResult> prefetched;
+	// The past snapshot (id) the statement reads, "" for the attachment's state: its AT clauses
+	// were removed from the text, so every run must go to that snapshot.
+	std::string snapshot;
 };
 
 // Bind data for running `sql` whose result has `types`, as openduck_query would after binding.

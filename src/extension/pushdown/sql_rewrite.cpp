@@ -22,8 +22,8 @@ namespace openduck {
 
 using namespace duckdb;
 
-ReferenceRewriter::ReferenceRewriter(const std::string &alias, const std::string &default_schema)
-    : alias_(alias), default_schema_(default_schema) {
+ReferenceRewriter::ReferenceRewriter(const std::string &alias, const std::string &default_schema, bool strip_past)
+    : alias_(alias), default_schema_(default_schema), strip_past_(strip_past) {
 }
 
 bool ReferenceRewriter::Rewrite(QueryNode &node) {
@@ -184,8 +184,10 @@ void ReferenceRewriter::VisitRef(TableRef &ref) {
 	auto &table = ref.Cast<BaseTableRef>();
 	if (table.at_clause) {
 		// The worker's own catalog has no time travel: a past snapshot is read by the host's
-		// scan of it (ODCatalog::PastSnapshot), never inside shipped SQL.
-		ok_ = false;
+		// scan of it (ODCatalog::PastSnapshot), or by text sent to that snapshot as a whole.
+		ok_ = ok_ && strip_past_;
+		table.at_clause.reset();
+		past_tables_++;
 	}
 	if (!table.catalog_name.empty()) {
 		if (!StringUtil::CIEquals(table.catalog_name, alias_)) {

@@ -16,14 +16,23 @@ class ODCatalog;
 class ReferenceRewriter {
 public:
 	// `default_schema` may be "": then unqualified table names make Rewrite fail.
-	ReferenceRewriter(const std::string &alias, const std::string &default_schema);
+	// `strip_past`: table references with an AT clause lose it (the caller runs the text on
+	// that past snapshot, ReadsPast); otherwise an AT clause makes Rewrite fail, since the
+	// worker's own catalog has no time travel.
+	ReferenceRewriter(const std::string &alias, const std::string &default_schema, bool strip_past = false);
 
-	// False when the query references another catalog or a past snapshot (AT): it cannot run
-	// on the worker alone.
+	// False when the query references another catalog, or a past snapshot (AT) unless
+	// `strip_past`: it cannot run on the worker alone.
 	bool Rewrite(duckdb::QueryNode &node);
 	// A whole statement: SELECT, INSERT, UPDATE, DELETE or CREATE TABLE [AS]. False for other
 	// kinds of statement, or when it references another catalog.
 	bool Rewrite(duckdb::SQLStatement &statement);
+
+	// After a successful Rewrite with `strip_past`: whether it removed an AT clause (the caller
+	// makes sure every table is read at that one snapshot).
+	bool ReadsPast() const {
+		return past_tables_ > 0;
+	}
 
 private:
 	void CollectCTEs(duckdb::CommonTableExpressionMap &ctes);
@@ -38,6 +47,8 @@ private:
 	std::string default_schema_;
 	duckdb::case_insensitive_set_t ctes_;
 	bool ok_ = true;
+	const bool strip_past_;
+	int past_tables_ = 0;
 };
 
 // `identifier` as a double-quoted SQL identifier (quotes inside doubled).

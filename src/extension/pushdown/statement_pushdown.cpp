@@ -83,6 +83,28 @@ bool OnlyReads(LogicalOperator &op, ODCatalog &catalog, bool &has_remote_scan) {
 	return true;
 }
 
+// The past snapshot every remote scan of the plan reads (FROM t AT (...)), or "" when a scan
+// reads the present or they read different snapshots.
+std::string OnePastSnapshot(LogicalOperator &op) {
+	std::string past;
+	bool one = true;
+	std::function<void(LogicalOperator &)> visit = [&](LogicalOperator &node) {
+		if (node.type == LogicalOperatorType::LOGICAL_GET) {
+			auto relation = ScannedRelation(node.Cast<LogicalGet>());
+			if (!relation || relation->snapshot.empty() || (!past.empty() && past != relation->snapshot)) {
+				one = false;
+			} else {
+				past = relation->snapshot;
+			}
+		}
+		for (auto &child : node.children) {
+			visit(*child);
+		}
+	};
+	visit(op);
+	return one ? past : "";
+}
+
 // Whether the statement reads any attached OpenDuck database.
 bool ReadsRemote(ClientContext &context, const StatementProperties &properties) {
 	for (auto &entry : properties.read_databases) {
@@ -183,9 +205,18 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	if ((statement->type == StatementType::SELECT_STATEMENT) == writes) {
 		return false;
 	}
-	ReferenceRewriter rewriter(catalog.GetName(), RemoteDefaultSchema(context, catalog));
+	ReferenceRewriter rewriter(catalog.GetName(), RemoteDefaultSchema(context, catalog), true);
 	if (!rewriter.Rewrite(*statement)) {
 		return false;
+	}
+	// A read of one past snapshot (every table AT the same one) runs on that snapshot whole,
+	// when it can be sent now; anything else with AT runs as a host plan over past scans.
+	std::string past;
+	if (rewriter.ReadsPast()) {
+		past = OnePastSnapshot(*target);
+		if (past.empty() || writes || explained || !catalog.OptionsWithoutNewSession(context).session_id.empty()) {
+			return false;
+		}
 	}
 	auto sql = statement->type == StatementType::INSERT_STATEMENT ? InsertSQL(statement->Cast<InsertStatement>())
 	                                                              : statement->ToString();
@@ -196,7 +227,7 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	vector<string> names;
 	ShippedStatement how;
 	auto options = catalog.OptionsWithoutNewSession(context);
-	if (!writes && options.session_id.empty() &&
+	if (!writes && past.empty() && options.session_id.empty() &&
 	    ShipSplitAggregate(input, target, catalog, statement->Cast<SelectStatement>())) {
 		return true;
 	}
@@ -209,6 +240,7 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	try {
 		if (prefetch) {
 			options.read_only = true;
+			options.snapshot = past;
 			auto result = std::make_unique<RemoteResult>(context, catalog.Client().Execute(sql, options));
 			types = result->Types();
 			names = result->Names();
@@ -227,6 +259,7 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	}
 	how.schema_may_change = statement->type == StatementType::CREATE_STATEMENT;
 	how.read_only = !writes;
+	how.snapshot = past;
 	how.own_transaction = writes && context.transaction.IsAutoCommit();
 	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), QueryFunction(),
 	                                 MakeQueryBindData(catalog, sql, types, how), types, names);
