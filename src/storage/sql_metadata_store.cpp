@@ -1,5 +1,7 @@
 #include "storage/sql_metadata_store.hpp"
 
+#include "common/snapshot_reference.hpp"
+
 #include "storage/byte_codec.hpp"
 
 #include <algorithm>
@@ -407,8 +409,7 @@ std::optional<SnapshotRecord> SqlMetadataStore::GetSnapshot(int64_t snapshot_id)
 std::optional<SnapshotRecord> SqlMetadataStore::FindSnapshot(int64_t db_id, const std::string &name_or_id) {
 	std::lock_guard<std::mutex> guard(mutex_);
 	auto found = SelectSnapshots("WHERE s.db_id = $1 AND s.name = $2", {S(db_id), name_or_id});
-	bool numeric = !name_or_id.empty() && name_or_id.size() < 19 &&
-	               name_or_id.find_first_not_of("0123456789") == std::string::npos;
+	bool numeric = IsSnapshotId(name_or_id) && name_or_id.size() < 19; // a BIGINT
 	if (found.empty() && numeric) {
 		found = SelectSnapshots("WHERE s.db_id = $1 AND s.id = $2", {S(db_id), name_or_id});
 	}

@@ -1,6 +1,7 @@
 #include "storage/storage_engine.hpp"
 
 #include "common/failpoint.hpp"
+#include "common/snapshot_reference.hpp"
 #include "storage/admin_report.hpp"
 #include "rpc/log.hpp"
 #include "storage/diff_file_system.hpp"
@@ -164,7 +165,7 @@ DatabaseRecord StorageEngine::RequireDatabase(const std::string &name) {
 }
 
 SnapshotRecord StorageEngine::RequireSnapshot(const DatabaseRecord &db, const std::string &name_or_id) {
-	if (!name_or_id.empty() && name_or_id[0] == '@') {
+	if (IsSnapshotTime(name_or_id)) {
 		return SnapshotAt(db, name_or_id.substr(1));
 	}
 	auto snapshot = metadata_->FindSnapshot(db.id, name_or_id);
@@ -443,8 +444,7 @@ std::string SnapshotNameProblem(const std::string &name) {
 			return "invalid snapshot name '" + name + "': use letters, digits, '_', '-' and '.'";
 		}
 	}
-	if (name.find_first_not_of("0123456789") == std::string::npos) {
-		// FindSnapshot reads an all-digit name as a snapshot id.
+	if (IsSnapshotId(name)) {
 		return "invalid snapshot name '" + name + "': a name of digits only would read as a snapshot id";
 	}
 	return "";

@@ -52,35 +52,9 @@ grpc::Status Create(DatabaseSet &databases, const pb::ManageDatabaseRequest &req
 	return grpc::Status::OK;
 }
 
-// The id of the newest snapshot of `name` created at or before `time` (unix seconds).
-std::string SnapshotAt(StorageEngine &storage, const std::string &name, int64_t time) {
-	auto db = storage.RequireDatabase(name);
-	const SnapshotRecord *newest = nullptr;
-	const SnapshotRecord *oldest = nullptr;
-	auto snapshots = storage.Metadata().ListSnapshots(db.id);
-	for (auto &snapshot : snapshots) {
-		if (snapshot.created_at <= time && (!newest || snapshot.created_at >= newest->created_at)) {
-			newest = &snapshot;
-		}
-		if (!oldest || snapshot.created_at < oldest->created_at) {
-			oldest = &snapshot;
-		}
-	}
-	if (!newest) {
-		throw NotFoundError("database '" + name + "' has no snapshot at or before " + FormatTime(time) +
-		                    (oldest ? "; the oldest one kept is from " + FormatTime(oldest->created_at) + " (snapshot " +
-		                                  std::to_string(oldest->id) + ")"
-		                            : "; it has no snapshot yet (CHECKPOINT makes one)"));
-	}
-	return std::to_string(newest->id);
-}
-
 grpc::Status Clone(DatabaseSet &databases, duckdb::DuckDB &source, const pb::ManageDatabaseRequest &request,
                    pb::ManageDatabaseResponse &response) {
 	auto snapshot = request.source_snapshot().empty() ? request.snapshot_id() : request.source_snapshot();
-	if (request.source_time()) {
-		snapshot = SnapshotAt(databases.Storage(), request.database(), request.source_time());
-	}
 	if (snapshot.empty()) {
 		auto status = Checkpoint(source, request.database(), "before cloning it");
 		if (!status.ok()) {

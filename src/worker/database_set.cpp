@@ -1,9 +1,9 @@
 #include "worker/database_set.hpp"
 
+#include "common/snapshot_reference.hpp"
 #include "rpc/log.hpp"
 #include "worker/database_name.hpp"
 
-#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -133,8 +133,7 @@ duckdb::DuckDB *DatabaseSet::Find(const std::string &name) {
 duckdb::DuckDB *DatabaseSet::FindSnapshot(const std::string &name, const std::string &snapshot, int64_t &resolved) {
 	// Kept by id: names and times resolve to ids (one metadata query), so every time of one
 	// snapshot shares its instance. An id needs no query when its instance is open.
-	bool is_id = !snapshot.empty() && std::all_of(snapshot.begin(), snapshot.end(), ::isdigit);
-	auto id = is_id ? snapshot : std::to_string(storage_.RequireSnapshot(storage_.RequireDatabase(name), snapshot).id);
+	auto id = IsSnapshotId(snapshot) ? snapshot : std::to_string(storage_.RequireSnapshot(storage_.RequireDatabase(name), snapshot).id);
 	std::lock_guard<std::mutex> guard(snapshots_lock_);
 	auto &instance = snapshots_[{name, id}];
 	if (!instance) {

@@ -97,7 +97,7 @@ def test_clone_at_a_timestamp(launcher, host):
 	time.sleep(1.1)
 	con.execute("INSERT INTO cloud.t VALUES (10)")
 	row(con, "CREATE SNAPSHOT OF src")
-	with pytest.raises(duckdb.Error, match="no snapshot at or before 2000-01-01.*oldest one kept is from"):
+	with pytest.raises(duckdb.Error, match="no snapshot at or before 2000-01-01.*history starts at"):
 		con.execute("CREATE DATABASE old FROM src AT (TIMESTAMP => '2000-01-01 00:00:00')")
 	with pytest.raises(duckdb.Error, match="not a timestamp"):
 		con.execute("CREATE DATABASE old FROM src AT (TIMESTAMP => 'yesterday')")

@@ -1,4 +1,5 @@
 #include "extension/catalog/od_catalog.hpp"
+#include "common/snapshot_reference.hpp"
 #include "rpc/commit_position_wire.hpp"
 
 #include "duckdb/common/string_util.hpp"
@@ -137,8 +138,7 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, 
 
 std::shared_ptr<CatalogSnapshot> ODCatalog::PastSnapshot(ClientContext &context, const std::string &snapshot) {
 	std::shared_ptr<CatalogSnapshot> past;
-	bool is_id = !snapshot.empty() && std::all_of(snapshot.begin(), snapshot.end(), ::isdigit);
-	if (is_id) {
+	if (IsSnapshotId(snapshot)) {
 		std::lock_guard<std::mutex> guard(lock_);
 		auto cached = past_.find(snapshot);
 		if (cached != past_.end()) {
@@ -169,7 +169,7 @@ std::string ODCatalog::SnapshotOf(const BoundAtClause &at) {
 	}
 	// DuckDB's grammar has no other unit than VERSION and TIMESTAMP.
 	auto time = value.DefaultCastAs(LogicalType::TIMESTAMP_TZ).GetValue<timestamp_tz_t>();
-	return "@" + std::to_string(time.value);
+	return SnapshotAtTime(time.value);
 }
 
 std::shared_ptr<CatalogSnapshot> ODCatalog::GetSnapshot() {

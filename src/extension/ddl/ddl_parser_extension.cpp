@@ -1,5 +1,6 @@
 #include "extension/ddl/ddl_parser_extension.hpp"
 
+#include "common/snapshot_reference.hpp"
 #include "duckdb/common/exception/conversion_exception.hpp"
 #include "duckdb/common/types/timestamp.hpp"
 #include "extension/ddl/database_statement.hpp"
@@ -39,14 +40,15 @@ ParserExtensionParseResult Parse(ParserExtensionInfo *, const string &query) {
 	return ParserExtensionParseResult();
 }
 
-// Unix seconds of a TIMESTAMP literal (read as UTC, like the snapshots' times; a +hh offset is
-// applied).
-int64_t SecondsOf(const std::string &text) {
+// The snapshot reference "@<unix microseconds>" of a TIMESTAMP literal (read as UTC, like the
+// snapshots' times; a +hh offset is applied): the worker resolves it to the newest snapshot at
+// or before then, as for FROM t AT (TIMESTAMP => ...).
+std::string SnapshotAtTimeOf(const std::string &text) {
 	timestamp_t time;
 	if (Timestamp::TryConvertTimestamp(text.c_str(), text.size(), time, true) != TimestampCastResult::SUCCESS) {
 		throw ConversionException("AT (TIMESTAMP => '%s'): not a timestamp (e.g. '2025-01-31 12:00:00')", text);
 	}
-	return Timestamp::GetEpochSeconds(time);
+	return SnapshotAtTime(Timestamp::GetEpochMicroSeconds(time));
 }
 
 // `attached`: the database of the attachment the call goes through, which routes the calls that
@@ -67,7 +69,7 @@ v1::ManageDatabaseRequest RequestFor(const DatabaseStatement &statement, const s
 		if (statement.at == DatabaseStatement::At::kVersion) {
 			request.set_source_snapshot(statement.at_value);
 		} else if (statement.at == DatabaseStatement::At::kTimestamp) {
-			request.set_source_time(SecondsOf(statement.at_value));
+			request.set_source_snapshot(SnapshotAtTimeOf(statement.at_value));
 		}
 		break;
 	case Kind::kSnapshot:
