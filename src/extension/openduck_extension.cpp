@@ -10,6 +10,7 @@
 #include "extension/ddl/ddl_parser_extension.hpp"
 #include "extension/functions/admin_functions.hpp"
 #include "extension/functions/database_list_function.hpp"
+#include "extension/functions/diff_function.hpp"
 #include "extension/catalog/od_storage_extension.hpp"
 #include "extension/functions/explain_function.hpp"
 #include "extension/functions/merge_avg_function.hpp"
@@ -68,5 +69,6 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 		loader.RegisterFunction(function);
 	}
 	loader.RegisterFunction(openduck::DatabaseListFunction());
+	loader.RegisterFunction(openduck::DiffFunction());
 	loader.SetDescription("OpenDuck: attach databases served by an OpenDuck cluster");
 }

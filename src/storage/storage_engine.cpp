@@ -218,6 +218,13 @@ std::string StorageEngine::DatabaseDir(const DatabaseRecord &db) {
 	return dir;
 }
 
+// Every worker computes in UTC and the Gregorian calendar whatever its machine's zone, so hosts
+// know what to send when theirs differ (extension/session_settings.cpp).
+static void ComputeInUtc(duckdb::DBConfig &config) {
+	config.options.set_variables["TimeZone"] = duckdb::Value("UTC");
+	config.options.set_variables["Calendar"] = duckdb::Value("gregorian");
+}
+
 // Points `config` at the layered file: our file system for `path` (and its WAL at the local
 // `wal_path`, none when empty), local spill files, read-only for snapshots.
 static void ConfigureLayered(duckdb::DBConfig &config, std::shared_ptr<LayeredFile> file, const std::string &path,
@@ -230,10 +237,7 @@ static void ConfigureLayered(duckdb::DBConfig &config, std::shared_ptr<LayeredFi
 	if (file->ReadOnly()) {
 		config.options.access_mode = duckdb::AccessMode::READ_ONLY;
 	}
-	// Every worker computes in UTC and the Gregorian calendar whatever its machine's zone, so
-	// hosts know what to send when theirs differ (extension/session_settings.cpp).
-	config.options.set_variables["TimeZone"] = duckdb::Value("UTC");
-	config.options.set_variables["Calendar"] = duckdb::Value("gregorian");
+	ComputeInUtc(config);
 }
 
 
@@ -332,7 +336,22 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &n
 	                                      config_.holder + ":" + std::to_string(::getpid()), config_.pin_ttl_seconds);
 	RenewPinWhileOpen(file);
 	return NewInstance(file, std::string(kLayeredPathPrefix) + name + "@" + std::to_string(snapshot.id), "",
-	                   DatabaseDir(db) + "/tmp");
+	                   OwnTempDir(db, "snapshot-" + std::to_string(snapshot.id)));
+}
+
+std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenScratch(const std::string &name) {
+	auto db = RequireDatabase(name);
+	duckdb::DBConfig config;
+	config.options.temporary_directory = OwnTempDir(db, "scratch");
+	ComputeInUtc(config);
+	config_.sandbox.Configure(config);
+	auto database = std::make_unique<duckdb::DuckDB>(nullptr, &config);
+	config_.sandbox.Seal(*database, {});
+	return database;
+}
+
+std::string StorageEngine::OwnTempDir(const DatabaseRecord &db, const std::string &what) {
+	return DatabaseDir(db) + "/tmp/" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++temp_dirs_);
 }
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenReplica(const std::string &name, CommitPosition &position) {

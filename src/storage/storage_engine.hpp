@@ -107,6 +107,10 @@ public:
 	                                          const std::string &snapshot, DatabaseRecord &clone);
 	// Opens snapshot `name_or_id` of database `name` read-only (a separate DuckDB instance).
 	std::unique_ptr<duckdb::DuckDB> OpenSnapshot(const std::string &name, const std::string &name_or_id);
+	// A sandboxed in-memory DuckDB for computing over database `name`'s instances (a diff of two
+	// snapshots): the same limits as theirs, spilling into a directory of its own next to the
+	// database's, removed when it closes.
+	std::unique_ptr<duckdb::DuckDB> OpenScratch(const std::string &name);
 	// Opens database `name` read-only as a read replica sees it: its head snapshot plus every
 	// commit shipped after it (restored into a directory of its own, removed when the instance
 	// closes). `position` receives what the instance holds. Pins the snapshot like OpenSnapshot.
@@ -144,6 +148,10 @@ private:
 	std::unique_ptr<duckdb::DuckDB> OpenWriter(int64_t db_id, int64_t generation,
 	                                           std::chrono::steady_clock::time_point acquired, bool restore);
 	std::string DatabaseDir(const DatabaseRecord &db);
+	// A spill directory no other instance uses, under DatabaseDir(db)/tmp, named after `what`.
+	// DuckDB creates it when it first spills and removes it with the instance; instances sharing
+	// one would reuse each other's file names, and the first to close would delete the others'.
+	std::string OwnTempDir(const DatabaseRecord &db, const std::string &what);
 	// A sandboxed DuckDB on `file` as database `path` (its WAL at the local `wal_path`, none when
 	// empty; spill files in `temp_dir`).
 	std::unique_ptr<duckdb::DuckDB> NewInstance(std::shared_ptr<LayeredFile> file, const std::string &path,
@@ -175,6 +183,7 @@ private:
 	bool stopping_ = false;
 	std::thread renewer_;
 	std::atomic<uint64_t> replica_instances_ {0}; // names each replica instance's directory
+	std::atomic<uint64_t> temp_dirs_ {0};          // names OwnTempDir's directories
 };
 
 } // namespace openduck

@@ -6,6 +6,7 @@
 #include "rpc/server_identity.hpp"
 #include "worker/catalog_reader.hpp"
 #include "worker/database_admin.hpp"
+#include "worker/table_diff.hpp"
 
 #include "arrow/ipc_stream_writer.hpp"
 
@@ -157,6 +158,13 @@ ResponseSink Worker::PositionedSink(const std::string &database, const Served &s
 	};
 }
 
+static bool SendErrorResult(const ResponseSink &sink, const duckdb::ErrorData &error) {
+	pb::ExecuteFragmentResponse response;
+	response.mutable_error()->set_type(duckdb::Exception::ExceptionTypeToString(error.Type()));
+	response.mutable_error()->set_message(error.RawMessage());
+	return sink(response);
+}
+
 grpc::Status Worker::Handshake(const pb::HandshakeRequest &request, pb::HandshakeResponse &response) {
 	auto status = CheckPeerVersions("client", request.protocol_version(), request.duckdb_version());
 	if (!status.ok()) {
@@ -207,6 +215,9 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	if (request.session_action() == pb::SESSION_ACTION_OPEN) {
 		return OpenSession(call, request, principal, *served.database, sink, outcome);
 	}
+	if (request.has_diff()) {
+		return RunDiff(call, request, principal, served, positioned, outcome);
+	}
 	std::shared_ptr<Session> session;
 	if (!request.session_id().empty()) {
 		session = sessions_.Find(request.session_id());
@@ -244,8 +255,14 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	auto &whole = joined.ingest_arrow().empty() ? request : joined;
 	auto executor = session ? std::make_unique<FragmentExecutor>(*session, whole)
 	                        : std::make_unique<FragmentExecutor>(*served.database, whole);
+	return RunWhenPlaced(call, whole, principal, *executor, positioned, outcome);
+}
+
+grpc::Status Worker::RunWhenPlaced(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
+                                   const Principal &principal, FragmentExecutor &executor, const ResponseSink &sink,
+                                   FragmentOutcome &outcome) {
 	if (!principal.Allows(Scope::kWrite)) {
-		executor->RestrictToReading(principal.label);
+		executor.RestrictToReading(principal.label);
 	}
 	auto place = statements_.Enter(principal.label, [&call] { return call.IsCancelled(); });
 	if (!place) {
@@ -254,7 +271,47 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 		                        " of its statement places (--max-running-statements) stayed taken",
 		                    statements_.max_wait(), "");
 	}
-	return Run(call, whole, *executor, positioned, outcome);
+	return Run(call, request, executor, sink, outcome);
+}
+
+grpc::Status Worker::RunDiff(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
+                             const Principal &principal, const Served &served, const ResponseSink &sink,
+                             FragmentOutcome &outcome) {
+	if (replicas_) {
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+		                    "this worker is a read replica: diffs between snapshots are computed by the database's "
+		                    "writer, which the gateway routes them to");
+	}
+	if (!request.session_id().empty()) {
+		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+		                    "a diff reads committed snapshots: it is never part of a session");
+	}
+	auto &diff = request.diff();
+	auto label = [](int64_t snapshot) { return snapshot ? "snapshot " + std::to_string(snapshot) : "the head"; };
+	TableDiff::Side from, to {served.database.get(), label(served.snapshot)};
+	std::unique_ptr<TableDiff> computed;
+	try {
+		int64_t id = 0;
+		from = {databases_->FindSnapshot(request.database(), diff.from_snapshot(), id), label(id)};
+		if (!diff.to_snapshot().empty()) {
+			to = {databases_->FindSnapshot(request.database(), diff.to_snapshot(), id), label(id)};
+		}
+	} catch (std::exception &ex) {
+		return grpc::Status(grpc::StatusCode::NOT_FOUND, ex.what());
+	}
+	try {
+		computed = std::make_unique<TableDiff>(databases_->Storage().OpenScratch(request.database()), std::move(from),
+		                                       std::move(to), diff.schema(), diff.table());
+	} catch (std::exception &ex) {
+		outcome.failed = true;
+		outcome.delivered = SendErrorResult(sink, duckdb::ErrorData(ex));
+		return grpc::Status::OK;
+	}
+	auto comparison = request;
+	comparison.clear_diff();
+	comparison.set_plan(computed->Sql());
+	FragmentExecutor executor(computed->Scratch(), comparison);
+	return RunWhenPlaced(call, comparison, principal, executor, sink, outcome);
 }
 
 grpc::Status Worker::QueueRefusal(const grpc::ServerContext &call, const std::string &what,
@@ -306,12 +363,6 @@ grpc::Status Worker::Run(const grpc::ServerContext &call, const pb::ExecuteFragm
 	return grpc::Status::OK;
 }
 
-static bool SendErrorResult(const ResponseSink &sink, const duckdb::ErrorData &error) {
-	pb::ExecuteFragmentResponse response;
-	response.mutable_error()->set_type(duckdb::Exception::ExceptionTypeToString(error.Type()));
-	response.mutable_error()->set_message(error.RawMessage());
-	return sink(response);
-}
 
 static bool SendEmptyResult(const ResponseSink &sink, duckdb::Connection &connection) {
 	// An IPC stream with no columns and no rows: "done, nothing to return".

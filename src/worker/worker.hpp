@@ -118,8 +118,16 @@ private:
 	// replica), so the host reads its own writes on replicas afterwards.
 	ResponseSink PositionedSink(const std::string &database, const Served &served, const ResponseSink &sink);
 
+	// Runs `executor` once a statement place is free (or refuses the call when none frees up).
+	grpc::Status RunWhenPlaced(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
+	                           const Principal &principal, FragmentExecutor &executor, const ResponseSink &sink,
+	                           FragmentOutcome &outcome);
 	grpc::Status Run(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
 	                 FragmentExecutor &executor, const ResponseSink &sink, FragmentOutcome &outcome);
+	// A request with a TableDiff: its `to` side is `served` unless it names a snapshot.
+	grpc::Status RunDiff(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
+	                     const Principal &principal, const Served &served, const ResponseSink &sink,
+	                     FragmentOutcome &outcome);
 	static grpc::Status SessionNotFound(const std::string &id);
 	// The refusal of a caller that waited `waited` in a queue: RESOURCE_EXHAUSTED saying `what`
 	// stayed taken, the wait and `remedy` (may be empty); CANCELLED when the caller went away.

@@ -6,6 +6,9 @@ import os
 import re
 from pathlib import Path
 
+import duckdb
+import pytest
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -13,13 +16,14 @@ def sql_block_after(heading: str) -> list:
 	text = README.read_text()
 	section = text[text.index(heading):]
 	block = re.search(r"```sql\n(.*?)```", section, re.DOTALL).group(1)
-	statements = []
+	code = []
 	for line in block.splitlines():
-		code = line.split("--")[0].strip()
+		line = line.split("--")[0].strip()
 		# `BEGIN; ...; COMMIT;` stands for any transaction, not a statement to run
-		if code and "..." not in code:
-			statements.append(code)
-	return statements
+		if line and "..." not in line:
+			code.append(line)
+	# A statement may span lines; each ends with a semicolon.
+	return [statement.strip() + ";" for statement in " ".join(code).split(";") if statement.strip()]
 
 
 def test_the_writing_example_runs(server, host, tmp_path, monkeypatch):
@@ -42,4 +46,35 @@ def test_the_writing_example_runs(server, host, tmp_path, monkeypatch):
 	assert con.execute("SELECT * FROM cloud.snapshot").fetchall() == [(1,)]
 	assert os.path.getsize("events.parquet") > 0
 	for table in ("events", "daily", "snapshot"):
+		con.execute(f"DROP TABLE cloud.{table}")
+
+
+def test_the_time_travel_and_diff_examples_run(server, host):
+	con = host(server, "testdb")
+	for table in ("orders", "orders_restored"):
+		con.execute(f"DROP TABLE IF EXISTS cloud.{table}")
+	con.execute("CREATE TABLE cloud.orders AS SELECT range AS id, 'open' AS status FROM range(10)")
+	con.execute("SELECT * FROM openduck_create_snapshot('cloud', 'v1')").fetchall()
+	con.execute("UPDATE cloud.orders SET status = 'paid' WHERE id < 3")
+	con.execute("SELECT * FROM openduck_create_snapshot('cloud', 'v2')").fetchall()
+	con.execute("DELETE FROM cloud.orders WHERE id = 9")
+	past = sql_block_after("Past states are readable in any query")
+	assert len(past) == 4, past
+	for sql in past:
+		if "INTERVAL" in sql:
+			# Minutes ago this test's database did not exist yet: the error says where its history starts.
+			with pytest.raises(duckdb.CatalogException, match="has no snapshot at or before .*; its history starts"):
+				con.execute(sql)
+		else:
+			con.execute(sql).fetchall()
+	assert con.execute("SELECT count(*) FROM cloud.orders_restored WHERE status = 'open'").fetchone() == (10,)
+	diffs = sql_block_after("What changed between two versions")
+	assert len(diffs) == 3, diffs
+	assert sorted(con.execute(diffs[0]).fetchall()) == \
+	    [("added", i, "paid") for i in range(3)] + [("removed", i, "open") for i in range(3)]
+	assert len(con.execute(diffs[1]).fetchall()) == 7  # and the delete since v2
+	# A day ago this test database did not exist yet.
+	with pytest.raises(duckdb.CatalogException, match="has no snapshot at or before .*; its history starts at"):
+		con.execute(diffs[2])
+	for table in ("orders", "orders_restored"):
 		con.execute(f"DROP TABLE cloud.{table}")

@@ -62,6 +62,16 @@ optional_ptr<ODCatalog> ODCatalog::Find(ClientContext &context, const std::strin
 	return &database->GetCatalog().Cast<ODCatalog>();
 }
 
+ODCatalog &ODCatalog::Require(ClientContext &context, const std::string &name, const std::string &who) {
+	auto catalog = Find(context, name);
+	if (!catalog) {
+		throw BinderException("%s: \"%s\" is not an attached OpenDuck database (attach one with ATTACH "
+		                      "'openduck:<database>' AS %s)",
+		                      who, name, name);
+	}
+	return *catalog;
+}
+
 void ODCatalog::Initialize(bool load_builtin) {
 }
 
@@ -158,18 +168,35 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::PastSnapshot(ClientContext &context,
 	return past;
 }
 
+static std::string SnapshotAt(const Value &time) {
+	return SnapshotAtTime(time.DefaultCastAs(LogicalType::TIMESTAMP_TZ).GetValue<timestamp_tz_t>().value);
+}
+
 std::string ODCatalog::SnapshotOf(const BoundAtClause &at) {
 	auto unit = StringUtil::Upper(at.Unit());
 	auto &value = at.GetValue();
 	if (value.IsNull()) {
 		throw BinderException("AT (%s => NULL): name a snapshot or a time", unit);
 	}
-	if (unit == "VERSION") {
-		return value.ToString();
-	}
 	// DuckDB's grammar has no other unit than VERSION and TIMESTAMP.
-	auto time = value.DefaultCastAs(LogicalType::TIMESTAMP_TZ).GetValue<timestamp_tz_t>();
-	return SnapshotAtTime(time.value);
+	return unit == "VERSION" ? value.ToString() : SnapshotAt(value);
+}
+
+std::string ODCatalog::SnapshotOf(const Value &version, const std::string &who) {
+	if (version.IsNull()) {
+		throw BinderException("%s: a version cannot be NULL; name a snapshot (its id or name) or a time", who);
+	}
+	switch (version.type().id()) {
+	case LogicalTypeId::DATE:
+	case LogicalTypeId::TIMESTAMP:
+	case LogicalTypeId::TIMESTAMP_TZ:
+	case LogicalTypeId::TIMESTAMP_SEC:
+	case LogicalTypeId::TIMESTAMP_MS:
+	case LogicalTypeId::TIMESTAMP_NS:
+		return SnapshotAt(version);
+	default:
+		return version.ToString();
+	}
 }
 
 std::shared_ptr<CatalogSnapshot> ODCatalog::GetSnapshot() {

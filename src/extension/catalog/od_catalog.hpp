@@ -39,6 +39,8 @@ public:
 	// The attached OpenDuck database called `name`, or nullptr when `name` is not attached or
 	// is another kind of database.
 	static duckdb::optional_ptr<ODCatalog> Find(duckdb::ClientContext &context, const std::string &name);
+	// Find, else a BinderException in the words of `who` (a function's name) saying how to attach one.
+	static ODCatalog &Require(duckdb::ClientContext &context, const std::string &name, const std::string &who);
 
 	RemoteClient &Client() {
 		return *client_;
@@ -63,6 +65,9 @@ public:
 	std::shared_ptr<CatalogSnapshot> PastSnapshot(duckdb::ClientContext &context, const std::string &snapshot);
 	// What PastSnapshot takes for an AT clause: VERSION => id or name, TIMESTAMP => a time.
 	static std::string SnapshotOf(const duckdb::BoundAtClause &at);
+	// The same for a version given as a value: a time when it is a DATE or TIMESTAMP of any kind,
+	// else an id or a name. BinderException for NULL, naming `who`.
+	static std::string SnapshotOf(const duckdb::Value &version, const std::string &who);
 	bool SupportsTimeTravel() const override {
 		return true;
 	}

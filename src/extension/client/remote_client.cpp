@@ -378,6 +378,10 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 		request.set_compression(UsableCompression(options.compression));
 	}
 	AllowReplicas(config_, request);
+	if (options.diff) {
+		*request.mutable_diff() = *options.diff;
+		request.set_replica_allowed(false);
+	}
 	if (options.exact_position) {
 		*request.mutable_exact_position() = PositionToWire(*options.exact_position);
 		request.set_split_index(options.split_index);

@@ -127,6 +127,9 @@ struct ExecuteOptions {
 	uint32_t split_index = 0;
 	// A read of this past snapshot (id) instead of the attachment's state (FROM t AT (...)).
 	std::string snapshot;
+	// Instead of running the statement: this diff between snapshots (openduck_diff), which
+	// the writer computes (never a replica).
+	std::optional<v1::TableDiff> diff;
 };
 
 class RemoteClient {

@@ -32,13 +32,7 @@ std::string Attempted(const v1::ManageDatabaseRequest &request) {
 } // namespace
 
 AttachConfig AttachedConfig(ClientContext &context, const std::string &alias, const std::string &who) {
-	auto catalog = ODCatalog::Find(context, alias);
-	if (!catalog) {
-		throw BinderException("%s: \"%s\" is not an attached OpenDuck database (attach one with ATTACH "
-		                      "'openduck:<database>' AS %s)",
-		                      who, alias, alias);
-	}
-	return catalog->Client().Config();
+	return ODCatalog::Require(context, alias, who).Client().Config();
 }
 
 v1::ManageDatabaseResponse SendDatabaseRequest(const DatabaseRequest &call) {

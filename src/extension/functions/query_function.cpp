@@ -63,13 +63,7 @@ unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInpu
 	}
 	auto bind = make_uniq<QueryBindData>();
 	auto name = input.inputs[0].GetValue<string>();
-	auto catalog = ODCatalog::Find(context, name);
-	if (!catalog) {
-		throw BinderException("openduck_query: \"%s\" is not an attached OpenDuck database (attach one with ATTACH "
-		                      "'openduck:<database>' AS %s)",
-		                      name, name);
-	}
-	bind->catalog = catalog.get();
+	bind->catalog = &ODCatalog::Require(context, name, "openduck_query");
 	bind->sql = input.inputs[1].GetValue<string>();
 	bind->catalog->Describe(context, bind->sql, bind->types, names);
 	if (bind->types.empty()) {
