@@ -469,14 +469,22 @@ grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCat
 	}
 	auto &database = served.database;
 	response.set_snapshot(served.snapshot);
+	// Each snapshot is an instance of its own, whose versions count from the same start: a past
+	// catalog's version names its snapshot, so a host that resolved a name or a time to another
+	// snapshot before is never told "unchanged".
+	auto qualified = [&served](const std::string &version) {
+		return served.snapshot ? std::to_string(served.snapshot) + "/" + version : version;
+	};
 	try {
 		if (request.session_id().empty()) {
 			duckdb::Connection connection(*database);
-			if (!request.known_version().empty() && CatalogVersion(connection, true) == request.known_version()) {
+			if (!request.known_version().empty() &&
+			    qualified(CatalogVersion(connection, true)) == request.known_version()) {
 				response.set_unchanged(true);
 				return grpc::Status::OK;
 			}
 			ReadCatalog(*database, response);
+			response.set_version(qualified(response.version()));
 		} else {
 			auto session = sessions_.Find(request.session_id());
 			if (!session || session->database != request.database()) {

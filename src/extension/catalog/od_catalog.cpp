@@ -147,22 +147,34 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, 
 }
 
 std::shared_ptr<CatalogSnapshot> ODCatalog::PastSnapshot(ClientContext &context, const std::string &snapshot) {
-	std::shared_ptr<CatalogSnapshot> past;
-	if (IsSnapshotId(snapshot)) {
+	std::shared_ptr<CatalogSnapshot> past, resolved_before;
+	// Names (which can move) and times resolve on the worker at every statement. What the same
+	// name, or any time, resolved to last is sent as the known version: when it still resolves
+	// to that snapshot the answer is "unchanged", not the whole catalog again.
+	auto resolution = IsSnapshotTime(snapshot) ? std::string(1, kSnapshotTimePrefix) : snapshot;
+	{
 		std::lock_guard<std::mutex> guard(lock_);
-		auto cached = past_.find(snapshot);
+		auto known = past_resolutions_.find(resolution);
+		auto id = IsSnapshotId(snapshot) ? snapshot : known == past_resolutions_.end() ? "" : known->second;
+		auto cached = past_.find(id);
 		if (cached != past_.end()) {
-			past = cached->second;
+			(IsSnapshotId(snapshot) ? past : resolved_before) = cached->second;
 		}
 	}
 	if (!past) {
-		// Names and times resolve on the worker; the catalog is kept by the id they resolved to.
-		past = Load("", "", snapshot);
+		past = Load("", resolved_before ? resolved_before->version : "", snapshot);
+		if (!past) {
+			past = resolved_before;
+		}
 		std::lock_guard<std::mutex> guard(lock_);
 		if (past_.size() >= kPastSnapshotsKept) {
 			past_.clear(); // transactions keep the ones they use (KeepAlive)
+			past_resolutions_.clear();
 		}
 		past_[past->past_snapshot] = past;
+		if (!IsSnapshotId(snapshot)) {
+			past_resolutions_[resolution] = past->past_snapshot;
+		}
 	}
 	Transaction::Get(context, *this).Cast<ODTransaction>().KeepAlive(past);
 	return past;

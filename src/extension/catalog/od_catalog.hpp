@@ -180,6 +180,8 @@ private:
 	std::unordered_map<std::string, Described> described_;
 	// PastSnapshot's catalogs by snapshot id; cleared when it reaches kPastSnapshotsKept.
 	std::unordered_map<std::string, std::shared_ptr<CatalogSnapshot>> past_;
+	// The snapshot id each name last resolved to, and under "@" the one the last time did.
+	std::unordered_map<std::string, std::string> past_resolutions_;
 	static constexpr size_t kPastSnapshotsKept = 16;
 };
 
