@@ -11,6 +11,7 @@
 #include "extension/functions/admin_functions.hpp"
 #include "extension/functions/database_list_function.hpp"
 #include "extension/functions/diff_function.hpp"
+#include "extension/pushdown/upload_pushdown.hpp"
 #include "extension/catalog/od_storage_extension.hpp"
 #include "extension/functions/explain_function.hpp"
 #include "extension/functions/merge_avg_function.hpp"
@@ -57,6 +58,7 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	                          duckdb::LogicalType::BOOLEAN, duckdb::Value::BOOLEAN(true));
 	openduck::AddCompressionSetting(config);
 	openduck::AddSplitSettings(config);
+	openduck::AddPlacementSettings(config);
 	config.extension_callbacks.push_back(duckdb::make_uniq<RegisterQueryText>());
 	openduck::RegisterOpenDuckSecretType(loader.GetDatabaseInstance());
 	loader.RegisterFunction(openduck::QueryFunction());

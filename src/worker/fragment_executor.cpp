@@ -83,26 +83,43 @@ void FragmentExecutor::ApplySetup() {
 }
 
 void FragmentExecutor::Ingest() {
+	// Into a table of the database, or a temporary table of columns c0, c1, ...
+	IngestInto(request_.ingest_table(), request_.ingest_arrow(), request_.ingest_schema(), false);
+}
+
+void FragmentExecutor::Upload() {
+	if (session_lock_) {
+		throw duckdb::InvalidInputException("uploads are not accepted inside a session: their temporary tables would "
+		                                    "outlive the statement");
+	}
+	for (auto &upload : request_.uploads()) {
+		IngestInto(upload.table(), upload.arrow(), "", true);
+	}
+}
+
+void FragmentExecutor::IngestInto(const std::string &table, const std::string &arrow, const std::string &schema,
+                                  bool named_columns) {
 	auto &context = *connection_.context;
 	auto reader = std::make_unique<IpcStreamReader>(context);
 	// Borrowed, not copied (it can be tens of MiB): the reader, its batches and the statement
 	// that reads them all end within this call, while request_ lives on.
-	reader->Feed(std::shared_ptr<const std::string>(&request_.ingest_arrow(), [](const std::string *) {}));
+	reader->Feed(std::shared_ptr<const std::string>(&arrow, [](const std::string *) {}));
 	if (!reader->HasSchema()) {
-		throw duckdb::InvalidInputException("ingest payload for '%s' has no Arrow schema", request_.ingest_table());
+		throw duckdb::InvalidInputException("ingest payload for '%s' has no Arrow schema", table);
 	}
-	auto quoted_table = duckdb::KeywordHelper::WriteQuoted(request_.ingest_table(), '"');
+	auto quoted_table = duckdb::KeywordHelper::WriteQuoted(table, '"');
 	std::string target;
-	if (!request_.ingest_schema().empty()) {
+	if (!schema.empty()) {
 		// Straight into the target: the rows are inserted once, and row groups are compressed
 		// as they fill while the host is still sending the next batches.
-		target = duckdb::KeywordHelper::WriteQuoted(request_.ingest_schema(), '"') + "." + quoted_table;
+		target = duckdb::KeywordHelper::WriteQuoted(schema, '"') + "." + quoted_table;
 	} else {
 		auto &types = reader->Types();
+		auto &names = reader->Names();
 		std::string columns;
 		for (size_t i = 0; i < types.size(); i++) {
-			columns += (i ? ", " : "") + duckdb::KeywordHelper::WriteQuoted("c" + std::to_string(i), '"') + " " +
-			           types[i].ToString();
+			auto name = named_columns ? names[i] : "c" + std::to_string(i);
+			columns += (i ? ", " : "") + duckdb::KeywordHelper::WriteQuoted(name, '"') + " " + types[i].ToString();
 		}
 		auto created = connection_.Query("CREATE TEMPORARY TABLE IF NOT EXISTS " + quoted_table + " (" + columns + ")");
 		if (created->HasError()) {
@@ -296,6 +313,9 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 				outcome.delivered = sink(finished);
 				return outcome;
 			}
+		}
+		if (request_.uploads_size() > 0) {
+			Upload();
 		}
 		auto statements = connection_.ExtractStatements(request_.plan());
 		for (auto &statement : statements) {

@@ -68,6 +68,12 @@ private:
 	// Inserts request_.ingest_arrow into the session's temporary table request_.ingest_table, or
 	// with request_.ingest_schema straight into that table of the database (ingest_scan.hpp).
 	void Ingest();
+	// Creates the temporary tables of request_.uploads (ExecuteFragmentRequest.uploads).
+	void Upload();
+	// Appends Arrow IPC stream `arrow` to `schema`.`table` of the database, or with `schema`
+	// empty to temporary table `table`, created from the stream's types when missing with its
+	// column names (`named_columns`) or c0, c1, ...
+	void IngestInto(const std::string &table, const std::string &arrow, const std::string &schema, bool named_columns);
 	// Runs `pending` until its result is ready, without spinning a core while DuckDB's threads
 	// work. False when cancelled (the query is interrupted).
 	bool Complete(duckdb::PendingQueryResult &pending);

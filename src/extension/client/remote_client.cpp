@@ -339,6 +339,7 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 		                            "%llu bytes travel in one request",
 		                            (unsigned long long)ingest.size(), (unsigned long long)kMaxPayloadBytes);
 	}
+	uint64_t pieces_sent = 0;
 	if (ingest.size() > kMaxPayloadPieceBytes) {
 		// A single row wider than a message: the worker keeps the leading pieces with the session
 		// and runs the statement when the last piece arrives.
@@ -357,6 +358,7 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 			sent += kMaxPayloadPieceBytes;
 		}
 		ingest.erase(0, sent);
+		pieces_sent = sent;
 	}
 	v1::ExecuteFragmentRequest request;
 	request.set_plan(sql);
@@ -382,6 +384,9 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 		*request.mutable_diff() = *options.diff;
 		request.set_replica_allowed(false);
 	}
+	if (options.uploads) {
+		request.mutable_uploads()->Add(options.uploads->begin(), options.uploads->end());
+	}
 	if (options.exact_position) {
 		*request.mutable_exact_position() = PositionToWire(*options.exact_position);
 		request.set_split_index(options.split_index);
@@ -397,7 +402,9 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 			reader = stub_->ExecuteFragment(context.get(), request);
 		};
 	}
-	return std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader), std::move(reissue));
+	auto query = std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader), std::move(reissue));
+	query->bytes_sent = pieces_sent + request.ByteSizeLong();
+	return query;
 }
 
 } // namespace openduck

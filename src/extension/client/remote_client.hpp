@@ -71,6 +71,9 @@ public:
 	}
 	void Cancel();
 
+	// The size of the request (and of the leading pieces of its payload), set by Execute.
+	uint64_t bytes_sent = 0;
+
 private:
 	void Receive();
 	// After the stream failed with nothing received: true when the call was sent again.
@@ -130,6 +133,9 @@ struct ExecuteOptions {
 	// Instead of running the statement: this diff between snapshots (openduck_diff), which
 	// the writer computes (never a replica).
 	std::optional<v1::TableDiff> diff;
+	// Host tables the statement reads as temporary tables (ExecuteFragmentRequest.uploads);
+	// shared, since a plan may send them again.
+	std::shared_ptr<const std::vector<v1::Upload>> uploads;
 };
 
 class RemoteClient {

@@ -30,6 +30,8 @@ struct QueryBindData : public RemoteReadBindData {
 	std::shared_ptr<PrefetchedResult> prefetched;
 	// ShippedStatement::snapshot.
 	std::string snapshot;
+	// ShippedStatement::uploads.
+	std::shared_ptr<const std::vector<v1::Upload>> uploads;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<QueryBindData>();
@@ -40,6 +42,7 @@ struct QueryBindData : public RemoteReadBindData {
 		copy->own_transaction = own_transaction;
 		copy->prefetched = prefetched;
 		copy->snapshot = snapshot;
+		copy->uploads = uploads;
 		copy->types = types;
 		copy->no_columns = no_columns;
 		copy->schema_may_change = schema_may_change;
@@ -47,7 +50,7 @@ struct QueryBindData : public RemoteReadBindData {
 	}
 	bool Equals(const FunctionData &other_p) const override {
 		auto &other = other_p.Cast<QueryBindData>();
-		return catalog == other.catalog && sql == other.sql && snapshot == other.snapshot;
+		return catalog == other.catalog && sql == other.sql && snapshot == other.snapshot && uploads == other.uploads;
 	}
 };
 
@@ -90,6 +93,7 @@ unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunc
 			options.session_id.clear(); // a past snapshot is read outside any session
 			options.snapshot = bind.snapshot;
 		}
+		options.uploads = bind.uploads;
 		state->result = std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
 	}
 	// A stale cached description (the table changed remotely) is dropped; the next attempt asks again.
@@ -121,6 +125,15 @@ InsertionOrderPreservingMap<string> QueryToString(TableFunctionToStringInput &in
 	result["Location"] = bind.catalog->RemoteLocation();
 	result["Catalog"] = bind.catalog->GetName();
 	result["SQL"] = bind.sql;
+	if (bind.uploads) {
+		// The other way across the bridge: host rows sent along with the statement.
+		std::string uploads;
+		for (auto &upload : *bind.uploads) {
+			uploads += (uploads.empty() ? "" : ", ") + upload.table() + " (" + std::to_string(upload.arrow().size()) +
+			           " bytes)";
+		}
+		result["Uploads (LOCAL→REMOTE)"] = uploads;
+	}
 	return result;
 }
 
@@ -147,6 +160,7 @@ unique_ptr<FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql, 
 	bind->own_transaction = how.own_transaction;
 	bind->prefetched = how.prefetched;
 	bind->snapshot = how.snapshot;
+	bind->uploads = how.uploads;
 	return std::move(bind);
 }
 

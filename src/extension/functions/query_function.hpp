@@ -5,9 +5,11 @@
 #pragma once
 
 #include "duckdb/function/table_function.hpp"
+#include "openduck/v1/openduck.pb.h"
 
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace openduck {
 
@@ -45,6 +47,8 @@ struct ShippedStatement {
 	// The past snapshot (id) the statement reads, "" for the attachment's state: its AT clauses
 	// were removed from the text, so every run must go to that snapshot.
 	std::string snapshot;
+	// Host tables sent along as the temporary tables the text reads (upload_pushdown.hpp).
+	std::shared_ptr<const std::vector<v1::Upload>> uploads;
 };
 
 // Bind data for running `sql` whose result has `types`, as openduck_query would after binding.

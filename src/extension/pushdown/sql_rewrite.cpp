@@ -189,6 +189,13 @@ void ReferenceRewriter::VisitRef(TableRef &ref) {
 		table.at_clause.reset();
 		past_tables_++;
 	}
+	if (resolve_) {
+		if (ctes_.find(table.table_name) == ctes_.end() || !table.schema_name.empty() ||
+		    !table.catalog_name.empty()) {
+			ok_ = resolve_(table) && ok_;
+		}
+		return;
+	}
 	if (!table.catalog_name.empty()) {
 		if (!StringUtil::CIEquals(table.catalog_name, alias_)) {
 			ok_ = false;

@@ -8,6 +8,9 @@
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/parser/query_node.hpp"
 #include "duckdb/parser/sql_statement.hpp"
+#include "duckdb/parser/tableref/basetableref.hpp"
+
+#include <functional>
 
 namespace openduck {
 
@@ -27,6 +30,13 @@ public:
 	// A whole statement: SELECT, INSERT, UPDATE, DELETE or CREATE TABLE [AS]. False for other
 	// kinds of statement, or when it references another catalog.
 	bool Rewrite(duckdb::SQLStatement &statement);
+
+	// Table references are handed to `resolve` instead of the rules above: it rewrites one for
+	// the worker and returns true, or returns false to make Rewrite fail (upload_pushdown.hpp,
+	// whose statements also read host tables).
+	void ResolveWith(std::function<bool(duckdb::BaseTableRef &)> resolve) {
+		resolve_ = std::move(resolve);
+	}
 
 	// After a successful Rewrite with `strip_past`: whether it removed an AT clause (the caller
 	// makes sure every table is read at that one snapshot).
@@ -49,6 +59,7 @@ private:
 	bool ok_ = true;
 	const bool strip_past_;
 	int past_tables_ = 0;
+	std::function<bool(duckdb::BaseTableRef &)> resolve_;
 };
 
 // `identifier` as a double-quoted SQL identifier (quotes inside doubled).

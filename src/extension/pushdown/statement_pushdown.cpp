@@ -24,11 +24,13 @@
 #include "extension/scan/remote_result.hpp"
 #include "extension/functions/query_function.hpp"
 #include "extension/pushdown/query_text_state.hpp"
+#include "extension/pushdown/shipped_plan.hpp"
 #include "extension/pushdown/split_pushdown.hpp"
 #include "extension/pushdown/statement_shape.hpp"
 #include "extension/scan/remote_scan.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
 #include "extension/pushdown/subtree_pushdown.hpp"
+#include "extension/pushdown/upload_pushdown.hpp"
 #include "extension/write/upsert_sql.hpp"
 
 namespace openduck {
@@ -221,10 +223,6 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	auto sql = statement->type == StatementType::INSERT_STATEMENT ? InsertSQL(statement->Cast<InsertStatement>())
 	                                                              : statement->ToString();
 
-	auto &root = *target;
-	root.ResolveOperatorTypes();
-	vector<LogicalType> types;
-	vector<string> names;
 	ShippedStatement how;
 	auto options = catalog.OptionsWithoutNewSession(context);
 	if (!writes && past.empty() && options.session_id.empty() &&
@@ -237,37 +235,12 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 		// A count is a count whatever the catalog says.
 		RequireCurrentCatalogs(context);
 	}
-	try {
-		if (prefetch) {
-			options.read_only = true;
-			options.snapshot = past;
-			auto result = std::make_unique<RemoteResult>(context, catalog.Client().Execute(sql, options));
-			types = result->Types();
-			names = result->Names();
-			how.prefetched = std::make_shared<PrefetchedResult>(std::move(result));
-		} else {
-			catalog.Describe(context, sql, types, names, StatementShape(*statement));
-		}
-	} catch (std::exception &error) {
-		// The worker could not bind the rewritten text: keep the local plan, which reports any
-		// real error itself.
-		RethrowUnlessCannotShip(error);
-		return false;
-	}
-	if (types != root.types) {
-		return false;
-	}
 	how.schema_may_change = statement->type == StatementType::CREATE_STATEMENT;
 	how.read_only = !writes;
 	how.snapshot = past;
 	how.own_transaction = writes && context.transaction.IsAutoCommit();
-	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), QueryFunction(),
-	                                 MakeQueryBindData(catalog, sql, types, how), types, names);
-	for (idx_t i = 0; i < types.size(); i++) {
-		get->AddColumnId(i);
-	}
-	target = std::move(get);
-	return true;
+	return ShipPlan(input, target, catalog, sql, std::move(options), std::move(how), prefetch,
+	                StatementShape(*statement));
 }
 
 void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
@@ -302,8 +275,12 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 		auto statement = ParseRunningStatement(context);
 		if (statement && writes) {
 			PlanUpsertWithHostRows(input, *target, *statement);
-		} else if (statement) {
-			ShipRemoteParts(input, *target, *statement);
+		} else if (statement && !ShipWithUploads(input, *target, *statement, target != &plan)) {
+			// ShipWithUploads may have rewritten the statement before it gave up.
+			statement = ParseRunningStatement(context);
+			if (statement) {
+				ShipRemoteParts(input, *target, *statement);
+			}
 		}
 	}
 }

@@ -10,6 +10,7 @@ void QueryStats::QueryBegin(ClientContext &context) {
 	current_.requests = 0;
 	current_.bytes = 0;
 	current_.rows = 0;
+	current_.bytes_sent = 0;
 	std::lock_guard<std::mutex> guard(lock_);
 	query_id_.clear();
 }
@@ -18,6 +19,7 @@ void QueryStats::QueryEnd() {
 	last_requests = current_.requests;
 	last_bytes = current_.bytes;
 	last_rows = current_.rows;
+	last_bytes_sent = current_.bytes_sent;
 	std::lock_guard<std::mutex> guard(lock_);
 	last_query_id = query_id_;
 }
@@ -42,8 +44,10 @@ struct StatsState : public GlobalTableFunctionState {
 
 unique_ptr<FunctionData> StatsBind(ClientContext &context, TableFunctionBindInput &input,
                                    vector<LogicalType> &return_types, vector<string> &names) {
-	names = {"remote_requests", "bytes_received", "rows_received", "query_id"};
-	return_types = {LogicalType::UBIGINT, LogicalType::UBIGINT, LogicalType::UBIGINT, LogicalType::VARCHAR};
+	// bytes_sent last: columns are only ever added at the end.
+	names = {"remote_requests", "bytes_received", "rows_received", "query_id", "bytes_sent"};
+	return_types = {LogicalType::UBIGINT, LogicalType::UBIGINT, LogicalType::UBIGINT, LogicalType::VARCHAR,
+	                LogicalType::UBIGINT};
 	return make_uniq<TableFunctionData>();
 }
 
@@ -63,6 +67,7 @@ void StatsExecute(ClientContext &context, TableFunctionInput &input, DataChunk &
 	output.SetValue(2, 0, Value::UBIGINT(stats.last_rows));
 	// NULL when the statement sent no request
 	output.SetValue(3, 0, stats.last_query_id.empty() ? Value() : Value(stats.last_query_id));
+	output.SetValue(4, 0, Value::UBIGINT(stats.last_bytes_sent));
 	output.SetCardinality(1);
 }
 

@@ -1,6 +1,6 @@
 // Per-connection counters of what remote execution shipped, readable through
-// openduck_last_query_stats(): requests sent, Arrow IPC bytes and rows received by the
-// previous statement of this connection, and that statement's query id, which every request it
+// openduck_last_query_stats(): requests sent, Arrow IPC bytes and rows received and request bytes
+// sent by the previous statement of this connection, and that statement's query id, which every request it
 // made carried and the servers log (correlate with their `query` log lines). Counters are
 // atomic: parallel scans add to them.
 #pragma once
@@ -19,6 +19,8 @@ struct QueryCounters {
 	std::atomic<uint64_t> requests {0};
 	std::atomic<uint64_t> bytes {0};
 	std::atomic<uint64_t> rows {0};
+	// Requests as sent (SQL, settings, uploaded and inserted rows).
+	std::atomic<uint64_t> bytes_sent {0};
 };
 
 class QueryStats : public duckdb::ClientContextState {
@@ -36,6 +38,7 @@ public:
 	uint64_t last_requests = 0;
 	uint64_t last_bytes = 0;
 	uint64_t last_rows = 0;
+	uint64_t last_bytes_sent = 0;
 	std::string last_query_id;
 
 	static QueryStats &Get(duckdb::ClientContext &context);

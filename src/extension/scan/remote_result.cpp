@@ -9,6 +9,7 @@ RemoteResult::RemoteResult(duckdb::ClientContext &context, std::unique_ptr<Remot
     : query_(std::move(query)), reader_(context), interrupted_([&context]() { return context.interrupted.load(); }),
       counters_(QueryStats::Get(context).Current()) {
 	counters_.requests++;
+	counters_.bytes_sent += query_->bytes_sent;
 }
 
 bool FeedNextPayload(RemoteQuery &query, IpcStreamReader &reader, QueryCounters &counters,

@@ -18,6 +18,7 @@ bool SharedRemoteStream::Pull() {
 	if (!query_) {
 		query_ = start_();
 		counters_.requests++;
+		counters_.bytes_sent += query_->bytes_sent;
 	}
 	return FeedNextPayload(*query_, reader_, counters_, interrupted_);
 }

@@ -1,0 +1,272 @@
+#include "extension/pushdown/upload_pushdown.hpp"
+
+#include "arrow/ipc_stream_writer.hpp"
+#include "duckdb/catalog/catalog.hpp"
+#include "duckdb/catalog/catalog_entry/duck_table_entry.hpp"
+#include "duckdb/common/exception.hpp"
+#include "duckdb/common/string_util.hpp"
+#include "duckdb/main/database_manager.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/planner/binder.hpp"
+#include "duckdb/planner/operator/logical_get.hpp"
+#include "duckdb/storage/data_table.hpp"
+#include "duckdb/storage/table/scan_state.hpp"
+#include "duckdb/transaction/duck_transaction.hpp"
+#include "extension/catalog/od_catalog.hpp"
+#include "extension/pushdown/shipped_plan.hpp"
+#include "extension/pushdown/sql_rewrite.hpp"
+#include "extension/scan/one_snapshot_per_statement.hpp"
+#include "extension/scan/remote_scan.hpp"
+
+#include <map>
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+constexpr const char *kPlacementSetting = "openduck_placement";
+constexpr const char *kMaxUploadSetting = "openduck_max_upload_bytes";
+// Every upload travels in the one request message, which servers accept up to 64 MiB.
+constexpr uint64_t kUploadCeiling = 48ull << 20;
+constexpr const char *kUploadPrefix = "openduck_upload_";
+
+void CheckPlacement(ClientContext &, SetScope, Value &parameter) {
+	auto value = StringUtil::Lower(parameter.ToString());
+	if (value != "auto" && value != "local" && value != "remote") {
+		throw InvalidInputException("%s must be 'auto', 'local' or 'remote', not '%s'", kPlacementSetting,
+		                            parameter.ToString());
+	}
+	parameter = Value(value);
+}
+
+void CheckMaxUpload(ClientContext &, SetScope, Value &parameter) {
+	if (parameter.GetValue<uint64_t>() > kUploadCeiling) {
+		throw InvalidInputException("%s can be at most %llu (48 MiB): the uploads travel in one request",
+		                            kMaxUploadSetting, (unsigned long long)kUploadCeiling);
+	}
+}
+
+std::string Placement(ClientContext &context) {
+	Value value;
+	return context.TryGetCurrentSetting(kPlacementSetting, value) && !value.IsNull() ? value.ToString() : "auto";
+}
+
+uint64_t MaxUpload(ClientContext &context) {
+	Value value;
+	return context.TryGetCurrentSetting(kMaxUploadSetting, value) && !value.IsNull() ? value.GetValue<uint64_t>()
+	                                                                                 : (16ull << 20);
+}
+
+// Bytes a value of `type` takes on the wire, roughly: strings and nested values are guesses.
+double Width(const LogicalType &type) {
+	if (type.IsNested()) {
+		return 32;
+	}
+	switch (type.InternalType()) {
+	case PhysicalType::VARCHAR:
+		return 24;
+	default:
+		return GetTypeIdSize(type.InternalType());
+	}
+}
+
+// The leaves of a hybrid plan, as far as uploads care.
+struct Leaves {
+	ODCatalog *remote = nullptr;
+	double remote_bytes = 0;
+	// Host tables by identity; the value is the upload name they get.
+	std::map<DuckTableEntry *, std::string> local;
+	bool qualifies = true;
+};
+
+void Collect(LogicalOperator &op, Leaves &leaves) {
+	switch (op.type) {
+	case LogicalOperatorType::LOGICAL_GET: {
+		auto &get = op.Cast<LogicalGet>();
+		if (auto relation = ScannedRelation(get)) {
+			auto &bind = get.bind_data->Cast<RemoteReadBindData>();
+			if (bind.time_travel || !relation->snapshot.empty() || (leaves.remote && leaves.remote != bind.catalog)) {
+				leaves.qualifies = false;
+				return;
+			}
+			leaves.remote = bind.catalog;
+			double width = 0;
+			for (auto &column : get.GetColumnIds()) {
+				if (!column.IsVirtualColumn() && column.GetPrimaryIndex() < get.returned_types.size()) {
+					width += Width(get.returned_types[column.GetPrimaryIndex()]);
+				}
+			}
+			leaves.remote_bytes += double(relation->estimated_rows) * width;
+			break;
+		}
+		auto table = get.GetTable();
+		if (!table || !table->IsDuckTable() ||
+		    table->GetColumns().PhysicalColumnCount() != table->GetColumns().LogicalColumnCount()) {
+			leaves.qualifies = false; // a table function, a file, a view's other source, generated columns
+			return;
+		}
+		leaves.local.emplace(&table->Cast<DuckTableEntry>(), "");
+		break;
+	}
+	case LogicalOperatorType::LOGICAL_EXTENSION_OPERATOR:
+		leaves.qualifies = false;
+		return;
+	default:
+		break;
+	}
+	for (auto &child : op.children) {
+		Collect(*child, leaves);
+		if (!leaves.qualifies) {
+			return;
+		}
+	}
+}
+
+double TableBytes(DuckTableEntry &table) {
+	double width = 0;
+	for (auto &column : table.GetColumns().Physical()) {
+		width += Width(column.Type());
+	}
+	return double(table.GetStorage().GetTotalRows()) * width;
+}
+
+// The rows of `table` as this transaction sees them, as an Arrow IPC stream named `name`; false
+// when the stream would pass `limit` bytes.
+bool EncodeTable(ClientContext &context, DuckTableEntry &table, uint64_t limit, std::string &out) {
+	vector<StorageIndex> column_ids;
+	vector<LogicalType> types;
+	vector<string> names;
+	for (auto &column : table.GetColumns().Physical()) {
+		column_ids.emplace_back(column.StorageOid());
+		types.push_back(column.Type());
+		names.push_back(column.Name());
+	}
+	auto &transaction = DuckTransaction::Get(context, table.catalog);
+	TableScanState state;
+	table.GetStorage().InitializeScan(context, transaction, state, column_ids);
+	IpcStreamWriter writer(types, names, IpcStreamWriter::WireProperties(context));
+	out = writer.SchemaMessage();
+	DataChunk chunk;
+	chunk.Initialize(context, types);
+	while (true) {
+		chunk.Reset();
+		table.GetStorage().Scan(transaction, chunk, state);
+		if (chunk.size() == 0) {
+			break;
+		}
+		writer.Append(chunk);
+		if (writer.BufferedBytes() >= (4u << 20)) {
+			writer.FlushBatchTo(out);
+		}
+		if (out.size() + writer.BufferedBytes() > limit) {
+			return false;
+		}
+	}
+	writer.FlushBatchTo(out);
+	out += IpcStreamWriter::EndOfStream();
+	return out.size() <= limit;
+}
+
+} // namespace
+
+void AddPlacementSettings(DBConfig &config) {
+	config.AddExtensionOption(kPlacementSetting,
+	                          "Where a query joining host tables with an OpenDuck database runs: 'auto' (the side that "
+	                          "moves fewer bytes moves), 'local' (remote rows come to the host), 'remote' (small host "
+	                          "tables go to the worker whenever the query allows)",
+	                          LogicalType::VARCHAR, Value("auto"), CheckPlacement);
+	config.AddExtensionOption(kMaxUploadSetting,
+	                          "The most bytes of host tables (as sent) a query may upload to run next to remote data "
+	                          "(openduck_placement); at most 48 MiB",
+	                          LogicalType::UBIGINT, Value::UBIGINT(16ull << 20), CheckMaxUpload);
+}
+
+bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target, SQLStatement &statement,
+                     bool explained) {
+	auto &context = input.context;
+	auto placement = Placement(context);
+	if (statement.type != StatementType::SELECT_STATEMENT || placement == "local") {
+		return false;
+	}
+	Leaves leaves;
+	Collect(*target, leaves);
+	if (!leaves.qualifies || !leaves.remote || leaves.local.empty()) {
+		return false;
+	}
+	auto &catalog = *leaves.remote;
+	auto options = catalog.OptionsWithoutNewSession(context);
+	if (!options.session_id.empty()) {
+		return false; // the uploads' temporary tables would outlive the statement in the session
+	}
+	double local_bytes = 0;
+	for (auto &table : leaves.local) {
+		local_bytes += TableBytes(*table.first);
+	}
+	auto limit = MaxUpload(context);
+	if (local_bytes > double(limit) || (placement == "auto" && local_bytes >= leaves.remote_bytes)) {
+		return false;
+	}
+	// Every table reference resolved as the binder did: the database's own tables lose their
+	// alias, host tables become the uploads' temporary tables (keeping their name as alias).
+	ReferenceRewriter rewriter(catalog.GetName(), "");
+	int named = 0;
+	rewriter.ResolveWith([&](BaseTableRef &ref) {
+		auto catalog_name = ref.catalog_name, schema_name = ref.schema_name;
+		optional_ptr<CatalogEntry> entry;
+		try {
+			Binder::BindSchemaOrCatalog(context, catalog_name, schema_name);
+			EntryLookupInfo lookup(CatalogType::TABLE_ENTRY, ref.table_name);
+			entry = Catalog::GetEntry(context, catalog_name, schema_name, lookup, OnEntryNotFound::RETURN_NULL);
+		} catch (std::exception &) {
+			return false;
+		}
+		if (!entry) {
+			return false;
+		}
+		if (ref.alias.empty()) {
+			ref.alias = ref.table_name;
+		}
+		if (&entry->ParentCatalog() == &catalog) {
+			ref.catalog_name.clear();
+			ref.schema_name = entry->ParentSchema().name;
+			return true;
+		}
+		auto local = entry->type == CatalogType::TABLE_ENTRY ? leaves.local.find(&entry->Cast<DuckTableEntry>())
+		                                                    : leaves.local.end();
+		if (local == leaves.local.end() || !entry->Cast<TableCatalogEntry>().IsDuckTable()) {
+			return false;
+		}
+		if (local->second.empty()) {
+			local->second = kUploadPrefix + std::to_string(named++);
+		}
+		ref.catalog_name = "temp";
+		ref.schema_name = "main";
+		ref.table_name = local->second;
+		return true;
+	});
+	if (!rewriter.Rewrite(statement)) {
+		return false;
+	}
+	auto uploads = std::make_shared<std::vector<v1::Upload>>();
+	uint64_t sent = 0;
+	for (auto &table : leaves.local) {
+		if (table.second.empty()) {
+			continue; // planned but never named in the text (a view's source): cannot be placed
+		}
+		v1::Upload upload;
+		upload.set_table(table.second);
+		if (!EncodeTable(context, *table.first, limit - sent, *upload.mutable_arrow())) {
+			return false;
+		}
+		sent += upload.arrow().size();
+		uploads->push_back(std::move(upload));
+	}
+	options.uploads = std::move(uploads);
+	ShippedStatement how;
+	how.read_only = true;
+	return ShipPlan(input, target, catalog, statement.ToString(), std::move(options), std::move(how), !explained, "");
+}
+
+} // namespace openduck

@@ -1,0 +1,30 @@
+// Hybrid placement LOCAL→REMOTE. A SELECT that joins host tables with the tables of one attached
+// OpenDuck database normally pulls the remote side to the host (REMOTE→LOCAL). When the host side
+// is the smaller one, the other way moves fewer bytes: the host tables are sent along with the
+// statement (ExecuteFragmentRequest.uploads), become temporary tables of the worker's
+// connection, and the whole statement runs next to the remote data; only its result comes back.
+//
+// Chosen by estimated bytes moved: the host tables' rows times their column widths against the
+// remote scans' estimated rows (the catalog's statistics) times the widths of the columns they
+// read. `SET openduck_placement = 'local'` never uploads, 'remote' uploads whenever the statement
+// qualifies, 'auto' (the default) compares. Qualifies: a SELECT outside a worker session whose
+// leaves are scans of one OpenDuck database's present state, scans of DuckDB tables without
+// generated columns (on the host: the transaction's own view of them, uncommitted rows
+// included), or constants; at most openduck_max_upload_bytes of host rows. The rewritten text
+// must bind on the worker to exactly the host plan's types, else the host plan is kept.
+#pragma once
+
+#include "duckdb/main/config.hpp"
+#include "duckdb/optimizer/optimizer_extension.hpp"
+#include "duckdb/parser/sql_statement.hpp"
+
+namespace openduck {
+
+void AddPlacementSettings(duckdb::DBConfig &config);
+
+// Replaces `target` by one remote query carrying its host tables when placement says so; false
+// when `target` is kept. `explained`: the statement is only explained (described, not sent).
+bool ShipWithUploads(duckdb::OptimizerExtensionInput &input, duckdb::unique_ptr<duckdb::LogicalOperator> &target,
+                     duckdb::SQLStatement &statement, bool explained);
+
+} // namespace openduck

@@ -1,0 +1,110 @@
+"""Hybrid placement LOCAL→REMOTE: a query joining small host tables with a large remote table
+sends the host tables along (temporary tables of the worker's connection) and runs whole next to
+the remote data; only the result comes back. Every result is compared with the same query on a
+local DuckDB holding every table (the oracle), under each openduck_placement."""
+
+import duckdb
+import pytest
+
+import odtest
+
+BIG_ROWS = 300_000
+SETUP_REMOTE = [
+	f"CREATE TABLE facts AS SELECT range AS id, range % 1000 AS k, (range * 7) % 101 AS v, "
+	f"'f' || (range % 37) AS tag FROM range({BIG_ROWS})",
+]
+SETUP_LOCAL = [
+	"CREATE TABLE dim AS SELECT range AS k, 'name ' || range AS name, range % 5 AS grp FROM range(1000)",
+	"CREATE TABLE wanted AS SELECT * FROM (VALUES (3, 'three'), (77, 'seventy-seven'), (999, NULL)) t(k, label)",
+]
+QUERIES = [
+	"SELECT d.grp, count(*), sum(f.v) FROM cloud.facts f JOIN dim d ON f.k = d.k GROUP BY d.grp ORDER BY d.grp",
+	"SELECT w.label, count(*) FROM cloud.facts JOIN wanted w USING (k) GROUP BY w.label ORDER BY ALL",
+	"SELECT * FROM cloud.facts f WHERE f.k IN (SELECT k FROM wanted) ORDER BY id LIMIT 7",
+	"SELECT count(*) FROM cloud.facts f WHERE NOT EXISTS (SELECT 1 FROM dim d WHERE d.k = f.k AND d.grp = 1)",
+	"WITH x AS (SELECT k, sum(v) AS s FROM cloud.facts GROUP BY k) "
+	"SELECT d.name, x.s FROM x JOIN dim d USING (k) JOIN wanted USING (k) ORDER BY ALL",
+	"SELECT tag, grp, rank() OVER (PARTITION BY grp ORDER BY count(*) DESC, tag) FROM cloud.facts "
+	"JOIN main.dim USING (k) GROUP BY tag, grp ORDER BY ALL LIMIT 20",
+	"SELECT k FROM wanted UNION ALL SELECT k FROM cloud.facts WHERE id < 3 ORDER BY ALL",
+	"SELECT dim.name, facts.v FROM cloud.facts, memory.main.dim WHERE facts.k = dim.k AND facts.id = 12345",
+]
+
+
+@pytest.fixture
+def hybrid(launcher, host):
+	srv = launcher.serve(["hyb"])
+	con = host(srv, "hyb")
+	oracle = duckdb.connect()
+	oracle.execute("ATTACH ':memory:' AS cloud")
+	for sql in SETUP_REMOTE:
+		odtest.remote(con, "cloud", sql)
+		oracle.execute(sql.replace("CREATE TABLE ", "CREATE TABLE cloud."))
+	for sql in SETUP_LOCAL:
+		con.execute(sql)
+		oracle.execute(sql)
+	return con, oracle
+
+
+def stats(con):
+	return con.execute("SELECT bytes_received, bytes_sent FROM openduck_last_query_stats()").fetchone()
+
+
+def explain(con, sql):
+	return "\n".join(row[1] for row in con.execute("EXPLAIN " + sql).fetchall())
+
+
+@pytest.mark.parametrize("placement", ["auto", "remote", "local"])
+def test_every_placement_returns_what_all_local_duckdb_returns(hybrid, placement):
+	con, oracle = hybrid
+	con.execute(f"SET openduck_placement = '{placement}'")
+	for sql in QUERIES:
+		assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall(), sql
+
+
+def test_auto_sends_the_small_host_tables_and_brings_back_only_the_result(hybrid):
+	con, oracle = hybrid
+	sql = QUERIES[0]
+	assert "Uploads (LOCAL→REMOTE)" in explain(con, sql)
+	assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall()
+	received, sent = stats(con)
+	assert received < 16 * 1024 and 0 < sent < 64 * 1024, (received, sent)
+	con.execute("SET openduck_placement = 'local'")
+	assert "Uploads" not in explain(con, sql)
+	assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall()
+	received_local, _ = stats(con)
+	assert received_local > 50 * received, (received_local, received)
+
+
+def test_a_host_table_larger_than_the_remote_side_stays_on_the_host(hybrid):
+	con, oracle = hybrid
+	con.execute("CREATE TABLE big_local AS SELECT range AS k, range % 3 AS z FROM range(2000000)")
+	oracle.execute("CREATE TABLE big_local AS SELECT range AS k, range % 3 AS z FROM range(2000000)")
+	sql = "SELECT z, count(*) FROM big_local JOIN cloud.facts USING (k) GROUP BY z ORDER BY z"
+	assert "Uploads" not in explain(con, sql)
+	assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall()
+	# Over openduck_max_upload_bytes even when placement is forced.
+	con.execute("SET openduck_placement = 'remote'")
+	con.execute("SET openduck_max_upload_bytes = 1000")
+	assert "Uploads" not in explain(con, QUERIES[0])
+	assert con.execute(QUERIES[0]).fetchall() == oracle.execute(QUERIES[0]).fetchall()
+
+
+def test_uploads_see_the_transactions_own_uncommitted_host_rows(hybrid):
+	con, oracle = hybrid
+	con.execute("BEGIN")
+	con.execute("INSERT INTO wanted VALUES (5, 'five')")
+	sql = QUERIES[1]
+	oracle.execute("INSERT INTO wanted VALUES (5, 'five')")
+	assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall()
+	con.execute("ROLLBACK")
+	oracle.execute("DELETE FROM wanted WHERE k = 5")
+	assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall()
+
+
+def test_settings_are_checked(hybrid):
+	con, _ = hybrid
+	with pytest.raises(duckdb.InvalidInputException, match="'auto', 'local' or 'remote'"):
+		con.execute("SET openduck_placement = 'sideways'")
+	with pytest.raises(duckdb.InvalidInputException, match="at most"):
+		con.execute("SET openduck_max_upload_bytes = 1000000000")
