@@ -20,6 +20,8 @@ def explain(con, sql):
 
 
 def test_a_hybrid_join_shows_both_sides_and_the_bridge(con):
+	# Kept on the host: the remote rows come up (the default would send the host table down).
+	con.execute("SET openduck_placement = 'local'")
 	rows = explain(con, "SELECT p.name, sum(s.amount) FROM cloud.ex_sales s JOIN memory.main.ex_products p "
 	                    "ON s.product = p.id GROUP BY p.name")
 	ops = [(location, op.strip()) for location, op, _ in rows]
@@ -33,6 +35,23 @@ def test_a_hybrid_join_shows_both_sides_and_the_bridge(con):
 	assert len(op) - len(op.lstrip()) == len(rows[bridge][1]) - len(rows[bridge][1].lstrip()) + 2
 	# every row above the bridge runs on the host
 	assert all(location == "LOCAL" for location, _, _ in rows[:bridge])
+
+
+def test_a_host_table_sent_to_the_worker_shows_both_bridges(con):
+	sql = ("SELECT p.name, sum(s.amount) FROM cloud.ex_sales s JOIN memory.main.ex_products p "
+	       "ON s.product = p.id GROUP BY p.name")
+	rows = explain(con, sql)
+	ops = [(location, op.strip()) for location, op, _ in rows]
+	assert ops[0] == ("LOCAL", "Bridge(REMOTE→LOCAL)"), rows
+	# The worker joins: its plan has the join and the scan of the uploaded table.
+	assert ("REMOTE", "HASH_JOIN") in ops, rows
+	up = ops.index(("LOCAL", "Bridge(LOCAL→REMOTE)"))
+	assert "ex_products" in rows[up][2] and "openduck_upload_0" in rows[up][2], rows
+	assert ops[up + 1] == ("LOCAL", "SEQ_SCAN") and "ex_products" in rows[up + 1][2], rows
+	remote_sql = next(detail for _, op, detail in rows if op.strip() == "SQL")
+	assert "openduck_upload_0" in remote_sql and "ex_sales" in remote_sql, rows
+	assert con.execute(sql + " ORDER BY 1").fetchall() == \
+	    [(f"p{i}", sum(r * 1.5 for r in range(i, 100000, 10))) for i in range(10)]
 
 
 def test_a_shipped_statement_shows_the_workers_plan_and_sql(con):

@@ -81,6 +81,9 @@ def test_single_database_statement_runs_remotely(pd):
 
 
 def test_hybrid_statement_keeps_local_join(pd):
+	# openduck_placement = 'local': the host joins (the default sends local_keys to the worker,
+	# test_hybrid_placement.py).
+	pd.con.execute("SET openduck_placement = 'local'")
 	pd.con.execute("CREATE OR REPLACE TABLE local_keys AS SELECT 3 AS k")
 	plan = "\n".join(row[1] for row in pd.con.execute(
 	    "EXPLAIN SELECT * FROM cloud.dims d JOIN local_keys l USING (k)").fetchall())

@@ -22,6 +22,9 @@ LOCAL = [
 
 @pytest.fixture
 def sp(mirror):
+	# Remote-only parts shipped as subtrees (REMOTE→LOCAL) are what this file tests; sending the
+	# host tables to the worker instead is test_hybrid_placement.py's.
+	mirror.con.execute("SET openduck_placement = 'local'")
 	for sql in SETUP:
 		mirror.execute(sql)
 	for sql in LOCAL:

@@ -6,6 +6,8 @@
 #include "duckdb/main/connection.hpp"
 #include "duckdb/main/database_manager.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/pushdown/upload_pushdown.hpp"
+#include "duckdb/parser/qualified_name.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
 #include "extension/scan/not_serializable.hpp"
 #include "extension/scan/remote_result.hpp"
@@ -149,10 +151,12 @@ private:
 		}
 		auto sql = Info(node, "SQL");
 		auto catalog = ODCatalog::Find(context_, catalog_name);
+		vector<ExplainRow> upload_rows;
 		if (catalog) {
 			try {
-				RemoteResult result(context_, catalog->Client().Execute("EXPLAIN (FORMAT json) " + sql,
-				                                                         catalog->OptionsFor(context_)));
+				auto options = catalog->OptionsFor(context_);
+				options.uploads = Uploads(Info(node, "Uploads (LOCAL→REMOTE)"), depth, upload_rows);
+				RemoteResult result(context_, catalog->Client().Execute("EXPLAIN (FORMAT json) " + sql, options));
 				DataChunk chunk;
 				chunk.Initialize(context_, result.Types());
 				std::string plan;
@@ -172,6 +176,37 @@ private:
 			}
 		}
 		rows_.push_back({"REMOTE", Indent(depth) + "SQL", sql});
+		rows_.insert(rows_.end(), upload_rows.begin(), upload_rows.end());
+	}
+
+	// A shipped statement's uploads (QueryBindData's "name <- source (n bytes); ..."), read again
+	// from the host tables so the worker can plan the statement; their bridge rows go to `rows`.
+	std::shared_ptr<const std::vector<v1::Upload>> Uploads(const std::string &info, idx_t depth,
+	                                                       vector<ExplainRow> &rows) {
+		if (info.empty()) {
+			return nullptr;
+		}
+		auto uploads = std::make_shared<std::vector<v1::Upload>>();
+		for (auto &item : StringUtil::Split(info, "; ")) {
+			auto arrow = item.find(" <- "), size = item.rfind(" (");
+			if (arrow == std::string::npos || size == std::string::npos || size < arrow) {
+				continue;
+			}
+			v1::Upload upload;
+			upload.set_table(item.substr(0, arrow));
+			upload.set_source(item.substr(arrow + 4, size - arrow - 4));
+			rows.push_back({"LOCAL", Indent(depth) + "Bridge(LOCAL→REMOTE)",
+			                "host table " + upload.source() + " is sent as temp.main." + upload.table() + item.substr(size)});
+			rows.push_back({"LOCAL", Indent(depth + 1) + "SEQ_SCAN", upload.source()});
+			auto name = QualifiedName::Parse(upload.source());
+			auto table = Catalog::GetEntry<TableCatalogEntry>(context_, name.catalog, name.schema, name.name,
+			                                                  OnEntryNotFound::RETURN_NULL);
+			if (table && table->IsDuckTable() &&
+			    EncodeHostTable(context_, table->Cast<DuckTableEntry>(), UINT64_MAX, *upload.mutable_arrow())) {
+				uploads->push_back(std::move(upload));
+			}
+		}
+		return uploads;
 	}
 
 	ClientContext &context_;
@@ -186,6 +221,8 @@ unique_ptr<FunctionData> ExplainBind(ClientContext &context, TableFunctionBindIn
 	auto sql = input.inputs[0].GetValue<string>();
 	// Planned by the real EXPLAIN path on a side connection, with the caller's default database.
 	Connection side(*context.db);
+	// The caller's SET options (openduck_placement, ...) plan the statement as the caller would.
+	side.context->config.set_variables = context.config.set_variables;
 	auto &default_entry = ClientData::Get(context).catalog_search_path->GetDefault();
 	auto catalog = default_entry.catalog.empty() ? DatabaseManager::GetDefaultDatabase(context) : default_entry.catalog;
 	auto use = side.Query("USE " + QuoteIdentifier(catalog) +

@@ -129,8 +129,8 @@ InsertionOrderPreservingMap<string> QueryToString(TableFunctionToStringInput &in
 		// The other way across the bridge: host rows sent along with the statement.
 		std::string uploads;
 		for (auto &upload : *bind.uploads) {
-			uploads += (uploads.empty() ? "" : ", ") + upload.table() + " (" + std::to_string(upload.arrow().size()) +
-			           " bytes)";
+			uploads += (uploads.empty() ? "" : "; ") + upload.table() + " <- " + upload.source() + " (" +
+			           std::to_string(upload.arrow().size()) + " bytes)";
 		}
 		result["Uploads (LOCAL→REMOTE)"] = uploads;
 	}

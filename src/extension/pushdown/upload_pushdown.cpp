@@ -3,6 +3,10 @@
 #include "arrow/ipc_stream_writer.hpp"
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/catalog_entry/duck_table_entry.hpp"
+#include "duckdb/catalog/catalog_entry/view_catalog_entry.hpp"
+#include "duckdb/parser/expression/star_expression.hpp"
+#include "duckdb/parser/query_node/select_node.hpp"
+#include "duckdb/parser/tableref/basetableref.hpp"
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/main/database_manager.hpp"
@@ -18,6 +22,7 @@
 #include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/remote_scan.hpp"
 
+#include <functional>
 #include <map>
 
 namespace openduck {
@@ -124,6 +129,29 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 	}
 }
 
+// The table `view` shows unchanged (SELECT * FROM t, no other clause, no column renames), if it
+// is one.
+optional_ptr<BaseTableRef> RenamedTable(ViewCatalogEntry &view) {
+	if (!view.query || view.query->node->type != QueryNodeType::SELECT_NODE || !view.aliases.empty()) {
+		return nullptr;
+	}
+	auto &node = view.query->node->Cast<SelectNode>();
+	if (node.select_list.size() != 1 || node.select_list[0]->GetExpressionClass() != ExpressionClass::STAR ||
+	    !node.from_table || node.from_table->type != TableReferenceType::BASE_TABLE || node.where_clause ||
+	    !node.groups.group_expressions.empty() || !node.groups.grouping_sets.empty() || node.having || node.qualify ||
+	    node.sample || !node.modifiers.empty() || !node.cte_map.map.empty() ||
+	    node.aggregate_handling != AggregateHandling::STANDARD_HANDLING) {
+		return nullptr;
+	}
+	auto &star = node.select_list[0]->Cast<StarExpression>();
+	auto &table = node.from_table->Cast<BaseTableRef>();
+	if (!star.relation_name.empty() || !star.exclude_list.empty() || !star.replace_list.empty() ||
+	    !star.rename_list.empty() || star.expr || star.columns || table.at_clause || !table.column_name_alias.empty()) {
+		return nullptr;
+	}
+	return &table;
+}
+
 double TableBytes(DuckTableEntry &table) {
 	double width = 0;
 	for (auto &column : table.GetColumns().Physical()) {
@@ -132,9 +160,14 @@ double TableBytes(DuckTableEntry &table) {
 	return double(table.GetStorage().GetTotalRows()) * width;
 }
 
-// The rows of `table` as this transaction sees them, as an Arrow IPC stream named `name`; false
-// when the stream would pass `limit` bytes.
-bool EncodeTable(ClientContext &context, DuckTableEntry &table, uint64_t limit, std::string &out) {
+} // namespace
+
+std::string QualifiedTableName(TableCatalogEntry &table) {
+	return QuoteIdentifier(table.catalog.GetName()) + "." + QuoteIdentifier(table.schema.name) + "." +
+	       QuoteIdentifier(table.name);
+}
+
+bool EncodeHostTable(ClientContext &context, DuckTableEntry &table, uint64_t limit, std::string &out) {
 	vector<StorageIndex> column_ids;
 	vector<LogicalType> types;
 	vector<string> names;
@@ -168,8 +201,6 @@ bool EncodeTable(ClientContext &context, DuckTableEntry &table, uint64_t limit, 
 	out += IpcStreamWriter::EndOfStream();
 	return out.size() <= limit;
 }
-
-} // namespace
 
 void AddPlacementSettings(DBConfig &config) {
 	config.AddExtensionOption(kPlacementSetting,
@@ -212,7 +243,7 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	// alias, host tables become the uploads' temporary tables (keeping their name as alias).
 	ReferenceRewriter rewriter(catalog.GetName(), "");
 	int named = 0;
-	rewriter.ResolveWith([&](BaseTableRef &ref) {
+	std::function<bool(BaseTableRef &, int)> resolve = [&](BaseTableRef &ref, int depth) {
 		auto catalog_name = ref.catalog_name, schema_name = ref.schema_name;
 		optional_ptr<CatalogEntry> entry;
 		try {
@@ -233,9 +264,28 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 			ref.schema_name = entry->ParentSchema().name;
 			return true;
 		}
-		auto local = entry->type == CatalogType::TABLE_ENTRY ? leaves.local.find(&entry->Cast<DuckTableEntry>())
-		                                                    : leaves.local.end();
-		if (local == leaves.local.end() || !entry->Cast<TableCatalogEntry>().IsDuckTable()) {
+		if (entry->type == CatalogType::VIEW_ENTRY) {
+			// A host view that only renames a table (CREATE VIEW t AS SELECT * FROM cloud.t) reads
+			// as that table.
+			auto &view = entry->Cast<ViewCatalogEntry>();
+			auto table = RenamedTable(view);
+			if (!table || depth > 8) {
+				return false;
+			}
+			ref.catalog_name = table->catalog_name;
+			ref.schema_name = table->schema_name;
+			ref.table_name = table->table_name;
+			if (ref.catalog_name.empty() && ref.schema_name.empty()) {
+				ref.catalog_name = view.ParentCatalog().GetName();
+				ref.schema_name = view.ParentSchema().name;
+			}
+			return resolve(ref, depth + 1);
+		}
+		if (entry->type != CatalogType::TABLE_ENTRY || !entry->Cast<TableCatalogEntry>().IsDuckTable()) {
+			return false;
+		}
+		auto local = leaves.local.find(&entry->Cast<DuckTableEntry>());
+		if (local == leaves.local.end()) {
 			return false;
 		}
 		if (local->second.empty()) {
@@ -245,7 +295,8 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		ref.schema_name = "main";
 		ref.table_name = local->second;
 		return true;
-	});
+	};
+	rewriter.ResolveWith([&](BaseTableRef &ref) { return resolve(ref, 0); });
 	if (!rewriter.Rewrite(statement)) {
 		return false;
 	}
@@ -257,7 +308,8 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		}
 		v1::Upload upload;
 		upload.set_table(table.second);
-		if (!EncodeTable(context, *table.first, limit - sent, *upload.mutable_arrow())) {
+		upload.set_source(QualifiedTableName(*table.first));
+		if (!EncodeHostTable(context, *table.first, limit - sent, *upload.mutable_arrow())) {
 			return false;
 		}
 		sent += upload.arrow().size();

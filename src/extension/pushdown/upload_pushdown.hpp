@@ -14,6 +14,7 @@
 // must bind on the worker to exactly the host plan's types, else the host plan is kept.
 #pragma once
 
+#include "duckdb/catalog/catalog_entry/duck_table_entry.hpp"
 #include "duckdb/main/config.hpp"
 #include "duckdb/optimizer/optimizer_extension.hpp"
 #include "duckdb/parser/sql_statement.hpp"
@@ -21,6 +22,13 @@
 namespace openduck {
 
 void AddPlacementSettings(duckdb::DBConfig &config);
+
+// "catalog"."schema"."table", as Upload.source names a host table.
+std::string QualifiedTableName(duckdb::TableCatalogEntry &table);
+// The rows of host table `table` as this transaction sees them, as an Arrow IPC stream of its
+// columns; false when the stream would pass `limit` bytes.
+bool EncodeHostTable(duckdb::ClientContext &context, duckdb::DuckTableEntry &table, uint64_t limit,
+                     std::string &out);
 
 // Replaces `target` by one remote query carrying its host tables when placement says so; false
 // when `target` is kept. `explained`: the statement is only explained (described, not sent).
