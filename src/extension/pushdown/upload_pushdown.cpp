@@ -24,6 +24,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 namespace openduck {
 
@@ -81,8 +82,13 @@ double Width(const LogicalType &type) {
 struct Leaves {
 	ODCatalog *remote = nullptr;
 	double remote_bytes = 0;
-	// Host tables by identity; the value is the upload name they get.
-	std::map<DuckTableEntry *, std::string> local;
+	// Host tables by identity: the columns the statement reads of them, and the upload name
+	// they get.
+	struct Local {
+		std::set<idx_t> columns;
+		std::string name;
+	};
+	std::map<DuckTableEntry *, Local> local;
 	bool qualifies = true;
 };
 
@@ -112,7 +118,22 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 			leaves.qualifies = false; // a table function, a file, a view's other source, generated columns
 			return;
 		}
-		leaves.local.emplace(&table->Cast<DuckTableEntry>(), "");
+		// Only the columns the statement reads travel (the plan binds only those). rowid would be
+		// the temporary table's own.
+		auto &columns = leaves.local[&table->Cast<DuckTableEntry>()].columns;
+		for (auto &column : get.GetColumnIds()) {
+			if (column.GetPrimaryIndex() == COLUMN_IDENTIFIER_EMPTY) {
+				columns.insert(0); // only its rows count: one column carries them
+			} else if (column.IsVirtualColumn()) {
+				leaves.qualifies = false;
+				return;
+			} else {
+				columns.insert(column.GetPrimaryIndex());
+			}
+		}
+		if (columns.empty()) {
+			columns.insert(0);
+		}
 		break;
 	}
 	case LogicalOperatorType::LOGICAL_EXTENSION_OPERATOR:
@@ -152,10 +173,10 @@ optional_ptr<BaseTableRef> RenamedTable(ViewCatalogEntry &view) {
 	return &table;
 }
 
-double TableBytes(DuckTableEntry &table) {
+double TableBytes(DuckTableEntry &table, const std::set<idx_t> &columns) {
 	double width = 0;
-	for (auto &column : table.GetColumns().Physical()) {
-		width += Width(column.Type());
+	for (auto column : columns) {
+		width += Width(table.GetColumns().GetColumn(PhysicalIndex(column)).Type());
 	}
 	return double(table.GetStorage().GetTotalRows()) * width;
 }
@@ -167,11 +188,15 @@ std::string QualifiedTableName(TableCatalogEntry &table) {
 	       QuoteIdentifier(table.name);
 }
 
-bool EncodeHostTable(ClientContext &context, DuckTableEntry &table, uint64_t limit, std::string &out) {
+bool EncodeHostTable(ClientContext &context, DuckTableEntry &table, const std::set<idx_t> &only, uint64_t limit,
+                     std::string &out) {
 	vector<StorageIndex> column_ids;
 	vector<LogicalType> types;
 	vector<string> names;
 	for (auto &column : table.GetColumns().Physical()) {
+		if (!only.empty() && !only.count(column.Physical().index)) {
+			continue;
+		}
 		column_ids.emplace_back(column.StorageOid());
 		types.push_back(column.Type());
 		names.push_back(column.Name());
@@ -223,7 +248,9 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	}
 	Leaves leaves;
 	Collect(*target, leaves);
-	if (!leaves.qualifies || !leaves.remote || leaves.local.empty()) {
+	// No host table at all: the statement reads the database only through host views that
+	// rename its tables, and runs whole there with nothing to send.
+	if (!leaves.qualifies || !leaves.remote) {
 		return false;
 	}
 	auto &catalog = *leaves.remote;
@@ -233,10 +260,10 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	}
 	double local_bytes = 0;
 	for (auto &table : leaves.local) {
-		local_bytes += TableBytes(*table.first);
+		local_bytes += TableBytes(*table.first, table.second.columns);
 	}
 	auto limit = MaxUpload(context);
-	if (local_bytes > double(limit) || (placement == "auto" && local_bytes >= leaves.remote_bytes)) {
+	if (local_bytes > double(limit) || (placement == "auto" && local_bytes > 0 && local_bytes >= leaves.remote_bytes)) {
 		return false;
 	}
 	// Every table reference resolved as the binder did: the database's own tables lose their
@@ -288,12 +315,12 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		if (local == leaves.local.end()) {
 			return false;
 		}
-		if (local->second.empty()) {
-			local->second = kUploadPrefix + std::to_string(named++);
+		if (local->second.name.empty()) {
+			local->second.name = kUploadPrefix + std::to_string(named++);
 		}
 		ref.catalog_name = "temp";
 		ref.schema_name = "main";
-		ref.table_name = local->second;
+		ref.table_name = local->second.name;
 		return true;
 	};
 	rewriter.ResolveWith([&](BaseTableRef &ref) { return resolve(ref, 0); });
@@ -303,19 +330,21 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	auto uploads = std::make_shared<std::vector<v1::Upload>>();
 	uint64_t sent = 0;
 	for (auto &table : leaves.local) {
-		if (table.second.empty()) {
+		if (table.second.name.empty()) {
 			continue; // planned but never named in the text (a view's source): cannot be placed
 		}
 		v1::Upload upload;
-		upload.set_table(table.second);
+		upload.set_table(table.second.name);
 		upload.set_source(QualifiedTableName(*table.first));
-		if (!EncodeHostTable(context, *table.first, limit - sent, *upload.mutable_arrow())) {
+		if (!EncodeHostTable(context, *table.first, table.second.columns, limit - sent, *upload.mutable_arrow())) {
 			return false;
 		}
 		sent += upload.arrow().size();
 		uploads->push_back(std::move(upload));
 	}
-	options.uploads = std::move(uploads);
+	if (!uploads->empty()) {
+		options.uploads = std::move(uploads);
+	}
 	ShippedStatement how;
 	how.read_only = true;
 	return ShipPlan(input, target, catalog, statement.ToString(), std::move(options), std::move(how), !explained, "");

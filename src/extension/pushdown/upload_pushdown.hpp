@@ -10,7 +10,9 @@
 // qualifies, 'auto' (the default) compares. Qualifies: a SELECT outside a worker session whose
 // leaves are scans of one OpenDuck database's present state, scans of DuckDB tables without
 // generated columns (on the host: the transaction's own view of them, uncommitted rows
-// included), or constants; at most openduck_max_upload_bytes of host rows. The rewritten text
+// included; only the columns the statement reads), or constants; at most
+// openduck_max_upload_bytes of host rows. Host views that only rename a table count as that
+// table, so a statement reading the database through such views alone runs whole there too. The rewritten text
 // must bind on the worker to exactly the host plan's types, else the host plan is kept.
 #pragma once
 
@@ -19,16 +21,18 @@
 #include "duckdb/optimizer/optimizer_extension.hpp"
 #include "duckdb/parser/sql_statement.hpp"
 
+#include <set>
+
 namespace openduck {
 
 void AddPlacementSettings(duckdb::DBConfig &config);
 
 // "catalog"."schema"."table", as Upload.source names a host table.
 std::string QualifiedTableName(duckdb::TableCatalogEntry &table);
-// The rows of host table `table` as this transaction sees them, as an Arrow IPC stream of its
-// columns; false when the stream would pass `limit` bytes.
-bool EncodeHostTable(duckdb::ClientContext &context, duckdb::DuckTableEntry &table, uint64_t limit,
-                     std::string &out);
+// The rows of host table `table` as this transaction sees them, as an Arrow IPC stream of the
+// columns `only` lists (by index; empty: all); false when the stream would pass `limit` bytes.
+bool EncodeHostTable(duckdb::ClientContext &context, duckdb::DuckTableEntry &table, const std::set<duckdb::idx_t> &only,
+                     uint64_t limit, std::string &out);
 
 // Replaces `target` by one remote query carrying its host tables when placement says so; false
 // when `target` is kept. `explained`: the statement is only explained (described, not sent).
