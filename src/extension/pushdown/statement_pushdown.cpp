@@ -270,18 +270,27 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	// The plan runs as bound on the host: against the current remote catalogs only.
 	RequireCurrentCatalogs(context);
 	// An upsert into a remote table that was not shipped whole (host rows, or text the worker
-	// cannot run alone) still runs there; a hybrid read may still have remote-only parts.
-	if (writes || (!one_remote_statement && ReadsRemote(context, properties))) {
-		auto statement = ParseRunningStatement(context);
-		if (statement && writes) {
-			PlanUpsertWithHostRows(input, *target, *statement);
-		} else if (statement && !ShipWithUploads(input, *target, *statement, target != &plan)) {
-			// ShipWithUploads may have rewritten the statement before it gave up.
-			statement = ParseRunningStatement(context);
-			if (statement) {
-				ShipRemoteParts(input, *target, *statement);
-			}
-		}
+	// cannot run alone) still runs there. A read may still run whole there with its host tables
+	// sent along, or read the database only through host views (which the statement pushdown's
+	// text rules do not resolve); else a hybrid read may still have remote-only parts.
+	if (!writes && !ReadsRemote(context, properties)) {
+		return;
+	}
+	auto statement = ParseRunningStatement(context);
+	if (!statement) {
+		return;
+	}
+	if (writes) {
+		PlanUpsertWithHostRows(input, *target, *statement);
+		return;
+	}
+	if (ShipWithUploads(input, *target, *statement, target != &plan) || one_remote_statement) {
+		return;
+	}
+	// ShipWithUploads may have rewritten the statement before it gave up.
+	statement = ParseRunningStatement(context);
+	if (statement) {
+		ShipRemoteParts(input, *target, *statement);
 	}
 }
 
