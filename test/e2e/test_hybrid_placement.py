@@ -28,6 +28,11 @@ QUERIES = [
 	"JOIN main.dim USING (k) GROUP BY tag, grp ORDER BY ALL LIMIT 20",
 	"SELECT k FROM wanted UNION ALL SELECT k FROM cloud.facts WHERE id < 3 ORDER BY ALL",
 	"SELECT dim.name, facts.v FROM cloud.facts, memory.main.dim WHERE facts.k = dim.k AND facts.id = 12345",
+	# Clauses that reach host columns without naming them: every column is sent.
+	"SELECT * FROM cloud.facts NATURAL JOIN wanted ORDER BY ALL",
+	"SELECT f.id, w.* FROM cloud.facts f JOIN wanted w USING (k) ORDER BY ALL",
+	"SELECT count(*), sum(g) FROM cloud.facts f JOIN dim AS d(kk, nm, g) ON f.k = d.kk WHERE g = 2",
+	"SELECT count(*) FROM cloud.facts WHERE k IN (SELECT k FROM dim WHERE rowid < 10)",
 ]
 
 
@@ -69,6 +74,9 @@ def test_auto_sends_the_small_host_tables_and_brings_back_only_the_result(hybrid
 	assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall()
 	received, sent = stats(con)
 	assert received < 16 * 1024 and 0 < sent < 64 * 1024, (received, sent)
+	# Only the host columns the statement names travel: dim.name (a string) stays home here.
+	con.execute("SELECT d.grp, max(d.name), count(*) FROM cloud.facts f JOIN dim d ON f.k = d.k GROUP BY d.grp").fetchall()
+	assert stats(con)[1] > sent + 8 * 1000, (stats(con), sent)
 	con.execute("SET openduck_placement = 'local'")
 	assert "Uploads" not in explain(con, sql)
 	assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall()

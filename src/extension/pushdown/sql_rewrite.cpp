@@ -5,7 +5,9 @@
 #include "duckdb/catalog/catalog_search_path.hpp"
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/main/client_data.hpp"
+#include "duckdb/parser/expression/columnref_expression.hpp"
 #include "duckdb/parser/expression/subquery_expression.hpp"
+#include "duckdb/parser/tableref/joinref.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
 #include "duckdb/parser/parsed_expression_iterator.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
@@ -170,6 +172,13 @@ bool ReferenceRewriter::Rewrite(SQLStatement &statement) {
 }
 
 void ReferenceRewriter::VisitExpression(ParsedExpression &expression) {
+	if (expression.GetExpressionClass() == ExpressionClass::COLUMN_REF) {
+		for (auto &name : expression.Cast<ColumnRefExpression>().column_names) {
+			columns_.names.insert(name);
+		}
+	} else if (expression.GetExpressionClass() == ExpressionClass::STAR) {
+		columns_.all = true;
+	}
 	if (expression.GetExpressionClass() == ExpressionClass::SUBQUERY) {
 		auto &subquery = expression.Cast<SubqueryExpression>();
 		Rewrite(*subquery.subquery->node);
@@ -178,10 +187,20 @@ void ReferenceRewriter::VisitExpression(ParsedExpression &expression) {
 }
 
 void ReferenceRewriter::VisitRef(TableRef &ref) {
+	if (ref.type == TableReferenceType::JOIN) {
+		auto &join = ref.Cast<JoinRef>();
+		columns_.names.insert(join.using_columns.begin(), join.using_columns.end());
+		// A natural join matches every column name the two sides share.
+		columns_.all = columns_.all || join.ref_type == JoinRefType::NATURAL;
+	} else if (ref.type == TableReferenceType::PIVOT) {
+		columns_.all = true; // names its columns outside expressions
+	}
 	if (ref.type != TableReferenceType::BASE_TABLE) {
 		return;
 	}
 	auto &table = ref.Cast<BaseTableRef>();
+	// t AS x(a, b) renames columns by position.
+	columns_.all = columns_.all || !table.column_name_alias.empty();
 	if (table.at_clause) {
 		// The worker's own catalog has no time travel: a past snapshot is read by the host's
 		// scan of it (ODCatalog::PastSnapshot), or by text sent to that snapshot as a whole.

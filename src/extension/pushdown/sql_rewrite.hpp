@@ -38,6 +38,17 @@ public:
 		resolve_ = std::move(resolve);
 	}
 
+	// The column names the rewritten text can reach, by name: every part of every column
+	// reference and USING list; `all` when some clause reaches columns without naming them (a
+	// star, a natural join, PIVOT, positional column aliases).
+	struct ColumnUse {
+		duckdb::case_insensitive_set_t names;
+		bool all = false;
+	};
+	const ColumnUse &Columns() const {
+		return columns_;
+	}
+
 	// After a successful Rewrite with `strip_past`: whether it removed an AT clause (the caller
 	// makes sure every table is read at that one snapshot).
 	bool ReadsPast() const {
@@ -60,6 +71,7 @@ private:
 	const bool strip_past_;
 	int past_tables_ = 0;
 	std::function<bool(duckdb::BaseTableRef &)> resolve_;
+	ColumnUse columns_;
 };
 
 // `identifier` as a double-quoted SQL identifier (quotes inside doubled).

@@ -81,7 +81,8 @@ double Width(const LogicalType &type) {
 // The leaves of a hybrid plan, as far as uploads care.
 struct Leaves {
 	ODCatalog *remote = nullptr;
-	double remote_bytes = 0;
+	// The remote relations scanned (a relation scanned twice is counted twice).
+	vector<const RemoteRelation *> remote_relations;
 	// Host tables by identity: the columns the statement reads of them, and the upload name
 	// they get.
 	struct Local {
@@ -103,13 +104,7 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 				return;
 			}
 			leaves.remote = bind.catalog;
-			double width = 0;
-			for (auto &column : get.GetColumnIds()) {
-				if (!column.IsVirtualColumn() && column.GetPrimaryIndex() < get.returned_types.size()) {
-					width += Width(get.returned_types[column.GetPrimaryIndex()]);
-				}
-			}
-			leaves.remote_bytes += double(relation->estimated_rows) * width;
+			leaves.remote_relations.push_back(relation.get());
 			break;
 		}
 		auto table = get.GetTable();
@@ -118,22 +113,13 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 			leaves.qualifies = false; // a table function, a file, a view's other source, generated columns
 			return;
 		}
-		// Only the columns the statement reads travel (the plan binds only those). rowid would be
-		// the temporary table's own.
-		auto &columns = leaves.local[&table->Cast<DuckTableEntry>()].columns;
 		for (auto &column : get.GetColumnIds()) {
-			if (column.GetPrimaryIndex() == COLUMN_IDENTIFIER_EMPTY) {
-				columns.insert(0); // only its rows count: one column carries them
-			} else if (column.IsVirtualColumn()) {
-				leaves.qualifies = false;
+			if (column.IsVirtualColumn() && column.GetPrimaryIndex() != COLUMN_IDENTIFIER_EMPTY) {
+				leaves.qualifies = false; // rowid: the temporary table's would be its own
 				return;
-			} else {
-				columns.insert(column.GetPrimaryIndex());
 			}
 		}
-		if (columns.empty()) {
-			columns.insert(0);
-		}
+		leaves.local.emplace(&table->Cast<DuckTableEntry>(), Leaves::Local());
 		break;
 	}
 	case LogicalOperatorType::LOGICAL_EXTENSION_OPERATOR:
@@ -173,12 +159,37 @@ optional_ptr<BaseTableRef> RenamedTable(ViewCatalogEntry &view) {
 	return &table;
 }
 
+// The columns of `table` the rewritten text can reach (by index); at least one, which carries
+// the row count.
+std::set<idx_t> ReachedColumns(DuckTableEntry &table, const ReferenceRewriter::ColumnUse &use) {
+	std::set<idx_t> columns;
+	for (auto &column : table.GetColumns().Physical()) {
+		if (use.all || use.names.count(column.Name())) {
+			columns.insert(column.Physical().index);
+		}
+	}
+	if (columns.empty()) {
+		columns.insert(0);
+	}
+	return columns;
+}
+
 double TableBytes(DuckTableEntry &table, const std::set<idx_t> &columns) {
 	double width = 0;
 	for (auto column : columns) {
 		width += Width(table.GetColumns().GetColumn(PhysicalIndex(column)).Type());
 	}
 	return double(table.GetStorage().GetTotalRows()) * width;
+}
+
+double RelationBytes(const RemoteRelation &relation, const ReferenceRewriter::ColumnUse &use) {
+	double width = 0;
+	for (idx_t i = 0; i < relation.column_names.size(); i++) {
+		if (use.all || use.names.count(relation.column_names[i])) {
+			width += Width(relation.column_types[i]);
+		}
+	}
+	return double(relation.estimated_rows) * width;
 }
 
 } // namespace
@@ -258,14 +269,6 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	if (!options.session_id.empty()) {
 		return false; // the uploads' temporary tables would outlive the statement in the session
 	}
-	double local_bytes = 0;
-	for (auto &table : leaves.local) {
-		local_bytes += TableBytes(*table.first, table.second.columns);
-	}
-	auto limit = MaxUpload(context);
-	if (local_bytes > double(limit) || (placement == "auto" && local_bytes > 0 && local_bytes >= leaves.remote_bytes)) {
-		return false;
-	}
 	// Every table reference resolved as the binder did: the database's own tables lose their
 	// alias, host tables become the uploads' temporary tables (keeping their name as alias).
 	ReferenceRewriter rewriter(catalog.GetName(), "");
@@ -324,7 +327,20 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		return true;
 	};
 	rewriter.ResolveWith([&](BaseTableRef &ref) { return resolve(ref, 0); });
-	if (!rewriter.Rewrite(statement)) {
+	if (!rewriter.Rewrite(statement) || rewriter.Columns().names.count("rowid")) {
+		return false;
+	}
+	// Estimated bytes each way, over the columns the text can reach.
+	double local_bytes = 0, remote_bytes = 0;
+	for (auto &table : leaves.local) {
+		table.second.columns = ReachedColumns(*table.first, rewriter.Columns());
+		local_bytes += TableBytes(*table.first, table.second.columns);
+	}
+	for (auto relation : leaves.remote_relations) {
+		remote_bytes += RelationBytes(*relation, rewriter.Columns());
+	}
+	auto limit = MaxUpload(context);
+	if (local_bytes > double(limit) || (placement == "auto" && local_bytes > 0 && local_bytes >= remote_bytes)) {
 		return false;
 	}
 	auto uploads = std::make_shared<std::vector<v1::Upload>>();
