@@ -62,7 +62,7 @@ std::string Placement(ClientContext &context) {
 uint64_t MaxUpload(ClientContext &context) {
 	Value value;
 	return context.TryGetCurrentSetting(kMaxUploadSetting, value) && !value.IsNull() ? value.GetValue<uint64_t>()
-	                                                                                 : (16ull << 20);
+	                                                                                 : kUploadCeiling;
 }
 
 // Bytes a value of `type` takes on the wire, roughly: strings and nested values are guesses.
@@ -246,8 +246,8 @@ void AddPlacementSettings(DBConfig &config) {
 	                          LogicalType::VARCHAR, Value("auto"), CheckPlacement);
 	config.AddExtensionOption(kMaxUploadSetting,
 	                          "The most bytes of host tables (as sent) a query may upload to run next to remote data "
-	                          "(openduck_placement); at most 48 MiB",
-	                          LogicalType::UBIGINT, Value::UBIGINT(16ull << 20), CheckMaxUpload);
+	                          "(openduck_placement); 48 MiB, the most there is",
+	                          LogicalType::UBIGINT, Value::UBIGINT(kUploadCeiling), CheckMaxUpload);
 }
 
 bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target, SQLStatement &statement,
@@ -340,7 +340,10 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		remote_bytes += RelationBytes(*relation, rewriter.Columns());
 	}
 	auto limit = MaxUpload(context);
-	if (local_bytes > double(limit) || (placement == "auto" && local_bytes > 0 && local_bytes >= remote_bytes)) {
+	// Strings are guessed wide: the estimate only rules out what surely will not fit; the
+	// encoding below stops at the limit itself.
+	if (local_bytes > 2.0 * double(limit) ||
+	    (placement == "auto" && local_bytes > 0 && local_bytes >= remote_bytes)) {
 		return false;
 	}
 	auto uploads = std::make_shared<std::vector<v1::Upload>>();
