@@ -33,6 +33,11 @@ QUERIES = [
 	"SELECT f.id, w.* FROM cloud.facts f JOIN wanted w USING (k) ORDER BY ALL",
 	"SELECT count(*), sum(g) FROM cloud.facts f JOIN dim AS d(kk, nm, g) ON f.k = d.kk WHERE g = 2",
 	"SELECT count(*) FROM cloud.facts WHERE k IN (SELECT k FROM dim WHERE rowid < 10)",
+	# Stars reach the tables of their own query (a derived table's are over-approximated).
+	"SELECT d.grp, count(*) FROM dim d WHERE EXISTS (SELECT * FROM cloud.facts f WHERE f.k = d.k AND f.v = 3) "
+	"GROUP BY ALL ORDER BY ALL",
+	"SELECT * FROM (SELECT * FROM wanted) w JOIN cloud.facts USING (k) ORDER BY ALL LIMIT 5",
+	"WITH c AS (SELECT * FROM dim WHERE grp = 4) SELECT c.*, f.v FROM c JOIN cloud.facts f USING (k) ORDER BY ALL LIMIT 5",
 ]
 
 

@@ -30,9 +30,17 @@ ReferenceRewriter::ReferenceRewriter(const std::string &alias, const std::string
 
 bool ReferenceRewriter::Rewrite(QueryNode &node) {
 	CollectCTEs(node);
+	scopes_.emplace_back();
 	ParsedExpressionIterator::EnumerateQueryNodeChildren(
 	    node, [&](unique_ptr<ParsedExpression> &child) { VisitExpression(*child); },
 	    [&](TableRef &ref) { VisitRef(ref); });
+	// A star reaches every column of the tables of its query (and, over-approximated, of the
+	// tables of the derived tables and CTEs the enumeration walked into with it).
+	auto scope = std::move(scopes_.back());
+	scopes_.pop_back();
+	if (scope.star) {
+		columns_.all_of.insert(scope.tables.begin(), scope.tables.end());
+	}
 	return ok_;
 }
 
@@ -177,7 +185,11 @@ void ReferenceRewriter::VisitExpression(ParsedExpression &expression) {
 			columns_.names.insert(name);
 		}
 	} else if (expression.GetExpressionClass() == ExpressionClass::STAR) {
-		columns_.all = true;
+		if (scopes_.empty()) {
+			columns_.all = true;
+		} else {
+			scopes_.back().star = true;
+		}
 	}
 	if (expression.GetExpressionClass() == ExpressionClass::SUBQUERY) {
 		auto &subquery = expression.Cast<SubqueryExpression>();
@@ -212,6 +224,9 @@ void ReferenceRewriter::VisitRef(TableRef &ref) {
 		if (ctes_.find(table.table_name) == ctes_.end() || !table.schema_name.empty() ||
 		    !table.catalog_name.empty()) {
 			ok_ = resolve_(table) && ok_;
+		}
+		if (!scopes_.empty()) {
+			scopes_.back().tables.push_back(table.table_name);
 		}
 		return;
 	}

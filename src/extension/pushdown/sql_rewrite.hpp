@@ -39,10 +39,13 @@ public:
 	}
 
 	// The column names the rewritten text can reach, by name: every part of every column
-	// reference and USING list; `all` when some clause reaches columns without naming them (a
-	// star, a natural join, PIVOT, positional column aliases).
+	// reference and USING list; every column of the tables in `all_of` (by their rewritten name,
+	// reached by a star of their query); `all` when some clause reaches columns of any table
+	// without naming them (a natural join, PIVOT, positional column aliases). Tracked only with
+	// ResolveWith.
 	struct ColumnUse {
 		duckdb::case_insensitive_set_t names;
+		duckdb::case_insensitive_set_t all_of;
 		bool all = false;
 	};
 	const ColumnUse &Columns() const {
@@ -72,6 +75,12 @@ private:
 	int past_tables_ = 0;
 	std::function<bool(duckdb::BaseTableRef &)> resolve_;
 	ColumnUse columns_;
+	// Per query node being rewritten: whether it has a star, and the tables it reads.
+	struct Scope {
+		bool star = false;
+		std::vector<std::string> tables;
+	};
+	std::vector<Scope> scopes_;
 };
 
 // `identifier` as a double-quoted SQL identifier (quotes inside doubled).

@@ -161,10 +161,12 @@ optional_ptr<BaseTableRef> RenamedTable(ViewCatalogEntry &view) {
 
 // The columns of `table` the rewritten text can reach (by index); at least one, which carries
 // the row count.
-std::set<idx_t> ReachedColumns(DuckTableEntry &table, const ReferenceRewriter::ColumnUse &use) {
+std::set<idx_t> ReachedColumns(DuckTableEntry &table, const std::string &name,
+                               const ReferenceRewriter::ColumnUse &use) {
 	std::set<idx_t> columns;
+	bool all = use.all || use.all_of.count(name);
 	for (auto &column : table.GetColumns().Physical()) {
-		if (use.all || use.names.count(column.Name())) {
+		if (all || use.names.count(column.Name())) {
 			columns.insert(column.Physical().index);
 		}
 	}
@@ -184,8 +186,9 @@ double TableBytes(DuckTableEntry &table, const std::set<idx_t> &columns) {
 
 double RelationBytes(const RemoteRelation &relation, const ReferenceRewriter::ColumnUse &use) {
 	double width = 0;
+	bool all = use.all || use.all_of.count(relation.name);
 	for (idx_t i = 0; i < relation.column_names.size(); i++) {
-		if (use.all || use.names.count(relation.column_names[i])) {
+		if (all || use.names.count(relation.column_names[i])) {
 			width += Width(relation.column_types[i]);
 		}
 	}
@@ -333,7 +336,7 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	// Estimated bytes each way, over the columns the text can reach.
 	double local_bytes = 0, remote_bytes = 0;
 	for (auto &table : leaves.local) {
-		table.second.columns = ReachedColumns(*table.first, rewriter.Columns());
+		table.second.columns = ReachedColumns(*table.first, table.second.name, rewriter.Columns());
 		local_bytes += TableBytes(*table.first, table.second.columns);
 	}
 	for (auto relation : leaves.remote_relations) {
