@@ -12,6 +12,9 @@
 #include "duckdb/main/database_manager.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/planner/binder.hpp"
+#include "duckdb/planner/expression/bound_columnref_expression.hpp"
+#include "duckdb/planner/expression_iterator.hpp"
+#include "duckdb/planner/operator/logical_filter.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
 #include "duckdb/storage/data_table.hpp"
 #include "duckdb/storage/table/scan_state.hpp"
@@ -81,8 +84,14 @@ double Width(const LogicalType &type) {
 // The leaves of a hybrid plan, as far as uploads care.
 struct Leaves {
 	ODCatalog *remote = nullptr;
-	// The remote relations scanned (a relation scanned twice is counted twice).
-	vector<const RemoteRelation *> remote_relations;
+	// The remote scans by table index: the relation, and the fraction of its rows expected
+	// past the filters on it alone (DuckDB's own guess, 0.2 per filter).
+	struct Remote {
+		const RemoteRelation *relation;
+		double selectivity = 1;
+	};
+	std::map<idx_t, Remote> remote_scans;
+	vector<Expression *> filters;
 	// Host tables by identity: the columns the statement reads of them, and the upload name
 	// they get.
 	struct Local {
@@ -104,7 +113,7 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 				return;
 			}
 			leaves.remote = bind.catalog;
-			leaves.remote_relations.push_back(relation.get());
+			leaves.remote_scans[get.table_index] = {relation.get()};
 			break;
 		}
 		auto table = get.GetTable();
@@ -125,6 +134,11 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 	case LogicalOperatorType::LOGICAL_EXTENSION_OPERATOR:
 		leaves.qualifies = false;
 		return;
+	case LogicalOperatorType::LOGICAL_FILTER:
+		for (auto &expression : op.expressions) {
+			leaves.filters.push_back(expression.get());
+		}
+		break;
 	default:
 		break;
 	}
@@ -182,6 +196,28 @@ double TableBytes(DuckTableEntry &table, const std::set<idx_t> &columns) {
 		width += Width(table.GetColumns().GetColumn(PhysicalIndex(column)).Type());
 	}
 	return double(table.GetStorage().GetTotalRows()) * width;
+}
+
+// Lowers the selectivity of the remote scans that a filter conjunct reads alone (the rows the
+// host plan would pull are those past it).
+void ApplyFilters(Leaves &leaves) {
+	for (auto filter : leaves.filters) {
+		vector<unique_ptr<Expression>> conjuncts;
+		conjuncts.push_back(filter->Copy());
+		LogicalFilter::SplitPredicates(conjuncts);
+		for (auto &conjunct : conjuncts) {
+			std::set<idx_t> tables;
+			bool subquery = false;
+			ExpressionIterator::VisitExpression<BoundColumnRefExpression>(
+			    *conjunct, [&](const BoundColumnRefExpression &column) { tables.insert(column.binding.table_index); });
+			ExpressionIterator::VisitExpressionClass(*conjunct, ExpressionClass::BOUND_SUBQUERY,
+			                                         [&](const Expression &) { subquery = true; });
+			auto scan = tables.size() == 1 ? leaves.remote_scans.find(*tables.begin()) : leaves.remote_scans.end();
+			if (!subquery && scan != leaves.remote_scans.end()) {
+				scan->second.selectivity *= 0.2;
+			}
+		}
+	}
 }
 
 double RelationBytes(const RemoteRelation &relation, const ReferenceRewriter::ColumnUse &use) {
@@ -339,8 +375,9 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		table.second.columns = ReachedColumns(*table.first, table.second.name, rewriter.Columns());
 		local_bytes += TableBytes(*table.first, table.second.columns);
 	}
-	for (auto relation : leaves.remote_relations) {
-		remote_bytes += RelationBytes(*relation, rewriter.Columns());
+	ApplyFilters(leaves);
+	for (auto &scan : leaves.remote_scans) {
+		remote_bytes += scan.second.selectivity * RelationBytes(*scan.second.relation, rewriter.Columns());
 	}
 	auto limit = MaxUpload(context);
 	// Strings are guessed wide: the estimate only rules out what surely will not fit; the
