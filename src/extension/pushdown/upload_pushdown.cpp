@@ -16,6 +16,7 @@
 #include "duckdb/planner/expression_iterator.hpp"
 #include "duckdb/planner/operator/logical_filter.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
+#include "duckdb/planner/operator/logical_projection.hpp"
 #include "duckdb/storage/data_table.hpp"
 #include "duckdb/storage/table/scan_state.hpp"
 #include "duckdb/transaction/duck_transaction.hpp"
@@ -91,6 +92,8 @@ struct Leaves {
 		double selectivity = 1;
 	};
 	std::map<idx_t, Remote> remote_scans;
+	// A projection straight above a remote scan (a host view's) stands for that scan.
+	std::map<idx_t, idx_t> scan_of_projection;
 	vector<Expression *> filters;
 	// Host tables by identity: the columns the statement reads of them, and the upload name
 	// they get.
@@ -137,6 +140,12 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 	case LogicalOperatorType::LOGICAL_FILTER:
 		for (auto &expression : op.expressions) {
 			leaves.filters.push_back(expression.get());
+		}
+		break;
+	case LogicalOperatorType::LOGICAL_PROJECTION:
+		if (op.children[0]->type == LogicalOperatorType::LOGICAL_GET) {
+			leaves.scan_of_projection[op.Cast<LogicalProjection>().table_index] =
+			    op.children[0]->Cast<LogicalGet>().table_index;
 		}
 		break;
 	default:
@@ -209,7 +218,10 @@ void ApplyFilters(Leaves &leaves) {
 			std::set<idx_t> tables;
 			bool subquery = false;
 			ExpressionIterator::VisitExpression<BoundColumnRefExpression>(
-			    *conjunct, [&](const BoundColumnRefExpression &column) { tables.insert(column.binding.table_index); });
+			    *conjunct, [&](const BoundColumnRefExpression &column) {
+				    auto scan = leaves.scan_of_projection.find(column.binding.table_index);
+				    tables.insert(scan == leaves.scan_of_projection.end() ? column.binding.table_index : scan->second);
+			    });
 			ExpressionIterator::VisitExpressionClass(*conjunct, ExpressionClass::BOUND_SUBQUERY,
 			                                         [&](const Expression &) { subquery = true; });
 			auto scan = tables.size() == 1 ? leaves.remote_scans.find(*tables.begin()) : leaves.remote_scans.end();
