@@ -36,6 +36,8 @@ HOST_PREAMBLE = textwrap.dedent("""
 	con.execute(f"LOAD '{extension}'")
 	# Plain batches: the bounds are fractions of the bytes shipped, which must be the data's size.
 	con.execute("SET openduck_compression = 'none'")
+	# The remote side is pulled to the host (the default would send the host table to the worker).
+	con.execute("SET openduck_placement = 'local'")
 	con.execute(f"ATTACH '{path}' AS cloud")
 """)
 

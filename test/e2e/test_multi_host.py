@@ -180,7 +180,9 @@ def test_a_scan_reads_one_snapshot_while_another_host_commits(server, host):
 	writer = host(server)
 	reader.execute(f"CREATE OR REPLACE TABLE cloud.mh_accounts AS SELECT range AS id, 100::BIGINT AS balance "
 	               f"FROM range({rows})")
-	# A local view keeps the statement on the host: its scan of the remote table is a remote scan.
+	# A local view under openduck_placement = 'local' keeps the statement on the host: its scan of
+	# the remote table is a remote scan.
+	reader.execute("SET openduck_placement = 'local'")
 	reader.execute("CREATE OR REPLACE VIEW memory.main.mh_accounts_view AS SELECT * FROM cloud.mh_accounts")
 	assert "OPENDUCK_SCAN" in "\n".join(r[1] for r in reader.execute(
 	    "EXPLAIN SELECT sum(balance) FROM memory.main.mh_accounts_view").fetchall())
@@ -204,6 +206,7 @@ def test_the_remote_reads_of_one_statement_share_a_snapshot(server, host):
 	reader = host(server)
 	writer = host(server)
 	reader.execute("CREATE OR REPLACE TABLE cloud.mh_pairs AS SELECT range AS id, 100::BIGINT AS balance FROM range(1000)")
+	reader.execute("SET openduck_placement = 'local'")  # the host plan's two remote reads are the subject
 	reader.execute("CREATE OR REPLACE VIEW memory.main.mh_pairs_view AS SELECT * FROM cloud.mh_pairs")
 
 	def transfer(step):

@@ -62,6 +62,8 @@ def _insert_sql(rows: str, with_nulls: bool = True, target: str = TABLE):
 
 @pytest.fixture
 def st(mirror):
+	# Statistics shape host plans: keep hybrid statements on the host.
+	mirror.con.execute("SET openduck_placement = 'local'")
 	mirror.execute(_create_sql())
 	mirror.execute(_insert_sql("range(500) r(i)"))
 	for con in (mirror.con, mirror.local):
@@ -157,6 +159,7 @@ def test_small_local_side_is_the_build_side(mirror):
 	mirror.execute("CREATE TABLE stat_big AS SELECT i AS k, i % 97 AS g FROM range(200000) r(i)")
 	try:
 		con = mirror.con
+		con.execute("SET openduck_placement = 'local'")  # the host's join order is the subject
 		con.execute("CREATE OR REPLACE TABLE stat_small AS SELECT i * 1000 AS k FROM range(20) r(i)")
 		mirror.local.execute("CREATE OR REPLACE TABLE stat_small AS SELECT i * 1000 AS k FROM range(20) r(i)")
 		for sql in ["SELECT count(*), sum(b.g) FROM {db}stat_big b JOIN stat_small s ON b.k = s.k",
