@@ -1,6 +1,7 @@
 #include "extension/client/compression_setting.hpp"
 
 #include "arrow/ipc_compression.hpp"
+#include "extension/client/setting_value.hpp"
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/string_util.hpp"
 
@@ -30,11 +31,7 @@ void AddCompressionSetting(DBConfig &config) {
 }
 
 std::string CompressionSetting(ClientContext &context) {
-	Value value;
-	if (!context.TryGetCurrentSetting(kSetting, value) || value.IsNull()) {
-		return "auto";
-	}
-	return value.ToString();
+	return SettingValue<std::string>(context, kSetting, "auto");
 }
 
 } // namespace openduck

@@ -6,6 +6,7 @@
 #include "duckdb/parser/tableref/table_function_ref.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/client/setting_value.hpp"
 #include "extension/functions/split_read_function.hpp"
 #include "extension/pushdown/bind_again.hpp"
 #include "extension/pushdown/pushdown_errors.hpp"
@@ -42,15 +43,6 @@ optional_ptr<LogicalGet> OnlyRemoteScan(LogicalOperator &op, ODCatalog &catalog)
 	return scans == 1 ? found : nullptr;
 }
 
-template <class T>
-T Setting(ClientContext &context, const char *name, T fallback) {
-	Value value;
-	if (context.TryGetCurrentSetting(name, value) && !value.IsNull()) {
-		return value.GetValue<T>();
-	}
-	return fallback;
-}
-
 // The argument types of the split's averages, as the worker binds them; false when it cannot.
 bool DescribeAverageArguments(ClientContext &context, ODCatalog &catalog, AggregateSplit &split) {
 	if (split.average_arguments.empty()) {
@@ -83,7 +75,7 @@ void AddSplitSettings(DBConfig &config) {
 bool ShipSplitAggregate(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target, ODCatalog &catalog,
                         const SelectStatement &statement) {
 	auto &context = input.context;
-	if (!catalog.Client().Config().read_only || !Setting<bool>(context, kSplitReadsSetting, true)) {
+	if (!catalog.Client().Config().read_only || !SettingValue<bool>(context, kSplitReadsSetting, true)) {
 		return false;
 	}
 	auto scan = OnlyRemoteScan(*target, catalog);
@@ -97,7 +89,7 @@ bool ShipSplitAggregate(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 		}
 	}
 	auto rows = static_cast<int64_t>(relation->estimated_rows);
-	if (rows < 2 * kRowGroupRows || static_cast<uint64_t>(rows) < Setting<uint64_t>(context, kSplitMinRowsSetting, 1000000)) {
+	if (rows < 2 * kRowGroupRows || static_cast<uint64_t>(rows) < SettingValue<uint64_t>(context, kSplitMinRowsSetting, 1000000)) {
 		return false;
 	}
 	auto split = SplitAggregate(context, statement);

@@ -2,6 +2,7 @@
 
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
+#include "extension/client/setting_value.hpp"
 
 #include <map>
 #include <vector>
@@ -30,9 +31,7 @@ void CollectRemoteReads(LogicalOperator &op, std::map<ODCatalog *, std::vector<R
 }
 
 void PostOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
-	Value enabled;
-	if (input.context.TryGetCurrentSetting(kStatementSnapshotSetting, enabled) && !enabled.IsNull() &&
-	    !enabled.GetValue<bool>()) {
+	if (!SettingValue<bool>(input.context, kStatementSnapshotSetting, true)) {
 		return;
 	}
 	std::map<ODCatalog *, std::vector<RemoteReadBindData *>> reads;
