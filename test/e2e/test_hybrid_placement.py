@@ -121,3 +121,29 @@ def test_settings_are_checked(hybrid):
 		con.execute("SET openduck_placement = 'sideways'")
 	with pytest.raises(duckdb.InvalidInputException, match="at most"):
 		con.execute("SET openduck_max_upload_bytes = 1000000000")
+
+
+def test_a_prepared_statement_sends_the_host_rows_of_each_execution(hybrid):
+	"""The host tables are read for each execution: a prepared statement executed again after the
+	host table changed sees the change. (DuckDB binds a prepared statement again whenever it
+	reads a catalog without versions, as an OpenDuck catalog is, so the uploads are read anew.)"""
+	con, oracle = hybrid
+	sql = QUERIES[1]
+	con.execute(f"PREPARE p AS {sql}")
+	assert con.execute("EXECUTE p").fetchall() == oracle.execute(sql).fetchall()
+	for db in (con, oracle):
+		db.execute("INSERT INTO wanted VALUES (5, 'five'), (6, 'six')")
+	assert con.execute("EXECUTE p").fetchall() == oracle.execute(sql).fetchall()
+	assert "Uploads" in explain(con, sql)
+
+
+def test_a_statement_the_worker_refused_whole_is_not_sent_again(hybrid):
+	"""A host macro over a remote table: the worker refuses the text once (it has no such macro)
+	and the host plan runs; placement does not send the same text a second time."""
+	con, oracle = hybrid
+	for db in (con, oracle):
+		db.execute("CREATE MACRO host_only(x) AS x * 2 + 1")
+	sql = "SELECT sum(host_only(v)) FROM cloud.facts WHERE id < 1000"
+	assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall()
+	# The refused whole statement, then the host plan's one remote scan.
+	assert con.execute("SELECT remote_requests FROM openduck_last_query_stats()").fetchone() == (2,)

@@ -192,12 +192,13 @@ bool HasReturning(SQLStatement &statement) {
 }
 
 // Replaces `target` by one remote query when the worker can run the statement as written and
-// describes the local plan's result types; false when `target` is kept. `explained`: the
+// describes the local plan's result types; false when `target` is kept (`asked_worker`: after
+// the worker was asked and refused). `explained`: the
 // statement is only explained, not run. An auto-commit read outside a session is sent now: its
 // result's schema is the description, so it costs one request, and since that schema comes
 // from the worker's own catalog the host's copy need not be verified.
 bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target, ODCatalog &catalog,
-                        bool writes, bool explained) {
+                        bool writes, bool explained, bool &asked_worker) {
 	auto &context = input.context;
 	auto parsed = ParseRunningStatement(context);
 	if (!parsed) {
@@ -239,6 +240,7 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	how.read_only = !writes;
 	how.snapshot = past;
 	how.own_transaction = writes && context.transaction.IsAutoCommit();
+	asked_worker = true;
 	return ShipPlan(input, target, catalog, sql, std::move(options), std::move(how), prefetch,
 	                StatementShape(*statement));
 }
@@ -264,7 +266,8 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	// A write of constants (INSERT ... VALUES) reads no remote table but still belongs remote.
 	bool one_remote_statement =
 	    catalog && OnlyReads(**target, *catalog, has_remote_scan) && (has_remote_scan || writes);
-	if (one_remote_statement && ShipWholeStatement(input, *target, *catalog, writes, target != &plan)) {
+	bool asked_worker = false;
+	if (one_remote_statement && ShipWholeStatement(input, *target, *catalog, writes, target != &plan, asked_worker)) {
 		return;
 	}
 	// The plan runs as bound on the host: against the current remote catalogs only.
@@ -272,8 +275,9 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	// An upsert into a remote table that was not shipped whole (host rows, or text the worker
 	// cannot run alone) still runs there. A read may still run whole there with its host tables
 	// sent along, or read the database only through host views (which the statement pushdown's
-	// text rules do not resolve); else a hybrid read may still have remote-only parts.
-	if (!writes && !ReadsRemote(context, properties)) {
+	// text rules do not resolve); else a hybrid read may still have remote-only parts. A read
+	// the worker already refused whole reads no host table: nothing more can move.
+	if (!writes && (asked_worker || !ReadsRemote(context, properties))) {
 		return;
 	}
 	auto statement = ParseRunningStatement(context);
@@ -287,11 +291,7 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	if (ShipWithUploads(input, *target, *statement, target != &plan) || one_remote_statement) {
 		return;
 	}
-	// ShipWithUploads may have rewritten the statement before it gave up.
-	statement = ParseRunningStatement(context);
-	if (statement) {
-		ShipRemoteParts(input, *target, *statement);
-	}
+	ShipRemoteParts(input, *target, *statement);
 }
 
 } // namespace

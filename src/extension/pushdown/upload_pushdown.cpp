@@ -21,6 +21,7 @@
 #include "duckdb/storage/table/scan_state.hpp"
 #include "duckdb/transaction/duck_transaction.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/client/setting_value.hpp"
 #include "extension/pushdown/shipped_plan.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
 #include "extension/scan/one_snapshot_per_statement.hpp"
@@ -56,17 +57,6 @@ void CheckMaxUpload(ClientContext &, SetScope, Value &parameter) {
 		throw InvalidInputException("%s can be at most %llu (48 MiB): the uploads travel in one request",
 		                            kMaxUploadSetting, (unsigned long long)kUploadCeiling);
 	}
-}
-
-std::string Placement(ClientContext &context) {
-	Value value;
-	return context.TryGetCurrentSetting(kPlacementSetting, value) && !value.IsNull() ? value.ToString() : "auto";
-}
-
-uint64_t MaxUpload(ClientContext &context) {
-	Value value;
-	return context.TryGetCurrentSetting(kMaxUploadSetting, value) && !value.IsNull() ? value.GetValue<uint64_t>()
-	                                                                                 : kUploadCeiling;
 }
 
 // Bytes a value of `type` takes on the wire, roughly: strings and nested values are guesses.
@@ -301,11 +291,11 @@ void AddPlacementSettings(DBConfig &config) {
 	                          LogicalType::UBIGINT, Value::UBIGINT(kUploadCeiling), CheckMaxUpload);
 }
 
-bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target, SQLStatement &statement,
-                     bool explained) {
+bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target,
+                     const SQLStatement &original, bool explained) {
 	auto &context = input.context;
-	auto placement = Placement(context);
-	if (statement.type != StatementType::SELECT_STATEMENT || placement == "local") {
+	auto placement = SettingValue<std::string>(context, kPlacementSetting, "auto");
+	if (original.type != StatementType::SELECT_STATEMENT || placement == "local") {
 		return false;
 	}
 	Leaves leaves;
@@ -378,7 +368,8 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		return true;
 	};
 	rewriter.ResolveWith([&](BaseTableRef &ref) { return resolve(ref, 0); });
-	if (!rewriter.Rewrite(statement) || rewriter.Columns().names.count("rowid")) {
+	auto statement = original.Copy();
+	if (!rewriter.Rewrite(*statement) || rewriter.Columns().names.count("rowid")) {
 		return false;
 	}
 	// Estimated bytes each way, over the columns the text can reach.
@@ -391,7 +382,7 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	for (auto &scan : leaves.remote_scans) {
 		remote_bytes += scan.second.selectivity * RelationBytes(*scan.second.relation, rewriter.Columns());
 	}
-	auto limit = MaxUpload(context);
+	auto limit = SettingValue<uint64_t>(context, kMaxUploadSetting, kUploadCeiling);
 	// Strings are guessed wide: the estimate only rules out what surely will not fit; the
 	// encoding below stops at the limit itself.
 	if (local_bytes > 2.0 * double(limit) ||
@@ -418,7 +409,7 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	}
 	ShippedStatement how;
 	how.read_only = true;
-	return ShipPlan(input, target, catalog, statement.ToString(), std::move(options), std::move(how), !explained, "");
+	return ShipPlan(input, target, catalog, statement->ToString(), std::move(options), std::move(how), !explained, "");
 }
 
 } // namespace openduck

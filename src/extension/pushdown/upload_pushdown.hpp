@@ -35,8 +35,9 @@ bool EncodeHostTable(duckdb::ClientContext &context, duckdb::DuckTableEntry &tab
                      uint64_t limit, std::string &out);
 
 // Replaces `target` by one remote query carrying its host tables when placement says so; false
-// when `target` is kept. `explained`: the statement is only explained (described, not sent).
+// when `target` is kept. `statement` is left as it was (the rewrite works on a copy).
+// `explained`: the statement is only explained (described, not sent).
 bool ShipWithUploads(duckdb::OptimizerExtensionInput &input, duckdb::unique_ptr<duckdb::LogicalOperator> &target,
-                     duckdb::SQLStatement &statement, bool explained);
+                     const duckdb::SQLStatement &statement, bool explained);
 
 } // namespace openduck
