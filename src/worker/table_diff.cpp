@@ -4,6 +4,7 @@
 
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/common/exception.hpp"
+#include "duckdb/common/string_util.hpp"
 #include "duckdb/function/table_function.hpp"
 #include "duckdb/main/connection.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
@@ -28,6 +29,8 @@ struct DiffSides : public TableFunctionInfo {
 	TableDiff::Side sides[2];
 	std::string table;      // quoted, qualified
 	vector<string> columns; // quoted
+	// The table has a column named rowid, which hides DuckDB's row ids from its queries.
+	bool rowid_column = false;
 	vector<LogicalType> types;
 
 	// Starts reading `side`: the rows of the row ranges whose contents differ (NarrowedSelect),
@@ -129,9 +132,12 @@ std::optional<std::map<int64_t, std::string>> RangeFingerprints(Connection &conn
 // collision of 64-bit hash sums), so its rows cancel out in the comparison: only the rows of the
 // other ranges need to be read. Where rows sit may differ between the sides (a vacuum moves
 // them); that only makes more ranges differ. Falls back to the whole table when there is no
-// rowid or too many ranges differ.
+// rowid (a view, or a column named rowid hides it) or too many ranges differ.
 std::string NarrowedSelect(const DiffSides &sides, Connection &from_connection, Connection &to_connection) {
 	auto whole = "SELECT * FROM " + sides.table;
+	if (sides.rowid_column) {
+		return whole;
+	}
 	auto from_ranges = RangeFingerprints(from_connection, sides);
 	auto to_ranges = RangeFingerprints(to_connection, sides);
 	if (!from_ranges || !to_ranges) {
@@ -252,6 +258,7 @@ TableDiff::TableDiff(std::unique_ptr<duckdb::DuckDB> scratch, Side from, Side to
 	}
 	for (auto &column : from_names) {
 		sides->columns.push_back(Quoted(column));
+		sides->rowid_column = sides->rowid_column || StringUtil::CIEquals(column, "rowid");
 	}
 	TableFunction function(kSideFunction, {LogicalType::INTEGER}, SideScan, SideBind, SideInit);
 	function.function_info = sides;

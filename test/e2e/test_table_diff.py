@@ -187,3 +187,24 @@ def test_ranges_that_did_not_change_are_skipped_and_the_rest_compared_exactly(la
 	counts = re.findall(r'table_diff table="?\\"r\\""? .*?ranges_differing=(\d+) ranges=(\d+)', log)
 	assert counts[:2] == [("4", "9"), ("4", "9")], log[-3000:]
 	assert counts[-1] == ("0", "9")
+
+
+def test_a_column_named_rowid_is_compared_as_a_column(launcher, host):
+	"""A table's own `rowid` column hides DuckDB's row ids: the diff must not take it for them
+	(NULLs and any values in it are rows like the others)."""
+	srv = launcher.serve(["rid"])
+	con = host(srv, "rid")
+	oracle = duckdb.connect()
+	setup = ["CREATE TABLE r (rowid BIGINT, v INTEGER)",
+	         "INSERT INTO r SELECT CASE WHEN range % 10 = 0 THEN NULL ELSE range * 1000 END, range FROM range(500)"]
+	for sql in setup:
+		odtest.remote(con, "cloud", sql)
+		oracle.execute(sql)
+	oracle.execute("CREATE TABLE r0 AS SELECT * FROM r")
+	call(con, "openduck_create_snapshot", "cloud", "s0")
+	for sql in ["UPDATE r SET v = -v WHERE rowid IS NULL AND v < 100", "DELETE FROM r WHERE v = 7"]:
+		odtest.remote(con, "cloud", sql)
+		oracle.execute(sql)
+	expected = oracle_diff(oracle, "r0", "r")
+	assert len(expected) == 2 * 9 + 1
+	assert diff(con, "cloud", "r", "s0") == expected
