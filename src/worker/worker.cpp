@@ -363,7 +363,6 @@ grpc::Status Worker::Run(const grpc::ServerContext &call, const pb::ExecuteFragm
 	return grpc::Status::OK;
 }
 
-
 static bool SendEmptyResult(const ResponseSink &sink, duckdb::Connection &connection) {
 	// An IPC stream with no columns and no rows: "done, nothing to return".
 	pb::ExecuteFragmentResponse response;
