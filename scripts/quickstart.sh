@@ -20,6 +20,8 @@ ENDPOINT="http://127.0.0.1:$PORT"
 DATA_DIR="${OPENDUCK_DATA_DIR:-$ROOT/openduck-data}"
 LOG="$BUILD_DIR/quickstart-serve.log"
 EXTENSION="$BUILD_DIR/openduck.duckdb_extension"
+# The DuckDB extensions setup.sh installed (pip duckdb-ext-*), which DuckLake databases load.
+EXTENSION_DIR="$(ls -d "$ROOT"/.venv/lib/python3*/site-packages/duckdb_ext/extensions | head -n1)"
 
 health() {
   .venv/bin/python -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' \
@@ -31,7 +33,8 @@ if health >/dev/null; then
 fi
 
 echo "quickstart: starting openduck serve on $ENDPOINT (data: $DATA_DIR, log: $LOG)"
-"$BUILD_DIR/openduck" serve -d demo -t "$TOKEN" --port "$PORT" --host 127.0.0.1 --data-dir "$DATA_DIR" >"$LOG" 2>&1 &
+"$BUILD_DIR/openduck" serve -d demo -t "$TOKEN" --port "$PORT" --host 127.0.0.1 --data-dir "$DATA_DIR" \
+  --extension-dir "$EXTENSION_DIR" >"$LOG" 2>&1 &
 SERVER_PID=$!
 stop_server() {
   if kill -0 "$SERVER_PID" 2>/dev/null; then

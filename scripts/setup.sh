@@ -47,7 +47,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check \
   "duckdb==$DUCKDB_VERSION" "duckdb-cli==$DUCKDB_VERSION" "pyarrow==$PYARROW_VERSION" \
-  "pytest==$PYTEST_VERSION" "duckdb-ext-tpch==$DUCKDB_EXT_VERSION" "duckdb-ext-tpcds==$DUCKDB_EXT_VERSION"
+  "pytest==$PYTEST_VERSION" "duckdb-ext-tpch==$DUCKDB_EXT_VERSION" "duckdb-ext-tpcds==$DUCKDB_EXT_VERSION" \
+  "duckdb-ext-ducklake==$DUCKDB_EXT_VERSION" "duckdb-ext-sqlite==$DUCKDB_EXT_VERSION" \
+  "duckdb-ext-postgres==$DUCKDB_EXT_VERSION" "duckdb-ext-httpfs==$DUCKDB_EXT_VERSION"
 # The duckdb-cli wheel ships its binary without the executable bit.
 chmod +x "$VENV/bin/duckdb"
 # moto's S3 server (with signature checks) backs the S3 object-store tests.

@@ -22,6 +22,7 @@ static const std::map<std::string, const char *> kOptionEnvironment = {
     {"data-dir", "OPENDUCK_DATA_DIR"},
     {"metadata", "OPENDUCK_METADATA_URL"},
     {"store", "OPENDUCK_STORE_URL"},
+    {"extension-dir", "OPENDUCK_EXTENSION_DIR"},
     {"tls-ca", "OPENDUCK_CA"},
     {"gateway", "OPENDUCK_ENDPOINT"},
 };

@@ -1,6 +1,7 @@
 #include "cli/sandbox_options.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -12,6 +13,12 @@ const char *kSandboxOptionsHelp =
       --allow-extension PATH_OR_NAME
                         load this DuckDB extension into every database (e.g. the tpch extension
                         file); clients can use it but never load extensions themselves (repeatable)
+      --extension-dir DIR
+                        where extensions given by name are loaded from, in DuckDB's layout
+                        (DIR/v1.4.4/linux_amd64/NAME.duckdb_extension), e.g. the duckdb_ext/extensions
+                        folder of the pip packages duckdb-ext-*; DuckLake databases load ducklake,
+                        sqlite_scanner or postgres_scanner, and httpfs (s3:// store) from it
+                        (default: $OPENDUCK_EXTENSION_DIR, else DuckDB's ~/.duckdb/extensions)
       --memory-limit SIZE    DuckDB memory_limit of each database, e.g. 4GB (default: DuckDB's)
       --max-temp-size SIZE   DuckDB max_temp_directory_size of each database (default: DuckDB's)
       --statement-timeout SECONDS
@@ -37,6 +44,7 @@ const char *kSandboxOptionsHelp =
 std::vector<OptionSpec> SandboxOptionSpecs() {
 	return {{"allow-path", 0, true},
 	        {"allow-extension", 0, true},
+	        {"extension-dir", 0, true},
 	        {"memory-limit", 0, true},
 	        {"max-temp-size", 0, true},
 	        {"statement-timeout", 0, true},
@@ -63,6 +71,16 @@ DatabaseSandbox SandboxFrom(const ParsedOptions &options) {
 		sandbox.allowed_directories.push_back(directory);
 	}
 	sandbox.extensions = options.GetAll("allow-extension");
+	const char *env = std::getenv("OPENDUCK_EXTENSION_DIR");
+	auto extension_dir = options.Has("extension-dir") ? options.Get("extension-dir") : std::string(env ? env : "");
+	if (!extension_dir.empty()) {
+		std::error_code error;
+		auto absolute = std::filesystem::absolute(extension_dir, error);
+		if (error || !std::filesystem::is_directory(absolute)) {
+			throw UsageError("--extension-dir " + extension_dir + ": not a directory");
+		}
+		sandbox.extension_directory = absolute.lexically_normal().string();
+	}
 	sandbox.memory_limit = options.Get("memory-limit");
 	sandbox.max_temp_size = options.Get("max-temp-size");
 	return sandbox;

@@ -22,7 +22,9 @@ const char *kDbHelp = R"(Usage: openduck db <action> [options]
 Manage the databases of the differential storage engine.
 
 Actions:
-  create NAME                     create an empty database
+  create NAME [--ducklake]        create an empty database; --ducklake: a DuckLake lakehouse
+                                  (catalog beside the metadata store, Parquet files in the
+                                  object store; workers need --extension-dir, see `serve --help`)
   list [--all]                    live databases (--all: dropped ones too)
   drop NAME                       drop (soft: `undrop` brings it back until GC purges it)
   undrop NAME                     bring back the most recently dropped NAME
@@ -37,8 +39,8 @@ Actions:
 
 These change metadata only and take no write lease, so they may run while a server uses the
 same data dir; it serves created and cloned databases at once. From SQL, through an attached
-database: openduck_create_database('cloud', 'NAME'), openduck_clone_database('cloud', 'DST'
-[, snapshot := 'S']).
+database: openduck_create_database('cloud', 'NAME' [, type := 'ducklake']) or CREATE DATABASE
+NAME [(TYPE DUCKLAKE)], openduck_clone_database('cloud', 'DST' [, snapshot := 'S']).
 
 Options:
       --data-dir DIR    the server's data dir (default: $OPENDUCK_DATA_DIR or ./openduck-data)
@@ -135,8 +137,11 @@ void SetPolicy(MetadataStore &metadata, const DatabaseRecord &db, const ParsedOp
 } // namespace
 
 int RunDb(const std::vector<std::string> &args) {
-	auto specs = WithStorage(
-	    {{"all", 0, false}, {"snapshot", 0, true}, {"snapshot-interval", 0, true}, {"retention", 0, true}});
+	auto specs = WithStorage({{"all", 0, false},
+	                          {"ducklake", 0, false},
+	                          {"snapshot", 0, true},
+	                          {"snapshot-interval", 0, true},
+	                          {"retention", 0, true}});
 	std::vector<std::string> option_words;
 	auto words = Positional(args, specs, option_words);
 	auto options = ParseOptions(option_words, specs);
@@ -148,15 +153,16 @@ int RunDb(const std::vector<std::string> &args) {
 	StorageEngine engine(StorageConfigFrom(options));
 	auto &metadata = engine.Metadata();
 	if (action == "create") {
-		Require(words, 2, "openduck db create NAME");
+		Require(words, 2, "openduck db create NAME [--ducklake]");
 		RequireValidName(words[1]);
-		std::printf("%s\n", CreatedReport(metadata.CreateDatabase(words[1], nullptr)).c_str());
+		auto kind = options.Has("ducklake") ? DatabaseKind::kDuckLake : DatabaseKind::kNative;
+		std::printf("%s\n", CreatedReport(metadata.CreateDatabase(words[1], nullptr, kind)).c_str());
 		return 0;
 	}
 	if (action == "list") {
 		Require(words, 1, "openduck db list [--all]");
 		bool all = options.Has("all");
-		std::printf("%-24s %-21s %-9s %-9s %-12s%s\n", "NAME", "CREATED", "SNAPSHOTS", "HEAD", "SIZE",
+		std::printf("%-24s %-9s %-21s %-9s %-9s %-12s%s\n", "NAME", "TYPE", "CREATED", "SNAPSHOTS", "HEAD", "SIZE",
 		            all ? " DROPPED" : "");
 		for (auto &db : metadata.ListDatabases(all)) {
 			auto snapshots = metadata.ListSnapshots(db.id);
@@ -166,7 +172,8 @@ int RunDb(const std::vector<std::string> &args) {
 					size = snapshot.file_size;
 				}
 			}
-			std::printf("%-24s %-21s %-9zu %-9s %-12s%s\n", db.name.c_str(), FormatTime(db.created_at).c_str(),
+			std::printf("%-24s %-9s %-21s %-9zu %-9s %-12s%s\n", db.name.c_str(), DatabaseKindName(db.kind),
+			            FormatTime(db.created_at).c_str(),
 			            snapshots.size(), db.head_snapshot ? std::to_string(db.head_snapshot).c_str() : "-",
 			            FormatBytes(size).c_str(), all ? (" " + FormatTime(db.dropped_at)).c_str() : "");
 		}
@@ -300,10 +307,13 @@ int RunGc(const std::vector<std::string> &args) {
 	StorageEngine engine(StorageConfigFrom(options));
 	auto report = CollectGarbage(engine.Metadata(), engine.Store(), gc);
 	const char *verb = gc.dry_run ? "would remove" : "removed";
-	std::printf("gc%s: %s %zu snapshots, %zu dropped databases, %zu layers and %zu orphan objects (%s)\n",
+	auto lake_files = report.lake_files.empty()
+	                      ? std::string()
+	                      : ", " + std::to_string(report.lake_files.size()) + " DuckLake data files";
+	std::printf("gc%s: %s %zu snapshots, %zu dropped databases, %zu layers and %zu orphan objects%s (%s)\n",
 	            gc.dry_run ? " (dry run)" : "", verb, report.plan.expired_snapshots.size(),
 	            report.plan.purged_databases.size(), report.plan.dead_layers.size(), report.orphans.size(),
-	            FormatBytes(report.freed_bytes).c_str());
+	            lake_files.c_str(), FormatBytes(report.freed_bytes).c_str());
 	for (auto id : report.plan.purged_databases) {
 		std::printf("  database id %lld\n", static_cast<long long>(id));
 	}
@@ -315,6 +325,9 @@ int RunGc(const std::vector<std::string> &args) {
 	}
 	for (auto &object : report.orphans) {
 		std::printf("  orphan %s (%s)\n", object.key.c_str(), FormatBytes(object.size).c_str());
+	}
+	for (auto &object : report.lake_files) {
+		std::printf("  DuckLake file %s (%s)\n", object.key.c_str(), FormatBytes(object.size).c_str());
 	}
 	return 0;
 }

@@ -31,7 +31,8 @@ std::string FormatTime(int64_t unix_seconds) {
 }
 
 std::string CreatedReport(const DatabaseRecord &db) {
-	return "created database '" + db.name + "' (id " + std::to_string(db.id) + ")";
+	return "created " + std::string(db.kind == DatabaseKind::kDuckLake ? "DuckLake " : "") + "database '" + db.name +
+	       "' (id " + std::to_string(db.id) + ")";
 }
 
 std::string ClonedReport(const std::string &source, const std::string &target, const SnapshotRecord &head) {

@@ -27,6 +27,9 @@ void DatabaseSandbox::Configure(duckdb::DBConfig &config) const {
 	config.options.autoload_known_extensions = false;
 	config.options.allow_community_extensions = false;
 	config.options.allow_unsigned_extensions = false;
+	if (!extension_directory.empty()) {
+		config.options.extension_directory = extension_directory;
+	}
 	SetLimit(config, "memory_limit", "memory-limit", memory_limit);
 	SetLimit(config, "max_temp_directory_size", "max-temp-size", max_temp_size);
 }
@@ -46,7 +49,8 @@ static std::string QuotedList(const std::vector<std::string> &items) {
 	return "[" + list + "]";
 }
 
-void DatabaseSandbox::Seal(duckdb::DuckDB &database, const std::vector<std::string> &own_files) const {
+void DatabaseSandbox::Seal(duckdb::DuckDB &database, const std::vector<std::string> &own_files,
+                           const std::vector<std::string> &own_directories) const {
 	duckdb::Connection connection(database);
 	for (auto &extension : extensions) {
 		// Loaded by the server while access is still on; a path is loaded as given (the operator
@@ -54,8 +58,10 @@ void DatabaseSandbox::Seal(duckdb::DuckDB &database, const std::vector<std::stri
 		Run(connection, "LOAD " + duckdb::KeywordHelper::WriteQuoted(extension, '\''),
 		    "cannot load allowed extension '" + extension + "' (--allow-extension)");
 	}
-	if (!allowed_directories.empty()) {
-		Run(connection, "SET allowed_directories = " + QuotedList(allowed_directories),
+	auto directories = allowed_directories;
+	directories.insert(directories.end(), own_directories.begin(), own_directories.end());
+	if (!directories.empty()) {
+		Run(connection, "SET allowed_directories = " + QuotedList(directories),
 		    "cannot allow the directories given with --allow-path");
 	}
 	if (!own_files.empty()) {

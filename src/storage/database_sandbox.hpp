@@ -27,6 +27,9 @@ struct DatabaseSandbox {
 	// e.g. "4GB"); empty: DuckDB's defaults.
 	std::string memory_limit;
 	std::string max_temp_size;
+	// Where extensions named by name are loaded from (DuckDB's extension_directory layout:
+	// DIR/v1.4.4/linux_amd64/NAME.duckdb_extension): `--extension-dir`. Empty: DuckDB's default.
+	std::string extension_directory;
 
 	// Before the instance starts: limits, and no extension ever fetched or loaded on demand.
 	// Throws std::invalid_argument naming the option when a limit does not parse.
@@ -34,8 +37,10 @@ struct DatabaseSandbox {
 	// Once it runs: loads the allowed extensions, then turns external access off. `own_files`
 	// are the instance's own local files DuckDB reaches through a client's file system (its WAL,
 	// which it reopens, truncates and removes by path): they stay accessible to the instance.
+	// `own_directories` likewise (a DuckLake database's data path), on top of --allow-path.
 	// Throws std::runtime_error naming the extension or directory that failed.
-	void Seal(duckdb::DuckDB &database, const std::vector<std::string> &own_files) const;
+	void Seal(duckdb::DuckDB &database, const std::vector<std::string> &own_files,
+	          const std::vector<std::string> &own_directories = {}) const;
 };
 
 } // namespace openduck

@@ -1,5 +1,7 @@
 #include "storage/garbage_collector.hpp"
 
+#include "storage/ducklake_database.hpp"
+
 #include "storage/commit_log.hpp"
 #include "storage/sql_metadata_store.hpp"
 
@@ -29,6 +31,17 @@ GcReport CollectGarbage(MetadataStore &metadata, ObjectStore &store, const GcOpt
 	}
 	if (!deleted.empty()) {
 		metadata.ForgetLayers(deleted);
+	}
+	// A purged DuckLake database's Parquet files. Its catalog (a SQLite file or PostgreSQL
+	// database beside the metadata store) is kept: small, and the only record of what it held.
+	for (auto db_id : report.plan.purged_databases) {
+		for (auto &object : store.List(DuckLakeDataPrefix(db_id))) {
+			report.lake_files.push_back(object);
+			report.freed_bytes += object.size;
+			if (!options.dry_run) {
+				store.Delete(object.key);
+			}
+		}
 	}
 	// Orphans: list first, then read the keys, so an object committed in between is known.
 	auto objects = store.List("layers/");

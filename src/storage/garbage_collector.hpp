@@ -31,8 +31,9 @@ struct GcOptions {
 
 struct GcReport {
 	GcPlan plan;
-	std::vector<ObjectInfo> orphans; // unreferenced objects past the grace period
-	uint64_t freed_bytes = 0;        // dead layers + orphans
+	std::vector<ObjectInfo> orphans;    // unreferenced objects past the grace period
+	std::vector<ObjectInfo> lake_files; // data files of purged DuckLake databases
+	uint64_t freed_bytes = 0;           // dead layers + orphans + lake files
 };
 
 // Throws std::invalid_argument when options.orphan_grace_seconds < kMinOrphanGraceSeconds.

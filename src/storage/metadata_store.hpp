@@ -48,12 +48,21 @@ struct LeaseRequest {
 // The generation of a database's first write lease.
 constexpr int64_t kFirstLeaseGeneration = 1;
 
+// What a database is stored as, fixed when it is created. Native: a DuckDB file on the
+// differential storage (layers, snapshots). DuckLake: a DuckLake catalog and its Parquet data
+// files, served through DuckDB's ducklake extension (storage/ducklake_database.hpp).
+enum class DatabaseKind { kNative, kDuckLake };
+
+// "native" / "ducklake": the kind's name in listings and in the metadata store.
+const char *DatabaseKindName(DatabaseKind kind);
+
 struct DatabaseRecord {
 	int64_t id = 0;
 	std::string name;
 	int64_t created_at = 0;
 	int64_t dropped_at = 0;    // 0 while live
-	int64_t head_snapshot = 0; // 0 before the first checkpoint
+	int64_t head_snapshot = 0; // 0 before the first checkpoint (always 0 for DuckLake)
+	DatabaseKind kind = DatabaseKind::kNative;
 };
 
 // What an operator set for one database (`openduck db set`), overriding the defaults of the
@@ -129,7 +138,8 @@ public:
 	// Creates a live database; throws AlreadyExistsError when a live one has that name. With a
 	// `lease`, the new database's write lease (generation kFirstLeaseGeneration) is taken for it
 	// in the same transaction, so no other worker can open the database before its creator.
-	virtual DatabaseRecord CreateDatabase(const std::string &name, const LeaseRequest *lease) = 0;
+	virtual DatabaseRecord CreateDatabase(const std::string &name, const LeaseRequest *lease,
+	                                      DatabaseKind kind = DatabaseKind::kNative) = 0;
 	// The live database called `name`.
 	virtual std::optional<DatabaseRecord> FindDatabase(const std::string &name) = 0;
 	virtual std::optional<DatabaseRecord> GetDatabase(int64_t id) = 0;

@@ -59,6 +59,22 @@ static unique_ptr<FunctionData> RefusedTableFunctionBind(ClientContext &, TableF
 	                          kSandbox, input.table_function.name);
 }
 
+static unique_ptr<FunctionData> RefusedStoreFunctionBind(ClientContext &, TableFunctionBindInput &input,
+                                                         vector<LogicalType> &, vector<string> &) {
+	throw PermissionException("%s%s() is not available on the server: it would reach a store directly instead of "
+	                          "through this database. Query the database's tables.",
+	                          kSandbox, input.table_function.name);
+}
+
+// Makes every overload of table function `name` refuse to bind with `bind`.
+static void RefuseTableFunction(TableFunctionCatalogEntry &entry, table_function_bind_t bind) {
+	for (auto &overload : entry.functions.functions) {
+		overload.bind = bind;
+		overload.bind_replace = nullptr;
+		overload.bind_operator = nullptr;
+	}
+}
+
 // DuckDB's own functions behind duckdb_databases() and duckdb_settings(), which the replacements
 // call before they blank the paths (the same functions for every database instance).
 static table_function_t original_databases_function = nullptr;
@@ -136,12 +152,23 @@ void HideServerPaths(DatabaseInstance &database) {
 	ReplaceTableFunction(catalog, transaction, "duckdb_databases", DatabasesWithoutPaths, original_databases_function);
 	ReplaceTableFunction(catalog, transaction, "duckdb_settings", SettingsWithoutPaths, original_settings_function);
 	for (auto name : {"duckdb_temporary_files", "duckdb_extensions"}) {
-		auto &entry =
-		    SystemFunction<TableFunctionCatalogEntry>(catalog, transaction, CatalogType::TABLE_FUNCTION_ENTRY, name);
-		for (auto &overload : entry.functions.functions) {
-			overload.bind = RefusedTableFunctionBind;
-			overload.bind_replace = nullptr;
-			overload.bind_operator = nullptr;
+		RefuseTableFunction(
+		    SystemFunction<TableFunctionCatalogEntry>(catalog, transaction, CatalogType::TABLE_FUNCTION_ENTRY, name),
+		    RefusedTableFunctionBind);
+	}
+}
+
+void RefuseStoreFunctions(DatabaseInstance &database) {
+	auto &catalog = Catalog::GetSystemCatalog(database);
+	auto transaction = CatalogTransaction::GetSystemTransaction(database);
+	auto &schema = catalog.GetSchema(transaction, DEFAULT_SCHEMA);
+	// Not postgres_query / postgres_execute: DuckLake runs its own catalog statements through
+	// them, on the one PostgreSQL database attached (ducklake_database.hpp confines its role).
+	for (auto name : {"sqlite_attach", "sqlite_query", "sqlite_scan", "postgres_attach", "postgres_scan",
+	                  "postgres_scan_pushdown"}) {
+		auto entry = schema.GetEntry(transaction, CatalogType::TABLE_FUNCTION_ENTRY, name);
+		if (entry) {
+			RefuseTableFunction(entry->Cast<TableFunctionCatalogEntry>(), RefusedStoreFunctionBind);
 		}
 	}
 }

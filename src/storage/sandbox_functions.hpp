@@ -16,4 +16,10 @@ namespace openduck {
 // Replaces the functions in `database`'s system catalog. Call once, before client SQL runs.
 void HideServerPaths(duckdb::DatabaseInstance &database);
 
+// Makes the functions of the sqlite and postgres extensions that open a store by a path or
+// connection string of their own (sqlite_scan, sqlite_query, postgres_scan, postgres_attach,
+// ...) refuse to run in `database`: a DuckLake-backed database loads those extensions for its
+// catalog, and client SQL must reach no other store. Those not loaded are skipped.
+void RefuseStoreFunctions(duckdb::DatabaseInstance &database);
+
 } // namespace openduck

@@ -40,6 +40,8 @@ SqlMetadataStore::SqlMetadataStore(std::unique_ptr<SqlConnection> connection) : 
 	    // CREATE IF NOT EXISTS, and most databases have no row.
 	    "CREATE TABLE IF NOT EXISTS db_policy (db_id BIGINT PRIMARY KEY, snapshot_interval BIGINT NOT NULL, "
 	    "retention TEXT NOT NULL)",
+	    // Native databases have no row, so stores made before DuckLake need no change.
+	    "CREATE TABLE IF NOT EXISTS db_kind (db_id BIGINT PRIMARY KEY, kind TEXT NOT NULL)",
 	    "CREATE TABLE IF NOT EXISTS write_lease (db_id BIGINT PRIMARY KEY, generation BIGINT NOT NULL, "
 	    "holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
 	    "CREATE TABLE IF NOT EXISTS layer (id " + id +
@@ -98,13 +100,20 @@ T SqlMetadataStore::InTransaction(F body) {
 	}
 }
 
-static const char *kDatabaseColumns = "SELECT id, name, created_at, dropped_at, head_snapshot FROM db ";
+// A subquery rather than a join: the callers' WHERE clauses name db's columns unqualified.
+static const char *kDatabaseColumns = "SELECT id, name, created_at, dropped_at, head_snapshot, "
+                                      "COALESCE((SELECT kind FROM db_kind k WHERE k.db_id = db.id), '') FROM db ";
+
+const char *DatabaseKindName(DatabaseKind kind) {
+	return kind == DatabaseKind::kDuckLake ? "ducklake" : "native";
+}
 
 std::vector<DatabaseRecord> SqlMetadataStore::SelectDatabases(const std::string &where,
                                                               const std::vector<std::string> &params) {
 	std::vector<DatabaseRecord> out;
 	for (auto &row : connection_->Query(kDatabaseColumns + where, params)) {
-		out.push_back(DatabaseRecord {I(row[0]), row[1], I(row[2]), I(row[3]), I(row[4])});
+		auto kind = row[5] == DatabaseKindName(DatabaseKind::kDuckLake) ? DatabaseKind::kDuckLake : DatabaseKind::kNative;
+		out.push_back(DatabaseRecord {I(row[0]), row[1], I(row[2]), I(row[3]), I(row[4]), kind});
 	}
 	return out;
 }
@@ -133,13 +142,17 @@ std::vector<SnapshotRecord> SqlMetadataStore::SelectSnapshots(const std::string 
 	return out;
 }
 
-DatabaseRecord SqlMetadataStore::InsertDatabase(const std::string &name, const LeaseRequest *lease) {
+DatabaseRecord SqlMetadataStore::InsertDatabase(const std::string &name, const LeaseRequest *lease,
+                                                DatabaseKind kind) {
 	if (!SelectDatabases("WHERE name = $1 AND dropped_at = 0", {name}).empty()) {
 		throw AlreadyExistsError("database '" + name + "' already exists");
 	}
 	auto now = UnixNow();
 	auto rows = connection_->Query("INSERT INTO db (name, created_at) VALUES ($1, $2) RETURNING id", {name, S(now)});
-	DatabaseRecord db {I(rows.at(0).at(0)), name, now, 0, 0};
+	DatabaseRecord db {I(rows.at(0).at(0)), name, now, 0, 0, kind};
+	if (kind != DatabaseKind::kNative) {
+		connection_->Query("INSERT INTO db_kind (db_id, kind) VALUES ($1, $2)", {S(db.id), DatabaseKindName(kind)});
+	}
 	if (lease) {
 		connection_->Query("INSERT INTO write_lease (db_id, generation, holder, expires_at, ships_commits) "
 		                   "VALUES ($1, $2, $3, $4, $5)",
@@ -149,8 +162,9 @@ DatabaseRecord SqlMetadataStore::InsertDatabase(const std::string &name, const L
 	return db;
 }
 
-DatabaseRecord SqlMetadataStore::CreateDatabase(const std::string &name, const LeaseRequest *lease) {
-	return InTransaction<DatabaseRecord>([&] { return InsertDatabase(name, lease); });
+DatabaseRecord SqlMetadataStore::CreateDatabase(const std::string &name, const LeaseRequest *lease,
+                                                DatabaseKind kind) {
+	return InTransaction<DatabaseRecord>([&] { return InsertDatabase(name, lease, kind); });
 }
 
 std::optional<DatabaseRecord> SqlMetadataStore::FindDatabase(const std::string &name) {
@@ -573,6 +587,7 @@ GcPlan SqlMetadataStore::PlanGarbageCollection(int64_t now, const RetentionPolic
 				connection_->Query("DELETE FROM write_lease WHERE db_id = $1", {S(db_id)});
 				connection_->Query("DELETE FROM commit_segment WHERE db_id = $1", {S(db_id)});
 				connection_->Query("DELETE FROM db_policy WHERE db_id = $1", {S(db_id)});
+				connection_->Query("DELETE FROM db_kind WHERE db_id = $1", {S(db_id)});
 				connection_->Query("DELETE FROM db WHERE id = $1", {S(db_id)});
 			}
 		}

@@ -15,7 +15,7 @@ public:
 	// Creates the schema when missing.
 	explicit SqlMetadataStore(std::unique_ptr<SqlConnection> connection);
 
-	DatabaseRecord CreateDatabase(const std::string &name, const LeaseRequest *lease) override;
+	DatabaseRecord CreateDatabase(const std::string &name, const LeaseRequest *lease, DatabaseKind kind) override;
 	std::optional<DatabaseRecord> FindDatabase(const std::string &name) override;
 	std::optional<DatabaseRecord> GetDatabase(int64_t id) override;
 	std::vector<DatabaseRecord> ListDatabases(bool include_dropped) override;
@@ -60,7 +60,8 @@ private:
 	// REQUIRES: in a transaction. LeaseError unless `generation` is db_id's current lease.
 	void CheckGeneration(int64_t db_id, int64_t generation, const std::string &what);
 	// REQUIRES: in a transaction. Inserts the database row and, with `lease`, its first lease.
-	DatabaseRecord InsertDatabase(const std::string &name, const LeaseRequest *lease);
+	DatabaseRecord InsertDatabase(const std::string &name, const LeaseRequest *lease,
+	                              DatabaseKind kind = DatabaseKind::kNative);
 
 	std::mutex mutex_;
 	std::unique_ptr<SqlConnection> connection_;

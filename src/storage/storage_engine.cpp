@@ -5,6 +5,7 @@
 #include "storage/admin_report.hpp"
 #include "rpc/log.hpp"
 #include "storage/diff_file_system.hpp"
+#include "storage/ducklake_database.hpp"
 
 #include "duckdb/common/virtual_file_system.hpp"
 #include "duckdb/main/config.hpp"
@@ -165,6 +166,12 @@ DatabaseRecord StorageEngine::RequireDatabase(const std::string &name) {
 }
 
 SnapshotRecord StorageEngine::RequireSnapshot(const DatabaseRecord &db, const std::string &name_or_id) {
+	if (db.kind == DatabaseKind::kDuckLake) {
+		throw NotFoundError("database '" + db.name + "' is DuckLake-backed: its versions are DuckLake snapshots, "
+		                    "not OpenDuck snapshots; read one with FROM t AT (VERSION => n) or ATTACH "
+		                    "'openduck:" + db.name + "?snapshot=n', list them with SELECT * FROM "
+		                    "ducklake_snapshots('" + db.name + "') through openduck_query");
+	}
 	if (IsSnapshotTime(name_or_id)) {
 		return SnapshotAt(db, name_or_id.substr(1));
 	}
@@ -279,11 +286,21 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenDatabase(const std::string &n
 	return OpenWriter(db->id, generation, acquired, restore);
 }
 
-std::unique_ptr<duckdb::DuckDB> StorageEngine::CreateDatabase(const std::string &name) {
+std::unique_ptr<duckdb::DuckDB> StorageEngine::CreateDatabase(const std::string &name, DatabaseKind kind) {
 	auto acquired = std::chrono::steady_clock::now();
 	LeaseRequest lease {config_.holder, config_.lease_ttl_seconds, config_.ship_commits};
-	auto db = metadata_->CreateDatabase(name, &lease);
+	auto db = metadata_->CreateDatabase(name, &lease, kind);
 	return OpenWriter(db.id, kFirstLeaseGeneration, acquired, false);
+}
+
+std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenLake(const DatabaseRecord &db, int64_t version) {
+	duckdb::DBConfig config;
+	config.options.temporary_directory =
+	    OwnTempDir(db, version ? "lake-" + std::to_string(version) : std::string("lake"));
+	ComputeInUtc(config);
+	config_.sandbox.Configure(config);
+	return OpenDuckLake(LocateDuckLake(config_.metadata_url, config_.store_url, db.id), db.name, version, config,
+	                    config_.sandbox);
 }
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenClone(const std::string &source, const std::string &target,
@@ -304,6 +321,16 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t
 	try {
 		// Read now that the lease is ours: the head may have moved before.
 		db = *metadata_->GetDatabase(db_id);
+		if (db.kind == DatabaseKind::kDuckLake) {
+			// The lease only keeps workers apart (one serves the database); DuckLake's own commits
+			// stay safe with more writers, so a lost lease fences nothing. It expires when this
+			// process ends.
+			auto lake = OpenLake(db, 0);
+			std::lock_guard<std::mutex> guard(leases_lock_);
+			leases_.push_back(HeldLease {db_id, generation, {}, acquired});
+			StartRenewerLocked();
+			return lake;
+		}
 		dir = DatabaseDir(db);
 		wal_path = dir + "/wal";
 		CommitShipping shipping {wal_path, restore, config_.ship_commits};
@@ -331,6 +358,9 @@ void StorageEngine::RenewPinWhileOpen(const std::shared_ptr<LayeredFile> &file) 
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenSnapshot(const std::string &name, const std::string &name_or_id) {
 	auto db = RequireDatabase(name);
+	if (db.kind == DatabaseKind::kDuckLake && IsSnapshotId(name_or_id)) {
+		return OpenLake(db, std::stoll(name_or_id));
+	}
 	auto snapshot = RequireSnapshot(db, name_or_id);
 	auto file = LayeredFile::OpenSnapshot(StorageContext {*metadata_, *store_, *cache_}, db, snapshot,
 	                                      config_.holder + ":" + std::to_string(::getpid()), config_.pin_ttl_seconds);
@@ -356,6 +386,10 @@ std::string StorageEngine::OwnTempDir(const DatabaseRecord &db, const std::strin
 
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenReplica(const std::string &name, CommitPosition &position) {
 	auto db = RequireDatabase(name);
+	if (db.kind == DatabaseKind::kDuckLake) {
+		throw std::runtime_error("database '" + name + "' is DuckLake-backed: read replicas serve native databases "
+		                         "only; its writer serves every read of it");
+	}
 	if (!db.head_snapshot) {
 		throw std::runtime_error("database '" + name + "' has no snapshot yet; a replica serves it after its writer's "
 		                         "first checkpoint");
@@ -438,6 +472,11 @@ void StorageEngine::VerifySnapshot(const SnapshotRecord &snapshot) {
 
 SnapshotRecord StorageEngine::SnapshotToClone(const std::string &source, const std::string &snapshot) {
 	auto db = RequireDatabase(source);
+	if (db.kind == DatabaseKind::kDuckLake) {
+		throw std::runtime_error("database '" + source + "' is DuckLake-backed: OpenDuck clones native databases "
+		                         "only (a clone shares their layers); copy a lake's tables with CREATE TABLE ... AS "
+		                         "SELECT into a new database instead");
+	}
 	if (!snapshot.empty()) {
 		return RequireSnapshot(db, snapshot);
 	}

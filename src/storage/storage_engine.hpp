@@ -100,12 +100,14 @@ public:
 	std::unique_ptr<duckdb::DuckDB> OpenDatabase(const std::string &name, bool create);
 	// Creates `name` and opens it for writing, its lease taken in the transaction that creates
 	// it, so no other process can open the new database first. AlreadyExistsError when taken.
-	std::unique_ptr<duckdb::DuckDB> CreateDatabase(const std::string &name);
+	std::unique_ptr<duckdb::DuckDB> CreateDatabase(const std::string &name,
+	                                               DatabaseKind kind = DatabaseKind::kNative);
 	// CloneDatabase, then opens the clone for writing, its lease taken in the clone's
 	// transaction; `clone` receives its record.
 	std::unique_ptr<duckdb::DuckDB> OpenClone(const std::string &source, const std::string &target,
 	                                          const std::string &snapshot, DatabaseRecord &clone);
-	// Opens snapshot `name_or_id` of database `name` read-only (a separate DuckDB instance).
+	// Opens snapshot `name_or_id` of database `name` read-only (a separate DuckDB instance). For
+	// a DuckLake database, `name_or_id` is a DuckLake snapshot id (DuckLakeVersion).
 	std::unique_ptr<duckdb::DuckDB> OpenSnapshot(const std::string &name, const std::string &name_or_id);
 	// A sandboxed in-memory DuckDB for computing over database `name`'s instances (a diff of two
 	// snapshots): the same limits as theirs, spilling into a directory of its own next to the
@@ -148,6 +150,9 @@ private:
 	std::unique_ptr<duckdb::DuckDB> OpenWriter(int64_t db_id, int64_t generation,
 	                                           std::chrono::steady_clock::time_point acquired, bool restore);
 	std::string DatabaseDir(const DatabaseRecord &db);
+	// DuckLake database `db` (storage/ducklake_database.hpp): read-write when `version` is 0,
+	// else read-only at that DuckLake snapshot.
+	std::unique_ptr<duckdb::DuckDB> OpenLake(const DatabaseRecord &db, int64_t version);
 	// A spill directory no other instance uses, under DatabaseDir(db)/tmp, named after `what`.
 	// DuckDB creates it when it first spills and removes it with the instance; instances sharing
 	// one would reuse each other's file names, and the first to close would delete the others'.

@@ -45,7 +45,15 @@ grpc::Status Checkpoint(duckdb::DuckDB &database, const std::string &name, const
 grpc::Status Create(DatabaseSet &databases, const pb::ManageDatabaseRequest &request,
                     pb::ManageDatabaseResponse &response) {
 	auto &name = request.target();
-	databases.Create(name);
+	auto kind = DatabaseKind::kNative;
+	if (request.kind() == DatabaseKindName(DatabaseKind::kDuckLake)) {
+		kind = DatabaseKind::kDuckLake;
+	} else if (!request.kind().empty() && request.kind() != DatabaseKindName(DatabaseKind::kNative)) {
+		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+		                    "unknown database type '" + request.kind() + "': use DUCKLAKE, or no type for a native "
+		                                                                   "database");
+	}
+	databases.Create(name, kind);
 	auto db = databases.Storage().RequireDatabase(name);
 	Describe(name, HeadOf(databases.Storage(), name), response);
 	response.set_message(CreatedReport(db));
@@ -55,7 +63,8 @@ grpc::Status Create(DatabaseSet &databases, const pb::ManageDatabaseRequest &req
 grpc::Status Clone(DatabaseSet &databases, duckdb::DuckDB &source, const pb::ManageDatabaseRequest &request,
                    pb::ManageDatabaseResponse &response) {
 	auto snapshot = request.source_snapshot().empty() ? request.snapshot_id() : request.source_snapshot();
-	if (snapshot.empty()) {
+	// A DuckLake source is refused by databases.Clone, with the reason; no checkpoint first.
+	if (snapshot.empty() && databases.Storage().RequireDatabase(request.database()).kind == DatabaseKind::kNative) {
 		auto status = Checkpoint(source, request.database(), "before cloning it");
 		if (!status.ok()) {
 			return status;
@@ -78,11 +87,18 @@ grpc::Status NameSnapshot(DatabaseSet &databases, duckdb::DuckDB &database, cons
 		                        request.snapshot_id() + "' of '" + request.database() +
 		                        "'); attach the database without ?snapshot= to snapshot its head");
 	}
+	auto &storage = databases.Storage();
+	if (storage.RequireDatabase(request.database()).kind == DatabaseKind::kDuckLake) {
+		return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+		                    "database '" + request.database() + "' is DuckLake-backed: every commit is already a "
+		                    "DuckLake snapshot (read one with FROM t AT (VERSION => n)); DuckLake snapshots have no "
+		                    "names");
+	}
 	auto status = Checkpoint(database, request.database(), "to snapshot it");
 	if (!status.ok()) {
 		return status;
 	}
-	auto &storage = databases.Storage();
+	// Read after the checkpoint: its snapshot is the head to describe or name.
 	auto db = storage.RequireDatabase(request.database());
 	if (request.target().empty()) {
 		// CREATE SNAPSHOT OF x: the checkpoint's snapshot, unnamed (so kept only while retained).
@@ -122,6 +138,7 @@ grpc::Status List(DatabaseSet &databases, pb::ManageDatabaseResponse &response) 
 		summary.set_name(db.name);
 		summary.set_created_at(db.created_at);
 		summary.set_head_snapshot(db.head_snapshot);
+		summary.set_kind(DatabaseKindName(db.kind));
 		auto snapshots = metadata.ListSnapshots(db.id);
 		summary.set_snapshots(static_cast<int64_t>(snapshots.size()));
 		for (auto &snapshot : snapshots) {

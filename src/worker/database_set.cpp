@@ -2,6 +2,7 @@
 
 #include "common/snapshot_reference.hpp"
 #include "rpc/log.hpp"
+#include "storage/ducklake_database.hpp"
 #include "worker/database_name.hpp"
 
 #include <set>
@@ -133,7 +134,26 @@ duckdb::DuckDB *DatabaseSet::Find(const std::string &name) {
 duckdb::DuckDB *DatabaseSet::FindSnapshot(const std::string &name, const std::string &snapshot, int64_t &resolved) {
 	// Kept by id: names and times resolve to ids (one metadata query), so every time of one
 	// snapshot shares its instance. An id needs no query when its instance is open.
-	auto id = IsSnapshotId(snapshot) ? snapshot : std::to_string(storage_.RequireSnapshot(storage_.RequireDatabase(name), snapshot).id);
+	auto id = snapshot;
+	bool open;
+	{
+		std::lock_guard<std::mutex> guard(snapshots_lock_);
+		auto found = snapshots_.find({name, snapshot});
+		open = found != snapshots_.end() && found->second;
+	}
+	if (!open) {
+		auto db = storage_.RequireDatabase(name);
+		if (db.kind == DatabaseKind::kDuckLake) {
+			// DuckLake's snapshots are listed by the lake itself, which the head instance serves.
+			auto head = Find(name);
+			if (!head) {
+				throw NotFoundError("database '" + name + "' is not served by this worker");
+			}
+			id = std::to_string(DuckLakeVersion(*head, name, snapshot));
+		} else if (!IsSnapshotId(snapshot)) {
+			id = std::to_string(storage_.RequireSnapshot(db, snapshot).id);
+		}
+	}
 	std::lock_guard<std::mutex> guard(snapshots_lock_);
 	auto &instance = snapshots_[{name, id}];
 	if (!instance) {
@@ -148,14 +168,14 @@ duckdb::DuckDB *DatabaseSet::FindSnapshot(const std::string &name, const std::st
 	return instance.get();
 }
 
-duckdb::DuckDB &DatabaseSet::Create(const std::string &name) {
+duckdb::DuckDB &DatabaseSet::Create(const std::string &name, DatabaseKind kind) {
 	std::lock_guard<std::mutex> open_lock(open_lock_);
 	if (FindOpen(name)) {
 		// Dropped (`openduck db drop`) but still open here: the name is not free on this worker.
 		throw AlreadyExistsError("database '" + name + "' already exists (it is open on this worker)");
 	}
 	// Created with its lease in one metadata transaction: no other worker can open it first.
-	return Adopt(name, storage_.CreateDatabase(name));
+	return Adopt(name, storage_.CreateDatabase(name, kind));
 }
 
 DatabaseRecord DatabaseSet::Clone(const std::string &source, const std::string &target,

@@ -45,14 +45,15 @@ public:
 	// and the store) when it exists but cannot be opened.
 	duckdb::DuckDB *Find(const std::string &name);
 	// The read-only instance of snapshot `snapshot` (id, name, or "@<unix microseconds>":
-	// StorageEngine::RequireSnapshot) of database `name`, opened on first use and kept (one per
+	// StorageEngine::RequireSnapshot; a DuckLake snapshot id or time for a DuckLake database) of
+	// database `name`, opened on first use and kept (one per
 	// database and snapshot); `resolved` receives the snapshot's id. Throws NotFoundError when
 	// there is no such snapshot, std::runtime_error when it cannot be opened.
 	duckdb::DuckDB *FindSnapshot(const std::string &name, const std::string &snapshot, int64_t &resolved);
 
-	// Creates the empty database `name` and opens it. AlreadyExistsError when it exists.
-	// REQUIRES: IsValidDatabaseName(name).
-	duckdb::DuckDB &Create(const std::string &name);
+	// Creates the empty database `name` of `kind` and opens it. AlreadyExistsError when it
+	// exists. REQUIRES: IsValidDatabaseName(name).
+	duckdb::DuckDB &Create(const std::string &name, DatabaseKind kind = DatabaseKind::kNative);
 	// Clones `source` at `snapshot` (its head when empty) into `target` (StorageEngine::
 	// CloneDatabase) and opens the clone, so this worker takes its write lease at once.
 	// REQUIRES: IsValidDatabaseName(target).

@@ -475,6 +475,22 @@ def python_host(load_extension: bool = True) -> duckdb.DuckDBPyConnection:
 	return con
 
 
+def pip_extension_path(name: str) -> Path:
+	"""<name>.duckdb_extension inside the pip package duckdb-ext-<name> (installed by setup.sh)."""
+	import duckdb_ext  # the namespace package of the duckdb-ext-* wheels
+	for root in duckdb_ext.__path__:
+		found = sorted(Path(root).glob(f"extensions/v{duckdb.__version__}/*/{name}.duckdb_extension"))
+		if found:
+			return found[0]
+	raise AssertionError(f"duckdb-ext-{name} for DuckDB {duckdb.__version__} is not installed (run scripts/setup.sh)")
+
+
+def pip_extension_dir() -> Path:
+	"""The folder of the duckdb-ext-* extensions in DuckDB's extension_directory layout: what
+	servers take as --extension-dir (DuckLake databases load ducklake, sqlite, postgres, httpfs)."""
+	return pip_extension_path("ducklake").parents[2]
+
+
 def openduck_query_sql(alias: str, sql: str) -> str:
 	return f"SELECT * FROM openduck_query({sql_string(alias)}, {sql_string(sql)})"
 

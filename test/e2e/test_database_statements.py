@@ -56,7 +56,8 @@ def test_every_statement_round_trips(launcher, host):
 
 	databases = listed(con)
 	assert {"src", "fresh", "at_v1", "by_id", "head"} <= set(databases), databases
-	name, size_bytes, layer_bytes, snapshots, head_snapshot, created_at = databases["src"]
+	name, size_bytes, layer_bytes, snapshots, head_snapshot, created_at, kind = databases["src"]
+	assert kind == "native", databases["src"]
 	assert size_bytes > 0 and layer_bytes > 0 and snapshots >= 1 and head_snapshot, databases["src"]
 	assert list(con.sql("SHOW OPENDUCK DATABASES").columns) == list(
 	    con.sql("SELECT * FROM openduck_databases('cloud')").columns)

@@ -28,6 +28,7 @@ import duckdb
 import pytest
 
 import odtest
+from odtest import pip_extension_path
 
 SCALE_FACTOR = 0.1
 TABLES = ["customer", "lineitem", "nation", "orders", "part", "partsupp", "region", "supplier"]
@@ -37,16 +38,6 @@ SPLITS = {
     "dimensions-remote": ["customer", "nation", "part", "partsupp", "region", "supplier"],
     "mixed": ["lineitem", "customer", "nation", "partsupp"],
 }
-
-
-def pip_extension_path(name: str) -> Path:
-	"""<name>.duckdb_extension inside the pip package duckdb-ext-<name> (installed by setup.sh)."""
-	import duckdb_ext  # the namespace package of the duckdb-ext-* wheels
-	for root in duckdb_ext.__path__:
-		found = sorted(Path(root).glob(f"extensions/v{duckdb.__version__}/*/{name}.duckdb_extension"))
-		if found:
-			return found[0]
-	raise AssertionError(f"duckdb-ext-{name} for DuckDB {duckdb.__version__} is not installed (run scripts/setup.sh)")
 
 
 def tpch_extension_path() -> Path:

@@ -24,6 +24,7 @@ TEST(DatabaseStatement, EveryFormAndItsCanonicalSqlRoundTrips) {
 	std::vector<Case> cases = {
 	    {"create database x", Kind::kCreate, "CREATE DATABASE \"x\""},
 	    {"CREATE DATABASE \"My \"\"db\"\"\";", Kind::kCreate, "CREATE DATABASE \"My \"\"db\"\"\""},
+	    {"create database lake (type ducklake)", Kind::kCreate, "CREATE DATABASE \"lake\" (TYPE DUCKLAKE)"},
 	    {"CREATE DATABASE b FROM a", Kind::kClone, "CREATE DATABASE \"b\" FROM \"a\""},
 	    {"CREATE DATABASE b FROM a AT (VERSION => 'v1')", Kind::kClone,
 	     "CREATE DATABASE \"b\" FROM \"a\" AT (VERSION => 'v1')"},
@@ -45,7 +46,10 @@ TEST(DatabaseStatement, EveryFormAndItsCanonicalSqlRoundTrips) {
 		EXPECT_EQ(again.database, statement.database);
 		EXPECT_EQ(again.source, statement.source);
 		EXPECT_EQ(again.at_value, statement.at_value);
+		EXPECT_EQ(again.type, statement.type);
 	}
+	EXPECT_EQ(Parsed("CREATE DATABASE lake (TYPE DuckLake)").type, "ducklake");
+	EXPECT_EQ(Parsed("CREATE DATABASE x").type, "");
 	auto clone = Parsed("CREATE DATABASE b FROM a AT (VERSION => 'v1')");
 	EXPECT_EQ(clone.database, "b");
 	EXPECT_EQ(clone.source, "a");
@@ -72,6 +76,9 @@ TEST(DatabaseStatement, ABrokenFormSaysWhatWasExpected) {
 	    {"CREATE DATABASE b FROM a AT (SNAPSHOT => 1)", "expected VERSION or TIMESTAMP"},
 	    {"CREATE DATABASE b FROM a AT (VERSION => 1", "expected ) at the end"},
 	    {"CREATE SNAPSHOT v1 a", "expected OF"},
+	    {"CREATE DATABASE x (TYPE ICEBERG)", "unknown database type 'ICEBERG': use (TYPE DUCKLAKE)"},
+	    {"CREATE DATABASE x (DUCKLAKE)", "expected TYPE DUCKLAKE"},
+	    {"CREATE DATABASE x (TYPE DUCKLAKE", "expected ) at the end"},
 	    {"DROP DATABASE a b", "unexpected text at \"b\""},
 	    {"SHOW OPENDUCK TABLES", "expected DATABASES"},
 	};

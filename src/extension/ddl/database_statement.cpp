@@ -159,6 +159,17 @@ bool ParseCreateDatabase(Reader &in, DatabaseStatement &statement) {
 	if (!in.Name(statement.database, "the new database's name")) {
 		return false;
 	}
+	if (in.Symbol("(")) {
+		std::string type;
+		if (!in.Keyword("TYPE") || !in.Name(type, "a database type")) {
+			return in.Fail("expected TYPE DUCKLAKE (CREATE DATABASE x (TYPE DUCKLAKE))");
+		}
+		if (Upper(type) != "DUCKLAKE") {
+			return in.Fail("unknown database type '" + type + "': use (TYPE DUCKLAKE), or no type for a native database");
+		}
+		statement.type = "ducklake";
+		return in.Symbol(")") || in.Fail("expected )");
+	}
 	if (!in.Keyword("FROM")) {
 		return true;
 	}
@@ -221,7 +232,7 @@ std::optional<DatabaseStatement> ParseDatabaseStatement(const std::string &sql, 
 std::string DatabaseStatement::ToSql() const {
 	switch (kind) {
 	case Kind::kCreate:
-		return "CREATE DATABASE " + Quoted(database, '"');
+		return "CREATE DATABASE " + Quoted(database, '"') + (type.empty() ? "" : " (TYPE DUCKLAKE)");
 	case Kind::kClone: {
 		auto sql = "CREATE DATABASE " + Quoted(database, '"') + " FROM " + Quoted(source, '"');
 		if (at == At::kHead) {

@@ -1,6 +1,6 @@
 // The database statements the extension adds to DuckDB's SQL, parsed:
 //
-//   CREATE DATABASE x
+//   CREATE DATABASE x [(TYPE DUCKLAKE)]
 //   CREATE DATABASE x FROM y [AT (VERSION => 'name' | id) | AT (TIMESTAMP => '2025-01-01 12:00:00')]
 //   CREATE SNAPSHOT [name] OF x
 //   DROP DATABASE x
@@ -30,6 +30,8 @@ struct DatabaseStatement {
 	At at = At::kHead;
 	// kVersion: a snapshot name or id; kTimestamp: the time as written.
 	std::string at_value;
+	// kCreate: "ducklake" for (TYPE DUCKLAKE); empty for a native database.
+	std::string type;
 
 	// The statement in canonical form; parsing it gives this statement again.
 	std::string ToSql() const;

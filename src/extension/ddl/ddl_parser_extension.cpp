@@ -61,6 +61,7 @@ v1::ManageDatabaseRequest RequestFor(const DatabaseStatement &statement, const s
 	case Kind::kCreate:
 		request.set_action(v1::DATABASE_ACTION_CREATE);
 		request.set_target(statement.database);
+		request.set_kind(statement.type);
 		break;
 	case Kind::kClone:
 		request.set_action(v1::DATABASE_ACTION_CLONE);

@@ -1,6 +1,7 @@
 #include "extension/functions/admin_functions.hpp"
 
 #include "duckdb/common/exception/binder_exception.hpp"
+#include "duckdb/common/string_util.hpp"
 #include "extension/functions/database_request.hpp"
 #include "extension/functions/single_call_state.hpp"
 
@@ -67,6 +68,10 @@ unique_ptr<FunctionData> AdminBind(v1::DatabaseAction action, ClientContext &con
 	if (snapshot != input.named_parameters.end() && !snapshot->second.IsNull()) {
 		request.set_source_snapshot(snapshot->second.GetValue<string>());
 	}
+	auto type = input.named_parameters.find("type");
+	if (type != input.named_parameters.end() && !type->second.IsNull()) {
+		request.set_kind(StringUtil::Lower(type->second.GetValue<string>()));
+	}
 	return AdminResult(std::move(call), return_types, names);
 }
 
@@ -115,7 +120,9 @@ TableFunction AdminFunction(v1::DatabaseAction action, table_function_bind_t bin
 vector<TableFunction> AdminFunctions() {
 	auto clone = AdminFunction(v1::DATABASE_ACTION_CLONE, BindFor<v1::DATABASE_ACTION_CLONE>);
 	clone.named_parameters["snapshot"] = LogicalType::VARCHAR;
-	return {AdminFunction(v1::DATABASE_ACTION_CREATE, BindFor<v1::DATABASE_ACTION_CREATE>), clone,
+	auto create = AdminFunction(v1::DATABASE_ACTION_CREATE, BindFor<v1::DATABASE_ACTION_CREATE>);
+	create.named_parameters["type"] = LogicalType::VARCHAR; // 'ducklake' (default: native)
+	return {create, clone,
 	        AdminFunction(v1::DATABASE_ACTION_SNAPSHOT, BindFor<v1::DATABASE_ACTION_SNAPSHOT>),
 	        AdminFunction(v1::DATABASE_ACTION_DROP, BindFor<v1::DATABASE_ACTION_DROP>),
 	        AdminFunction(v1::DATABASE_ACTION_UNDROP, BindFor<v1::DATABASE_ACTION_UNDROP>)};

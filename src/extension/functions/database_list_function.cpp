@@ -19,9 +19,9 @@ struct ListBindData : public TableFunctionData {
 unique_ptr<FunctionData> ListResult(DatabaseRequest call, vector<LogicalType> &return_types, vector<string> &names) {
 	auto bind = make_uniq<ListBindData>();
 	bind->call = std::move(call);
-	names = {"name", "size_bytes", "layer_bytes", "snapshots", "head_snapshot", "created_at"};
-	return_types = {LogicalType::VARCHAR, LogicalType::BIGINT, LogicalType::BIGINT,
-	                LogicalType::BIGINT,  LogicalType::BIGINT, LogicalType::TIMESTAMP};
+	names = {"name", "size_bytes", "layer_bytes", "snapshots", "head_snapshot", "created_at", "type"};
+	return_types = {LogicalType::VARCHAR, LogicalType::BIGINT,    LogicalType::BIGINT, LogicalType::BIGINT,
+	                LogicalType::BIGINT,  LogicalType::TIMESTAMP, LogicalType::VARCHAR};
 	return std::move(bind);
 }
 
@@ -60,6 +60,8 @@ void ListExecute(ClientContext &, TableFunctionInput &input, DataChunk &output) 
 		output.SetValue(3, row, Value::BIGINT(db.snapshots()));
 		output.SetValue(4, row, db.head_snapshot() ? Value::BIGINT(db.head_snapshot()) : Value(LogicalType::BIGINT));
 		output.SetValue(5, row, Value::TIMESTAMP(Timestamp::FromEpochSeconds(db.created_at())));
+		// A server from before DuckLake databases sends no kind: all of its databases are native.
+		output.SetValue(6, row, Value(db.kind().empty() ? std::string("native") : db.kind()));
 		row++;
 	}
 	output.SetCardinality(row);
