@@ -197,7 +197,8 @@ public:
 	// Oldest first: later layers override earlier ones.
 	virtual std::vector<LayerRecord> SnapshotLayers(int64_t snapshot_id) = 0;
 	// Gives `snapshot_id` a name unique within its database (named snapshots are retained);
-	// AlreadyExistsError when another snapshot of the database has it.
+	// AlreadyExistsError when another snapshot of the database has it, or this snapshot has
+	// another name (a snapshot has one name, never silently replaced).
 	virtual SnapshotRecord NameSnapshot(int64_t snapshot_id, const std::string &name) = 0;
 
 	// Creates database `name` whose first snapshot shares `source`'s layers (no data copied);

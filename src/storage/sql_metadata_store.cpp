@@ -455,6 +455,11 @@ SnapshotRecord SqlMetadataStore::NameSnapshot(int64_t snapshot_id, const std::st
 		if (!SelectSnapshots("WHERE s.db_id = $1 AND s.name = $2", {S(found[0].db_id), name}).empty()) {
 			throw AlreadyExistsError("a snapshot named '" + name + "' already exists in this database");
 		}
+		if (!found[0].name.empty()) {
+			// A snapshot has one name; renaming it would silently take away the name users know.
+			throw AlreadyExistsError("snapshot " + S(snapshot_id) + " is already named '" + found[0].name +
+			                         "' (nothing was committed since it was taken): use that name");
+		}
 		connection_->Query("UPDATE snapshot SET name = $1 WHERE id = $2", {name, S(snapshot_id)});
 		found[0].name = name;
 		return found[0];

@@ -35,6 +35,8 @@ TEST(DatabaseStatement, EveryFormAndItsCanonicalSqlRoundTrips) {
 	    {"CREATE SNAPSHOT v1 OF a", Kind::kSnapshot, "CREATE SNAPSHOT \"v1\" OF \"a\""},
 	    {"DROP DATABASE a", Kind::kDrop, "DROP DATABASE \"a\""},
 	    {"undrop database a ;", Kind::kUndrop, "UNDROP DATABASE \"a\""},
+	    {"  -- the clone\nCREATE /* zero-copy */ DATABASE b FROM a -- of a\n", Kind::kClone,
+	     "CREATE DATABASE \"b\" FROM \"a\""},
 	    {"SHOW OPENDUCK DATABASES", Kind::kShow, "SHOW OPENDUCK DATABASES"},
 	};
 	for (auto &c : cases) {

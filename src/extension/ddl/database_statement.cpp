@@ -1,5 +1,7 @@
 #include "extension/ddl/database_statement.hpp"
 
+#include <algorithm>
+
 #include <cctype>
 #include <vector>
 
@@ -27,6 +29,16 @@ bool Tokenize(const std::string &sql, std::vector<Token> &tokens) {
 		unsigned char c = sql[i];
 		if (std::isspace(c)) {
 			i++;
+		} else if (sql.compare(i, 2, "--") == 0) {
+			// Comments, as DuckDB's own parser skips them (a script's statement may start with
+			// the comment that ended the previous line).
+			i = std::min(sql.size(), sql.find('\n', i));
+		} else if (sql.compare(i, 2, "/*") == 0) {
+			auto end = sql.find("*/", i + 2);
+			if (end == std::string::npos) {
+				return false;
+			}
+			i = end + 2;
 		} else if (std::isalpha(c) || c == '_') {
 			size_t start = i;
 			while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) {
