@@ -87,8 +87,14 @@ duckdb::unique_ptr<duckdb::FileHandle> DiffFileSystem::OpenFile(const std::strin
 			}
 			return nullptr; // a snapshot has no WAL to replay
 		}
-		// The WAL is an ordinary local file; its handle belongs to the local file system.
-		return local_->OpenFile(wal_local_path_, flags, opener);
+		// The WAL is an ordinary local file; its handle belongs to the local file system, but it
+		// keeps the path DuckDB asked for: WAL replay reopens the WAL by its handle's path, and a
+		// local path would take every later commit past this file system (no fencing, no shipping).
+		auto handle = local_->OpenFile(wal_local_path_, flags, opener);
+		if (handle) {
+			handle->path = path;
+		}
+		return handle;
 	}
 	if (flags.OpenForWriting() && file_->ReadOnly()) {
 		throw duckdb::IOException("%s is read-only (time travel opens snapshots read-only)", file_->Describe());

@@ -11,6 +11,7 @@
 #include "duckdb/main/config.hpp"
 
 #include <algorithm>
+#include <set>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -132,11 +133,17 @@ void StorageEngine::RenewLeases() {
 
 std::vector<std::string> StorageEngine::FencedDatabases() {
 	std::lock_guard<std::mutex> guard(leases_lock_);
-	std::vector<std::string> names;
+	std::set<std::string> fenced, writing;
 	for (auto &lease : leases_) {
-		auto file = lease.file.lock();
-		if (file && file->Fenced()) {
-			names.push_back(file->DatabaseName());
+		if (auto file = lease.file.lock()) {
+			(file->Fenced() ? fenced : writing).insert(file->DatabaseName());
+		}
+	}
+	// A database reopened after its writer was fenced has a writer again.
+	std::vector<std::string> names;
+	for (auto &name : fenced) {
+		if (!writing.count(name)) {
+			names.push_back(name);
 		}
 	}
 	return names;
@@ -312,9 +319,21 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenClone(const std::string &sour
 	return OpenWriter(clone.id, kFirstLeaseGeneration, acquired, false);
 }
 
+std::unique_ptr<duckdb::DuckDB> StorageEngine::ReopenFencedWriter(const std::string &name) {
+	if (!config_.ship_commits) {
+		throw std::runtime_error("database '" + name + "': only a writer that ships its commits can reopen after "
+		                         "losing its lease (its commits since the last checkpoint are in the stores)");
+	}
+	auto db = RequireDatabase(name);
+	auto acquired = std::chrono::steady_clock::now();
+	auto generation = metadata_->AcquireLease(db.id, config_.holder, config_.lease_ttl_seconds, true);
+	auto dir = DatabaseDir(db) + "/reopened-" + std::to_string(::getpid()) + "-" + std::to_string(++temp_dirs_);
+	return OpenWriter(db.id, generation, acquired, true, dir);
+}
+
 std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t generation,
                                                           std::chrono::steady_clock::time_point acquired,
-                                                          bool restore) {
+                                                          bool restore, const std::string &own_dir) {
 	std::shared_ptr<LayeredFile> file;
 	DatabaseRecord db;
 	std::string dir, wal_path;
@@ -331,7 +350,8 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t
 			StartRenewerLocked();
 			return lake;
 		}
-		dir = DatabaseDir(db);
+		dir = own_dir.empty() ? DatabaseDir(db) : own_dir;
+		fs::create_directories(dir + "/tmp");
 		wal_path = dir + "/wal";
 		CommitShipping shipping {wal_path, restore, config_.ship_commits};
 		file = LayeredFile::OpenWriter(StorageContext {*metadata_, *store_, *cache_}, db, generation, dir,
@@ -345,8 +365,15 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t
 		leases_.push_back(HeldLease {db_id, generation, file, acquired});
 		StartRenewerLocked();
 	}
-	// The file outlives the DuckDB's final checkpoint; the lease goes with it.
-	file->SetOnClose([this, db_id, generation] { ReleaseLease(db_id, generation); });
+	// The file outlives the DuckDB's final checkpoint; the lease goes with it (and a directory of
+	// its own, whose commits are all shipped).
+	file->SetOnClose([this, db_id, generation, own_dir] {
+		ReleaseLease(db_id, generation);
+		if (!own_dir.empty()) {
+			std::error_code ignored;
+			fs::remove_all(own_dir, ignored);
+		}
+	});
 	return NewInstance(file, std::string(kLayeredPathPrefix) + db.name, wal_path, dir + "/tmp");
 }
 

@@ -69,7 +69,8 @@ public:
 	ObjectStore &Store() {
 		return *store_;
 	}
-	// Names of the databases this engine opened for writing whose writer lost its lease.
+	// Names of the databases this engine opened for writing whose writer lost its lease (and
+	// was not reopened since).
 	std::vector<std::string> FencedDatabases();
 	// Whether this engine's writers ship their commits (StorageConfig::ship_commits).
 	bool ShipsCommits() const {
@@ -98,6 +99,12 @@ public:
 	// renewed in the background and released when the DuckDB is destroyed; the engine must
 	// outlive it.
 	std::unique_ptr<duckdb::DuckDB> OpenDatabase(const std::string &name, bool create);
+	// Opens `name` for writing again after this engine's writer of it was fenced because its
+	// lease could not be renewed in time (the metadata store was unreachable) and has lapsed:
+	// takes the lease anew (LeaseError when another worker took it first) and restores every
+	// shipped commit into a local directory of its own, since the fenced instance may still be
+	// serving a read from the old one. REQUIRES: ShipsCommits().
+	std::unique_ptr<duckdb::DuckDB> ReopenFencedWriter(const std::string &name);
 	// Creates `name` and opens it for writing, its lease taken in the transaction that creates
 	// it, so no other process can open the new database first. AlreadyExistsError when taken.
 	std::unique_ptr<duckdb::DuckDB> CreateDatabase(const std::string &name,
@@ -146,9 +153,11 @@ private:
 	SnapshotRecord SnapshotToClone(const std::string &source, const std::string &snapshot);
 	// A DuckDB on database `db_id`'s layered file, written under lease `generation` (taken at
 	// `acquired` or later); releases the lease when opening fails. `restore`: the previous
-	// writer shipped its commits (CommitShipping::restore).
+	// writer shipped its commits (CommitShipping::restore). `own_dir`: local files there instead
+	// of DatabaseDir, removed when the file closes.
 	std::unique_ptr<duckdb::DuckDB> OpenWriter(int64_t db_id, int64_t generation,
-	                                           std::chrono::steady_clock::time_point acquired, bool restore);
+	                                           std::chrono::steady_clock::time_point acquired, bool restore,
+	                                           const std::string &own_dir = "");
 	std::string DatabaseDir(const DatabaseRecord &db);
 	// DuckLake database `db` (storage/ducklake_database.hpp): read-write when `version` is 0,
 	// else read-only at that DuckLake snapshot.

@@ -5,6 +5,7 @@
 #include "storage/ducklake_database.hpp"
 #include "worker/database_name.hpp"
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -50,8 +51,18 @@ std::vector<std::string> DatabaseSet::TakeOver() {
 
 std::vector<std::string> DatabaseSet::OpenServableLocked(std::lock_guard<std::mutex> &open_lock) {
 	std::vector<std::string> opened;
+	auto fenced = storage_.FencedDatabases();
 	for (auto &db : storage_.Metadata().ListDatabases(false)) {
-		if (!IsValidDatabaseName(db.name) || FindOpen(db.name) || !MayServe(db)) {
+		if (!IsValidDatabaseName(db.name)) {
+			continue;
+		}
+		if (FindOpen(db.name)) {
+			if (std::find(fenced.begin(), fenced.end(), db.name) != fenced.end() && ReopenFencedLocked(db, open_lock)) {
+				opened.push_back(db.name);
+			}
+			continue;
+		}
+		if (!MayServe(db)) {
 			continue;
 		}
 		try {
@@ -63,6 +74,29 @@ std::vector<std::string> DatabaseSet::OpenServableLocked(std::lock_guard<std::mu
 		}
 	}
 	return opened;
+}
+
+bool DatabaseSet::ReopenFencedLocked(const DatabaseRecord &db, std::lock_guard<std::mutex> &) {
+	// Without shipped commits, this machine's local files hold the truth: a restart reopens it.
+	auto lease = storage_.Metadata().Lease(db.id);
+	if (!storage_.ShipsCommits() || !lease || !lease->expired || !lease->ships_commits) {
+		return false;
+	}
+	std::unique_ptr<duckdb::DuckDB> instance;
+	try {
+		instance = storage_.ReopenFencedWriter(db.name);
+	} catch (std::exception &ex) {
+		Log("database '" + db.name + "': cannot take it back after this worker lost its lease: " + ex.what());
+		return false;
+	}
+	std::lock_guard<std::mutex> guard(lock_);
+	auto &serving = databases_[db.name];
+	// Kept, not closed: requests running on it hold its pointer (see the class comment).
+	fenced_.push_back(std::move(serving));
+	serving = std::move(instance);
+	Log("database '" + db.name + "': reopened with every shipped commit after this worker lost its write lease "
+	    "(the metadata store was unreachable for longer than the lease)");
+	return true;
 }
 
 bool DatabaseSet::MayServe(const DatabaseRecord &db) {

@@ -84,6 +84,11 @@ private:
 	// a gone writer that shipped its commits (see above).
 	bool MayServe(const DatabaseRecord &db);
 	duckdb::DuckDB *FindOpen(const std::string &name);
+	// Replaces the fenced instance of `db` (this worker lost its lease: the metadata store was
+	// unreachable too long) with a reopened one when its lease lapsed and every commit was
+	// shipped; false when not (another worker takes it over, or its writer holds it again).
+	// REQUIRES: open_lock_ held.
+	bool ReopenFencedLocked(const DatabaseRecord &db, std::lock_guard<std::mutex> &open_lock);
 	// A -d database that another live worker took over while this one was down: this worker,
 	// which ships its commits, then starts as its standby instead of failing.
 	bool WrittenByAnotherLiveWorker(const std::string &name);
@@ -104,6 +109,9 @@ private:
 	// Dropped databases' instances by database id, guarded by open_lock_: kept so pointers handed
 	// out stay valid, and so an undrop serves the instance holding its local state again.
 	std::map<int64_t, std::unique_ptr<duckdb::DuckDB>> retired_;
+	// Fenced instances replaced by a reopened one (ReopenFencedLocked), kept for the same reason.
+	// Guarded by lock_.
+	std::vector<std::unique_ptr<duckdb::DuckDB>> fenced_;
 	std::mutex snapshots_lock_;
 	std::map<std::pair<std::string, std::string>, std::unique_ptr<duckdb::DuckDB>> snapshots_;
 };

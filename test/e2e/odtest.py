@@ -16,6 +16,7 @@ import os
 import secrets
 import signal
 import socket
+import struct
 import ssl
 import subprocess
 import threading
@@ -384,14 +385,17 @@ class Launcher:
 		return self.serve(server.databases, token=server.token, data_dir=server.data_dir)
 
 	def gateway(self, *, token: Optional[str] = None, port: Optional[int] = None,
-	            heartbeat_ms: Optional[int] = None, pki: Optional[Pki] = None, extra_args: Sequence = ()) -> Server:
-		"""`openduck gateway` with a cluster secret (in a file) its workers register with; with
-		`pki` it serves TLS and verifies TLS workers with that CA."""
+	            heartbeat_ms: Optional[int] = None, pki: Optional[Pki] = None, extra_args: Sequence = (),
+	            secret_file: Optional[Path] = None) -> Server:
+		"""`openduck gateway` with a cluster secret (in a file, new unless `secret_file` is given:
+		a restarted gateway's) its workers register with; with `pki` it serves TLS and verifies
+		TLS workers with that CA."""
 		token = token or new_token()
 		port = port or free_port()
 		name = self._name("gateway")
-		secret_file = self.tmp_dir / f"{name}-cluster-secret"
-		secret_file.write_text(new_token() + "\n")
+		if secret_file is None:
+			secret_file = self.tmp_dir / f"{name}-cluster-secret"
+			secret_file.write_text(new_token() + "\n")
 		args = ["gateway", "--port", port, "--host", "127.0.0.1", "-t", token, "--cluster-secret-file", secret_file]
 		if heartbeat_ms is not None:
 			args += ["--heartbeat-ms", heartbeat_ms]
@@ -500,10 +504,11 @@ class TcpRelay:
 	"""A TCP relay on 127.0.0.1 that forwards each connection to `target_port`, one thread per
 	direction. Subclasses watch or alter the traffic by overriding `forward`."""
 
-	def __init__(self, target_port: int):
+	def __init__(self, target_port: int, port: int = 0):
 		self.target_port = target_port
-		self.listener = socket.create_server(("127.0.0.1", 0))
+		self.listener = socket.create_server(("127.0.0.1", port))
 		self.port = self.listener.getsockname()[1]
+		self.sockets = []  # every socket of every relayed connection, for sever()
 		threading.Thread(target=self._accept, daemon=True).start()
 
 	def _accept(self):
@@ -517,6 +522,7 @@ class TcpRelay:
 			except OSError:
 				client.close()  # the target is down: so is the relayed connection
 				continue
+			self.sockets += [client, server]
 			connection: dict = {}  # per-connection state shared by both directions
 			for source, sink, upstream in ((client, server, True), (server, client, False)):
 				threading.Thread(target=self._pump, args=(source, sink, upstream, connection), daemon=True).start()
@@ -541,7 +547,22 @@ class TcpRelay:
 		return True
 
 	def close(self):
+		try:
+			self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept thread, which holds the port
+		except OSError:
+			pass
 		self.listener.close()
+
+	def sever(self):
+		"""Stops listening and resets every relayed connection: the target seems to have died."""
+		self.close()
+		for s in self.sockets:
+			try:
+				s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST, not FIN
+				s.close()
+			except OSError:
+				pass
+		self.sockets = []
 
 def remote(con: duckdb.DuckDBPyConnection, alias: str, sql: str) -> list:
 	"""Runs `sql` as-is on the remote database attached as `alias`; returns its rows."""
