@@ -87,6 +87,12 @@ void CommitLog::Start(int64_t base, uint64_t log_end, bool restored) {
 
 void CommitLog::Ship(const ActiveLayer &active) {
 	std::lock_guard<std::mutex> guard(lock_);
+	if (resync_) {
+		// The earlier record is either there (its commit was rolled back here, and this segment
+		// overwrites its bytes at the same offsets) or not; either way the next number follows.
+		next_seq_ = int64_t(metadata_.CommitSegments(db_id_, base_).size());
+		resync_ = false;
+	}
 	CommitSegment segment;
 	segment.base_snapshot = base_;
 	segment.seq = next_seq_;
@@ -134,16 +140,23 @@ void CommitLog::Ship(const ActiveLayer &active) {
 	} catch (std::exception &ex) {
 		// The outcome is unknown when the connection failed during the commit: read it back.
 		bool recorded = false;
+		bool known = false;
 		try {
 			for (auto &existing : metadata_.CommitSegments(db_id_, base_)) {
 				recorded = recorded || existing.object_key == segment.object_key;
 			}
+			known = true;
 		} catch (std::exception &) {
 			// Still unreachable: unknown, so not acknowledged.
 		}
 		if (!recorded) {
-			throw std::runtime_error("database '" + db_name_ + "': the commit could not be recorded in " +
-			                         metadata_.Describe() + ", so it is not acknowledged: " + ex.what());
+			resync_ = !known;
+			throw std::runtime_error(
+			    "database '" + db_name_ + "': the commit could not be recorded in " + metadata_.Describe() +
+			    ", so it is not acknowledged" +
+			    (known ? std::string() : " (the store may have recorded it before the connection failed: then a later "
+			                             "takeover still shows it)") +
+			    ": " + ex.what());
 		}
 	}
 	next_seq_++;

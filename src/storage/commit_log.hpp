@@ -79,6 +79,9 @@ private:
 	mutable std::mutex lock_;
 	int64_t base_ = 0;
 	int64_t next_seq_ = 0;
+	// A shipment's record may or may not have reached the metadata store (the connection failed
+	// and the store could not be asked): the next shipment reads the sequence number anew.
+	bool resync_ = false;
 	uint64_t shipped_log_ = 0;
 	uint64_t shipped_wal_ = 0;
 };

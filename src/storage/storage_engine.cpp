@@ -319,10 +319,10 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenClone(const std::string &sour
 	return OpenWriter(clone.id, kFirstLeaseGeneration, acquired, false);
 }
 
-std::unique_ptr<duckdb::DuckDB> StorageEngine::ReopenFencedWriter(const std::string &name) {
+std::unique_ptr<duckdb::DuckDB> StorageEngine::ReopenWriter(const std::string &name) {
 	if (!config_.ship_commits) {
-		throw std::runtime_error("database '" + name + "': only a writer that ships its commits can reopen after "
-		                         "losing its lease (its commits since the last checkpoint are in the stores)");
+		throw std::runtime_error("database '" + name + "': only a writer that ships its commits can reopen it (its "
+		                         "commits since the last checkpoint are in the stores)");
 	}
 	auto db = RequireDatabase(name);
 	auto acquired = std::chrono::steady_clock::now();

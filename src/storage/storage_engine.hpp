@@ -99,12 +99,13 @@ public:
 	// renewed in the background and released when the DuckDB is destroyed; the engine must
 	// outlive it.
 	std::unique_ptr<duckdb::DuckDB> OpenDatabase(const std::string &name, bool create);
-	// Opens `name` for writing again after this engine's writer of it was fenced because its
-	// lease could not be renewed in time (the metadata store was unreachable) and has lapsed:
-	// takes the lease anew (LeaseError when another worker took it first) and restores every
-	// shipped commit into a local directory of its own, since the fenced instance may still be
-	// serving a read from the old one. REQUIRES: ShipsCommits().
-	std::unique_ptr<duckdb::DuckDB> ReopenFencedWriter(const std::string &name);
+	// Opens `name` for writing again after this engine's writer of it was lost: fenced because
+	// its lease could not be renewed in time (the metadata store was unreachable), or
+	// invalidated by DuckDB (a checkpoint failed because its commit could not be shipped). Takes
+	// the lease anew (LeaseError when another worker took it first) and restores every shipped
+	// commit into a local directory of its own, since the lost instance may still be serving a
+	// read from the old one. REQUIRES: ShipsCommits().
+	std::unique_ptr<duckdb::DuckDB> ReopenWriter(const std::string &name);
 	// Creates `name` and opens it for writing, its lease taken in the transaction that creates
 	// it, so no other process can open the new database first. AlreadyExistsError when taken.
 	std::unique_ptr<duckdb::DuckDB> CreateDatabase(const std::string &name,

@@ -5,6 +5,8 @@
 #include "storage/ducklake_database.hpp"
 #include "worker/database_name.hpp"
 
+#include "duckdb/main/valid_checker.hpp"
+
 #include <algorithm>
 #include <set>
 #include <stdexcept>
@@ -56,8 +58,10 @@ std::vector<std::string> DatabaseSet::OpenServableLocked(std::lock_guard<std::mu
 		if (!IsValidDatabaseName(db.name)) {
 			continue;
 		}
-		if (FindOpen(db.name)) {
-			if (std::find(fenced.begin(), fenced.end(), db.name) != fenced.end() && ReopenFencedLocked(db, open_lock)) {
+		if (auto open = FindOpen(db.name)) {
+			bool is_fenced = std::find(fenced.begin(), fenced.end(), db.name) != fenced.end();
+			if ((is_fenced || duckdb::ValidChecker::IsInvalidated(*open->instance)) &&
+			    ReopenLostWriterLocked(db, is_fenced, open_lock)) {
 				opened.push_back(db.name);
 			}
 			continue;
@@ -76,26 +80,32 @@ std::vector<std::string> DatabaseSet::OpenServableLocked(std::lock_guard<std::mu
 	return opened;
 }
 
-bool DatabaseSet::ReopenFencedLocked(const DatabaseRecord &db, std::lock_guard<std::mutex> &) {
+bool DatabaseSet::ReopenLostWriterLocked(const DatabaseRecord &db, bool fenced, std::lock_guard<std::mutex> &) {
 	// Without shipped commits, this machine's local files hold the truth: a restart reopens it.
 	auto lease = storage_.Metadata().Lease(db.id);
-	if (!storage_.ShipsCommits() || !lease || !lease->expired || !lease->ships_commits) {
+	if (!storage_.ShipsCommits() || !lease || !lease->ships_commits) {
+		return false;
+	}
+	// A fenced writer waits for its lease to lapse (another worker may be taking over); an
+	// invalidated one still holds it, unless another worker took it after it lapsed.
+	if (fenced ? !lease->expired : (lease->holder != storage_.Holder() && !lease->expired)) {
 		return false;
 	}
 	std::unique_ptr<duckdb::DuckDB> instance;
 	try {
-		instance = storage_.ReopenFencedWriter(db.name);
+		instance = storage_.ReopenWriter(db.name);
 	} catch (std::exception &ex) {
-		Log("database '" + db.name + "': cannot take it back after this worker lost its lease: " + ex.what());
+		Log("database '" + db.name + "': cannot take it back after losing its writer here: " + ex.what());
 		return false;
 	}
 	std::lock_guard<std::mutex> guard(lock_);
 	auto &serving = databases_[db.name];
 	// Kept, not closed: requests running on it hold its pointer (see the class comment).
-	fenced_.push_back(std::move(serving));
+	lost_.push_back(std::move(serving));
 	serving = std::move(instance);
-	Log("database '" + db.name + "': reopened with every shipped commit after this worker lost its write lease "
-	    "(the metadata store was unreachable for longer than the lease)");
+	Log("database '" + db.name + "': reopened with every shipped commit after " +
+	    (fenced ? "this worker lost its write lease (the metadata store was unreachable for longer than the lease)"
+	            : "DuckDB invalidated it (a checkpoint failed because its commit could not be shipped)"));
 	return true;
 }
 

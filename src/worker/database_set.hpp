@@ -8,7 +8,8 @@
 // A worker serves a database of the store unless another worker holds (or last held) its write
 // lease, the rule that keeps workers sharing one metadata store apart; a worker that ships its
 // commits takes over a database whose writer is gone (lease expired or released) and shipped
-// its commits too (failover: TakeOver).
+// its commits too (failover: TakeOver), and reopens its own writers it lost (fenced by a
+// metadata-store outage, or invalidated by DuckDB after a failed checkpoint).
 //
 // Thread-safe. Opening is serialised (one instance per database, and DuckDB recovery of one
 // database never races another's); lookups of open databases only take a short lock. Instances
@@ -84,11 +85,11 @@ private:
 	// a gone writer that shipped its commits (see above).
 	bool MayServe(const DatabaseRecord &db);
 	duckdb::DuckDB *FindOpen(const std::string &name);
-	// Replaces the fenced instance of `db` (this worker lost its lease: the metadata store was
-	// unreachable too long) with a reopened one when its lease lapsed and every commit was
-	// shipped; false when not (another worker takes it over, or its writer holds it again).
-	// REQUIRES: open_lock_ held.
-	bool ReopenFencedLocked(const DatabaseRecord &db, std::lock_guard<std::mutex> &open_lock);
+	// Replaces the lost writer of `db` here, `fenced` (this worker lost its lease: the metadata
+	// store was unreachable too long) or invalidated by DuckDB, with a reopened instance when
+	// every commit was shipped and the lease is this worker's or lapsed; false when not (another
+	// worker serves it). REQUIRES: open_lock_ held.
+	bool ReopenLostWriterLocked(const DatabaseRecord &db, bool fenced, std::lock_guard<std::mutex> &open_lock);
 	// A -d database that another live worker took over while this one was down: this worker,
 	// which ships its commits, then starts as its standby instead of failing.
 	bool WrittenByAnotherLiveWorker(const std::string &name);
@@ -109,9 +110,9 @@ private:
 	// Dropped databases' instances by database id, guarded by open_lock_: kept so pointers handed
 	// out stay valid, and so an undrop serves the instance holding its local state again.
 	std::map<int64_t, std::unique_ptr<duckdb::DuckDB>> retired_;
-	// Fenced instances replaced by a reopened one (ReopenFencedLocked), kept for the same reason.
-	// Guarded by lock_.
-	std::vector<std::unique_ptr<duckdb::DuckDB>> fenced_;
+	// Lost writers replaced by a reopened one (ReopenLostWriterLocked), kept for the same
+	// reason. Guarded by lock_.
+	std::vector<std::unique_ptr<duckdb::DuckDB>> lost_;
 	std::mutex snapshots_lock_;
 	std::map<std::pair<std::string, std::string>, std::unique_ptr<duckdb::DuckDB>> snapshots_;
 };
