@@ -128,6 +128,11 @@ duckdb::DuckDB *DatabaseSet::FindOpen(const std::string &name) {
 	return entry == databases_.end() ? nullptr : entry->second.get();
 }
 
+bool DatabaseSet::LostWriter(const std::string &name) {
+	auto fenced = storage_.FencedDatabases();
+	return std::find(fenced.begin(), fenced.end(), name) != fenced.end();
+}
+
 std::map<std::string, duckdb::DuckDB *> DatabaseSet::OpenWriters() {
 	std::lock_guard<std::mutex> guard(lock_);
 	std::map<std::string, duckdb::DuckDB *> out;

@@ -67,6 +67,9 @@ public:
 	// live database took the name.
 	DatabaseRecord Undrop(const std::string &name);
 
+	// Whether this worker's writer of `name` lost its write lease and was not reopened: its
+	// instance must serve nothing (another writer may have committed since).
+	bool LostWriter(const std::string &name);
 	// The writable instances opened so far, by name (valid until the set is destroyed).
 	std::map<std::string, duckdb::DuckDB *> OpenWriters();
 	// Sorted names of the databases served: the open ones whose writer still holds its lease and

@@ -89,6 +89,15 @@ grpc::Status Worker::FindDatabase(const std::string &name, const std::string &sn
 	if (!database) {
 		return DatabaseNotFound(name, databases_->Names());
 	}
+	if (snapshot_id.empty() && databases_->LostWriter(name)) {
+		// Its data may be older than what the database's new writer committed since: a read here
+		// could go back in time. UNAVAILABLE: the gateway says the worker is unreachable, and
+		// hosts retry until it routes to the new writer.
+		return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+		                    "this worker no longer writes database '" + name +
+		                        "': it lost its write lease (another worker took the database over, or the metadata "
+		                        "store was unreachable for longer than the lease), so it serves none of it");
+	}
 	if (!snapshot_id.empty()) {
 		try {
 			database = databases_->FindSnapshot(name, snapshot_id, served.snapshot);

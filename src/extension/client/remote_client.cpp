@@ -233,6 +233,15 @@ bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> 
 			}
 			rpc_->TryCancel();
 			auto type = Exception::StringToExceptionType(response.error().type());
+			if (type == duckdb::ExceptionType::FATAL || type == duckdb::ExceptionType::INTERNAL) {
+				// Raised as it came, it would invalidate this host's own DuckDB: the failure is the
+				// server's database's (which its worker reopens), not this one's.
+				ErrorData(duckdb::ExceptionType::IO, "OpenDuck server: its database failed with a " +
+				                                         response.error().type() +
+				                                         " error (this DuckDB is unaffected; retry): " +
+				                                         response.error().message())
+				    .Throw();
+			}
 			ErrorData(type, response.error().message()).Throw();
 		}
 		case v1::ExecuteFragmentResponse::kFinished:
