@@ -77,15 +77,20 @@ class Cluster:
 	def __init__(self, folder: Path, launcher: odtest.Launcher):
 		self.folder = folder
 		self.launcher = launcher
-		self.pg = Postgres()
-		self.moto = Moto(folder)
-		self.relay = odtest.TcpRelay(self.moto.port)
-		self.relay_port = self.relay.port
-		self.gateway = launcher.gateway(heartbeat_ms=HEARTBEAT_MS, extra_args=self.store_args()[:2])
+		self.pg = self.moto = self.relay = None
 		self.workers = []
 		self.next_worker = 1
-		self.start_worker(["db1"])
-		self.start_worker([])
+		try:
+			self.pg = Postgres()
+			self.moto = Moto(folder)
+			self.relay = odtest.TcpRelay(self.moto.port)
+			self.relay_port = self.relay.port
+			self.gateway = launcher.gateway(heartbeat_ms=HEARTBEAT_MS, extra_args=self.store_args()[:2])
+			self.start_worker(["db1"])
+			self.start_worker([])
+		except BaseException:
+			self.close()  # what started must not outlive a cluster that could not start
+			raise
 
 	def env(self):
 		env = self.moto.env()
@@ -137,7 +142,9 @@ class Cluster:
 			self.relay = odtest.TcpRelay(self.moto.port, port=self.relay_port)
 
 	def close(self):
-		for step in (self.launcher.stop_all, self.relay.close, self.moto.stop, self.pg.cleanup):
+		steps = [self.launcher.stop_all] + [part for part in (self.relay and self.relay.close, self.moto and self.moto.stop,
+		                                                      self.pg and self.pg.cleanup) if part]
+		for step in steps:
 			try:
 				step()
 			except Exception as ex:  # noqa: BLE001 - every step runs; the first failure is reported
