@@ -131,6 +131,21 @@ void StorageEngine::RenewLeases() {
 	}
 }
 
+bool StorageEngine::Fenced(const std::string &name) {
+	std::lock_guard<std::mutex> guard(leases_lock_);
+	bool fenced = false;
+	for (auto &lease : leases_) {
+		auto file = lease.file.lock();
+		if (file && file->DatabaseName() == name) {
+			if (!file->Fenced()) {
+				return false; // reopened: it has a writer again
+			}
+			fenced = true;
+		}
+	}
+	return fenced;
+}
+
 std::vector<std::string> StorageEngine::FencedDatabases() {
 	std::lock_guard<std::mutex> guard(leases_lock_);
 	std::set<std::string> fenced, writing;

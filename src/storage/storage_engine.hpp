@@ -72,6 +72,8 @@ public:
 	// Names of the databases this engine opened for writing whose writer lost its lease (and
 	// was not reopened since).
 	std::vector<std::string> FencedDatabases();
+	// Whether `name` is one of FencedDatabases(), without listing them (asked on every request).
+	bool Fenced(const std::string &name);
 	// Whether this engine's writers ship their commits (StorageConfig::ship_commits).
 	bool ShipsCommits() const {
 		return config_.ship_commits;

@@ -7,7 +7,6 @@
 
 #include "duckdb/main/valid_checker.hpp"
 
-#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -53,13 +52,12 @@ std::vector<std::string> DatabaseSet::TakeOver() {
 
 std::vector<std::string> DatabaseSet::OpenServableLocked(std::lock_guard<std::mutex> &open_lock) {
 	std::vector<std::string> opened;
-	auto fenced = storage_.FencedDatabases();
 	for (auto &db : storage_.Metadata().ListDatabases(false)) {
 		if (!IsValidDatabaseName(db.name)) {
 			continue;
 		}
 		if (auto open = FindOpen(db.name)) {
-			bool is_fenced = std::find(fenced.begin(), fenced.end(), db.name) != fenced.end();
+			bool is_fenced = storage_.Fenced(db.name);
 			if ((is_fenced || duckdb::ValidChecker::IsInvalidated(*open->instance)) &&
 			    ReopenLostWriterLocked(db, is_fenced, open_lock)) {
 				opened.push_back(db.name);
@@ -129,8 +127,7 @@ duckdb::DuckDB *DatabaseSet::FindOpen(const std::string &name) {
 }
 
 bool DatabaseSet::LostWriter(const std::string &name) {
-	auto fenced = storage_.FencedDatabases();
-	return std::find(fenced.begin(), fenced.end(), name) != fenced.end();
+	return storage_.Fenced(name);
 }
 
 std::map<std::string, duckdb::DuckDB *> DatabaseSet::OpenWriters() {
