@@ -24,13 +24,31 @@ grpc::Status CheckAuthorization(const grpc::ServerContext &context, const std::s
 	return grpc::Status::OK;
 }
 
+std::string ClientValueForError(const std::string &value) {
+	constexpr size_t kShown = 100;
+	if (value.size() <= 2 * kShown) {
+		return value;
+	}
+	return value.substr(0, kShown) + "... (" + std::to_string(value.size()) + " bytes)";
+}
+
+grpc::Status BoundedStatus(const grpc::Status &status) {
+	auto message = status.error_message();
+	if (message.size() <= kMaxStatusMessageBytes) {
+		return status;
+	}
+	auto note = "... (" + std::to_string(message.size()) + " bytes in all)";
+	return grpc::Status(status.error_code(), message.substr(0, kMaxStatusMessageBytes - note.size()) + note,
+	                    status.error_details());
+}
+
 grpc::Status CheckPeerVersions(const std::string &peer, const std::string &protocol_version,
                                const std::string &duckdb_version) {
 	if (protocol_version == kProtocolVersion && duckdb_version == kDuckDBVersion) {
 		return grpc::Status::OK;
 	}
 	auto shown = [](const std::string &value) {
-		return value.empty() ? std::string("(none)") : value;
+		return value.empty() ? std::string("(none)") : ClientValueForError(value);
 	};
 	return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
 	                    "version mismatch: " + peer + " speaks OpenDuck protocol " + shown(protocol_version) +
@@ -46,7 +64,7 @@ grpc::Status DatabaseNotFound(const std::string &database, const std::vector<std
 	if (list.empty()) {
 		list = "none";
 	}
-	return grpc::Status(grpc::StatusCode::NOT_FOUND, "database '" + database +
+	return grpc::Status(grpc::StatusCode::NOT_FOUND, "database '" + ClientValueForError(database) +
 	                                                     "' does not exist on this OpenDuck server (available: " +
 	                                                     list + ")");
 }

@@ -24,6 +24,17 @@ grpc::Status CheckAuthorization(const grpc::ServerContext &context, const std::s
 grpc::Status CheckPeerVersions(const std::string &peer, const std::string &protocol_version,
                                const std::string &duckdb_version);
 
+// `value`, as a client sent it, for an error message: whole when short, else its start and its
+// length. Statuses travel in an HTTP/2 trailer, which gRPC refuses past the peer's metadata
+// limit (8 KiB by default): a client echoed its own 8 MiB string would get "received initial
+// metadata size exceeds limit" instead of the error.
+std::string ClientValueForError(const std::string &value);
+
+// `status` with its message cut to kMaxStatusMessageBytes, for every status an RPC handler returns
+// (messages built from DuckDB errors or a worker's status may still be long).
+constexpr size_t kMaxStatusMessageBytes = 4096;
+grpc::Status BoundedStatus(const grpc::Status &status);
+
 // NOT_FOUND "database 'x' does not exist on this OpenDuck server (available: a, b)".
 grpc::Status DatabaseNotFound(const std::string &database, const std::vector<std::string> &available);
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "openduck/v1/openduck.grpc.pb.h"
+#include "rpc/call_checks.hpp"
 
 #include <grpcpp/support/sync_stream.h>
 
@@ -38,13 +39,19 @@ grpc::Status ReadAdmittedRequest(CALL &call, const grpc::Status &admitted, REQUE
 		return admitted;
 	}
 	if (!call.Read(&request)) {
-		return grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before its request arrived");
+		// gRPC does not say which: the caller went away (then nobody reads this), or its bytes do
+		// not parse as the request (a client of an incompatible protocol, or a hostile one).
+		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+		                    "no valid " + request.GetTypeName() +
+		                        " arrived: the request does not parse as one (is the client an OpenDuck "
+		                        "client of a compatible version?), or the client went away");
 	}
 	return grpc::Status::OK;
 }
 
 // A unary method: when `admitted` is OK, reads the request, runs
-// `handle(const REQUEST &, RESPONSE &)` and sends the response when it returned OK.
+// `handle(const REQUEST &, RESPONSE &)` and sends the response when it returned OK. The status
+// returned is bounded (BoundedStatus).
 template <class REQUEST, class RESPONSE, class HANDLE>
 grpc::Status AnswerAdmitted(grpc::ServerUnaryStreamer<REQUEST, RESPONSE> &call, const grpc::Status &admitted,
                             HANDLE handle) {
@@ -58,7 +65,7 @@ grpc::Status AnswerAdmitted(grpc::ServerUnaryStreamer<REQUEST, RESPONSE> &call, 
 	if (status.ok() && !call.Write(response)) {
 		return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away before the response was sent");
 	}
-	return status;
+	return BoundedStatus(status);
 }
 
 } // namespace openduck

@@ -31,6 +31,8 @@ public:
 	grpc::Status StreamedManageDatabase(grpc::ServerContext *context, ManageDatabaseCall *call) override;
 
 private:
+	// StreamedExecuteFragment's work; the handler bounds the status it returns.
+	grpc::Status ExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call);
 	// OK when `principal` may see `database` (or none is named).
 	grpc::Status Admit(const Principal &principal, const std::string &database);
 	// What RegisterWorker and Heartbeat answer an authenticated caller: those belong to gateways.

@@ -32,7 +32,10 @@ import duckdb
 REPO = Path(__file__).resolve().parents[2]
 BUILD_DIR = Path(os.environ.get("OPENDUCK_BUILD_DIR", REPO / "build")).resolve()
 VENV = Path(os.environ.get("OPENDUCK_VENV", REPO / ".venv")).resolve()
-OPENDUCK_BIN = BUILD_DIR / "openduck"
+# OPENDUCK_SERVER_BIN runs the servers from another build (scripts/sanitize.sh: the ASan + UBSan
+# one) while hosts load the extension of BUILD_DIR.
+OPENDUCK_BIN = Path(os.environ.get("OPENDUCK_SERVER_BIN", BUILD_DIR / "openduck")).resolve()
+GRPC_CALL = BUILD_DIR / "openduck_grpc_call"
 EXTENSION = BUILD_DIR / "openduck.duckdb_extension"
 DUCKDB_CLI = VENV / "bin" / "duckdb"
 VENV_PYTHON = VENV / "bin" / "python"
