@@ -1,6 +1,6 @@
 """CI's bounded run of the process-fault loop (test/reliability/fault_loop.py): two faults of
-each component (the writer worker, the gateway, PostgreSQL, the S3 server) under concurrent
-writers and readers, then the ledger, atomicity, read and snapshot checks. The full run (100
+each kind (the writer worker, the gateway, PostgreSQL, the S3 server killed; a takeover by a
+worker whose storage failpoints are armed) under concurrent writers and readers, then the ledger, atomicity, read and snapshot checks. The full run (100
 faults) is `.venv/bin/python test/reliability/fault_loop.py --faults 100`."""
 
 import sys
@@ -13,7 +13,7 @@ sys.path.insert(0, str(odtest.REPO / "test" / "reliability"))
 
 import fault_loop  # noqa: E402
 
-CI_FAULTS = 8
+CI_FAULTS = 10
 SEED = 7
 
 

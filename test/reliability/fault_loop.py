@@ -8,6 +8,10 @@ while one component at a time is killed at a random moment and brought back:
   s3          every connection to the S3 server reset and its port closed for a moment, then
               open again (moto keeps objects in memory only, so the process itself is kept:
               to its clients this is exactly a crashed and restarted server)
+  failpoint   the standby is replaced by one whose storage fails one step (OPENDUCK_FAILPOINTS:
+              a layer upload, the snapshot commit before or after it applied, shipping a commit,
+              a lease renewal) its first 1-3 times and seals a snapshot every second; then the
+              writer is killed, so that worker takes over under load and meets its failures
 
 The writers keep a client-side ledger: auto-commit INSERTs and two-row transactions, each
 recorded as acknowledged only when its statement or COMMIT returned. The guarantees checked:
@@ -43,7 +47,10 @@ import duckdb  # noqa: E402
 import odtest  # noqa: E402
 from test_storage_stores import Moto, Postgres  # noqa: E402
 
-COMPONENTS = ("worker", "gateway", "postgres", "s3")
+COMPONENTS = ("worker", "gateway", "postgres", "s3", "failpoint")
+# The storage steps a `failpoint` fault makes fail (docs/storage.md, "Failpoints").
+FAILPOINTS = ("upload.put", "metadata.commit.before", "metadata.commit.after", "commit.ship.record",
+              "commit.ship.put", "lease.renew")
 WRITERS = 4
 READERS = 2
 HEARTBEAT_MS = 500
@@ -80,6 +87,7 @@ class Cluster:
 		self.pg = self.moto = self.relay = None
 		self.workers = []
 		self.next_worker = 1
+		self.armed = ""  # the failpoint of the last `failpoint` fault
 		try:
 			self.pg = Postgres()
 			self.moto = Moto(folder)
@@ -100,11 +108,14 @@ class Cluster:
 	def store_args(self):
 		return ["--metadata", self.pg.url, "--store", STORE]
 
-	def start_worker(self, databases):
+	def start_worker(self, databases, failpoint: str = ""):
 		worker_id = f"w{self.next_worker}"
 		self.next_worker += 1
-		self.workers.append(self.launcher.worker(self.gateway, worker_id, databases, extra_args=self.store_args(),
-		                                         env=self.env()))
+		env, extra = self.env(), self.store_args()
+		if failpoint:
+			env["OPENDUCK_FAILPOINTS"] = failpoint
+			extra += ["--snapshot-interval", "1s"]
+		self.workers.append(self.launcher.worker(self.gateway, worker_id, databases, extra_args=extra, env=env))
 
 	def writer(self):
 		"""The worker process serving db1 now, as the gateway sees it (None when unknown)."""
@@ -115,8 +126,15 @@ class Cluster:
 		return next((w for w in self.workers if serving and f"worker-{serving[0]}-" in w.name), None)
 
 	def kill(self, component: str, rng: random.Random):
-		if component == "worker":
-			victim = self.writer() or rng.choice(self.workers)
+		if component in ("worker", "failpoint"):
+			writer = self.writer()
+			if component == "failpoint":
+				for standby in [w for w in self.workers if w is not writer]:
+					standby.kill_now()
+					self.workers.remove(standby)
+				self.armed = f"{rng.choice(FAILPOINTS)}=error*{rng.randint(1, 3)}"
+				self.start_worker([], failpoint=self.armed)
+			victim = writer or rng.choice(self.workers)
 			victim.kill_now()
 			self.workers.remove(victim)
 			self.start_worker([])  # the next standby; the current standby takes db1 over
@@ -270,7 +288,8 @@ def run(faults: int, seed: int, folder: Path, launcher: odtest.Launcher, log=pri
 			for name, since in list(ledger.in_flight.items()):
 				if now - since > STATEMENT_DEADLINE_S:
 					ledger.violations.append(f"{name}'s statement has run {now - since:.0f} s (a hang)")
-			log(f"fault {number}/{faults}: {component}, writes again after {recovery:.1f} s; "
+			what = f"{component} {cluster.armed}" if component == "failpoint" else component
+			log(f"fault {number}/{faults}: {what}, writes again after {recovery:.1f} s; "
 			    f"{len(ledger.acknowledged)} rows acknowledged, {len(ledger.errors)} failed statements so far")
 			if recovery >= RECOVERY_DEADLINE_S:
 				break
