@@ -12,7 +12,8 @@ BUILD="${OPENDUCK_FUZZ_BUILD_DIR:-build/fuzz}"
 SECONDS_EACH="${FUZZ_SECONDS:-60}"
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(ipc_stream_fuzzer attach_config_fuzzer layer_format_fuzzer s3_listing_fuzzer active_log_fuzzer)
+  TARGETS=(ipc_stream_fuzzer attach_config_fuzzer layer_format_fuzzer s3_listing_fuzzer active_log_fuzzer
+           url_signing_fuzzer http_request_fuzzer request_handler_fuzzer)
 fi
 
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \

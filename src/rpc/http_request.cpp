@@ -1,5 +1,6 @@
 #include "rpc/http_request.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace openduck {
@@ -10,11 +11,10 @@ HttpRequestParser::State HttpRequestParser::Feed(const char *data, std::size_t s
 	}
 	std::size_t scan_from = buffer_.size() >= 3 ? buffer_.size() - 3 : 0;
 	buffer_.append(data, size);
-	auto end = buffer_.find("\r\n\r\n", scan_from);
-	if (end == std::string::npos) {
-		// Be lenient with clients that end lines with a bare LF (hand-typed netcat probes).
-		end = buffer_.find("\n\n", scan_from);
-	}
+	// The head ends at the first empty line, whether lines end with CRLF or with a bare LF
+	// (hand-typed netcat probes): the earliest of the two, so the result does not depend on how
+	// the bytes were cut into reads (a later CRLF one once took a body line for a header).
+	auto end = std::min(buffer_.find("\n\r\n", scan_from), buffer_.find("\n\n", scan_from));
 	if (end == std::string::npos) {
 		if (buffer_.size() > kMaxRequestBytes) {
 			state_ = State::kTooLarge;

@@ -1,6 +1,9 @@
 """Writes the seed corpus of the fuzz targets (corpus/<target>/): small valid inputs of each
 format, so the fuzzers start from the code paths real data takes. The files are committed;
-rerun after a format changes: .venv/bin/python test/fuzz/make_seeds.py"""
+rerun after a format changes: .venv/bin/python test/fuzz/make_seeds.py
+
+request_handler_fuzzer writes its own seeds (protobuf requests, from the C++ messages):
+OPENDUCK_FUZZ_WRITE_SEEDS=test/fuzz/corpus/request_handler_fuzzer build/fuzz/test/fuzz/request_handler_fuzzer"""
 
 import io
 import struct
@@ -92,7 +95,23 @@ def active_log_seeds():
 	write("active_log_fuzzer", "three_records.log", header + records)
 
 
+def url_signing_seeds():
+	# Fields: store URL, AWS_ENDPOINT_URL, method, path, query name, query value, header name,
+	# header value, object key.
+	fields = ["s3://bucket/prefix/x", "http://127.0.0.1:9000", "GET", "/bucket/layers/1.layer", "list-type", "2",
+	          "x-amz-content-sha256", "UNSIGNED-PAYLOAD", "layers/1/a b+c%.layer"]
+	write("url_signing_fuzzer", "get.txt", "\n".join(fields).encode())
+
+
+def http_request_seeds():
+	# The first byte picks the size of the pieces the request is fed in.
+	write("http_request_fuzzer", "health.http", b"\x05GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer abc\r\n\r\n")
+	write("http_request_fuzzer", "metrics_lf.http", b"\x00GET /metrics?x=1 HTTP/1.0\nauthorization:  Bearer t \n\n")
+
+
 if __name__ == "__main__":
+	url_signing_seeds()
+	http_request_seeds()
 	ipc_seeds()
 	attach_seeds()
 	layer_seeds()

@@ -37,6 +37,26 @@ TEST(ServerHttpRequestTest, AcceptsBareLineFeeds) {
 	EXPECT_EQ(parser.request().path, "/health");
 }
 
+TEST(ServerHttpRequestTest, TheHeadEndsAtTheFirstEmptyLineHoweverTheBytesArrive) {
+	// Found by http_request_fuzzer: whole, the request below was cut at the later CRLF blank
+	// line and took the body's Authorization line for a header; read in pieces, it was not.
+	std::string request = "GET /health HTTP/1.1\nHost: x\n\nAuthorization: Bearer t\r\n\r\n";
+	HttpRequestParser whole;
+	ASSERT_EQ(whole.Feed(request.data(), request.size()), HttpRequestParser::State::kComplete);
+	EXPECT_EQ(whole.request().authorization, "");
+	HttpRequestParser pieces;
+	for (size_t i = 0; i < request.size() && pieces.state() == HttpRequestParser::State::kIncomplete; i++) {
+		pieces.Feed(&request[i], 1);
+	}
+	ASSERT_EQ(pieces.state(), HttpRequestParser::State::kComplete);
+	EXPECT_EQ(pieces.request().authorization, "");
+	std::string crlf = "GET /metrics HTTP/1.1\r\nAuthorization: Bearer t\r\n\r\n";
+	HttpRequestParser both;
+	ASSERT_EQ(both.Feed(crlf.data(), crlf.size()), HttpRequestParser::State::kComplete);
+	EXPECT_EQ(both.request().authorization, "Bearer t");
+	EXPECT_EQ(both.request().version, "HTTP/1.1");
+}
+
 TEST(ServerHttpRequestTest, RejectsMalformedRequestLines) {
 	for (std::string request : {"GET\r\n\r\n", "GET /x\r\n\r\n", "GET x HTTP/1.1\r\n\r\n", "GET /x FTP/1\r\n\r\n",
 	                            " /x HTTP/1.1\r\n\r\n", "GET  /x HTTP/1.1\r\n\r\n", "GET /x HTTP/1.1 extra\r\n\r\n"}) {
