@@ -270,7 +270,6 @@ void IpcStreamWriter::FlushBatchTo(std::string &out) {
 			sent = std::move(message);
 		}
 	}
-	auto batch_start = out.size();
 	record_batch.FinishRecordBatch(static_cast<int64_t>(rows), out);
 	for (auto &direct : state.direct) {
 		if (direct) {

@@ -203,10 +203,10 @@ grpc::Status GatewayService::StreamedHandshake(grpc::ServerContext *context, Han
 }
 
 grpc::Status GatewayService::StreamedRawExecuteFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call) {
-	return BoundedStatus(ExecuteFragment(context, call));
+	return BoundedStatus(RouteFragment(context, call));
 }
 
-grpc::Status GatewayService::ExecuteFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call) {
+grpc::Status GatewayService::RouteFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call) {
 	Principal principal;
 	pb::ExecuteFragmentRequest request;
 	auto status = ReadAdmittedRequest(*call, AuthenticateCall(*context, authenticator_, principal), request);

@@ -61,7 +61,7 @@ public:
 
 private:
 	// StreamedRawExecuteFragment's work; the handler bounds the status it returns.
-	grpc::Status ExecuteFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call);
+	grpc::Status RouteFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call);
 	// Where a database is served: by the in-process worker, or by a registered one.
 	struct Route {
 		Worker *local = nullptr;

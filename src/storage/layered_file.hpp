@@ -104,6 +104,14 @@ public:
 	bool Fenced() const {
 		return fenced_;
 	}
+	// When the metadata store last confirmed this writer's lease (taken or renewed): set by the
+	// lease renewer, read on every request to decide whether this writer may still serve reads.
+	void ConfirmLease(std::chrono::steady_clock::time_point at) {
+		lease_confirmed_ = at.time_since_epoch().count();
+	}
+	std::chrono::steady_clock::time_point LeaseConfirmed() const {
+		return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(lease_confirmed_.load()));
+	}
 	const std::string &DatabaseName() const {
 		return db_.name;
 	}
@@ -159,6 +167,7 @@ private:
 	bool header_written_ = false;
 	int64_t compact_at_ = 0;
 	std::atomic<bool> fenced_ {false};
+	std::atomic<std::chrono::steady_clock::rep> lease_confirmed_ {0};
 	std::atomic<uint64_t> commits_ {0};
 
 	std::function<void()> on_close_;

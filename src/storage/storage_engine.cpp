@@ -95,6 +95,9 @@ void StorageEngine::RenewLeases() {
 				Failpoint("lease.renew");
 				if (metadata_->RenewLease(lease.db_id, lease.generation, config_.lease_ttl_seconds)) {
 					lease.renewed = started;
+					if (fenced) {
+						fenced->ConfirmLease(started);
+					}
 					continue;
 				}
 				Log("storage: lost the write lease of database id " + std::to_string(lease.db_id) +
@@ -131,19 +134,25 @@ void StorageEngine::RenewLeases() {
 	}
 }
 
+std::shared_ptr<LayeredFile> StorageEngine::LatestWriter(const std::string &name) {
+	std::lock_guard<std::mutex> guard(writers_lock_);
+	auto found = writers_.find(name);
+	return found == writers_.end() ? nullptr : found->second.lock();
+}
+
 bool StorageEngine::Fenced(const std::string &name) {
-	std::lock_guard<std::mutex> guard(leases_lock_);
-	bool fenced = false;
-	for (auto &lease : leases_) {
-		auto file = lease.file.lock();
-		if (file && file->DatabaseName() == name) {
-			if (!file->Fenced()) {
-				return false; // reopened: it has a writer again
-			}
-			fenced = true;
-		}
+	// The latest writer decides: one reopened after a fenced one has a writer again.
+	auto writer = LatestWriter(name);
+	return writer && writer->Fenced();
+}
+
+bool StorageEngine::LeaseUnconfirmed(const std::string &name) {
+	if (!config_.ship_commits) {
+		return false;
 	}
-	return fenced;
+	auto writer = LatestWriter(name);
+	return writer && !writer->Fenced() &&
+	       std::chrono::steady_clock::now() >= writer->LeaseConfirmed() + std::chrono::seconds(config_.lease_ttl_seconds);
 }
 
 std::vector<std::string> StorageEngine::FencedDatabases() {
@@ -375,10 +384,15 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenWriter(int64_t db_id, int64_t
 		ReleaseLease(db_id, generation);
 		throw;
 	}
+	file->ConfirmLease(acquired);
 	{
 		std::lock_guard<std::mutex> guard(leases_lock_);
 		leases_.push_back(HeldLease {db_id, generation, file, acquired});
 		StartRenewerLocked();
+	}
+	{
+		std::lock_guard<std::mutex> guard(writers_lock_);
+		writers_[db.name] = file;
 	}
 	// The file outlives the DuckDB's final checkpoint; the lease goes with it (and a directory of
 	// its own, whose commits are all shipped).

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -72,8 +73,15 @@ public:
 	// Names of the databases this engine opened for writing whose writer lost its lease (and
 	// was not reopened since).
 	std::vector<std::string> FencedDatabases();
-	// Whether `name` is one of FencedDatabases(), without listing them (asked on every request).
+	// Whether `name` is one of FencedDatabases(), without listing them (asked on every request,
+	// so it never waits for a lease renewal in progress).
 	bool Fenced(const std::string &name);
+	// Whether this engine writes `name` but its lease was not confirmed for a whole lease TTL: it
+	// may have lapsed and another worker may write the database now, though the renewer has not
+	// found out yet (its call to an unreachable metadata store has not returned). Reads of such a
+	// writer could go back in time. Always false unless commits are shipped (no one else can take
+	// a database over then). Never waits for a renewal in progress.
+	bool LeaseUnconfirmed(const std::string &name);
 	// Whether this engine's writers ship their commits (StorageConfig::ship_commits).
 	bool ShipsCommits() const {
 		return config_.ship_commits;
@@ -197,6 +205,11 @@ private:
 	std::condition_variable leases_changed_;
 	std::vector<HeldLease> leases_;
 	std::vector<std::weak_ptr<LayeredFile>> readers_; // open snapshots, whose pins are renewed
+	// The latest writer opened of each database, for the per-request checks: under a lock of its
+	// own, which the renewer never holds across a call to the metadata store.
+	std::mutex writers_lock_;
+	std::map<std::string, std::weak_ptr<LayeredFile>> writers_;
+	std::shared_ptr<LayeredFile> LatestWriter(const std::string &name);
 	bool stopping_ = false;
 	std::thread renewer_;
 	std::atomic<uint64_t> replica_instances_ {0}; // names each replica instance's directory

@@ -127,7 +127,7 @@ duckdb::DuckDB *DatabaseSet::FindOpen(const std::string &name) {
 }
 
 bool DatabaseSet::LostWriter(const std::string &name) {
-	return storage_.Fenced(name);
+	return storage_.Fenced(name) || storage_.LeaseUnconfirmed(name);
 }
 
 std::map<std::string, duckdb::DuckDB *> DatabaseSet::OpenWriters() {

@@ -67,8 +67,9 @@ public:
 	// live database took the name.
 	DatabaseRecord Undrop(const std::string &name);
 
-	// Whether this worker's writer of `name` lost its write lease and was not reopened: its
-	// instance must serve nothing (another writer may have committed since).
+	// Whether this worker's writer of `name` lost its write lease and was not reopened, or could
+	// not confirm it for a whole lease TTL (StorageEngine::LeaseUnconfirmed): its instance must
+	// serve nothing (another writer may have committed since).
 	bool LostWriter(const std::string &name);
 	// The writable instances opened so far, by name (valid until the set is destroyed).
 	std::map<std::string, duckdb::DuckDB *> OpenWriters();

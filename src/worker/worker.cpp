@@ -95,8 +95,9 @@ grpc::Status Worker::FindDatabase(const std::string &name, const std::string &sn
 		// hosts retry until it routes to the new writer.
 		return grpc::Status(grpc::StatusCode::UNAVAILABLE,
 		                    "this worker no longer writes database '" + name +
-		                        "': it lost its write lease (another worker took the database over, or the metadata "
-		                        "store was unreachable for longer than the lease), so it serves none of it");
+		                        "': it lost its write lease, or could not confirm it for longer than the lease lasts "
+		                        "(another worker may have taken the database over, or the metadata store is "
+		                        "unreachable), so it serves none of it");
 	}
 	if (!snapshot_id.empty()) {
 		try {

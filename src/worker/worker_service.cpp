@@ -28,10 +28,10 @@ grpc::Status WorkerService::StreamedHandshake(grpc::ServerContext *context, Hand
 }
 
 grpc::Status WorkerService::StreamedExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) {
-	return BoundedStatus(ExecuteFragment(context, call));
+	return BoundedStatus(RunFragment(context, call));
 }
 
-grpc::Status WorkerService::ExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) {
+grpc::Status WorkerService::RunFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) {
 	Principal principal;
 	pb::ExecuteFragmentRequest request;
 	auto status = ReadAdmittedRequest(*call, AuthenticateCall(*context, authenticator_, principal), request);

@@ -32,7 +32,7 @@ public:
 
 private:
 	// StreamedExecuteFragment's work; the handler bounds the status it returns.
-	grpc::Status ExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call);
+	grpc::Status RunFragment(grpc::ServerContext *context, ExecuteFragmentCall *call);
 	// OK when `principal` may see `database` (or none is named).
 	grpc::Status Admit(const Principal &principal, const std::string &database);
 	// What RegisterWorker and Heartbeat answer an authenticated caller: those belong to gateways.
