@@ -67,7 +67,8 @@ class Ledger:
 	pairs: list = field(default_factory=list)
 	errors: list = field(default_factory=list)          # (kind, message)
 	violations: list = field(default_factory=list)
-	stale_reads: list = field(default_factory=list)     # (rows counted, rows acknowledged before)
+	stale_reads: list = field(default_factory=list)     # (rows counted, acknowledged before, last fault)
+	last_fault: str = ""                                 # the fault injected last, for the stale reads
 	in_flight: dict = field(default_factory=dict)       # thread name -> start of its statement
 	stop: threading.Event = field(default_factory=threading.Event)
 
@@ -236,7 +237,7 @@ def _read(ledger: Ledger, cluster: Cluster, index: int):
 		try:
 			(count,) = _timed(ledger, name, lambda: con.execute("SELECT count(*) FROM cloud.ledger").fetchone())
 			if count < before:
-				ledger.stale_reads.append((count, before))
+				ledger.stale_reads.append((count, before, ledger.last_fault))
 		except duckdb.Error as ex:
 			ledger.error("read", ex)
 			time.sleep(0.05)
@@ -281,6 +282,7 @@ def run(faults: int, seed: int, folder: Path, launcher: odtest.Launcher, log=pri
 			time.sleep(rng.uniform(0.3, 2.0))  # load runs, then the fault lands at a random moment
 			fault_at = time.monotonic()
 			cluster.kill(component, rng)
+			ledger.last_fault = f"{number}:{component}"
 			report["faults"][component] += 1
 			recovery = _await_recovery(ledger, setup, fault_at)
 			report["recovery_s"].append(recovery)
@@ -346,8 +348,9 @@ def describe(report: dict) -> str:
 	lines += [f"  {count:5d} x {kind}" for kind, count in report["error_kinds"]]
 	episodes = sorted(set(report["stale_reads"]))
 	lines.append(f"reads that returned an older state than already acknowledged: {len(report['stale_reads'])} "
-	             f"in {len(episodes)} episodes (rows counted / acknowledged before: "
-	             f"{', '.join(f'{c}/{b}' for c, b in episodes[:8]) or 'none'}); an open finding, see docs/reliability.md")
+	             f"in {len(episodes)} episodes (rows counted / acknowledged before, after fault: "
+	             f"{', '.join(f'{c}/{b} {f}' for c, b, f in episodes[:8]) or 'none'}); an open finding, see "
+	             f"docs/reliability.md")
 	lines.append("guarantees: " + ("all held" if not report["violations"] else "VIOLATED"))
 	lines += [f"  {v}" for v in report["violations"]]
 	return "\n".join(lines)
