@@ -126,6 +126,13 @@ void RpcServer::Start(grpc::Service &service) {
 	// Allow the keepalive pings our own channels send during long calls (the default policy
 	// answers pings more frequent than every 5 minutes with GOAWAY).
 	builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, kKeepaliveTimeMs / 2);
+	// Keepalive towards callers too, also through long quiet calls (an idle session): a caller
+	// gone silent while its call is open (a stalled network, a vanished host) has the call
+	// cancelled after about 20 s, which rolls its session back and frees its connection, instead
+	// of holding them until the network heals (test/e2e/test_network_faults.py).
+	builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
+	builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
+	builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
 	// gRPC's sync server keeps at most MAX_POLLERS idle threads (default 2): under concurrent
 	// calls every other call then started a thread and ended it, which cost a gateway about as
 	// much CPU as forwarding the call (bench/gateway_bench.py, perf). Idle threads only wait.

@@ -11,6 +11,7 @@
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
+#include "rpc/channel_factory.hpp"
 #include "rpc/tls_client.hpp"
 
 #include <cerrno>
@@ -22,7 +23,8 @@ namespace openduck {
 using duckdb::ErrorData;
 using duckdb::Exception;
 
-static constexpr int kMaxMessageBytes = 256 * 1024 * 1024;
+// Wider than the servers' own limit (rpc/channel_factory.hpp): a host takes what any server sends.
+static constexpr int kMaxHostMessageBytes = 256 * 1024 * 1024;
 
 std::string NewExecutionId() {
 	// Straight from the kernel for every id: a generator seeded once would hand the same sequence
@@ -257,11 +259,17 @@ bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> 
 
 RemoteClient::RemoteClient(AttachConfig config) : config_(std::move(config)) {
 	grpc::ChannelArguments args;
-	args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-	args.SetMaxSendMessageSize(kMaxMessageBytes);
+	args.SetMaxReceiveMessageSize(kMaxHostMessageBytes);
+	args.SetMaxSendMessageSize(kMaxHostMessageBytes);
 	// Each attachment gets its own connection so that big scans of one database do not
 	// queue behind another's on a shared HTTP/2 connection.
 	args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+	// Keepalive, as on the servers' own channels (rpc/channel_factory.hpp): a gateway that goes
+	// silent while a call is open (a stalled network, a hung process) fails the statement with
+	// UNAVAILABLE after about 20 s; without it the statement waited forever
+	// (test/e2e/test_network_faults.py).
+	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
+	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
 	std::shared_ptr<grpc::ChannelCredentials> credentials;
 	try {
 		credentials = ChannelCredentialsFor(config_.endpoint, config_.tls);
