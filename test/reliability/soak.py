@@ -394,7 +394,9 @@ def run(seconds: float, clients: int, processes: int, folder: Path, launcher: od
 	extension = folder / "extension" / odtest.EXTENSION.name
 	extension.parent.mkdir(exist_ok=True)
 	shutil.copyfile(odtest.EXTENSION, extension)
-	setup = host(extension)
+	# This process loads the build's own file: pytest may have loaded it already, and a second
+	# copy of the extension in one process registers our protobuf descriptors twice (an abort).
+	setup = host(odtest.EXTENSION)
 	setup.execute(gateway.attach_sql(DATABASE))
 	setup.execute("CREATE TABLE cloud.ledger (id BIGINT, client INTEGER, kind VARCHAR, v INTEGER)")
 	setup.execute(f"CREATE TABLE cloud.hot AS SELECT range::INTEGER AS k, 0::BIGINT AS v FROM range({HOT_ROWS})")
