@@ -21,6 +21,7 @@ std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const Endpoint &endpoint, c
 	args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
 	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
 	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
+	args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, kMinTimeBetweenResolutionsMs);
 	return grpc::CreateCustomChannel(endpoint.Target(), ChannelCredentialsFor(endpoint, tls), args);
 }
 

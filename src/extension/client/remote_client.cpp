@@ -264,12 +264,13 @@ RemoteClient::RemoteClient(AttachConfig config) : config_(std::move(config)) {
 	// Each attachment gets its own connection so that big scans of one database do not
 	// queue behind another's on a shared HTTP/2 connection.
 	args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-	// Keepalive, as on the servers' own channels (rpc/channel_factory.hpp): a gateway that goes
-	// silent while a call is open (a stalled network, a hung process) fails the statement with
-	// UNAVAILABLE after about 20 s; without it the statement waited forever
-	// (test/e2e/test_network_faults.py).
+	// Keepalive and re-resolution as on the servers' own channels (rpc/channel_factory.hpp): a
+	// gateway that goes silent while a call is open (a stalled network, a hung process) fails the
+	// statement with UNAVAILABLE after about 20 s, where it waited forever; after a network blip
+	// the next statement connects within about a second (test/e2e/test_network_faults.py).
 	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
 	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
+	args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, kMinTimeBetweenResolutionsMs);
 	std::shared_ptr<grpc::ChannelCredentials> credentials;
 	try {
 		credentials = ChannelCredentialsFor(config_.endpoint, config_.tls);
