@@ -90,10 +90,6 @@ if FULL:
 	CASES = [(hop, fault) for hop in HOPS for fault in FAULTS + ("blackhole",)]
 else:
 	CASES = [("host-gateway", fault) for fault in FAULTS] + [("gateway-worker", "stall")]
-# Open finding (full run only): after a 40 s blackhole between host and gateway, the idle host
-# connection still fails with "failed to connect to all addresses" 30 s after the fault ended
-# (capping the host channel's reconnect backoff at 2 s did not change that).
-KNOWN_FAILURES = {("host-gateway", "blackhole"): "host connection not reconnected 30 s after a blackhole ended"}
 
 class Cluster:
 	"""A gateway and worker w1 serving db1, with a FaultProxy on `hop`."""
@@ -347,10 +343,7 @@ def run_phases(cluster: Cluster, phases, fault: str) -> dict:
 
 
 @pytest.mark.timeout_s(300)
-@pytest.mark.parametrize("hop,fault", [
-    pytest.param(hop, fault, id=f"{hop}-{fault}",
-                 marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[hop, fault])]
-                 if (hop, fault) in KNOWN_FAILURES else []) for hop, fault in CASES])
+@pytest.mark.parametrize("hop,fault", CASES, ids=[f"{hop}-{fault}" for hop, fault in CASES])
 def test_network_fault(launcher, hop, fault):
 	cluster = Cluster(launcher, hop)
 	try:
