@@ -8,6 +8,12 @@
 
 namespace openduck {
 
+void SetPeerLiveness(grpc::ChannelArguments &args) {
+	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
+	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
+	args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, kMinTimeBetweenResolutionsMs);
+}
+
 std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const Endpoint &endpoint, const TlsClientFiles &tls,
                                                      int connection) {
 	grpc::ChannelArguments args;
@@ -19,9 +25,7 @@ std::shared_ptr<grpc::Channel> CreateOpenDuckChannel(const Endpoint &endpoint, c
 	args.SetMaxSendMessageSize(kMaxMessageBytes);
 	// Reconnect quickly after a worker or gateway restart instead of backing off for minutes.
 	args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
-	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
-	args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, kMinTimeBetweenResolutionsMs);
+	SetPeerLiveness(args);
 	return grpc::CreateCustomChannel(endpoint.Target(), ChannelCredentialsFor(endpoint, tls), args);
 }
 

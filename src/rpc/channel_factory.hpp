@@ -6,6 +6,7 @@
 #include "common/tls_client_files.hpp"
 
 #include <grpcpp/channel.h>
+#include <grpcpp/support/channel_arguments.h>
 
 #include <memory>
 #include <string>
@@ -25,6 +26,11 @@ constexpr int kKeepaliveTimeoutMs = 10000;
 // again (its default, 30 s, kept a host failing with "failed to connect to all addresses" for
 // about 19 s after a network blip ended; now about 1 s: test/e2e/test_network_faults.py).
 constexpr int kMinTimeBetweenResolutionsMs = 1000;
+
+// Sets on `args` how an OpenDuck client channel notices a silent peer (keepalive) and finds a
+// peer again after a failed connection (re-resolution): the same for hosts' channels and the
+// servers' own.
+void SetPeerLiveness(grpc::ChannelArguments &args);
 
 // A channel to `endpoint`, using `tls` when it is an https:// endpoint. Throws
 // std::invalid_argument when a TLS file cannot be used (see ChannelCredentialsFor).

@@ -11,7 +11,6 @@
 #include "duckdb/main/config.hpp"
 
 #include <algorithm>
-#include <set>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -156,18 +155,13 @@ bool StorageEngine::LeaseUnconfirmed(const std::string &name) {
 }
 
 std::vector<std::string> StorageEngine::FencedDatabases() {
-	std::lock_guard<std::mutex> guard(leases_lock_);
-	std::set<std::string> fenced, writing;
-	for (auto &lease : leases_) {
-		if (auto file = lease.file.lock()) {
-			(file->Fenced() ? fenced : writing).insert(file->DatabaseName());
-		}
-	}
-	// A database reopened after its writer was fenced has a writer again.
+	// As Fenced(name): the latest writer decides (one reopened after a fenced one has a writer).
+	std::lock_guard<std::mutex> guard(writers_lock_);
 	std::vector<std::string> names;
-	for (auto &name : fenced) {
-		if (!writing.count(name)) {
-			names.push_back(name);
+	for (auto &entry : writers_) {
+		auto writer = entry.second.lock();
+		if (writer && writer->Fenced()) {
+			names.push_back(entry.first);
 		}
 	}
 	return names;

@@ -268,9 +268,7 @@ RemoteClient::RemoteClient(AttachConfig config) : config_(std::move(config)) {
 	// gateway that goes silent while a call is open (a stalled network, a hung process) fails the
 	// statement with UNAVAILABLE after about 20 s, where it waited forever; after a network blip
 	// the next statement connects within about a second (test/e2e/test_network_faults.py).
-	args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
-	args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
-	args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, kMinTimeBetweenResolutionsMs);
+	SetPeerLiveness(args);
 	std::shared_ptr<grpc::ChannelCredentials> credentials;
 	try {
 		credentials = ChannelCredentialsFor(config_.endpoint, config_.tls);
