@@ -26,12 +26,12 @@ namespace pb = openduck::v1;
 
 FragmentExecutor::FragmentExecutor(duckdb::DuckDB &database, const pb::ExecuteFragmentRequest &request)
     : owned_connection_(std::make_unique<duckdb::Connection>(database)), connection_(*owned_connection_),
-      request_(request) {
+      request_(request), may_interrupt_(true) {
 }
 
 FragmentExecutor::FragmentExecutor(Session &session, const pb::ExecuteFragmentRequest &request)
     : connection_(session.connection), session_lock_(&session.lock), session_settings_(&session.applied_settings),
-      request_(request) {
+      request_(request), may_interrupt_(false) {
 }
 
 void FragmentExecutor::RestrictToReading(const std::string &token_label) {
@@ -148,14 +148,19 @@ void FragmentExecutor::IngestInto(const std::string &table, const std::string &a
 void FragmentExecutor::Cancel(const std::string &reason) {
 	// The flag catches a cancel that lands before the statement started (DuckDB clears its own
 	// interrupt flag when a query begins); Interrupt stops one that is running.
-	{
-		std::lock_guard<std::mutex> guard(cancel_lock_);
-		if (!cancelled_) {
-			cancel_reason_ = reason;
-		}
+	std::lock_guard<std::mutex> guard(cancel_lock_);
+	if (!cancelled_) {
+		cancel_reason_ = reason;
 	}
 	cancelled_ = true;
-	connection_.Interrupt();
+	if (may_interrupt_) {
+		connection_.Interrupt();
+	}
+}
+
+void FragmentExecutor::AllowInterrupts(bool allowed) {
+	std::lock_guard<std::mutex> guard(cancel_lock_);
+	may_interrupt_ = allowed;
 }
 
 bool FragmentExecutor::SendError(const ResponseSink &sink, const std::string &type, const std::string &message) {
@@ -283,8 +288,24 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		return fail(duckdb::ErrorData(duckdb::ExceptionType::INVALID_INPUT, ex.what()));
 	}
 	std::unique_lock<std::mutex> session_guard;
+	// Destroyed before session_guard: a session's connection stops being interruptible by this
+	// executor before the next statement can take the session lock.
+	struct InterruptWindow {
+		FragmentExecutor *executor = nullptr;
+		void Close() {
+			if (executor) {
+				executor->AllowInterrupts(false);
+				executor = nullptr;
+			}
+		}
+		~InterruptWindow() {
+			Close();
+		}
+	} interruptible;
 	if (session_lock_) {
 		session_guard = std::unique_lock<std::mutex>(*session_lock_);
+		AllowInterrupts(true);
+		interruptible.executor = this;
 	}
 	try {
 		if (!read_only_token_.empty() && !session_lock_) {
@@ -359,6 +380,7 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			return fail(result->GetErrorObject());
 		}
 		if (session_guard.owns_lock()) {
+			interruptible.Close();
 			session_guard.unlock();
 		}
 		IpcStreamWriter writer(result->types, result->names,

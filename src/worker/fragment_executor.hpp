@@ -80,6 +80,8 @@ private:
 	// Runs request_.setup_sql (guarded, and only ever for this connection); on a session's
 	// connection first resets what an earlier request set and this one does not.
 	void ApplySetup();
+	// Sets may_interrupt_.
+	void AllowInterrupts(bool allowed);
 
 	std::unique_ptr<duckdb::Connection> owned_connection_;
 	duckdb::Connection &connection_;
@@ -88,6 +90,11 @@ private:
 	const openduck::v1::ExecuteFragmentRequest &request_;
 	// Set by RestrictToReading: the token's label (empty: the caller may write).
 	std::string read_only_token_;
+	// Whether Cancel may interrupt connection_ (guarded by cancel_lock_): always for a connection
+	// of its own; a session's only while this executor holds the session lock, since the
+	// session's next statement may run on that connection once it is released (a cancel that
+	// lands as the caller drops a finished call must not interrupt the statement after it).
+	bool may_interrupt_;
 	std::atomic<bool> cancelled_ {false};
 	std::mutex cancel_lock_;
 	std::string cancel_reason_;

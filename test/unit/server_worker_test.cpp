@@ -12,6 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 namespace openduck {
 
 namespace pb = openduck::v1;
@@ -142,6 +145,47 @@ TEST_F(ServerWorkerTest, CancelInterruptsAndRegistryFindsExecutions) {
 	EXPECT_EQ(responses[0].error().message(), "execution 'e1' was cancelled");
 	entry.reset();
 	EXPECT_FALSE(registry.Cancel("e1"));
+}
+
+TEST_F(ServerWorkerTest, ALateCancelLeavesTheSessionsNextStatementAlone) {
+	// A host drops a finished call (its cancel reaches the worker) just as its session's next
+	// statement starts on the same connection: that statement must run to its end.
+	duckdb::DuckDB database(nullptr);
+	Session session(database, "db", "token");
+	auto run = [&](FragmentExecutor &executor) {
+		std::vector<pb::ExecuteFragmentResponse> responses;
+		executor.Run([&](const pb::ExecuteFragmentResponse &response) {
+			responses.push_back(response);
+			return true;
+		});
+		return responses;
+	};
+	pb::ExecuteFragmentRequest first_request;
+	first_request.set_plan("SELECT 1");
+	FragmentExecutor first(session, first_request);
+	ASSERT_TRUE(run(first).back().has_finished());
+
+	pb::ExecuteFragmentRequest next_request;
+	next_request.set_plan("SELECT count(*) FROM range(300000000) a WHERE a.range % 7 = 3");
+	FragmentExecutor next(session, next_request);
+	std::vector<pb::ExecuteFragmentResponse> responses;
+	std::thread runner([&] { responses = run(next); });
+	std::this_thread::sleep_for(std::chrono::milliseconds(100));
+	first.Cancel();
+	runner.join();
+	ASSERT_FALSE(responses.empty());
+	EXPECT_TRUE(responses.back().has_finished()) << responses.back().DebugString();
+	EXPECT_FALSE(responses.back().has_error()) << responses.back().error().message();
+
+	// A cancel of the statement that holds the session still interrupts it.
+	FragmentExecutor last(session, next_request);
+	std::thread canceller([&] {
+		std::this_thread::sleep_for(std::chrono::milliseconds(100));
+		last.Cancel();
+	});
+	responses = run(last);
+	canceller.join();
+	EXPECT_EQ(responses.back().error().type(), "INTERRUPT");
 }
 
 TEST_F(ServerWorkerTest, StopsWhenTheCallerIsGone) {
