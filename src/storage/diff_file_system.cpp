@@ -41,15 +41,15 @@ public:
 	explicit FencedWalFileSystem(std::shared_ptr<LayeredFile> file) : file_(std::move(file)) {
 	}
 	void Write(duckdb::FileHandle &handle, void *buffer, int64_t nr_bytes, duckdb::idx_t location) override {
-		file_->CheckNotFenced();
+		file_->CheckWritable();
 		LocalFileSystem::Write(handle, buffer, nr_bytes, location);
 	}
 	int64_t Write(duckdb::FileHandle &handle, void *buffer, int64_t nr_bytes) override {
-		file_->CheckNotFenced();
+		file_->CheckWritable();
 		return LocalFileSystem::Write(handle, buffer, nr_bytes);
 	}
 	void FileSync(duckdb::FileHandle &handle) override {
-		file_->CheckNotFenced();
+		file_->CheckWritable();
 		LocalFileSystem::FileSync(handle);
 		// A WAL sync is a commit: it is acknowledged only once it is shipped (commit_log.hpp).
 		Guard(handle.path, [&] { file_->ShipCommits(); });

@@ -37,11 +37,16 @@ LayeredFile::~LayeredFile() {
 	}
 }
 
-void LayeredFile::CheckNotFenced() const {
+void LayeredFile::CheckWritable() const {
 	if (fenced_) {
 		throw std::runtime_error(Describe() + ": this writer lost its write lease (another writer took it, or it could "
 		                                      "not be renewed in time); nothing more is committed here, reopen the "
 		                                      "database");
+	}
+	if (seal_failed_) {
+		throw std::runtime_error(Describe() + ": a checkpoint failed to seal its snapshot, so DuckDB invalidated the "
+		                                      "database; nothing more is committed here until it is reopened (an "
+		                                      "openduck worker reopens it by itself)");
 	}
 }
 
@@ -52,7 +57,7 @@ void LayeredFile::ShipCommits() {
 	}
 	// Shared: the log must not grow while its new bytes are read; seals are excluded too.
 	std::shared_lock<std::shared_mutex> guard(lock_);
-	CheckNotFenced();
+	CheckWritable();
 	try {
 		commit_log_->Ship(*active_);
 	} catch (LeaseError &ex) {
@@ -268,7 +273,7 @@ void LayeredFile::Write(const void *buffer, uint64_t length, uint64_t offset) {
 	if (read_only_) {
 		throw std::runtime_error(Describe() + " is read-only (time travel opens snapshots read-only)");
 	}
-	CheckNotFenced();
+	CheckWritable();
 	active_->Write(offset, buffer, length);
 	if (offset < kHeaderAreaEnd) {
 		header_written_ = true;
@@ -293,10 +298,15 @@ void LayeredFile::Sync() {
 	if (read_only_) {
 		return;
 	}
-	CheckNotFenced();
+	CheckWritable();
 	active_->Sync();
 	if (header_written_) {
-		Seal();
+		try {
+			Seal();
+		} catch (...) {
+			seal_failed_ = true;
+			throw;
+		}
 	}
 }
 

@@ -130,8 +130,9 @@ public:
 	// What a read replica must reach to see every commit of this writer so far: its base
 	// snapshot and shipped segments, or kUnshippedSegments when it does not ship.
 	CommitPosition Position() const;
-	// Throws when the writer is fenced (the message says why and what to do).
-	void CheckNotFenced() const;
+	// Throws when this writer may write no more (the message says why and what to do): it is
+	// fenced, or a seal failed (see seal_failed_).
+	void CheckWritable() const;
 	// "database 'x'" or "snapshot 7 of database 'x'", for messages.
 	std::string Describe() const;
 
@@ -167,6 +168,13 @@ private:
 	bool header_written_ = false;
 	int64_t compact_at_ = 0;
 	std::atomic<bool> fenced_ {false};
+	// Set when sealing a checkpoint failed. DuckDB then invalidates the database, but only after
+	// the checkpoint has released its lock, so a commit waiting for that lock could still append
+	// to the WAL after the checkpoint's marker. The failed checkpoint's header is in the active
+	// layer, and a later open that takes it sees that marker as checkpointed and skips the whole
+	// WAL, losing such a commit; so nothing is written or committed here until the database is
+	// reopened.
+	std::atomic<bool> seal_failed_ {false};
 	std::atomic<std::chrono::steady_clock::rep> lease_confirmed_ {0};
 	std::atomic<uint64_t> commits_ {0};
 

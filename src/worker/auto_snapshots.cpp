@@ -77,10 +77,12 @@ void AutoSnapshots::SnapshotIfDue(const std::string &name, duckdb::DuckDB &insta
 		state->second.last_problem.clear();
 		return;
 	}
-	if (state->second.last_problem != result->GetError()) {
-		state->second.last_problem = result->GetError();
-		Log("automatic snapshot of database '" + name + "' did not run (retrying every second): " +
-		    result->GetError());
+	// DuckDB appends the stack trace of a FATAL error to its message: not for an operator's log.
+	auto problem = result->GetError();
+	problem = problem.substr(0, problem.find("\n\nStack Trace:"));
+	if (state->second.last_problem != problem) {
+		state->second.last_problem = problem;
+		Log("automatic snapshot of database '" + name + "' did not run (retrying every second): " + problem);
 	}
 }
 

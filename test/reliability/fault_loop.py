@@ -64,11 +64,15 @@ class Ledger:
 	"""What the clients saw, shared by their threads (appends are atomic in CPython)."""
 	attempted: set = field(default_factory=set)
 	acknowledged: set = field(default_factory=set)
+	acknowledged_at: dict = field(default_factory=dict)  # id -> (seconds into the run, last fault), for lost rows
 	pairs: list = field(default_factory=list)
 	errors: list = field(default_factory=list)          # (kind, message)
 	violations: list = field(default_factory=list)
 	stale_reads: list = field(default_factory=list)     # (rows counted, acknowledged before, last fault)
+	stale_query_ids: list = field(default_factory=list)  # of the first stale reads
 	last_fault: str = ""                                 # the fault injected last, for the stale reads
+	started: float = field(default_factory=time.monotonic)
+	fault_times: list = field(default_factory=list)     # (seconds into the run, "number:component")
 	in_flight: dict = field(default_factory=dict)       # thread name -> start of its statement
 	stop: threading.Event = field(default_factory=threading.Event)
 
@@ -190,6 +194,16 @@ def _connect(cluster: Cluster):
 	return con
 
 
+def _when_acknowledged(ledger: Ledger, row: int) -> str:
+	"""When `row` was acknowledged, relative to the faults around it."""
+	at, after = ledger.acknowledged_at[row]
+	following = next(((t, f) for t, f in ledger.fault_times if t > at), None)
+	text = f"{row} acknowledged at {at:.2f} s, after fault {after or 'none'}"
+	if following:
+		text += f", {following[0] - at:.2f} s before fault {following[1]}"
+	return text
+
+
 def _timed(ledger: Ledger, name: str, fn):
 	ledger.in_flight[name] = time.monotonic()
 	try:
@@ -219,6 +233,8 @@ def _write(ledger: Ledger, cluster: Cluster, index: int, seed: int):
 			else:
 				_timed(ledger, name, lambda: con.execute(f"INSERT INTO cloud.ledger VALUES ({first}, {index}, 'auto')"))
 			ledger.acknowledged.update(ids)
+			for acknowledged in ids:
+				ledger.acknowledged_at[acknowledged] = (time.monotonic() - ledger.started, ledger.last_fault)
 		except duckdb.Error as ex:
 			ledger.error("write", ex)
 			try:
@@ -238,6 +254,9 @@ def _read(ledger: Ledger, cluster: Cluster, index: int):
 			(count,) = _timed(ledger, name, lambda: con.execute("SELECT count(*) FROM cloud.ledger").fetchone())
 			if count < before:
 				ledger.stale_reads.append((count, before, ledger.last_fault))
+				if len(ledger.stale_query_ids) < 5:  # to find in the servers' logs which worker answered
+					(query_id,) = con.execute("SELECT query_id FROM openduck_last_query_stats()").fetchone()
+					ledger.stale_query_ids.append(query_id)
 		except duckdb.Error as ex:
 			ledger.error("read", ex)
 			time.sleep(0.05)
@@ -264,7 +283,7 @@ def run(faults: int, seed: int, folder: Path, launcher: odtest.Launcher, log=pri
 	cluster = Cluster(folder, launcher)
 	ledger = Ledger()
 	report = {"faults": {c: 0 for c in COMPONENTS}, "recovery_s": [], "violations": ledger.violations,
-	          "stale_reads": ledger.stale_reads}
+	          "stale_reads": ledger.stale_reads, "stale_query_ids": ledger.stale_query_ids}
 	threads = []
 	try:
 		setup = _connect(cluster)
@@ -283,6 +302,7 @@ def run(faults: int, seed: int, folder: Path, launcher: odtest.Launcher, log=pri
 			fault_at = time.monotonic()
 			cluster.kill(component, rng)
 			ledger.last_fault = f"{number}:{component}"
+			ledger.fault_times.append((fault_at - ledger.started, ledger.last_fault))
 			report["faults"][component] += 1
 			recovery = _await_recovery(ledger, setup, fault_at)
 			report["recovery_s"].append(recovery)
@@ -308,7 +328,8 @@ def run(faults: int, seed: int, folder: Path, launcher: odtest.Launcher, log=pri
 		check.close()
 		lost = sorted(ledger.acknowledged - rows)
 		if lost:
-			ledger.violations.append(f"{len(lost)} acknowledged rows are lost, e.g. {lost[:5]}")
+			ledger.violations.append(f"{len(lost)} acknowledged rows are lost, e.g. {lost[:5]}; " + "; ".join(
+			    _when_acknowledged(ledger, i) for i in lost[:5]))
 		invented = sorted(rows - ledger.attempted)
 		if invented:
 			ledger.violations.append(f"{len(invented)} rows were never written by a client, e.g. {invented[:5]}")
@@ -350,7 +371,7 @@ def describe(report: dict) -> str:
 	lines.append(f"reads that returned an older state than already acknowledged: {len(report['stale_reads'])} "
 	             f"in {len(episodes)} episodes (rows counted / acknowledged before, after fault: "
 	             f"{', '.join(f'{c}/{b} {f}' for c, b, f in episodes[:8]) or 'none'}); an open finding, see "
-	             f"docs/reliability.md")
+	             f"docs/reliability.md" + (f"; query ids {', '.join(report['stale_query_ids'])}" if report["stale_query_ids"] else ""))
 	lines.append("guarantees: " + ("all held" if not report["violations"] else "VIOLATED"))
 	lines += [f"  {v}" for v in report["violations"]]
 	return "\n".join(lines)

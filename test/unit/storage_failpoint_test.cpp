@@ -82,6 +82,37 @@ TEST_F(StorageFailpointTest, CommitFailureFailsTheCheckpoint) {
 	FailedCheckpointLosesNothing("metadata.commit.before", "snapshot commit failed");
 }
 
+TEST_F(StorageFailpointTest, NothingCommitsAfterAFailedSeal) {
+	// DuckDB invalidates a database whose checkpoint failed only after that checkpoint released
+	// its lock, so a commit that waited for the lock can still reach the WAL, after the marker
+	// of a checkpoint whose header the active layer holds: a reopen that took that header would
+	// skip the WAL and lose the commit (found by test/reliability/fault_loop.py). Such a commit
+	// must be refused instead.
+	auto db = engine->OpenDatabase("s", true);
+	Exec(*db, "CREATE TABLE ledger (x BIGINT)");
+	InsertLedger(*db, 0, 10);
+	ConfigureFailpoints("metadata.commit.before=error*1");
+	ExpectFailedCheckpoint(*db, "s", "snapshot commit failed");
+	auto &fs = duckdb::FileSystem::GetFileSystem(*db->instance);
+	auto wal = fs.OpenFile("odlayers://s.wal", duckdb::FileFlags::FILE_FLAGS_WRITE | duckdb::FileFlags::FILE_FLAGS_APPEND);
+	char entry[8] = {};
+	try {
+		fs.Write(*wal, entry, sizeof(entry));
+		fs.FileSync(*wal);
+		FAIL() << "a WAL append and sync were accepted after a failed seal";
+	} catch (std::exception &ex) {
+		EXPECT_NE(std::string(ex.what()).find("a checkpoint failed to seal its snapshot"), std::string::npos)
+		    << ex.what();
+	}
+	wal.reset();
+	db.reset();
+	db = engine->OpenDatabase("s", false);
+	ExpectLedger(*db, 10);
+	InsertLedger(*db, 10, 20);
+	Exec(*db, "CHECKPOINT");
+	ExpectLedger(*db, 20);
+}
+
 TEST_F(StorageFailpointTest, AppliedCommitWithALostReplyIsReadBack) {
 	auto db = engine->OpenDatabase("a", true);
 	Exec(*db, "CREATE TABLE ledger (x BIGINT)");
