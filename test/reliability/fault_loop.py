@@ -116,7 +116,8 @@ class Cluster:
 	def start_worker(self, databases, failpoint: str = ""):
 		worker_id = f"w{self.next_worker}"
 		self.next_worker += 1
-		env, extra = self.env(), self.store_args()
+		# Every call logged (query id, status, ms): the reports' query ids name the worker that answered.
+		env, extra = self.env(), self.store_args() + ["--log-queries-over-ms", "0"]
 		if failpoint:
 			env["OPENDUCK_FAILPOINTS"] = failpoint
 			extra += ["--snapshot-interval", "1s"]
