@@ -89,14 +89,21 @@ bool DatabaseSet::ReopenLostWriterLocked(const DatabaseRecord &db, bool fenced, 
 	if (fenced ? !lease->expired : (lease->holder != storage_.Holder() && !lease->expired)) {
 		return false;
 	}
+	{
+		std::lock_guard<std::mutex> guard(lock_);
+		reopening_.insert(db.name);
+	}
 	std::unique_ptr<duckdb::DuckDB> instance;
 	try {
 		instance = storage_.ReopenWriter(db.name);
 	} catch (std::exception &ex) {
+		std::lock_guard<std::mutex> guard(lock_);
+		reopening_.erase(db.name);
 		Log("database '" + db.name + "': cannot take it back after losing its writer here: " + ex.what());
 		return false;
 	}
 	std::lock_guard<std::mutex> guard(lock_);
+	reopening_.erase(db.name);
 	auto &serving = databases_[db.name];
 	// Kept, not closed: requests running on it hold its pointer (see the class comment).
 	lost_.push_back(std::move(serving));
@@ -126,7 +133,15 @@ duckdb::DuckDB *DatabaseSet::FindOpen(const std::string &name) {
 	return entry == databases_.end() ? nullptr : entry->second.get();
 }
 
-bool DatabaseSet::LostWriter(const std::string &name) {
+bool DatabaseSet::LostWriter(const std::string &name, const duckdb::DuckDB *instance) {
+	// Under lock_, so that `instance` is still the one served while the storage engine's latest
+	// writer of `name` is read: a reopen registers its new writer there before its instance
+	// replaces the lost one here, and until then the lost one must not serve.
+	std::lock_guard<std::mutex> guard(lock_);
+	auto serving = databases_.find(name);
+	if (reopening_.count(name) || serving == databases_.end() || serving->second.get() != instance) {
+		return true;
+	}
 	return storage_.Fenced(name) || storage_.LeaseUnconfirmed(name);
 }
 

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,10 +68,11 @@ public:
 	// live database took the name.
 	DatabaseRecord Undrop(const std::string &name);
 
-	// Whether this worker's writer of `name` lost its write lease and was not reopened, or could
-	// not confirm it for a whole lease TTL (StorageEngine::LeaseUnconfirmed): its instance must
-	// serve nothing (another writer may have committed since).
-	bool LostWriter(const std::string &name);
+	// Whether `instance`, found for `name`, is a lost writer that must serve nothing (another
+	// writer may have committed since): its writer lost its write lease, or could not confirm it
+	// for a whole lease TTL (StorageEngine::LeaseUnconfirmed), or it is being reopened or was
+	// replaced by a reopened one.
+	bool LostWriter(const std::string &name, const duckdb::DuckDB *instance);
 	// The writable instances opened so far, by name (valid until the set is destroyed).
 	std::map<std::string, duckdb::DuckDB *> OpenWriters();
 	// Sorted names of the databases served: the open ones whose writer still holds its lease and
@@ -117,6 +119,8 @@ private:
 	// Lost writers replaced by a reopened one (ReopenLostWriterLocked), kept for the same
 	// reason. Guarded by lock_.
 	std::vector<std::unique_ptr<duckdb::DuckDB>> lost_;
+	// Databases whose lost writer is being reopened (ReopenLostWriterLocked). Guarded by lock_.
+	std::set<std::string> reopening_;
 	std::mutex snapshots_lock_;
 	std::map<std::pair<std::string, std::string>, std::unique_ptr<duckdb::DuckDB>> snapshots_;
 };

@@ -89,7 +89,7 @@ grpc::Status Worker::FindDatabase(const std::string &name, const std::string &sn
 	if (!database) {
 		return DatabaseNotFound(name, databases_->Names());
 	}
-	if (snapshot_id.empty() && databases_->LostWriter(name)) {
+	if (snapshot_id.empty() && databases_->LostWriter(name, database)) {
 		// Its data may be older than what the database's new writer committed since: a read here
 		// could go back in time. UNAVAILABLE: the gateway says the worker is unreachable, and
 		// hosts retry until it routes to the new writer.

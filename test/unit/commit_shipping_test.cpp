@@ -1,12 +1,14 @@
 // Commit shipping and takeover: a writer that dies (SIGKILL, in a forked child) leaves every
 // acknowledged commit in the stores, and another engine with its own local directory (another
 // machine) opens the database with all of them; a writer that lost its lease ships nothing.
+#include "common/failpoint.hpp"
 #include "storage/storage_engine.hpp"
 #include "worker/database_set.hpp"
 #include "temp_storage_test.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <csignal>
@@ -193,6 +195,46 @@ TEST_F(CommitShippingTest, OnlyADatabaseWhoseWriterShippedAndIsGoneIsTakenOver) 
 	auto local_standby = Engine("local-standby", false, 60);
 	DatabaseSet none(*local_standby, {});
 	EXPECT_TRUE(none.Names().empty());
+}
+
+TEST_F(CommitShippingTest, ALostWriterServesNothingWhileItIsReopened) {
+	// A writer fenced because its lease could not be renewed is reopened once the lease lapsed;
+	// the reopen registers its new writer with the engine before the new instance replaces the
+	// lost one, and in between the lost one answered reads from its older state (the fault
+	// loop's stale reads after PostgreSQL restarts).
+	auto worker = Engine("worker", true, 2);
+	DatabaseSet set(*worker, {"r"});
+	auto lost = set.Find("r");
+	ASSERT_NE(lost, nullptr);
+	Exec(*lost, "CREATE TABLE t (x INTEGER)");
+	Exec(*lost, "INSERT INTO t VALUES (1)");
+	EXPECT_FALSE(set.LostWriter("r", lost));
+	ConfigureFailpoints("lease.renew=error");
+	auto id = worker->RequireDatabase("r").id;
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+	while (!set.LostWriter("r", lost) || !worker->Metadata().Lease(id)->expired) {
+		ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the writer was not fenced, or its lease never lapsed";
+		std::this_thread::sleep_for(std::chrono::milliseconds(50));
+	}
+	ConfigureFailpoints("");
+	std::atomic<bool> reopened {false};
+	std::thread reopen([&] {
+		EXPECT_EQ(set.TakeOver(), std::vector<std::string> {"r"});
+		reopened = true;
+	});
+	uint64_t checks = 0, served = 0;
+	while (!reopened) {
+		served += set.LostWriter("r", lost) ? 0 : 1;
+		checks++;
+	}
+	reopen.join();
+	EXPECT_EQ(served, 0u) << "the lost writer was allowed to serve " << served << " times of " << checks
+	                      << " during the reopen";
+	auto current = set.Find("r");
+	EXPECT_NE(current, lost);
+	EXPECT_TRUE(set.LostWriter("r", lost));
+	EXPECT_FALSE(set.LostWriter("r", current));
+	EXPECT_EQ(Count(*current, "SELECT count(*) FROM t"), 1);
 }
 
 } // namespace
