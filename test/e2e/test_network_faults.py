@@ -57,9 +57,9 @@ sys.path.insert(0, str(odtest.REPO / "test" / "reliability"))
 from fault_proxy import FaultProxy  # noqa: E402
 
 # A statement hit by a fault ends, with a result or an error, within this. Not 60 s: behind a
-# stalled gateway-worker hop one auto-commit INSERT measured 51 s, keepalive (20 s) and then
-# the extension's failover retries (kFailoverRetryBudget, 15 s) of each of its catalog reads
-# (remote_client.cpp): the budget is per call, not per statement.
+# blackholed gateway-worker hop a new statement measured 60 s: keepalive (20 s), then the
+# extension's failover re-sends (one kFailoverRetryBudget of 15 s for all calls of the
+# attachment, remote_client.hpp), the last of which may wait 20 s for gRPC's connection attempt.
 STATEMENT_BOUND_S = 90
 RECOVERY_BOUND_S = 30    # after the fault: gauges at 0, descriptors back
 # After the fault: each host connection runs remote statements again. Measured 10-18 s after a

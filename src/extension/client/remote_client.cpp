@@ -91,6 +91,19 @@ void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const
 // Payloads are ~1 MiB: a few in flight keep the pipe full without unbounded buffering.
 static constexpr size_t kMaxQueuedMessages = 4;
 
+std::chrono::steady_clock::time_point FailoverEpisode::Begin(std::chrono::steady_clock::time_point now) {
+	auto none = std::chrono::steady_clock::rep(0);
+	auto began = now.time_since_epoch().count();
+	if (!began_.compare_exchange_strong(none, began)) {
+		began = none; // the episode another call began
+	}
+	return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(began));
+}
+
+void FailoverEpisode::End() {
+	began_ = 0;
+}
+
 std::optional<std::chrono::milliseconds> FailoverRetry::Next(const grpc::Status &status) {
 	// A gateway reporting that the database's worker is unreachable or gone
 	// (gateway_service.cpp): a standby may be taking the database over. A server that cannot be
@@ -99,17 +112,16 @@ std::optional<std::chrono::milliseconds> FailoverRetry::Next(const grpc::Status 
 		return std::nullopt;
 	}
 	auto now = std::chrono::steady_clock::now();
-	if (attempts_ == 0) {
-		first_failure_ = now;
-	} else if (now - first_failure_ > kFailoverRetryBudget) {
+	if (now - episode_.Begin(now) > kFailoverRetryBudget) {
 		return std::nullopt;
 	}
 	return std::chrono::milliseconds(std::min(1000, 100 << std::min(attempts_++, 4)));
 }
 
-RemoteQuery::RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc,
+RemoteQuery::RemoteQuery(const AttachConfig &config, FailoverEpisode &failover, std::unique_ptr<grpc::ClientContext> rpc,
                          std::unique_ptr<Reader> reader, Reissue reissue)
-    : config_(config), rpc_(std::move(rpc)), reader_(std::move(reader)), reissue_(std::move(reissue)) {
+    : config_(config), failover_(failover), rpc_(std::move(rpc)), reader_(std::move(reader)),
+      reissue_(std::move(reissue)) {
 	receiver_ = std::thread([this]() { Receive(); });
 }
 
@@ -205,7 +217,10 @@ bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> 
 			}
 			response = std::move(queue_.front());
 			queue_.pop_front();
-			received_any_ = true;
+			if (!received_any_) {
+				received_any_ = true;
+				failover_.End(); // the database's worker answered
+			}
 		}
 		changed_.notify_all();
 		switch (response.payload_case()) {
@@ -331,11 +346,12 @@ v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, c
 	request.set_snapshot_id(snapshot.empty() ? config_.snapshot : snapshot);
 	AllowReplicas(config_, request);
 	v1::GetCatalogResponse response;
-	FailoverRetry retry;
+	FailoverRetry retry(failover_);
 	while (true) {
 		auto context = NewContext();
 		auto status = stub_->GetCatalog(context.get(), request, &response);
 		if (status.ok()) {
+			failover_.End();
 			return response;
 		}
 		// Outside a session a catalog read is safe to repeat while the database moves to
@@ -418,7 +434,8 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 			reader = stub_->ExecuteFragment(context.get(), request);
 		};
 	}
-	auto query = std::make_unique<RemoteQuery>(config_, std::move(context), std::move(reader), std::move(reissue));
+	auto query = std::make_unique<RemoteQuery>(config_, failover_, std::move(context), std::move(reader),
+	                                           std::move(reissue));
 	query->bytes_sent = pieces_sent + request.ByteSizeLong();
 	return query;
 }

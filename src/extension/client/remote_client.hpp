@@ -33,18 +33,34 @@ namespace openduck {
 // (a standby taking the database over once the dead writer's lease lapses) takes a few seconds.
 constexpr std::chrono::seconds kFailoverRetryBudget {15};
 
+// Since when an attachment's database has had no reachable worker, shared by all its calls:
+// their re-sends share one kFailoverRetryBudget counted from the first failure, so a statement
+// that makes several calls (catalog, describe, execute) fails within one budget, not one per
+// call. An answer to any call ends the episode. Thread-safe.
+class FailoverEpisode {
+public:
+	// When the episode began; it begins at `now` when none is open.
+	std::chrono::steady_clock::time_point Begin(std::chrono::steady_clock::time_point now);
+	void End();
+
+private:
+	std::atomic<std::chrono::steady_clock::rep> began_ {0}; // 0: no episode
+};
+
 // Paces the re-sends of one call across a failover: which failures qualify (the gateway found
 // the database's worker unreachable or gone), how far apart (100 ms, doubling up to 1 s) and
-// for how long (kFailoverRetryBudget from the first failure). Used by one thread.
+// for how long (kFailoverRetryBudget from the start of `episode`). Used by one thread.
 class FailoverRetry {
 public:
+	explicit FailoverRetry(FailoverEpisode &episode) : episode_(episode) {
+	}
 	// How long to wait before sending the call again after it failed with `status`; nullopt
 	// when it must fail with it.
 	std::optional<std::chrono::milliseconds> Next(const grpc::Status &status);
 
 private:
+	FailoverEpisode &episode_;
 	int attempts_ = 0;
-	std::chrono::steady_clock::time_point first_failure_;
 };
 
 class RemoteQuery {
@@ -54,10 +70,11 @@ public:
 	using Reissue = std::function<void(std::unique_ptr<grpc::ClientContext> &, std::unique_ptr<Reader> &)>;
 
 	// With `reissue`, a call that fails before any response arrived because the gateway found
-	// the database's worker unreachable or gone is sent again (with backoff, for up to
-	// kFailoverRetryBudget): only for reads outside a session.
-	RemoteQuery(const AttachConfig &config, std::unique_ptr<grpc::ClientContext> rpc, std::unique_ptr<Reader> reader,
-	            Reissue reissue = nullptr);
+	// the database's worker unreachable or gone is sent again (with backoff, within the
+	// `failover` episode's budget): only for reads outside a session. `config` and `failover`
+	// are the attachment's (RemoteClient) and outlive the query.
+	RemoteQuery(const AttachConfig &config, FailoverEpisode &failover, std::unique_ptr<grpc::ClientContext> rpc,
+	            std::unique_ptr<Reader> reader, Reissue reissue = nullptr);
 	~RemoteQuery();
 
 	// Blocks for the next Arrow IPC payload; false once the stream finished cleanly.
@@ -81,11 +98,12 @@ private:
 	bool RetryLocked(std::unique_lock<std::mutex> &guard, const std::function<bool()> &interrupted);
 
 	const AttachConfig &config_;
+	FailoverEpisode &failover_;
 	std::unique_ptr<grpc::ClientContext> rpc_;
 	std::unique_ptr<Reader> reader_;
 	const Reissue reissue_;
 	bool received_any_ = false;
-	FailoverRetry retry_;
+	FailoverRetry retry_ {failover_};
 
 	std::mutex lock_;
 	std::condition_variable changed_;
@@ -168,6 +186,7 @@ private:
 	std::vector<std::string> server_codecs_;
 	std::shared_ptr<grpc::Channel> channel_;
 	std::unique_ptr<v1::ExecutionService::Stub> stub_;
+	FailoverEpisode failover_;
 };
 
 // 128 random bits as hex: execution and session ids.
