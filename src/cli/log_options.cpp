@@ -1,6 +1,7 @@
 #include "cli/log_options.hpp"
 
 #include "rpc/log.hpp"
+#include "rpc/protobuf_log.hpp"
 
 namespace openduck {
 
@@ -24,6 +25,7 @@ std::vector<OptionSpec> LogOptionSpecs() {
 
 void ConfigureLogging(const ParsedOptions &options, const std::string &role) {
 	SetLogRole(role);
+	LimitProtobufLog();
 	auto format = options.Get("log-format", "text");
 	if (format == "json") {
 		SetLogFormat(LogFormat::kJson);

@@ -168,8 +168,8 @@ grpc::Status GatewayService::UpstreamFailure(const Route &route, const std::stri
 		return grpc::Status(grpc::StatusCode::UNAVAILABLE,
 		                    "worker " + worker.id + " for database '" + database + "' unreachable at " +
 		                        worker.address + ": " + status.error_message() +
-		                        " (if it died, a standby worker takes the database over once its write lease lapses: "
-		                        "retry shortly)");
+		                        " (if it died, a standby worker takes the database over once its write lease lapses; "
+		                        "if it runs, the network between this gateway and it is failing: retry shortly)");
 	}
 	if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
 		// The caller's token was accepted here, so the worker knows other tokens: a cluster

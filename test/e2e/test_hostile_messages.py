@@ -119,6 +119,18 @@ def test_invalid_utf8_is_refused_with_a_clear_error(hostile, host, field):
 	assert_answers(hostile, host)
 
 
+def test_invalid_utf8_cannot_flood_the_servers_log(hostile, host):
+	"""libprotobuf logs a line per request whose string field is not UTF-8: a client sending many
+	must not fill the server's log (rpc/protobuf_log.hpp: one line per 10 s)."""
+	def protobuf_lines():
+		return hostile.process.log_path.read_text(errors="replace").count("libprotobuf")
+	before = protobuf_lines()
+	for _ in range(40):
+		call(hostile, "ExecuteFragment", message(f1=b"SELECT '\xff'", f2="testdb"))
+	assert protobuf_lines() - before <= 2, hostile.process.log_path.read_text(errors="replace")[-2000:]
+	assert_answers(hostile, host)
+
+
 def test_a_message_over_the_limit_is_refused_without_holding_it(hostile, host):
 	before = rss_mib(hostile.process)
 	payload = message(f1="SELECT 1", f2="testdb", f12=b"\0" * (80 << 20))
