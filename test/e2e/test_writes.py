@@ -261,6 +261,30 @@ def test_committed_writes_survive_a_restart(launcher, host, tmp_path):
 	assert con.execute("SELECT count(*), sum(a), min(a) FROM cloud.keep").fetchall() == [(1000, 499500, 0)]
 
 
+def test_commit_after_the_server_restarted_says_the_transaction_was_rolled_back(launcher, host):
+	"""The worker rolls a session back when its call ends; the host learns that from the session's
+	own call, so COMMIT fails at once with what happened and ROLLBACK succeeds, neither waiting
+	on the lost connection."""
+	srv = launcher.serve(["restarted"])
+	con = host(srv, "restarted")
+	con.execute("CREATE TABLE cloud.txn (a INTEGER)")
+	for end in ("COMMIT", "ROLLBACK"):
+		con.execute("BEGIN")
+		con.execute("INSERT INTO cloud.txn VALUES (1)")
+		srv.process.kill_now()
+		srv = launcher.serve(["restarted"], data_dir=srv.data_dir, port=srv.port, token=srv.token)
+		started = time.monotonic()
+		if end == "COMMIT":
+			with pytest.raises(duckdb.TransactionException, match="rolled back before COMMIT: its session on the "
+			                                                      "server ended") as raised:
+				con.execute("COMMIT")
+			assert "run the transaction again" in str(raised.value)
+		else:
+			con.execute("ROLLBACK")
+		assert time.monotonic() - started < 5, end
+		assert con.execute("SELECT count(*) FROM cloud.txn").fetchall() == [(0,)]
+
+
 def test_update_and_delete_driven_by_host_data(twin):
 	t = unique("ud")
 	twin.both("CREATE OR REPLACE TABLE keys AS SELECT range::INTEGER AS k, 'new' || range AS label FROM range(0, 100, 7)")

@@ -113,6 +113,23 @@ duckdb::ErrorData ODTransaction::EndSession(v1::SessionAction action) {
 	if (session_id_.empty()) {
 		return duckdb::ErrorData();
 	}
+	std::string failure;
+	if (lifeline_ && lifeline_->Ended(failure)) {
+		// The session's call ended (its connection failed, or its worker went away), and with it
+		// the worker rolled the transaction back: a request to end it would only wait on the
+		// failed connection, and nothing can commit any more.
+		auto database = client_->Config().database;
+		lifeline_.reset();
+		session_id_.clear();
+		if (action != v1::SESSION_ACTION_COMMIT) {
+			return duckdb::ErrorData();
+		}
+		return duckdb::ErrorData(duckdb::ExceptionType::TRANSACTION,
+		                         "the transaction on OpenDuck database '" + database +
+		                             "' was rolled back before COMMIT: its session on the server ended (" +
+		                             (failure.empty() ? std::string("the server closed it") : failure) +
+		                             "); run the transaction again");
+	}
 	ExecuteOptions options;
 	options.session_id = session_id_;
 	options.session_action = action;

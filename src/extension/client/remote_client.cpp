@@ -190,6 +190,12 @@ void RemoteQuery::Cancel() {
 	rpc_->TryCancel();
 }
 
+bool RemoteQuery::Ended(std::string &failure) {
+	std::lock_guard<std::mutex> guard(lock_);
+	failure = status_.ok() ? "" : status_.error_message();
+	return stream_ended_;
+}
+
 bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> &interrupted) {
 	while (true) {
 		v1::ExecuteFragmentResponse response;

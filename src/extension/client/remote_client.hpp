@@ -87,6 +87,9 @@ public:
 		return bytes_received_;
 	}
 	void Cancel();
+	// Whether the call has ended (the server finished it, or it failed); its status message when
+	// it failed.
+	bool Ended(std::string &failure);
 
 	// The size of the request (and of the leading pieces of its payload), set by Execute.
 	uint64_t bytes_sent = 0;
