@@ -18,8 +18,8 @@ recorded as acknowledged only when its statement or COMMIT returned. The guarant
 every acknowledged row is in the database at the end; no row that was never attempted; a
 transaction's two rows are both there or both absent; no statement hangs (each ends, with a
 result or an error, within STATEMENT_DEADLINE_S); the cluster takes writes again within
-RECOVERY_DEADLINE_S of each fault; no INTERNAL error; and every snapshot of the database
-verifies afterwards (`openduck snapshot verify`); and no read counts fewer rows than were
+RECOVERY_DEADLINE_S of each fault; no INTERNAL error; every snapshot of the database verifies
+afterwards (`openduck snapshot verify`); and no read counts fewer rows than were
 acknowledged before it started (no read goes back in time across a failover).
 
     .venv/bin/python test/reliability/fault_loop.py --faults 100 --seed 1   # the full run
