@@ -92,12 +92,11 @@ void ThrowRpcError(const grpc::Status &status, const AttachConfig &config, const
 static constexpr size_t kMaxQueuedMessages = 4;
 
 std::chrono::steady_clock::time_point FailoverEpisode::Begin(std::chrono::steady_clock::time_point now) {
-	auto none = std::chrono::steady_clock::rep(0);
-	auto began = now.time_since_epoch().count();
-	if (!began_.compare_exchange_strong(none, began)) {
-		began = none; // the episode another call began
+	auto open = std::chrono::steady_clock::rep(0); // no episode: this call's failure begins one
+	if (began_.compare_exchange_strong(open, now.time_since_epoch().count())) {
+		return now;
 	}
-	return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(began));
+	return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(open));
 }
 
 void FailoverEpisode::End() {
