@@ -1,6 +1,7 @@
 #include "cli/server_process.hpp"
 
 #include "cli/admin_arguments.hpp"
+#include "common/free_heap.hpp"
 #include "common/token.hpp"
 #include "worker/database_name.hpp"
 
@@ -8,11 +9,17 @@
 #include <fstream>
 #include <sstream>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <pthread.h>
 
 namespace openduck {
+
+// How often a waiting server hands free heap pages back (common/free_heap.hpp): often enough
+// that its resident memory follows its live heap, rarely enough that the request-sized buffers
+// it keeps cached are faulted in again at most once per interval.
+static constexpr time_t kFreeHeapIntervalSeconds = 5;
 
 static sigset_t TerminationSignals() {
 	sigset_t signals;
@@ -30,10 +37,16 @@ void BlockTerminationSignals() {
 
 std::string WaitForTerminationSignal() {
 	auto signals = TerminationSignals();
-	int received = 0;
-	while (sigwait(&signals, &received) != 0) {
+	timespec wait_at_most {kFreeHeapIntervalSeconds, 0};
+	while (true) {
+		int received = sigtimedwait(&signals, nullptr, &wait_at_most);
+		if (received == SIGINT || received == SIGTERM) {
+			return received == SIGINT ? "SIGINT" : "SIGTERM";
+		}
+		if (received < 0 && errno == EAGAIN) {
+			ReturnFreeHeapPages();
+		}
 	}
-	return received == SIGINT ? "SIGINT" : "SIGTERM";
 }
 
 // The secret in `path`, without the line break editors add. Throws UsageError naming `option`.

@@ -16,7 +16,8 @@ namespace openduck {
 // only ever received by WaitForTerminationSignal. Call first thing in main. Also ignores SIGPIPE
 // (a client that disconnects must not kill the server).
 void BlockTerminationSignals();
-// Returns the name of the signal ("SIGINT"/"SIGTERM") once one arrives.
+// Returns the name of the signal ("SIGINT"/"SIGTERM") once one arrives. While it waits, hands
+// the heap's free pages back to the system every few seconds (common/free_heap.hpp).
 std::string WaitForTerminationSignal();
 
 // -t/--token, else --token-file (a file holding only the token, so it does not show in `ps`),

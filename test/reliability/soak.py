@@ -357,6 +357,22 @@ def in_memory_table_bytes(con) -> int:
 	return value
 
 
+def checkpoint_after_load(con, wait_s: float = 15.0):
+	"""CHECKPOINT the remote database. DuckDB refuses one while another holds the checkpoint lock,
+	and the worker's automatic snapshot (a CHECKPOINT every interval while commits are pending) may
+	be running right after the load: retried for `wait_s`, far longer than that checkpoint takes
+	here, so a transaction left open still fails it."""
+	deadline = time.monotonic() + wait_s
+	while True:
+		try:
+			con.execute("CHECKPOINT cloud")
+			return
+		except duckdb.TransactionException as ex:
+			if "other write transactions active" not in str(ex) or time.monotonic() > deadline:
+				raise
+			time.sleep(0.2)
+
+
 def duckdb_memory_mib(con) -> float:
 	(value,) = con.execute(odtest.openduck_query_sql(
 	    "cloud", "SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT FROM duckdb_memory()")).fetchone()
@@ -568,7 +584,7 @@ def run(seconds: float, clients: int, processes: int, folder: Path, launcher: od
 	if own_temp:
 		failures.append(f"a fresh worker connection sees {own_temp} temporary tables")
 	try:
-		setup.execute("CHECKPOINT cloud")
+		checkpoint_after_load(setup)
 		temp_bytes = in_memory_table_bytes(setup)
 		leaks["temporary-table memory after CHECKPOINT (bytes)"] = temp_bytes
 		if temp_bytes:
