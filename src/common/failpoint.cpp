@@ -1,18 +1,27 @@
 #include "common/failpoint.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace openduck {
 
 namespace {
 
+// What a configured failpoint does when hit.
+struct Action {
+	// Hits left that throw (-1: unlimited); unused by delays.
+	int64_t remaining = -1;
+	// > 0: every hit waits this long and then passes.
+	int64_t delay_ms = 0;
+};
+
 struct FailpointState {
 	std::mutex lock;
-	// name -> hits left that throw (-1: unlimited)
-	std::map<std::string, int64_t> remaining;
+	std::map<std::string, Action> actions;
 };
 
 FailpointState &State() {
@@ -20,8 +29,26 @@ FailpointState &State() {
 	return state;
 }
 
-std::map<std::string, int64_t> ParseSpec(const std::string &spec) {
-	std::map<std::string, int64_t> result;
+// A positive count, or invalid_argument naming `item` and what was expected.
+int64_t PositiveNumber(const std::string &text, const std::string &item, const char *expected) {
+	int64_t number = 0;
+	try {
+		size_t used = 0;
+		number = std::stoll(text, &used);
+		if (used != text.size()) {
+			number = 0;
+		}
+	} catch (std::exception &) {
+		number = 0;
+	}
+	if (number <= 0) {
+		throw std::invalid_argument("OPENDUCK_FAILPOINTS: '" + item + "' needs " + expected);
+	}
+	return number;
+}
+
+std::map<std::string, Action> ParseSpec(const std::string &spec) {
+	std::map<std::string, Action> result;
 	size_t start = 0;
 	while (start < spec.size()) {
 		auto end = spec.find(',', start);
@@ -36,24 +63,19 @@ std::map<std::string, int64_t> ParseSpec(const std::string &spec) {
 		auto eq = item.find('=');
 		auto name = item.substr(0, eq);
 		auto action = eq == std::string::npos ? std::string("error") : item.substr(eq + 1);
-		int64_t count = -1;
+		Action parsed;
 		if (action.rfind("error*", 0) == 0) {
-			try {
-				count = std::stoll(action.substr(6));
-			} catch (std::exception &) {
-				count = 0;
-			}
-			if (count <= 0) {
-				throw std::invalid_argument("OPENDUCK_FAILPOINTS: '" + item + "' needs a positive count after 'error*'");
-			}
+			parsed.remaining = PositiveNumber(action.substr(6), item, "a positive count after 'error*'");
+		} else if (action.rfind("delay:", 0) == 0) {
+			parsed.delay_ms = PositiveNumber(action.substr(6), item, "a positive number of milliseconds after 'delay:'");
 		} else if (action != "error") {
 			throw std::invalid_argument("OPENDUCK_FAILPOINTS: unknown action in '" + item +
-			                            "'; use name=error or name=error*N");
+			                            "'; use name=error, name=error*N or name=delay:MS");
 		}
 		if (name.empty()) {
 			throw std::invalid_argument("OPENDUCK_FAILPOINTS: '" + item + "' has no failpoint name");
 		}
-		result[name] = count;
+		result[name] = parsed;
 	}
 	return result;
 }
@@ -74,13 +96,19 @@ std::atomic<bool> any_enabled {false};
 
 void Hit(const char *name) {
 	auto &state = State();
-	std::lock_guard<std::mutex> guard(state.lock);
-	auto it = state.remaining.find(name);
-	if (it == state.remaining.end() || it->second == 0) {
+	std::unique_lock<std::mutex> guard(state.lock);
+	auto it = state.actions.find(name);
+	if (it == state.actions.end() || it->second.remaining == 0) {
 		return;
 	}
-	if (it->second > 0) {
-		it->second--;
+	if (it->second.delay_ms > 0) {
+		auto delay = std::chrono::milliseconds(it->second.delay_ms);
+		guard.unlock();
+		std::this_thread::sleep_for(delay);
+		return;
+	}
+	if (it->second.remaining > 0) {
+		it->second.remaining--;
 	}
 	throw std::runtime_error(std::string("failpoint ") + name + " (injected by OPENDUCK_FAILPOINTS)");
 }
@@ -90,8 +118,8 @@ void ConfigureFailpoints(const std::string &spec) {
 	auto parsed = ParseSpec(spec);
 	auto &state = State();
 	std::lock_guard<std::mutex> guard(state.lock);
-	state.remaining = std::move(parsed);
-	failpoint_detail::any_enabled = !state.remaining.empty();
+	state.actions = std::move(parsed);
+	failpoint_detail::any_enabled = !state.actions.empty();
 }
 
 static const bool loaded_from_environment = LoadFromEnvironment();

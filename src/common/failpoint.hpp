@@ -3,7 +3,8 @@
 //
 // Enabled only through the environment, read once at first use:
 //   OPENDUCK_FAILPOINTS="metadata.commit.before=error,upload.put=error"
-// Actions: `error` (every hit throws), `error*N` (the first N hits throw, later hits pass).
+// Actions: `error` (every hit throws), `error*N` (the first N hits throw, later hits pass),
+// `delay:MS` (every hit waits MS milliseconds, then passes: widens a race window for a test).
 // Unit tests may call ConfigureFailpoints() with the same syntax instead of setting the variable.
 // When nothing is configured a failpoint costs one relaxed atomic load.
 // Thread-safety: all functions may be called from any thread.
@@ -19,7 +20,8 @@ extern std::atomic<bool> any_enabled;
 void Hit(const char *name);
 } // namespace failpoint_detail
 
-// Throws std::runtime_error("failpoint <name> ...") when `name` is enabled.
+// Throws std::runtime_error("failpoint <name> ...") when `name` is enabled to fail; waits when
+// it is enabled to delay.
 inline void Failpoint(const char *name) {
 	if (failpoint_detail::any_enabled.load(std::memory_order_relaxed)) {
 		failpoint_detail::Hit(name);

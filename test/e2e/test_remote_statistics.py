@@ -5,6 +5,10 @@ moved by INSERT/UPDATE from this host or another one, and reads inside a transac
 local DuckDB."""
 
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +178,53 @@ def test_small_local_side_is_the_build_side(mirror):
 			mirror.check(sql)
 	finally:
 		mirror.execute("DROP TABLE stat_big")
+
+
+def test_prepared_statement_reads_fresh_statistics(st, server, host):
+	# A prepared hybrid statement planned before another host's commit moved a bound: its next
+	# execution must not run with the statistics read when it was prepared.
+	sql = f'SELECT count(*), max("i") FROM cloud.{TABLE} t, one WHERE "i" >= ?'
+	st.con.execute(f"PREPARE stat_prepared AS {sql}")
+	assert st.con.execute("EXECUTE stat_prepared(0)").fetchall() == [(499, 498983)]
+	other = host(server)
+	other.execute(f"INSERT INTO cloud.{TABLE} (i, allnull) VALUES (5000000, 1)")
+	assert st.con.execute("EXECUTE stat_prepared(0)").fetchall() == [(500, 5000000)]
+	assert st.con.execute(sql, [0]).fetchall() == [(500, 5000000)]
+
+
+_RACING_HOST = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import odtest
+con = odtest.python_host()
+con.execute(sys.argv[2])
+con.execute("SET openduck_placement = 'local'")
+con.execute("CREATE TABLE one AS SELECT 1 AS x")
+print("ready", flush=True)
+print(json.dumps(con.execute(sys.argv[3]).fetchall()), flush=True)
+"""
+
+
+def test_commit_between_statistics_and_scan_is_not_seen(st, server, host):
+	# The host plans with statistics read during optimization and then runs the scan: a commit
+	# landing in between that moves a bound must neither fail the statement nor reach a plan
+	# made for the old bounds. The scan reads the snapshot the statistics were read in. The
+	# failpoint holds the statement for 3 s after its statistics were read; the commit lands
+	# 1 s in.
+	sql = f'SELECT count(*), max("i") FROM cloud.{TABLE} t, one WHERE "i" >= 0'
+	racing = subprocess.Popen(
+	    [sys.executable, "-c", _RACING_HOST, str(Path(__file__).parent), server.attach_sql("testdb"), sql],
+	    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+	    env=odtest.clean_env(OPENDUCK_FAILPOINTS="scan.statistics.loaded=delay:3000"))
+	try:
+		assert racing.stdout.readline().strip() == "ready", racing.stderr.read()
+		time.sleep(1.0)
+		host(server).execute(f"INSERT INTO cloud.{TABLE} (i, allnull) VALUES (5000000, 1)")
+		out, err = racing.communicate(timeout=60)
+	finally:
+		if racing.poll() is None:
+			racing.kill()
+	assert racing.returncode == 0, err
+	assert json.loads(out) == [[499, 498983]], (out, err)
+	# The next statement plans with the new bounds and sees the row.
+	assert st.con.execute(sql).fetchall() == [(500, 5000000)]

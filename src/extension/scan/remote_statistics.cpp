@@ -1,6 +1,7 @@
 #include "extension/scan/remote_statistics.hpp"
 
 #include "common/column_statistics.hpp"
+#include "common/failpoint.hpp"
 #include "duckdb/common/exception.hpp"
 #include "duckdb/transaction/transaction_context.hpp"
 #include "extension/catalog/od_catalog.hpp"
@@ -69,6 +70,7 @@ void RemoteTableStatistics::Load() {
 			}
 		}
 	}
+	Failpoint("scan.statistics.loaded");
 }
 
 unique_ptr<BaseStatistics> RemoteTableStatistics::Get(ClientContext &context, column_t column) {
