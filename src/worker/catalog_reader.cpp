@@ -11,6 +11,7 @@
 #include "duckdb/main/database_manager.hpp"
 #include "duckdb/main/connection.hpp"
 #include "duckdb/main/materialized_query_result.hpp"
+#include "duckdb/transaction/meta_transaction.hpp"
 #include "duckdb/parser/expression/columnref_expression.hpp"
 
 #include <map>
@@ -172,14 +173,12 @@ void ReadCatalog(duckdb::DuckDB &database, pb::GetCatalogResponse &response) {
 	// One transaction, so the five queries, the statistics and the version see the same catalog
 	// state.
 	RunMetadataQuery(connection, "BEGIN TRANSACTION");
-	ReadCatalog(connection, response);
-	// Outside sessions only: table statistics do not cover a session's uncommitted rows (DuckDB's
-	// own scan reports none for tables with transaction-local data, for the same reason).
-	AddColumnStatistics(connection, response);
+	ReadCatalog(connection, response, true);
 	RunMetadataQuery(connection, "COMMIT");
 }
 
-void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+// The schemas, tables, views, columns and types, without statistics.
+static void ReadCatalogEntries(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
 	response.set_version(CatalogVersion(connection, false));
 	std::map<std::string, pb::SchemaInfo *> schemas;
 	auto schema_rows = RunMetadataQuery(connection, "SELECT schema_name FROM duckdb_schemas() "
@@ -291,6 +290,15 @@ void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &respons
 	MarkGeneratedColumns(connection, response);
 	AddUserTypes(connection, response);
 	response.set_default_schema("main");
+}
+
+void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &response, bool with_statistics) {
+	ReadCatalogEntries(connection, response);
+	// Not once the transaction wrote: table statistics do not cover its uncommitted rows (DuckDB's
+	// own scan reports none for tables with transaction-local data, for the same reason).
+	if (with_statistics && !duckdb::MetaTransaction::Get(*connection.context).ModifiedDatabase()) {
+		AddColumnStatistics(connection, response);
+	}
 }
 
 } // namespace openduck

@@ -14,9 +14,10 @@ namespace openduck {
 // Fills `response`, with the column statistics of every table (see ColumnInfo.statistics).
 // Throws duckdb::Exception when a metadata query fails.
 void ReadCatalog(duckdb::DuckDB &database, openduck::v1::GetCatalogResponse &response);
-// The same without statistics, inside the transaction already open on `connection` (a
-// session's view).
-void ReadCatalog(duckdb::Connection &connection, openduck::v1::GetCatalogResponse &response);
+// The same inside the transaction already open on `connection` (a session's view), with
+// statistics only when asked and only while that transaction has written nothing: table
+// statistics do not cover its uncommitted rows.
+void ReadCatalog(duckdb::Connection &connection, openduck::v1::GetCatalogResponse &response, bool with_statistics);
 
 // The catalog's version as seen by the transaction open on `connection` (or, with
 // `own_transaction`, by a transaction of its own): DuckDB's catalog version, which every DDL

@@ -29,9 +29,15 @@ FragmentExecutor::FragmentExecutor(duckdb::DuckDB &database, const pb::ExecuteFr
       request_(request), may_interrupt_(true) {
 }
 
-FragmentExecutor::FragmentExecutor(Session &session, const pb::ExecuteFragmentRequest &request)
-    : connection_(session.connection), session_lock_(&session.lock), session_settings_(&session.applied_settings),
-      request_(request), may_interrupt_(false) {
+FragmentExecutor::FragmentExecutor(Session &session, const pb::ExecuteFragmentRequest &request, SessionUse use)
+    : connection_(session.connection), session_settings_(&session.applied_settings), request_(request),
+      may_interrupt_(use == SessionUse::kFinalRead) {
+	if (use == SessionUse::kFinalRead) {
+		final_read_ = true;
+	} else {
+		session_ = &session;
+		session_lock_ = &session.lock;
+	}
 }
 
 void FragmentExecutor::RestrictToReading(const std::string &token_label) {
@@ -308,7 +314,12 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		interruptible.executor = this;
 	}
 	try {
-		if (!read_only_token_.empty() && !session_lock_) {
+		if (session_ && (session_->ended || session_->final_read)) {
+			// A request that found the session just before its end or final read took it.
+			return fail(duckdb::ErrorData(duckdb::ExceptionType::TRANSACTION,
+			                              "session '" + request_.session_id() + "' has ended"));
+		}
+		if (!read_only_token_.empty() && !session_lock_ && !final_read_) {
 			// Rolled back with the connection when the executor ends; nothing in it may write.
 			auto begin = connection_.Query("BEGIN TRANSACTION READ ONLY");
 			if (begin->HasError()) {
@@ -341,6 +352,13 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		auto statements = connection_.ExtractStatements(request_.plan());
 		for (auto &statement : statements) {
 			CheckClientStatement(*statement);
+			if (final_read_ && statement->type != duckdb::StatementType::SELECT_STATEMENT) {
+				// Its transaction ends after the result was sent: a write's commit could fail
+				// after the host was told it succeeded.
+				return fail(duckdb::ErrorData(duckdb::ExceptionType::INVALID_INPUT,
+				                              "a session's final read (SESSION_ACTION_FINAL_READ) runs only SELECT "
+				                              "statements; send writes as statements of the session"));
+			}
 		}
 		if (statements.empty()) {
 			outcome.failed = true;

@@ -41,10 +41,19 @@ class FragmentExecutor {
 public:
 	static constexpr uint64_t kDefaultMaxBatchBytes = 1024 * 1024;
 
+	enum class SessionUse {
+		// One of the session's statements: its lock is held while the statement executes, and the
+		// result is materialized first so the lock is released before it is sent.
+		kStatement,
+		// Its final read (SESSION_ACTION_FINAL_READ, set Session::final_read first): SELECTs only,
+		// streamed without the lock, which no other request takes any more.
+		kFinalRead,
+	};
+
 	FragmentExecutor(duckdb::DuckDB &database, const openduck::v1::ExecuteFragmentRequest &request);
-	// Runs on a session's connection: its lock is held while the statement executes, and the
-	// result is materialized first so the lock is released before it is sent.
-	FragmentExecutor(Session &session, const openduck::v1::ExecuteFragmentRequest &request);
+	// Runs on a session's connection.
+	FragmentExecutor(Session &session, const openduck::v1::ExecuteFragmentRequest &request,
+	                 SessionUse use = SessionUse::kStatement);
 	FragmentExecutor(const FragmentExecutor &) = delete;
 	FragmentExecutor &operator=(const FragmentExecutor &) = delete;
 
@@ -85,7 +94,11 @@ private:
 
 	std::unique_ptr<duckdb::Connection> owned_connection_;
 	duckdb::Connection &connection_;
+	// The session of a kStatement run; its lock.
+	Session *session_ = nullptr;
 	std::mutex *session_lock_ = nullptr;
+	// A kFinalRead run: in the session's open transaction, SELECTs only.
+	bool final_read_ = false;
 	std::set<std::string> *session_settings_ = nullptr;
 	const openduck::v1::ExecuteFragmentRequest &request_;
 	// Set by RestrictToReading: the token's label (empty: the caller may write).

@@ -30,6 +30,9 @@ struct Session {
 	std::mutex lock;
 	// Set (under `lock`) once COMMIT or ROLLBACK ended the session.
 	bool ended = false;
+	// Set (under `lock`) when a SESSION_ACTION_FINAL_READ took the session: that read runs on
+	// `connection` without holding `lock`, and ends the transaction (sets `ended`) itself.
+	bool final_read = false;
 	// Leading pieces of an ingest payload wider than one message (ingest_continues), under `lock`.
 	std::string pending_ingest;
 	// Settings and variables the host's setup_sql set on `connection`, under `lock`: the next

@@ -262,6 +262,9 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 			pending.shrink_to_fit();
 		}
 	}
+	if (request.session_action() == pb::SESSION_ACTION_FINAL_READ) {
+		return RunFinalRead(call, request, principal, std::move(session), positioned, outcome);
+	}
 	auto &whole = joined.ingest_arrow().empty() ? request : joined;
 	auto executor = session ? std::make_unique<FragmentExecutor>(*session, whole)
 	                        : std::make_unique<FragmentExecutor>(*served.database, whole);
@@ -282,6 +285,36 @@ grpc::Status Worker::RunWhenPlaced(const grpc::ServerContext &call, const pb::Ex
 		                    statements_.max_wait(), "");
 	}
 	return Run(call, request, executor, sink, outcome);
+}
+
+grpc::Status Worker::RunFinalRead(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
+                                  const Principal &principal, std::shared_ptr<Session> session,
+                                  const ResponseSink &sink, FragmentOutcome &outcome) {
+	{
+		std::lock_guard<std::mutex> guard(session->lock);
+		if (session->ended || session->final_read) {
+			return SessionNotFound(request.session_id());
+		}
+		session->final_read = true;
+	}
+	// No later request finds it; its OPEN call waits for this read to end it.
+	sessions_.Remove(request.session_id());
+	FragmentExecutor executor(*session, request, FragmentExecutor::SessionUse::kFinalRead);
+	auto status = RunWhenPlaced(call, request, principal, executor, sink, outcome);
+	{
+		std::lock_guard<std::mutex> guard(session->lock);
+		if (!session->ended) {
+			// Only SELECTs run here (FragmentExecutor refuses anything else), so ending the
+			// transaction cannot lose a write.
+			auto end = session->connection.Query(status.ok() && !outcome.failed ? "COMMIT" : "ROLLBACK");
+			if (end->HasError() && session->connection.HasActiveTransaction()) {
+				session->connection.Query("ROLLBACK");
+			}
+			session->ended = true;
+		}
+	}
+	sessions_.NotifyEnded();
+	return status;
 }
 
 grpc::Status Worker::RunDiff(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
@@ -428,13 +461,21 @@ grpc::Status Worker::OpenSession(const grpc::ServerContext &call, const pb::Exec
 	}
 	// Hold the call open for the session's lifetime; ending it early (the host is gone) rolls back.
 	sessions_.WaitUntilEnded(*session, [&call]() { return call.IsCancelled(); });
+	bool final_read_running = false;
 	{
 		std::lock_guard<std::mutex> guard(session->lock);
 		if (!session->ended) {
 			session->connection.Interrupt();
-			session->connection.Query("ROLLBACK");
-			session->ended = true;
+			final_read_running = session->final_read;
+			if (!final_read_running) {
+				session->connection.Query("ROLLBACK");
+				session->ended = true;
+			}
 		}
+	}
+	if (final_read_running) {
+		// The interrupted read ends the transaction itself (RunFinalRead), on its own thread.
+		sessions_.WaitUntilEnded(*session, []() { return false; });
 	}
 	sessions_.Remove(request.session_id());
 	return grpc::Status::OK;
@@ -505,7 +546,7 @@ grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCat
 				response.set_unchanged(true);
 				return grpc::Status::OK;
 			}
-			ReadCatalog(session->connection, response);
+			ReadCatalog(session->connection, response, request.with_statistics());
 		}
 	} catch (std::exception &ex) {
 		duckdb::ErrorData error(ex);

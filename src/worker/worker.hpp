@@ -94,6 +94,10 @@ private:
 	grpc::Status OpenSession(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
 	                         const Principal &principal, duckdb::DuckDB &database, const ResponseSink &sink,
 	                         FragmentOutcome &outcome);
+	// SESSION_ACTION_FINAL_READ: `session`'s last statement, then the end of its transaction.
+	grpc::Status RunFinalRead(const grpc::ServerContext &call, const openduck::v1::ExecuteFragmentRequest &request,
+	                          const Principal &principal, std::shared_ptr<Session> session, const ResponseSink &sink,
+	                          FragmentOutcome &outcome);
 	grpc::Status EndSession(const openduck::v1::ExecuteFragmentRequest &request, const Principal &principal,
 	                        const ResponseSink &sink, FragmentOutcome &outcome);
 

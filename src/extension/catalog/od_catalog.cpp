@@ -391,23 +391,37 @@ void ODCatalog::ScanSchemas(ClientContext &context, std::function<void(SchemaCat
 	}
 }
 
-ExecuteOptions ODCatalog::OptionsFor(ClientContext &context, bool shares_snapshot) {
+// What every statement sends besides its session: the host session's settings, the wire
+// compression, the statement it belongs to.
+static ExecuteOptions OptionsIn(ClientContext &context, std::string session_id) {
 	ExecuteOptions options;
-	options.session_id =
-	    Transaction::Get(context, *this).Cast<ODTransaction>().SessionFor(context, *this, shares_snapshot);
+	options.session_id = std::move(session_id);
 	options.setup_sql = SessionSettingsSQL(context);
 	options.compression = CompressionSetting(context);
 	options.query_id = QueryStats::Get(context).QueryId();
 	return options;
 }
 
+ExecuteOptions ODCatalog::OptionsFor(ClientContext &context, bool shares_snapshot) {
+	auto &transaction = Transaction::Get(context, *this).Cast<ODTransaction>();
+	return OptionsIn(context, transaction.SessionFor(context, *this, shares_snapshot));
+}
+
+ExecuteOptions ODCatalog::OptionsForRead(ClientContext &context, bool shares_snapshot) {
+	auto &transaction = Transaction::Get(context, *this).Cast<ODTransaction>();
+	if (!shares_snapshot) {
+		auto session = transaction.TakeStatisticsSession();
+		if (!session.empty()) {
+			auto options = OptionsIn(context, std::move(session));
+			options.session_action = v1::SESSION_ACTION_FINAL_READ;
+			return options;
+		}
+	}
+	return OptionsIn(context, transaction.SessionFor(context, *this, shares_snapshot));
+}
+
 ExecuteOptions ODCatalog::OptionsWithoutNewSession(ClientContext &context) {
-	ExecuteOptions options;
-	options.session_id = Transaction::Get(context, *this).Cast<ODTransaction>().CurrentSession();
-	options.setup_sql = SessionSettingsSQL(context);
-	options.compression = CompressionSetting(context);
-	options.query_id = QueryStats::Get(context).QueryId();
-	return options;
+	return OptionsIn(context, Transaction::Get(context, *this).Cast<ODTransaction>().CurrentSession());
 }
 
 // Runs `sql` on the worker and drains its result.

@@ -80,6 +80,10 @@ public:
 	// needs one (see ODTransaction::SessionFor); `shares_snapshot` for a read that must see the
 	// snapshot of the statement's other reads (one_snapshot_per_statement.hpp).
 	ExecuteOptions OptionsFor(duckdb::ClientContext &context, bool shares_snapshot = false);
+	// OptionsFor a read (openduck_scan, openduck_query): the statement's only read of this
+	// database takes over the session its statistics were read in, if any, as its final read
+	// (ODTransaction::TakeStatisticsSession).
+	ExecuteOptions OptionsForRead(duckdb::ClientContext &context, bool shares_snapshot);
 	// Options for a statement that needs no session of its own: the transaction's session if
 	// one is open, else none (the worker runs the statement in a transaction of its own).
 	ExecuteOptions OptionsWithoutNewSession(duckdb::ClientContext &context);

@@ -79,11 +79,38 @@ void ODTransaction::KeepAlive(std::shared_ptr<CatalogSnapshot> past) {
 std::string ODTransaction::SessionFor(duckdb::ClientContext &context, ODCatalog &catalog, bool shares_snapshot) {
 	std::lock_guard<std::mutex> guard(session_lock_);
 	if (!session_id_.empty()) {
+		statistics_only_ = false;
 		return session_id_;
 	}
 	if (IsReadOnly() && context.transaction.IsAutoCommit() && !shares_snapshot) {
 		return "";
 	}
+	OpenSession(context, catalog);
+	return session_id_;
+}
+
+std::string ODTransaction::StatisticsSession(duckdb::ClientContext &context, ODCatalog &catalog) {
+	std::lock_guard<std::mutex> guard(session_lock_);
+	if (session_id_.empty()) {
+		OpenSession(context, catalog);
+		statistics_only_ = true;
+	}
+	return session_id_;
+}
+
+std::string ODTransaction::TakeStatisticsSession() {
+	std::lock_guard<std::mutex> guard(session_lock_);
+	if (session_id_.empty() || !statistics_only_) {
+		return "";
+	}
+	auto taken = std::move(session_id_);
+	session_id_.clear();
+	handed_over_ = std::move(lifeline_);
+	statistics_only_ = false;
+	return taken;
+}
+
+void ODTransaction::OpenSession(duckdb::ClientContext &context, ODCatalog &catalog) {
 	client_ = catalog.ClientPtr();
 	// The session's calls are logged under the statement that opened it.
 	query_id_ = QueryStats::Get(context).QueryId();
@@ -100,7 +127,6 @@ std::string ODTransaction::SessionFor(duckdb::ClientContext &context, ODCatalog 
 	}
 	lifeline_ = std::move(lifeline);
 	session_id_ = options.session_id;
-	return session_id_;
 }
 
 std::string ODTransaction::CurrentSession() {
@@ -110,6 +136,10 @@ std::string ODTransaction::CurrentSession() {
 
 duckdb::ErrorData ODTransaction::EndSession(v1::SessionAction action) {
 	std::lock_guard<std::mutex> guard(session_lock_);
+	// A final read ended its session on the worker; should it still run (the statement stopped
+	// reading early), ending its OPEN call interrupts it.
+	handed_over_.reset();
+	statistics_only_ = false;
 	if (session_id_.empty()) {
 		return duckdb::ErrorData();
 	}

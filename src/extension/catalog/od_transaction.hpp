@@ -1,12 +1,14 @@
 // Transactions of an attached OpenDuck database.
 //
 // Auto-commit reads need no server state: each runs on its own worker connection, unless the
-// statement reads the database more than once (one_snapshot_per_statement.hpp). Anything else
-// (a write, or any statement inside BEGIN ... COMMIT) runs in a worker session, committed or
-// rolled back with the host's transaction. Inside BEGIN ... COMMIT the session opens when DuckDB
-// starts the transaction on this database, so the catalog and the data are read at the point
-// DuckDB's own transactions would read them; an auto-commit write opens it at its first write. A transaction also pins the
-// catalog snapshots whose entries it handed to DuckDB.
+// statement reads the database more than once (one_snapshot_per_statement.hpp) or was planned
+// with remote statistics (remote_statistics.hpp), which are read in a session its reads then
+// use. Anything else (a write, or any statement inside BEGIN ... COMMIT) runs in a worker
+// session, committed or rolled back with the host's transaction. Inside BEGIN ... COMMIT the
+// session opens when DuckDB starts the transaction on this database, so the catalog and the
+// data are read at the point DuckDB's own transactions would read them; an auto-commit write
+// opens it at its first write. A transaction also pins the catalog snapshots whose entries it
+// handed to DuckDB.
 #pragma once
 
 #include "duckdb/transaction/transaction.hpp"
@@ -52,6 +54,16 @@ public:
 	// "" for auto-commit reads, which need none unless they share the statement's snapshot with
 	// other reads (`shares_snapshot`).
 	std::string SessionFor(duckdb::ClientContext &context, ODCatalog &catalog, bool shares_snapshot = false);
+	// The session an auto-commit statement reads remote statistics in, opening it when needed:
+	// the statement's reads of the database then see the snapshot those statistics cover (a
+	// commit after the statistics were read and before a read would otherwise bring rows outside
+	// them; remote_statistics.hpp).
+	std::string StatisticsSession(duckdb::ClientContext &context, ODCatalog &catalog);
+	// For the statement's only read of the database: the session StatisticsSession opened, if
+	// nothing else used it, handed over to that read, which ends it on the worker
+	// (SESSION_ACTION_FINAL_READ) and streams its result. "" otherwise. Later SessionFor calls
+	// open a new session.
+	std::string TakeStatisticsSession();
 	// The session opened so far, "" if none.
 	std::string CurrentSession();
 	// Ends the session (if one was opened) with COMMIT or ROLLBACK.
@@ -60,6 +72,8 @@ public:
 
 private:
 	duckdb::ErrorData EndSession(v1::SessionAction action);
+	// Opens session_id_ (session_lock_ held).
+	void OpenSession(duckdb::ClientContext &context, ODCatalog &catalog);
 
 	std::mutex lock_;
 	std::vector<std::shared_ptr<CatalogSnapshot>> pinned_;
@@ -79,6 +93,11 @@ private:
 	std::string query_id_; // of the statement that opened the session
 	// The OPEN call; the worker rolls the session back if it ends before COMMIT/ROLLBACK.
 	std::unique_ptr<RemoteQuery> lifeline_;
+	// The session was opened by StatisticsSession and nothing else has used it yet.
+	bool statistics_only_ = false;
+	// The OPEN call of a session TakeStatisticsSession handed over: kept until the transaction
+	// ends, since ending it earlier would roll the session back under its final read.
+	std::unique_ptr<RemoteQuery> handed_over_;
 };
 
 class ODTransactionManager : public duckdb::TransactionManager {

@@ -343,10 +343,11 @@ static void AllowReplicas(const AttachConfig &config, REQUEST &request) {
 }
 
 v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, const std::string &known_version,
-                                                const std::string &snapshot) {
+                                                const std::string &snapshot, bool session_statistics) {
 	v1::GetCatalogRequest request;
 	request.set_known_version(known_version);
 	request.set_session_id(session_id);
+	request.set_with_statistics(session_statistics);
 	request.set_database(config_.database);
 	request.set_snapshot_id(snapshot.empty() ? config_.snapshot : snapshot);
 	AllowReplicas(config_, request);

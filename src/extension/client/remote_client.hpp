@@ -176,8 +176,10 @@ public:
 	// `known_version`: the response only says `unchanged` when that is still current.
 	// `snapshot`: a past snapshot's catalog (GetCatalogRequest.snapshot_id) instead of the
 	// attachment's.
+	// `session_statistics`: with `session_id`, the column statistics too (GetCatalogRequest.
+	// with_statistics; reads outside a session always carry them).
 	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "", const std::string &known_version = "",
-	                                  const std::string &snapshot = "");
+	                                  const std::string &snapshot = "", bool session_statistics = false);
 	// Starts `sql` on the database as `options` say.
 	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, ExecuteOptions options);
 

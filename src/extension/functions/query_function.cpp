@@ -86,8 +86,14 @@ unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunc
 		state->result = bind.prefetched->Take();
 	}
 	if (!state->result) {
-		auto options = bind.own_transaction ? bind.catalog->OptionsWithoutNewSession(context)
-		                                    : bind.catalog->OptionsFor(context, bind.shares_snapshot);
+		ExecuteOptions options;
+		if (bind.own_transaction || !bind.snapshot.empty()) {
+			options = bind.catalog->OptionsWithoutNewSession(context);
+		} else if (bind.read_only) {
+			options = bind.catalog->OptionsForRead(context, bind.shares_snapshot);
+		} else {
+			options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
+		}
 		options.read_only = bind.read_only;
 		if (!bind.snapshot.empty()) {
 			options.session_id.clear(); // a past snapshot is read outside any session

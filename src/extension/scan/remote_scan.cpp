@@ -157,7 +157,7 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 		state->options.session_id.clear();
 		state->options.snapshot = relation.snapshot;
 	} else {
-		state->options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
+		state->options = bind.catalog->OptionsForRead(context, bind.shares_snapshot);
 	}
 	state->options.read_only = true;
 	state->statistics_check = bind.statistics->CheckFor(input.column_ids);

@@ -5,6 +5,8 @@
 #include "duckdb/common/exception.hpp"
 #include "duckdb/transaction/transaction_context.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/catalog/od_transaction.hpp"
+#include "extension/client/remote_client.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
 
 namespace openduck {
@@ -34,14 +36,32 @@ RemoteTableStatistics::RemoteTableStatistics(ODCatalog &catalog, const RemoteRel
     : catalog_(catalog), relation_(relation) {
 }
 
-void RemoteTableStatistics::Load() {
+// The catalog with the statistics of the statement's reads of `catalog`.
+static v1::GetCatalogResponse ReadStatistics(ClientContext &context, ODCatalog &catalog, const RemoteRelation &relation) {
+	auto &client = catalog.Client();
+	if (!relation.snapshot.empty() || !client.Config().snapshot.empty()) {
+		// A past snapshot never changes: its own statistics hold for every read of it.
+		return client.GetCatalog("", "", relation.snapshot);
+	}
+	std::string session;
+	try {
+		session = Transaction::Get(context, catalog).Cast<ODTransaction>().StatisticsSession(context, catalog);
+	} catch (IOException &) {
+		// No session now (the worker is unreachable, or moving): read them on their own, as a
+		// read outside a session waits out a failover. StatisticsCheck still refuses rows a
+		// commit in between brought outside them.
+	}
+	return session.empty() ? client.GetCatalog() : client.GetCatalog(session, "", "", true);
+}
+
+void RemoteTableStatistics::Load(ClientContext &context) {
 	loaded_ = true;
 	columns_.resize(relation_.column_types.size());
 	reported_.resize(relation_.column_types.size(), false);
 	if (relation_.is_view) {
 		return;
 	}
-	auto response = catalog_.Client().GetCatalog();
+	auto response = ReadStatistics(context, catalog_, relation_);
 	for (auto &schema : response.schemas()) {
 		if (schema.name() != relation_.schema) {
 			continue;
@@ -79,7 +99,7 @@ unique_ptr<BaseStatistics> RemoteTableStatistics::Get(ClientContext &context, co
 	}
 	std::lock_guard<std::mutex> guard(lock_);
 	if (!loaded_) {
-		Load();
+		Load(context);
 	}
 	if (!columns_[column]) {
 		return nullptr;

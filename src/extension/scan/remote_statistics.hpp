@@ -10,9 +10,16 @@
 //   from the cached catalog: any client may have written since it was loaded.
 // - Only auto-commit statements get them. Inside a host transaction the worker session may
 //   hold uncommitted rows, which table statistics do not cover.
-// - Rows another client commits between that read and the scan may still leave the bounds, so
-//   the scan checks every received vector against what it reported (StatisticsCheck) and fails
-//   the statement rather than return a wrong answer.
+// - They are read inside a worker session opened for the statement first
+//   (ODTransaction::StatisticsSession), and the statement's reads of the database run in it:
+//   its snapshot was taken before the statistics were read, and statistics only widen as rows
+//   are committed, so they cover every row those reads return. Another client's commit in
+//   between is simply not seen, as by any auto-commit statement that started before it.
+//   A statement's only read takes the session over (SESSION_ACTION_FINAL_READ) and streams.
+// - Where no session could be opened (the worker unreachable) or the statement snapshot is
+//   turned off for reads that share none, a commit in between may still bring rows outside
+//   them: the scan checks every received vector against what it reported (StatisticsCheck)
+//   and fails the statement rather than return a wrong answer.
 // Thread-safe: the optimizer loads and reports under a lock; each scan then takes an immutable
 // StatisticsCheck.
 #pragma once
@@ -55,7 +62,7 @@ public:
 	duckdb::unique_ptr<StatisticsCheck> CheckFor(const duckdb::vector<duckdb::column_t> &column_ids);
 
 private:
-	void Load();
+	void Load(duckdb::ClientContext &context);
 
 	ODCatalog &catalog_;
 	RemoteRelation relation_;
