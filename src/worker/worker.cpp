@@ -201,8 +201,10 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	if (request.session_action() == pb::SESSION_ACTION_COMMIT || request.session_action() == pb::SESSION_ACTION_ROLLBACK) {
 		return EndSession(request, principal, positioned, outcome);
 	}
-	auto slot = calls_per_token_.TryAcquire(principal.label);
-	if (!slot) {
+	// A final read runs in place of its session, whose OPEN call holds a slot until it ends.
+	bool final_read = request.session_action() == pb::SESSION_ACTION_FINAL_READ;
+	auto slot = final_read ? nullptr : calls_per_token_.TryAcquire(principal.label);
+	if (!slot && !final_read) {
 		return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
 		                    "token '" + principal.label + "' already has " + std::to_string(calls_per_token_.Limit()) +
 		                        " statements or open transactions running on this worker (the server's "
@@ -262,7 +264,7 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 			pending.shrink_to_fit();
 		}
 	}
-	if (request.session_action() == pb::SESSION_ACTION_FINAL_READ) {
+	if (final_read) {
 		return RunFinalRead(call, request, principal, std::move(session), positioned, outcome);
 	}
 	auto &whole = joined.ingest_arrow().empty() ? request : joined;

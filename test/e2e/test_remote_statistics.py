@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import odtest
@@ -228,3 +229,40 @@ def test_commit_between_statistics_and_scan_is_not_seen(st, server, host):
 	assert json.loads(out) == [[499, 498983]], (out, err)
 	# The next statement plans with the new bounds and sees the row.
 	assert st.con.execute(sql).fetchall() == [(500, 5000000)]
+
+
+def _server_gauges(server):
+	status, body = odtest.http_get(server.port, "/metrics", token=server.token)
+	assert status == 200, body
+	values = {"active_queries": 0, "running_statements": 0, "connections_in_use": 0}
+	for line in body.decode().splitlines():
+		for name in values:
+			if line.startswith(f"openduck_{name} ") or line.startswith(f"openduck_database_{name}{{"):
+				values[name] += int(float(line.rsplit(" ", 1)[1]))
+	return values
+
+
+@pytest.mark.parametrize("stop", ["limit", "error"])
+def test_read_in_its_statistics_session_ends_with_the_statement(st, server, stop):
+	# The statement's only read runs as its statistics session's final read, streaming: when the
+	# statement stops reading early (LIMIT) or fails, the worker lets go of it at once.
+	st.execute("CREATE TABLE stat_long AS SELECT i AS k, repeat('x', 100) AS pad FROM range(300000) r(i)")
+	try:
+		sql = {"limit": "SELECT t.k FROM cloud.stat_long t, one WHERE t.k >= 0 LIMIT 3",
+		       "error": "SELECT CASE WHEN t.k = 250000 THEN error('stop here') END FROM cloud.stat_long t, one "
+		                "WHERE t.k >= 0"}[stop]
+		for _ in range(3):
+			if stop == "limit":
+				assert len(st.con.execute(sql).fetchall()) == 3
+			else:
+				with pytest.raises(duckdb.InvalidInputException, match="stop here"):
+					st.con.execute(sql).fetchall()
+		deadline = time.monotonic() + 10
+		while any(_server_gauges(server).values()) and time.monotonic() < deadline:
+			time.sleep(0.1)
+		assert not any(_server_gauges(server).values()), _server_gauges(server)
+		# The session's transaction ended: the next statement's write commits and is read back.
+		st.execute("INSERT INTO stat_long VALUES (-1, 'y')")
+		st.check("SELECT count(*), min(k) FROM {db}stat_long t, one")
+	finally:
+		st.execute("DROP TABLE stat_long")
