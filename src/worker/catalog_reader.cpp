@@ -132,6 +132,29 @@ static void AddColumnStatistics(duckdb::Connection &connection, pb::GetCatalogRe
 	                   });
 }
 
+// Lists the macros and table macros of every schema of `response`, so the host can expand them
+// (in hybrid statements) and drop them.
+static void AddMacros(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+	auto &context = *connection.context;
+	context.RunFunctionInTransaction([&]() {
+		for (auto &schema : *response.mutable_schemas()) {
+			auto entry = duckdb::Catalog::GetSchema(context, duckdb::DatabaseManager::GetDefaultDatabase(context),
+			                                        schema.name(), duckdb::OnEntryNotFound::RETURN_NULL);
+			if (!entry) {
+				continue;
+			}
+			// Scalar and table macros live in two sets, each shared with other function kinds.
+			for (auto kind : {duckdb::CatalogType::MACRO_ENTRY, duckdb::CatalogType::TABLE_MACRO_ENTRY}) {
+				entry->Scan(context, kind, [&](duckdb::CatalogEntry &function) {
+					if (function.type == kind && !function.internal) {
+						schema.add_macros(function.ToSQL());
+					}
+				});
+			}
+		}
+	});
+}
+
 // duckdb_columns() lists a generated column's expression as its default; the host must not
 // treat it as one (it would fill the column itself, and DuckDB refuses column references in
 // defaults), so such columns are marked, carry no default and send their expression apart.
@@ -289,6 +312,7 @@ static void ReadCatalogEntries(duckdb::Connection &connection, pb::GetCatalogRes
 	}
 	MarkGeneratedColumns(connection, response);
 	AddUserTypes(connection, response);
+	AddMacros(connection, response);
 	response.set_default_schema("main");
 }
 

@@ -3,6 +3,7 @@ exactly as the same objects look in a local DuckDB (database `memory` there, `cl
 
 Uses the session server's database `catdb`, which no other test touches."""
 
+import duckdb
 import pytest
 
 import odtest
@@ -119,3 +120,24 @@ def test_the_first_listing_after_use_sees_one_catalog(server, host):
 	                     "UNION ALL SELECT DISTINCT table_oid, 'c' FROM duckdb_columns() "
 	                     "WHERE table_name = 'cat_use'").fetchall()
 	assert len(oids) == 2 and oids[0][0] == oids[1][0], oids
+
+
+def test_macros_of_another_host_are_seen_and_expanded_here(server, host):
+	# A macro another host creates after this one listed the catalog: the first call re-reads
+	# the catalog instead of failing, and the host expands it over its own data too.
+	mine, other = host(server), host(server)
+	mine.execute("SELECT count(*) FROM cloud.information_schema.tables").fetchall()
+	other.execute("CREATE MACRO cloud.cat_double(a) AS a * 2")
+	other.execute("CREATE MACRO cloud.cat_rows(n) AS TABLE SELECT range AS r FROM range(n)")
+	try:
+		mine.execute("CREATE TABLE local_vals AS SELECT 21 AS v")
+		assert mine.execute("SELECT cloud.cat_double(v) FROM local_vals").fetchall() == [(42,)]
+		assert mine.execute("SELECT count(*) FROM cloud.cat_rows(4)").fetchall() == [(4,)]
+		mine.execute("USE cloud")
+		assert mine.execute("SELECT cat_double(v) FROM memory.local_vals").fetchall() == [(42,)]
+		other.execute("DROP MACRO cloud.cat_double")
+		with pytest.raises(duckdb.CatalogException, match="cat_double"):
+			mine.execute("SELECT cat_double(1)").fetchall()
+	finally:
+		other.execute("DROP MACRO IF EXISTS cloud.cat_double")
+		other.execute("DROP MACRO TABLE IF EXISTS cloud.cat_rows")

@@ -141,6 +141,9 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, 
 				// here, as they would for any unknown type.
 			}
 		}
+		for (auto &macro : schema.macros()) {
+			entry->AddMacro(macro);
+		}
 		snapshot->schemas[schema.name()] = std::move(entry);
 	}
 	return snapshot;

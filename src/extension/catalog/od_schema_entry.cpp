@@ -18,7 +18,11 @@
 #include "duckdb/parser/parsed_data/comment_on_column_info.hpp"
 #include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
 #include "duckdb/parser/parser.hpp"
+#include "duckdb/catalog/catalog_entry/scalar_macro_catalog_entry.hpp"
+#include "duckdb/catalog/catalog_entry/table_macro_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_entry/type_catalog_entry.hpp"
+#include "duckdb/parser/parsed_data/create_macro_info.hpp"
+#include "duckdb/parser/statement/create_statement.hpp"
 #include "arrow/type_text.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/catalog/od_index_entry.hpp"
@@ -115,12 +119,61 @@ void ODSchemaEntry::AddType(const std::string &type_name, LogicalType type) {
 	type_order_.push_back(type_name);
 }
 
+void ODSchemaEntry::AddMacro(const std::string &sql) {
+	Parser parser;
+	try {
+		parser.ParseQuery(sql);
+	} catch (std::exception &) {
+		return; // calls of it fail to bind here, as for any unknown function
+	}
+	if (parser.statements.size() != 1 || parser.statements[0]->type != StatementType::CREATE_STATEMENT) {
+		return;
+	}
+	auto &create = parser.statements[0]->Cast<CreateStatement>();
+	if (create.info->type != CatalogType::MACRO_ENTRY && create.info->type != CatalogType::TABLE_MACRO_ENTRY) {
+		return;
+	}
+	auto &info = create.info->Cast<CreateMacroInfo>();
+	info.catalog = catalog.GetName();
+	info.schema = name;
+	auto macro_name = info.name;
+	if (info.type == CatalogType::TABLE_MACRO_ENTRY) {
+		table_macros_[macro_name] = make_uniq<TableMacroCatalogEntry>(catalog, *this, info);
+		table_macro_order_.push_back(macro_name);
+	} else {
+		macros_[macro_name] = make_uniq<ScalarMacroCatalogEntry>(catalog, *this, info);
+		macro_order_.push_back(macro_name);
+	}
+}
+
+// Function lookups come for every function a statement calls while this catalog is on the
+// search path; they are answered from the snapshot, a miss without a round trip.
+static bool IsFunctionLookup(CatalogType type) {
+	switch (type) {
+	case CatalogType::SCALAR_FUNCTION_ENTRY:
+	case CatalogType::AGGREGATE_FUNCTION_ENTRY:
+	case CatalogType::MACRO_ENTRY:
+	case CatalogType::TABLE_FUNCTION_ENTRY:
+	case CatalogType::TABLE_MACRO_ENTRY:
+		return true;
+	default:
+		return false;
+	}
+}
+
 case_insensitive_map_t<unique_ptr<StandardEntry>> &ODSchemaEntry::EntriesOf(CatalogType type) {
 	switch (type) {
 	case CatalogType::INDEX_ENTRY:
 		return indexes_;
 	case CatalogType::TYPE_ENTRY:
 		return types_;
+	case CatalogType::SCALAR_FUNCTION_ENTRY:
+	case CatalogType::AGGREGATE_FUNCTION_ENTRY:
+	case CatalogType::MACRO_ENTRY:
+		return macros_;
+	case CatalogType::TABLE_FUNCTION_ENTRY:
+	case CatalogType::TABLE_MACRO_ENTRY:
+		return table_macros_;
 	default:
 		return entries_;
 	}
@@ -157,6 +210,14 @@ void ODSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry
 		}
 		return;
 	}
+	if (IsFunctionLookup(type)) {
+		auto &entries = EntriesOf(type);
+		auto &order = &entries == &macros_ ? macro_order_ : table_macro_order_;
+		for (auto &macro_name : order) {
+			callback(*entries[macro_name]);
+		}
+		return;
+	}
 	// Like DuckDB's own schemas, tables and views share one set: callers (duckdb_columns,
 	// duckdb_views, SHOW ALL TABLES) scan TABLE_ENTRY or VIEW_ENTRY and filter by entry type.
 	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY) {
@@ -171,7 +232,7 @@ optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transac
                                                       const EntryLookupInfo &lookup_info) {
 	auto type = lookup_info.GetCatalogType();
 	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY && type != CatalogType::INDEX_ENTRY &&
-	    type != CatalogType::TYPE_ENTRY) {
+	    type != CatalogType::TYPE_ENTRY && !IsFunctionLookup(type)) {
 		return nullptr;
 	}
 	auto &od_catalog = catalog.Cast<ODCatalog>();
@@ -185,10 +246,12 @@ optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transac
 		return schema == past->schemas.end() ? nullptr : schema->second->FindEntry(type, lookup_info.GetEntryName());
 	}
 	auto entry = FindEntry(type, lookup_info.GetEntryName());
-	if (entry || type == CatalogType::TYPE_ENTRY) {
-		// Types are looked up for every type name not built in (JSON, ...) while this catalog is
-		// the default: a miss must not cost a round trip. The snapshot is current as of the
-		// transaction's start, and CreateType refreshes it.
+	if (entry || type == CatalogType::TYPE_ENTRY || IsFunctionLookup(type)) {
+		// Types and functions are looked up for every type name not built in (JSON, ...) and
+		// every function called while this catalog is the default: a miss must not cost a
+		// round trip. The snapshot is current as of the transaction's start, CreateType and
+		// CreateFunction refresh it, and a statement that fails to bind verifies it
+		// (catalog_recheck.hpp).
 		return entry;
 	}
 	// Go through the catalog so a miss refreshes the pinned snapshot once.
@@ -217,7 +280,13 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateIndex(CatalogTransaction transac
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateFunction(CatalogTransaction transaction, CreateFunctionInfo &info) {
-	throw BinderException("OpenDuck databases cannot store functions or macros; create them in a local database");
+	if (info.type != CatalogType::MACRO_ENTRY && info.type != CatalogType::TABLE_MACRO_ENTRY) {
+		throw BinderException("OpenDuck databases store macros (CREATE MACRO), not functions of other kinds; "
+		                      "create those in a local database");
+	}
+	// Created on the worker, where statements shipped whole call it; listed back for the host,
+	// which expands it in the statements it plans itself.
+	return CreateAndLookup(transaction, RemoteSQL(info.Cast<CreateMacroInfo>(), name), info.name, info.type);
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateTable(CatalogTransaction transaction, BoundCreateTableInfo &info) {

@@ -1,5 +1,5 @@
-// One remote schema inside a CatalogSnapshot: owns the entries of its tables, views, indexes and
-// user types (CREATE TYPE).
+// One remote schema inside a CatalogSnapshot: owns the entries of its tables, views, indexes,
+// user types (CREATE TYPE) and macros (CREATE MACRO, scalar and table).
 // Immutable after construction, so safe to read from any thread.
 #pragma once
 
@@ -21,7 +21,10 @@ public:
 	void AddIndex(const std::string &name, const std::string &table, const std::string &sql);
 	// Adds user type `name` defined as `type` (construction time only).
 	void AddType(const std::string &name, duckdb::LogicalType type);
-	// The table, view, index or type entry named `name`, or nullptr.
+	// Adds the macro `sql` (a CREATE MACRO statement) creates (construction time only); one the
+	// host cannot parse is left out.
+	void AddMacro(const std::string &sql);
+	// The table, view, index, type or macro entry named `name`, or nullptr.
 	duckdb::optional_ptr<duckdb::CatalogEntry> FindEntry(duckdb::CatalogType type, const std::string &name);
 	// The relation behind a table or view entry, or nullptr.
 	const RemoteRelation *GetRelation(const std::string &name) const;
@@ -72,6 +75,12 @@ private:
 	duckdb::vector<std::string> index_order_;
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> types_;
 	duckdb::vector<std::string> type_order_;
+	// Scalar macros, found by function lookups; table macros, by table function lookups (two
+	// sets, as in DuckDB's own schemas).
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> macros_;
+	duckdb::vector<std::string> macro_order_;
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> table_macros_;
+	duckdb::vector<std::string> table_macro_order_;
 };
 
 } // namespace openduck
