@@ -143,6 +143,7 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, 
 		}
 		for (auto &macro : schema.macros()) {
 			entry->AddMacro(macro);
+			snapshot->has_macros = true;
 		}
 		snapshot->schemas[schema.name()] = std::move(entry);
 	}
@@ -345,8 +346,25 @@ CatalogLookupBehavior ODCatalog::CatalogTypeLookupRule(CatalogType type) const {
 	case CatalogType::INDEX_ENTRY:
 	case CatalogType::TYPE_ENTRY: // user types; a miss never costs a round trip (LookupEntry)
 		return CatalogLookupBehavior::STANDARD;
+	case CatalogType::SCALAR_FUNCTION_ENTRY:
+	case CatalogType::AGGREGATE_FUNCTION_ENTRY:
+	case CatalogType::MACRO_ENTRY:
+	case CatalogType::TABLE_FUNCTION_ENTRY:
+	case CatalogType::TABLE_MACRO_ENTRY: {
+		// Every function a statement calls is looked up along the search path, and a lookup here
+		// starts a transaction on this database, whose catalog is then verified before a plan
+		// runs (a round trip): only a database known to hold macros is searched. A macro
+		// another host just created fails to bind once, which verifies the catalog and binds
+		// again (catalog_recheck.hpp). (LOWER_PRIORITY would search it after the built-in
+		// functions, but DuckDB 1.4.4 loses the entry's name on that path.)
+		// Not yet read (or invalidated by DDL): searched, which reads it.
+		auto &self = const_cast<ODCatalog &>(*this);
+		std::lock_guard<std::mutex> guard(self.lock_);
+		bool searched = !snapshot_ || snapshot_->has_macros;
+		return searched ? CatalogLookupBehavior::STANDARD : CatalogLookupBehavior::NEVER_LOOKUP;
+	}
 	default:
-		// Functions, macros and sequences always resolve locally: never a remote round trip.
+		// Sequences and other functions: never listed here, never looked up.
 		return CatalogLookupBehavior::NEVER_LOOKUP;
 	}
 }

@@ -29,6 +29,8 @@ struct CatalogSnapshot {
 	// The id of the past snapshot this copy lists (ODCatalog::PastSnapshot); "" for the
 	// attachment's own state.
 	std::string past_snapshot;
+	// Some schema holds a macro (ODCatalog::CatalogTypeLookupRule).
+	bool has_macros = false;
 };
 
 class ODCatalog : public duckdb::Catalog {
