@@ -39,6 +39,21 @@ static std::string StaleCatalog(ClientContext &context) {
 	return stale;
 }
 
+// After a call of an unknown function: true when an OpenDuck database that was not searched
+// for functions, since it held no macros (ODCatalog::CatalogTypeLookupRule), holds some now.
+static bool MacrosAppeared(ClientContext &context, const ErrorData &error) {
+	if (error.Type() != ExceptionType::CATALOG || error.RawMessage().find("Function with name") == std::string::npos) {
+		return false;
+	}
+	bool appeared = false;
+	for (auto &db : DatabaseManager::Get(context).GetDatabases(context)) {
+		if (db->GetCatalog().GetCatalogType() == "openduck" && db->GetCatalog().Cast<ODCatalog>().MacrosAppeared()) {
+			appeared = true;
+		}
+	}
+	return appeared;
+}
+
 void RequireCurrentCatalogs(ClientContext &context) {
 	auto stale = StaleCatalog(context);
 	if (!stale.empty()) {
@@ -49,7 +64,8 @@ void RequireCurrentCatalogs(ClientContext &context) {
 }
 
 RebindQueryInfo CatalogRecheck::OnPlanningError(ClientContext &context, SQLStatement &statement, ErrorData &error) {
-	if (StringUtil::StartsWith(error.RawMessage(), kStaleCatalog) || !StaleCatalog(context).empty()) {
+	if (StringUtil::StartsWith(error.RawMessage(), kStaleCatalog) || !StaleCatalog(context).empty() ||
+	    MacrosAppeared(context, error)) {
 		return RebindQueryInfo::ATTEMPT_TO_REBIND;
 	}
 	return RebindQueryInfo::DO_NOT_REBIND;

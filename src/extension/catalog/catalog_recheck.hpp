@@ -22,8 +22,9 @@ public:
 	bool CanRequestRebind() override {
 		return true;
 	}
-	// Rebinds after that exception, and after any other planning error when verifying the
-	// statement's unverified snapshots shows one was stale.
+	// Rebinds after that exception, after any other planning error when verifying the
+	// statement's unverified snapshots shows one was stale, and after a call of an unknown
+	// function when a database not searched for functions (it held no macros) now holds some.
 	duckdb::RebindQueryInfo OnPlanningError(duckdb::ClientContext &context, duckdb::SQLStatement &statement,
 	                                        duckdb::ErrorData &error) override;
 

@@ -261,6 +261,15 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::CurrentSnapshot(const std::string &s
 	return fresh;
 }
 
+bool ODCatalog::MacrosAppeared() {
+	// Only when a lookup skipped this database: the error's own search for similar names may
+	// have read the current catalog already.
+	if (!functions_skipped_.exchange(false)) {
+		return false;
+	}
+	return CurrentSnapshot("")->has_macros;
+}
+
 std::shared_ptr<CatalogSnapshot> ODCatalog::Refresh() {
 	auto fresh = Load();
 	std::lock_guard<std::mutex> guard(lock_);
@@ -360,8 +369,11 @@ CatalogLookupBehavior ODCatalog::CatalogTypeLookupRule(CatalogType type) const {
 		// Not yet read (or invalidated by DDL): searched, which reads it.
 		auto &self = const_cast<ODCatalog &>(*this);
 		std::lock_guard<std::mutex> guard(self.lock_);
-		bool searched = !snapshot_ || snapshot_->has_macros;
-		return searched ? CatalogLookupBehavior::STANDARD : CatalogLookupBehavior::NEVER_LOOKUP;
+		if (!snapshot_ || snapshot_->has_macros) {
+			return CatalogLookupBehavior::STANDARD;
+		}
+		self.functions_skipped_ = true;
+		return CatalogLookupBehavior::NEVER_LOOKUP;
 	}
 	default:
 		// Sequences and other functions: never listed here, never looked up.

@@ -10,6 +10,7 @@
 #include "duckdb/common/case_insensitive_map.hpp"
 #include "extension/client/remote_client.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <unordered_map>
 
@@ -75,6 +76,10 @@ public:
 	}
 	// Loads a fresh snapshot now (e.g. after a lookup missed: someone else may have created it).
 	std::shared_ptr<CatalogSnapshot> Refresh();
+	// After a function lookup skipped this database (its cached catalog held no macros): reads
+	// the catalog again if it changed; true when the current one holds macros, so a statement
+	// binding again searches it.
+	bool MacrosAppeared();
 	// Marks the cache stale; the next GetSnapshot reloads. Called after remote DDL may have run.
 	void Invalidate();
 
@@ -179,6 +184,8 @@ private:
 	std::shared_ptr<RemoteClient> client_;
 	std::mutex lock_;
 	std::shared_ptr<CatalogSnapshot> snapshot_;
+	// CatalogTypeLookupRule left this database out of a function lookup (MacrosAppeared).
+	std::atomic<bool> functions_skipped_ {false};
 	struct Described {
 		duckdb::vector<duckdb::LogicalType> types;
 		duckdb::vector<std::string> names;
