@@ -87,29 +87,53 @@ static void ForEachTableColumn(duckdb::Connection &connection, pb::GetCatalogRes
 	});
 }
 
+// Calls fn(schema entry, its SchemaInfo) for every schema of `response`, in one transaction.
+template <class FN>
+static void ForEachSchema(duckdb::Connection &connection, pb::GetCatalogResponse &response, FN &&fn) {
+	auto &context = *connection.context;
+	context.RunFunctionInTransaction([&]() {
+		for (auto &schema : *response.mutable_schemas()) {
+			// Named: an empty catalog name would find the system catalog's built-in entries.
+			auto entry = duckdb::Catalog::GetSchema(context, duckdb::DatabaseManager::GetDefaultDatabase(context),
+			                                        schema.name(), duckdb::OnEntryNotFound::RETURN_NULL);
+			if (entry) {
+				fn(*entry, schema);
+			}
+		}
+	});
+}
+
 // Lists the types made with CREATE TYPE in every schema of `response`, so the host can bind
 // them (CREATE TABLE t (m mood), 'ok'::mood) and drop them.
 static void AddUserTypes(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
 	auto &context = *connection.context;
-	context.RunFunctionInTransaction([&]() {
-		for (auto &schema : *response.mutable_schemas()) {
-			// Named: an empty catalog name would find the system catalog's built-in types.
-			auto entry = duckdb::Catalog::GetSchema(context, duckdb::DatabaseManager::GetDefaultDatabase(context),
-			                                        schema.name(), duckdb::OnEntryNotFound::RETURN_NULL);
-			if (!entry) {
-				continue;
+	ForEachSchema(connection, response, [&](duckdb::SchemaCatalogEntry &entry, pb::SchemaInfo &schema) {
+		entry.Scan(context, duckdb::CatalogType::TYPE_ENTRY, [&](duckdb::CatalogEntry &type_entry) {
+			if (type_entry.internal) {
+				return;
 			}
-			entry->Scan(context, duckdb::CatalogType::TYPE_ENTRY, [&](duckdb::CatalogEntry &type_entry) {
-				if (type_entry.internal) {
-					return;
+			auto text = ExactTypeText(type_entry.Cast<duckdb::TypeCatalogEntry>().user_type);
+			if (text.empty()) {
+				return; // not expressible as text: the host cannot use it
+			}
+			auto type = schema.add_types();
+			type->set_name(type_entry.name);
+			type->set_type_sql(text);
+		});
+	});
+}
+
+// Lists the macros and table macros of every schema of `response`, so the host can expand them
+// (in hybrid statements) and drop them.
+static void AddMacros(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+	auto &context = *connection.context;
+	ForEachSchema(connection, response, [&](duckdb::SchemaCatalogEntry &entry, pb::SchemaInfo &schema) {
+		// Scalar and table macros live in two sets, each shared with other function kinds.
+		for (auto kind : {duckdb::CatalogType::MACRO_ENTRY, duckdb::CatalogType::TABLE_MACRO_ENTRY}) {
+			entry.Scan(context, kind, [&](duckdb::CatalogEntry &function) {
+				if (function.type == kind && !function.internal) {
+					schema.add_macros(function.ToSQL());
 				}
-				auto text = ExactTypeText(type_entry.Cast<duckdb::TypeCatalogEntry>().user_type);
-				if (text.empty()) {
-					return; // not expressible as text: the host cannot use it
-				}
-				auto type = schema.add_types();
-				type->set_name(type_entry.name);
-				type->set_type_sql(text);
 			});
 		}
 	});
@@ -130,29 +154,6 @@ static void AddColumnStatistics(duckdb::Connection &connection, pb::GetCatalogRe
 			                   column.set_statistics(EncodeColumnStatistics(*statistics));
 		                   }
 	                   });
-}
-
-// Lists the macros and table macros of every schema of `response`, so the host can expand them
-// (in hybrid statements) and drop them.
-static void AddMacros(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
-	auto &context = *connection.context;
-	context.RunFunctionInTransaction([&]() {
-		for (auto &schema : *response.mutable_schemas()) {
-			auto entry = duckdb::Catalog::GetSchema(context, duckdb::DatabaseManager::GetDefaultDatabase(context),
-			                                        schema.name(), duckdb::OnEntryNotFound::RETURN_NULL);
-			if (!entry) {
-				continue;
-			}
-			// Scalar and table macros live in two sets, each shared with other function kinds.
-			for (auto kind : {duckdb::CatalogType::MACRO_ENTRY, duckdb::CatalogType::TABLE_MACRO_ENTRY}) {
-				entry->Scan(context, kind, [&](duckdb::CatalogEntry &function) {
-					if (function.type == kind && !function.internal) {
-						schema.add_macros(function.ToSQL());
-					}
-				});
-			}
-		}
-	});
 }
 
 // duckdb_columns() lists a generated column's expression as its default; the host must not

@@ -179,6 +179,19 @@ def http_get(port: int, path: str, timeout: float = 2.0, token: Optional[str] = 
 		return e.code, e.read()
 
 
+def leak_gauges(port: int, token: str) -> dict:
+	"""The leak gauges of a gateway's, worker's or server's /metrics: statements and queries
+	running, connections in use (summed over databases). All zero when nothing is left running."""
+	status, body = http_get(port, "/metrics", token=token)
+	assert status == 200, body
+	values = {"active_queries": 0, "running_statements": 0, "connections_in_use": 0}
+	for line in body.decode().splitlines():
+		for name in values:
+			if line.startswith(f"openduck_{name} ") or line.startswith(f"openduck_database_{name}{{"):
+				values[name] += int(float(line.rsplit(" ", 1)[1]))
+	return values
+
+
 class OpenDuckProcess:
 	"""One `openduck` subprocess whose stdout+stderr go to a log file.
 

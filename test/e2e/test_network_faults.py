@@ -134,15 +134,7 @@ class Cluster:
 
 
 def gauges(process, token) -> dict:
-	"""The leak gauges of a gateway or worker's /metrics (connections summed over databases)."""
-	status, body = odtest.http_get(process.port, "/metrics", token=token)
-	assert status == 200, body
-	values = {"active_queries": 0, "running_statements": 0, "connections_in_use": 0}
-	for line in body.decode().splitlines():
-		for name in values:
-			if line.startswith(f"openduck_{name} ") or line.startswith(f"openduck_database_{name}{{"):
-				values[name] += int(float(line.rsplit(" ", 1)[1]))
-	return values
+	return odtest.leak_gauges(process.port, token)
 
 
 def open_fds(process) -> int:

@@ -231,17 +231,6 @@ def test_commit_between_statistics_and_scan_is_not_seen(st, server, host):
 	assert st.con.execute(sql).fetchall() == [(500, 5000000)]
 
 
-def _server_gauges(server):
-	status, body = odtest.http_get(server.port, "/metrics", token=server.token)
-	assert status == 200, body
-	values = {"active_queries": 0, "running_statements": 0, "connections_in_use": 0}
-	for line in body.decode().splitlines():
-		for name in values:
-			if line.startswith(f"openduck_{name} ") or line.startswith(f"openduck_database_{name}{{"):
-				values[name] += int(float(line.rsplit(" ", 1)[1]))
-	return values
-
-
 @pytest.mark.parametrize("stop", ["limit", "error"])
 def test_read_in_its_statistics_session_ends_with_the_statement(st, server, stop):
 	# The statement's only read runs as its statistics session's final read, streaming: when the
@@ -258,9 +247,11 @@ def test_read_in_its_statistics_session_ends_with_the_statement(st, server, stop
 				with pytest.raises(duckdb.InvalidInputException, match="stop here"):
 					st.con.execute(sql).fetchall()
 		deadline = time.monotonic() + 10
-		while any(_server_gauges(server).values()) and time.monotonic() < deadline:
+		gauges = odtest.leak_gauges(server.port, server.token)
+		while any(gauges.values()) and time.monotonic() < deadline:
 			time.sleep(0.1)
-		assert not any(_server_gauges(server).values()), _server_gauges(server)
+			gauges = odtest.leak_gauges(server.port, server.token)
+		assert not any(gauges.values()), gauges
 		# The session's transaction ended: the next statement's write commits and is read back.
 		st.execute("INSERT INTO stat_long VALUES (-1, 'y')")
 		st.check("SELECT count(*), min(k) FROM {db}stat_long t, one")
