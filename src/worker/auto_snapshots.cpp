@@ -7,11 +7,21 @@
 #include "duckdb/main/database_manager.hpp"
 #include "duckdb/storage/storage_manager.hpp"
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 namespace openduck {
 
 // The finest interval a database can ask for; a tick costs one in-memory look per database.
 static constexpr std::chrono::milliseconds kTick {1000};
 static constexpr std::chrono::seconds kPolicyRefresh {10};
+// How long the plain CHECKPOINT may be refused before a FORCE CHECKPOINT is tried, how long that
+// may hold new transactions back, and the longest pause between two such attempts.
+static constexpr std::chrono::seconds kStarvedAfter {10};
+static constexpr std::chrono::milliseconds kForceWait {2000};
+static constexpr std::chrono::minutes kMaxForceBackoff {5};
 
 AutoSnapshots::AutoSnapshots(DatabaseSet &databases, int64_t interval_seconds)
     : databases_(databases), interval_seconds_(interval_seconds), task_(kTick, [this] { Tick(); }, false) {
@@ -69,21 +79,77 @@ void AutoSnapshots::SnapshotIfDue(const std::string &name, duckdb::DuckDB &insta
 	if (now - state->second.clean_since < std::chrono::seconds(interval)) {
 		return;
 	}
-	duckdb::Connection connection(instance);
-	auto result = connection.Query("CHECKPOINT");
-	if (!result->HasError()) {
+	auto problem = Checkpoint(state->second, instance, now);
+	if (problem.empty()) {
 		// From the start: commits during the checkpoint wait at most one more interval.
 		state->second.clean_since = now;
 		state->second.last_problem.clear();
 		return;
 	}
-	// DuckDB appends the stack trace of a FATAL error to its message: not for an operator's log.
-	auto problem = result->GetError();
-	problem = problem.substr(0, problem.find("\n\nStack Trace:"));
 	if (state->second.last_problem != problem) {
 		state->second.last_problem = problem;
 		Log("automatic snapshot of database '" + name + "' did not run (retrying every second): " + problem);
 	}
+}
+
+// DuckDB appends the stack trace of a FATAL error to its message: not for an operator's log.
+static std::string ErrorOf(duckdb::QueryResult &result) {
+	auto problem = result.GetError();
+	return problem.substr(0, problem.find("\n\nStack Trace:"));
+}
+
+std::string AutoSnapshots::Checkpoint(DatabaseState &state, duckdb::DuckDB &instance, Clock::time_point now) {
+	duckdb::Connection connection(instance);
+	auto plain = connection.Query("CHECKPOINT");
+	if (!plain->HasError()) {
+		state.refused_since.reset();
+		state.force_backoff = {};
+		return "";
+	}
+	if (plain->GetErrorType() != duckdb::ExceptionType::TRANSACTION) {
+		return ErrorOf(*plain);
+	}
+	if (!state.refused_since) {
+		state.refused_since = now;
+	}
+	if (now - *state.refused_since < kStarvedAfter || now < state.next_force) {
+		return ErrorOf(*plain);
+	}
+	// Bounded: a watcher interrupts it after kForceWait, so new transactions never wait longer.
+	std::mutex lock;
+	std::condition_variable finished_changed;
+	bool finished = false;
+	std::thread watcher([&]() {
+		std::unique_lock<std::mutex> guard(lock);
+		if (!finished_changed.wait_for(guard, kForceWait, [&] { return finished; })) {
+			connection.Interrupt();
+		}
+	});
+	auto forced = connection.Query("FORCE CHECKPOINT");
+	{
+		std::lock_guard<std::mutex> guard(lock);
+		finished = true;
+	}
+	finished_changed.notify_all();
+	watcher.join();
+	if (!forced->HasError()) {
+		state.refused_since.reset();
+		state.force_backoff = {};
+		return "";
+	}
+	state.force_backoff = state.force_backoff == Clock::duration {}
+	                          ? Clock::duration(kStarvedAfter)
+	                          : std::min<Clock::duration>(2 * state.force_backoff, kMaxForceBackoff);
+	state.next_force = now + state.force_backoff;
+	auto refused_for = std::chrono::duration_cast<std::chrono::seconds>(now - *state.refused_since).count();
+	auto retry_in = std::chrono::duration_cast<std::chrono::seconds>(state.force_backoff).count();
+	if (forced->GetErrorType() == duckdb::ExceptionType::INTERRUPT) {
+		return "CHECKPOINT refused for " + std::to_string(refused_for) +
+		       " s while transactions were writing, and FORCE CHECKPOINT still found one writing after " +
+		       std::to_string(kForceWait.count()) + " ms (a transaction left open?); forcing again in " +
+		       std::to_string(retry_in) + " s";
+	}
+	return ErrorOf(*forced);
 }
 
 } // namespace openduck

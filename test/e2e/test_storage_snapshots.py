@@ -3,6 +3,7 @@ tiers applied by `openduck gc` (--retention, the config file's [gc] table, per d
 
 import re
 import sqlite3
+import threading
 import time
 
 import odtest
@@ -12,14 +13,14 @@ from test_storage_admin import admin, attach_snapshot, snapshot_rows
 DEADLINE_S = 120
 
 
-def wait_for_more_snapshots(data_dir, db, than):
-	deadline = time.monotonic() + DEADLINE_S
+def wait_for_more_snapshots(data_dir, db, than, deadline_s=DEADLINE_S):
+	deadline = time.monotonic() + deadline_s
 	while time.monotonic() < deadline:
 		rows = snapshot_rows(data_dir, db)
 		if len(rows) > than:
 			return rows
 		time.sleep(0.2)
-	raise AssertionError(f"no automatic snapshot of {db} within {DEADLINE_S} s (still {than})")
+	raise AssertionError(f"no automatic snapshot of {db} within {deadline_s} s (still {than})")
 
 
 def test_commits_get_snapshots_without_checkpoint_and_idle_databases_none(launcher, host):
@@ -126,3 +127,49 @@ def test_gc_keeps_what_the_tiers_keep(launcher, host, tmp_path):
 	assert gc_snapshots(dry) == {e, c, a}, dry
 	code, out = admin(srv.data_dir, "gc", "--retention", "hourly", check=False)
 	assert code != 0 and "all:24h,hourly:7d,daily:90d" in out, out
+
+
+def test_snapshots_are_made_while_writers_never_stop(launcher, host):
+	# Some transaction is always writing, so DuckDB refuses every plain CHECKPOINT: after a while
+	# the worker forces one, which waits for the writers of the moment and holds new ones back
+	# for at most a couple of seconds. No writer fails, and every commit is in the next snapshot.
+	srv = launcher.serve(["busy"], extra_args=["--snapshot-interval", "1s"])
+	setup = host(srv, "busy")
+	created = len(snapshot_rows(srv.data_dir, "busy"))
+	odtest.remote(setup, "cloud", "CREATE TABLE w (writer INTEGER, n INTEGER)")
+	before = len(wait_for_more_snapshots(srv.data_dir, "busy", created))
+	writers, stop, committed, failures = 6, threading.Event(), [0] * 6, []
+
+	def write(index, con):
+		# Staggered, each holding its transaction open a different time: they overlap all the
+		# time, and the few milliseconds between one's COMMIT and its next INSERT drift apart
+		# instead of lining up with the others'. (Without forcing, no snapshot came in minutes.)
+		time.sleep(index * 0.13)
+		n = 0
+		while not stop.is_set():
+			try:
+				con.execute("BEGIN")
+				con.execute(f"INSERT INTO cloud.w VALUES ({index}, {n})")
+				time.sleep(0.6 + 0.17 * index)
+				con.execute("COMMIT")
+				n += 1
+				committed[index] = n
+			except Exception as e:  # noqa: BLE001 - every failure is reported below
+				failures.append(f"writer {index}: {e}")
+				return
+
+	threads = [threading.Thread(target=write, args=(i, host(srv, "busy"))) for i in range(writers)]
+	for thread in threads:
+		thread.start()
+	try:
+		rows = wait_for_more_snapshots(srv.data_dir, "busy", before, deadline_s=60)
+	finally:
+		stop.set()
+		for thread in threads:
+			thread.join()
+	assert not failures, failures
+	# The forced snapshot holds whole transactions only: each writer's rows are 0..k-1.
+	attach_snapshot(setup, srv, "busy", rows[-1][0], "forced")
+	for writer, k in setup.execute("SELECT writer, count(*) FROM forced.w GROUP BY ALL").fetchall():
+		assert setup.execute(f"SELECT max(n) + 1 FROM forced.w WHERE writer = {writer}").fetchall() == [(k,)]
+	assert setup.execute("SELECT count(*) FROM cloud.w").fetchall() == [(sum(committed),)]
