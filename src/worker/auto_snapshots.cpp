@@ -99,12 +99,15 @@ static std::string ErrorOf(duckdb::QueryResult &result) {
 }
 
 std::string AutoSnapshots::Checkpoint(DatabaseState &state, duckdb::DuckDB &instance, Clock::time_point now) {
+	auto ran = [&state]() {
+		state.refused_since.reset();
+		state.force_backoff = {};
+		return std::string();
+	};
 	duckdb::Connection connection(instance);
 	auto plain = connection.Query("CHECKPOINT");
 	if (!plain->HasError()) {
-		state.refused_since.reset();
-		state.force_backoff = {};
-		return "";
+		return ran();
 	}
 	if (plain->GetErrorType() != duckdb::ExceptionType::TRANSACTION) {
 		return ErrorOf(*plain);
@@ -133,9 +136,7 @@ std::string AutoSnapshots::Checkpoint(DatabaseState &state, duckdb::DuckDB &inst
 	finished_changed.notify_all();
 	watcher.join();
 	if (!forced->HasError()) {
-		state.refused_since.reset();
-		state.force_backoff = {};
-		return "";
+		return ran();
 	}
 	state.force_backoff = state.force_backoff == Clock::duration {}
 	                          ? Clock::duration(kStarvedAfter)

@@ -36,7 +36,6 @@ FragmentExecutor::FragmentExecutor(Session &session, const pb::ExecuteFragmentRe
 		final_read_ = true;
 	} else {
 		session_ = &session;
-		session_lock_ = &session.lock;
 	}
 }
 
@@ -94,7 +93,7 @@ void FragmentExecutor::Ingest() {
 }
 
 void FragmentExecutor::Upload() {
-	if (session_lock_) {
+	if (session_) {
 		throw duckdb::InvalidInputException("uploads are not accepted inside a session: their temporary tables would "
 		                                    "outlive the statement");
 	}
@@ -308,8 +307,8 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			Close();
 		}
 	} interruptible;
-	if (session_lock_) {
-		session_guard = std::unique_lock<std::mutex>(*session_lock_);
+	if (session_) {
+		session_guard = std::unique_lock<std::mutex>(session_->lock);
 		AllowInterrupts(true);
 		interruptible.executor = this;
 	}
@@ -319,7 +318,7 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			return fail(duckdb::ErrorData(duckdb::ExceptionType::TRANSACTION,
 			                              "session '" + request_.session_id() + "' has ended"));
 		}
-		if (!read_only_token_.empty() && !session_lock_ && !final_read_) {
+		if (!read_only_token_.empty() && !session_ && !final_read_) {
 			// Rolled back with the connection when the executor ends; nothing in it may write.
 			auto begin = connection_.Query("BEGIN TRANSACTION READ ONLY");
 			if (begin->HasError()) {
@@ -382,7 +381,7 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		// A session's result is materialized so the session lock can be released before sending.
 		// So is any write's: outside a session its transaction commits when the result is
 		// complete, and a failed commit must reach the host as the statement's error.
-		bool stream = !session_lock_ && statements.back()->type == duckdb::StatementType::SELECT_STATEMENT;
+		bool stream = !session_ && statements.back()->type == duckdb::StatementType::SELECT_STATEMENT;
 		auto pending = connection_.PendingQuery(std::move(statements.back()), stream);
 		if (pending->HasError()) {
 			return fail(pending->GetErrorObject());

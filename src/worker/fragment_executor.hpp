@@ -94,9 +94,8 @@ private:
 
 	std::unique_ptr<duckdb::Connection> owned_connection_;
 	duckdb::Connection &connection_;
-	// The session of a kStatement run; its lock.
+	// The session of a kStatement run, whose lock it holds while the statement executes.
 	Session *session_ = nullptr;
-	std::mutex *session_lock_ = nullptr;
 	// A kFinalRead run: in the session's open transaction, SELECTs only.
 	bool final_read_ = false;
 	std::set<std::string> *session_settings_ = nullptr;

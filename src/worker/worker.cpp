@@ -289,6 +289,17 @@ grpc::Status Worker::RunWhenPlaced(const grpc::ServerContext &call, const pb::Ex
 	return Run(call, request, executor, sink, outcome);
 }
 
+// Commits (or rolls back) `session`'s transaction and marks it ended; a failed COMMIT is rolled
+// back. REQUIRES: session.lock held, not yet ended.
+static duckdb::unique_ptr<duckdb::MaterializedQueryResult> EndTransaction(Session &session, bool commit) {
+	auto result = session.connection.Query(commit ? "COMMIT" : "ROLLBACK");
+	if (result->HasError() && session.connection.HasActiveTransaction()) {
+		session.connection.Query("ROLLBACK");
+	}
+	session.ended = true;
+	return result;
+}
+
 grpc::Status Worker::RunFinalRead(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
                                   const Principal &principal, std::shared_ptr<Session> session,
                                   const ResponseSink &sink, FragmentOutcome &outcome) {
@@ -308,11 +319,7 @@ grpc::Status Worker::RunFinalRead(const grpc::ServerContext &call, const pb::Exe
 		if (!session->ended) {
 			// Only SELECTs run here (FragmentExecutor refuses anything else), so ending the
 			// transaction cannot lose a write.
-			auto end = session->connection.Query(status.ok() && !outcome.failed ? "COMMIT" : "ROLLBACK");
-			if (end->HasError() && session->connection.HasActiveTransaction()) {
-				session->connection.Query("ROLLBACK");
-			}
-			session->ended = true;
+			EndTransaction(*session, status.ok() && !outcome.failed);
 		}
 	}
 	sessions_.NotifyEnded();
@@ -495,12 +502,7 @@ grpc::Status Worker::EndSession(const pb::ExecuteFragmentRequest &request, const
 		if (session->ended) {
 			return SessionNotFound(request.session_id());
 		}
-		bool commit = request.session_action() == pb::SESSION_ACTION_COMMIT;
-		result = session->connection.Query(commit ? "COMMIT" : "ROLLBACK");
-		if (result->HasError() && session->connection.HasActiveTransaction()) {
-			session->connection.Query("ROLLBACK");
-		}
-		session->ended = true;
+		result = EndTransaction(*session, request.session_action() == pb::SESSION_ACTION_COMMIT);
 	}
 	sessions_.NotifyEnded();
 	sessions_.Remove(request.session_id());
