@@ -8,8 +8,6 @@
 #include "duckdb/storage/storage_manager.hpp"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 namespace openduck {
@@ -17,11 +15,13 @@ namespace openduck {
 // The finest interval a database can ask for; a tick costs one in-memory look per database.
 static constexpr std::chrono::milliseconds kTick {1000};
 static constexpr std::chrono::seconds kPolicyRefresh {10};
-// How long the plain CHECKPOINT may be refused before a FORCE CHECKPOINT is tried, how long that
-// may hold new transactions back, and the longest pause between two such attempts.
+// How long the CHECKPOINT may be refused before new transactions are held back for it, how long
+// they may be held back, how often it is retried meanwhile, and the longest pause between two
+// such attempts.
 static constexpr std::chrono::seconds kStarvedAfter {10};
-static constexpr std::chrono::milliseconds kForceWait {2000};
-static constexpr std::chrono::minutes kMaxForceBackoff {5};
+static constexpr std::chrono::milliseconds kGateWait {2000};
+static constexpr std::chrono::milliseconds kGatedRetry {2};
+static constexpr std::chrono::minutes kMaxGateBackoff {5};
 
 AutoSnapshots::AutoSnapshots(DatabaseSet &databases, int64_t interval_seconds)
     : databases_(databases), interval_seconds_(interval_seconds), task_(kTick, [this] { Tick(); }, false) {
@@ -79,7 +79,7 @@ void AutoSnapshots::SnapshotIfDue(const std::string &name, duckdb::DuckDB &insta
 	if (now - state->second.clean_since < std::chrono::seconds(interval)) {
 		return;
 	}
-	auto problem = Checkpoint(state->second, instance, now);
+	auto problem = Checkpoint(name, state->second, instance, now);
 	if (problem.empty()) {
 		// From the start: commits during the checkpoint wait at most one more interval.
 		state->second.clean_since = now;
@@ -98,10 +98,11 @@ static std::string ErrorOf(duckdb::QueryResult &result) {
 	return problem.substr(0, problem.find("\n\nStack Trace:"));
 }
 
-std::string AutoSnapshots::Checkpoint(DatabaseState &state, duckdb::DuckDB &instance, Clock::time_point now) {
+std::string AutoSnapshots::Checkpoint(const std::string &name, DatabaseState &state, duckdb::DuckDB &instance,
+                                      Clock::time_point now) {
 	auto ran = [&state]() {
 		state.refused_since.reset();
-		state.force_backoff = {};
+		state.gate_backoff = {};
 		return std::string();
 	};
 	duckdb::Connection connection(instance);
@@ -115,42 +116,35 @@ std::string AutoSnapshots::Checkpoint(DatabaseState &state, duckdb::DuckDB &inst
 	if (!state.refused_since) {
 		state.refused_since = now;
 	}
-	if (now - *state.refused_since < kStarvedAfter || now < state.next_force) {
+	if (now - *state.refused_since < kStarvedAfter || now < state.next_gated) {
 		return ErrorOf(*plain);
 	}
-	// Bounded: a watcher interrupts it after kForceWait, so new transactions never wait longer.
-	std::mutex lock;
-	std::condition_variable finished_changed;
-	bool finished = false;
-	std::thread watcher([&]() {
-		std::unique_lock<std::mutex> guard(lock);
-		if (!finished_changed.wait_for(guard, kForceWait, [&] { return finished; })) {
-			connection.Interrupt();
-		}
-	});
-	auto forced = connection.Query("FORCE CHECKPOINT");
 	{
-		std::lock_guard<std::mutex> guard(lock);
-		finished = true;
+		// New transactions wait at the gate while the writing ones end; the CHECKPOINT is retried
+		// until it gets its moment without writers, for at most kGateWait.
+		auto closed = databases_.Gate().Close(name);
+		auto until = Clock::now() + kGateWait;
+		while (Clock::now() < until) {
+			std::this_thread::sleep_for(kGatedRetry);
+			auto gated = connection.Query("CHECKPOINT");
+			if (!gated->HasError()) {
+				return ran();
+			}
+			if (gated->GetErrorType() != duckdb::ExceptionType::TRANSACTION) {
+				return ErrorOf(*gated);
+			}
+		}
 	}
-	finished_changed.notify_all();
-	watcher.join();
-	if (!forced->HasError()) {
-		return ran();
-	}
-	state.force_backoff = state.force_backoff == Clock::duration {}
-	                          ? Clock::duration(kStarvedAfter)
-	                          : std::min<Clock::duration>(2 * state.force_backoff, kMaxForceBackoff);
-	state.next_force = now + state.force_backoff;
+	state.gate_backoff = state.gate_backoff == Clock::duration {}
+	                         ? Clock::duration(kStarvedAfter)
+	                         : std::min<Clock::duration>(2 * state.gate_backoff, kMaxGateBackoff);
+	state.next_gated = now + state.gate_backoff;
 	auto refused_for = std::chrono::duration_cast<std::chrono::seconds>(now - *state.refused_since).count();
-	auto retry_in = std::chrono::duration_cast<std::chrono::seconds>(state.force_backoff).count();
-	if (forced->GetErrorType() == duckdb::ExceptionType::INTERRUPT) {
-		return "CHECKPOINT refused for " + std::to_string(refused_for) +
-		       " s while transactions were writing, and FORCE CHECKPOINT still found one writing after " +
-		       std::to_string(kForceWait.count()) + " ms (a transaction left open?); forcing again in " +
-		       std::to_string(retry_in) + " s";
-	}
-	return ErrorOf(*forced);
+	auto retry_in = std::chrono::duration_cast<std::chrono::seconds>(state.gate_backoff).count();
+	return "CHECKPOINT refused for " + std::to_string(refused_for) +
+	       " s while transactions were writing, and still refused after new transactions were held back for " +
+	       std::to_string(kGateWait.count()) + " ms (a transaction left open?); holding them back again in " +
+	       std::to_string(retry_in) + " s";
 }
 
 } // namespace openduck

@@ -5,16 +5,17 @@
 // A snapshot is DuckDB's own CHECKPOINT on the database's instance, so it is exactly a
 // checkpoint of committed data. When a transaction is writing, DuckDB refuses it at once; the
 // task logs that once and tries again at the next tick (every second). Under a steady stream of
-// writers some transaction is always writing, and the plain CHECKPOINT never ran (a 30-minute
-// soak with 64 clients: not once; the WAL and what DuckDB keeps for uncheckpointed commits grew
-// all along). So once it has been refused for kStarvedAfter, the task runs FORCE CHECKPOINT,
-// which stops new transactions from starting and waits for the writing ones to end, and
-// interrupts it after kForceWait (new transactions then start again; nothing is aborted):
-// transactions starting meanwhile wait up to that long. After an interrupted attempt the next
-// one waits twice as long (up to kMaxForceBackoff), so a transaction left open for a long time
-// costs others a short wait now and then, not every second. It runs only when DuckDB's WAL
-// holds commits: a checkpoint empties the WAL, so commits since the last snapshot (of any kind)
-// are exactly what the WAL holds.
+// writers some transaction is always writing, and the CHECKPOINT never ran (a 30-minute soak
+// with 64 clients: not once; the WAL and what DuckDB keeps for uncheckpointed commits grew all
+// along). So once it has been refused for kStarvedAfter, the task closes the database's
+// TransactionGate (new transactions wait there; open ones go on), retries the CHECKPOINT every
+// few milliseconds until the writing transactions have ended, and reopens the gate when it ran
+// or after kGateWait (nothing is aborted). New transactions wait that long at most, plus the
+// checkpoint's own time. After an attempt that found a transaction still writing, the next one
+// waits twice as long (up to kMaxGateBackoff), so a transaction left open for a long time costs
+// others a short wait now and then, not every second. It runs only when DuckDB's WAL holds
+// commits: a checkpoint empties the WAL, so commits since the last snapshot (of any kind) are
+// exactly what the WAL holds.
 //
 // A database's own interval (DatabasePolicy, `openduck db set`) wins over the worker's; the
 // policies are read from the metadata store every 10 s.
@@ -45,8 +46,8 @@ private:
 		std::string last_problem;      // logged once until the next success
 		// Since when the plain CHECKPOINT has been refused (none: it has not been).
 		std::optional<Clock::time_point> refused_since;
-		Clock::time_point next_force {}; // no FORCE CHECKPOINT before this
-		Clock::duration force_backoff {};
+		Clock::time_point next_gated {}; // new transactions are not held back before this
+		Clock::duration gate_backoff {};
 	};
 	// One look at every database (on the task's thread).
 	void Tick();
@@ -54,9 +55,10 @@ private:
 	void RefreshPolicies(Clock::time_point now);
 	// Checkpoints `instance` when its commits have waited an interval.
 	void SnapshotIfDue(const std::string &name, duckdb::DuckDB &instance, Clock::time_point now);
-	// The error of a checkpoint of `instance` ("" when it ran): the plain one, or the bounded
-	// FORCE one once the plain one has been refused for too long.
-	std::string Checkpoint(DatabaseState &state, duckdb::DuckDB &instance, Clock::time_point now);
+	// The error of a checkpoint of database `name`'s `instance` ("" when it ran), holding new
+	// transactions back for it once it has been refused for too long.
+	std::string Checkpoint(const std::string &name, DatabaseState &state, duckdb::DuckDB &instance,
+	                       Clock::time_point now);
 
 	DatabaseSet &databases_;
 	const int64_t interval_seconds_;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "storage/storage_engine.hpp"
+#include "worker/transaction_gate.hpp"
 
 #include "duckdb/main/database.hpp"
 
@@ -40,6 +41,10 @@ public:
 
 	StorageEngine &Storage() {
 		return storage_;
+	}
+	// Where the databases' new transactions wait while a checkpoint waits (AutoSnapshots).
+	TransactionGate &Gate() {
+		return gate_;
 	}
 
 	// The writable instance of `name`, opened on first use. nullptr when the store has no such
@@ -108,6 +113,7 @@ private:
 	duckdb::DuckDB &Adopt(const std::string &name, std::unique_ptr<duckdb::DuckDB> instance);
 
 	StorageEngine &storage_;
+	TransactionGate gate_;
 	// Held while opening or creating: serialises those, so a database is opened once.
 	std::mutex open_lock_;
 	// Guards databases_ (entries are added, never removed).

@@ -215,6 +215,12 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	std::unique_ptr<ConnectionLimit::Lease> connection;
 	if (request.session_action() == pb::SESSION_ACTION_OPEN || request.session_id().empty()) {
 		auto gone = [&call] { return call.IsCancelled(); };
+		// Before the connection and the place: while a checkpoint of a written database waits for
+		// its writing transactions to end, new ones wait here (worker/transaction_gate.hpp).
+		bool writer = databases_ && !served.replica_position && served.snapshot == 0;
+		if (writer && !databases_->Gate().WaitOpen(request.database(), gone)) {
+			return CallerGone();
+		}
 		connection = connections_.Acquire(request.database(), principal.label, gone);
 		if (!connection) {
 			return QueueRefusal(call, "database '" + request.database() + "' has all " +
@@ -366,10 +372,14 @@ grpc::Status Worker::RunDiff(const grpc::ServerContext &call, const pb::ExecuteF
 	return RunWhenPlaced(call, comparison, principal, executor, sink, outcome);
 }
 
+grpc::Status Worker::CallerGone() {
+	return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away while its statement waited to run");
+}
+
 grpc::Status Worker::QueueRefusal(const grpc::ServerContext &call, const std::string &what,
                                   std::chrono::milliseconds waited, const std::string &remedy) {
 	if (call.IsCancelled()) {
-		return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away while its statement waited to run");
+		return CallerGone();
 	}
 	auto seconds = std::chrono::duration_cast<std::chrono::seconds>(waited).count();
 	return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,

@@ -133,6 +133,8 @@ private:
 	                     const Principal &principal, const Served &served, const ResponseSink &sink,
 	                     FragmentOutcome &outcome);
 	static grpc::Status SessionNotFound(const std::string &id);
+	// CANCELLED: the caller went away while its statement waited for its turn.
+	static grpc::Status CallerGone();
 	// The refusal of a caller that waited `waited` in a queue: RESOURCE_EXHAUSTED saying `what`
 	// stayed taken, the wait and `remedy` (may be empty); CANCELLED when the caller went away.
 	static grpc::Status QueueRefusal(const grpc::ServerContext &call, const std::string &what,

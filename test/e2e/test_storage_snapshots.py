@@ -7,6 +7,7 @@ import threading
 import time
 
 import odtest
+import pytest
 from test_storage_admin import admin, attach_snapshot, snapshot_rows
 
 # Polls wait this long at most; nothing asserts how fast snapshots come.
@@ -129,21 +130,35 @@ def test_gc_keeps_what_the_tiers_keep(launcher, host, tmp_path):
 	assert code != 0 and "all:24h,hourly:7d,daily:90d" in out, out
 
 
-def test_snapshots_are_made_while_writers_never_stop(launcher, host):
-	# Some transaction is always writing, so DuckDB refuses every plain CHECKPOINT: after a while
-	# the worker forces one, which waits for the writers of the moment and holds new ones back
-	# for at most a couple of seconds. No writer fails, and every commit is in the next snapshot.
-	srv = launcher.serve(["busy"], extra_args=["--snapshot-interval", "1s"])
+# Writers that overlap all the time: DuckDB refuses every plain CHECKPOINT, so after a while
+# the worker holds new transactions back until the writing ones have ended and checkpoints then.
+# Session writers each hold a transaction that writes twice; `hammering` more threads insert in
+# auto-commit statements without pause. No writer fails, and every commit is in the snapshot.
+@pytest.mark.parametrize(
+	"places,hammering",
+	[
+		(None, 0),
+		# Fewer statement places than writers: held back inside DuckDB (FORCE CHECKPOINT), the
+		# auto-commit inserts took every place and a session's second INSERT, which the checkpoint
+		# waited for, waited for a place; no snapshot came in minutes.
+		(2, 3),
+	],
+	ids=["sessions", "scarce-places"],
+)
+def test_snapshots_are_made_while_writers_never_stop(launcher, host, places, hammering):
+	extra = ["--snapshot-interval", "1s"] + (["--max-running-statements", places] if places else [])
+	srv = launcher.serve(["busy"], extra_args=extra)
 	setup = host(srv, "busy")
 	created = len(snapshot_rows(srv.data_dir, "busy"))
 	odtest.remote(setup, "cloud", "CREATE TABLE w (writer INTEGER, n INTEGER)")
 	before = len(wait_for_more_snapshots(srv.data_dir, "busy", created))
-	writers, stop, committed, failures = 6, threading.Event(), [0] * 6, []
+	writers = 6
+	stop, committed, failures = threading.Event(), [0] * (writers + hammering), []
 
 	def write(index, con):
 		# Staggered, each holding its transaction open a different time: they overlap all the
 		# time, and the few milliseconds between one's COMMIT and its next INSERT drift apart
-		# instead of lining up with the others'. (Without forcing, no snapshot came in minutes.)
+		# instead of lining up with the others'.
 		time.sleep(index * 0.13)
 		n = 0
 		while not stop.is_set():
@@ -151,14 +166,27 @@ def test_snapshots_are_made_while_writers_never_stop(launcher, host):
 				con.execute("BEGIN")
 				con.execute(f"INSERT INTO cloud.w VALUES ({index}, {n})")
 				time.sleep(0.6 + 0.17 * index)
+				con.execute(f"INSERT INTO cloud.w VALUES ({index}, {n + 1})")
 				con.execute("COMMIT")
-				n += 1
+				n += 2
 				committed[index] = n
 			except Exception as e:  # noqa: BLE001 - every failure is reported below
 				failures.append(f"writer {index}: {e}")
 				return
 
+	def hammer(index, con):
+		n = 0
+		while not stop.is_set():
+			try:
+				con.execute(f"INSERT INTO cloud.w VALUES ({index}, {n})")
+				n += 1
+				committed[index] = n
+			except Exception as e:  # noqa: BLE001 - every failure is reported below
+				failures.append(f"auto-commit writer {index}: {e}")
+				return
+
 	threads = [threading.Thread(target=write, args=(i, host(srv, "busy"))) for i in range(writers)]
+	threads += [threading.Thread(target=hammer, args=(writers + i, host(srv, "busy"))) for i in range(hammering)]
 	for thread in threads:
 		thread.start()
 	try:
@@ -168,7 +196,7 @@ def test_snapshots_are_made_while_writers_never_stop(launcher, host):
 		for thread in threads:
 			thread.join()
 	assert not failures, failures
-	# The forced snapshot holds whole transactions only: each writer's rows are 0..k-1.
+	# The snapshot holds whole transactions only: each writer's rows are 0..k-1.
 	attach_snapshot(setup, srv, "busy", rows[-1][0], "forced")
 	for writer, k in setup.execute("SELECT writer, count(*) FROM forced.w GROUP BY ALL").fetchall():
 		assert setup.execute(f"SELECT max(n) + 1 FROM forced.w WHERE writer = {writer}").fetchall() == [(k,)]
