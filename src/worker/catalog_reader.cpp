@@ -6,9 +6,11 @@
 #include "common/column_statistics.hpp"
 #include "common/index_sql.hpp"
 #include "duckdb/catalog/catalog.hpp"
+#include "duckdb/catalog/catalog_entry/sequence_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/main/database_manager.hpp"
+#include "duckdb/parser/keyword_helper.hpp"
 #include "duckdb/main/connection.hpp"
 #include "duckdb/main/materialized_query_result.hpp"
 #include "duckdb/transaction/meta_transaction.hpp"
@@ -119,13 +121,24 @@ static void AddUserTypes(duckdb::Connection &connection, pb::GetCatalogResponse 
 			auto type = schema.add_types();
 			type->set_name(type_entry.name);
 			type->set_type_sql(text);
+			CopyComment(type_entry.comment, *type);
 		});
 	});
 }
 
-// Lists the macros and table macros of every schema of `response`, so the host can expand them
-// (in hybrid statements) and drop them.
-static void AddMacros(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+// CREATE SEQUENCE for `sequence` as it was created. Not DuckDB's ToSQL: that prints the name
+// unquoted and the counter as the START (a host lists the start, as duckdb_sequences() does).
+static std::string SequenceSQL(duckdb::SequenceCatalogEntry &sequence) {
+	auto data = sequence.GetData();
+	return "CREATE SEQUENCE " + duckdb::KeywordHelper::WriteOptionallyQuoted(sequence.name) + " INCREMENT BY " +
+	       std::to_string(data.increment) + " MINVALUE " + std::to_string(data.min_value) + " MAXVALUE " +
+	       std::to_string(data.max_value) + " START " + std::to_string(data.start_value) +
+	       (data.cycle ? " CYCLE" : " NO CYCLE");
+}
+
+// Lists the macros, table macros and sequences of every schema of `response`, so the host can
+// expand the macros (in hybrid statements), bind nextval/currval, and drop them.
+static void AddMacrosAndSequences(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
 	auto &context = *connection.context;
 	ForEachSchema(connection, response, [&](duckdb::SchemaCatalogEntry &entry, pb::SchemaInfo &schema) {
 		// Scalar and table macros live in two sets, each shared with other function kinds.
@@ -136,6 +149,11 @@ static void AddMacros(duckdb::Connection &connection, pb::GetCatalogResponse &re
 				}
 			});
 		}
+		entry.Scan(context, duckdb::CatalogType::SEQUENCE_ENTRY, [&](duckdb::CatalogEntry &sequence) {
+			auto listed = schema.add_sequences();
+			listed->set_sql(SequenceSQL(sequence.Cast<duckdb::SequenceCatalogEntry>()));
+			CopyComment(sequence.comment, *listed);
+		});
 	});
 }
 
@@ -285,7 +303,8 @@ static void ReadCatalogEntries(duckdb::Connection &connection, pb::GetCatalogRes
 	// columns is a conflict target too; duckdb_indexes() gives its columns only as display
 	// text, so they are read from the statement that created it.
 	auto index_rows = RunMetadataQuery(
-	    connection, "SELECT schema_name, table_name, index_name, is_unique AND NOT is_primary, sql FROM duckdb_indexes() "
+	    connection, "SELECT schema_name, table_name, index_name, is_unique AND NOT is_primary, sql, comment "
+	                "FROM duckdb_indexes() "
 	                "WHERE database_name = current_database() AND sql IS NOT NULL "
 	                "ORDER BY schema_name, table_name, index_name");
 	for (duckdb::idx_t row = 0; row < index_rows->RowCount(); row++) {
@@ -300,6 +319,7 @@ static void ReadCatalogEntries(duckdb::Connection &connection, pb::GetCatalogRes
 		index->set_name(index_rows->GetValue(2, row).ToString());
 		index->set_table(table_name);
 		index->set_sql(sql);
+		CopyComment(index_rows->GetValue(5, row), *index);
 		auto columns = index_rows->GetValue(3, row).GetValue<bool>() ? UniqueIndexColumns(sql) : std::vector<std::string>();
 		if (columns.empty()) {
 			continue;
@@ -313,7 +333,7 @@ static void ReadCatalogEntries(duckdb::Connection &connection, pb::GetCatalogRes
 	}
 	MarkGeneratedColumns(connection, response);
 	AddUserTypes(connection, response);
-	AddMacros(connection, response);
+	AddMacrosAndSequences(connection, response);
 	response.set_default_schema("main");
 }
 

@@ -141,3 +141,44 @@ def test_macros_of_another_host_are_seen_and_expanded_here(server, host):
 	finally:
 		other.execute("DROP MACRO IF EXISTS cloud.cat_double")
 		other.execute("DROP MACRO TABLE IF EXISTS cloud.cat_rows")
+
+
+def test_sequences_run_on_the_worker_and_never_on_the_host(server, host):
+	# The worker owns a remote sequence's counter: statements calling nextval/currval run whole
+	# there; one that cannot is refused with an error that says why and what to do, never an
+	# INTERNAL error from the host's side of the catalog.
+	mine, other = host(server), host(server)
+	mine.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'cloud'").fetchall()
+	other.execute("CREATE SEQUENCE cloud.cat_ids START 100")
+	other.execute("CREATE TABLE cloud.cat_items (id BIGINT DEFAULT nextval('cat_ids'), name VARCHAR)")
+	try:
+		# Created by another host after this one listed the catalog: found on first use.
+		assert mine.execute("SELECT nextval('cloud.cat_ids')").fetchall() == [(100,)]
+		assert other.execute("SELECT currval('cloud.main.cat_ids')").fetchall() == [(100,)]
+		# Parameters: a column left out gets its DEFAULT on the worker.
+		mine.execute("INSERT INTO cloud.cat_items (name) VALUES (?)", ["param"])
+		mine.execute("CREATE TEMP TABLE cat_local AS SELECT 'host' AS n")
+		mine.execute("INSERT INTO cloud.cat_items (name) SELECT n FROM cat_local")
+		assert mine.execute("SELECT id, name FROM cloud.cat_items ORDER BY id").fetchall() == [
+			(101, "param"), (102, "host")]
+		# The default names the sequence as this host sees it, through the attached alias.
+		mine.execute("CREATE TABLE cloud.cat_more (id BIGINT DEFAULT nextval('cloud.cat_ids'), name VARCHAR)")
+		mine.execute("INSERT INTO cloud.cat_more (name) VALUES ('qualified')")
+		assert mine.execute("SELECT id FROM cloud.cat_more").fetchall() == [(103,)]
+		with pytest.raises(duckdb.BinderException, match=r"nextval\('cloud.main.cat_ids'\).*also reads host data"):
+			mine.execute("SELECT nextval('cloud.cat_ids'), n FROM cat_local").fetchall()
+		with pytest.raises(duckdb.BinderException, match="it has parameters"):
+			mine.execute("SELECT nextval('cloud.cat_ids') + ?", [1]).fetchall()
+		with pytest.raises(duckdb.BinderException, match="leave its column out"):
+			mine.execute("INSERT INTO cloud.cat_items VALUES (nextval('cloud.cat_ids'), ?)", ["x"])
+		# Nothing above advanced it.
+		assert other.execute("SELECT nextval('cloud.cat_ids')").fetchall() == [(104,)]
+		assert mine.execute(
+			"SELECT sequence_name, start_value FROM duckdb_sequences() WHERE database_name = 'cloud'"
+		).fetchall() == [("cat_ids", 100)]
+	finally:
+		other.execute("DROP TABLE IF EXISTS cloud.cat_items")
+		other.execute("DROP TABLE IF EXISTS cloud.cat_more")
+		other.execute("DROP SEQUENCE IF EXISTS cloud.cat_ids")
+	with pytest.raises(duckdb.CatalogException, match="cat_ids"):
+		mine.execute("SELECT nextval('cloud.cat_ids')").fetchall()

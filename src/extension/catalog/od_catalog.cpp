@@ -131,11 +131,13 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, 
 			entry->AddRelation(std::move(relation));
 		}
 		for (auto &index : schema.indexes()) {
-			entry->AddIndex(index.name(), index.table(), index.sql());
+			entry->AddIndex(index.name(), index.table(), index.sql(),
+			                index.has_comment() ? Value(index.comment()) : Value());
 		}
 		for (auto &type : schema.types()) {
 			try {
-				entry->AddType(type.name(), TransformStringToLogicalType(type.type_sql()));
+				entry->AddType(type.name(), TransformStringToLogicalType(type.type_sql()),
+				               type.has_comment() ? Value(type.comment()) : Value());
 			} catch (std::exception &) {
 				// A definition this host cannot read: statements naming the type fail to bind
 				// here, as they would for any unknown type.
@@ -144,6 +146,9 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, 
 		for (auto &macro : schema.macros()) {
 			entry->AddMacro(macro);
 			snapshot->has_macros = true;
+		}
+		for (auto &sequence : schema.sequences()) {
+			entry->AddSequence(sequence.sql(), sequence.has_comment() ? Value(sequence.comment()) : Value());
 		}
 		snapshot->schemas[schema.name()] = std::move(entry);
 	}
@@ -354,6 +359,7 @@ CatalogLookupBehavior ODCatalog::CatalogTypeLookupRule(CatalogType type) const {
 	case CatalogType::VIEW_ENTRY:
 	case CatalogType::INDEX_ENTRY:
 	case CatalogType::TYPE_ENTRY: // user types; a miss never costs a round trip (LookupEntry)
+	case CatalogType::SEQUENCE_ENTRY: // looked up by nextval/currval and DROP SEQUENCE only
 		return CatalogLookupBehavior::STANDARD;
 	case CatalogType::SCALAR_FUNCTION_ENTRY:
 	case CatalogType::AGGREGATE_FUNCTION_ENTRY:
@@ -376,7 +382,7 @@ CatalogLookupBehavior ODCatalog::CatalogTypeLookupRule(CatalogType type) const {
 		return CatalogLookupBehavior::NEVER_LOOKUP;
 	}
 	default:
-		// Sequences and other functions: never listed here, never looked up.
+		// Other functions (collations, pragmas, copy functions): never stored here.
 		return CatalogLookupBehavior::NEVER_LOOKUP;
 	}
 }

@@ -19,12 +19,14 @@
 #include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
 #include "duckdb/parser/parser.hpp"
 #include "duckdb/catalog/catalog_entry/scalar_macro_catalog_entry.hpp"
+#include "duckdb/catalog/catalog_entry/sequence_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_entry/table_macro_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_entry/type_catalog_entry.hpp"
 #include "duckdb/parser/parsed_data/create_macro_info.hpp"
 #include "duckdb/parser/statement/create_statement.hpp"
 #include "arrow/type_text.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/pushdown/remote_sequences.hpp"
 #include "extension/catalog/od_index_entry.hpp"
 #include "extension/catalog/od_table_entry.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
@@ -107,33 +109,48 @@ void ODSchemaEntry::AddRelation(RemoteRelation relation) {
 	order_.push_back(name);
 }
 
-void ODSchemaEntry::AddIndex(const std::string &index, const std::string &table, const std::string &sql) {
-	indexes_[index] = ODIndexEntry::FromSQL(catalog, *this, index, table, sql);
+void ODSchemaEntry::AddIndex(const std::string &index, const std::string &table, const std::string &sql,
+                             Value comment) {
+	auto entry = ODIndexEntry::FromSQL(catalog, *this, index, table, sql);
+	entry->comment = std::move(comment);
+	indexes_[index] = std::move(entry);
 	index_order_.push_back(index);
 }
 
-void ODSchemaEntry::AddType(const std::string &type_name, LogicalType type) {
+void ODSchemaEntry::AddType(const std::string &type_name, LogicalType type, Value comment) {
 	CreateTypeInfo info(type_name, std::move(type));
 	info.schema = name;
+	info.comment = std::move(comment);
 	types_[type_name] = make_uniq<TypeCatalogEntry>(catalog, *this, info);
 	type_order_.push_back(type_name);
 }
 
-void ODSchemaEntry::AddMacro(const std::string &sql) {
+// The CREATE statement `sql` as parsed, or nullptr when it is not one CREATE of `kinds`.
+static unique_ptr<CreateInfo> ParseCreate(const std::string &sql, std::initializer_list<CatalogType> kinds) {
 	Parser parser;
 	try {
 		parser.ParseQuery(sql);
 	} catch (std::exception &) {
-		return; // calls of it fail to bind here, as for any unknown function
+		return nullptr;
 	}
 	if (parser.statements.size() != 1 || parser.statements[0]->type != StatementType::CREATE_STATEMENT) {
-		return;
+		return nullptr;
 	}
 	auto &create = parser.statements[0]->Cast<CreateStatement>();
-	if (create.info->type != CatalogType::MACRO_ENTRY && create.info->type != CatalogType::TABLE_MACRO_ENTRY) {
-		return;
+	for (auto kind : kinds) {
+		if (create.info->type == kind) {
+			return std::move(create.info);
+		}
 	}
-	auto &info = create.info->Cast<CreateMacroInfo>();
+	return nullptr;
+}
+
+void ODSchemaEntry::AddMacro(const std::string &sql) {
+	auto parsed = ParseCreate(sql, {CatalogType::MACRO_ENTRY, CatalogType::TABLE_MACRO_ENTRY});
+	if (!parsed) {
+		return; // calls of it fail to bind here, as for any unknown function
+	}
+	auto &info = parsed->Cast<CreateMacroInfo>();
 	info.catalog = catalog.GetName();
 	info.schema = name;
 	auto macro_name = info.name;
@@ -144,6 +161,21 @@ void ODSchemaEntry::AddMacro(const std::string &sql) {
 		macros_[macro_name] = make_uniq<ScalarMacroCatalogEntry>(catalog, *this, info);
 		macro_order_.push_back(macro_name);
 	}
+}
+
+void ODSchemaEntry::AddSequence(const std::string &sql, Value comment) {
+	auto parsed = ParseCreate(sql, {CatalogType::SEQUENCE_ENTRY});
+	if (!parsed) {
+		return; // nextval of it fails to bind here, as for any unknown sequence
+	}
+	auto &info = parsed->Cast<CreateSequenceInfo>();
+	info.catalog = catalog.GetName();
+	info.schema = name;
+	auto sequence_name = info.name;
+	auto entry = make_uniq<SequenceCatalogEntry>(catalog, *this, info);
+	entry->comment = std::move(comment);
+	sequences_[sequence_name] = std::move(entry);
+	sequence_order_.push_back(sequence_name);
 }
 
 // Function lookups come for every function a statement calls while this catalog is on the
@@ -174,6 +206,8 @@ case_insensitive_map_t<unique_ptr<StandardEntry>> &ODSchemaEntry::EntriesOf(Cata
 	case CatalogType::TABLE_FUNCTION_ENTRY:
 	case CatalogType::TABLE_MACRO_ENTRY:
 		return table_macros_;
+	case CatalogType::SEQUENCE_ENTRY:
+		return sequences_;
 	default:
 		return entries_;
 	}
@@ -210,6 +244,12 @@ void ODSchemaEntry::Scan(CatalogType type, const std::function<void(CatalogEntry
 		}
 		return;
 	}
+	if (type == CatalogType::SEQUENCE_ENTRY) {
+		for (auto &sequence_name : sequence_order_) {
+			callback(*sequences_[sequence_name]);
+		}
+		return;
+	}
 	if (IsFunctionLookup(type)) {
 		auto &entries = EntriesOf(type);
 		auto &order = &entries == &macros_ ? macro_order_ : table_macro_order_;
@@ -232,7 +272,7 @@ optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transac
                                                       const EntryLookupInfo &lookup_info) {
 	auto type = lookup_info.GetCatalogType();
 	if (type != CatalogType::TABLE_ENTRY && type != CatalogType::VIEW_ENTRY && type != CatalogType::INDEX_ENTRY &&
-	    type != CatalogType::TYPE_ENTRY && !IsFunctionLookup(type)) {
+	    type != CatalogType::TYPE_ENTRY && type != CatalogType::SEQUENCE_ENTRY && !IsFunctionLookup(type)) {
 		return nullptr;
 	}
 	auto &od_catalog = catalog.Cast<ODCatalog>();
@@ -246,16 +286,18 @@ optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transac
 		return schema == past->schemas.end() ? nullptr : schema->second->FindEntry(type, lookup_info.GetEntryName());
 	}
 	auto entry = FindEntry(type, lookup_info.GetEntryName());
-	if (entry || type == CatalogType::TYPE_ENTRY || IsFunctionLookup(type)) {
-		// Types and functions are looked up for every type name not built in (JSON, ...) and
-		// every function called while this catalog is the default: a miss must not cost a
-		// round trip. The snapshot is current as of the transaction's start, CreateType and
-		// CreateFunction refresh it, and a statement that fails to bind verifies it
-		// (catalog_recheck.hpp).
-		return entry;
+	if (!entry && type != CatalogType::TYPE_ENTRY && !IsFunctionLookup(type)) {
+		// Go through the catalog so a miss refreshes the pinned snapshot once.
+		entry = od_catalog.LookupInSchema(transaction, name, type, lookup_info.GetEntryName());
 	}
-	// Go through the catalog so a miss refreshes the pinned snapshot once.
-	return od_catalog.LookupInSchema(transaction, name, type, lookup_info.GetEntryName());
+	// Types and functions are looked up for every type name not built in (JSON, ...) and every
+	// function called while this catalog is the default: a miss must not cost a round trip. The
+	// snapshot is current as of the transaction's start, CreateType and CreateFunction refresh
+	// it, and a statement that fails to bind verifies it (catalog_recheck.hpp).
+	if (entry && type == CatalogType::SEQUENCE_ENTRY && transaction.HasContext()) {
+		RemoteSequenceGuard::NoteBound(transaction.GetContext(), catalog.GetName() + "." + name + "." + entry->name);
+	}
+	return entry;
 }
 
 template <class INFO>
@@ -291,7 +333,14 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateFunction(CatalogTransaction tran
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateTable(CatalogTransaction transaction, BoundCreateTableInfo &info) {
 	auto &base = info.Base();
-	return CreateAndLookup(transaction, RemoteSQL(base, name), base.table);
+	auto copy = base.Copy();
+	auto &table = copy->Cast<CreateTableInfo>();
+	table.catalog.clear();
+	table.schema = name;
+	// DEFAULT nextval('cloud.seq') names the sequence as the host sees it. A default reaching
+	// another catalog stays as written, and the worker refuses it.
+	ReferenceRewriter(catalog.GetName(), name).Rewrite(table.columns);
+	return CreateAndLookup(transaction, table.ToString(), base.table);
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateView(CatalogTransaction transaction, CreateViewInfo &info) {
@@ -309,21 +358,10 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateView(CatalogTransaction transact
 	return CreateAndLookup(transaction, view.ToString(), view.view_name);
 }
 
-// Sequences are not listed in the host's view of the catalog (their lookups never leave the
-// host), so one made through ATTACH could be neither used nor dropped from here; nor could a
-// type whose definition has no text DuckDB parses back.
-static BinderException WorkerOnlyEntry(const std::string &catalog, const char *kind, std::string sql) {
-	while (!sql.empty() && (sql.back() == ';' || sql.back() == ' ')) {
-		sql.pop_back();
-	}
-	return BinderException("OpenDuck database \"%s\" cannot hold a %s created through ATTACH: the host could not "
-	                       "use or drop it. Create it where statements using it run, with SELECT * FROM "
-	                       "openduck_query('%s', %s), or in a local database",
-	                       catalog, kind, catalog, KeywordHelper::WriteQuoted(sql, '\''));
-}
-
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateSequence(CatalogTransaction transaction, CreateSequenceInfo &info) {
-	throw WorkerOnlyEntry(catalog.GetName(), "sequence", RemoteSQL(info, name));
+	// Created on the worker, which owns its counter; listed back for the host, which binds
+	// nextval/currval to it and runs statements using it whole there (remote_sequences.hpp).
+	return CreateAndLookup(transaction, RemoteSQL(info, name), info.name, CatalogType::SEQUENCE_ENTRY);
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateTableFunction(CatalogTransaction transaction,
@@ -343,6 +381,18 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreatePragmaFunction(CatalogTransactio
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateCollation(CatalogTransaction transaction, CreateCollationInfo &info) {
 	throw BinderException("OpenDuck databases cannot store collations; create them in a local database");
+}
+
+// A type whose definition has no text DuckDB parses back cannot be listed in the host's view of
+// the catalog, so one made through ATTACH could be neither used nor dropped from here.
+static BinderException WorkerOnlyEntry(const std::string &catalog, const char *kind, std::string sql) {
+	while (!sql.empty() && (sql.back() == ';' || sql.back() == ' ')) {
+		sql.pop_back();
+	}
+	return BinderException("OpenDuck database \"%s\" cannot hold a %s created through ATTACH: the host could not "
+	                       "use or drop it. Create it where statements using it run, with SELECT * FROM "
+	                       "openduck_query('%s', %s), or in a local database",
+	                       catalog, kind, catalog, KeywordHelper::WriteQuoted(sql, '\''));
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateType(CatalogTransaction transaction, CreateTypeInfo &info) {

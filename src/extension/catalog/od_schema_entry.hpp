@@ -1,5 +1,5 @@
 // One remote schema inside a CatalogSnapshot: owns the entries of its tables, views, indexes,
-// user types (CREATE TYPE) and macros (CREATE MACRO, scalar and table).
+// user types (CREATE TYPE), macros (CREATE MACRO, scalar and table) and sequences.
 // Immutable after construction, so safe to read from any thread.
 #pragma once
 
@@ -17,14 +17,21 @@ public:
 
 	// Adds a table or view entry for `relation` (construction time only).
 	void AddRelation(RemoteRelation relation);
-	// Adds the entry of index `name` on `table`, made by `sql` (construction time only).
-	void AddIndex(const std::string &name, const std::string &table, const std::string &sql);
-	// Adds user type `name` defined as `type` (construction time only).
-	void AddType(const std::string &name, duckdb::LogicalType type);
+	// Adds the entry of index `name` on `table`, made by `sql`, with `comment` (NULL: none)
+	// (construction time only).
+	void AddIndex(const std::string &name, const std::string &table, const std::string &sql,
+	              duckdb::Value comment);
+	// Adds user type `name` defined as `type`, with `comment` (NULL: none) (construction time
+	// only).
+	void AddType(const std::string &name, duckdb::LogicalType type, duckdb::Value comment);
 	// Adds the macro `sql` (a CREATE MACRO statement) creates (construction time only); one the
 	// host cannot parse is left out.
 	void AddMacro(const std::string &sql);
-	// The table, view, index, type or macro entry named `name`, or nullptr.
+	// Adds the sequence `sql` (a CREATE SEQUENCE statement) creates, with `comment` (NULL: none)
+	// (construction time only); one the host cannot parse is left out. Its counter stays on the
+	// worker (remote_sequences.hpp).
+	void AddSequence(const std::string &sql, duckdb::Value comment);
+	// The table, view, index, type, macro or sequence entry named `name`, or nullptr.
 	duckdb::optional_ptr<duckdb::CatalogEntry> FindEntry(duckdb::CatalogType type, const std::string &name);
 	// The relation behind a table or view entry, or nullptr.
 	const RemoteRelation *GetRelation(const std::string &name) const;
@@ -81,6 +88,8 @@ private:
 	duckdb::vector<std::string> macro_order_;
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> table_macros_;
 	duckdb::vector<std::string> table_macro_order_;
+	duckdb::case_insensitive_map_t<duckdb::unique_ptr<duckdb::StandardEntry>> sequences_;
+	duckdb::vector<std::string> sequence_order_;
 };
 
 } // namespace openduck

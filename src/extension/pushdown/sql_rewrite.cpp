@@ -9,6 +9,9 @@
 #include "duckdb/parser/expression/subquery_expression.hpp"
 #include "duckdb/parser/tableref/joinref.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
+#include "duckdb/parser/expression/function_expression.hpp"
+#include "duckdb/parser/expression/constant_expression.hpp"
+#include "duckdb/parser/qualified_name.hpp"
 #include "duckdb/parser/parsed_expression_iterator.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
 #include "duckdb/parser/statement/create_statement.hpp"
@@ -172,7 +175,7 @@ bool ReferenceRewriter::Rewrite(SQLStatement &statement) {
 		if (info.query) {
 			Rewrite(*info.query->node);
 		}
-		return ok_;
+		return Rewrite(info.columns);
 	}
 	default:
 		return false;
@@ -195,7 +198,52 @@ void ReferenceRewriter::VisitExpression(ParsedExpression &expression) {
 		auto &subquery = expression.Cast<SubqueryExpression>();
 		Rewrite(*subquery.subquery->node);
 	}
+	if (expression.GetExpressionClass() == ExpressionClass::FUNCTION) {
+		VisitSequenceName(expression.Cast<FunctionExpression>());
+	}
 	ParsedExpressionIterator::EnumerateChildren(expression, [&](ParsedExpression &child) { VisitExpression(child); });
+}
+
+bool ReferenceRewriter::Rewrite(ColumnList &columns) {
+	for (idx_t i = 0; i < columns.LogicalColumnCount(); i++) {
+		auto &column = columns.GetColumnMutable(LogicalIndex(i));
+		if (column.HasDefaultValue()) {
+			auto expression = column.DefaultValue().Copy();
+			VisitExpression(*expression);
+			column.SetDefaultValue(std::move(expression));
+		}
+	}
+	return ok_;
+}
+
+void ReferenceRewriter::VisitSequenceName(FunctionExpression &function) {
+	// Qualified or not (main.nextval(...)): DuckDB's own function either way.
+	bool sequence_function = StringUtil::CIEquals(function.function_name, "nextval") ||
+	                         StringUtil::CIEquals(function.function_name, "currval");
+	if (!sequence_function || function.children.size() != 1) {
+		return;
+	}
+	auto &argument = *function.children[0];
+	if (argument.GetExpressionClass() != ExpressionClass::CONSTANT) {
+		return;
+	}
+	auto &value = argument.Cast<ConstantExpression>().value;
+	if (value.type().id() != LogicalTypeId::VARCHAR || value.IsNull()) {
+		return;
+	}
+	// The sequence is named inside a string, as catalog.schema.name, schema.name or name.
+	auto name = QualifiedName::Parse(StringValue::Get(value));
+	std::string catalog = name.catalog == INVALID_CATALOG ? "" : name.catalog;
+	std::string schema = name.schema == INVALID_SCHEMA ? "" : name.schema;
+	if (catalog.empty() && schema.empty() && sequence_schema_) {
+		schema = sequence_schema_(name.name);
+	}
+	VisitName(catalog, schema);
+	auto text = KeywordHelper::WriteOptionallyQuoted(name.name);
+	if (!schema.empty()) {
+		text = KeywordHelper::WriteOptionallyQuoted(schema) + "." + text;
+	}
+	value = Value(text);
 }
 
 void ReferenceRewriter::VisitRef(TableRef &ref) {

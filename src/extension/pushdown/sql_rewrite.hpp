@@ -6,6 +6,8 @@
 
 #include "duckdb/common/case_insensitive_map.hpp"
 #include "duckdb/main/client_context.hpp"
+#include "duckdb/parser/expression/function_expression.hpp"
+#include "duckdb/parser/column_list.hpp"
 #include "duckdb/parser/query_node.hpp"
 #include "duckdb/parser/sql_statement.hpp"
 #include "duckdb/parser/tableref/basetableref.hpp"
@@ -30,12 +32,20 @@ public:
 	// A whole statement: SELECT, INSERT, UPDATE, DELETE or CREATE TABLE [AS]. False for other
 	// kinds of statement, or when it references another catalog.
 	bool Rewrite(duckdb::SQLStatement &statement);
+	// The DEFAULTs of a table's columns (nextval('cloud.seq') loses the alias).
+	bool Rewrite(duckdb::ColumnList &columns);
 
 	// Table references are handed to `resolve` instead of the rules above: it rewrites one for
 	// the worker and returns true, or returns false to make Rewrite fail (upload_pushdown.hpp,
 	// whose statements also read host tables).
 	void ResolveWith(std::function<bool(duckdb::BaseTableRef &)> resolve) {
 		resolve_ = std::move(resolve);
+	}
+
+	// The schema an unqualified sequence name (nextval('seq')) resolves to on the host's search
+	// path, "" when not in this catalog; without it such names get the default schema.
+	void ResolveSequencesWith(std::function<std::string(const std::string &name)> schema_of) {
+		sequence_schema_ = std::move(schema_of);
 	}
 
 	// The column names the rewritten text can reach, by name: every part of every column
@@ -66,6 +76,8 @@ private:
 	void VisitTableRef(duckdb::TableRef &ref);
 	// A target table named by catalog/schema strings.
 	void VisitName(std::string &catalog, std::string &schema);
+	// nextval('cloud.seq') and currval(...): the sequence's name inside the string, as a table's.
+	void VisitSequenceName(duckdb::FunctionExpression &function);
 
 	std::string alias_;
 	std::string default_schema_;
@@ -74,6 +86,7 @@ private:
 	const bool strip_past_;
 	int past_tables_ = 0;
 	std::function<bool(duckdb::BaseTableRef &)> resolve_;
+	std::function<std::string(const std::string &)> sequence_schema_;
 	ColumnUse columns_;
 	// Per query node being rewritten: whether it has a star, and the tables it reads.
 	struct Scope {

@@ -24,6 +24,7 @@
 #include "extension/scan/remote_result.hpp"
 #include "extension/functions/query_function.hpp"
 #include "extension/pushdown/query_text_state.hpp"
+#include "extension/pushdown/remote_sequences.hpp"
 #include "extension/pushdown/shipped_plan.hpp"
 #include "extension/pushdown/split_pushdown.hpp"
 #include "extension/pushdown/statement_shape.hpp"
@@ -60,16 +61,20 @@ optional_ptr<ODCatalog> SingleRemoteCatalog(ClientContext &context, const Statem
 	return result;
 }
 
-// True when every leaf of the plan is a scan of `catalog` or produces constants.
+// True when every leaf of the plan is a scan of `catalog` or produces constants or numbers.
 bool OnlyReads(LogicalOperator &op, ODCatalog &catalog, bool &has_remote_scan) {
 	switch (op.type) {
 	case LogicalOperatorType::LOGICAL_GET: {
 		auto &get = op.Cast<LogicalGet>();
-		if (!IsRemoteScanOf(get.function, get.bind_data.get(), catalog.Client())) {
-			return false;
+		if (IsRemoteScanOf(get.function, get.bind_data.get(), catalog.Client())) {
+			has_remote_scan = true;
+			break;
 		}
-		has_remote_scan = true;
-		break;
+		// Number generators make the same rows on the worker.
+		if (get.function.name == "range" || get.function.name == "generate_series") {
+			break;
+		}
+		return false;
 	}
 	case LogicalOperatorType::LOGICAL_CHUNK_GET:
 	case LogicalOperatorType::LOGICAL_EXTENSION_OPERATOR:
@@ -205,10 +210,17 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 		return false;
 	}
 	auto *statement = parsed.get();
-	if ((statement->type == StatementType::SELECT_STATEMENT) == writes) {
+	bool select = statement->type == StatementType::SELECT_STATEMENT;
+	// A SELECT writes only by advancing a sequence (nextval), which runs there.
+	if (!select && !writes) {
 		return false;
 	}
 	ReferenceRewriter rewriter(catalog.GetName(), RemoteDefaultSchema(context, catalog), true);
+	rewriter.ResolveSequencesWith([&](const std::string &name) -> std::string {
+		EntryLookupInfo lookup(CatalogType::SEQUENCE_ENTRY, name);
+		auto entry = Catalog::GetEntry(context, "", "", lookup, OnEntryNotFound::RETURN_NULL);
+		return entry && &entry->ParentCatalog() == &catalog ? entry->ParentSchema().name : "";
+	});
 	if (!rewriter.Rewrite(*statement)) {
 		return false;
 	}
@@ -226,12 +238,12 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 
 	ShippedStatement how;
 	auto options = catalog.OptionsWithoutNewSession(context);
-	if (!writes && past.empty() && options.session_id.empty() &&
+	if (select && !writes && past.empty() && options.session_id.empty() &&
 	    ShipSplitAggregate(input, target, catalog, statement->Cast<SelectStatement>())) {
 		return true;
 	}
 	bool prefetch = !writes && !explained && options.session_id.empty();
-	if (!prefetch && (!writes || HasReturning(*statement))) {
+	if (!prefetch && (!writes || select || HasReturning(*statement))) {
 		// Rows come back in the shape of a cached description: valid only for a current catalog.
 		// A count is a count whatever the catalog says.
 		RequireCurrentCatalogs(context);
@@ -245,14 +257,11 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	                StatementShape(*statement));
 }
 
+const char *const kHasParameters = "it has parameters, and statements with parameters run on the host";
+
 void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
 	auto &context = input.context;
 	auto &properties = input.optimizer.binder.GetStatementProperties();
-	if (properties.parameter_count > 0) {
-		RequireCurrentCatalogs(context);
-		return;
-	}
-	bool writes = !properties.modified_databases.empty();
 	auto *target = &plan;
 	if (plan->type == LogicalOperatorType::LOGICAL_EXPLAIN) {
 		if (plan->children.size() != 1) {
@@ -261,14 +270,33 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 		}
 		target = &plan->children[0];
 	}
+	// nextval/currval of a remote sequence: the statement runs whole on the worker, or not at all.
+	auto sequence = FindRemoteSequenceUse(**target);
+	if (properties.parameter_count > 0) {
+		if (sequence.catalog) {
+			RefuseSequenceOnHost(sequence, kHasParameters);
+		}
+		RequireCurrentCatalogs(context);
+		return;
+	}
+	bool writes = !properties.modified_databases.empty();
 	auto catalog = SingleRemoteCatalog(context, properties);
+	if (!catalog && sequence.catalog && properties.read_databases.empty() && properties.modified_databases.empty()) {
+		catalog = sequence.catalog; // currval(...) alone reads no table
+	}
 	bool has_remote_scan = false;
 	// A write of constants (INSERT ... VALUES) reads no remote table but still belongs remote.
-	bool one_remote_statement =
-	    catalog && OnlyReads(**target, *catalog, has_remote_scan) && (has_remote_scan || writes);
+	bool one_remote_statement = catalog && (!sequence.catalog || sequence.catalog == catalog.get()) &&
+	                            OnlyReads(**target, *catalog, has_remote_scan) &&
+	                            (has_remote_scan || writes || sequence.catalog);
 	bool asked_worker = false;
 	if (one_remote_statement && ShipWholeStatement(input, *target, *catalog, writes, target != &plan, asked_worker)) {
 		return;
+	}
+	if (sequence.catalog) {
+		RefuseSequenceOnHost(sequence, !one_remote_statement           ? "it also reads host data or another database"
+		                               : !ParseRunningStatement(context) ? kHasParameters
+		                                                                 : "the worker could not run its text as written");
 	}
 	// The plan runs as bound on the host: against the current remote catalogs only.
 	RequireCurrentCatalogs(context);
