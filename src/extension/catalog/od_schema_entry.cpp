@@ -344,6 +344,15 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateTable(CatalogTransaction transac
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateView(CatalogTransaction transaction, CreateViewInfo &info) {
+	// As DuckDB's own schemas do: with enable_view_dependencies the binder listed what the query
+	// reads, and the worker, which does not have the setting, would replace the view by one
+	// reading itself.
+	if (info.on_conflict == OnCreateConflict::REPLACE_ON_CONFLICT) {
+		auto old_entry = FindEntry(CatalogType::VIEW_ENTRY, info.view_name);
+		if (old_entry && info.dependencies.Contains(*old_entry)) {
+			throw CatalogException("CREATE OR REPLACE is not allowed to depend on itself");
+		}
+	}
 	auto copy = info.Copy();
 	auto &view = copy->Cast<CreateViewInfo>();
 	view.catalog.clear();
