@@ -546,11 +546,14 @@ def test_generated_columns(twin):
 	twin.same(f"SELECT * FROM cloud.{t} ORDER BY a, c")
 
 
-def test_sequences_through_attach_name_the_workaround(twin):
-	"""The host's view of a remote catalog has no sequences, so creating one through ATTACH is
-	refused with the statement to run on the worker instead; nothing is created."""
-	with pytest.raises(duckdb.BinderException, match="cannot hold a sequence.*openduck_query"):
-		twin.con.execute("CREATE SEQUENCE cloud.seq_x START 5")
+def test_sequences_created_through_attach_live_on_the_worker(twin):
+	"""CREATE SEQUENCE through ATTACH creates it on the worker, which owns its counter, and lists
+	it in the host's catalog; DROP SEQUENCE reaches the worker (test_catalog.py has the rest)."""
+	twin.con.execute("CREATE SEQUENCE cloud.seq_x START 5")
+	assert odtest.remote(twin.con, "cloud", "SELECT start_value FROM duckdb_sequences() WHERE sequence_name = 'seq_x'") \
+	    == [(5,)]
+	assert twin.con.execute("SELECT nextval('cloud.seq_x'), nextval('cloud.seq_x')").fetchall() == [(5, 6)]
+	twin.con.execute("DROP SEQUENCE cloud.seq_x")
 	assert odtest.remote(twin.con, "cloud", "SELECT count(*) FROM duckdb_sequences() WHERE sequence_name = 'seq_x'") \
 	    == [(0,)]
 
