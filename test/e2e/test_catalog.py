@@ -122,11 +122,17 @@ def test_the_first_listing_after_use_sees_one_catalog(server, host):
 	assert len(oids) == 2 and oids[0][0] == oids[1][0], oids
 
 
+def hosts_after_a_listing(server, host):
+	"""Two hosts; the first has listed the catalog, so what the second creates next is new to it."""
+	mine, other = host(server), host(server)
+	mine.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'cloud'").fetchall()
+	return mine, other
+
+
 def test_macros_of_another_host_are_seen_and_expanded_here(server, host):
 	# A macro another host creates after this one listed the catalog: the first call re-reads
 	# the catalog instead of failing, and the host expands it over its own data too.
-	mine, other = host(server), host(server)
-	mine.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'cloud'").fetchall()
+	mine, other = hosts_after_a_listing(server, host)
 	other.execute("CREATE MACRO cloud.cat_double(a) AS a * 2")
 	other.execute("CREATE MACRO cloud.cat_rows(n) AS TABLE SELECT range AS r FROM range(n)")
 	try:
@@ -147,8 +153,7 @@ def test_sequences_run_on_the_worker_and_never_on_the_host(server, host):
 	# The worker owns a remote sequence's counter: statements calling nextval/currval run whole
 	# there; one that cannot is refused with an error that says why and what to do, never an
 	# INTERNAL error from the host's side of the catalog.
-	mine, other = host(server), host(server)
-	mine.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'cloud'").fetchall()
+	mine, other = hosts_after_a_listing(server, host)
 	other.execute("CREATE SEQUENCE cloud.cat_ids START 100")
 	other.execute("CREATE TABLE cloud.cat_items (id BIGINT DEFAULT nextval('cat_ids'), name VARCHAR)")
 	try:

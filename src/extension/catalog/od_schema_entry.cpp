@@ -125,8 +125,10 @@ void ODSchemaEntry::AddType(const std::string &type_name, LogicalType type, Valu
 	type_order_.push_back(type_name);
 }
 
-// The CREATE statement `sql` as parsed, or nullptr when it is not one CREATE of `kinds`.
-static unique_ptr<CreateInfo> ParseCreate(const std::string &sql, std::initializer_list<CatalogType> kinds) {
+// The CREATE statement `sql` as parsed, placed in `schema` of `catalog`, or nullptr when it is not
+// one CREATE of `kinds`.
+static unique_ptr<CreateInfo> ParseCreate(const std::string &sql, std::initializer_list<CatalogType> kinds,
+                                          Catalog &catalog, const std::string &schema) {
 	Parser parser;
 	try {
 		parser.ParseQuery(sql);
@@ -139,6 +141,8 @@ static unique_ptr<CreateInfo> ParseCreate(const std::string &sql, std::initializ
 	auto &create = parser.statements[0]->Cast<CreateStatement>();
 	for (auto kind : kinds) {
 		if (create.info->type == kind) {
+			create.info->catalog = catalog.GetName();
+			create.info->schema = schema;
 			return std::move(create.info);
 		}
 	}
@@ -146,13 +150,11 @@ static unique_ptr<CreateInfo> ParseCreate(const std::string &sql, std::initializ
 }
 
 void ODSchemaEntry::AddMacro(const std::string &sql) {
-	auto parsed = ParseCreate(sql, {CatalogType::MACRO_ENTRY, CatalogType::TABLE_MACRO_ENTRY});
+	auto parsed = ParseCreate(sql, {CatalogType::MACRO_ENTRY, CatalogType::TABLE_MACRO_ENTRY}, catalog, name);
 	if (!parsed) {
 		return; // calls of it fail to bind here, as for any unknown function
 	}
 	auto &info = parsed->Cast<CreateMacroInfo>();
-	info.catalog = catalog.GetName();
-	info.schema = name;
 	auto macro_name = info.name;
 	if (info.type == CatalogType::TABLE_MACRO_ENTRY) {
 		table_macros_[macro_name] = make_uniq<TableMacroCatalogEntry>(catalog, *this, info);
@@ -164,18 +166,15 @@ void ODSchemaEntry::AddMacro(const std::string &sql) {
 }
 
 void ODSchemaEntry::AddSequence(const std::string &sql, Value comment) {
-	auto parsed = ParseCreate(sql, {CatalogType::SEQUENCE_ENTRY});
+	auto parsed = ParseCreate(sql, {CatalogType::SEQUENCE_ENTRY}, catalog, name);
 	if (!parsed) {
 		return; // nextval of it fails to bind here, as for any unknown sequence
 	}
 	auto &info = parsed->Cast<CreateSequenceInfo>();
-	info.catalog = catalog.GetName();
-	info.schema = name;
-	auto sequence_name = info.name;
 	auto entry = make_uniq<SequenceCatalogEntry>(catalog, *this, info);
 	entry->comment = std::move(comment);
-	sequences_[sequence_name] = std::move(entry);
-	sequence_order_.push_back(sequence_name);
+	sequences_[info.name] = std::move(entry);
+	sequence_order_.push_back(info.name);
 }
 
 // Function lookups come for every function a statement calls while this catalog is on the
