@@ -187,3 +187,30 @@ def test_sequences_run_on_the_worker_and_never_on_the_host(server, host):
 		other.execute("DROP SEQUENCE IF EXISTS cloud.cat_ids")
 	with pytest.raises(duckdb.CatalogException, match="cat_ids"):
 		mine.execute("SELECT nextval('cloud.cat_ids')").fetchall()
+
+
+def test_foreign_keys_within_one_remote_database(server, host):
+	# A foreign key between two tables of the remote database is the worker's to enforce, in
+	# auto-commit statements and in transactions, with DuckDB's own errors. (As in DuckDB, a
+	# FOREIGN KEY names its table in the default database: hence USE.)
+	con = host(server)
+	con.execute("USE cloud")
+	con.execute("CREATE TABLE fk_parent (id INTEGER PRIMARY KEY, name VARCHAR)")
+	try:
+		con.execute("CREATE TABLE fk_child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES fk_parent (id))")
+		con.execute("INSERT INTO fk_parent VALUES (1, 'one'), (2, 'two')")
+		con.execute("INSERT INTO fk_child VALUES (10, 1)")
+		with pytest.raises(duckdb.ConstraintException, match="foreign key"):
+			con.execute("INSERT INTO fk_child VALUES (11, 3)")
+		with pytest.raises(duckdb.ConstraintException, match="foreign key|still referenced"):
+			con.execute("DELETE FROM fk_parent WHERE id = 1")
+		con.execute("BEGIN")
+		con.execute("INSERT INTO fk_parent VALUES (3, 'three')")
+		con.execute("INSERT INTO fk_child VALUES (12, 3)")
+		con.execute("COMMIT")
+		con.execute("CREATE TABLE fk_grandchild (id INTEGER REFERENCES fk_child (id))")
+		assert con.execute("SELECT id, parent FROM cloud.fk_child ORDER BY id").fetchall() == [(10, 1), (12, 3)]
+	finally:
+		for table in ("fk_grandchild", "fk_child", "fk_parent"):
+			con.execute(f"DROP TABLE IF EXISTS cloud.{table}")
+		con.execute("USE memory")
