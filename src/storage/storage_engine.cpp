@@ -251,10 +251,15 @@ std::string StorageEngine::DatabaseDir(const DatabaseRecord &db) {
 }
 
 // Every worker computes in UTC and the Gregorian calendar whatever its machine's zone, so hosts
-// know what to send when theirs differ (extension/session_settings.cpp).
-static void ComputeInUtc(duckdb::DBConfig &config) {
+// know what to send when theirs differ (extension/session_settings.cpp). And a server that runs
+// for weeks under a changing load gives freed memory back: DuckDB's allocator keeps it for reuse
+// unless its background threads purge it after a decay, and a task that peaked above the flush
+// threshold (default 128 MiB) flushes its thread's cache when it ends. (Both are process-wide.)
+static void ConfigureServer(duckdb::DBConfig &config) {
 	config.options.set_variables["TimeZone"] = duckdb::Value("UTC");
 	config.options.set_variables["Calendar"] = duckdb::Value("gregorian");
+	config.options.allocator_background_threads = true;
+	config.options.allocator_flush_threshold = 32ULL << 20;
 }
 
 // Points `config` at the layered file: our file system for `path` (and its WAL at the local
@@ -269,7 +274,7 @@ static void ConfigureLayered(duckdb::DBConfig &config, std::shared_ptr<LayeredFi
 	if (file->ReadOnly()) {
 		config.options.access_mode = duckdb::AccessMode::READ_ONLY;
 	}
-	ComputeInUtc(config);
+	ConfigureServer(config);
 }
 
 
@@ -322,7 +327,7 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenLake(const DatabaseRecord &db
 	duckdb::DBConfig config;
 	config.options.temporary_directory =
 	    OwnTempDir(db, version ? "lake-" + std::to_string(version) : std::string("lake"));
-	ComputeInUtc(config);
+	ConfigureServer(config);
 	config_.sandbox.Configure(config);
 	return OpenDuckLake(LocateDuckLake(config_.metadata_url, config_.store_url, db.id), db.name, version, config,
 	                    config_.sandbox);
@@ -423,7 +428,7 @@ std::unique_ptr<duckdb::DuckDB> StorageEngine::OpenScratch(const std::string &na
 	auto db = RequireDatabase(name);
 	duckdb::DBConfig config;
 	config.options.temporary_directory = OwnTempDir(db, "scratch");
-	ComputeInUtc(config);
+	ConfigureServer(config);
 	config_.sandbox.Configure(config);
 	auto database = std::make_unique<duckdb::DuckDB>(nullptr, &config);
 	config_.sandbox.Seal(*database, {});

@@ -122,7 +122,9 @@ def test_streamed_query_memory_is_bounded(launcher):
 INSERT_SCRIPT = HOST_PREAMBLE + textwrap.dedent("""
 	row_sql = sql
 	con.execute(f"CREATE TABLE cloud.big AS SELECT {row_sql} LIMIT 0")
-	inserted = con.execute(f"INSERT INTO cloud.big SELECT {row_sql}").fetchone()[0]
+	# Through a view of the host's: range() alone would run on the worker, sending no rows.
+	con.execute(f"CREATE TEMP VIEW host_rows AS SELECT {row_sql}")
+	inserted = con.execute("INSERT INTO cloud.big SELECT * FROM host_rows").fetchone()[0]
 	requests = con.execute("SELECT * FROM openduck_last_query_stats()").fetchone()[0]
 	hwm_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 	print(json.dumps({"inserted": inserted, "requests": requests, "hwm_mb": hwm_kb / 1024}))
