@@ -39,8 +39,7 @@ public:
 				found.catalog = catalog;
 			}
 		}
-		VisitExpressionChildren(expr);
-		return nullptr;
+		return nullptr; // LogicalOperatorVisitor visits the children then
 	}
 };
 
