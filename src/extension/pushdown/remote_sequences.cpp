@@ -4,7 +4,6 @@
 #include "duckdb/main/client_config.hpp"
 #include "duckdb/main/prepared_statement_data.hpp"
 #include "duckdb/planner/expression/bound_function_expression.hpp"
-#include "duckdb/planner/expression_iterator.hpp"
 #include "duckdb/planner/logical_operator_visitor.hpp"
 #include "extension/catalog/od_catalog.hpp"
 
@@ -31,7 +30,8 @@ public:
 	}
 
 	unique_ptr<Expression> VisitReplace(BoundFunctionExpression &expr, unique_ptr<Expression> *) override {
-		if (found.function.empty() && expr.bind_info && (expr.function.name == "nextval" || expr.function.name == "currval")) {
+		bool sequence_function = expr.function.name == "nextval" || expr.function.name == "currval";
+		if (found.function.empty() && expr.bind_info && sequence_function) {
 			auto &sequence = expr.bind_info->Cast<NextvalBindData>().sequence;
 			if (auto *catalog = dynamic_cast<ODCatalog *>(&sequence.ParentCatalog())) {
 				found.function = expr.function.name;
