@@ -89,11 +89,21 @@ IpcBatchDecoder::IpcBatchDecoder(const fb::RecordBatch &batch, const IpcMessage 
 	}
 }
 
-const fb::FieldNode &IpcBatchDecoder::NextNode(const IpcSchemaNode &node) {
+// Element `index` of a flatbuffer vector of structs, copied out: the verifier checks the
+// vector's 4-byte length prefix, not that a hostile message places its 8-byte structs at
+// 8-byte boundaries, and reading one in place would then be a misaligned access.
+template <class STRUCT>
+static STRUCT StructAt(const flatbuffers::Vector<const STRUCT *> &vector, uint32_t index) {
+	STRUCT copy;
+	std::memcpy(&copy, vector.Data() + size_t(index) * sizeof(STRUCT), sizeof(STRUCT));
+	return copy;
+}
+
+fb::FieldNode IpcBatchDecoder::NextNode(const IpcSchemaNode &node) {
 	if (!batch_.nodes() || next_node_ >= batch_.nodes()->size()) {
 		throw IOException("Arrow IPC batch has no field node for field \"%s\"", FieldName(node));
 	}
-	auto &field_node = *batch_.nodes()->Get(next_node_++);
+	auto field_node = StructAt(*batch_.nodes(), next_node_++);
 	if (field_node.length() < 0 || field_node.length() > (INT64_MAX >> 8) || field_node.null_count() < 0 ||
 	    field_node.null_count() > field_node.length()) {
 		throw IOException("Arrow IPC field \"%s\" has invalid length %lld / null count %lld", FieldName(node),
@@ -106,7 +116,7 @@ const void *IpcBatchDecoder::NextBuffer(const IpcSchemaNode &node, int64_t min_l
 	if (!batch_.buffers() || next_buffer_ >= batch_.buffers()->size()) {
 		throw IOException("Arrow IPC batch lacks a buffer for field \"%s\"", FieldName(node));
 	}
-	auto &buffer = *batch_.buffers()->Get(next_buffer_++);
+	auto buffer = StructAt(*batch_.buffers(), next_buffer_++);
 	auto offset = buffer.offset();
 	auto length = buffer.length();
 	if (offset < 0 || length < 0 || offset > message_.body_length || length > message_.body_length - offset) {
@@ -263,7 +273,7 @@ static bool RunEndsValid(const void *data, int64_t runs, int64_t length) {
 }
 
 ArrowArray *IpcBatchDecoder::DecodeField(const IpcSchemaNode &node) {
-	auto &field_node = NextNode(node);
+	auto field_node = NextNode(node);
 	const int64_t length = field_node.length();
 	const int64_t null_count = field_node.null_count();
 	const auto &layout = node.layout;

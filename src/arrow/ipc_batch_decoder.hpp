@@ -54,7 +54,7 @@ public:
 	void CheckFullyConsumed() const;
 
 private:
-	const fb::FieldNode &NextNode(const IpcSchemaNode &node);
+	fb::FieldNode NextNode(const IpcSchemaNode &node);
 	// The next buffer; `min_length` is what the layout needs. Zero-length buffers yield nullptr.
 	const void *NextBuffer(const IpcSchemaNode &node, int64_t min_length, int64_t *actual_length = nullptr);
 	const void *ValidityBuffer(const IpcSchemaNode &node, int64_t length, int64_t null_count);
