@@ -185,7 +185,9 @@ def test_metrics_by_database_with_error_kinds_and_latency(launcher, host):
 	assert odtest.remote(con, "cloud", "SELECT 42") == [(42,)]
 	with pytest.raises(duckdb.Error, match="does not exist"):
 		odtest.remote(con, "cloud", "SELECT * FROM no_such_table")
-	con.execute("CREATE TABLE cloud.ins AS SELECT range AS i FROM range(1000)")
+	# From a host table: CREATE TABLE AS over range() alone would run on the worker.
+	con.execute("CREATE TABLE host_nums AS SELECT range AS i FROM range(1000)")
+	con.execute("CREATE TABLE cloud.ins AS SELECT i FROM host_nums")
 	with pytest.raises(duckdb.Error):
 		host().execute(srv.attach_sql("made_up_name"))
 	lines = set(odtest.http_get(srv.port, "/metrics", token=srv.token)[1].decode().splitlines())
