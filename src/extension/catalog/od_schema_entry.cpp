@@ -285,26 +285,32 @@ optional_ptr<CatalogEntry> ODSchemaEntry::LookupEntry(CatalogTransaction transac
 		return schema == past->schemas.end() ? nullptr : schema->second->FindEntry(type, lookup_info.GetEntryName());
 	}
 	auto entry = FindEntry(type, lookup_info.GetEntryName());
-	if (!entry && type != CatalogType::TYPE_ENTRY && !IsFunctionLookup(type)) {
-		// Go through the catalog so a miss refreshes the pinned snapshot once.
-		entry = od_catalog.LookupInSchema(transaction, name, type, lookup_info.GetEntryName());
-	}
 	// Types and functions are looked up for every type name not built in (JSON, ...) and every
 	// function called while this catalog is the default: a miss must not cost a round trip. The
 	// snapshot is current as of the transaction's start, CreateType and CreateFunction refresh
-	// it, and a statement that fails to bind verifies it (catalog_recheck.hpp).
+	// it, and a statement that fails to bind verifies it (catalog_recheck.hpp). Any other miss
+	// goes through the catalog, so it refreshes the pinned snapshot once.
+	if (!entry && type != CatalogType::TYPE_ENTRY && !IsFunctionLookup(type)) {
+		entry = od_catalog.LookupInSchema(transaction, name, type, lookup_info.GetEntryName());
+	}
 	if (entry && type == CatalogType::SEQUENCE_ENTRY && transaction.HasContext()) {
 		RemoteSequenceGuard::NoteBound(transaction.GetContext(), catalog.GetName() + "." + name + "." + entry->name);
 	}
 	return entry;
 }
 
+// A copy of `info` placed in `schema` of the worker's own database.
 template <class INFO>
-static std::string RemoteSQL(const INFO &info, const std::string &schema) {
+static auto RemoteInfo(const INFO &info, const std::string &schema) {
 	auto copy = info.Copy();
 	copy->catalog.clear();
 	copy->schema = schema;
-	return copy->ToString();
+	return copy;
+}
+
+template <class INFO>
+static std::string RemoteSQL(const INFO &info, const std::string &schema) {
+	return RemoteInfo(info, schema)->ToString();
 }
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateAndLookup(CatalogTransaction transaction, const std::string &sql,
@@ -332,10 +338,8 @@ optional_ptr<CatalogEntry> ODSchemaEntry::CreateFunction(CatalogTransaction tran
 
 optional_ptr<CatalogEntry> ODSchemaEntry::CreateTable(CatalogTransaction transaction, BoundCreateTableInfo &info) {
 	auto &base = info.Base();
-	auto copy = base.Copy();
+	auto copy = RemoteInfo(base, name);
 	auto &table = copy->Cast<CreateTableInfo>();
-	table.catalog.clear();
-	table.schema = name;
 	// DEFAULT nextval('cloud.seq') names the sequence as the host sees it. A default reaching
 	// another catalog stays as written, and the worker refuses it.
 	ReferenceRewriter(catalog.GetName(), name).Rewrite(table.columns);
