@@ -185,10 +185,11 @@ static void BackOff(uint32_t idle) {
 	}
 }
 
-bool FragmentExecutor::Complete(duckdb::PendingQueryResult &pending) {
-	// DuckDB clears a pending interrupt when a query begins (in PendingQuery), so a cancel that
-	// landed before is seen by this check, and one after it interrupts the query.
-	for (uint32_t idle = 0; !cancelled_;) {
+// Runs the pending query's tasks until it ends (a result or an error) or `stop` says so; true if
+// it ended.
+template <class STOP>
+static bool RunTasks(duckdb::PendingQueryResult &pending, const STOP &stop) {
+	for (uint32_t idle = 0; !stop() && !pending.HasError();) {
 		auto state = pending.ExecuteTask();
 		if (state == duckdb::PendingExecutionResult::NO_TASKS_AVAILABLE) {
 			// DuckDB's background threads hold every task. Asking again at once would spin this
@@ -202,9 +203,23 @@ bool FragmentExecutor::Complete(duckdb::PendingQueryResult &pending) {
 		}
 		idle = 0;
 	}
+	return pending.HasError();
+}
+
+bool FragmentExecutor::Complete(duckdb::PendingQueryResult &pending) {
+	// DuckDB clears a pending interrupt when a query begins (in PendingQuery), so a cancel that
+	// landed before is seen by this check, and one after it interrupts the query.
+	if (RunTasks(pending, [&] { return cancelled_.load(); })) {
+		return true;
+	}
 	// PendingQuery cleared the interrupt of a cancel that came first; the tasks it scheduled
 	// must see one, or tearing the query down waits for them to finish.
 	connection_.Interrupt();
+	// Run the query to its interrupt error before the result is dropped. DuckDB 1.4.4 leaks the
+	// physical plan now and then (about 1 KiB, operator destructors never run) when a pending
+	// result is destroyed while its interrupted tasks are still on DuckDB's threads: 4 of 30 in a
+	// bare-DuckDB reproduction, 0 of 60 with this drain. The tasks stop at their next chunk.
+	RunTasks(pending, [] { return false; });
 	return false;
 }
 
