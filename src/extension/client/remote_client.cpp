@@ -150,18 +150,45 @@ bool RemoteQuery::RetryLocked(std::unique_lock<std::mutex> &guard, const std::fu
 	return true;
 }
 
+// How long a query whose server sent `finished` waits for the call's status before cancelling it.
+static constexpr std::chrono::seconds kFinishedCallGrace {1};
+
+// Set when a RemoteQuery is destroyed on its own receiving thread, from the wake-up it delivered
+// (WakeWaiter): the receiver must then leave without touching the query.
+static thread_local bool destroyed_by_wake = false;
+
 RemoteQuery::~RemoteQuery() {
+	// The receiving thread itself destroys the query when the wake-up it delivered rescheduled
+	// DuckDB's task, which finished meanwhile, and the thread then dropped the task's last
+	// reference (and with it the plan that owns this query). It is between reads then.
+	bool on_receiver = receiver_.get_id() == std::this_thread::get_id();
+	bool cancel;
 	{
-		std::lock_guard<std::mutex> guard(lock_);
-		if (!stream_ended_) {
+		std::unique_lock<std::mutex> guard(lock_);
+		if (finished_ && !on_receiver) {
+			// Only the call's status is still on its way; a cancel now would reach a server that
+			// already did everything.
+			changed_.wait_for(guard, kFinishedCallGrace, [&]() { return stream_ended_; });
+		}
+		cancel = !stream_ended_ && !(finished_ && on_receiver);
+		if (cancel) {
 			rpc_->TryCancel();
 		}
 		// Unblock a receiver waiting for queue space.
 		done_ = true;
 		queue_.clear();
+		waiter_ = nullptr;
 	}
 	changed_.notify_all();
-	receiver_.join();
+	if (!on_receiver) {
+		receiver_.join();
+		return;
+	}
+	if (!stream_ended_) {
+		reader_->Finish();
+	}
+	receiver_.detach();
+	destroyed_by_wake = true;
 }
 
 void RemoteQuery::Receive() {
@@ -177,12 +204,43 @@ void RemoteQuery::Receive() {
 			queue_.push_back(std::move(response));
 			changed_.notify_all();
 		}
+		if (WakeWaiter(guard)) {
+			return;
+		}
 	}
 	auto status = reader_->Finish();
-	std::lock_guard<std::mutex> guard(lock_);
+	std::unique_lock<std::mutex> guard(lock_);
 	status_ = status;
 	stream_ended_ = true;
 	changed_.notify_all();
+	WakeWaiter(guard);
+}
+
+bool RemoteQuery::WakeWaiter(std::unique_lock<std::mutex> &guard) {
+	auto wake = std::move(waiter_);
+	waiter_ = nullptr;
+	if (!wake) {
+		guard.unlock();
+		return false;
+	}
+	waking_ = true;
+	// Outside the lock: waking reschedules a DuckDB task, which may poll this query at once.
+	guard.unlock();
+	destroyed_by_wake = false;
+	wake();
+	if (destroyed_by_wake) {
+		return true;
+	}
+	guard.lock();
+	waking_ = false;
+	changed_.notify_all();
+	guard.unlock();
+	return false;
+}
+
+void RemoteQuery::AwaitWakeDone() {
+	std::unique_lock<std::mutex> guard(lock_);
+	changed_.wait(guard, [&]() { return !waking_; });
 }
 
 void RemoteQuery::Cancel() {
@@ -196,14 +254,27 @@ bool RemoteQuery::Ended(std::string &failure) {
 }
 
 bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> &interrupted) {
+	return Advance(payload, interrupted, nullptr) == Poll::kPayload;
+}
+
+RemoteQuery::Poll RemoteQuery::PollPayload(std::string &payload, std::function<void()> wake) {
+	return Advance(payload, nullptr, &wake);
+}
+
+RemoteQuery::Poll RemoteQuery::Advance(std::string &payload, const std::function<bool()> &interrupted,
+                                       std::function<void()> *wake) {
 	while (true) {
 		v1::ExecuteFragmentResponse response;
 		{
 			std::unique_lock<std::mutex> guard(lock_);
 			if (done_) {
-				return false;
+				return Poll::kEnded;
 			}
 			while (queue_.empty() && !stream_ended_) {
+				if (wake) {
+					waiter_ = std::move(*wake);
+					return Poll::kWaiting;
+				}
 				changed_.wait_for(guard, std::chrono::milliseconds(50));
 				if (interrupted && interrupted()) {
 					rpc_->TryCancel();
@@ -218,7 +289,7 @@ bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> 
 				if (!status_.ok()) {
 					ThrowRpcError(status_, config_, "run a query");
 				}
-				return false;
+				return Poll::kEnded;
 			}
 			response = std::move(queue_.front());
 			queue_.pop_front();
@@ -247,7 +318,7 @@ bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> 
 				payload = std::move(partial_);
 				partial_.clear();
 			}
-			return true;
+			return Poll::kPayload;
 		case v1::ExecuteFragmentResponse::kError: {
 			{
 				std::lock_guard<std::mutex> guard(lock_);
@@ -266,11 +337,18 @@ bool RemoteQuery::NextPayload(std::string &payload, const std::function<bool()> 
 			}
 			ErrorData(type, response.error().message()).Throw();
 		}
-		case v1::ExecuteFragmentResponse::kFinished:
+		case v1::ExecuteFragmentResponse::kFinished: {
 			if (response.finished().has_position()) {
 				ObservePosition(config_, response.finished().position());
 			}
-			break;
+			// The server's last message: the statement is done (committed, for a write) and only the
+			// call's OK status follows. Waiting for it would cost an auto-commit statement one more
+			// wake-up of its waiting thread.
+			std::lock_guard<std::mutex> guard(lock_);
+			done_ = true;
+			finished_ = true;
+			return Poll::kEnded;
+		}
 		case v1::ExecuteFragmentResponse::PAYLOAD_NOT_SET:
 			break;
 		}

@@ -82,6 +82,15 @@ public:
 	// `interrupted` is polled; when it returns true the call is cancelled and
 	// duckdb::InterruptException is thrown.
 	bool NextPayload(std::string &payload, const std::function<bool()> &interrupted = nullptr);
+	enum class Poll { kPayload, kEnded, kWaiting };
+	// NextPayload without blocking: kWaiting when nothing has arrived yet, and then `wake` is
+	// called once, from the receiving thread, when something does (a response or the end).
+	// For DuckDB operators that return BLOCKED instead of holding a thread while they wait.
+	Poll PollPayload(std::string &payload, std::function<void()> wake);
+	// Blocks while the receiving thread is still inside a `wake` it called. Waking holds a
+	// reference to DuckDB's task, and DuckDB spins (Executor::CancelTasks) until every task of a
+	// finished query is gone: a task that has read everything waits here instead, asleep.
+	void AwaitWakeDone();
 	// Bytes of Arrow IPC received so far.
 	uint64_t BytesReceived() const {
 		return bytes_received_;
@@ -95,7 +104,12 @@ public:
 	uint64_t bytes_sent = 0;
 
 private:
+	// NextPayload and PollPayload: with `wake`, kWaiting instead of waiting.
+	Poll Advance(std::string &payload, const std::function<bool()> &interrupted, std::function<void()> *wake);
 	void Receive();
+	// Calls the waiting PollPayload's wake, if any; true when that destroyed this query (see the
+	// destructor), and then the caller must not touch it. REQUIRES: `guard` holds lock_; releases it.
+	bool WakeWaiter(std::unique_lock<std::mutex> &guard);
 	// After the stream failed with nothing received: true when the call was sent again.
 	// REQUIRES: `guard` holds lock_.
 	bool RetryLocked(std::unique_lock<std::mutex> &guard, const std::function<bool()> &interrupted);
@@ -114,8 +128,14 @@ private:
 	bool stream_ended_ = false;
 	grpc::Status status_;
 	std::thread receiver_;
+	// Set by PollPayload when it found nothing; called by the receiver on news.
+	std::function<void()> waiter_;
 
 	bool done_ = false;
+	// The receiver is inside a waiter's `wake` (AwaitWakeDone).
+	bool waking_ = false;
+	// The server's `finished` message arrived (it ends the statement; NextPayload stops there).
+	bool finished_ = false;
 	std::atomic<uint64_t> bytes_received_ {0};
 	// Pieces (arrow_part) of a payload wider than one message, until its arrow_batch arrives.
 	// Used only by the thread calling NextPayload.

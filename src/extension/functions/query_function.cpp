@@ -80,30 +80,10 @@ unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInpu
 }
 
 unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunctionInitInput &input) {
-	auto &bind = input.bind_data->Cast<QueryBindData>();
 	auto state = make_uniq<QueryGlobalState>();
-	if (bind.prefetched) {
-		state->result = bind.prefetched->Take();
-	}
-	if (!state->result) {
-		ExecuteOptions options;
-		if (bind.own_transaction || !bind.snapshot.empty()) {
-			options = bind.catalog->OptionsWithoutNewSession(context);
-		} else if (bind.read_only) {
-			options = bind.catalog->OptionsForRead(context, bind.shares_snapshot);
-		} else {
-			options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
-		}
-		options.read_only = bind.read_only;
-		if (!bind.snapshot.empty()) {
-			options.session_id.clear(); // a past snapshot is read outside any session
-			options.snapshot = bind.snapshot;
-		}
-		options.uploads = bind.uploads;
-		state->result = std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
-	}
-	// A stale cached description (the table changed remotely) is dropped; the next attempt asks again.
-	CheckReceivedTypes(*bind.catalog, "the result of the remote statement", {}, bind.types, state->result->Types());
+	state->result = StartQuery(context, *input.bind_data);
+	state->result->Types();
+	CheckQueryTypes(*input.bind_data, *state->result);
 	return std::move(state);
 }
 
@@ -120,13 +100,55 @@ void QueryExecute(ClientContext &context, TableFunctionInput &input, DataChunk &
 		return;
 	}
 	state.done = true;
+	QueryFinished(bind);
+}
+
+InsertionOrderPreservingMap<string> QueryToString(TableFunctionToStringInput &input) {
+	return QueryParams(*input.bind_data);
+}
+
+} // namespace
+
+std::unique_ptr<RemoteResult> StartQuery(ClientContext &context, const FunctionData &bind_data) {
+	auto &bind = bind_data.Cast<QueryBindData>();
+	if (bind.prefetched) {
+		auto result = bind.prefetched->Take();
+		if (result) {
+			return result;
+		}
+	}
+	ExecuteOptions options;
+	if (bind.own_transaction || !bind.snapshot.empty()) {
+		options = bind.catalog->OptionsWithoutNewSession(context);
+	} else if (bind.read_only) {
+		options = bind.catalog->OptionsForRead(context, bind.shares_snapshot);
+	} else {
+		options = bind.catalog->OptionsFor(context, bind.shares_snapshot);
+	}
+	options.read_only = bind.read_only;
+	if (!bind.snapshot.empty()) {
+		options.session_id.clear(); // a past snapshot is read outside any session
+		options.snapshot = bind.snapshot;
+	}
+	options.uploads = bind.uploads;
+	return std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
+}
+
+void CheckQueryTypes(const FunctionData &bind_data, RemoteResult &result) {
+	auto &bind = bind_data.Cast<QueryBindData>();
+	// A stale cached description (the table changed remotely) is dropped; the next attempt asks again.
+	CheckReceivedTypes(*bind.catalog, "the result of the remote statement", {}, bind.types, result.Types());
+}
+
+void QueryFinished(const FunctionData &bind_data) {
+	auto &bind = bind_data.Cast<QueryBindData>();
 	if (bind.schema_may_change) {
 		bind.catalog->Invalidate();
 	}
 }
 
-InsertionOrderPreservingMap<string> QueryToString(TableFunctionToStringInput &input) {
-	auto &bind = input.bind_data->Cast<QueryBindData>();
+InsertionOrderPreservingMap<string> QueryParams(const FunctionData &bind_data) {
+	auto &bind = bind_data.Cast<QueryBindData>();
 	InsertionOrderPreservingMap<string> result;
 	result["Location"] = bind.catalog->RemoteLocation();
 	result["Catalog"] = bind.catalog->GetName();
@@ -142,8 +164,6 @@ InsertionOrderPreservingMap<string> QueryToString(TableFunctionToStringInput &in
 	}
 	return result;
 }
-
-} // namespace
 
 PrefetchedResult::PrefetchedResult(std::unique_ptr<RemoteResult> result) : result_(std::move(result)) {
 }

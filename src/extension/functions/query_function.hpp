@@ -51,6 +51,17 @@ struct ShippedStatement {
 	std::shared_ptr<const std::vector<v1::Upload>> uploads;
 };
 
+// What openduck_query's scan does with its bind data (MakeQueryBindData), shared with the
+// operator of statements shipped whole (scan/remote_statement.hpp):
+// Sends the statement, or takes the result its planning already asked for; does not wait.
+std::unique_ptr<RemoteResult> StartQuery(duckdb::ClientContext &context, const duckdb::FunctionData &bind);
+// Raises when the result's columns (its schema must have arrived) differ from the bound ones.
+void CheckQueryTypes(const duckdb::FunctionData &bind, RemoteResult &result);
+// After the whole result was read: drops the catalog cache when the statement may change it.
+void QueryFinished(const duckdb::FunctionData &bind);
+// EXPLAIN's lines: where it runs, the SQL, what is uploaded with it.
+duckdb::InsertionOrderPreservingMap<std::string> QueryParams(const duckdb::FunctionData &bind);
+
 // Bind data for running `sql` whose result has `types`, as openduck_query would after binding.
 duckdb::unique_ptr<duckdb::FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql,
                                                            duckdb::vector<duckdb::LogicalType> types,

@@ -6,6 +6,7 @@
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/pushdown/pushdown_errors.hpp"
 #include "extension/scan/remote_result.hpp"
+#include "extension/scan/remote_statement.hpp"
 
 namespace openduck {
 
@@ -23,7 +24,6 @@ bool ShipPlan(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &targe
 			options.snapshot = how.snapshot;
 			auto result = std::make_unique<RemoteResult>(context, catalog.Client().Execute(sql, options));
 			types = result->Types();
-			names = result->Names();
 			how.prefetched = std::make_shared<PrefetchedResult>(std::move(result));
 		} else if (options.uploads) {
 			// The uploads' tables exist only for the request that carries them.
@@ -31,7 +31,6 @@ bool ShipPlan(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &targe
 			options.read_only = true;
 			RemoteResult described(context, catalog.Client().Execute(sql, options));
 			types = described.Types();
-			names = described.Names();
 		} else {
 			catalog.Describe(context, sql, types, names, shape);
 		}
@@ -46,12 +45,8 @@ bool ShipPlan(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &targe
 		return false;
 	}
 	how.uploads = options.uploads;
-	auto get = make_uniq<LogicalGet>(input.optimizer.binder.GenerateTableIndex(), QueryFunction(),
-	                                 MakeQueryBindData(catalog, sql, types, how), types, names);
-	for (idx_t i = 0; i < types.size(); i++) {
-		get->AddColumnId(i);
-	}
-	target = std::move(get);
+	target = MakeRemoteStatement(input.optimizer.binder.GenerateTableIndex(), MakeQueryBindData(catalog, sql, types, how),
+	                             types);
 	return true;
 }
 

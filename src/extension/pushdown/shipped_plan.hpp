@@ -1,5 +1,5 @@
 // The last step of shipping a statement whole: ask the worker for the result's columns and, when
-// they equal the host plan's, replace the plan by one remote query (openduck_query's scan).
+// they equal the host plan's, replace the plan by one remote query (scan/remote_statement.hpp).
 // Shared by the statement pushdown (every table remote) and the upload pushdown (small host
 // tables sent along).
 #pragma once

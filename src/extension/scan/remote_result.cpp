@@ -27,6 +27,54 @@ bool RemoteResult::Pull() {
 	return FeedNextPayload(*query_, reader_, counters_, interrupted_);
 }
 
+void RemoteResult::Feed(std::string payload) {
+	counters_.bytes += payload.size();
+	reader_.Feed(std::move(payload));
+}
+
+RemoteQuery::Poll RemoteResult::TryPull(const std::function<void()> &wake) {
+	std::string payload;
+	auto poll = query_->PollPayload(payload, wake);
+	if (poll == RemoteQuery::Poll::kPayload) {
+		Feed(std::move(payload));
+	}
+	return poll;
+}
+
+RemoteResult::Poll RemoteResult::PollSchema(const std::function<void()> &wake) {
+	while (!reader_.HasSchema()) {
+		switch (TryPull(wake)) {
+		case RemoteQuery::Poll::kWaiting:
+			return Poll::kWaiting;
+		case RemoteQuery::Poll::kEnded:
+			throw duckdb::IOException("OpenDuck server ended a result stream without sending its schema");
+		case RemoteQuery::Poll::kPayload:
+			break;
+		}
+	}
+	return Poll::kReady;
+}
+
+RemoteResult::Poll RemoteResult::PollNext(duckdb::DataChunk &out, const std::function<void()> &wake) {
+	while (true) {
+		if (reader_.Next(out)) {
+			counters_.rows += out.size();
+			return Poll::kReady;
+		}
+		// Past the end of the Arrow stream the trailer is still read, so a late worker error is
+		// reported.
+		std::string rest;
+		auto poll = reader_.Finished() ? query_->PollPayload(rest, wake) : TryPull(wake);
+		if (poll == RemoteQuery::Poll::kWaiting) {
+			return Poll::kWaiting;
+		}
+		if (poll == RemoteQuery::Poll::kEnded) {
+			query_->AwaitWakeDone();
+			return Poll::kEnded;
+		}
+	}
+}
+
 const duckdb::vector<duckdb::LogicalType> &RemoteResult::Types() {
 	while (!reader_.HasSchema()) {
 		if (!Pull()) {

@@ -22,6 +22,15 @@ public:
 	const duckdb::vector<std::string> &Names();
 	// Fills `out` with the next rows; false at the end of the result.
 	bool Next(duckdb::DataChunk &out);
+
+	// The same without blocking, for operators that return BLOCKED while the network is slow:
+	// kWaiting when the next payload has not arrived, and `wake` is then called (from another
+	// thread) when it does. Errors are raised as by the blocking calls.
+	enum class Poll { kReady, kEnded, kWaiting };
+	// kReady once the schema arrived (Types() then answers at once).
+	Poll PollSchema(const std::function<void()> &wake);
+	// kReady: `out` holds rows; kEnded: the result is complete (its trailer read).
+	Poll PollNext(duckdb::DataChunk &out, const std::function<void()> &wake);
 	uint64_t BytesReceived() const {
 		return query_->BytesReceived();
 	}
@@ -29,6 +38,10 @@ public:
 private:
 	// Feeds one more payload into the reader; false at the end of the stream.
 	bool Pull();
+	// Pull without blocking (`wake` as in PollNext).
+	RemoteQuery::Poll TryPull(const std::function<void()> &wake);
+	// Counts and feeds a received payload.
+	void Feed(std::string payload);
 
 	std::unique_ptr<RemoteQuery> query_;
 	IpcStreamReader reader_;

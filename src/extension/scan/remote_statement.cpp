@@ -1,0 +1,132 @@
+#include "extension/scan/remote_statement.hpp"
+
+#include "duckdb/execution/physical_operator.hpp"
+#include "duckdb/execution/physical_plan_generator.hpp"
+#include "duckdb/planner/operator/logical_extension_operator.hpp"
+#include "extension/functions/query_function.hpp"
+#include "extension/scan/remote_result.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+// The statement's result as it arrives. One thread reads it (the operator is not a parallel
+// source); the receiving thread only wakes that reader's task.
+class RemoteStatementState : public GlobalSourceState {
+public:
+	std::unique_ptr<RemoteResult> result;
+	// The received columns were compared with the planned ones.
+	bool checked = false;
+
+	idx_t MaxThreads() override {
+		return 1;
+	}
+};
+
+class PhysicalRemoteStatement : public PhysicalOperator {
+public:
+	PhysicalRemoteStatement(PhysicalPlan &plan, vector<LogicalType> types, unique_ptr<FunctionData> bind,
+	                        idx_t estimated_cardinality)
+	    : PhysicalOperator(plan, PhysicalOperatorType::EXTENSION, std::move(types), estimated_cardinality),
+	      bind_(std::move(bind)) {
+	}
+
+	bool IsSource() const override {
+		return true;
+	}
+
+	unique_ptr<GlobalSourceState> GetGlobalSourceState(ClientContext &context) const override {
+		auto state = make_uniq<RemoteStatementState>();
+		state->result = StartQuery(context, *bind_);
+		return std::move(state);
+	}
+
+	SourceResultType GetData(ExecutionContext &context, DataChunk &chunk, OperatorSourceInput &input) const override {
+		auto &state = input.global_state.Cast<RemoteStatementState>();
+		auto wake = [interrupt = input.interrupt_state]() {
+			interrupt.Callback();
+		};
+		if (!state.checked) {
+			if (state.result->PollSchema(wake) == RemoteResult::Poll::kWaiting) {
+				return SourceResultType::BLOCKED;
+			}
+			CheckQueryTypes(*bind_, *state.result);
+			state.checked = true;
+		}
+		switch (state.result->PollNext(chunk, wake)) {
+		case RemoteResult::Poll::kReady:
+			return SourceResultType::HAVE_MORE_OUTPUT;
+		case RemoteResult::Poll::kWaiting:
+			return SourceResultType::BLOCKED;
+		case RemoteResult::Poll::kEnded:
+			break;
+		}
+		QueryFinished(*bind_);
+		return SourceResultType::FINISHED;
+	}
+
+	std::string GetName() const override {
+		return "OPENDUCK_QUERY";
+	}
+
+	InsertionOrderPreservingMap<string> ParamsToString() const override {
+		return QueryParams(*bind_);
+	}
+
+private:
+	unique_ptr<FunctionData> bind_;
+};
+
+class LogicalRemoteStatement : public LogicalExtensionOperator {
+public:
+	LogicalRemoteStatement(idx_t table_index, unique_ptr<FunctionData> bind, vector<LogicalType> result_types)
+	    : table_index_(table_index), bind_(std::move(bind)), result_types_(std::move(result_types)) {
+	}
+
+	vector<ColumnBinding> GetColumnBindings() override {
+		return GenerateColumnBindings(table_index_, result_types_.size());
+	}
+
+	vector<idx_t> GetTableIndex() const override {
+		return {table_index_};
+	}
+
+	PhysicalOperator &CreatePlan(ClientContext &context, PhysicalPlanGenerator &planner) override {
+		// A copy shares the prefetched result (ShippedStatement::prefetched) with this plan.
+		return planner.Make<PhysicalRemoteStatement>(result_types_, bind_->Copy(), estimated_cardinality);
+	}
+
+	void Serialize(Serializer &serializer) const override {
+		// As openduck_query's scan (scan/not_serializable.hpp): DuckDB then skips the round trip.
+		throw NotImplementedException("a statement shipped to an OpenDuck server cannot be serialized");
+	}
+
+	std::string GetName() const override {
+		return "OPENDUCK_QUERY";
+	}
+
+	InsertionOrderPreservingMap<string> ParamsToString() const override {
+		return QueryParams(*bind_);
+	}
+
+protected:
+	void ResolveTypes() override {
+		types = result_types_;
+	}
+
+private:
+	idx_t table_index_;
+	unique_ptr<FunctionData> bind_;
+	vector<LogicalType> result_types_;
+};
+
+} // namespace
+
+unique_ptr<LogicalOperator> MakeRemoteStatement(idx_t table_index, unique_ptr<FunctionData> bind,
+                                                vector<LogicalType> types) {
+	return make_uniq<LogicalRemoteStatement>(table_index, std::move(bind), std::move(types));
+}
+
+} // namespace openduck
