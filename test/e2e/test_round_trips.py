@@ -4,6 +4,10 @@ description is shared by statements of the same shape, and a shipped read's firs
 its description. The host binds auto-commit statements against its cached catalog; what
 another host changed meanwhile is caught and the statement is planned again."""
 
+import resource
+import threading
+import time
+
 import duckdb
 import pytest
 
@@ -126,3 +130,41 @@ def test_a_read_planned_but_never_run_is_cancelled(server, host):
 	assert a.execute("SELECT count(*) FROM cloud.rt_big").fetchone()[0] == 3000000
 	health = server.health()
 	assert health.get("running_statements", 0) <= 1, health
+
+
+def host_cpu_seconds() -> float:
+	usage = resource.getrusage(resource.RUSAGE_SELF)
+	return usage.ru_utime + usage.ru_stime
+
+
+def test_hosts_waiting_for_shipped_writes_sleep(server, host):
+	"""A write shipped whole waits for the worker without keeping a host thread busy: its operator
+	returns BLOCKED and is woken when the answer arrives. Held in a DuckDB thread instead, the
+	client threads' ExecuteTask loops spun on the cores for as long as the worker worked. Four
+	connections of this process wait at once, as an application's threads would."""
+	statement = "INSERT INTO cloud.rt_slow_sink SELECT {n}, sum(hash(t.i, r.range)) FROM cloud.rt_slow t, range(20000) r"
+	setup = host(server)
+	setup.execute("CREATE OR REPLACE TABLE cloud.rt_slow AS SELECT range AS i FROM range(10000)")
+	setup.execute("CREATE OR REPLACE TABLE cloud.rt_slow_sink (n INTEGER, h HUGEINT)")
+	cons = [host(server) for _ in range(4)]
+	plan = "\n".join(row[1] for row in cons[0].execute("EXPLAIN " + statement.format(n=0)).fetchall())
+	assert "OPENDUCK_QUERY" in plan and "CROSS_PRODUCT" not in plan, plan
+	errors = []
+
+	def run(n):
+		try:
+			cons[n].execute(statement.format(n=n))
+		except Exception as error:  # reported below, with the figures
+			errors.append(error)
+
+	cpu, started = host_cpu_seconds(), time.monotonic()
+	threads = [threading.Thread(target=run, args=(n,)) for n in range(len(cons))]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join()
+	waited, burned = time.monotonic() - started, host_cpu_seconds() - cpu
+	assert not errors, errors
+	print(f"4 shipped writes: {waited:.2f}s waited, {burned:.2f}s of host CPU")
+	assert waited > 0.5, f"the statements took {waited:.2f}s: too short to tell waiting from spinning"
+	assert burned < 0.1 * waited, f"the host used {burned:.2f}s of CPU while waiting {waited:.2f}s for the worker"
