@@ -82,7 +82,6 @@ unique_ptr<FunctionData> QueryBind(ClientContext &context, TableFunctionBindInpu
 unique_ptr<GlobalTableFunctionState> QueryInit(ClientContext &context, TableFunctionInitInput &input) {
 	auto state = make_uniq<QueryGlobalState>();
 	state->result = StartQuery(context, *input.bind_data);
-	state->result->Types();
 	CheckQueryTypes(*input.bind_data, *state->result);
 	return std::move(state);
 }

@@ -55,7 +55,7 @@ struct ShippedStatement {
 // operator of statements shipped whole (scan/remote_statement.hpp):
 // Sends the statement, or takes the result its planning already asked for; does not wait.
 std::unique_ptr<RemoteResult> StartQuery(duckdb::ClientContext &context, const duckdb::FunctionData &bind);
-// Raises when the result's columns (its schema must have arrived) differ from the bound ones.
+// Raises when the result's columns differ from the bound ones (waits for its schema if needed).
 void CheckQueryTypes(const duckdb::FunctionData &bind, RemoteResult &result);
 // After the whole result was read: drops the catalog cache when the statement may change it.
 void QueryFinished(const duckdb::FunctionData &bind);

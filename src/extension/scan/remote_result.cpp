@@ -12,14 +12,19 @@ RemoteResult::RemoteResult(duckdb::ClientContext &context, std::unique_ptr<Remot
 	counters_.bytes_sent += query_->bytes_sent;
 }
 
+// Counts a received payload's bytes and feeds it to `reader`.
+static void FeedPayload(IpcStreamReader &reader, QueryCounters &counters, std::string payload) {
+	counters.bytes += payload.size();
+	reader.Feed(std::move(payload));
+}
+
 bool FeedNextPayload(RemoteQuery &query, IpcStreamReader &reader, QueryCounters &counters,
                      const std::function<bool()> &interrupted) {
 	std::string payload;
 	if (!query.NextPayload(payload, interrupted)) {
 		return false;
 	}
-	counters.bytes += payload.size();
-	reader.Feed(std::move(payload));
+	FeedPayload(reader, counters, std::move(payload));
 	return true;
 }
 
@@ -27,16 +32,11 @@ bool RemoteResult::Pull() {
 	return FeedNextPayload(*query_, reader_, counters_, interrupted_);
 }
 
-void RemoteResult::Feed(std::string payload) {
-	counters_.bytes += payload.size();
-	reader_.Feed(std::move(payload));
-}
-
 RemoteQuery::Poll RemoteResult::TryPull(const std::function<void()> &wake) {
 	std::string payload;
 	auto poll = query_->PollPayload(payload, wake);
 	if (poll == RemoteQuery::Poll::kPayload) {
-		Feed(std::move(payload));
+		FeedPayload(reader_, counters_, std::move(payload));
 	}
 	return poll;
 }

@@ -40,8 +40,6 @@ private:
 	bool Pull();
 	// Pull without blocking (`wake` as in PollNext).
 	RemoteQuery::Poll TryPull(const std::function<void()> &wake);
-	// Counts and feeds a received payload.
-	void Feed(std::string payload);
 
 	std::unique_ptr<RemoteQuery> query_;
 	IpcStreamReader reader_;

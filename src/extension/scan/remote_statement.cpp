@@ -45,7 +45,8 @@ public:
 
 	SourceResultType GetData(ExecutionContext &context, DataChunk &chunk, OperatorSourceInput &input) const override {
 		auto &state = input.global_state.Cast<RemoteStatementState>();
-		auto wake = [interrupt = input.interrupt_state]() {
+		// Built once per call: both polls below take it, and it is copied only when left waiting.
+		std::function<void()> wake = [interrupt = input.interrupt_state]() {
 			interrupt.Callback();
 		};
 		if (!state.checked) {
