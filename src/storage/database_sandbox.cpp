@@ -3,6 +3,7 @@
 #include "duckdb/common/error_data.hpp"
 #include "duckdb/main/connection.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
+#include "storage/join_keys_function.hpp"
 #include "storage/sandbox_functions.hpp"
 
 #include <stdexcept>
@@ -69,6 +70,7 @@ void DatabaseSandbox::Seal(duckdb::DuckDB &database, const std::vector<std::stri
 		Run(connection, "SET allowed_paths = " + QuotedList(own_files), "cannot keep the database's own files open");
 	}
 	HideServerPaths(*database.instance);
+	RegisterJoinKeysFunction(*database.instance);
 	Run(connection, "SET enable_external_access = false", "cannot turn off external access");
 }
 

@@ -34,7 +34,8 @@ struct DatabaseSandbox {
 	// Before the instance starts: limits, and no extension ever fetched or loaded on demand.
 	// Throws std::invalid_argument naming the option when a limit does not parse.
 	void Configure(duckdb::DBConfig &config) const;
-	// Once it runs: loads the allowed extensions, then turns external access off. `own_files`
+	// Once it runs: loads the allowed extensions, adds the functions hosts' generated SQL calls
+	// (storage/join_keys_function.hpp), then turns external access off. `own_files`
 	// are the instance's own local files DuckDB reaches through a client's file system (its WAL,
 	// which it reopens, truncates and removes by path): they stay accessible to the instance.
 	// `own_directories` likewise (a DuckLake database's data path), on top of --allow-path.

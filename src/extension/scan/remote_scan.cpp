@@ -13,6 +13,7 @@
 #include "duckdb/planner/expression/bound_conjunction_expression.hpp"
 #include "duckdb/planner/expression/bound_reference_expression.hpp"
 #include "extension/pushdown/filter_sql.hpp"
+#include "extension/pushdown/join_keys.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/catalog/od_schema_entry.hpp"
 #include "extension/catalog/od_transaction.hpp"
@@ -36,6 +37,8 @@ struct RemoteScanBindData : public RemoteReadBindData {
 	optional_ptr<TableCatalogEntry> table;
 	// Shared by copies: what the optimizer was told is what the scan checks.
 	std::shared_ptr<RemoteTableStatistics> statistics;
+	// Build-side keys of the joins above (pushdown/semi_join_pushdown.hpp), sent as filters.
+	std::vector<std::shared_ptr<JoinKeys>> join_keys;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<RemoteScanBindData>();
@@ -47,6 +50,7 @@ struct RemoteScanBindData : public RemoteReadBindData {
 		copy->relation = relation;
 		copy->table = table;
 		copy->statistics = statistics;
+		copy->join_keys = join_keys;
 		return std::move(copy);
 	}
 	bool Equals(const FunctionData &other_p) const override {
@@ -149,6 +153,13 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 			auto conjunction = make_uniq<BoundConjunctionExpression>(ExpressionType::CONJUNCTION_AND);
 			conjunction->children = std::move(local);
 			state->local_filter = std::move(conjunction);
+		}
+	}
+	for (auto &keys : bind.join_keys) {
+		uint64_t distinct_keys;
+		auto filter = keys->FilterSQL(relation.estimated_rows, distinct_keys);
+		if (!filter.empty()) {
+			state->where_sql = state->where_sql.empty() ? filter : "(" + state->where_sql + ") AND " + filter;
 		}
 	}
 	if (bind.time_travel) {
@@ -280,6 +291,13 @@ InsertionOrderPreservingMap<string> RemoteScanToString(TableFunctionToStringInpu
 	result["Location"] = bind.catalog->RemoteLocation();
 	result["Catalog"] = bind.catalog->GetName();
 	result["Table"] = QuoteIdentifier(bind.relation.schema) + "." + QuoteIdentifier(bind.relation.name);
+	std::string keys;
+	for (auto &join_keys : bind.join_keys) {
+		keys += (keys.empty() ? "" : ", ") + QuoteIdentifier(join_keys->Column());
+	}
+	if (!keys.empty()) {
+		result["Join keys from host"] = keys;
+	}
 	return result;
 }
 
@@ -345,8 +363,23 @@ bool PushRowLimit(LogicalGet &get, idx_t max_rows, const std::string &order_sql)
 		return false;
 	}
 	auto &bind = get.bind_data->Cast<RemoteScanBindData>();
+	if (!bind.join_keys.empty()) {
+		return false; // they filter on the worker, before its LIMIT: the rows kept would differ
+	}
 	bind.row_limit = bind.row_limit ? MinValue(bind.row_limit, max_rows) : max_rows;
 	bind.order_sql = order_sql;
+	return true;
+}
+
+bool AddJoinKeys(LogicalGet &get, std::shared_ptr<JoinKeys> keys) {
+	if (get.function.name != "openduck_scan" || !get.bind_data) {
+		return false;
+	}
+	auto &bind = get.bind_data->Cast<RemoteScanBindData>();
+	if (bind.row_limit) {
+		return false;
+	}
+	bind.join_keys.push_back(std::move(keys));
 	return true;
 }
 

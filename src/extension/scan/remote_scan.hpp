@@ -18,12 +18,16 @@ duckdb::unique_ptr<duckdb::FunctionData> MakeRemoteScanBindData(ODCatalog &catal
 duckdb::TableFunction RemoteScanFunction();
 
 class RemoteClient;
+class JoinKeys;
 
 // Lets the worker stop after `max_rows` rows of the scan behind `get` (in `order_sql` order,
 // e.g. " ORDER BY \"a\" DESC NULLS LAST", or any order when empty). The caller keeps its own
 // LIMIT / TopN above. Refused (false) when `get` is no remote scan or has a filter that would
 // be evaluated locally, after the limit.
 bool PushRowLimit(duckdb::LogicalGet &get, duckdb::idx_t max_rows, const std::string &order_sql);
+// Makes the scan behind `get` ask the worker, when it starts, for only the rows whose value of
+// `keys`' column may be among those keys. False when `get` is no remote scan or has a row limit.
+bool AddJoinKeys(duckdb::LogicalGet &get, std::shared_ptr<JoinKeys> keys);
 // The table or view a remote scan reads; nullptr when `get` is no remote scan.
 duckdb::optional_ptr<const RemoteRelation> ScannedRelation(duckdb::LogicalGet &get);
 // The remote column behind output column `column_index` of a remote scan, "" if none.

@@ -1,0 +1,81 @@
+#include "extension/pushdown/join_keys.hpp"
+
+#include "common/join_key_filter.hpp"
+#include "duckdb/common/types/blob.hpp"
+#include "duckdb/common/vector_operations/vector_operations.hpp"
+#include "extension/pushdown/sql_rewrite.hpp"
+
+#include <algorithm>
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+// Collected hashes past this many are dropped and no filter is sent (32 MiB of them).
+constexpr size_t kMaxHashes = size_t(4) << 20;
+// At most this many distinct keys go into a filter: up to 4 MiB of it (5.3 MiB of SQL text),
+// against the remote rows it saves.
+constexpr size_t kMaxFilterKeys = size_t(1) << 20;
+// A filter is sent only when the table has this many rows per distinct key or more: with
+// fewer, most rows match anyway and the worker's hashing and the text are spent for little.
+constexpr uint64_t kMinRowsPerKey = 4;
+
+} // namespace
+
+void JoinKeys::Reset() {
+	std::lock_guard<std::mutex> guard(lock_);
+	hashes_.clear();
+	complete_ = false;
+	overflow_ = false;
+}
+
+void JoinKeys::Add(Vector &keys, idx_t count) {
+	if (count == 0) {
+		return;
+	}
+	Vector hashes(LogicalType::HASH, count);
+	VectorOperations::Hash(keys, hashes, count);
+	UnifiedVectorFormat key_format, hash_format;
+	keys.ToUnifiedFormat(count, key_format);
+	hashes.ToUnifiedFormat(count, hash_format);
+	auto hash_data = UnifiedVectorFormat::GetData<hash_t>(hash_format);
+	std::lock_guard<std::mutex> guard(lock_);
+	if (overflow_) {
+		return;
+	}
+	for (idx_t i = 0; i < count; i++) {
+		if (key_format.validity.RowIsValid(key_format.sel->get_index(i))) {
+			hashes_.push_back(hash_data[hash_format.sel->get_index(i)]);
+		}
+	}
+	if (hashes_.size() > kMaxHashes) {
+		overflow_ = true;
+		hashes_.clear();
+		hashes_.shrink_to_fit();
+	}
+}
+
+void JoinKeys::Finish() {
+	std::lock_guard<std::mutex> guard(lock_);
+	complete_ = true;
+}
+
+std::string JoinKeys::FilterSQL(uint64_t remote_rows, uint64_t &distinct_keys) {
+	std::lock_guard<std::mutex> guard(lock_);
+	distinct_keys = 0;
+	if (!complete_ || overflow_) {
+		return "";
+	}
+	std::sort(hashes_.begin(), hashes_.end());
+	distinct_keys = JoinKeyFilter::CountDistinct(hashes_);
+	if (distinct_keys > kMaxFilterKeys || distinct_keys * kMinRowsPerKey > remote_rows) {
+		return "";
+	}
+	auto encoded = JoinKeyFilter::Encode(hashes_);
+	return "openduck_join_keys(" + QuoteIdentifier(column_) + ", '" +
+	       Blob::ToBase64(string_t(encoded.data(), uint32_t(encoded.size()))) + "')";
+}
+
+} // namespace openduck
