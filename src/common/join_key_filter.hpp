@@ -4,10 +4,11 @@
 // rows whose hash may be in the set. Host and worker run the same DuckDB (Handshake pins it), so
 // a key present on the host is never filtered out; false positives only cost bandwidth.
 //
-// Layout (version 1): "ODJK", a version byte, then 2^n little-endian 64-bit words. A hash picks
-// one word with its low bits and sets 4 bits in it from its top 24 bits (a register-blocked
-// Bloom filter: one memory access per probe). Sized at 16-32 bits per distinct key, it lets
-// through about 0.5% of the rows that do not match.
+// Layout (version 1): "ODJK", a version byte, then 2^n little-endian 64-bit words of bits. A
+// hash sets 4 bits: the two 32-bit halves of the hash and of its splitmix64 remix, each taken
+// modulo the filter's bits (at most 2^32). It is sized so that, of the rows it
+// will be probed with, about a twentieth as many as there are keys pass without a match: the
+// rows sent stay close to the rows that match (each key matches one row or more).
 //
 // Immutable once built; safe to probe from many threads.
 #pragma once
@@ -20,24 +21,40 @@ namespace openduck {
 
 class JoinKeyFilter {
 public:
-	// The encoded filter of `hashes` (duplicates allowed; the vector is sorted in place).
-	static std::string Encode(std::vector<uint64_t> &hashes);
+	// The encoded filter of `hashes` (duplicates allowed; the vector is sorted in place), to be
+	// probed with about `probe_rows` rows; at most `max_bytes` (then with more false positives).
+	static std::string Encode(std::vector<uint64_t> &hashes, uint64_t probe_rows, size_t max_bytes);
 	// Throws std::invalid_argument naming what is wrong when `encoded` is not a filter.
 	static JoinKeyFilter Decode(const std::string &encoded);
 	// Distinct values among sorted hashes.
 	static size_t CountDistinct(const std::vector<uint64_t> &sorted);
 
 	bool MayContain(uint64_t hash) const {
-		return (words_[hash & mask_] & BitsOf(hash)) == BitsOf(hash);
+		uint64_t mixed = Remix(hash);
+		return Has(hash) && Has(hash >> 32) && Has(mixed) && Has(mixed >> 32);
 	}
 
 private:
-	static uint64_t BitsOf(uint64_t hash) {
-		return (uint64_t(1) << ((hash >> 40) & 63)) | (uint64_t(1) << ((hash >> 46) & 63)) |
-		       (uint64_t(1) << ((hash >> 52) & 63)) | (uint64_t(1) << ((hash >> 58) & 63));
+	static uint64_t Remix(uint64_t hash) {
+		hash = (hash ^ (hash >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		hash = (hash ^ (hash >> 27)) * 0x94d049bb133111ebULL;
+		return hash ^ (hash >> 31);
+	}
+	bool Has(uint64_t position) const {
+		position &= mask_;
+		return words_[position >> 6] & (uint64_t(1) << (position & 63));
+	}
+	void Set(uint64_t hash) {
+		uint64_t mixed = Remix(hash);
+		for (uint64_t position : {hash, hash >> 32, mixed, mixed >> 32}) {
+			position &= mask_;
+			words_[position >> 6] |= uint64_t(1) << (position & 63);
+		}
 	}
 
+	static constexpr int kBitsPerKey = 4;
 	std::vector<uint64_t> words_;
+	// Bits - 1.
 	uint64_t mask_ = 0;
 };
 

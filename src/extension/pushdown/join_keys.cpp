@@ -15,9 +15,9 @@ namespace {
 
 // Collected hashes past this many are dropped and no filter is sent (32 MiB of them).
 constexpr size_t kMaxHashes = size_t(4) << 20;
-// At most this many distinct keys go into a filter: up to 4 MiB of it (5.3 MiB of SQL text),
-// against the remote rows it saves.
+// At most this many distinct keys go into a filter, of at most 4 MiB (5.3 MiB of SQL text).
 constexpr size_t kMaxFilterKeys = size_t(1) << 20;
+constexpr size_t kMaxFilterBytes = size_t(4) << 20;
 // A filter is sent only when the table has this many rows per distinct key or more: with
 // fewer, most rows match anyway and the worker's hashing and the text are spent for little.
 constexpr uint64_t kMinRowsPerKey = 4;
@@ -73,7 +73,7 @@ std::string JoinKeys::FilterSQL(uint64_t remote_rows, uint64_t &distinct_keys) {
 	if (distinct_keys > kMaxFilterKeys || distinct_keys * kMinRowsPerKey > remote_rows) {
 		return "";
 	}
-	auto encoded = JoinKeyFilter::Encode(hashes_);
+	auto encoded = JoinKeyFilter::Encode(hashes_, remote_rows, kMaxFilterBytes);
 	return "openduck_join_keys(" + QuoteIdentifier(column_) + ", '" +
 	       Blob::ToBase64(string_t(encoded.data(), uint32_t(encoded.size()))) + "')";
 }
