@@ -55,6 +55,9 @@ unique_ptr<FunctionData> Bind(ClientContext &context, ScalarFunction &function,
 	}
 	// The key is hashed as the type it has, exactly as the host hashed its own keys.
 	function.arguments[0] = arguments[0]->return_type;
+	// Not evaluated per chunk: a constant string argument is copied into every chunk's vector,
+	// megabytes each time for a large filter.
+	Function::EraseArgument(function, arguments, 1);
 	return std::move(data);
 }
 
