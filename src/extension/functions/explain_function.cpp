@@ -202,7 +202,7 @@ private:
 			auto table = Catalog::GetEntry<TableCatalogEntry>(context_, name.catalog, name.schema, name.name,
 			                                                  OnEntryNotFound::RETURN_NULL);
 			if (table && table->IsDuckTable() &&
-			    EncodeHostTable(context_, table->Cast<DuckTableEntry>(), {}, UINT64_MAX, *upload.mutable_arrow())) {
+			    EncodeHostTable(context_, table->Cast<DuckTableEntry>(), {}, nullptr, UINT64_MAX, *upload.mutable_arrow())) {
 				uploads->push_back(std::move(upload));
 			}
 		}

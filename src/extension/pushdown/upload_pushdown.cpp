@@ -12,7 +12,11 @@
 #include "duckdb/main/database_manager.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/planner/binder.hpp"
+#include "duckdb/execution/expression_executor.hpp"
 #include "duckdb/planner/expression/bound_columnref_expression.hpp"
+#include "duckdb/planner/expression/bound_conjunction_expression.hpp"
+#include "duckdb/planner/expression/bound_reference_expression.hpp"
+#include "duckdb/planner/operator/logical_join.hpp"
 #include "duckdb/planner/expression_iterator.hpp"
 #include "duckdb/planner/operator/logical_filter.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
@@ -27,7 +31,9 @@
 #include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/remote_scan.hpp"
 
+#include <cmath>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -90,6 +96,12 @@ struct Leaves {
 	struct Local {
 		std::set<idx_t> columns;
 		std::string name;
+		// Every scan of the table in the plan: its rows are filtered before sending only when it
+		// is read once.
+		vector<LogicalGet *> gets;
+		// The statement's filters on this table alone that every row must pass to reach the
+		// result (RowFilters); bound to the scan's columns.
+		vector<unique_ptr<Expression>> row_filters;
 	};
 	std::map<DuckTableEntry *, Local> local;
 	bool qualifies = true;
@@ -121,7 +133,7 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 				return;
 			}
 		}
-		leaves.local.emplace(&table->Cast<DuckTableEntry>(), Leaves::Local());
+		leaves.local[&table->Cast<DuckTableEntry>()].gets.push_back(&get);
 		break;
 	}
 	case LogicalOperatorType::LOGICAL_EXTENSION_OPERATOR:
@@ -147,6 +159,114 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 			return;
 		}
 	}
+}
+
+// Whether each row of `get` below `op` reaches `op`'s output on its own: dropping one drops only
+// the rows made from it, never adds or changes others (no outer join padding it, no anti or mark
+// join deciding on it, no aggregate over it).
+bool RowWiseDown(LogicalOperator &op, LogicalGet &get) {
+	if (&op == &get) {
+		return true;
+	}
+	auto contains = [&](LogicalOperator &child) {
+		std::function<bool(LogicalOperator &)> find = [&](LogicalOperator &node) {
+			if (&node == &get) {
+				return true;
+			}
+			for (auto &grandchild : node.children) {
+				if (find(*grandchild)) {
+					return true;
+				}
+			}
+			return false;
+		};
+		return find(child);
+	};
+	switch (op.type) {
+	case LogicalOperatorType::LOGICAL_FILTER:
+		return RowWiseDown(*op.children[0], get);
+	case LogicalOperatorType::LOGICAL_CROSS_PRODUCT:
+		return RowWiseDown(*op.children[contains(*op.children[0]) ? 0 : 1], get);
+	case LogicalOperatorType::LOGICAL_COMPARISON_JOIN:
+	case LogicalOperatorType::LOGICAL_ANY_JOIN: {
+		auto type = op.Cast<LogicalJoin>().join_type;
+		if (contains(*op.children[0])) {
+			bool kept = type == JoinType::INNER || type == JoinType::LEFT || type == JoinType::SEMI ||
+			            type == JoinType::ANTI || type == JoinType::MARK || type == JoinType::SINGLE;
+			return kept && RowWiseDown(*op.children[0], get);
+		}
+		bool kept = type == JoinType::INNER || type == JoinType::RIGHT || type == JoinType::RIGHT_SEMI ||
+		            type == JoinType::RIGHT_ANTI;
+		return kept && RowWiseDown(*op.children[1], get);
+	}
+	default:
+		return false;
+	}
+}
+
+// Finds, for each host table read once, the filter conjuncts on it alone that every row must
+// pass to reach the result (RowWiseDown between filter and scan).
+void CollectRowFilters(LogicalOperator &op, Leaves &leaves) {
+	if (op.type == LogicalOperatorType::LOGICAL_FILTER) {
+		vector<unique_ptr<Expression>> conjuncts;
+		for (auto &expression : op.expressions) {
+			conjuncts.push_back(expression->Copy());
+		}
+		LogicalFilter::SplitPredicates(conjuncts);
+		for (auto &conjunct : conjuncts) {
+			std::set<idx_t> tables;
+			bool plain = !conjunct->IsVolatile() && !conjunct->HasSubquery();
+			ExpressionIterator::VisitExpression<BoundColumnRefExpression>(
+			    *conjunct, [&](const BoundColumnRefExpression &column) {
+				    plain = plain && column.depth == 0;
+				    tables.insert(column.binding.table_index);
+			    });
+			if (!plain || tables.size() != 1) {
+				continue;
+			}
+			for (auto &local : leaves.local) {
+				auto &gets = local.second.gets;
+				if (gets.size() == 1 && gets[0]->table_index == *tables.begin() && RowWiseDown(*op.children[0], *gets[0])) {
+					local.second.row_filters.push_back(std::move(conjunct));
+					break;
+				}
+			}
+		}
+	}
+	for (auto &child : op.children) {
+		CollectRowFilters(*child, leaves);
+	}
+}
+
+// `table`'s row filters as one expression over the scanned columns `columns` (in their order),
+// adding the columns they read to `columns`; nullptr when there are none.
+unique_ptr<Expression> RowFilterOverColumns(Leaves::Local &table, std::set<idx_t> &columns) {
+	if (table.row_filters.empty()) {
+		return nullptr;
+	}
+	auto &column_ids = table.gets[0]->GetColumnIds();
+	vector<unique_ptr<Expression>> conjuncts;
+	for (auto &filter : table.row_filters) {
+		ExpressionIterator::VisitExpression<BoundColumnRefExpression>(*filter, [&](const BoundColumnRefExpression &ref) {
+			columns.insert(column_ids[ref.binding.column_index].GetPrimaryIndex());
+		});
+	}
+	for (auto &filter : table.row_filters) {
+		auto copy = filter->Copy();
+		ExpressionIterator::VisitExpressionMutable<BoundColumnRefExpression>(
+		    copy, [&](BoundColumnRefExpression &ref, unique_ptr<Expression> &slot) {
+			    auto column = column_ids[ref.binding.column_index].GetPrimaryIndex();
+			    auto position = idx_t(std::distance(columns.begin(), columns.find(column)));
+			    slot = make_uniq<BoundReferenceExpression>(ref.return_type, position);
+		    });
+		conjuncts.push_back(std::move(copy));
+	}
+	if (conjuncts.size() == 1) {
+		return std::move(conjuncts[0]);
+	}
+	auto conjunction = make_uniq<BoundConjunctionExpression>(ExpressionType::CONJUNCTION_AND);
+	conjunction->children = std::move(conjuncts);
+	return std::move(conjunction);
 }
 
 // The table `view` shows unchanged (SELECT * FROM t, no other clause, no column renames), if it
@@ -240,8 +360,8 @@ std::string QualifiedTableName(TableCatalogEntry &table) {
 	       QuoteIdentifier(table.name);
 }
 
-bool EncodeHostTable(ClientContext &context, DuckTableEntry &table, const std::set<idx_t> &only, uint64_t limit,
-                     std::string &out) {
+bool EncodeHostTable(ClientContext &context, DuckTableEntry &table, const std::set<idx_t> &only,
+                     optional_ptr<const Expression> keep, uint64_t limit, std::string &out) {
 	vector<StorageIndex> column_ids;
 	vector<LogicalType> types;
 	vector<string> names;
@@ -260,11 +380,25 @@ bool EncodeHostTable(ClientContext &context, DuckTableEntry &table, const std::s
 	out = writer.SchemaMessage();
 	DataChunk chunk;
 	chunk.Initialize(context, types);
+	unique_ptr<ExpressionExecutor> filter;
+	SelectionVector kept(STANDARD_VECTOR_SIZE);
+	if (keep) {
+		filter = make_uniq<ExpressionExecutor>(context, *keep);
+	}
 	while (true) {
 		chunk.Reset();
 		table.GetStorage().Scan(transaction, chunk, state);
 		if (chunk.size() == 0) {
 			break;
+		}
+		if (filter) {
+			auto count = filter->SelectExpression(chunk, kept);
+			if (count == 0) {
+				continue;
+			}
+			if (count < chunk.size()) {
+				chunk.Slice(kept, count);
+			}
 		}
 		writer.Append(chunk);
 		if (writer.BufferedBytes() >= (4u << 20)) {
@@ -372,11 +506,16 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	if (!rewriter.Rewrite(*statement) || rewriter.Columns().names.count("rowid")) {
 		return false;
 	}
-	// Estimated bytes each way, over the columns the text can reach.
+	// Estimated bytes each way, over the columns the text can reach; a host table's own filters
+	// count 0.2 each, as DuckDB guesses them.
+	CollectRowFilters(*target, leaves);
 	double local_bytes = 0, remote_bytes = 0;
+	std::map<DuckTableEntry *, unique_ptr<Expression>> keep;
 	for (auto &table : leaves.local) {
 		table.second.columns = ReachedColumns(*table.first, table.second.name, rewriter.Columns());
-		local_bytes += TableBytes(*table.first, table.second.columns);
+		keep[table.first] = RowFilterOverColumns(table.second, table.second.columns);
+		local_bytes += std::pow(0.2, double(table.second.row_filters.size())) *
+		               TableBytes(*table.first, table.second.columns);
 	}
 	ApplyFilters(leaves);
 	for (auto &scan : leaves.remote_scans) {
@@ -398,7 +537,8 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		v1::Upload upload;
 		upload.set_table(table.second.name);
 		upload.set_source(QualifiedTableName(*table.first));
-		if (!EncodeHostTable(context, *table.first, table.second.columns, limit - sent, *upload.mutable_arrow())) {
+		if (!EncodeHostTable(context, *table.first, table.second.columns, keep[table.first].get(), limit - sent,
+		                     *upload.mutable_arrow())) {
 			return false;
 		}
 		sent += upload.arrow().size();

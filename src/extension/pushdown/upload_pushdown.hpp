@@ -6,7 +6,10 @@
 //
 // Chosen by estimated bytes moved: the host tables' rows times their column widths against the
 // remote scans' estimated rows (the catalog's statistics) times the widths of the columns they
-// read. `SET openduck_placement = 'local'` never uploads, 'remote' uploads whenever the statement
+// read. A host table read once is sent with only the rows that can reach the result: the
+// statement's filters on it alone are applied first when nothing between filter and table can
+// turn a dropped row into another result (an outer join's padded side, an anti join's
+// right side, an aggregate). `SET openduck_placement = 'local'` never uploads, 'remote' uploads whenever the statement
 // qualifies, 'auto' (the default) compares. Qualifies: a SELECT outside a worker session whose
 // leaves are scans of one OpenDuck database's present state, scans of DuckDB tables without
 // generated columns (on the host: the transaction's own view of them, uncommitted rows
@@ -31,8 +34,9 @@ void AddPlacementSettings(duckdb::DBConfig &config);
 std::string QualifiedTableName(duckdb::TableCatalogEntry &table);
 // The rows of host table `table` as this transaction sees them, as an Arrow IPC stream of the
 // columns `only` lists (by index; empty: all); false when the stream would pass `limit` bytes.
+// With `keep`, only the rows it is true for (an expression over those columns, in their order).
 bool EncodeHostTable(duckdb::ClientContext &context, duckdb::DuckTableEntry &table, const std::set<duckdb::idx_t> &only,
-                     uint64_t limit, std::string &out);
+                     duckdb::optional_ptr<const duckdb::Expression> keep, uint64_t limit, std::string &out);
 
 // Replaces `target` by one remote query carrying its host tables when placement says so; false
 // when `target` is kept. `statement` is left as it was (the rewrite works on a copy).
