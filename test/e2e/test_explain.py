@@ -37,6 +37,19 @@ def test_a_hybrid_join_shows_both_sides_and_the_bridge(con):
 	assert all(location == "LOCAL" for location, _, _ in rows[:bridge])
 
 
+def test_join_keys_sent_to_a_remote_scan_show_as_a_bridge(con):
+	con.execute("SET openduck_placement = 'local'")
+	rows = explain(con, "SELECT p.name, sum(s.amount) FROM cloud.ex_sales s JOIN memory.main.ex_products p "
+	                    "ON s.product = p.id GROUP BY p.name")
+	ops = [(location, op.strip()) for location, op, _ in rows]
+	keys = ops.index(("LOCAL", "Bridge(LOCAL→REMOTE)"))
+	assert "id -> remote product" in rows[keys][2], rows
+	# The host side whose keys cross sits under it; the remote scan shows what it receives.
+	assert ops[keys + 1] == ("LOCAL", "SEQ_SCAN") and "ex_products" in rows[keys + 1][2], rows
+	scan = ops.index(("REMOTE", "TABLE_SCAN"))
+	assert "Join keys from host" in rows[scan][2], rows
+
+
 def test_a_host_table_sent_to_the_worker_shows_both_bridges(con):
 	sql = ("SELECT p.name, sum(s.amount) FROM cloud.ex_sales s JOIN memory.main.ex_products p "
 	       "ON s.product = p.id GROUP BY p.name")

@@ -111,6 +111,12 @@ def test_a_host_table_is_sent_with_only_the_rows_its_filters_keep(hybrid):
 	_, some_rows = stats(con)
 	# A tenth of the rows (k < 500 and grp = 2 of 1000): the stream's fixed part aside.
 	assert some_rows < all_rows / 4, (some_rows, all_rows)
+	# Through a host view of the table, too.
+	for db in (con, oracle):
+		db.execute("CREATE VIEW dim_view AS SELECT * FROM dim")
+	through_view = filtered.replace("JOIN dim d", "JOIN dim_view d")
+	assert con.execute(through_view).fetchall() == oracle.execute(through_view).fetchall()
+	assert stats(con)[1] < all_rows / 4, (stats(con), all_rows)
 	# Read twice: every row goes, for both readers.
 	twice = "SELECT count(*) FROM dim d1 JOIN cloud.facts f ON f.k = d1.k JOIN dim d2 ON d2.k = f.k WHERE d1.grp = 2"
 	assert con.execute(twice).fetchall() == oracle.execute(twice).fetchall()

@@ -124,7 +124,13 @@ public:
 			return;
 		}
 		bool remote_write = location == "LOCAL" && Info(node, "Location").rfind("REMOTE", 0) == 0;
-		rows_.push_back({remote_write ? "REMOTE" : location, Indent(depth) + name, Details(node)});
+		if (name == "OPENDUCK_JOIN_KEYS") {
+			// A semi-join reduction (pushdown/semi_join_pushdown.hpp): the rows stay, their keys cross.
+			rows_.push_back({"LOCAL", Indent(depth) + "Bridge(LOCAL→REMOTE)",
+			                 "join keys go to the worker's scan as a filter: " + Info(node, "Join keys to worker")});
+		} else {
+			rows_.push_back({remote_write ? "REMOTE" : location, Indent(depth) + name, Details(node)});
+		}
 		auto children = Field(node, "children");
 		if (!children || !children->has_list_value()) {
 			return;

@@ -90,6 +90,8 @@ struct Leaves {
 	std::map<idx_t, Remote> remote_scans;
 	// A projection straight above a remote scan (a host view's) stands for that scan.
 	std::map<idx_t, idx_t> scan_of_projection;
+	// Projections straight above any scan, by table index (a host view's over a host table).
+	std::map<idx_t, LogicalProjection *> projection_over_scan;
 	vector<Expression *> filters;
 	// Host tables by identity: the columns the statement reads of them, and the upload name
 	// they get.
@@ -146,8 +148,9 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 		break;
 	case LogicalOperatorType::LOGICAL_PROJECTION:
 		if (op.children[0]->type == LogicalOperatorType::LOGICAL_GET) {
-			leaves.scan_of_projection[op.Cast<LogicalProjection>().table_index] =
-			    op.children[0]->Cast<LogicalGet>().table_index;
+			auto &projection = op.Cast<LogicalProjection>();
+			leaves.scan_of_projection[projection.table_index] = op.children[0]->Cast<LogicalGet>().table_index;
+			leaves.projection_over_scan[projection.table_index] = &projection;
 		}
 		break;
 	default:
@@ -184,6 +187,7 @@ bool RowWiseDown(LogicalOperator &op, LogicalGet &get) {
 	};
 	switch (op.type) {
 	case LogicalOperatorType::LOGICAL_FILTER:
+	case LogicalOperatorType::LOGICAL_PROJECTION:
 		return RowWiseDown(*op.children[0], get);
 	case LogicalOperatorType::LOGICAL_CROSS_PRODUCT:
 		return RowWiseDown(*op.children[contains(*op.children[0]) ? 0 : 1], get);
@@ -216,6 +220,20 @@ void CollectRowFilters(LogicalOperator &op, Leaves &leaves) {
 		for (auto &conjunct : conjuncts) {
 			std::set<idx_t> tables;
 			bool plain = !conjunct->IsVolatile() && !conjunct->HasSubquery();
+			// Columns of a host view's projection that pass a table's column through read that column.
+			ExpressionIterator::VisitExpressionMutable<BoundColumnRefExpression>(
+			    conjunct, [&](BoundColumnRefExpression &column, unique_ptr<Expression> &slot) {
+				    auto projection = leaves.projection_over_scan.find(column.binding.table_index);
+				    if (projection == leaves.projection_over_scan.end() || column.depth != 0) {
+					    return;
+				    }
+				    auto &source = *projection->second->expressions[column.binding.column_index];
+				    if (source.GetExpressionClass() == ExpressionClass::BOUND_COLUMN_REF) {
+					    slot = source.Copy();
+				    } else {
+					    plain = false;
+				    }
+			    });
 			ExpressionIterator::VisitExpression<BoundColumnRefExpression>(
 			    *conjunct, [&](const BoundColumnRefExpression &column) {
 				    plain = plain && column.depth == 0;
