@@ -5,7 +5,8 @@ local DuckDB file. For each split, the host's query text reads a view per table:
 file for the host's tables, over `cloud.<table>` for the remote ones. Prints, in one run, per
 split and per query: wall time against the same query with every table local (the views over
 the local file), under openduck_placement 'auto' and forced 'local', the bytes moved each way
-(openduck_last_query_stats) and the placement chosen (LOCAL→REMOTE when host tables were sent);
+(openduck_last_query_stats) and the placement chosen (LOCAL→REMOTE when host tables were sent,
+"+keys" when a join's keys were sent to reduce a remote scan);
 then per split the totals and the worst query. Server CPU seconds are printed next to wall time.
 
 Run: .venv/bin/python bench/hybrid_bench.py [--sf 1] [--queries 1,3,5] [--splits facts-remote,...]
@@ -87,7 +88,7 @@ def main():
 			worst = {"auto": (0, 0.0), "local": (0, 0.0)}
 			errors = 0
 			print(f"\n{split} (remote: {', '.join(SPLITS[split])})")
-			print(f"  {'q':>3} {'local':>8} {'auto':>8} {'ratio':>6} {'placement':>13} {'KiB recv/sent':>15} "
+			print(f"  {'q':>3} {'local':>8} {'auto':>8} {'ratio':>6} {'placement':>17} {'KiB recv/sent':>15} "
 			      f"{'cpu s':>6}   {'forced local':>12} {'ratio':>6}")
 			for n in numbers:
 				expected, local_wall = local_times[n][0], local_times[n][1]
@@ -111,8 +112,12 @@ def main():
 					line[placement] = (wall, ratio, cpu, received, sent)
 				if len(line) == 2:
 					wall, ratio, cpu, received, sent = line["auto"]
-					chosen = "LOCAL→REMOTE" if sent > 64 * 1024 else "REMOTE→LOCAL"
-					print(f"  {n:>3} {1000 * local_wall:8.0f} {1000 * wall:8.0f} {ratio:6.2f} {chosen:>13} "
+					con.execute("SET openduck_placement = 'auto'")
+					plan = "\n".join(row[1] for row in con.execute("EXPLAIN " + queries[n]).fetchall())
+					chosen = "LOCAL→REMOTE" if "Uploads (LOCAL→REMOTE)" in plan else "REMOTE→LOCAL"
+					if "OPENDUCK_JOIN_KEYS" in plan:
+						chosen += "+keys"
+					print(f"  {n:>3} {1000 * local_wall:8.0f} {1000 * wall:8.0f} {ratio:6.2f} {chosen:>17} "
 					      f"{received / 1024:7.0f}/{sent / 1024:<7.0f} {cpu:6.2f}   {1000 * line['local'][0]:12.0f} "
 					      f"{line['local'][1]:6.2f}")
 			local_total = sum(local_times[n][1] for n in numbers)

@@ -14,8 +14,10 @@
 #include "duckdb/planner/binder.hpp"
 #include "duckdb/execution/expression_executor.hpp"
 #include "duckdb/planner/expression/bound_columnref_expression.hpp"
+#include "duckdb/planner/expression/bound_comparison_expression.hpp"
 #include "duckdb/planner/expression/bound_conjunction_expression.hpp"
 #include "duckdb/planner/expression/bound_reference_expression.hpp"
+#include "duckdb/planner/operator/logical_comparison_join.hpp"
 #include "duckdb/planner/operator/logical_join.hpp"
 #include "duckdb/planner/expression_iterator.hpp"
 #include "duckdb/planner/operator/logical_filter.hpp"
@@ -86,6 +88,8 @@ struct Leaves {
 	struct Remote {
 		const RemoteRelation *relation;
 		double selectivity = 1;
+		// The smallest fraction of a filtered host table it is joined with (ApplyJoinKeys).
+		double keyed = 1;
 	};
 	std::map<idx_t, Remote> remote_scans;
 	// A projection straight above a remote scan (a host view's) stands for that scan.
@@ -106,6 +110,8 @@ struct Leaves {
 		vector<unique_ptr<Expression>> row_filters;
 	};
 	std::map<DuckTableEntry *, Local> local;
+	// Tables (by table index) compared for equality by a join condition, as written.
+	vector<std::pair<idx_t, idx_t>> equalities;
 	bool qualifies = true;
 };
 
@@ -144,6 +150,16 @@ void Collect(LogicalOperator &op, Leaves &leaves) {
 	case LogicalOperatorType::LOGICAL_FILTER:
 		for (auto &expression : op.expressions) {
 			leaves.filters.push_back(expression.get());
+		}
+		break;
+	case LogicalOperatorType::LOGICAL_COMPARISON_JOIN:
+		for (auto &condition : op.Cast<LogicalComparisonJoin>().conditions) {
+			if (condition.comparison == ExpressionType::COMPARE_EQUAL &&
+			    condition.left->GetExpressionClass() == ExpressionClass::BOUND_COLUMN_REF &&
+			    condition.right->GetExpressionClass() == ExpressionClass::BOUND_COLUMN_REF) {
+				leaves.equalities.emplace_back(condition.left->Cast<BoundColumnRefExpression>().binding.table_index,
+				                               condition.right->Cast<BoundColumnRefExpression>().binding.table_index);
+			}
 		}
 		break;
 	case LogicalOperatorType::LOGICAL_PROJECTION:
@@ -191,6 +207,14 @@ bool RowWiseDown(LogicalOperator &op, LogicalGet &get) {
 		return RowWiseDown(*op.children[0], get);
 	case LogicalOperatorType::LOGICAL_CROSS_PRODUCT:
 		return RowWiseDown(*op.children[contains(*op.children[0]) ? 0 : 1], get);
+	case LogicalOperatorType::LOGICAL_DELIM_JOIN:
+		// A correlated subquery's join: its left rows are each decided on their own (the
+		// subquery sees the distinct values of their correlated columns, so fewer rows only
+		// means fewer values to try). Its other side reads the left, so nothing goes below it.
+		if (op.Cast<LogicalComparisonJoin>().delim_flipped || !contains(*op.children[0])) {
+			return false;
+		}
+		DUCKDB_EXPLICIT_FALLTHROUGH;
 	case LogicalOperatorType::LOGICAL_COMPARISON_JOIN:
 	case LogicalOperatorType::LOGICAL_ANY_JOIN: {
 		auto type = op.Cast<LogicalJoin>().join_type;
@@ -357,6 +381,52 @@ void ApplyFilters(Leaves &leaves) {
 				scan->second.selectivity *= 0.2;
 			}
 		}
+	}
+}
+
+// A remote scan joined for equality with a host table whose own filters keep a fraction of its
+// rows is pulled only that far on the host: its join keys go to the worker
+// (pushdown/semi_join_pushdown.hpp). Lowers such scans' selectivity by the host table's.
+void ApplyJoinKeys(Leaves &leaves) {
+	auto equalities = leaves.equalities;
+	for (auto filter : leaves.filters) {
+		vector<unique_ptr<Expression>> conjuncts;
+		conjuncts.push_back(filter->Copy());
+		LogicalFilter::SplitPredicates(conjuncts);
+		for (auto &conjunct : conjuncts) {
+			if (conjunct->GetExpressionType() != ExpressionType::COMPARE_EQUAL) {
+				continue;
+			}
+			auto &comparison = conjunct->Cast<BoundComparisonExpression>();
+			if (comparison.left->GetExpressionClass() == ExpressionClass::BOUND_COLUMN_REF &&
+			    comparison.right->GetExpressionClass() == ExpressionClass::BOUND_COLUMN_REF) {
+				equalities.emplace_back(comparison.left->Cast<BoundColumnRefExpression>().binding.table_index,
+				                        comparison.right->Cast<BoundColumnRefExpression>().binding.table_index);
+			}
+		}
+	}
+	auto scan_of = [&](idx_t table_index) {
+		auto projection = leaves.scan_of_projection.find(table_index);
+		return projection == leaves.scan_of_projection.end() ? table_index : projection->second;
+	};
+	auto host_fraction = [&](idx_t table_index) {
+		for (auto &local : leaves.local) {
+			if (local.second.gets.size() == 1 && local.second.gets[0]->table_index == table_index) {
+				return std::pow(0.2, double(local.second.row_filters.size()));
+			}
+		}
+		return 1.0;
+	};
+	for (auto &pair : equalities) {
+		for (auto sides : {pair, std::make_pair(pair.second, pair.first)}) {
+			auto remote = leaves.remote_scans.find(scan_of(sides.first));
+			if (remote != leaves.remote_scans.end()) {
+				remote->second.keyed = std::min(remote->second.keyed, host_fraction(scan_of(sides.second)));
+			}
+		}
+	}
+	for (auto &remote : leaves.remote_scans) {
+		remote.second.selectivity *= remote.second.keyed;
 	}
 }
 
@@ -536,6 +606,7 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		               TableBytes(*table.first, table.second.columns);
 	}
 	ApplyFilters(leaves);
+	ApplyJoinKeys(leaves);
 	for (auto &scan : leaves.remote_scans) {
 		remote_bytes += scan.second.selectivity * RelationBytes(*scan.second.relation, rewriter.Columns());
 	}
