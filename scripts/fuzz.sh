@@ -12,7 +12,7 @@ BUILD="${OPENDUCK_FUZZ_BUILD_DIR:-build/fuzz}"
 SECONDS_EACH="${FUZZ_SECONDS:-60}"
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(ipc_stream_fuzzer attach_config_fuzzer layer_format_fuzzer s3_listing_fuzzer active_log_fuzzer
+  TARGETS=(ipc_stream_fuzzer attach_config_fuzzer join_key_filter_fuzzer layer_format_fuzzer s3_listing_fuzzer active_log_fuzzer
            url_signing_fuzzer http_request_fuzzer request_handler_fuzzer)
 fi
 

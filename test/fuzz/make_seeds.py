@@ -109,7 +109,17 @@ def http_request_seeds():
 	write("http_request_fuzzer", "metrics_lf.http", b"\x00GET /metrics?x=1 HTTP/1.0\nauthorization:  Bearer t \n\n")
 
 
+def join_key_filter_seeds():
+	# "ODJK", version 1, 2^n little-endian words; the worker receives it as base64 text.
+	import base64
+	for words in (1, 2, 16):
+		data = b"ODJK\x01" + bytes((i * 37) % 256 for i in range(8 * words))
+		write("join_key_filter_fuzzer", f"filter{words}.b64", base64.b64encode(data))
+		write("join_key_filter_fuzzer", f"filter{words}.bin", data)
+
+
 if __name__ == "__main__":
+	join_key_filter_seeds()
 	url_signing_seeds()
 	http_request_seeds()
 	ipc_seeds()
