@@ -585,6 +585,21 @@ def remote(con: duckdb.DuckDBPyConnection, alias: str, sql: str) -> list:
 	return con.execute(openduck_query_sql(alias, sql)).fetchall()
 
 
+def hybrid_oracle(con: duckdb.DuckDBPyConnection, remote_setup: Sequence[str], local_setup: Sequence[str]):
+	"""Runs `remote_setup` (CREATE TABLE ... statements) on the database attached to `con` as
+	"cloud" and `local_setup` on the host; returns a local DuckDB holding both (the remote tables
+	in its own "cloud" catalog), the oracle of hybrid queries."""
+	oracle = duckdb.connect()
+	oracle.execute("ATTACH ':memory:' AS cloud")
+	for sql in remote_setup:
+		remote(con, "cloud", sql)
+		oracle.execute(sql.replace("CREATE TABLE ", "CREATE TABLE cloud."))
+	for sql in local_setup:
+		con.execute(sql)
+		oracle.execute(sql)
+	return oracle
+
+
 @dataclass
 class CliResult:
 	returncode: int

@@ -56,14 +56,7 @@ QUERIES = [
 def hybrid(launcher, host):
 	srv = launcher.serve(["hyb"])
 	con = host(srv, "hyb")
-	oracle = duckdb.connect()
-	oracle.execute("ATTACH ':memory:' AS cloud")
-	for sql in SETUP_REMOTE:
-		odtest.remote(con, "cloud", sql)
-		oracle.execute(sql.replace("CREATE TABLE ", "CREATE TABLE cloud."))
-	for sql in SETUP_LOCAL:
-		con.execute(sql)
-		oracle.execute(sql)
+	oracle = odtest.hybrid_oracle(con, SETUP_REMOTE, SETUP_LOCAL)
 	return con, oracle
 
 

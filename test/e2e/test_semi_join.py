@@ -3,7 +3,6 @@ side's keys to the worker (a Bloom filter in the scan's SQL), so only rows that 
 back. Results are compared with a local DuckDB holding every table (the oracle); the rows
 received are compared with the rows that match."""
 
-import duckdb
 import pytest
 
 import odtest
@@ -51,14 +50,7 @@ def hybrid(session_launcher):
 	srv = session_launcher.serve(["semijoin"])
 	con = odtest.python_host()
 	con.execute(srv.attach_sql("semijoin"))
-	oracle = duckdb.connect()
-	oracle.execute("ATTACH ':memory:' AS cloud")
-	for sql in SETUP_REMOTE:
-		odtest.remote(con, "cloud", sql)
-		oracle.execute(sql.replace("CREATE TABLE ", "CREATE TABLE cloud."))
-	for sql in SETUP_LOCAL:
-		con.execute(sql)
-		oracle.execute(sql)
+	oracle = odtest.hybrid_oracle(con, SETUP_REMOTE, SETUP_LOCAL)
 	# The host-side plan is the subject: nothing is sent the other way.
 	con.execute("SET openduck_placement = 'local'")
 	yield con, oracle
