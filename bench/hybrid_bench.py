@@ -1,7 +1,7 @@
-"""Hybrid placement: TPC-H queries over tables split between the host and an OpenDuck database.
+"""Hybrid placement: TPC-H or TPC-DS queries over tables split between the host and an OpenDuck database.
 
-`openduck serve` holds all eight TPC-H tables (dbgen on the worker); the host holds them too, in a
-local DuckDB file. For each split, the host's query text reads a view per table: over the local
+`openduck serve` holds all the benchmark's tables (dbgen / dsdgen on the worker); the host holds
+them too, in a local DuckDB file. For each split, the host's query text reads a view per table: over the local
 file for the host's tables, over `cloud.<table>` for the remote ones. Prints, in one run, per
 split and per query: wall time against the same query with every table local (the views over
 the local file), under openduck_placement 'auto' and forced 'local', the bytes moved each way
@@ -9,7 +9,9 @@ the local file), under openduck_placement 'auto' and forced 'local', the bytes m
 "+keys" when a join's keys were sent to reduce a remote scan);
 then per split the totals and the worst query. Server CPU seconds are printed next to wall time.
 
-Run: .venv/bin/python bench/hybrid_bench.py [--sf 1] [--queries 1,3,5] [--splits facts-remote,...]
+Run: .venv/bin/python bench/hybrid_bench.py [--suite tpch|tpcds] [--sf 1] [--queries 1,3,5]
+     [--splits facts-remote,...]
+TPC-DS (pip duckdb-ext-tpcds) has two splits: all-remote and facts-remote (its seven fact tables).
 """
 
 import argparse
@@ -20,24 +22,29 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "test" / "e2e"))
 
 from remote_scan_bench import bench_launcher, host_connection, odtest  # noqa: E402
+from test_tpcds import FACTS as TPCDS_FACTS  # noqa: E402
 from test_tpch import TABLES, pip_extension_path  # noqa: E402
 
-SPLITS = {
-	"all-remote": TABLES,
-	"facts-remote": ["lineitem", "orders"],
-	"dimensions-remote": ["customer", "nation", "part", "partsupp", "region", "supplier"],
-	"mixed": ["lineitem", "customer", "nation", "partsupp"],
-	"lineitem-remote": ["lineitem"],
-	"orders-remote": ["orders"],
+# Per suite: the generator, the number of queries and the splits (the tables kept remote).
+SUITES = {
+	"tpch": ("dbgen", 22, {
+		"all-remote": TABLES,
+		"facts-remote": ["lineitem", "orders"],
+		"dimensions-remote": ["customer", "nation", "part", "partsupp", "region", "supplier"],
+		"mixed": ["lineitem", "customer", "nation", "partsupp"],
+		"lineitem-remote": ["lineitem"],
+		"orders-remote": ["orders"],
+	}),
+	"tpcds": ("dsdgen", 99, {"all-remote": None, "facts-remote": TPCDS_FACTS}),
 }
 
 
-def host_for(server, local_file, remote_tables):
+def host_for(server, local_file, tables, remote_tables):
 	con = host_connection(2)
 	con.execute(f"LOAD '{odtest.EXTENSION}'")
-	con.execute(server.attach_sql("tpch"))
+	con.execute(server.attach_sql("bench"))
 	con.execute(f"ATTACH '{local_file}' AS localdata (READ_ONLY)")
-	for table in TABLES:
+	for table in tables:
 		source = "cloud" if table in remote_tables else "localdata"
 		con.execute(f"CREATE VIEW {table} AS SELECT * FROM {source}.{table}")
 	return con
@@ -54,40 +61,45 @@ def timed(con, sql, server):
 
 def main():
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--suite", choices=sorted(SUITES), default="tpch")
 	parser.add_argument("--sf", type=float, default=1.0)
-	parser.add_argument("--queries", default=",".join(str(n) for n in range(1, 23)))
-	parser.add_argument("--splits", default=",".join(SPLITS))
+	parser.add_argument("--queries", help="query numbers (default: all of the suite's)")
+	parser.add_argument("--splits", help="splits (default: all of the suite's)")
 	args = parser.parse_args()
+	generator, count, splits = SUITES[args.suite]
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
-	numbers = [int(n) for n in args.queries.split(",")]
+	numbers = [int(n) for n in args.queries.split(",")] if args.queries else list(range(1, count + 1))
 	work, launcher = bench_launcher()
 	try:
-		tpch = pip_extension_path("tpch")
-		server = launcher.serve(["tpch"], extra_args=["--allow-extension", tpch])
+		extension = pip_extension_path(args.suite)
+		server = launcher.serve(["bench"], extra_args=["--allow-extension", extension])
 		local_file = work / "local.duckdb"
 		loader = host_connection(2)
 		loader.execute(f"LOAD '{odtest.EXTENSION}'")
-		loader.execute(server.attach_sql("tpch"))
-		odtest.remote(loader, "cloud", f"CALL dbgen(sf={args.sf})")
+		loader.execute(server.attach_sql("bench"))
+		odtest.remote(loader, "cloud", f"CALL {generator}(sf={args.sf})")
 		loader.execute(f"ATTACH '{local_file}' AS localdata")
-		loader.execute(f"LOAD '{tpch}'")
+		loader.execute(f"LOAD '{extension}'")
 		loader.execute("USE localdata")
-		loader.execute(f"CALL dbgen(sf={args.sf})")
-		queries = dict(loader.execute("SELECT query_nr, query FROM tpch_queries()").fetchall())
+		loader.execute(f"CALL {generator}(sf={args.sf})")
+		queries = dict(loader.execute(f"SELECT query_nr, query FROM {args.suite}_queries()").fetchall())
+		tables = [row[0] for row in loader.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+		                                           "'localdata' ORDER BY ALL").fetchall()]
 		loader.close()
-		baseline = host_for(server, local_file, [])
+		baseline = host_for(server, local_file, tables, [])
 		local_times = {}
 		for n in numbers:
 			timed(baseline, queries[n], server)  # warm-up
 			local_times[n] = timed(baseline, queries[n], server)
-		print(f"TPC-H SF{args.sf:g}, one run per query after a warm-up; times in ms, bytes moved in KiB "
+		print(f"{args.suite.upper()} SF{args.sf:g}, one run per query after a warm-up; times in ms, bytes moved in KiB "
 		      f"(received/sent); ratios against the same query with every table local")
-		for split in args.splits.split(","):
-			con = host_for(server, local_file, SPLITS[split])
+		for split in args.splits.split(",") if args.splits else splits:
+			remote_tables = splits[split] or tables
+			con = host_for(server, local_file, tables, remote_tables)
 			totals = {"auto": 0.0, "local": 0.0}
 			worst = {"auto": (0, 0.0), "local": (0, 0.0)}
 			errors = 0
-			print(f"\n{split} (remote: {', '.join(SPLITS[split])})")
+			print(f"\n{split} (remote: {', '.join(remote_tables)})")
 			print(f"  {'q':>3} {'local':>8} {'auto':>8} {'ratio':>6} {'placement':>17} {'KiB recv/sent':>15} "
 			      f"{'cpu s':>6}   {'forced local':>12} {'ratio':>6}")
 			for n in numbers:
