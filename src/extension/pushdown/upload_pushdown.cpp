@@ -50,6 +50,13 @@ constexpr const char *kMaxUploadSetting = "openduck_max_upload_bytes";
 // Every upload travels in the one request message, which servers accept up to 64 MiB.
 constexpr uint64_t kUploadCeiling = 48ull << 20;
 constexpr const char *kUploadPrefix = "openduck_upload_";
+// The most 'auto' sends. Measured on TPC-H and TPC-DS SF1 (bench/hybrid_bench.py): an upload costs
+// about 4.5 ms per MB before the worker can start (encoding, one message, the temporary table),
+// and the host plan it replaces pulls only the rows the join keys let through, which the
+// estimate cannot see exactly. Of the uploads 'auto' chose there, those under 11 MB were as
+// fast as the host plan or faster in all but two; of the 13 over 15 MB, 7 were slower (up to
+// 3.7x), 4 even and 2 faster.
+constexpr uint64_t kAutoUploadBytes = 16ull << 20;
 
 void CheckPlacement(ClientContext &, SetScope, Value &parameter) {
 	auto value = StringUtil::Lower(parameter.ToString());
@@ -611,6 +618,9 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		remote_bytes += scan.second.selectivity * RelationBytes(*scan.second.relation, rewriter.Columns());
 	}
 	auto limit = SettingValue<uint64_t>(context, kMaxUploadSetting, kUploadCeiling);
+	if (placement == "auto") {
+		limit = MinValue<uint64_t>(limit, kAutoUploadBytes);
+	}
 	// Strings are guessed wide: the estimate only rules out what surely will not fit; the
 	// encoding below stops at the limit itself.
 	if (local_bytes > 2.0 * double(limit) ||
