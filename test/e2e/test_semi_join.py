@@ -125,3 +125,11 @@ def test_a_transactions_own_remote_rows_are_reduced_by_the_same_keys(hybrid):
 	finally:
 		con.execute("ROLLBACK")
 	assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall()
+
+
+def test_explain_analyze_shows_what_crossed_the_bridge(hybrid):
+	con, _ = hybrid
+	plan = "\n".join(row[1] for row in con.execute("EXPLAIN ANALYZE " + QUERIES[0]).fetchall())
+	assert "Join keys sent" in plan and "500 keys in" in plan, plan
+	received = rows_received(con)
+	assert "Rows received" in plan and str(received) in plan.replace(",", ""), (received, plan)

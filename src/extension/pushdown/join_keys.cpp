@@ -62,18 +62,20 @@ void JoinKeys::Finish() {
 	complete_ = true;
 }
 
-std::string JoinKeys::FilterSQL(uint64_t remote_rows, uint64_t &distinct_keys) {
+std::string JoinKeys::FilterSQL(uint64_t remote_rows, std::string &sent) {
 	std::lock_guard<std::mutex> guard(lock_);
-	distinct_keys = 0;
+	sent.clear();
 	if (!complete_ || overflow_) {
 		return "";
 	}
 	std::sort(hashes_.begin(), hashes_.end());
-	distinct_keys = JoinKeyFilter::CountDistinct(hashes_);
+	auto distinct_keys = JoinKeyFilter::CountDistinct(hashes_);
 	if (distinct_keys > kMaxFilterKeys || distinct_keys * kMinRowsPerKey > remote_rows) {
 		return "";
 	}
 	auto encoded = JoinKeyFilter::Encode(hashes_, remote_rows, kMaxFilterBytes);
+	sent = column_ + ": " + std::to_string(distinct_keys) + " keys in " +
+	       std::to_string((encoded.size() + 1023) / 1024) + " KiB";
 	return "openduck_join_keys(" + QuoteIdentifier(column_) + ", '" +
 	       Blob::ToBase64(string_t(encoded.data(), uint32_t(encoded.size()))) + "')";
 }

@@ -78,6 +78,8 @@ struct RemoteScanGlobalState : public GlobalTableFunctionState {
 	unique_ptr<Expression> local_filter;
 	// Received rows must stay within the statistics the optimizer relied on.
 	unique_ptr<StatisticsCheck> statistics_check;
+	// What went to the worker as join key filters, for EXPLAIN ANALYZE ("" if none).
+	std::string keys_sent;
 	// The name and type each requested column was bound with ("" for virtual columns).
 	vector<LogicalType> bound_types;
 	vector<std::string> column_names;
@@ -156,10 +158,11 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 		}
 	}
 	for (auto &keys : bind.join_keys) {
-		uint64_t distinct_keys;
-		auto filter = keys->FilterSQL(relation.estimated_rows, distinct_keys);
+		std::string sent;
+		auto filter = keys->FilterSQL(relation.estimated_rows, sent);
 		if (!filter.empty()) {
 			state->where_sql = state->where_sql.empty() ? filter : "(" + state->where_sql + ") AND " + filter;
+			state->keys_sent += (state->keys_sent.empty() ? "" : "; ") + sent;
 		}
 	}
 	if (bind.time_travel) {
@@ -301,6 +304,20 @@ InsertionOrderPreservingMap<string> RemoteScanToString(TableFunctionToStringInpu
 	return result;
 }
 
+// EXPLAIN ANALYZE: what crossed the bridge for this scan (its time is the operator's own).
+InsertionOrderPreservingMap<string> RemoteScanDynamicToString(TableFunctionDynamicToStringInput &input) {
+	InsertionOrderPreservingMap<string> result;
+	if (!input.global_state) {
+		return result;
+	}
+	auto &state = input.global_state->Cast<RemoteScanGlobalState>();
+	result["Rows received"] = std::to_string(state.rows.load());
+	if (!state.keys_sent.empty()) {
+		result["Join keys sent"] = state.keys_sent;
+	}
+	return result;
+}
+
 // openduck_scan('<catalog>', '<schema>', '<name>'): the query of every remote view.
 unique_ptr<FunctionData> RemoteScanBind(ClientContext &context, TableFunctionBindInput &input,
                                         vector<LogicalType> &return_types, vector<string> &names) {
@@ -420,6 +437,7 @@ TableFunction RemoteScanFunction() {
 	function.statistics = RemoteScanStatistics;
 	function.get_bind_info = RemoteScanBindInfo;
 	function.to_string = RemoteScanToString;
+	function.dynamic_to_string = RemoteScanDynamicToString;
 	MarkNotSerializable(function);
 	return function;
 }
