@@ -5,6 +5,7 @@
 #include "arrow/ipc_batch_decoder.hpp"
 #include "arrow/ipc_message.hpp"
 #include "arrow/ipc_schema.hpp"
+#include "arrow/type_text.hpp"
 #include "duckdb/common/arrow/arrow_wrapper.hpp"
 #include "duckdb/common/type_visitor.hpp"
 #include "duckdb/common/vector_operations/vector_operations.hpp"
@@ -88,7 +89,7 @@ void IpcStreamReader::State::ReadSchema(const fb::Schema &message) {
 		// writer named but we cannot resolve (a server-side CREATE TYPE) keeps the import type.
 		LogicalType parsed;
 		try {
-			parsed = TransformStringToLogicalType(exact);
+			parsed = ParseTypeText(exact);
 		} catch (std::exception &) {
 			throw IOException("Arrow IPC field \"%s\" has an unparsable %s \"%s\"", names[col],
 			                  kDuckDBTypeMetadataKey, exact);

@@ -6,6 +6,7 @@
 #include "arrow/ipc_stream_reader.hpp"
 #include "arrow/ipc_stream_writer.hpp"
 #include "arrow/row_bytes.hpp"
+#include "arrow/type_text.hpp"
 #include "duckdb.hpp"
 
 #include <gtest/gtest.h>
@@ -148,6 +149,27 @@ protected:
 	// Write with the options servers use (IpcStreamWriter::WireProperties).
 	bool wire = false;
 };
+
+// The remembered parse answers what DuckDB's parser answers, every time, and each answer is the
+// caller's own: an alias set on one does not reach the next.
+TEST(TypeText, ParseTypeTextIsDuckDBsParseRemembered) {
+	for (const char *text : {"INTEGER", "DECIMAL(18,3)", "STRUCT(\"a b\" INTEGER, c VARCHAR[])", "ENUM('x', 'y')",
+	                         "MAP(VARCHAR, DOUBLE[3])", "UNION(n INTEGER, s VARCHAR)"}) {
+		auto expected = duckdb::TransformStringToLogicalType(text);
+		for (int round = 0; round < 2; round++) {
+			auto parsed = openduck::ParseTypeText(text);
+			EXPECT_EQ(parsed, expected) << text;
+			EXPECT_EQ(parsed.ToString(), expected.ToString()) << text;
+			parsed.SetAlias("renamed");
+		}
+		EXPECT_FALSE(openduck::ParseTypeText(text).HasAlias()) << text;
+	}
+	for (int round = 0; round < 2; round++) {
+		EXPECT_THROW(openduck::ParseTypeText("STRUCT(INTEGER, VARCHAR)"), duckdb::ParserException);
+		EXPECT_THROW(openduck::ParseTypeText("no such ( type"), duckdb::ParserException);
+	}
+	EXPECT_EQ(openduck::ExactTypeText(duckdb::LogicalType::STRUCT({{"", duckdb::LogicalType::INTEGER}})), "");
+}
 
 TEST_F(ArrowIpcTest, AllTypesRoundTripDefaultConversion) {
 	SetLossless(false);

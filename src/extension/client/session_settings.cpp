@@ -2,7 +2,10 @@
 
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/main/client_config.hpp"
+#include "duckdb/main/client_context_state.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
+
+#include <mutex>
 
 namespace openduck {
 
@@ -29,9 +32,42 @@ const Setting kSettings[] = {
     {"scalar_subquery_error_on_multiple_rows", "true", nullptr},
 };
 
-} // namespace
+// SessionSettingsSQL's answer for the statement a connection is running: a statement asks once
+// per remote call (the statement, statistics, catalog checks) and the host's settings cannot
+// change while it runs (SET is a statement of its own), so it is forgotten at every statement's
+// begin and end. Scans on several threads may ask at once.
+class SettingsMemo : public ClientContextState {
+public:
+	static constexpr const char *kKey = "openduck_session_settings";
 
-std::string SessionSettingsSQL(ClientContext &context) {
+	void QueryBegin(ClientContext &) override {
+		Forget();
+	}
+	void QueryEnd() override {
+		Forget();
+	}
+
+	std::string Get(ClientContext &context, std::string (*compute)(ClientContext &)) {
+		std::lock_guard<std::mutex> guard(lock_);
+		if (!known_) {
+			sql_ = compute(context);
+			known_ = true;
+		}
+		return sql_;
+	}
+
+private:
+	void Forget() {
+		std::lock_guard<std::mutex> guard(lock_);
+		known_ = false;
+	}
+
+	std::mutex lock_;
+	bool known_ = false;
+	std::string sql_;
+};
+
+std::string ComputeSettingsSQL(ClientContext &context) {
 	std::string sql;
 	for (auto &setting : kSettings) {
 		Value value;
@@ -49,6 +85,12 @@ std::string SessionSettingsSQL(ClientContext &context) {
 		sql += "SET VARIABLE " + QuoteIdentifier(variable.first) + " = " + variable.second.ToSQLString() + "; ";
 	}
 	return sql;
+}
+
+} // namespace
+
+std::string SessionSettingsSQL(ClientContext &context) {
+	return context.registered_state->GetOrCreate<SettingsMemo>(SettingsMemo::kKey)->Get(context, ComputeSettingsSQL);
 }
 
 } // namespace openduck

@@ -7,14 +7,35 @@ namespace openduck {
 
 void QueryTextState::QueryBegin(duckdb::ClientContext &context) {
 	text_ = context.GetCurrentQuery();
+	parsed_once_ = false;
+	parsed_.reset();
 }
 
 void QueryTextState::QueryEnd() {
 	text_.clear();
+	parsed_once_ = false;
+	parsed_.reset();
 }
 
 void QueryTextState::Register(duckdb::ClientContext &context) {
 	context.registered_state->GetOrCreate<QueryTextState>(kKey);
+}
+
+duckdb::unique_ptr<duckdb::SQLStatement> QueryTextState::Parsed(duckdb::ClientContext &context) {
+	if (!parsed_once_) {
+		parsed_once_ = true;
+		duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements;
+		try {
+			duckdb::Parser parser(context.GetParserOptions());
+			parser.ParseQuery(text_);
+			statements = std::move(parser.statements);
+		} catch (std::exception &) {
+		}
+		if (statements.size() == 1 && statements[0]->named_param_map.empty()) {
+			parsed_ = std::move(statements[0]);
+		}
+	}
+	return parsed_ ? parsed_->Copy() : nullptr;
 }
 
 duckdb::unique_ptr<duckdb::SQLStatement> ParseRunningStatement(duckdb::ClientContext &context) {
@@ -22,21 +43,11 @@ duckdb::unique_ptr<duckdb::SQLStatement> ParseRunningStatement(duckdb::ClientCon
 	if (!state || state->Text().empty()) {
 		return nullptr;
 	}
-	duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements;
-	try {
-		duckdb::Parser parser(context.GetParserOptions());
-		parser.ParseQuery(state->Text());
-		statements = std::move(parser.statements);
-	} catch (std::exception &) {
-		return nullptr;
+	auto statement = state->Parsed(context);
+	if (statement && statement->type == duckdb::StatementType::EXPLAIN_STATEMENT) {
+		return std::move(statement->Cast<duckdb::ExplainStatement>().stmt);
 	}
-	if (statements.size() != 1 || !statements[0]->named_param_map.empty()) {
-		return nullptr;
-	}
-	if (statements[0]->type == duckdb::StatementType::EXPLAIN_STATEMENT) {
-		return std::move(statements[0]->Cast<duckdb::ExplainStatement>().stmt);
-	}
-	return std::move(statements[0]);
+	return statement;
 }
 
 } // namespace openduck

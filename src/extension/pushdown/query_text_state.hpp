@@ -1,6 +1,7 @@
-// Remembers the text of the statement a connection is running. The optimizer hook that ships
-// whole statements to the worker needs it, and ClientContext::GetCurrentQuery() is not usable
-// there (it throws while a statement is only being prepared).
+// Remembers the text of the statement a connection is running, and that text parsed. The
+// optimizer hook that ships whole statements to the worker needs it, and
+// ClientContext::GetCurrentQuery() is not usable there (it throws while a statement is only being
+// prepared). Used by the connection's own thread, one statement at a time.
 #pragma once
 
 #include "duckdb/main/client_context.hpp"
@@ -24,8 +25,14 @@ public:
 	// Installs the state on `context` (idempotent).
 	static void Register(duckdb::ClientContext &context);
 
+	// The text parsed the first time a statement asks; later asks get copies (cheaper than
+	// parsing again, and a small statement asks two or three times).
+	duckdb::unique_ptr<duckdb::SQLStatement> Parsed(duckdb::ClientContext &context);
+
 private:
 	std::string text_;
+	bool parsed_once_ = false;
+	duckdb::unique_ptr<duckdb::SQLStatement> parsed_; // null: not exactly one statement
 };
 
 // The running statement parsed again, without a leading EXPLAIN; nullptr unless exactly one

@@ -6,6 +6,8 @@
 #include "extension/functions/query_function.hpp"
 #include "extension/scan/remote_result.hpp"
 
+#include <thread>
+
 namespace openduck {
 
 using namespace duckdb;
@@ -45,6 +47,9 @@ public:
 
 	SourceResultType GetData(ExecutionContext &context, DataChunk &chunk, OperatorSourceInput &input) const override {
 		auto &state = input.global_state.Cast<RemoteStatementState>();
+		if (std::this_thread::get_id() == client_thread_) {
+			return WaitForData(state, chunk);
+		}
 		// Built once per call: both polls below take it, and it is copied only when left waiting.
 		std::function<void()> wake = [interrupt = input.interrupt_state]() {
 			interrupt.Callback();
@@ -77,7 +82,28 @@ public:
 	}
 
 private:
+	// On the connection's own thread the answer is awaited in place (a condition variable, woken
+	// by the receiving thread; interrupts are noticed): returning BLOCKED there would only make
+	// that thread wait in DuckDB's executor instead, and the wake-up would then hand the task to
+	// whichever thread takes it first: a background thread, while the connection's thread spins
+	// in its executor loop until that thread is done (measured: a third of the host's CPU per
+	// small statement).
+	SourceResultType WaitForData(RemoteStatementState &state, DataChunk &chunk) const {
+		if (!state.checked) {
+			state.result->Types();
+			CheckQueryTypes(*bind_, *state.result);
+			state.checked = true;
+		}
+		if (state.result->Next(chunk)) {
+			return SourceResultType::HAVE_MORE_OUTPUT;
+		}
+		QueryFinished(*bind_);
+		return SourceResultType::FINISHED;
+	}
+
 	unique_ptr<FunctionData> bind_;
+	// Operators are planned on the thread that then runs the query's client loop.
+	std::thread::id client_thread_ = std::this_thread::get_id();
 };
 
 class LogicalRemoteStatement : public LogicalExtensionOperator {
