@@ -32,41 +32,6 @@ const Setting kSettings[] = {
     {"scalar_subquery_error_on_multiple_rows", "true", nullptr},
 };
 
-// SessionSettingsSQL's answer for the statement a connection is running: a statement asks once
-// per remote call (the statement, statistics, catalog checks) and the host's settings cannot
-// change while it runs (SET is a statement of its own), so it is forgotten at every statement's
-// begin and end. Scans on several threads may ask at once.
-class SettingsMemo : public ClientContextState {
-public:
-	static constexpr const char *kKey = "openduck_session_settings";
-
-	void QueryBegin(ClientContext &) override {
-		Forget();
-	}
-	void QueryEnd() override {
-		Forget();
-	}
-
-	std::string Get(ClientContext &context, std::string (*compute)(ClientContext &)) {
-		std::lock_guard<std::mutex> guard(lock_);
-		if (!known_) {
-			sql_ = compute(context);
-			known_ = true;
-		}
-		return sql_;
-	}
-
-private:
-	void Forget() {
-		std::lock_guard<std::mutex> guard(lock_);
-		known_ = false;
-	}
-
-	std::mutex lock_;
-	bool known_ = false;
-	std::string sql_;
-};
-
 std::string ComputeSettingsSQL(ClientContext &context) {
 	std::string sql;
 	for (auto &setting : kSettings) {
@@ -87,10 +52,45 @@ std::string ComputeSettingsSQL(ClientContext &context) {
 	return sql;
 }
 
+// SessionSettingsSQL's answer for the statement a connection is running: a statement asks once
+// per remote call (the statement, statistics, catalog checks) and the host's settings cannot
+// change while it runs (SET is a statement of its own), so it is forgotten at every statement's
+// begin and end. Scans on several threads may ask at once.
+class SettingsMemo : public ClientContextState {
+public:
+	static constexpr const char *kKey = "openduck_session_settings";
+
+	void QueryBegin(ClientContext &) override {
+		Forget();
+	}
+	void QueryEnd() override {
+		Forget();
+	}
+
+	std::string Get(ClientContext &context) {
+		std::lock_guard<std::mutex> guard(lock_);
+		if (!known_) {
+			sql_ = ComputeSettingsSQL(context);
+			known_ = true;
+		}
+		return sql_;
+	}
+
+private:
+	void Forget() {
+		std::lock_guard<std::mutex> guard(lock_);
+		known_ = false;
+	}
+
+	std::mutex lock_;
+	bool known_ = false;
+	std::string sql_;
+};
+
 } // namespace
 
 std::string SessionSettingsSQL(ClientContext &context) {
-	return context.registered_state->GetOrCreate<SettingsMemo>(SettingsMemo::kKey)->Get(context, ComputeSettingsSQL);
+	return context.registered_state->GetOrCreate<SettingsMemo>(SettingsMemo::kKey)->Get(context);
 }
 
 } // namespace openduck

@@ -7,12 +7,15 @@ namespace openduck {
 
 void QueryTextState::QueryBegin(duckdb::ClientContext &context) {
 	text_ = context.GetCurrentQuery();
-	parsed_once_ = false;
-	parsed_.reset();
+	ForgetParse();
 }
 
 void QueryTextState::QueryEnd() {
 	text_.clear();
+	ForgetParse();
+}
+
+void QueryTextState::ForgetParse() {
 	parsed_once_ = false;
 	parsed_.reset();
 }

@@ -30,6 +30,8 @@ public:
 	duckdb::unique_ptr<duckdb::SQLStatement> Parsed(duckdb::ClientContext &context);
 
 private:
+	void ForgetParse();
+
 	std::string text_;
 	bool parsed_once_ = false;
 	duckdb::unique_ptr<duckdb::SQLStatement> parsed_; // null: not exactly one statement
