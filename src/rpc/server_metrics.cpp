@@ -1,5 +1,6 @@
 #include "rpc/server_metrics.hpp"
 
+#include "common/process_memory.hpp"
 #include "rpc/log.hpp"
 #include "rpc/response_scan.hpp"
 
@@ -74,6 +75,24 @@ static void PerDatabase(std::string &out, const char *name, const char *type, co
 	}
 }
 
+// The process-wide memory gauges (common/process_memory.hpp).
+static void AppendMemory(std::string &out) {
+	auto memory = ReadProcessMemory();
+	Header(out, "openduck_memory_bytes", "gauge",
+	       "The process's memory by kind: resident; allocated and held free by malloc; allocated and resident "
+	       "in DuckDB's own allocator.");
+	auto line = [&](const char *kind, std::optional<uint64_t> value) {
+		if (value) {
+			out += std::string("openduck_memory_bytes{kind=\"") + kind + "\"} " + std::to_string(*value) + "\n";
+		}
+	};
+	line("resident", memory.resident_bytes);
+	line("malloc_allocated", memory.malloc_allocated_bytes);
+	line("malloc_free", memory.malloc_free_bytes);
+	line("duckdb_allocated", memory.duckdb_allocated_bytes);
+	line("duckdb_resident", memory.duckdb_resident_bytes);
+}
+
 std::string ServerMetrics::PrometheusText() const {
 	std::lock_guard<std::mutex> guard(mutex_);
 	std::string out;
@@ -123,6 +142,7 @@ std::string ServerMetrics::PrometheusText() const {
 	PerDatabase(out, "openduck_database_connections_waiting", "gauge",
 	            "Statements and transactions waiting for a connection of a database.", connections_,
 	            &ConnectionUsage::waiting);
+	AppendMemory(out);
 	return out;
 }
 

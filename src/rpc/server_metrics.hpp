@@ -1,7 +1,7 @@
 // What a server process counts for GET /metrics (Prometheus text exposition format): finished
 // ExecuteFragment calls by database, with errors by kind, bytes each way and a latency
 // histogram, plus gauges of calls in progress, of the worker's statement queue and of each
-// database's connections.
+// database's connections, and the process's memory by allocator (common/process_memory.hpp).
 //
 // Thread-safe: gauges are atomics; the per-database series are under one mutex, taken once per
 // finished call. Only databases a call was routed to get a series (a name is attached by the

@@ -151,3 +151,41 @@ def test_large_insert_memory_is_bounded(launcher):
 	assert got == expected_aggregate()
 	assert result["hwm_mb"] < INSERT_RSS_BOUND_MB, f"host peak RSS {result['hwm_mb']:.0f} MiB: the insert buffers its input"
 	assert server_hwm_mb < INSERT_RSS_BOUND_MB, f"server peak RSS {server_hwm_mb:.0f} MiB: the insert buffers its input"
+
+
+def memory_gauges(server) -> dict:
+	"""openduck_memory_bytes of a server's /metrics, in MiB by kind."""
+	status, body = odtest.http_get(server.port, "/metrics", token=server.token)
+	assert status == 200, body[:300]
+	gauges = {}
+	for line in body.decode().splitlines():
+		if line.startswith('openduck_memory_bytes{kind="'):
+			kind = line.split('"')[1]
+			gauges[kind] = float(line.rpartition(" ")[2]) / 2**20
+	return gauges
+
+
+def test_metrics_tell_what_the_memory_is(launcher):
+	"""/metrics splits a server's memory by allocator, so a growing RSS can be told apart into live
+	memory and memory an allocator keeps (docs/reliability.md, "Soak"): a worker session's
+	temporary table shows in DuckDB's allocator while it lives, and leaves it with its session."""
+	srv = launcher.serve(["memdb"])
+	before = memory_gauges(srv)
+	assert set(before) == {"resident", "malloc_allocated", "malloc_free", "duckdb_allocated", "duckdb_resident"}, before
+	assert before["resident"] >= before["duckdb_resident"] > 0 and before["malloc_allocated"] > 0, before
+	con = odtest.python_host()
+	try:
+		con.execute(srv.attach_sql("memdb"))
+		con.execute("BEGIN")
+		# About 160 MiB of uncompressed rows in the worker session's temporary table.
+		con.execute(odtest.openduck_query_sql(
+		    "cloud", "CREATE TEMP TABLE held AS SELECT range AS i, range * 2 AS j FROM range(10000000)")).fetchall()
+		holding = memory_gauges(srv)
+		con.execute("ROLLBACK")
+		after = memory_gauges(srv)
+	finally:
+		con.close()
+	print(f"MiB before {before}, holding {holding}, after {after}")
+	assert holding["duckdb_allocated"] - before["duckdb_allocated"] > 100, (before, holding)
+	assert holding["resident"] - before["resident"] > 100, (before, holding)
+	assert holding["duckdb_allocated"] - after["duckdb_allocated"] > 100, (holding, after)

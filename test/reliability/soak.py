@@ -335,6 +335,15 @@ def metrics(process: odtest.OpenDuckProcess, token: str) -> dict:
 	return values
 
 
+def memory_breakdown(process: odtest.OpenDuckProcess, token: str) -> str:
+	"""What a server's memory is made of (openduck_memory_bytes): live growth shows in what the
+	allocators have allocated, memory they keep in what is free or resident beyond it."""
+	values = metrics(process, token)
+	kinds = {kind: values.get(f'openduck_memory_bytes{{kind="{kind}"}}')
+	         for kind in ("malloc_allocated", "malloc_free", "duckdb_allocated", "duckdb_resident")}
+	return " ".join(f"{kind}={value / 2**20:.1f}" for kind, value in kinds.items() if value is not None)
+
+
 LEAK_GAUGES = ("openduck_active_queries", "openduck_running_statements", "openduck_queued_statements",
                f'openduck_database_connections_in_use{{database="{DATABASE}"}}',
                f'openduck_database_connections_waiting{{database="{DATABASE}"}}')
@@ -468,7 +477,8 @@ def run(seconds: float, clients: int, processes: int, folder: Path, launcher: od
 				          proc_status(gateway.process.pid, "Threads"), proc_status(worker.pid, "Threads"))
 				series.append(sample)
 				log(f"rss t={t:6.0f}s gateway={sample[1]:7.1f} MiB worker={sample[2]:7.1f} MiB "
-				    f"(worker DuckDB memory {sample[3]:6.1f} MiB; threads {sample[5]}/{sample[6]}) operations={sample[4]}")
+				    f"(worker DuckDB memory {sample[3]:6.1f} MiB; threads {sample[5]}/{sample[6]}) operations={sample[4]}; "
+				    f"worker MiB: {memory_breakdown(worker, token)}")
 				next_sample += sample_s
 			if now >= stop_at.value:
 				break
