@@ -107,7 +107,7 @@ int RunServe(const std::vector<std::string> &args) {
 		return StatusHttpResponse(request, "serve", http_authorizer, [&] { return service.WorkerStatuses(); },
 		                          metrics);
 	}, std::move(tls));
-	server.Start(service);
+	server.Start(service, RpcServer::IdleThreads::kKeepAll);
 	Log("listening on " + server.Url() + " (gRPC + HTTP), databases: " + JoinNames(names) +
 	    ", data dir: " + where);
 	auto snapshots = StartAutoSnapshots(worker.Databases(), snapshot_interval);

@@ -11,10 +11,13 @@ const char *kStorageOptionsHelp =
                         (default: $OPENDUCK_METADATA_URL or sqlite under the data dir)
       --store URL       layer objects: file:///dir or s3://bucket/prefix (AWS_* variables, AWS_ENDPOINT_URL)
                         (default: $OPENDUCK_STORE_URL or file:// under the data dir)
+      --layer-cache-mb N
+                        sealed layer data kept in memory, shared by all databases (default 256;
+                        0 reads every extent from the store)
 )";
 
 std::vector<OptionSpec> StorageOptionSpecs() {
-	return {{"metadata", 0, true}, {"store", 0, true}};
+	return {{"metadata", 0, true}, {"store", 0, true}, {"layer-cache-mb", 0, true}};
 }
 
 static std::string FromOptionOrEnv(const ParsedOptions &options, const std::string &name, const char *env,
@@ -30,6 +33,9 @@ StorageConfig StorageConfigFrom(const ParsedOptions &options) {
 	auto config = StorageConfig::Defaults(DataDir(options));
 	config.metadata_url = FromOptionOrEnv(options, "metadata", "OPENDUCK_METADATA_URL", config.metadata_url);
 	config.store_url = FromOptionOrEnv(options, "store", "OPENDUCK_STORE_URL", config.store_url);
+	config.cache_bytes = static_cast<uint64_t>(options.GetNonNegative(
+	                         "layer-cache-mb", static_cast<int>(config.cache_bytes >> 20)))
+	                     << 20;
 	return config;
 }
 

@@ -1,6 +1,6 @@
 // The storage options shared by `openduck serve|worker` and the admin commands:
 // --data-dir, --metadata URL, --store URL (defaults: SQLite and a local directory under the
-// data dir; environment: OPENDUCK_METADATA_URL, OPENDUCK_STORE_URL).
+// data dir; environment: OPENDUCK_METADATA_URL, OPENDUCK_STORE_URL), --layer-cache-mb.
 #pragma once
 
 #include "cli/command_line.hpp"

@@ -225,7 +225,7 @@ int RunWorker(const std::vector<std::string> &args) {
 		address = "https://" + address;
 	}
 	self = WorkerStatus {options.Get("id", address), address, names, 0};
-	server.Start(service);
+	server.Start(service, RpcServer::IdleThreads::kKeepAll);
 	WorkerIdentity identity {self.id, address, [&worker] { return worker.DatabaseNames(); }};
 	if (replica) {
 		identity.replica = true;

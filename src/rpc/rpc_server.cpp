@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -115,7 +116,7 @@ void RpcServer::Bind() {
 static constexpr int kMinIdleThreads = 2;
 static constexpr int kMaxIdleThreads = 64;
 
-void RpcServer::Start(grpc::Service &service) {
+void RpcServer::Start(grpc::Service &service, IdleThreads idle) {
 	Bind();
 	if (pipe2(wake_pipe_, O_CLOEXEC) != 0) {
 		throw std::runtime_error(std::string("cannot create the listener's wake-up pipe: ") + std::strerror(errno));
@@ -137,7 +138,8 @@ void RpcServer::Start(grpc::Service &service) {
 	// calls every other call then started a thread and ended it, which cost a gateway about as
 	// much CPU as forwarding the call (bench/gateway_bench.py, perf). Idle threads only wait.
 	builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, kMinIdleThreads);
-	builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleThreads);
+	builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+	                            idle == IdleThreads::kKeepAll ? std::numeric_limits<int>::max() : kMaxIdleThreads);
 	builder.RegisterService(&service);
 	grpc_server_ = builder.BuildAndStart();
 	if (!grpc_server_) {

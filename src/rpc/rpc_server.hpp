@@ -51,9 +51,20 @@ public:
 	// Binds host:port (port 0 picks a free port), so port() is known before serving starts.
 	// Throws std::runtime_error naming the address when the port cannot be bound.
 	void Bind();
+	// What gRPC's request threads do when a burst of calls is over.
+	enum class IdleThreads {
+		// Those beyond a few dozen end (a gateway: its threads hold nothing).
+		kEndExtra,
+		// Every one stays. A thread that ran DuckDB leaves state behind that DuckDB never frees
+		// (a producer in each of its lock-free queues, kept per thread id until the database
+		// closes): a worker whose threads ended and started again with each burst grew by about
+		// 1 MiB a minute under 64 clients (test/reliability/soak.py; it started 5 threads a
+		// second). The threads a worker ever has are bounded by its call limits.
+		kKeepAll,
+	};
 	// Binds if not done yet, then starts gRPC with `service` and the accept thread. `service`
 	// must outlive the server.
-	void Start(grpc::Service &service);
+	void Start(grpc::Service &service, IdleThreads idle = IdleThreads::kEndExtra);
 	// The bound port (after Start).
 	int port() const {
 		return bound_port_;

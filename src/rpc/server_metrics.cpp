@@ -143,6 +143,14 @@ std::string ServerMetrics::PrometheusText() const {
 	            "Statements and transactions waiting for a connection of a database.", connections_,
 	            &ConnectionUsage::waiting);
 	AppendMemory(out);
+	if (layer_cache) {
+		auto held = layer_cache();
+		gauge("openduck_layer_cache_bytes",
+		      "Sealed layer data held in memory (part of malloc_allocated); at most openduck_layer_cache_capacity_bytes.",
+		      static_cast<int64_t>(held.first));
+		gauge("openduck_layer_cache_capacity_bytes", "The most sealed layer data kept in memory (--layer-cache-mb).",
+		      static_cast<int64_t>(held.second));
+	}
 	return out;
 }
 

@@ -15,9 +15,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace openduck {
@@ -49,6 +51,9 @@ public:
 	// The in-process worker's statement queue (worker/fair_queue.hpp); 0 on a gateway.
 	std::atomic<int64_t> running_statements {0};
 	std::atomic<int64_t> queued_statements {0};
+	// A worker's cache of sealed layer data (storage/layer_cache.hpp): bytes held and capacity.
+	// Set once before the server serves; empty on a gateway.
+	std::function<std::pair<uint64_t, uint64_t>()> layer_cache;
 
 	// What /status shows of one database.
 	struct Summary {

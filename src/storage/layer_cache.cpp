@@ -62,13 +62,14 @@ std::shared_ptr<const std::string> LayerCache::Extent(const std::string &object_
 	}
 	lru_.push_front(key);
 	extents_[key] = Entry {data, lru_.begin()};
-	used_ += data->size();
-	while (used_ > capacity_ && !lru_.empty()) {
+	auto used = used_.load(std::memory_order_relaxed) + data->size();
+	while (used > capacity_ && !lru_.empty()) {
 		auto victim = extents_.find(lru_.back());
-		used_ -= victim->second.data->size();
+		used -= victim->second.data->size();
 		extents_.erase(victim);
 		lru_.pop_back();
 	}
+	used_.store(used, std::memory_order_relaxed);
 	return data;
 }
 

@@ -12,6 +12,7 @@
 #include "storage/metadata_store.hpp"
 #include "storage/object_store.hpp"
 
+#include <atomic>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,13 @@ public:
 	std::shared_ptr<const std::string> Extent(const std::string &object_key, const LayerExtent &extent);
 	// Reads and verifies every extent of `layer` without caching them (a full integrity check).
 	void Verify(const LayerRecord &layer);
+	// Bytes of extent data held now, and the most it holds (its capacity).
+	uint64_t UsedBytes() const {
+		return used_.load(std::memory_order_relaxed);
+	}
+	uint64_t CapacityBytes() const {
+		return capacity_;
+	}
 
 private:
 	std::shared_ptr<const std::string> Fetch(const std::string &object_key, const LayerExtent &extent);
@@ -44,7 +52,8 @@ private:
 	};
 	std::unordered_map<Key, Entry> extents_;
 	std::list<Key> lru_; // most recently used first
-	uint64_t used_ = 0;
+	// Written under mutex_; read without it (UsedBytes).
+	std::atomic<uint64_t> used_ {0};
 	std::unordered_map<std::string, std::shared_ptr<const LayerIndex>> indexes_;
 };
 

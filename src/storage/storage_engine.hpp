@@ -32,6 +32,7 @@ struct StorageConfig {
 	std::string metadata_url; // sqlite:///path or postgresql://...
 	std::string store_url;    // file:///dir or s3://bucket/prefix
 	std::string local_dir;    // active layers, WALs, DuckDB temp files
+	// The most sealed layer data kept in memory (LayerCache), shared by every database.
 	uint64_t cache_bytes = 256ull << 20;
 	// Who takes write leases; a restarted process with the same holder takes its lease back
 	// at once. Default: "<hostname>:<local_dir>".
@@ -69,6 +70,10 @@ public:
 	}
 	ObjectStore &Store() {
 		return *store_;
+	}
+	// The process's cache of sealed layer data (its size shows in /metrics).
+	const LayerCache &Cache() const {
+		return *cache_;
 	}
 	// Names of the databases this engine opened for writing whose writer lost its lease (and
 	// was not reopened since).

@@ -47,6 +47,10 @@ public:
 	ReplicaSet(const ReplicaSet &) = delete;
 	ReplicaSet &operator=(const ReplicaSet &) = delete;
 
+	StorageEngine &Storage() {
+		return storage_;
+	}
+
 	// The instance of `name` at `at_least` or later: opened on first use, replaced now when it is
 	// behind `at_least`. nullopt when the store has no such live database. Throws
 	// std::runtime_error naming the database when it cannot be opened, or when the shared state

@@ -47,6 +47,13 @@ Worker::Worker(std::unique_ptr<DatabaseSet> databases, std::unique_ptr<ReplicaSe
       connections_(limits.max_connections_per_database, std::chrono::seconds(limits.queue_timeout_seconds), metrics),
       statements_(limits.max_running_statements, std::chrono::seconds(limits.queue_timeout_seconds),
                   StatementGauges(metrics)) {
+	auto *storage = databases_ ? &databases_->Storage() : replicas_ ? &replicas_->Storage() : nullptr;
+	if (metrics && storage) {
+		metrics->layer_cache = [storage] {
+			auto &cache = storage->Cache();
+			return std::make_pair(cache.UsedBytes(), cache.CapacityBytes());
+		};
+	}
 }
 
 bool Worker::Serves(const std::string &database) const {

@@ -341,6 +341,7 @@ def memory_breakdown(process: odtest.OpenDuckProcess, token: str) -> str:
 	values = metrics(process, token)
 	kinds = {kind: values.get(f'openduck_memory_bytes{{kind="{kind}"}}')
 	         for kind in ("malloc_allocated", "malloc_free", "duckdb_allocated", "duckdb_resident")}
+	kinds["layer_cache"] = values.get("openduck_layer_cache_bytes")
 	return " ".join(f"{kind}={value / 2**20:.1f}" for kind, value in kinds.items() if value is not None)
 
 
