@@ -37,6 +37,9 @@ Options:
                         (default: $OPENDUCK_METADATA_URL or sqlite under the data dir)
       --store URL       layer objects: file:///dir or s3://bucket/prefix (AWS_* variables)
                         (default: $OPENDUCK_STORE_URL or a directory under the data dir)
+      --layer-cache-mb N
+                        sealed layer data kept in memory, shared by all databases (default 256;
+                        0: every read goes to the store); /metrics shows how much it holds
       --heartbeat-ms N  heartbeat interval asked of additional workers (default: 2000)
       --snapshot-interval DURATION
                         snapshot each database at least this often while it has commits (a
@@ -55,6 +58,7 @@ int RunServe(const std::vector<std::string> &args) {
 	                                   {"data-dir", 0, true},
 	                                   {"metadata", 0, true},
 	                                   {"store", 0, true},
+	                                   {"layer-cache-mb", 0, true},
 	                                   {"heartbeat-ms", 0, true},
 	                                   {"snapshot-interval", 0, true},
 	                                   {"config", 0, true},

@@ -13,7 +13,7 @@ const char *kStorageOptionsHelp =
                         (default: $OPENDUCK_STORE_URL or file:// under the data dir)
       --layer-cache-mb N
                         sealed layer data kept in memory, shared by all databases (default 256;
-                        0 reads every extent from the store)
+                        0: every read goes to the store)
 )";
 
 std::vector<OptionSpec> StorageOptionSpecs() {

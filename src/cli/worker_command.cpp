@@ -49,6 +49,9 @@ Options:
                         (default: $OPENDUCK_METADATA_URL or sqlite under the data dir)
       --store URL       layer objects: file:///dir or s3://bucket/prefix (AWS_* variables)
                         (default: $OPENDUCK_STORE_URL or a directory under the data dir)
+      --layer-cache-mb N
+                        sealed layer data kept in memory, shared by all databases (default 256;
+                        0: every read goes to the store); /metrics shows how much it holds
 
 Failover (workers sharing --metadata and --store):
       --lease-ttl SECONDS
@@ -98,6 +101,7 @@ int RunWorker(const std::vector<std::string> &args) {
 	                                   {"data-dir", 0, true},
 	                                   {"metadata", 0, true},
 	                                   {"store", 0, true},
+	                                   {"layer-cache-mb", 0, true},
 	                                   {"config", 0, true},
 	                                   {"lease-ttl", 0, true},
 	                                   {"local-commits", 0, false},

@@ -189,3 +189,30 @@ def test_metrics_tell_what_the_memory_is(launcher):
 	assert holding["duckdb_allocated"] - before["duckdb_allocated"] > 100, (before, holding)
 	assert holding["resident"] - before["resident"] > 100, (before, holding)
 	assert holding["duckdb_allocated"] - after["duckdb_allocated"] > 100, (holding, after)
+
+
+def test_layer_cache_is_bounded_by_its_option_and_shows_in_metrics(launcher):
+	"""--layer-cache-mb bounds the sealed layer data a server keeps in memory, and /metrics says how
+	much it holds: a restarted server reads its checkpointed table from sealed layers."""
+	srv = launcher.serve(["memdb"], extra_args=["--layer-cache-mb", "2"])
+	con = odtest.python_host()
+	try:
+		con.execute(srv.attach_sql("memdb"))
+		odtest.remote(con, "cloud", "CREATE TABLE t AS SELECT range AS i, md5(range::VARCHAR) AS s FROM range(1000000)")
+		odtest.remote(con, "cloud", "CHECKPOINT")
+	finally:
+		con.close()
+	srv.process.stop()
+	srv = launcher.serve(srv.databases, token=srv.token, data_dir=srv.data_dir, extra_args=["--layer-cache-mb", "2"])
+	con = odtest.python_host()
+	try:
+		con.execute(srv.attach_sql("memdb"))
+		assert con.execute(odtest.openduck_query_sql("cloud", "SELECT count(DISTINCT s) FROM t")).fetchall() == [(1000000,)]
+	finally:
+		con.close()
+	status, body = odtest.http_get(srv.port, "/metrics", token=srv.token)
+	values = {line.rpartition(" ")[0]: float(line.rpartition(" ")[2])
+	          for line in body.decode().splitlines() if line.startswith("openduck_layer_cache")}
+	assert values["openduck_layer_cache_capacity_bytes"] == 2 * 2**20, values
+	# The table is far larger than the cache: it holds some of it, never more than its capacity.
+	assert 0 < values["openduck_layer_cache_bytes"] <= 2 * 2**20, values
