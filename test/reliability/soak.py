@@ -108,12 +108,13 @@ def classify(message: str) -> str:
 class Client:
 	"""One thread: a cursor on its process's attachment and its part of the ledger."""
 
-	def __init__(self, con, client_id: int, seed: int, stop_at: float, progress):
+	def __init__(self, con, client_id: int, seed: int, stop_at: float, progress, operations: dict = OPERATIONS):
 		self.cur = con.cursor()
 		self.id = client_id
 		self.rng = random.Random(seed * 1000 + client_id)
 		self.stop_at = stop_at
 		self.progress = progress
+		self.operations = operations
 		self.sequence = 0
 		self.acked = {}           # row id -> v it must hold
 		self.acked_order = []     # acknowledged row ids, oldest first
@@ -131,8 +132,8 @@ class Client:
 		return self.id * ID_STRIDE + self.sequence
 
 	def run(self):
-		names = list(OPERATIONS)
-		weights = [OPERATIONS[n] for n in names]
+		names = list(self.operations)
+		weights = [self.operations[n] for n in names]
 		while time.time() < self.stop_at:
 			op = self.rng.choices(names, weights)[0]
 			started = time.monotonic()
@@ -272,13 +273,14 @@ def host(extension: Path):
 	return con
 
 
-def client_process(extension, attach_sql: str, client_ids, seed: int, ready, go, stop_at, progress, results):
+def client_process(extension, attach_sql: str, client_ids, seed: int, ready, go, stop_at, progress, results,
+                   operations: dict):
 	"""A host process: one ATTACH, one thread per client id. Puts "ready" once every cursor
 	exists, waits for `go`, then runs until stop_at.value and puts its threads' results."""
 	try:
 		con = host(extension)
 		con.execute(attach_sql)
-		clients = [Client(con, c, seed, 0, progress) for c in client_ids]
+		clients = [Client(con, c, seed, 0, progress, operations) for c in client_ids]
 	except Exception as ex:  # noqa: BLE001 - reported to the parent, which fails the run
 		ready.put(f"client process {os.getpid()} could not start: {ex}")
 		return
@@ -400,9 +402,9 @@ def percentile(values, q: float) -> float:
 # The run
 
 def run(seconds: float, clients: int, processes: int, folder: Path, launcher: odtest.Launcher, seed: int = 1,
-        sample_s: float = 0, log=print) -> dict:
+        sample_s: float = 0, log=print, operations: dict = OPERATIONS) -> dict:
 	"""Starts a gateway and a worker, runs the load for `seconds`, checks; returns the report
-	(report["failures"] empty when every target held)."""
+	(report["failures"] empty when every target held). `operations`: the mix, name -> weight."""
 	folder = Path(folder)
 	failures = []
 	report = {"failures": failures, "seconds": seconds, "clients": clients, "processes": processes}
@@ -446,7 +448,7 @@ def run(seconds: float, clients: int, processes: int, folder: Path, launcher: od
 	ids = list(range(1, clients + 1))
 	children = [ctx.Process(target=client_process, name=f"soak-clients-{p}",
 	                        args=(extension, gateway.attach_sql(DATABASE), ids[p::processes], seed, ready, go, stop_at, progress,
-	                              results))
+	                              results, operations))
 	            for p in range(processes)]
 	gathered = []
 	series = []   # (t, gateway MiB, worker MiB, worker DuckDB MiB, operations so far, gateway threads, worker threads)
@@ -664,12 +666,21 @@ def main():
 	parser.add_argument("--processes", type=int, default=4, help="host processes the clients are threads of")
 	parser.add_argument("--sample-seconds", type=float, default=0, help="RSS sampling interval (default: run / 30, at least 5 s)")
 	parser.add_argument("--seed", type=int, default=1)
+	parser.add_argument("--only", default="",
+	                    help="comma-separated operations to run (default: the whole mix), to find which one grows memory")
 	args = parser.parse_args()
+	operations = OPERATIONS
+	if args.only:
+		unknown = [name for name in args.only.split(",") if name not in OPERATIONS]
+		if unknown:
+			parser.error(f"unknown operation(s) {unknown}: choose from {', '.join(OPERATIONS)}")
+		operations = {name: OPERATIONS[name] for name in args.only.split(",")}
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
 	folder = Path(tempfile.mkdtemp(prefix="openduck-soak-"))
 	launcher = odtest.Launcher(folder, folder, "soak")
 	try:
-		report = run(args.seconds, args.clients, args.processes, folder, launcher, args.seed, args.sample_seconds)
+		report = run(args.seconds, args.clients, args.processes, folder, launcher, args.seed, args.sample_seconds,
+		             operations=operations)
 	finally:
 		launcher.stop_all()
 	print(describe(report))
