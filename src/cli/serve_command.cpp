@@ -56,13 +56,13 @@ int RunServe(const std::vector<std::string> &args) {
 	                                   {"host", 0, true},
 	                                   {"port", 0, true},
 	                                   {"data-dir", 0, true},
-	                                   {"metadata", 0, true},
-	                                   {"store", 0, true},
-	                                   {"layer-cache-mb", 0, true},
 	                                   {"heartbeat-ms", 0, true},
 	                                   {"snapshot-interval", 0, true},
 	                                   {"config", 0, true},
 	                                   {"help", 'h', false}};
+	for (auto &spec : StorageOptionSpecs()) {
+		specs.push_back(spec);
+	}
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
 	}

@@ -99,9 +99,6 @@ int RunWorker(const std::vector<std::string> &args) {
 	                                   {"advertise", 0, true},
 	                                   {"id", 0, true},
 	                                   {"data-dir", 0, true},
-	                                   {"metadata", 0, true},
-	                                   {"store", 0, true},
-	                                   {"layer-cache-mb", 0, true},
 	                                   {"config", 0, true},
 	                                   {"lease-ttl", 0, true},
 	                                   {"local-commits", 0, false},
@@ -109,6 +106,9 @@ int RunWorker(const std::vector<std::string> &args) {
 	                                   {"follow-interval", 0, true},
 	                                   {"snapshot-interval", 0, true},
 	                                   {"help", 'h', false}};
+	for (auto &spec : StorageOptionSpecs()) {
+		specs.push_back(spec);
+	}
 	for (auto &spec : SandboxOptionSpecs()) {
 		specs.push_back(spec);
 	}

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <cstdlib> // defines __GLIBC__ when the C library is glibc
-#include <cstring>
 
 #include <dlfcn.h>
 

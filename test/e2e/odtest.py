@@ -179,6 +179,19 @@ def http_get(port: int, path: str, timeout: float = 2.0, token: Optional[str] = 
 		return e.code, e.read()
 
 
+def metrics_values(port: int, token: str) -> dict:
+	"""Every series of a server's /metrics by its name with labels (e.g.
+	'openduck_memory_bytes{kind="resident"}'), as floats."""
+	status, body = http_get(port, "/metrics", token=token)
+	assert status == 200, f"/metrics answered {status}: {body[:300]!r}"
+	values = {}
+	for line in body.decode().splitlines():
+		if line and not line.startswith("#"):
+			name, _, value = line.rpartition(" ")
+			values[name] = float(value)
+	return values
+
+
 def leak_gauges(port: int, token: str) -> dict:
 	"""The leak gauges of a gateway's, worker's or server's /metrics: statements and queries
 	running, connections in use (summed over databases). All zero when nothing is left running."""

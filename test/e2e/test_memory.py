@@ -155,14 +155,9 @@ def test_large_insert_memory_is_bounded(launcher):
 
 def memory_gauges(server) -> dict:
 	"""openduck_memory_bytes of a server's /metrics, in MiB by kind."""
-	status, body = odtest.http_get(server.port, "/metrics", token=server.token)
-	assert status == 200, body[:300]
-	gauges = {}
-	for line in body.decode().splitlines():
-		if line.startswith('openduck_memory_bytes{kind="'):
-			kind = line.split('"')[1]
-			gauges[kind] = float(line.rpartition(" ")[2]) / 2**20
-	return gauges
+	prefix = 'openduck_memory_bytes{kind="'
+	return {name[len(prefix):-2]: value / 2**20
+	        for name, value in odtest.metrics_values(server.port, server.token).items() if name.startswith(prefix)}
 
 
 def test_metrics_tell_what_the_memory_is(launcher):
@@ -210,9 +205,8 @@ def test_layer_cache_is_bounded_by_its_option_and_shows_in_metrics(launcher):
 		assert con.execute(odtest.openduck_query_sql("cloud", "SELECT count(DISTINCT s) FROM t")).fetchall() == [(1000000,)]
 	finally:
 		con.close()
-	status, body = odtest.http_get(srv.port, "/metrics", token=srv.token)
-	values = {line.rpartition(" ")[0]: float(line.rpartition(" ")[2])
-	          for line in body.decode().splitlines() if line.startswith("openduck_layer_cache")}
+	values = {name: value for name, value in odtest.metrics_values(srv.port, srv.token).items()
+	          if name.startswith("openduck_layer_cache")}
 	assert values["openduck_layer_cache_capacity_bytes"] == 2 * 2**20, values
 	# The table is far larger than the cache: it holds some of it, never more than its capacity.
 	assert 0 < values["openduck_layer_cache_bytes"] <= 2 * 2**20, values

@@ -325,22 +325,10 @@ def fd_targets(pid: int) -> collections.Counter:
 	return targets
 
 
-def metrics(process: odtest.OpenDuckProcess, token: str) -> dict:
-	"""The un-labelled gauges and the per-database connection gauges of /metrics, by series name."""
-	status, body = odtest.http_get(process.port, "/metrics", token=token)
-	assert status == 200, f"/metrics answered {status}: {body[:300]!r}"
-	values = {}
-	for line in body.decode().splitlines():
-		if line and not line.startswith("#"):
-			name, _, value = line.rpartition(" ")
-			values[name] = float(value)
-	return values
-
-
 def memory_breakdown(process: odtest.OpenDuckProcess, token: str) -> str:
 	"""What a server's memory is made of (openduck_memory_bytes): live growth shows in what the
 	allocators have allocated, memory they keep in what is free or resident beyond it."""
-	values = metrics(process, token)
+	values = odtest.metrics_values(process.port, token)
 	kinds = {kind: values.get(f'openduck_memory_bytes{{kind="{kind}"}}')
 	         for kind in ("malloc_allocated", "malloc_free", "duckdb_allocated", "duckdb_resident")}
 	kinds["layer_cache"] = values.get("openduck_layer_cache_bytes")
@@ -353,7 +341,7 @@ LEAK_GAUGES = ("openduck_active_queries", "openduck_running_statements", "opendu
 
 
 def busy_gauges(process, token) -> dict:
-	values = metrics(process, token)
+	values = odtest.metrics_values(process.port, token)
 	return {name: values[name] for name in LEAK_GAUGES if values.get(name, 0) != 0}
 
 
