@@ -1,7 +1,8 @@
 """CI's bounded run of the soak (test/reliability/soak.py): 64 clients (threads of 4 spawned host
 processes, each thread on a connection of its own) mix auto-commit INSERTs, transactions with
 UPDATEs of shared rows (expected conflicts), ROLLBACKs, host and worker-session temporary tables,
-point reads, aggregates, scans, hybrid joins and per-client DDL against a gateway and a worker for
+point reads, aggregates, scans, hybrid joins, per-client DDL and DELETEs of each client's oldest
+rows (KEEP_ROWS kept: small, so that two minutes trim rows) against a gateway and a worker for
 OPENDUCK_SOAK_SECONDS (default 120 s).
 
 It fails on any error other than DuckDB's write-write conflict, on an acknowledged row lost or
@@ -26,17 +27,19 @@ import soak  # noqa: E402
 SECONDS = float(os.environ.get("OPENDUCK_SOAK_SECONDS", "120"))
 CLIENTS = 64
 PROCESSES = 4
+KEEP_ROWS = 40
 
 
 @pytest.mark.timeout_s(SECONDS + 420)
 def test_soak_mixed_clients_no_errors_flat_memory_no_leaks(launcher, tmp_path):
-	report = soak.run(SECONDS, CLIENTS, PROCESSES, tmp_path, launcher, seed=7)
+	report = soak.run(SECONDS, CLIENTS, PROCESSES, tmp_path, launcher, seed=7, keep_rows=KEEP_ROWS)
 	described = soak.describe(report)
 	print("\n" + described)
 	assert not report["failures"], described
 	# The run did what it claims: every client reported, and every kind of operation ran.
 	assert report["unexpected_errors"] == 0, described
 	assert report["acknowledged"] > 0 and report["rows"] >= report["acknowledged"], described
+	assert report["trimmed"] > 0, described
 	ran = {op for op, row in report["ops"].items() if row[0] > 0}
 	assert set(soak.OPERATIONS) <= ran, f"operations that never succeeded: {set(soak.OPERATIONS) - ran}\n{described}"
 	assert set(report["rss_growth"]) == {"gateway", "worker"}, described

@@ -21,6 +21,11 @@ tables). Each thread runs, at random:
   scan        the thread's latest rows (ORDER BY ... LIMIT)
   hybrid      a join of the remote table with a host table
   ddl         CREATE TABLE AS of a per-client table, read it, DROP it
+  trim        an auto-commit DELETE of the thread's acknowledged rows beyond its newest
+              --keep-rows (default 500), so the table's size levels off as a long-lived
+              database's does; its memory can then be judged flat (DuckDB's memory for a
+              table, e.g. its buffer handles, grows with the table: with --keep-rows 0 the
+              table grows all run)
 
 What is proven, and how:
 
@@ -29,7 +34,8 @@ What is proven, and how:
 - Every acknowledged commit is there and nothing else is. Threads keep a ledger: rows whose
   INSERT or COMMIT returned must be in the table at the end with the value the client last
   wrote (0, 1 after the in-transaction UPDATE, NULL for staged rows); rows of rolled-back
-  transactions, or of transactions a conflict aborted, must be absent; no row may appear that
+  transactions, of transactions a conflict aborted, or that an acknowledged trim deleted,
+  must be absent; no row may appear that
   no client wrote; the shared `hot` table's total equals the number of acknowledged
   transactions that incremented it (no lost update).
 - Reads see what was acknowledged before they started: a point read finds the row with its
@@ -90,8 +96,9 @@ STATEMENT_DEADLINE_S = 60
 ID_STRIDE = 10_000_000
 OPERATIONS = {  # name: weight
     "insert": 25, "txn": 14, "rollback": 5, "staged": 8, "point": 18, "aggregate": 8, "scan": 8,
-    "hybrid": 10, "ddl": 2,
+    "hybrid": 10, "ddl": 2, "trim": 3,
 }
+KEEP_ROWS = 500
 # DuckDB's conflict between two writers of the same rows (or catalog entries).
 EXPECTED_CONFLICT = re.compile(r"TransactionContext Error.*[Cc]onflict", re.S)
 # What each kind of row holds in v once its transaction committed.
@@ -108,19 +115,22 @@ def classify(message: str) -> str:
 class Client:
 	"""One thread: a cursor on its process's attachment and its part of the ledger."""
 
-	def __init__(self, con, client_id: int, seed: int, stop_at: float, progress, operations: dict = OPERATIONS):
+	def __init__(self, con, client_id: int, seed: int, stop_at: float, progress, operations: dict = OPERATIONS,
+	             keep_rows: int = KEEP_ROWS):
 		self.cur = con.cursor()
 		self.id = client_id
 		self.rng = random.Random(seed * 1000 + client_id)
 		self.stop_at = stop_at
 		self.progress = progress
 		self.operations = operations
+		self.keep_rows = keep_rows
 		self.sequence = 0
 		self.acked = {}           # row id -> v it must hold
 		self.acked_order = []     # acknowledged row ids, oldest first
-		self.absent = set()       # rows of transactions that ended without committing
+		self.absent = set()       # rows of transactions that ended without committing, or trimmed
 		self.unknown = set()      # rows whose transaction failed unexpectedly (outcome not known)
 		self.hot_increments = 0
+		self.trimmed = 0          # acknowledged rows an acknowledged trim deleted
 		self.ops = {name: [] for name in OPERATIONS}   # name -> latencies of successful runs
 		self.errors = {}          # (op, class, first line) -> count
 		self.violations = []
@@ -257,9 +267,34 @@ class Client:
 		self.check(got == [(1000, 499500)], f"a new table reads {got}")
 		self.cur.execute(f"DROP TABLE {table}")
 
+	def op_trim(self):
+		if not self.keep_rows or len(self.acked_order) <= self.keep_rows:
+			return
+		upto = self.acked_order[-self.keep_rows - 1]
+		trimmed = self.acked_order[:-self.keep_rows]
+		try:
+			self.cur.execute(f"DELETE FROM cloud.ledger WHERE client = {self.id} AND id <= {upto}")
+		except duckdb.Error as ex:
+			if classify(str(ex)) != "expected conflict":
+				# The DELETE may have committed: those rows may or may not be there.
+				for row in trimmed:
+					del self.acked[row]
+				self.unknown.update(trimmed)
+				self.acked_order = self.acked_order[-self.keep_rows:]
+			raise
+		for row in trimmed:
+			del self.acked[row]
+		self.absent.update(trimmed)
+		self.trimmed += len(trimmed)
+		# Rows of this client whose outcome was unknown are gone too, whatever it was.
+		settled = {row for row in self.unknown if row <= upto}
+		self.unknown -= settled
+		self.absent |= settled
+		self.acked_order = self.acked_order[-self.keep_rows:]
+
 	def result(self) -> dict:
 		return {"acked": self.acked, "absent": self.absent, "unknown": self.unknown,
-		        "hot_increments": self.hot_increments, "ops": self.ops, "errors": self.errors,
+		        "hot_increments": self.hot_increments, "trimmed": self.trimmed, "ops": self.ops, "errors": self.errors,
 		        "violations": self.violations}
 
 
@@ -274,13 +309,13 @@ def host(extension: Path):
 
 
 def client_process(extension, attach_sql: str, client_ids, seed: int, ready, go, stop_at, progress, results,
-                   operations: dict):
+                   operations: dict, keep_rows: int):
 	"""A host process: one ATTACH, one thread per client id. Puts "ready" once every cursor
 	exists, waits for `go`, then runs until stop_at.value and puts its threads' results."""
 	try:
 		con = host(extension)
 		con.execute(attach_sql)
-		clients = [Client(con, c, seed, 0, progress, operations) for c in client_ids]
+		clients = [Client(con, c, seed, 0, progress, operations, keep_rows) for c in client_ids]
 	except Exception as ex:  # noqa: BLE001 - reported to the parent, which fails the run
 		ready.put(f"client process {os.getpid()} could not start: {ex}")
 		return
@@ -390,9 +425,10 @@ def percentile(values, q: float) -> float:
 # The run
 
 def run(seconds: float, clients: int, processes: int, folder: Path, launcher: odtest.Launcher, seed: int = 1,
-        sample_s: float = 0, log=print, operations: dict = OPERATIONS) -> dict:
+        sample_s: float = 0, log=print, operations: dict = OPERATIONS, keep_rows: int = KEEP_ROWS) -> dict:
 	"""Starts a gateway and a worker, runs the load for `seconds`, checks; returns the report
-	(report["failures"] empty when every target held). `operations`: the mix, name -> weight."""
+	(report["failures"] empty when every target held). `operations`: the mix, name -> weight;
+	`keep_rows`: acknowledged rows a client keeps when it trims (0: it never deletes)."""
 	folder = Path(folder)
 	failures = []
 	report = {"failures": failures, "seconds": seconds, "clients": clients, "processes": processes}
@@ -436,7 +472,7 @@ def run(seconds: float, clients: int, processes: int, folder: Path, launcher: od
 	ids = list(range(1, clients + 1))
 	children = [ctx.Process(target=client_process, name=f"soak-clients-{p}",
 	                        args=(extension, gateway.attach_sql(DATABASE), ids[p::processes], seed, ready, go, stop_at, progress,
-	                              results, operations))
+	                              results, operations, keep_rows))
 	            for p in range(processes)]
 	gathered = []
 	series = []   # (t, gateway MiB, worker MiB, worker DuckDB MiB, operations so far, gateway threads, worker threads)
@@ -498,12 +534,13 @@ def run(seconds: float, clients: int, processes: int, folder: Path, launcher: od
 	# The ledger and the reads.
 	acked, absent, unknown = {}, set(), set()
 	ops, errors = {}, {}
-	hot_increments = 0
+	hot_increments = trimmed = 0
 	for result in gathered:
 		acked.update(result["acked"])
 		absent |= result["absent"]
 		unknown |= result["unknown"]
 		hot_increments += result["hot_increments"]
+		trimmed += result["trimmed"]
 		for op, latencies in result["ops"].items():
 			ops.setdefault(op, []).extend(latencies)
 		for key, count in result["errors"].items():
@@ -537,7 +574,7 @@ def run(seconds: float, clients: int, processes: int, folder: Path, launcher: od
 		(hot_total,) = setup.execute("SELECT sum(v)::BIGINT FROM cloud.hot").fetchone()
 		if hot_total != hot_increments:
 			failures.append(f"the hot rows total {hot_total}, {hot_increments} acknowledged transactions added 1 each")
-		report.update(rows=len(rows), acknowledged=len(acked), absent=len(absent), unknown=len(unknown),
+		report.update(rows=len(rows), acknowledged=len(acked), absent=len(absent), unknown=len(unknown), trimmed=trimmed,
 		              hot_total=hot_total, hot_increments=hot_increments)
 
 	# Memory. Each sample is the median of it and its two neighbours, so one sample caught at a
@@ -629,8 +666,9 @@ def describe(report: dict) -> str:
 	for (op, kind, message), count in report.get("errors", [])[:15]:
 		lines.append(f"  {count:6d} x {kind:<17} {op:<10} {message[:150]}")
 	if "rows" in report:
-		lines.append(f"ledger: {report['acknowledged']} rows acknowledged, {report['rows']} in the table, "
-		             f"{report['absent']} rolled back or aborted (absent), {report['unknown']} of unknown outcome; "
+		lines.append(f"ledger: {report['acknowledged']} rows acknowledged and kept, {report['rows']} in the table, "
+		             f"{report['absent']} rolled back, aborted or trimmed (absent; {report['trimmed']} trimmed), "
+		             f"{report['unknown']} of unknown outcome; "
 		             f"hot total {report['hot_total']} = {report['hot_increments']} acknowledged increments")
 	series = report.get("series", [])
 	if series:
@@ -654,6 +692,9 @@ def main():
 	parser.add_argument("--processes", type=int, default=4, help="host processes the clients are threads of")
 	parser.add_argument("--sample-seconds", type=float, default=0, help="RSS sampling interval (default: run / 30, at least 5 s)")
 	parser.add_argument("--seed", type=int, default=1)
+	parser.add_argument("--keep-rows", type=int, default=KEEP_ROWS,
+	                    help="acknowledged rows each client keeps when it trims its oldest (0: never delete, the "
+	                         "table grows all run)")
 	parser.add_argument("--only", default="",
 	                    help="comma-separated operations to run (default: the whole mix), to find which one grows memory")
 	args = parser.parse_args()
@@ -668,7 +709,7 @@ def main():
 	launcher = odtest.Launcher(folder, folder, "soak")
 	try:
 		report = run(args.seconds, args.clients, args.processes, folder, launcher, args.seed, args.sample_seconds,
-		             operations=operations)
+		             operations=operations, keep_rows=args.keep_rows)
 	finally:
 		launcher.stop_all()
 	print(describe(report))
