@@ -121,7 +121,7 @@ RemoteQuery::RemoteQuery(const AttachConfig &config, FailoverEpisode &failover, 
                          std::unique_ptr<Reader> reader, Reissue reissue)
     : config_(config), failover_(failover), rpc_(std::move(rpc)), reader_(std::move(reader)),
       reissue_(std::move(reissue)) {
-	receiver_ = std::thread([this]() { Receive(); });
+	receiver_ = ReceiverPool::Start([this]() { Receive(); });
 }
 
 bool RemoteQuery::RetryLocked(std::unique_lock<std::mutex> &guard, const std::function<bool()> &interrupted) {
@@ -133,7 +133,7 @@ bool RemoteQuery::RetryLocked(std::unique_lock<std::mutex> &guard, const std::fu
 		return false;
 	}
 	guard.unlock();
-	receiver_.join();
+	receiver_->Join();
 	auto until = std::chrono::steady_clock::now() + *wait;
 	while (std::chrono::steady_clock::now() < until) {
 		if (interrupted && interrupted()) {
@@ -146,7 +146,7 @@ bool RemoteQuery::RetryLocked(std::unique_lock<std::mutex> &guard, const std::fu
 	guard.lock();
 	stream_ended_ = false;
 	status_ = grpc::Status::OK;
-	receiver_ = std::thread([this]() { Receive(); });
+	receiver_ = ReceiverPool::Start([this]() { Receive(); });
 	return true;
 }
 
@@ -161,7 +161,7 @@ RemoteQuery::~RemoteQuery() {
 	// The receiving thread itself destroys the query when the wake-up it delivered rescheduled
 	// DuckDB's task, which finished meanwhile, and the thread then dropped the task's last
 	// reference (and with it the plan that owns this query). It is between reads then.
-	bool on_receiver = receiver_.get_id() == std::this_thread::get_id();
+	bool on_receiver = receiver_->OnThisThread();
 	bool cancel;
 	{
 		std::unique_lock<std::mutex> guard(lock_);
@@ -181,13 +181,13 @@ RemoteQuery::~RemoteQuery() {
 	}
 	changed_.notify_all();
 	if (!on_receiver) {
-		receiver_.join();
+		receiver_->Join();
 		return;
 	}
 	if (!stream_ended_) {
 		reader_->Finish();
 	}
-	receiver_.detach();
+	// The receiver returns from its job as soon as it sees this; the pool keeps the job until then.
 	destroyed_by_wake = true;
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/attach_config.hpp"
 #include "common/commit_position.hpp"
+#include "extension/client/receiver_pool.hpp"
 #include "openduck/v1/openduck.grpc.pb.h"
 
 #include <grpcpp/grpcpp.h>
@@ -26,7 +27,7 @@ namespace openduck {
 
 // One statement executing remotely: a stream of Arrow IPC payloads.
 //
-// A background thread receives messages into a small bounded queue, so the network transfer
+// A background thread (of the ReceiverPool) receives messages into a small bounded queue, so the network transfer
 // overlaps with decoding and the consumer can notice an interrupt while waiting. The consumer
 // side (NextPayload) is for one thread. Destroying an unfinished query cancels it on the server.
 // How long a read keeps being re-sent while its database has no reachable worker: a failover
@@ -127,7 +128,8 @@ private:
 	std::deque<v1::ExecuteFragmentResponse> queue_;
 	bool stream_ended_ = false;
 	grpc::Status status_;
-	std::thread receiver_;
+	// Runs Receive (on a thread of the ReceiverPool).
+	std::shared_ptr<ReceiverJob> receiver_;
 	// Set by PollPayload when it found nothing; called by the receiver on news.
 	std::function<void()> waiter_;
 
