@@ -9,12 +9,43 @@ namespace openduck {
 LayerCache::LayerCache(ObjectStore &store, uint64_t capacity_bytes) : store_(store), capacity_(capacity_bytes) {
 }
 
+// Extents are keyed "<object>@<offset in digits>", so this names no extent.
+static std::string IndexKey(const std::string &object_key) {
+	return object_key + "@index";
+}
+
+const LayerCache::Entry *LayerCache::FindLocked(const Key &key) {
+	auto found = entries_.find(key);
+	if (found == entries_.end()) {
+		return nullptr;
+	}
+	lru_.splice(lru_.begin(), lru_, found->second.lru);
+	return &found->second;
+}
+
+void LayerCache::InsertLocked(const Key &key, Entry entry) {
+	if (entries_.count(key) || entry.bytes > capacity_) {
+		return;
+	}
+	lru_.push_front(key);
+	entry.lru = lru_.begin();
+	auto used = used_.load(std::memory_order_relaxed) + entry.bytes;
+	entries_.emplace(key, std::move(entry));
+	while (used > capacity_ && !lru_.empty()) {
+		auto victim = entries_.find(lru_.back());
+		used -= victim->second.bytes;
+		entries_.erase(victim);
+		lru_.pop_back();
+	}
+	used_.store(used, std::memory_order_relaxed);
+}
+
 std::shared_ptr<const LayerIndex> LayerCache::Index(const LayerRecord &layer) {
+	auto key = IndexKey(layer.object_key);
 	{
 		std::lock_guard<std::mutex> guard(mutex_);
-		auto found = indexes_.find(layer.object_key);
-		if (found != indexes_.end()) {
-			return found->second;
+		if (auto *found = FindLocked(key)) {
+			return found->index;
 		}
 	}
 	if (layer.size_bytes < kLayerFooterSize) {
@@ -30,8 +61,11 @@ std::shared_ptr<const LayerIndex> LayerCache::Index(const LayerRecord &layer) {
 	}
 	auto bytes = entries ? store_.GetRange(layer.object_key, index->index_offset, entries * 32) : std::string();
 	DecodeLayerIndex(bytes, entries, index_crc, *index, layer.object_key);
+	Entry entry;
+	entry.bytes = sizeof(LayerIndex) + index->extents.capacity() * sizeof(LayerExtent);
+	entry.index = index;
 	std::lock_guard<std::mutex> guard(mutex_);
-	indexes_[layer.object_key] = index;
+	InsertLocked(key, std::move(entry));
 	return index;
 }
 
@@ -49,27 +83,16 @@ std::shared_ptr<const std::string> LayerCache::Extent(const std::string &object_
 	Key key = object_key + "@" + std::to_string(extent.data_offset);
 	{
 		std::lock_guard<std::mutex> guard(mutex_);
-		auto found = extents_.find(key);
-		if (found != extents_.end()) {
-			lru_.splice(lru_.begin(), lru_, found->second.lru);
-			return found->second.data;
+		if (auto *found = FindLocked(key)) {
+			return found->data;
 		}
 	}
 	auto data = Fetch(object_key, extent);
+	Entry entry;
+	entry.bytes = data->size();
+	entry.data = data;
 	std::lock_guard<std::mutex> guard(mutex_);
-	if (extents_.count(key) || data->size() > capacity_) {
-		return data;
-	}
-	lru_.push_front(key);
-	extents_[key] = Entry {data, lru_.begin()};
-	auto used = used_.load(std::memory_order_relaxed) + data->size();
-	while (used > capacity_ && !lru_.empty()) {
-		auto victim = extents_.find(lru_.back());
-		used -= victim->second.data->size();
-		extents_.erase(victim);
-		lru_.pop_back();
-	}
-	used_.store(used, std::memory_order_relaxed);
+	InsertLocked(key, std::move(entry));
 	return data;
 }
 

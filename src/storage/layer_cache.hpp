@@ -2,7 +2,9 @@
 // Units are whole stored extents (one DuckDB block, typically 256 KiB), fetched from the object
 // store with a range read and checked against their CRC-32C before they are cached, so a
 // corrupt object is reported instead of served. Parsed layer indexes are cached too (they are
-// small and immutable), which makes opening snapshots and clones cheap.
+// immutable), which makes opening snapshots and clones cheap. Extents and indexes share one
+// least-recently-used order and one capacity: a long-running server seals a layer per
+// checkpoint, and indexes of layers long compacted away must not pile up.
 //
 // Thread-safe (one mutex; fetches run outside it, so two threads may fetch the same extent
 // once each — harmless for immutable data).
@@ -31,7 +33,7 @@ public:
 	std::shared_ptr<const std::string> Extent(const std::string &object_key, const LayerExtent &extent);
 	// Reads and verifies every extent of `layer` without caching them (a full integrity check).
 	void Verify(const LayerRecord &layer);
-	// Bytes of extent data held now, and the most it holds (its capacity).
+	// Bytes held now (extent data and indexes), and the most it holds (its capacity).
 	uint64_t UsedBytes() const {
 		return used_.load(std::memory_order_relaxed);
 	}
@@ -40,21 +42,29 @@ public:
 	}
 
 private:
+	using Key = std::string;
+	// An extent (data) or a layer's index (index).
+	struct Entry {
+		std::shared_ptr<const std::string> data;
+		std::shared_ptr<const LayerIndex> index;
+		uint64_t bytes = 0;
+		std::list<Key>::iterator lru;
+	};
+
 	std::shared_ptr<const std::string> Fetch(const std::string &object_key, const LayerExtent &extent);
+	// The entry of `key`, made the most recently used; nullptr when absent. REQUIRES: mutex_ held.
+	const Entry *FindLocked(const Key &key);
+	// Adds `entry` (unless `key` is there already or it alone exceeds the capacity) and evicts
+	// the least recently used entries down to the capacity. REQUIRES: mutex_ held.
+	void InsertLocked(const Key &key, Entry entry);
 
 	ObjectStore &store_;
 	uint64_t capacity_;
 	std::mutex mutex_;
-	using Key = std::string;
-	struct Entry {
-		std::shared_ptr<const std::string> data;
-		std::list<Key>::iterator lru;
-	};
-	std::unordered_map<Key, Entry> extents_;
+	std::unordered_map<Key, Entry> entries_;
 	std::list<Key> lru_; // most recently used first
 	// Written under mutex_; read without it (UsedBytes).
 	std::atomic<uint64_t> used_ {0};
-	std::unordered_map<std::string, std::shared_ptr<const LayerIndex>> indexes_;
 };
 
 } // namespace openduck
