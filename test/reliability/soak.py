@@ -425,15 +425,17 @@ def percentile(values, q: float) -> float:
 # The run
 
 def run(seconds: float, clients: int, processes: int, folder: Path, launcher: odtest.Launcher, seed: int = 1,
-        sample_s: float = 0, log=print, operations: dict = OPERATIONS, keep_rows: int = KEEP_ROWS) -> dict:
+        sample_s: float = 0, log=print, operations: dict = OPERATIONS, keep_rows: int = KEEP_ROWS,
+        warmup_s: float = 0) -> dict:
 	"""Starts a gateway and a worker, runs the load for `seconds`, checks; returns the report
 	(report["failures"] empty when every target held). `operations`: the mix, name -> weight;
-	`keep_rows`: acknowledged rows a client keeps when it trims (0: it never deletes)."""
+	`keep_rows`: acknowledged rows a client keeps when it trims (0: it never deletes); `warmup_s`:
+	the warm-up (default: the first 20% of the run, at least 60 s)."""
 	folder = Path(folder)
 	failures = []
 	report = {"failures": failures, "seconds": seconds, "clients": clients, "processes": processes}
 	sample_s = sample_s or max(5.0, seconds / 30)
-	warmup_s = max(60.0, 0.2 * seconds)
+	warmup_s = warmup_s or max(60.0, 0.2 * seconds)
 	gateway = launcher.gateway()
 	# Every client may hold an open transaction and run a statement in it (two calls), all with
 	# one token: twice the clients, plus the sampler's, under the per-token limit (default 64).
@@ -692,6 +694,8 @@ def main():
 	parser.add_argument("--processes", type=int, default=4, help="host processes the clients are threads of")
 	parser.add_argument("--sample-seconds", type=float, default=0, help="RSS sampling interval (default: run / 30, at least 5 s)")
 	parser.add_argument("--seed", type=int, default=1)
+	parser.add_argument("--warmup-seconds", type=float, default=0,
+	                    help="memory growth is judged after this (default: the first 20%% of the run, at least 60 s)")
 	parser.add_argument("--keep-rows", type=int, default=KEEP_ROWS,
 	                    help="acknowledged rows each client keeps when it trims its oldest (0: never delete, the "
 	                         "table grows all run)")
@@ -709,7 +713,7 @@ def main():
 	launcher = odtest.Launcher(folder, folder, "soak")
 	try:
 		report = run(args.seconds, args.clients, args.processes, folder, launcher, args.seed, args.sample_seconds,
-		             operations=operations, keep_rows=args.keep_rows)
+		             operations=operations, keep_rows=args.keep_rows, warmup_s=args.warmup_seconds)
 	finally:
 		launcher.stop_all()
 	print(describe(report))
