@@ -42,9 +42,10 @@ What is proven, and how:
   value, an aggregate or hybrid join counts at least the thread's acknowledged rows, a session
   sees its own uncommitted rows.
 - Flat memory: VmRSS of the gateway and the worker (from /proc) is sampled every few seconds and
-  printed as a series; after a warm-up (the first 20% of the run, at least 60 s: with 64
-  clients the worker's RSS climbs to its allocator's peak for that concurrency, about 190 MiB,
-  within the first minute and stays there, flat over 340 s measured) the growth
+  printed as a series; after a warm-up (--warmup-seconds; by default the first 20% of the run,
+  at least 60 s: with 64 clients the worker's RSS climbs to its allocators' peak for that
+  concurrency, about 190 MiB, within the first minute; DuckDB 1.4.4's buffer eviction queues
+  then keep filling for much longer, see docs/reliability.md "Soak") the growth
   last / min - 1 must stay below 10%, each sample taken as the median of it and its two
   neighbours (one sample caught in a burst of concurrent statements is noise; growth that lasts
   shows in every median). The worker's DuckDB buffer memory (duckdb_memory()) is
