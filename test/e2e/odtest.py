@@ -195,13 +195,11 @@ def metrics_values(port: int, token: str) -> dict:
 def leak_gauges(port: int, token: str) -> dict:
 	"""The leak gauges of a gateway's, worker's or server's /metrics: statements and queries
 	running, connections in use (summed over databases). All zero when nothing is left running."""
-	status, body = http_get(port, "/metrics", token=token)
-	assert status == 200, body
 	values = {"active_queries": 0, "running_statements": 0, "connections_in_use": 0}
-	for line in body.decode().splitlines():
+	for series, value in metrics_values(port, token).items():
 		for name in values:
-			if line.startswith(f"openduck_{name} ") or line.startswith(f"openduck_database_{name}{{"):
-				values[name] += int(float(line.rsplit(" ", 1)[1]))
+			if series == f"openduck_{name}" or series.startswith(f"openduck_database_{name}{{"):
+				values[name] += int(value)
 	return values
 
 

@@ -1,12 +1,12 @@
 // Threads that run the receiving loops of remote calls (RemoteQuery), kept and reused.
 //
 // Every remote statement streams its responses on a thread of its own, so that the transfer
-// overlaps with decoding and a reader blocked on a full queue never holds a DuckDB thread. A new
-// std::thread per statement cost about a tenth of a small statement's host CPU (clone, stack
-// set-up, exit), so threads are taken from here instead: a job gets an idle thread when there is
-// one and a new thread otherwise (never waits for a busy one: a receiver may block until its
-// consumer reads, and that consumer may wait on another receiver). A thread idle for
-// kReceiverIdleLife ends.
+// overlaps with decoding and a reader blocked on a full queue never holds a DuckDB thread.
+// Starting a new std::thread per statement added about 0.05 ms to a small statement's 0.96 ms
+// (measured latency; its host CPU did not change), so threads are taken from here instead: a
+// job gets an idle thread when there is one and a new thread otherwise (never waits for a busy
+// one: a receiver may block until its consumer reads, and that consumer may wait on another
+// receiver). A thread idle for kReceiverIdleLife ends.
 //
 // Thread-safe. One pool per process, never destroyed (a receiver may still be running at exit);
 // a child forked from a process that used it starts with an empty pool of its own, as threads do
