@@ -41,25 +41,14 @@ RemoteQuery::Poll RemoteResult::TryPull(const std::function<void()> &wake) {
 	return poll;
 }
 
-RemoteResult::Poll RemoteResult::PollSchema(const std::function<void()> &wake) {
-	while (!reader_.HasSchema()) {
-		switch (TryPull(wake)) {
-		case RemoteQuery::Poll::kWaiting:
-			return Poll::kWaiting;
-		case RemoteQuery::Poll::kEnded:
-			throw duckdb::IOException("OpenDuck server ended a result stream without sending its schema");
-		case RemoteQuery::Poll::kPayload:
-			break;
-		}
-	}
-	return Poll::kReady;
-}
-
 RemoteResult::Poll RemoteResult::PollNext(duckdb::DataChunk &out, const std::function<void()> &wake) {
 	while (true) {
 		if (reader_.Next(out)) {
 			counters_.rows += out.size();
 			return Poll::kReady;
+		}
+		if (ended_) {
+			return Poll::kEnded;
 		}
 		// Past the end of the Arrow stream the trailer is still read, so a late worker error is
 		// reported.
@@ -95,15 +84,32 @@ bool RemoteResult::Next(duckdb::DataChunk &out) {
 			counters_.rows += out.size();
 			return true;
 		}
+		if (ended_) {
+			return false;
+		}
 		if (reader_.Finished()) {
 			// Read the trailer so a late worker error is still reported.
 			std::string rest;
 			while (query_->NextPayload(rest, interrupted_)) {
 			}
+			ended_ = true;
 			return false;
 		}
 		if (!Pull()) {
+			ended_ = true;
 			return false;
+		}
+	}
+}
+
+void RemoteResult::Buffer(uint64_t bytes) {
+	const auto until = query_->BytesReceived() + bytes;
+	while (!ended_ && query_->BytesReceived() < until) {
+		if (reader_.Finished()) {
+			std::string rest;
+			ended_ = !query_->NextPayload(rest, interrupted_);
+		} else {
+			ended_ = !Pull();
 		}
 	}
 }

@@ -27,10 +27,11 @@ public:
 	// kWaiting when the next payload has not arrived, and `wake` is then called (from another
 	// thread) when it does. Errors are raised as by the blocking calls.
 	enum class Poll { kReady, kEnded, kWaiting };
-	// kReady once the schema arrived (Types() then answers at once).
-	Poll PollSchema(const std::function<void()> &wake);
 	// kReady: `out` holds rows; kEnded: the result is complete (its trailer read).
 	Poll PollNext(duckdb::DataChunk &out, const std::function<void()> &wake);
+	// Blocks until the whole result has arrived (its trailer too) or `bytes` more of it have:
+	// Next and PollNext then answer without waiting for that part.
+	void Buffer(uint64_t bytes);
 	uint64_t BytesReceived() const {
 		return query_->BytesReceived();
 	}
@@ -45,6 +46,8 @@ private:
 	IpcStreamReader reader_;
 	std::function<bool()> interrupted_;
 	QueryCounters &counters_;
+	// The stream's end (past its trailer) was read by Buffer.
+	bool ended_ = false;
 };
 
 } // namespace openduck

@@ -2,6 +2,8 @@
 
 #include "duckdb/execution/physical_operator.hpp"
 #include "duckdb/execution/physical_plan_generator.hpp"
+#include "duckdb/parallel/meta_pipeline.hpp"
+#include "duckdb/parallel/pipeline.hpp"
 #include "duckdb/planner/operator/logical_extension_operator.hpp"
 #include "extension/functions/query_function.hpp"
 #include "extension/scan/remote_result.hpp"
@@ -14,13 +16,15 @@ using namespace duckdb;
 
 namespace {
 
+// Result bytes awaited before the statement's task runs (GetGlobalSourceState).
+constexpr uint64_t kBufferedBeforeRunning = 256 * 1024;
+
 // The statement's result as it arrives. One thread reads it (the operator is not a parallel
 // source); the receiving thread only wakes that reader's task.
 class RemoteStatementState : public GlobalSourceState {
 public:
+	// Its schema already checked against the planned columns.
 	std::unique_ptr<RemoteResult> result;
-	// The received columns were compared with the planned ones.
-	bool checked = false;
 
 	idx_t MaxThreads() override {
 		return 1;
@@ -39,9 +43,31 @@ public:
 		return true;
 	}
 
+	// Runs on the connection's thread (Executor::InitializeInternal builds the pipelines before it
+	// schedules any task), so the statement is sent and the start of its answer awaited here,
+	// asleep. Later steps may run on any thread: the source state is made when the pipeline is
+	// scheduled, which may happen on a background thread finishing an earlier task, and the
+	// source's task goes to whichever thread takes it first. A background thread waiting for the
+	// answer there left the connection's thread spinning in its executor loop meanwhile
+	// (PendingQueryResult::ExecuteTask answers NO_TASKS_AVAILABLE while another thread holds the
+	// task), a core's worth of CPU taken from the server and the other clients. A small result (a
+	// count, a few rows) now arrives whole before any task runs; a large one streams on.
+	void BuildPipelines(Pipeline &current, MetaPipeline &meta_pipeline) override {
+		PhysicalOperator::BuildPipelines(current, meta_pipeline);
+		auto &context = current.GetClientContext();
+		client_thread_ = std::this_thread::get_id();
+		started_ = StartQuery(context, *bind_);
+		CheckQueryTypes(*bind_, *started_);
+		started_->Buffer(kBufferedBeforeRunning);
+	}
+
 	unique_ptr<GlobalSourceState> GetGlobalSourceState(ClientContext &context) const override {
 		auto state = make_uniq<RemoteStatementState>();
-		state->result = StartQuery(context, *bind_);
+		state->result = std::move(started_);
+		if (!state->result) {
+			// Not an InternalException: that would invalidate the host's database.
+			throw std::logic_error("OPENDUCK_QUERY's source state was made twice for one execution");
+		}
 		return std::move(state);
 	}
 
@@ -50,17 +76,9 @@ public:
 		if (std::this_thread::get_id() == client_thread_) {
 			return WaitForData(state, chunk);
 		}
-		// Built once per call: both polls below take it, and it is copied only when left waiting.
 		std::function<void()> wake = [interrupt = input.interrupt_state]() {
 			interrupt.Callback();
 		};
-		if (!state.checked) {
-			if (state.result->PollSchema(wake) == RemoteResult::Poll::kWaiting) {
-				return SourceResultType::BLOCKED;
-			}
-			CheckQueryTypes(*bind_, *state.result);
-			state.checked = true;
-		}
 		switch (state.result->PollNext(chunk, wake)) {
 		case RemoteResult::Poll::kReady:
 			return SourceResultType::HAVE_MORE_OUTPUT;
@@ -89,11 +107,6 @@ private:
 	// in its executor loop until that thread is done (measured: a third of the host's CPU per
 	// small statement).
 	SourceResultType WaitForData(RemoteStatementState &state, DataChunk &chunk) const {
-		if (!state.checked) {
-			state.result->Types();
-			CheckQueryTypes(*bind_, *state.result);
-			state.checked = true;
-		}
 		if (state.result->Next(chunk)) {
 			return SourceResultType::HAVE_MORE_OUTPUT;
 		}
@@ -102,8 +115,10 @@ private:
 	}
 
 	unique_ptr<FunctionData> bind_;
-	// Operators are planned on the thread that then runs the query's client loop.
-	std::thread::id client_thread_ = std::this_thread::get_id();
+	// The thread that runs the query's client loop, and the result BuildPipelines started for the
+	// execution (GetGlobalSourceState takes it): both set per execution, before any task runs.
+	std::thread::id client_thread_;
+	mutable std::unique_ptr<RemoteResult> started_;
 };
 
 class LogicalRemoteStatement : public LogicalExtensionOperator {
