@@ -42,12 +42,9 @@ QUERIES = {
 
 
 def active_queries(server) -> int:
-	status, body = odtest.http_get(server.port, "/metrics", token=server.token)
-	assert status == 200, body
-	for line in body.decode().splitlines():
-		if line.startswith("openduck_active_queries "):
-			return int(float(line.split()[1]))
-	raise AssertionError(f"no openduck_active_queries in /metrics:\n{body.decode()}")
+	values = odtest.metrics_values(server.port, server.token)
+	assert "openduck_active_queries" in values, f"no openduck_active_queries in /metrics: {sorted(values)}"
+	return int(values["openduck_active_queries"])
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.01) -> bool:

@@ -3,7 +3,6 @@
 that hold what the host already committed or read (read-your-writes, never an older state),
 and by the writer otherwise; every result equals the writer's."""
 
-import re
 import subprocess
 import threading
 import time
@@ -19,10 +18,8 @@ HEARTBEAT_MS = 500
 
 def _queries(process, database="db1"):
 	"""ExecuteFragment calls `process` (a worker) finished for `database`."""
-	status, body = odtest.http_get(process.port, "/metrics", token=process.token)
-	assert status == 200, body
-	match = re.search(rf'^openduck_queries_total{{database="{database}"}} (\d+)', body.decode(), re.M)
-	return int(match.group(1)) if match else 0
+	values = odtest.metrics_values(process.port, process.token)
+	return int(values.get(f'openduck_queries_total{{database="{database}"}}', 0))
 
 
 def _position(gateway, worker_id, database="db1"):
