@@ -1,21 +1,22 @@
 // Works around DuckDB 1.4.4 keeping dead entries in its buffer pool's eviction queues.
 //
 // Each unpin of a buffer adds an entry to one of the pool's eight eviction queues; the entry
-// holds a weak pointer, which keeps the block handle's make_shared allocation (about 240 bytes)
-// alive after the handle itself is gone. DuckDB drops dead entries only in a purge that starts
-// above 32,768 entries per queue, counts dead entries only for buffers still loaded when their
-// handle died, and re-drains its own just-re-added live entries in later iterations, so under a
-// worker's mix (many hash-join and aggregate builds a second) dead entries of finished statements
-// piled up: about 100 bytes per statement, with no ceiling in a 50-minute soak (jemalloc heap
-// profile, docs/reliability.md). DuckDB's main branch fixed the purge in May 2026; no release
+// holds a weak pointer, which keeps the block handle's make_shared allocation alive after the
+// handle itself is gone. DuckDB drops dead entries only in a purge that starts above 32,768
+// entries per queue and often stops early (it under-counts dead entries), so under a worker's
+// mix (many hash-join and aggregate builds a second) the dead entries of finished statements
+// piled up on the heap: 100-190 bytes per statement, no ceiling in 50 minutes
+// (docs/reliability.md, "Soak"). DuckDB's main branch fixed the purge in May 2026; no release
 // has the fix yet.
 //
-// DuckDB's public BufferPool::PurgeAgedBlocks walks each queue from its oldest entries: it drops
-// dead entries, unloads blocks unused for longer than the age given, and stops at the first
-// recently used block (which it unloads too: a persistent block is read again on its next use,
-// a temporary one is written to the temporary directory, or kept when there is none). Run every
-// kEvictionPurgeInterval with kEvictionPurgeMaxAge, that costs at most one reload per queue per
-// interval and keeps the dead entries of finished statements from accumulating.
+// DuckDB's BufferPool::PurgeAgedBlocks walks each queue: it drops dead entries, unloads blocks
+// unused for longer than the age given, and stops at the first recently used block (which it
+// unloads too: a persistent block is read again on its next use, a temporary one goes to the
+// temporary directory). Run every kEvictionPurgeInterval with kEvictionPurgeMaxAgeSeconds, that
+// costs at most one reload per queue per interval. It reaches only part of the dead entries:
+// a queue keeps one sub-queue per thread that unpinned, and each dequeue looks at the newest
+// three non-empty ones only. Measured, it halved the growth (the soak, and
+// test/unit/eviction_queue_purge_test.cpp for one thread, where it stops it).
 #pragma once
 
 #include "duckdb.hpp"
