@@ -1,4 +1,5 @@
 #include "common/process_memory.hpp"
+#include "sanitizer_allocator.hpp"
 #include "worker/eviction_queue_purge.hpp"
 
 #include "duckdb.hpp"
@@ -11,14 +12,6 @@
 
 namespace openduck {
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-#define OPENDUCK_OWN_ALLOCATOR 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define OPENDUCK_OWN_ALLOCATOR 1
-#endif
-#endif
 
 std::unique_ptr<duckdb::DuckDB> ServerLikeInstance() {
 	duckdb::DBConfig config;
