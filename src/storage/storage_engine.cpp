@@ -255,14 +255,11 @@ std::string StorageEngine::DatabaseDir(const DatabaseRecord &db) {
 // for weeks under a changing load gives freed memory back: DuckDB's allocator keeps it for reuse
 // unless its background threads purge it after a decay, and a task that peaked above the flush
 // threshold (default 128 MiB) flushes its thread's cache when it ends. (Both are process-wide.)
-// Unpinned blocks carry the time of their last use, so the worker's periodic purge of DuckDB's
-// eviction queues unloads only long-unused ones (worker/eviction_queue_purge.hpp).
 static void ConfigureServer(duckdb::DBConfig &config) {
 	config.options.set_variables["TimeZone"] = duckdb::Value("UTC");
 	config.options.set_variables["Calendar"] = duckdb::Value("gregorian");
 	config.options.allocator_background_threads = true;
 	config.options.allocator_flush_threshold = 32ULL << 20;
-	config.options.buffer_manager_track_eviction_timestamps = true;
 }
 
 // Points `config` at the layered file: our file system for `path` (and its WAL at the local

@@ -6,7 +6,6 @@
 #include "rpc/server_identity.hpp"
 #include "worker/catalog_reader.hpp"
 #include "worker/database_admin.hpp"
-#include "worker/eviction_queue_purge.hpp"
 #include "worker/table_diff.hpp"
 
 #include "arrow/ipc_stream_writer.hpp"
@@ -48,13 +47,6 @@ Worker::Worker(std::unique_ptr<DatabaseSet> databases, std::unique_ptr<ReplicaSe
       connections_(limits.max_connections_per_database, std::chrono::seconds(limits.queue_timeout_seconds), metrics),
       statements_(limits.max_running_statements, std::chrono::seconds(limits.queue_timeout_seconds),
                   StatementGauges(metrics)) {
-	if (databases_) {
-		eviction_purge_ = std::make_unique<PeriodicTask>(kEvictionPurgeInterval, [this] {
-			for (auto &open : databases_->OpenWriters()) {
-				PurgeEvictionQueues(*open.second);
-			}
-		}, false);
-	}
 	auto *storage = databases_ ? &databases_->Storage() : replicas_ ? &replicas_->Storage() : nullptr;
 	if (metrics && storage) {
 		metrics->layer_cache = [storage] {

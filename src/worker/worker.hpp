@@ -18,7 +18,6 @@
 #include "worker/execution_registry.hpp"
 #include "worker/replica_set.hpp"
 #include "worker/fragment_executor.hpp"
-#include "worker/periodic_task.hpp"
 
 #include "openduck/v1/openduck.pb.h"
 
@@ -152,9 +151,6 @@ private:
 	FairQueue statements_;
 	ExecutionRegistry executions_;
 	SessionRegistry sessions_;
-	// A writer's: purges its instances' eviction queues (eviction_queue_purge.hpp). Last: stopped
-	// before the databases go.
-	std::unique_ptr<PeriodicTask> eviction_purge_;
 };
 
 } // namespace openduck

@@ -1,5 +1,4 @@
 #include "common/free_heap.hpp"
-#include "sanitizer_allocator.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +10,14 @@
 
 namespace openduck {
 namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+#define OPENDUCK_OWN_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OPENDUCK_OWN_ALLOCATOR 1
+#endif
+#endif
 
 size_t ResidentBytes() {
 	std::ifstream status("/proc/self/status");
