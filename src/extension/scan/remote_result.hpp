@@ -46,7 +46,7 @@ private:
 	IpcStreamReader reader_;
 	std::function<bool()> interrupted_;
 	QueryCounters &counters_;
-	// The stream's end (past its trailer) was read by Buffer.
+	// The stream's end (past its trailer) was read.
 	bool ended_ = false;
 };
 

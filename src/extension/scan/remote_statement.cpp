@@ -16,7 +16,7 @@ using namespace duckdb;
 
 namespace {
 
-// Result bytes awaited before the statement's task runs (GetGlobalSourceState).
+// Result bytes awaited before the statement's task runs (BuildPipelines).
 constexpr uint64_t kBufferedBeforeRunning = 256 * 1024;
 
 // The statement's result as it arrives. One thread reads it (the operator is not a parallel
