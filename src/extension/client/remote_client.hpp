@@ -29,8 +29,8 @@ namespace openduck {
 //
 // A background thread (of the ReceiverPool) receives messages into a small bounded queue, so
 // the network transfer overlaps with decoding and the consumer can notice an interrupt while
-// waiting. The consumer
-// side (NextPayload) is for one thread. Destroying an unfinished query cancels it on the server.
+// waiting. The consumer side (NextPayload) is for one thread. Destroying an unfinished query
+// cancels it on the server.
 // How long a read keeps being re-sent while its database has no reachable worker: a failover
 // (a standby taking the database over once the dead writer's lease lapses) takes a few seconds.
 constexpr std::chrono::seconds kFailoverRetryBudget {15};

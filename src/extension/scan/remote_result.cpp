@@ -84,19 +84,7 @@ bool RemoteResult::Next(duckdb::DataChunk &out) {
 			counters_.rows += out.size();
 			return true;
 		}
-		if (ended_) {
-			return false;
-		}
-		if (reader_.Finished()) {
-			// Read the trailer so a late worker error is still reported.
-			std::string rest;
-			while (query_->NextPayload(rest, interrupted_)) {
-			}
-			ended_ = true;
-			return false;
-		}
-		if (!Pull()) {
-			ended_ = true;
+		if (!Advance()) {
 			return false;
 		}
 	}
@@ -104,14 +92,18 @@ bool RemoteResult::Next(duckdb::DataChunk &out) {
 
 void RemoteResult::Buffer(uint64_t bytes) {
 	const auto until = query_->BytesReceived() + bytes;
-	while (!ended_ && query_->BytesReceived() < until) {
-		if (reader_.Finished()) {
-			std::string rest;
-			ended_ = !query_->NextPayload(rest, interrupted_);
-		} else {
-			ended_ = !Pull();
-		}
+	while (query_->BytesReceived() < until && Advance()) {
 	}
+}
+
+bool RemoteResult::Advance() {
+	if (!ended_) {
+		// Past the end of the Arrow stream the trailer is still read, so a late worker error is
+		// reported.
+		std::string rest;
+		ended_ = reader_.Finished() ? !query_->NextPayload(rest, interrupted_) : !Pull();
+	}
+	return !ended_;
 }
 
 } // namespace openduck

@@ -41,6 +41,9 @@ private:
 	bool Pull();
 	// Pull without blocking (`wake` as in PollNext).
 	RemoteQuery::Poll TryPull(const std::function<void()> &wake);
+	// Blocking: Pull, or past the end of the Arrow stream one payload of its trailer; false (and
+	// ended_ set) at the end of the stream.
+	bool Advance();
 
 	std::unique_ptr<RemoteQuery> query_;
 	IpcStreamReader reader_;
