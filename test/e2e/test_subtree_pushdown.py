@@ -102,3 +102,69 @@ def test_local_only_statements_untouched(sp):
 	assert "OPENDUCK" not in plan, plan
 	sp.check(sql)
 	assert sp.con.execute("SELECT remote_requests FROM openduck_last_query_stats()").fetchone()[0] == 0
+
+
+# Views the host keeps over remote tables (the local oracle has the same views over its own
+# tables): DuckDB expands them only when binding, the subtree check sees through them.
+VIEWS = [
+	"CREATE VIEW sp_view AS SELECT * FROM {db}sp_items",
+	"CREATE VIEW sp_cols(k, q) AS SELECT okey, qty FROM {db}sp_items WHERE qty > 2",
+	"CREATE VIEW sp_nested AS SELECT k, sum(q) AS total FROM sp_cols GROUP BY k",
+	"CREATE VIEW sp_mixed AS SELECT i.okey FROM {db}sp_items i JOIN local_orders USING (okey)",
+	# In its own schema, with a local table of a remote table's name: the view's schema comes
+	# first when its names resolve, whatever the reader's search path.
+	"CREATE SCHEMA s1",
+	"CREATE TABLE s1.sp_items AS SELECT i * 40 AS okey FROM range(10) t(i)",
+	"CREATE VIEW s1.v AS SELECT okey FROM sp_items",
+]
+
+
+@pytest.fixture
+def views(sp):
+	for sql in VIEWS:
+		sp.con.execute(sp.render(sql, True))
+		sp.local.execute(sp.render(sql, False))
+	yield sp
+	for sql in ("DROP SCHEMA s1 CASCADE", "DROP VIEW sp_mixed", "DROP VIEW sp_nested", "DROP VIEW sp_cols",
+	            "DROP VIEW sp_view"):
+		sp.con.execute(sql)
+
+
+SHIPPED_THROUGH_VIEWS = [
+	"SELECT name FROM local_orders WHERE okey IN (SELECT k FROM sp_nested WHERE total > 100) ORDER BY 1",
+	"SELECT o.name, v.n FROM local_orders o JOIN (SELECT okey, count(*) AS n FROM sp_view v WHERE tag = 'it''s 5' "
+	"GROUP BY okey) v USING (okey) ORDER BY 1",
+	# The reference's own column aliases over the view's.
+	"SELECT o.name, c.m FROM local_orders o JOIN (SELECT x.a, max(x.b) AS m FROM sp_cols AS x(a, b) GROUP BY x.a) c "
+	"ON c.a = o.okey ORDER BY 1",
+	"WITH t AS (SELECT sp_view.okey, sp_view.qty FROM sp_view WHERE qty = 3) "
+	"SELECT count(*), sum(t.qty) FROM t JOIN local_orders USING (okey)",
+]
+
+
+@pytest.mark.parametrize("query", SHIPPED_THROUGH_VIEWS)
+def test_remote_parts_ship_through_host_views(views, query):
+	plan = _plan(views.con, query)
+	assert "OPENDUCK_QUERY" in plan, plan
+	assert "OPENDUCK_SCAN" not in plan, plan
+	views.check_pair(query, query)
+
+
+def test_views_over_local_data_stay_local(views):
+	# sp_mixed joins local_orders; s1.v reads the local s1.sp_items even with the remote
+	# database's schema first on the reader's search path.
+	views.con.execute("SET search_path = 'cloud.main,memory.main'")
+	views.local.execute("SET search_path = 'memory.main'")
+	try:
+		# The second query also reads the remote table elsewhere, so that subtrees are looked for;
+		# only that part is shipped.
+		for query, shipped in (
+		    ("SELECT count(*) FROM local_orders WHERE okey IN (SELECT okey FROM sp_mixed)", 0),
+		    ("SELECT count(*), sum(okey) FROM local_orders WHERE okey IN (SELECT okey FROM memory.s1.v) "
+		     "AND okey IN (SELECT okey FROM sp_items WHERE qty = 3)", 1)):
+			plan = _plan(views.con, query)
+			assert plan.count("OPENDUCK_QUERY") == shipped, plan
+			views.check_pair(query, query)
+	finally:
+		views.con.execute("RESET search_path")
+		views.local.execute("RESET search_path")

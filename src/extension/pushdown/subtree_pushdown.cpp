@@ -20,6 +20,7 @@
 #include "duckdb/planner/binder.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
+#include "extension/pushdown/view_expansion.hpp"
 
 namespace openduck {
 
@@ -223,8 +224,12 @@ private:
 		if (!slot) {
 			return;
 		}
-		auto catalog = RemoteOnlyCheck(context_, ctes_).Check(*slot);
-		if (catalog && TryShip(slot, *catalog)) {
+		// Checked and shipped with the host's views over remote tables replaced by their queries;
+		// a part that is not shipped keeps its views.
+		auto candidate = slot->Copy();
+		ExpandHostViews(context_, *candidate, ctes_);
+		auto catalog = RemoteOnlyCheck(context_, ctes_).Check(*candidate);
+		if (catalog && TryShip(slot, std::move(candidate), *catalog)) {
 			shipped_++;
 			return;
 		}
@@ -258,8 +263,7 @@ private:
 		    *expression, [&](unique_ptr<ParsedExpression> &child) { VisitExpression(child); });
 	}
 
-	bool TryShip(unique_ptr<QueryNode> &slot, ODCatalog &catalog) {
-		auto remote = slot->Copy();
+	bool TryShip(unique_ptr<QueryNode> &slot, unique_ptr<QueryNode> remote, ODCatalog &catalog) {
 		ReferenceRewriter rewriter(catalog.GetName(), RemoteDefaultSchema(context_, catalog));
 		if (!rewriter.Rewrite(*remote)) {
 			return false;

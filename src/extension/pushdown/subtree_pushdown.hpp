@@ -7,8 +7,8 @@
 // Works on parsed SQL (which round-trips exactly) like whole-statement pushdown, and only ships
 // a part when it is sure the worker computes the same thing:
 // - every table it names resolves, through the host's catalog and search path, to that one
-//   database (CTE names of the enclosing query, local tables, views and table functions keep a
-//   part local);
+//   database (CTE names of the enclosing query, local tables and table functions keep a part
+//   local; the host's views are seen through, view_expansion.hpp);
 // - the worker binds the part on its own (a reference to an outer, local column fails there:
 //   correlated subqueries stay local);
 // - it calls no function whose value depends on where it runs (now(), random(),
