@@ -96,6 +96,23 @@ def test_unsafe_parts_stay_local(sp, query):
 	sp.check(query)
 
 
+# A shipped part beside a correlated subquery over local data (the shapes of TPC-H Q22 with
+# customer remote and orders local): the statement is planned again with DuckDB's decorrelation
+# of the whole plan, or a column reference of the correlated part is left without a source.
+BESIDE_CORRELATED = [
+	"SELECT count(*), sum(i.qty) FROM {db}sp_items i WHERE i.qty > (SELECT avg(qty) FROM {db}sp_items) "
+	"AND NOT EXISTS (SELECT * FROM local_orders o WHERE o.okey = i.okey)",
+	"SELECT count(*), sum(s.qty) FROM (SELECT * FROM {db}sp_items) s "
+	"WHERE NOT EXISTS (SELECT * FROM local_orders o WHERE o.okey = s.okey)",
+]
+
+
+@pytest.mark.parametrize("query", BESIDE_CORRELATED)
+def test_shipped_part_beside_a_correlated_subquery(sp, query):
+	assert "OPENDUCK_QUERY" in _plan(sp.con, sp.render(query, True))
+	sp.check(query)
+
+
 def test_local_only_statements_untouched(sp):
 	sql = "WITH a AS (SELECT okey FROM local_orders) SELECT count(*) FROM a JOIN (SELECT okey FROM local_orders) b USING (okey)"
 	plan = _plan(sp.con, sql)
