@@ -19,6 +19,7 @@
 #include "extension/functions/split_read_function.hpp"
 #include "extension/pushdown/split_pushdown.hpp"
 #include "extension/pushdown/limit_pushdown.hpp"
+#include "extension/pushdown/row_filter_pushdown.hpp"
 #include "extension/pushdown/semi_join_pushdown.hpp"
 #include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/query_stats.hpp"
@@ -51,6 +52,7 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	config.parser_extensions.push_back(openduck::DatabaseStatementExtension());
 	config.optimizer_extensions.push_back(openduck::StatementPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::LimitPushdownExtension());
+	config.optimizer_extensions.push_back(openduck::RowFilterPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::SemiJoinPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::OneSnapshotPerStatementExtension());
 	config.AddExtensionOption(openduck::kStatementSnapshotSetting,

@@ -8,8 +8,6 @@ namespace openduck {
 
 using namespace duckdb;
 
-namespace {
-
 bool IsScalarLiteralType(const LogicalType &type) {
 	switch (type.id()) {
 	case LogicalTypeId::BOOLEAN:
@@ -66,6 +64,8 @@ const char *ComparisonSQL(ExpressionType type) {
 		return nullptr;
 	}
 }
+
+namespace {
 
 bool TryRender(const TableFilter &filter, const std::string &column, std::string &out);
 

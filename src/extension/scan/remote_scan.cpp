@@ -39,6 +39,8 @@ struct RemoteScanBindData : public RemoteReadBindData {
 	std::shared_ptr<RemoteTableStatistics> statistics;
 	// Build-side keys of the joins above (pushdown/semi_join_pushdown.hpp), sent as filters.
 	std::vector<std::shared_ptr<JoinKeys>> join_keys;
+	// Conditions over several columns also sent to the worker (pushdown/row_filter_pushdown.hpp).
+	std::vector<std::string> row_filters;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<RemoteScanBindData>();
@@ -51,12 +53,14 @@ struct RemoteScanBindData : public RemoteReadBindData {
 		copy->table = table;
 		copy->statistics = statistics;
 		copy->join_keys = join_keys;
+		copy->row_filters = row_filters;
 		return std::move(copy);
 	}
 	bool Equals(const FunctionData &other_p) const override {
 		auto &other = other_p.Cast<RemoteScanBindData>();
 		return catalog == other.catalog && relation.schema == other.relation.schema &&
-		       relation.name == other.relation.name && row_limit == other.row_limit && order_sql == other.order_sql;
+		       relation.name == other.relation.name && row_limit == other.row_limit && order_sql == other.order_sql &&
+		       row_filters == other.row_filters;
 	}
 };
 
@@ -156,6 +160,9 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 			conjunction->children = std::move(local);
 			state->local_filter = std::move(conjunction);
 		}
+	}
+	for (auto &filter : bind.row_filters) {
+		state->where_sql = state->where_sql.empty() ? filter : "(" + state->where_sql + ") AND " + filter;
 	}
 	for (auto &keys : bind.join_keys) {
 		std::string sent;
@@ -301,6 +308,13 @@ InsertionOrderPreservingMap<string> RemoteScanToString(TableFunctionToStringInpu
 	if (!keys.empty()) {
 		result["Join keys from host"] = keys;
 	}
+	std::string filters;
+	for (auto &filter : bind.row_filters) {
+		filters += (filters.empty() ? "" : " AND ") + filter;
+	}
+	if (!filters.empty()) {
+		result["Row filters to worker"] = filters;
+	}
 	return result;
 }
 
@@ -380,7 +394,7 @@ bool PushRowLimit(LogicalGet &get, idx_t max_rows, const std::string &order_sql)
 		return false;
 	}
 	auto &bind = get.bind_data->Cast<RemoteScanBindData>();
-	if (!bind.join_keys.empty()) {
+	if (!bind.join_keys.empty() || !bind.row_filters.empty()) {
 		return false; // they filter on the worker, before its LIMIT: the rows kept would differ
 	}
 	bind.row_limit = bind.row_limit ? MinValue(bind.row_limit, max_rows) : max_rows;
@@ -397,6 +411,18 @@ bool AddJoinKeys(LogicalGet &get, std::shared_ptr<JoinKeys> keys) {
 		return false;
 	}
 	bind.join_keys.push_back(std::move(keys));
+	return true;
+}
+
+bool AddRowFilter(LogicalGet &get, const std::string &sql) {
+	if (get.function.name != "openduck_scan" || !get.bind_data) {
+		return false;
+	}
+	auto &bind = get.bind_data->Cast<RemoteScanBindData>();
+	if (bind.row_limit) {
+		return false;
+	}
+	bind.row_filters.push_back(sql);
 	return true;
 }
 

@@ -28,6 +28,10 @@ bool PushRowLimit(duckdb::LogicalGet &get, duckdb::idx_t max_rows, const std::st
 // Makes the scan behind `get` ask the worker, when it starts, for only the rows whose value of
 // `keys`' column may be among those keys. False when `get` is no remote scan or has a row limit.
 bool AddJoinKeys(duckdb::LogicalGet &get, std::shared_ptr<JoinKeys> keys);
+// Makes the scan behind `get` also send `sql`, a condition over its remote columns, in its WHERE
+// (pushdown/row_filter_pushdown.hpp); the caller keeps evaluating it on the host. False when
+// `get` is no remote scan or has a row limit.
+bool AddRowFilter(duckdb::LogicalGet &get, const std::string &sql);
 // The table or view a remote scan reads; nullptr when `get` is no remote scan.
 duckdb::optional_ptr<const RemoteRelation> ScannedRelation(duckdb::LogicalGet &get);
 // The remote column behind output column `column_index` of a remote scan, "" if none.
