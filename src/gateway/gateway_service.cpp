@@ -263,10 +263,12 @@ grpc::Status GatewayService::RouteFragment(grpc::ServerContext *context, RawExec
 		grpc::ByteBuffer response;
 		bool caller_gone = false;
 		bool forwarded = false;
-		while (reader->Read(&response)) {
+		bool last = false;
+		// Nothing follows a last message; a worker that sent more is not forwarded past it.
+		while (!last && reader->Read(&response)) {
 			forwarded = true;
-			metered.CountResponse(response);
-			if (!call->Write(response)) {
+			last = metered.CountResponse(response);
+			if (!call->Write(response, ResponseWriteOptions(last))) {
 				caller_gone = true;
 				upstream->TryCancel();
 				break;

@@ -107,7 +107,8 @@ public:
 	// Counts one response on its way to the caller: its Arrow bytes, or its error's kind.
 	void CountResponse(const openduck::v1::ExecuteFragmentResponse &response);
 	// The same for a serialised response, read without parsing its payload (rpc/response_scan.hpp).
-	void CountResponse(const grpc::ByteBuffer &response);
+	// Also says whether `response` is the call's last message (a Finished).
+	bool CountResponse(const grpc::ByteBuffer &response);
 	// The first failure's kind is the one counted.
 	void MarkFailed(const std::string &kind);
 
