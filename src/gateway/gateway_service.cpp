@@ -263,12 +263,10 @@ grpc::Status GatewayService::RouteFragment(grpc::ServerContext *context, RawExec
 		grpc::ByteBuffer response;
 		bool caller_gone = false;
 		bool forwarded = false;
-		bool last = false;
-		// Nothing follows a last message; a worker that sent more is not forwarded past it.
-		while (!last && reader->Read(&response)) {
+		while (reader->Read(&response)) {
 			forwarded = true;
-			last = metered.CountResponse(response);
-			if (!call->Write(response, ResponseWriteOptions(last))) {
+			metered.CountResponse(response);
+			if (!call->Write(response)) {
 				caller_gone = true;
 				upstream->TryCancel();
 				break;

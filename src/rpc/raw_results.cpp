@@ -34,7 +34,7 @@ bool WriteResponse(RawExecuteFragmentCall &call, const pb::ExecuteFragmentRespon
 	grpc::ByteBuffer buffer;
 	bool own_buffer;
 	return grpc::SerializationTraits<pb::ExecuteFragmentResponse>::Serialize(response, &buffer, &own_buffer).ok() &&
-	       call.Write(buffer, ResponseWriteOptions(response.has_finished()));
+	       call.Write(buffer);
 }
 
 } // namespace openduck

@@ -22,11 +22,6 @@ ResponseScan ScanResponse(const grpc::ByteBuffer &response) {
 				break;
 			}
 			scan.arrow_bytes += length;
-		} else if (delimited && field == Response::kFinishedFieldNumber) {
-			scan.finished = true;
-			if (!WireFormatLite::SkipField(&in, tag)) {
-				break;
-			}
 		} else if (delimited && field == Response::kErrorFieldNumber) {
 			scan.has_error = true;
 			if (!WireFormatLite::ReadMessage(&in, &scan.error)) {

@@ -15,8 +15,6 @@ namespace openduck {
 
 struct ResponseScan {
 	uint64_t arrow_bytes = 0;
-	// `finished`: the call's last message.
-	bool finished = false;
 	bool has_error = false;
 	openduck::v1::Error error;
 };

@@ -209,10 +209,9 @@ void MeteredQuery::CountResponse(const openduck::v1::ExecuteFragmentResponse &re
 	      response.has_error() ? &response.error() : nullptr);
 }
 
-bool MeteredQuery::CountResponse(const grpc::ByteBuffer &response) {
+void MeteredQuery::CountResponse(const grpc::ByteBuffer &response) {
 	auto scan = ScanResponse(response);
 	Count(scan.arrow_bytes, scan.has_error ? &scan.error : nullptr);
-	return scan.finished;
 }
 
 void MeteredQuery::Count(uint64_t arrow_bytes, const openduck::v1::Error *error) {

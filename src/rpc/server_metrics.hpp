@@ -107,8 +107,7 @@ public:
 	// Counts one response on its way to the caller: its Arrow bytes, or its error's kind.
 	void CountResponse(const openduck::v1::ExecuteFragmentResponse &response);
 	// The same for a serialised response, read without parsing its payload (rpc/response_scan.hpp).
-	// Also says whether `response` is the call's last message (a Finished).
-	bool CountResponse(const grpc::ByteBuffer &response);
+	void CountResponse(const grpc::ByteBuffer &response);
 	// The first failure's kind is the one counted.
 	void MarkFailed(const std::string &kind);
 

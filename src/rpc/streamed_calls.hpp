@@ -31,18 +31,6 @@ using HeartbeatCall = grpc::ServerUnaryStreamer<openduck::v1::HeartbeatRequest, 
 using ManageDatabaseCall =
     grpc::ServerUnaryStreamer<openduck::v1::ManageDatabaseRequest, openduck::v1::ManageDatabaseResponse>;
 
-// How to write an ExecuteFragment response: `finished` is the call's last message, so it is
-// written as such and leaves with the call's status in one flush when the handler returns,
-// instead of a write of its own (one fewer send on the server and wake-up on the host for every
-// small statement).
-inline grpc::WriteOptions ResponseWriteOptions(bool finished) {
-	grpc::WriteOptions options;
-	if (finished) {
-		options.set_last_message();
-	}
-	return options;
-}
-
 // Reads the call's one request when `admitted` (decided from the call's headers alone) is OK;
 // otherwise returns `admitted` with the request unread.
 template <class CALL, class REQUEST>

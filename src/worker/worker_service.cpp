@@ -48,7 +48,7 @@ grpc::Status WorkerService::RunFragment(grpc::ServerContext *context, ExecuteFra
 	    *context, request, principal,
 	    [&](const pb::ExecuteFragmentResponse &response) {
 		    metered.CountResponse(response);
-		    return call->Write(response, ResponseWriteOptions(response.has_finished()));
+		    return call->Write(response);
 	    },
 	    outcome);
 	// Not for an unknown database: callers must not be able to add series with made-up names.
