@@ -2,7 +2,9 @@
 
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
+#include "duckdb/planner/filter/expression_filter.hpp"
 #include "duckdb/planner/filter/list.hpp"
+#include "extension/pushdown/condition_sql.hpp"
 
 namespace openduck {
 
@@ -115,6 +117,11 @@ bool TryRender(const TableFilter &filter, const std::string &column, std::string
 		                    KeywordHelper::WriteQuoted(struct_filter.child_name, '\'') + ")";
 		return TryRender(*struct_filter.child_filter, child_column, out);
 	}
+	case TableFilterType::EXPRESSION_FILTER:
+		// Pushed only when it renders (the scan's pushdown_expression); its column is reference 0.
+		return RenderCondition(*filter.Cast<ExpressionFilter>().expr, [&](const Expression &reference) {
+			return reference.GetExpressionClass() == ExpressionClass::BOUND_REF ? column : std::string();
+		}, out);
 	case TableFilterType::IN_FILTER: {
 		auto &in_filter = filter.Cast<InFilter>();
 		std::string list;

@@ -10,8 +10,10 @@
 #include "duckdb/common/exception/catalog_exception.hpp"
 #include "duckdb/execution/expression_executor.hpp"
 #include "duckdb/parallel/task_scheduler.hpp"
+#include "duckdb/planner/expression/bound_columnref_expression.hpp"
 #include "duckdb/planner/expression/bound_conjunction_expression.hpp"
 #include "duckdb/planner/expression/bound_reference_expression.hpp"
+#include "extension/pushdown/condition_sql.hpp"
 #include "extension/pushdown/filter_sql.hpp"
 #include "extension/pushdown/join_keys.hpp"
 #include "extension/catalog/od_catalog.hpp"
@@ -318,6 +320,14 @@ InsertionOrderPreservingMap<string> RemoteScanToString(TableFunctionToStringInpu
 	return result;
 }
 
+// A condition on an expression of one column (`substring(c_phone, 1, 2) IN (...)`) becomes an
+// ExpressionFilter of the scan when the worker can evaluate it (RenderFilters sends it);
+// otherwise DuckDB keeps it in a FILTER above the scan, or turns a long IN list into a join.
+bool RemoteScanPushdownExpression(ClientContext &, const LogicalGet &get, Expression &expression) {
+	std::string sql;
+	return RenderCondition(expression, RemoteColumnSQL(get), sql);
+}
+
 // EXPLAIN ANALYZE: what crossed the bridge for this scan (its time is the operator's own).
 InsertionOrderPreservingMap<string> RemoteScanDynamicToString(TableFunctionDynamicToStringInput &input) {
 	InsertionOrderPreservingMap<string> result;
@@ -433,7 +443,7 @@ optional_ptr<const RemoteRelation> ScannedRelation(LogicalGet &get) {
 	return &get.bind_data->Cast<RemoteScanBindData>().relation;
 }
 
-std::string RemoteColumnName(LogicalGet &get, idx_t column_index) {
+std::string RemoteColumnName(const LogicalGet &get, idx_t column_index) {
 	if (get.function.name != "openduck_scan" || !get.bind_data) {
 		return "";
 	}
@@ -444,6 +454,17 @@ std::string RemoteColumnName(LogicalGet &get, idx_t column_index) {
 	auto &relation = get.bind_data->Cast<RemoteScanBindData>().relation;
 	auto primary = column_ids[column_index].GetPrimaryIndex();
 	return primary < relation.column_names.size() ? relation.column_names[primary] : "";
+}
+
+std::function<std::string(const Expression &)> RemoteColumnSQL(const LogicalGet &get) {
+	return [&get](const Expression &column) -> std::string {
+		if (column.GetExpressionClass() != ExpressionClass::BOUND_COLUMN_REF) {
+			return "";
+		}
+		auto &binding = column.Cast<BoundColumnRefExpression>().binding;
+		auto name = binding.table_index == get.table_index ? RemoteColumnName(get, binding.column_index) : "";
+		return name.empty() ? "" : QuoteIdentifier(name);
+	};
 }
 
 bool IsRemoteScanOf(const TableFunction &function, optional_ptr<FunctionData> bind_data, const RemoteClient &client) {
@@ -458,6 +479,7 @@ TableFunction RemoteScanFunction() {
 	function.get_partition_data = RemoteScanPartition;
 	function.projection_pushdown = true;
 	function.filter_pushdown = true;
+	function.pushdown_expression = RemoteScanPushdownExpression;
 	function.table_scan_progress = RemoteScanProgress;
 	function.cardinality = RemoteScanCardinality;
 	function.statistics = RemoteScanStatistics;

@@ -35,7 +35,9 @@ bool AddRowFilter(duckdb::LogicalGet &get, const std::string &sql);
 // The table or view a remote scan reads; nullptr when `get` is no remote scan.
 duckdb::optional_ptr<const RemoteRelation> ScannedRelation(duckdb::LogicalGet &get);
 // The remote column behind output column `column_index` of a remote scan, "" if none.
-std::string RemoteColumnName(duckdb::LogicalGet &get, duckdb::idx_t column_index);
+std::string RemoteColumnName(const duckdb::LogicalGet &get, duckdb::idx_t column_index);
+// The quoted remote column behind a BoundColumnRefExpression of `get` (pushdown/condition_sql.hpp).
+std::function<std::string(const duckdb::Expression &)> RemoteColumnSQL(const duckdb::LogicalGet &get);
 // Whether `bind_data` belongs to a scan (openduck_scan) of a relation served through `client`.
 bool IsRemoteScanOf(const duckdb::TableFunction &function, duckdb::optional_ptr<duckdb::FunctionData> bind_data,
                     const RemoteClient &client);

@@ -1,0 +1,148 @@
+#include "extension/pushdown/condition_sql.hpp"
+
+#include "duckdb/common/case_insensitive_map.hpp"
+#include "duckdb/common/string_util.hpp"
+#include "duckdb/planner/expression/bound_comparison_expression.hpp"
+#include "duckdb/planner/expression/bound_conjunction_expression.hpp"
+#include "duckdb/planner/expression/bound_constant_expression.hpp"
+#include "duckdb/planner/expression/bound_function_expression.hpp"
+#include "duckdb/planner/expression/bound_operator_expression.hpp"
+#include "extension/pushdown/filter_sql.hpp"
+
+namespace openduck {
+
+using namespace duckdb;
+
+namespace {
+
+// Functions sent inside a row filter: the worker binds the same overload for the same argument
+// types (same DuckDB) and the host session's settings go with every request. Only functions
+// that cannot fail are listed: the worker may evaluate a condition on rows that another
+// condition drops first on the host, and an error there (an overflow, a failed cast) would fail
+// a statement the host would have answered.
+const case_insensitive_set_t kSentFunctions = {"substring", "substr",  "prefix", "suffix",  "starts_with",
+                                               "ends_with", "contains", "lower",  "upper",   "lcase",
+                                               "ucase",     "length",   "strlen", "trim",    "ltrim",
+                                               "rtrim",     "~~",       "!~~",    "~~*",     "!~~*"};
+
+// A value over the scan's columns, as SQL for the worker.
+bool RenderValue(const Expression &expression, const ColumnSQL &column_sql, std::string &out) {
+	if (!IsScalarLiteralType(expression.return_type)) {
+		return false;
+	}
+	switch (expression.GetExpressionClass()) {
+	case ExpressionClass::BOUND_COLUMN_REF:
+	case ExpressionClass::BOUND_REF:
+		out = column_sql(expression);
+		return !out.empty();
+	case ExpressionClass::BOUND_CONSTANT:
+		return TryRenderLiteral(expression.Cast<BoundConstantExpression>().value, out);
+	case ExpressionClass::BOUND_FUNCTION: {
+		auto &function = expression.Cast<BoundFunctionExpression>();
+		auto &name = function.function.name;
+		if (!kSentFunctions.count(name) || function.children.empty()) {
+			return false;
+		}
+		vector<std::string> arguments;
+		for (auto &child : function.children) {
+			arguments.emplace_back();
+			if (!RenderValue(*child, column_sql, arguments.back())) {
+				return false;
+			}
+		}
+		if (function.is_operator) {
+			if (arguments.size() != 2) {
+				return false;
+			}
+			out = "(" + arguments[0] + " " + name + " " + arguments[1] + ")";
+		} else {
+			out = name + "(" + StringUtil::Join(arguments, ", ") + ")";
+		}
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+} // namespace
+
+bool RenderCondition(const Expression &expression, const ColumnSQL &column_sql, std::string &out) {
+	switch (expression.GetExpressionClass()) {
+	case ExpressionClass::BOUND_COMPARISON: {
+		auto &comparison = expression.Cast<BoundComparisonExpression>();
+		auto op = ComparisonSQL(comparison.GetExpressionType());
+		std::string left, right;
+		if (!op || comparison.left->return_type != comparison.right->return_type ||
+		    !RenderValue(*comparison.left, column_sql, left) || !RenderValue(*comparison.right, column_sql, right)) {
+			return false;
+		}
+		out = "(" + left + " " + op + " " + right + ")";
+		return true;
+	}
+	case ExpressionClass::BOUND_CONJUNCTION: {
+		auto &conjunction = expression.Cast<BoundConjunctionExpression>();
+		auto separator = conjunction.GetExpressionType() == ExpressionType::CONJUNCTION_AND ? " AND " : " OR ";
+		std::string result;
+		for (auto &child : conjunction.children) {
+			std::string child_sql;
+			if (!RenderCondition(*child, column_sql, child_sql)) {
+				return false;
+			}
+			result += (result.empty() ? "(" : separator) + child_sql;
+		}
+		out = result + ")";
+		return !result.empty();
+	}
+	case ExpressionClass::BOUND_OPERATOR: {
+		auto &operation = expression.Cast<BoundOperatorExpression>();
+		auto type = operation.GetExpressionType();
+		if (type == ExpressionType::OPERATOR_NOT) {
+			std::string operand;
+			if (operation.children.size() != 1 || !RenderCondition(*operation.children[0], column_sql, operand)) {
+				return false;
+			}
+			out = "(NOT " + operand + ")";
+			return true;
+		}
+		vector<std::string> operands;
+		for (auto &child : operation.children) {
+			operands.emplace_back();
+			if ((type == ExpressionType::COMPARE_IN || type == ExpressionType::COMPARE_NOT_IN) &&
+			    child->return_type != operation.children[0]->return_type) {
+				return false;
+			}
+			if (!RenderValue(*child, column_sql, operands.back())) {
+				return false;
+			}
+		}
+		switch (type) {
+		case ExpressionType::OPERATOR_IS_NULL:
+		case ExpressionType::OPERATOR_IS_NOT_NULL:
+			if (operands.size() != 1) {
+				return false;
+			}
+			out = "(" + operands[0] + (type == ExpressionType::OPERATOR_IS_NULL ? " IS NULL)" : " IS NOT NULL)");
+			return true;
+		case ExpressionType::COMPARE_IN:
+		case ExpressionType::COMPARE_NOT_IN: {
+			if (operands.size() < 2) {
+				return false;
+			}
+			auto first = operands[0];
+			operands.erase(operands.begin());
+			out = "(" + first + (type == ExpressionType::COMPARE_IN ? " IN (" : " NOT IN (") +
+			      StringUtil::Join(operands, ", ") + "))";
+			return true;
+		}
+		default:
+			return false;
+		}
+	}
+	default:
+		// A boolean value: a function (prefix(s, 'x'), s LIKE '%x%') or a BOOLEAN column.
+		return expression.return_type == LogicalType::BOOLEAN && RenderValue(expression, column_sql, out);
+	}
+}
+
+} // namespace openduck
