@@ -153,6 +153,8 @@ ROW_FILTERS = [
 	# Functions that can fail (arithmetic) are evaluated on the host only.
 	("a + 1 < b", False),
 	("length(s) + a > 17", False),
+	# substring fails for offsets beyond 32 bits: sent only with constants inside them.
+	("substring(s, a, 1) = '1'", False),
 ]
 
 

@@ -25,6 +25,30 @@ const case_insensitive_set_t kSentFunctions = {"substring", "substr",  "prefix",
                                                "ucase",     "length",   "strlen", "trim",    "ltrim",
                                                "rtrim",     "~~",       "!~~",    "~~*",     "!~~*"};
 
+// substring fails for an offset or length outside 32 bits: sent only with constants inside.
+constexpr int64_t kSubstringBound = int64_t(1) << 31;
+bool SubstringCannotFail(const BoundFunctionExpression &function) {
+	if (!StringUtil::CIEquals(function.function.name, "substring") &&
+	    !StringUtil::CIEquals(function.function.name, "substr")) {
+		return true;
+	}
+	for (idx_t i = 1; i < function.children.size(); i++) {
+		auto &argument = *function.children[i];
+		if (argument.GetExpressionClass() != ExpressionClass::BOUND_CONSTANT) {
+			return false;
+		}
+		auto value = argument.Cast<BoundConstantExpression>().value;
+		if (value.IsNull() || !value.type().IsIntegral() || !value.DefaultTryCastAs(LogicalType::BIGINT)) {
+			return false;
+		}
+		auto number = value.GetValue<int64_t>();
+		if (number < -kSubstringBound || number > kSubstringBound) {
+			return false;
+		}
+	}
+	return true;
+}
+
 // A value over the scan's columns, as SQL for the worker.
 bool RenderValue(const Expression &expression, const ColumnSQL &column_sql, std::string &out) {
 	if (!IsScalarLiteralType(expression.return_type)) {
@@ -40,7 +64,7 @@ bool RenderValue(const Expression &expression, const ColumnSQL &column_sql, std:
 	case ExpressionClass::BOUND_FUNCTION: {
 		auto &function = expression.Cast<BoundFunctionExpression>();
 		auto &name = function.function.name;
-		if (!kSentFunctions.count(name) || function.children.empty()) {
+		if (!kSentFunctions.count(name) || function.children.empty() || !SubstringCannotFail(function)) {
 			return false;
 		}
 		vector<std::string> arguments;
