@@ -187,3 +187,19 @@ def test_views_over_local_data_stay_local(views):
 	finally:
 		views.con.execute("RESET search_path")
 		views.local.execute("RESET search_path")
+
+
+def test_a_views_cte_does_not_capture_a_table_beside_it(views):
+	# The view names its CTE like the host table next to it, and the worker has a table of that
+	# name too, with other rows: the host table must stay the host's.
+	views.con.execute("CREATE TABLE cloud.local_orders AS SELECT 0 AS okey, 'remote' AS name")
+	view = ("CREATE VIEW sp_cte AS WITH local_orders AS (SELECT okey FROM {db}sp_items WHERE qty = 1) "
+	        "SELECT okey FROM local_orders")
+	views.con.execute(views.render(view, True))
+	views.local.execute(views.render(view, False))
+	try:
+		query = "SELECT count(*), sum(s.okey) FROM (SELECT v.okey FROM sp_cte v JOIN local_orders o USING (okey)) s"
+		views.check_pair(query, query)
+	finally:
+		views.con.execute("DROP VIEW sp_cte")
+		views.con.execute("DROP TABLE cloud.local_orders")

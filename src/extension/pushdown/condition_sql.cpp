@@ -15,23 +15,20 @@ using namespace duckdb;
 
 namespace {
 
-// Functions sent inside a row filter: the worker binds the same overload for the same argument
-// types (same DuckDB) and the host session's settings go with every request. Only functions
-// that cannot fail are listed: the worker may evaluate a condition on rows that another
-// condition drops first on the host, and an error there (an overflow, a failed cast) would fail
-// a statement the host would have answered.
+// The functions sent (why only these: condition_sql.hpp).
 const case_insensitive_set_t kSentFunctions = {"substring", "substr",  "prefix", "suffix",  "starts_with",
                                                "ends_with", "contains", "lower",  "upper",   "lcase",
                                                "ucase",     "length",   "strlen", "trim",    "ltrim",
                                                "rtrim",     "~~",       "!~~",    "~~*",     "!~~*"};
 
-// substring fails for an offset or length outside 32 bits: sent only with constants inside.
+// substring fails for an offset or length outside DuckDB's range (about 32 bits): it is sent only
+// with constant offsets and lengths well inside it.
 constexpr int64_t kSubstringBound = int64_t(1) << 31;
-bool SubstringCannotFail(const BoundFunctionExpression &function) {
-	if (!StringUtil::CIEquals(function.function.name, "substring") &&
-	    !StringUtil::CIEquals(function.function.name, "substr")) {
-		return true;
-	}
+bool IsSubstring(const BoundFunctionExpression &function) {
+	return StringUtil::CIEquals(function.function.name, "substring") ||
+	       StringUtil::CIEquals(function.function.name, "substr");
+}
+bool SubstringArgumentsInBounds(const BoundFunctionExpression &function) {
 	for (idx_t i = 1; i < function.children.size(); i++) {
 		auto &argument = *function.children[i];
 		if (argument.GetExpressionClass() != ExpressionClass::BOUND_CONSTANT) {
@@ -50,7 +47,7 @@ bool SubstringCannotFail(const BoundFunctionExpression &function) {
 }
 
 // A value over the scan's columns, as SQL for the worker.
-bool RenderValue(const Expression &expression, const ColumnSQL &column_sql, std::string &out) {
+bool RenderValue(const Expression &expression, const ColumnRenderer &column_sql, std::string &out) {
 	if (!IsScalarLiteralType(expression.return_type)) {
 		return false;
 	}
@@ -64,7 +61,8 @@ bool RenderValue(const Expression &expression, const ColumnSQL &column_sql, std:
 	case ExpressionClass::BOUND_FUNCTION: {
 		auto &function = expression.Cast<BoundFunctionExpression>();
 		auto &name = function.function.name;
-		if (!kSentFunctions.count(name) || function.children.empty() || !SubstringCannotFail(function)) {
+		if (!kSentFunctions.count(name) || function.children.empty() ||
+		    (IsSubstring(function) && !SubstringArgumentsInBounds(function))) {
 			return false;
 		}
 		vector<std::string> arguments;
@@ -91,7 +89,7 @@ bool RenderValue(const Expression &expression, const ColumnSQL &column_sql, std:
 
 } // namespace
 
-bool RenderCondition(const Expression &expression, const ColumnSQL &column_sql, std::string &out) {
+bool RenderCondition(const Expression &expression, const ColumnRenderer &column_sql, std::string &out) {
 	switch (expression.GetExpressionClass()) {
 	case ExpressionClass::BOUND_COMPARISON: {
 		auto &comparison = expression.Cast<BoundComparisonExpression>();

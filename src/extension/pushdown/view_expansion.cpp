@@ -28,8 +28,9 @@ constexpr idx_t kMaxViewDepth = 16;
 
 class ViewExpander {
 public:
-	// `depth` 0 is the statement part itself, whose names stay as written; inside a view
-	// (depth >= 1) every table name is qualified as it resolved through `retriever`.
+	// `depth` 0 is the statement part itself, >= 1 a view's query. Every table name that resolves
+	// is written fully qualified: a CTE name of an expanded view cannot then capture a table of
+	// the part (RemoteOnlyCheck and ReferenceRewriter see one set of CTE names per part).
 	ViewExpander(ClientContext &context, CatalogEntryRetriever &retriever, case_insensitive_set_t ctes, idx_t depth)
 	    : context_(context), retriever_(retriever), ctes_(std::move(ctes)), depth_(depth) {
 	}
@@ -156,10 +157,8 @@ private:
 			Expand(slot, entry->Cast<ViewCatalogEntry>());
 			return;
 		}
-		if (depth_ > 0) {
-			table.catalog_name = catalog.GetName();
-			table.schema_name = entry->ParentSchema().name;
-		}
+		table.catalog_name = catalog.GetName();
+		table.schema_name = entry->ParentSchema().name;
 	}
 
 	// As Binder::Bind(BaseTableRef &) binds a view: its query as a subquery, names looked up in

@@ -6,9 +6,11 @@
 //
 // ExpandHostViews replaces, in a copy of a statement part, each reference to a view of a host
 // catalog by the view's query as a derived table, the way DuckDB's binder does: the view's
-// table names resolved with the view's own catalog and schema first (and then written fully
-// qualified, so the caller's search path and CTE names cannot capture them), its column aliases
-// and names applied, the reference's alias kept. Whatever it cannot resolve (a time-travel
+// table names resolved with the view's own catalog and schema first, its column aliases and
+// names applied, the reference's alias kept (a column named as schema.view.column then does not
+// bind on the worker, and the part stays local). Every table name that resolves, in the part and
+// in its views, is written fully qualified, so neither the caller's search path nor a CTE name
+// of an expanded view can capture it. Whatever it cannot resolve (a time-travel
 // reference, an unknown name, a cycle deeper than kMaxViewDepth) is left as it was; the part then
 // stays local. It does not decide whether the part can be shipped: RemoteOnlyCheck does, on the
 // result.

@@ -404,8 +404,10 @@ bool PushRowLimit(LogicalGet &get, idx_t max_rows, const std::string &order_sql)
 		return false;
 	}
 	auto &bind = get.bind_data->Cast<RemoteScanBindData>();
+	// They filter on the worker, before its LIMIT: the rows kept would differ. (Row filters are
+	// added after limits today; this keeps the order of the passes free.)
 	if (!bind.join_keys.empty() || !bind.row_filters.empty()) {
-		return false; // they filter on the worker, before its LIMIT: the rows kept would differ
+		return false;
 	}
 	bind.row_limit = bind.row_limit ? MinValue(bind.row_limit, max_rows) : max_rows;
 	bind.order_sql = order_sql;
@@ -456,7 +458,7 @@ std::string RemoteColumnName(const LogicalGet &get, idx_t column_index) {
 	return primary < relation.column_names.size() ? relation.column_names[primary] : "";
 }
 
-std::function<std::string(const Expression &)> RemoteColumnSQL(const LogicalGet &get) {
+ColumnRenderer RemoteColumnSQL(const LogicalGet &get) {
 	return [&get](const Expression &column) -> std::string {
 		if (column.GetExpressionClass() != ExpressionClass::BOUND_COLUMN_REF) {
 			return "";

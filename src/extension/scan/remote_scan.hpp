@@ -7,6 +7,7 @@
 #include "duckdb/function/table_function.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
 #include "extension/catalog/remote_relation.hpp"
+#include "extension/pushdown/condition_sql.hpp"
 
 namespace openduck {
 
@@ -36,8 +37,9 @@ bool AddRowFilter(duckdb::LogicalGet &get, const std::string &sql);
 duckdb::optional_ptr<const RemoteRelation> ScannedRelation(duckdb::LogicalGet &get);
 // The remote column behind output column `column_index` of a remote scan, "" if none.
 std::string RemoteColumnName(const duckdb::LogicalGet &get, duckdb::idx_t column_index);
-// The quoted remote column behind a BoundColumnRefExpression of `get` (pushdown/condition_sql.hpp).
-std::function<std::string(const duckdb::Expression &)> RemoteColumnSQL(const duckdb::LogicalGet &get);
+// The quoted remote column behind a BoundColumnRefExpression of `get`; used at once (it refers
+// to `get`).
+ColumnRenderer RemoteColumnSQL(const duckdb::LogicalGet &get);
 // Whether `bind_data` belongs to a scan (openduck_scan) of a relation served through `client`.
 bool IsRemoteScanOf(const duckdb::TableFunction &function, duckdb::optional_ptr<duckdb::FunctionData> bind_data,
                     const RemoteClient &client);
