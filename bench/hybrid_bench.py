@@ -10,7 +10,9 @@ the local file), under openduck_placement 'auto' and forced 'local', the bytes m
 then per split the totals and the worst query. Server CPU seconds are printed next to wall time.
 
 Run: .venv/bin/python bench/hybrid_bench.py [--suite tpch|tpcds] [--sf 1] [--queries 1,3,5]
-     [--splits facts-remote,...]
+     [--splits facts-remote,...] [--runs 3]
+Times are the median of --runs runs after a warm-up (default 1: single runs on a shared 2-core
+machine differ by 10-20% on short queries; use 3 or more to compare auto with forced local).
 TPC-DS (pip duckdb-ext-tpcds) has two splits: all-remote and facts-remote (its seven fact tables).
 """
 
@@ -50,7 +52,7 @@ def host_for(server, local_file, tables, remote_tables):
 	return con
 
 
-def timed(con, sql, server):
+def timed_once(con, sql, server):
 	cpu = server.process.cpu_seconds()
 	started = time.perf_counter()
 	rows = con.execute(sql).fetchall()
@@ -59,12 +61,19 @@ def timed(con, sql, server):
 	return rows, wall, server.process.cpu_seconds() - cpu, received, sent
 
 
+def timed(con, sql, server, runs):
+	"""The run with the median wall time of `runs`."""
+	results = sorted((timed_once(con, sql, server) for _ in range(runs)), key=lambda result: result[1])
+	return results[len(results) // 2]
+
+
 def main():
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--suite", choices=sorted(SUITES), default="tpch")
 	parser.add_argument("--sf", type=float, default=1.0)
 	parser.add_argument("--queries", help="query numbers (default: all of the suite's)")
 	parser.add_argument("--splits", help="splits (default: all of the suite's)")
+	parser.add_argument("--runs", type=int, default=1, help="runs per query after the warm-up; the median is shown")
 	args = parser.parse_args()
 	generator, count, splits = SUITES[args.suite]
 	odtest.require_build(odtest.OPENDUCK_BIN, odtest.EXTENSION)
@@ -89,9 +98,9 @@ def main():
 		baseline = host_for(server, local_file, tables, [])
 		local_times = {}
 		for n in numbers:
-			timed(baseline, queries[n], server)  # warm-up
-			local_times[n] = timed(baseline, queries[n], server)
-		print(f"{args.suite.upper()} SF{args.sf:g}, one run per query after a warm-up; times in ms, bytes moved in KiB "
+			timed_once(baseline, queries[n], server)  # warm-up
+			local_times[n] = timed(baseline, queries[n], server, args.runs)
+		print(f"{args.suite.upper()} SF{args.sf:g}, median of {args.runs} run(s) per query after a warm-up; times in ms, bytes moved in KiB "
 		      f"(received/sent); ratios against the same query with every table local")
 		for split in args.splits.split(",") if args.splits else splits:
 			remote_tables = splits[split] or tables
@@ -108,8 +117,8 @@ def main():
 				for placement in ("auto", "local"):
 					con.execute(f"SET openduck_placement = '{placement}'")
 					try:
-						timed(con, queries[n], server)  # warm-up: catalogs, descriptions
-						rows, wall, cpu, received, sent = timed(con, queries[n], server)
+						timed_once(con, queries[n], server)  # warm-up: catalogs, descriptions
+						rows, wall, cpu, received, sent = timed(con, queries[n], server, args.runs)
 					except Exception as error:  # a failure is counted and shown, never hidden
 						print(f"  {n:>3} {placement}: ERROR {str(error).splitlines()[0][:100]}")
 						errors += 1
