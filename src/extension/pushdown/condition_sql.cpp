@@ -7,7 +7,7 @@
 #include "duckdb/planner/expression/bound_constant_expression.hpp"
 #include "duckdb/planner/expression/bound_function_expression.hpp"
 #include "duckdb/planner/expression/bound_operator_expression.hpp"
-#include "extension/pushdown/filter_sql.hpp"
+#include "extension/pushdown/sql_literals.hpp"
 
 namespace openduck {
 

@@ -7,7 +7,6 @@
 #pragma once
 
 #include "duckdb/common/types/value.hpp"
-#include "duckdb/common/enums/expression_type.hpp"
 #include "duckdb/planner/table_filter.hpp"
 
 #include <string>
@@ -24,12 +23,5 @@ struct RenderedFilters {
 // `column_sql[i]` is the SQL of the scan's i-th projected column.
 RenderedFilters RenderFilters(const duckdb::TableFilterSet &filters, const duckdb::vector<std::string> &column_sql);
 
-// An exact SQL literal of `value` (typed with CAST), or false when there is none.
-bool TryRenderLiteral(const duckdb::Value &value, std::string &out);
-// Whether values of `type` have exact literals (TryRenderLiteral) and compare the same wherever
-// they are compared: the scalar types.
-bool IsScalarLiteralType(const duckdb::LogicalType &type);
-// The SQL operator of a comparison ("=", "<", "IS DISTINCT FROM", ...), nullptr for other types.
-const char *ComparisonSQL(duckdb::ExpressionType type);
 
 } // namespace openduck
