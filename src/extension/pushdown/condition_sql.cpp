@@ -46,6 +46,20 @@ bool SubstringArgumentsInBounds(const BoundFunctionExpression &function) {
 	return true;
 }
 
+bool RenderValue(const Expression &expression, const ColumnRenderer &column_sql, std::string &out);
+
+// Each of `values` as SQL for the worker, or false.
+bool RenderValues(const vector<unique_ptr<Expression>> &values, const ColumnRenderer &column_sql,
+                  vector<std::string> &out) {
+	for (auto &value : values) {
+		out.emplace_back();
+		if (!RenderValue(*value, column_sql, out.back())) {
+			return false;
+		}
+	}
+	return true;
+}
+
 // A value over the scan's columns, as SQL for the worker.
 bool RenderValue(const Expression &expression, const ColumnRenderer &column_sql, std::string &out) {
 	if (!IsScalarLiteralType(expression.return_type)) {
@@ -66,11 +80,8 @@ bool RenderValue(const Expression &expression, const ColumnRenderer &column_sql,
 			return false;
 		}
 		vector<std::string> arguments;
-		for (auto &child : function.children) {
-			arguments.emplace_back();
-			if (!RenderValue(*child, column_sql, arguments.back())) {
-				return false;
-			}
+		if (!RenderValues(function.children, column_sql, arguments)) {
+			return false;
 		}
 		if (function.is_operator) {
 			if (arguments.size() != 2) {
@@ -127,16 +138,16 @@ bool RenderCondition(const Expression &expression, const ColumnRenderer &column_
 			out = "(NOT " + operand + ")";
 			return true;
 		}
+		if (type == ExpressionType::COMPARE_IN || type == ExpressionType::COMPARE_NOT_IN) {
+			for (auto &child : operation.children) {
+				if (child->return_type != operation.children[0]->return_type) {
+					return false;
+				}
+			}
+		}
 		vector<std::string> operands;
-		for (auto &child : operation.children) {
-			operands.emplace_back();
-			if ((type == ExpressionType::COMPARE_IN || type == ExpressionType::COMPARE_NOT_IN) &&
-			    child->return_type != operation.children[0]->return_type) {
-				return false;
-			}
-			if (!RenderValue(*child, column_sql, operands.back())) {
-				return false;
-			}
+		if (!RenderValues(operation.children, column_sql, operands)) {
+			return false;
 		}
 		switch (type) {
 		case ExpressionType::OPERATOR_IS_NULL:

@@ -6,6 +6,7 @@
 
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/common/exception.hpp"
+#include "duckdb/common/string_util.hpp"
 #include "duckdb/common/exception/binder_exception.hpp"
 #include "duckdb/common/exception/catalog_exception.hpp"
 #include "duckdb/execution/expression_executor.hpp"
@@ -42,7 +43,7 @@ struct RemoteScanBindData : public RemoteReadBindData {
 	// Build-side keys of the joins above (pushdown/semi_join_pushdown.hpp), sent as filters.
 	std::vector<std::shared_ptr<JoinKeys>> join_keys;
 	// Conditions over several columns also sent to the worker (pushdown/row_filter_pushdown.hpp).
-	std::vector<std::string> row_filters;
+	vector<std::string> row_filters;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<RemoteScanBindData>();
@@ -132,6 +133,11 @@ LogicalType ColumnType(const RemoteRelation &relation, column_t column_id) {
 	return IsRowIdColumnId(column_id) ? LogicalType::BIGINT : LogicalType::SQLNULL;
 }
 
+// `where` AND `condition` (`where` may be empty).
+void AndWhere(std::string &where, const std::string &condition) {
+	where = where.empty() ? condition : "(" + where + ") AND " + condition;
+}
+
 unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
 	auto &relation = bind.relation;
@@ -164,13 +170,13 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 		}
 	}
 	for (auto &filter : bind.row_filters) {
-		state->where_sql = state->where_sql.empty() ? filter : "(" + state->where_sql + ") AND " + filter;
+		AndWhere(state->where_sql, filter);
 	}
 	for (auto &keys : bind.join_keys) {
 		std::string sent;
 		auto filter = keys->FilterSQL(relation.estimated_rows, sent);
 		if (!filter.empty()) {
-			state->where_sql = state->where_sql.empty() ? filter : "(" + state->where_sql + ") AND " + filter;
+			AndWhere(state->where_sql, filter);
 			state->keys_sent += (state->keys_sent.empty() ? "" : "; ") + sent;
 		}
 	}
@@ -310,12 +316,8 @@ InsertionOrderPreservingMap<string> RemoteScanToString(TableFunctionToStringInpu
 	if (!keys.empty()) {
 		result["Join keys from host"] = keys;
 	}
-	std::string filters;
-	for (auto &filter : bind.row_filters) {
-		filters += (filters.empty() ? "" : " AND ") + filter;
-	}
-	if (!filters.empty()) {
-		result["Row filters to worker"] = filters;
+	if (!bind.row_filters.empty()) {
+		result["Row filters to worker"] = StringUtil::Join(bind.row_filters, " AND ");
 	}
 	return result;
 }
@@ -390,8 +392,17 @@ unique_ptr<FunctionData> MakeRemoteScanBindData(ODCatalog &catalog, const Remote
 	return std::move(bind);
 }
 
+// The bind data of `get` when it is a remote scan, else nullptr.
+static optional_ptr<RemoteScanBindData> RemoteScanOf(const LogicalGet &get) {
+	if (get.function.name != "openduck_scan" || !get.bind_data) {
+		return nullptr;
+	}
+	return &get.bind_data->Cast<RemoteScanBindData>();
+}
+
 bool PushRowLimit(LogicalGet &get, idx_t max_rows, const std::string &order_sql) {
-	if (get.function.name != "openduck_scan" || !get.bind_data || max_rows == 0) {
+	auto scan = RemoteScanOf(get);
+	if (!scan || max_rows == 0) {
 		return false;
 	}
 	// A filter evaluated locally would run after the remote LIMIT and drop rows it should not.
@@ -403,7 +414,7 @@ bool PushRowLimit(LogicalGet &get, idx_t max_rows, const std::string &order_sql)
 	if (!RenderFilters(get.table_filters, placeholders).local.empty()) {
 		return false;
 	}
-	auto &bind = get.bind_data->Cast<RemoteScanBindData>();
+	auto &bind = *scan;
 	// They filter on the worker, before its LIMIT: the rows kept would differ. (Row filters are
 	// added after limits today; this keeps the order of the passes free.)
 	if (!bind.join_keys.empty() || !bind.row_filters.empty()) {
@@ -415,45 +426,38 @@ bool PushRowLimit(LogicalGet &get, idx_t max_rows, const std::string &order_sql)
 }
 
 bool AddJoinKeys(LogicalGet &get, std::shared_ptr<JoinKeys> keys) {
-	if (get.function.name != "openduck_scan" || !get.bind_data) {
+	auto scan = RemoteScanOf(get);
+	if (!scan || scan->row_limit) {
 		return false;
 	}
-	auto &bind = get.bind_data->Cast<RemoteScanBindData>();
-	if (bind.row_limit) {
-		return false;
-	}
-	bind.join_keys.push_back(std::move(keys));
+	scan->join_keys.push_back(std::move(keys));
 	return true;
 }
 
 bool AddRowFilter(LogicalGet &get, const std::string &sql) {
-	if (get.function.name != "openduck_scan" || !get.bind_data) {
+	auto scan = RemoteScanOf(get);
+	if (!scan || scan->row_limit) {
 		return false;
 	}
-	auto &bind = get.bind_data->Cast<RemoteScanBindData>();
-	if (bind.row_limit) {
-		return false;
-	}
-	bind.row_filters.push_back(sql);
+	scan->row_filters.push_back(sql);
 	return true;
 }
 
 optional_ptr<const RemoteRelation> ScannedRelation(LogicalGet &get) {
-	if (get.function.name != "openduck_scan" || !get.bind_data) {
-		return nullptr;
-	}
-	return &get.bind_data->Cast<RemoteScanBindData>().relation;
+	auto scan = RemoteScanOf(get);
+	return scan ? &scan->relation : nullptr;
 }
 
 std::string RemoteColumnName(const LogicalGet &get, idx_t column_index) {
-	if (get.function.name != "openduck_scan" || !get.bind_data) {
+	auto scan = RemoteScanOf(get);
+	if (!scan) {
 		return "";
 	}
 	auto &column_ids = get.GetColumnIds();
 	if (column_index >= column_ids.size() || column_ids[column_index].IsVirtualColumn()) {
 		return "";
 	}
-	auto &relation = get.bind_data->Cast<RemoteScanBindData>().relation;
+	auto &relation = scan->relation;
 	auto primary = column_ids[column_index].GetPrimaryIndex();
 	return primary < relation.column_names.size() ? relation.column_names[primary] : "";
 }
