@@ -3,7 +3,9 @@
 #include "duckdb/common/exception.hpp"
 #include "duckdb/common/exception/parser_exception.hpp"
 #include "duckdb/common/type_visitor.hpp"
+#include "duckdb/common/string_util.hpp"
 #include "duckdb/common/types/vector.hpp"
+#include "duckdb/parser/keyword_helper.hpp"
 
 #include <mutex>
 #include <unordered_map>
@@ -104,8 +106,22 @@ LogicalType WithoutAliases(const LogicalType &type) {
 	return result;
 }
 
+// " COLLATE a.b" for a VARCHAR collated by a.b (DuckDB's type text leaves collations out).
+static std::string CollateClause(const LogicalType &type) {
+	auto collation = StringType::GetCollation(type);
+	if (collation.empty()) {
+		return "";
+	}
+	std::string clause = " COLLATE ";
+	auto parts = StringUtil::Split(collation, '.');
+	for (idx_t i = 0; i < parts.size(); i++) {
+		clause += (i ? "." : "") + KeywordHelper::WriteOptionallyQuoted(parts[i]);
+	}
+	return clause;
+}
+
 std::string ExactTypeText(const LogicalType &type) {
-	auto text = WithoutAliases(type).ToString();
+	auto text = WithoutAliases(type).ToString() + CollateClause(type);
 	try {
 		ParseTypeText(text);
 		return text;

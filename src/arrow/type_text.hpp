@@ -19,7 +19,9 @@ duckdb::LogicalType ParseTypeText(const std::string &text);
 // `type` with no alias anywhere inside it.
 duckdb::LogicalType WithoutAliases(const duckdb::LogicalType &type);
 // WithoutAliases(type)'s text when DuckDB parses it back, else "" (an unnamed STRUCT prints as
-// STRUCT(INTEGER, VARCHAR), which does not parse).
+// STRUCT(INTEGER, VARCHAR), which does not parse). A collated VARCHAR keeps its collation
+// (`VARCHAR COLLATE NOCASE`), which DuckDB's own type text drops: the reader then compares,
+// sorts and groups it the same way.
 std::string ExactTypeText(const duckdb::LogicalType &type);
 
 } // namespace openduck

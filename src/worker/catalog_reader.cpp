@@ -8,6 +8,7 @@
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/catalog_entry/sequence_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
+#include "duckdb/catalog/catalog_entry/view_catalog_entry.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/main/database_manager.hpp"
 #include "duckdb/parser/keyword_helper.hpp"
@@ -189,6 +190,38 @@ static void MarkGeneratedColumns(duckdb::Connection &connection, pb::GetCatalogR
 	                   });
 }
 
+// duckdb_columns() prints a VARCHAR column's type without its collation (`VARCHAR COLLATE
+// NOCASE` lists as VARCHAR); the host needs it to compare, sort and group the column as DuckDB
+// does here, so such a column's type is sent as ExactTypeText prints it, with the collation.
+static void AddCollations(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
+	auto set = [](const duckdb::LogicalType &type, pb::ColumnInfo &column) {
+		if (type.id() == duckdb::LogicalTypeId::VARCHAR && !duckdb::StringType::GetCollation(type).empty()) {
+			column.set_type(ExactTypeText(type));
+		}
+	};
+	ForEachTableColumn(connection, response,
+	                   [&](duckdb::TableCatalogEntry &, const duckdb::ColumnDefinition &definition,
+	                       pb::ColumnInfo &column) { set(definition.Type(), column); });
+	auto &context = *connection.context;
+	context.RunFunctionInTransaction([&]() {
+		for (auto &schema : *response.mutable_schemas()) {
+			for (auto &view : *schema.mutable_tables()) {
+				if (!view.is_view()) {
+					continue;
+				}
+				auto entry = duckdb::Catalog::GetEntry<duckdb::ViewCatalogEntry>(
+				    context, "", schema.name(), view.name(), duckdb::OnEntryNotFound::RETURN_NULL);
+				// duckdb_columns() lists a view's columns in the order of its types.
+				if (entry && entry->types.size() == size_t(view.columns_size())) {
+					for (size_t i = 0; i < entry->types.size(); i++) {
+						set(entry->types[i], *view.mutable_columns(int(i)));
+					}
+				}
+			}
+		}
+	});
+}
+
 std::string CatalogVersion(duckdb::Connection &connection, bool own_transaction) {
 	auto &context = *connection.context;
 	std::string version;
@@ -332,6 +365,7 @@ static void ReadCatalogEntries(duckdb::Connection &connection, pb::GetCatalogRes
 		}
 	}
 	MarkGeneratedColumns(connection, response);
+	AddCollations(connection, response);
 	AddUserTypes(connection, response);
 	AddMacrosAndSequences(connection, response);
 	response.set_default_schema("main");

@@ -3,6 +3,7 @@
 #include "arrow/ipc_limits.hpp"
 #include "arrow/ipc_stream_reader.hpp"
 #include "arrow/ipc_stream_writer.hpp"
+#include "arrow/type_text.hpp"
 #include "common/wire_limits.hpp"
 #include "worker/ingest_scan.hpp"
 #include "worker/statement_guard.hpp"
@@ -124,7 +125,10 @@ void FragmentExecutor::IngestInto(const std::string &table, const std::string &a
 		std::string columns;
 		for (size_t i = 0; i < types.size(); i++) {
 			auto name = named_columns ? names[i] : "c" + std::to_string(i);
-			columns += (i ? ", " : "") + duckdb::KeywordHelper::WriteQuoted(name, '"') + " " + types[i].ToString();
+			// With its collation, so the worker compares an uploaded column as the host would.
+			auto type = ExactTypeText(types[i]);
+			columns += (i ? ", " : "") + duckdb::KeywordHelper::WriteQuoted(name, '"') + " " +
+			           (type.empty() ? types[i].ToString() : type);
 		}
 		auto created = connection_.Query("CREATE TEMPORARY TABLE IF NOT EXISTS " + quoted_table + " (" + columns + ")");
 		if (created->HasError()) {

@@ -26,6 +26,7 @@ static bool IsSessionSetting(const std::string &name) {
 	                                             "integer_division",
 	                                             "ieee_floating_point_ops",
 	                                             "scalar_subquery_error_on_multiple_rows",
+	                                             "default_collation",
 	                                             "schema",
 	                                             "search_path"};
 	return allowed.count(name) > 0;
@@ -85,7 +86,8 @@ void CheckClientStatement(SQLStatement &statement) {
 		if (!IsSessionSetting(set.name)) {
 			Refuse("changing '" + set.name + "'",
 			       "Only session settings (TimeZone, Calendar, default_null_order, default_order, integer_division, "
-			       "ieee_floating_point_ops, scalar_subquery_error_on_multiple_rows, schema, search_path) and SET "
+			       "ieee_floating_point_ops, scalar_subquery_error_on_multiple_rows, default_collation, schema, "
+			       "search_path) and SET "
 			       "VARIABLE may be set; server limits are options of `openduck serve|worker`.");
 		}
 		return;

@@ -30,6 +30,7 @@ const Setting kSettings[] = {
     {"integer_division", "false", nullptr},
     {"ieee_floating_point_ops", "true", nullptr},
     {"scalar_subquery_error_on_multiple_rows", "true", nullptr},
+    {"default_collation", "", nullptr},
 };
 
 std::string ComputeSettingsSQL(ClientContext &context) {
