@@ -106,8 +106,7 @@ LogicalType WithoutAliases(const LogicalType &type) {
 	return result;
 }
 
-// " COLLATE a.b" for a VARCHAR collated by a.b (DuckDB's type text leaves collations out).
-static std::string CollateClause(const LogicalType &type) {
+std::string CollateClause(const LogicalType &type) {
 	auto collation = StringType::GetCollation(type);
 	if (collation.empty()) {
 		return "";

@@ -23,5 +23,8 @@ duckdb::LogicalType WithoutAliases(const duckdb::LogicalType &type);
 // (`VARCHAR COLLATE NOCASE`), which DuckDB's own type text drops: the reader then compares,
 // sorts and groups it the same way.
 std::string ExactTypeText(const duckdb::LogicalType &type);
+// " COLLATE a.b" for a VARCHAR collated by a.b, else "": DuckDB's type text leaves collations
+// out.
+std::string CollateClause(const duckdb::LogicalType &type);
 
 } // namespace openduck

@@ -134,3 +134,25 @@ def test_default_collation_applies_on_both_sides(coll, server, host):
 		coll.con.execute("RESET openduck_placement")
 		for con in (coll.con, coll.local):
 			con.execute("RESET default_collation")
+
+
+def test_collated_columns_created_through_the_host(mirror):
+	# CREATE TABLE, ALTER TABLE ADD COLUMN and CREATE TABLE AS through the attached catalog.
+	statements = ["CREATE TABLE {db}hc (id INTEGER, s VARCHAR COLLATE NOCASE)",
+	              "INSERT INTO {db}hc VALUES (1, 'Apple'), (2, 'APPLE'), (3, 'pear')",
+	              "ALTER TABLE {db}hc ADD COLUMN t VARCHAR COLLATE NOACCENT DEFAULT 'café'",
+	              "CREATE TABLE {db}hc2 AS SELECT id, s, t FROM {db}hc"]
+	try:
+		for statement in statements:
+			mirror.con.execute(mirror.render(statement, True))
+			mirror.local.execute(mirror.render(statement, False))
+		for con in (mirror.con, mirror.local):
+			con.execute("CREATE OR REPLACE TABLE probe AS SELECT * FROM (VALUES ('apple'), ('cafe')) v(p)")
+		mirror.check("SELECT h.id, p.p FROM {db}hc h JOIN probe p ON h.s = p.p OR h.t = p.p ORDER BY ALL")
+		mirror.check("SELECT h.id, p.p FROM {db}hc2 h JOIN probe p ON h.s = p.p ORDER BY ALL")
+		mirror.check("SELECT s, count(*) FROM {db}hc2, probe GROUP BY s ORDER BY lower(s)")
+	finally:
+		for con, prefix in ((mirror.con, "cloud."), (mirror.local, "")):
+			con.execute(f"DROP TABLE IF EXISTS {prefix}hc")
+			con.execute(f"DROP TABLE IF EXISTS {prefix}hc2")
+			con.execute("DROP TABLE IF EXISTS probe")

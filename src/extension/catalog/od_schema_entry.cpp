@@ -451,7 +451,10 @@ static std::string AddColumnSQL(const AlterTableInfo &info, const std::string &s
 	for (auto &step : path) {
 		sql += KeywordHelper::WriteOptionallyQuoted(step) + ".";
 	}
-	sql += KeywordHelper::WriteOptionallyQuoted(column.Name()) + " " + column.Type().ToString();
+	// The type as written (a user type keeps its name), with its collation, which DuckDB's text
+	// of it leaves out.
+	sql += KeywordHelper::WriteOptionallyQuoted(column.Name()) + " " + column.Type().ToString() +
+	       CollateClause(column.Type());
 	if (column.HasDefaultValue()) {
 		sql += " DEFAULT " + column.DefaultValue().ToString();
 	}
