@@ -114,6 +114,7 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, 
 				relation.column_names.push_back(column.name());
 				relation.column_types.push_back(ParseRemoteType(column.type(), table.name(), column.name()));
 				relation.not_null.push_back(column.not_null());
+				relation.listed_statistics.push_back(column.statistics());
 				relation.default_sql.push_back(column.default_sql());
 				relation.generated_sql.push_back(column.generated() ? column.generated_sql() : "");
 				relation.column_comments.push_back(column.has_comment() ? Value(column.comment()) : Value());

@@ -30,6 +30,10 @@ struct RemoteRelation {
 	duckdb::Value comment;
 	duckdb::vector<RemoteUniqueKey> unique_keys;
 	uint64_t estimated_rows = 0;
+	// Each column's statistics when the catalog was listed (ColumnInfo.statistics, encoded; ""
+	// when none): for estimates only (are join keys worth sending), never for the optimizer, since
+	// rows committed since may lie outside them (scan/remote_statistics.hpp reads its own).
+	duckdb::vector<std::string> listed_statistics;
 	std::string sql;
 	// The snapshot id this relation was listed from by a time-travel lookup (FROM t AT (...));
 	// "" for the attachment's own state. Reads of it go to that snapshot.

@@ -21,6 +21,10 @@ constexpr size_t kMaxFilterBytes = size_t(4) << 20;
 // A filter is sent only when the table has this many rows per distinct key or more: with
 // fewer, most rows match anyway and the worker's hashing and the text are spent for little.
 constexpr uint64_t kMinRowsPerKey = 4;
+// Nor when the keys are more than half the remote column's distinct values (an estimate, e.g.
+// TPC-H Q14's 200K part keys against l_partkey's 200K): at best half its rows would stay
+// behind, and the filter only delays the scan (it waits for the build side) and costs its text.
+constexpr uint64_t kMinDistinctPerKey = 2;
 
 } // namespace
 
@@ -62,7 +66,7 @@ void JoinKeys::Finish() {
 	complete_ = true;
 }
 
-std::string JoinKeys::FilterSQL(uint64_t remote_rows, std::string &sent) {
+std::string JoinKeys::FilterSQL(uint64_t remote_rows, uint64_t remote_distinct, std::string &sent) {
 	std::lock_guard<std::mutex> guard(lock_);
 	sent.clear();
 	if (!complete_ || overflow_) {
@@ -70,7 +74,8 @@ std::string JoinKeys::FilterSQL(uint64_t remote_rows, std::string &sent) {
 	}
 	std::sort(hashes_.begin(), hashes_.end());
 	auto distinct_keys = JoinKeyFilter::CountDistinct(hashes_);
-	if (distinct_keys > kMaxFilterKeys || distinct_keys * kMinRowsPerKey > remote_rows) {
+	if (distinct_keys > kMaxFilterKeys || distinct_keys * kMinRowsPerKey > remote_rows ||
+	    distinct_keys * kMinDistinctPerKey > remote_distinct) {
 		return "";
 	}
 	auto encoded = JoinKeyFilter::Encode(hashes_, remote_rows, kMaxFilterBytes);

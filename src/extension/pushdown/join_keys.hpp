@@ -31,9 +31,10 @@ public:
 	void Add(duckdb::Vector &keys, duckdb::idx_t count);
 	void Finish();
 	// "openduck_join_keys("<column>", '<filter>')" for a scan of a table of about `remote_rows`
-	// rows, or "" when the filter is not worth sending. `sent` describes what was sent, for
-	// EXPLAIN ANALYZE ("<column>: <n> keys in <k> KiB").
-	std::string FilterSQL(uint64_t remote_rows, std::string &sent);
+	// rows whose column has about `remote_distinct` distinct values (UINT64_MAX when unknown),
+	// or "" when the filter is not worth sending. `sent` describes what was sent, for EXPLAIN
+	// ANALYZE ("<column>: <n> keys in <k> KiB").
+	std::string FilterSQL(uint64_t remote_rows, uint64_t remote_distinct, std::string &sent);
 
 private:
 	const std::string column_;

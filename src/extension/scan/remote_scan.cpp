@@ -1,5 +1,6 @@
 #include "extension/scan/remote_scan.hpp"
 
+#include "common/column_statistics.hpp"
 #include "extension/scan/not_serializable.hpp"
 #include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/received_types.hpp"
@@ -138,6 +139,19 @@ void AndWhere(std::string &where, const std::string &condition) {
 	where = where.empty() ? condition : "(" + where + ") AND " + condition;
 }
 
+// The distinct values of `column` in the statistics the catalog listed, UINT64_MAX when unknown.
+uint64_t ListedDistinctCount(const RemoteRelation &relation, const std::string &column) {
+	for (idx_t i = 0; i < relation.column_names.size() && i < relation.listed_statistics.size(); i++) {
+		if (relation.column_names[i] == column) {
+			auto statistics = DecodeColumnStatistics(relation.listed_statistics[i], relation.column_types[i]);
+			if (statistics && statistics->GetDistinctCount() > 0) {
+				return statistics->GetDistinctCount();
+			}
+		}
+	}
+	return NumericLimits<uint64_t>::Maximum();
+}
+
 unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, TableFunctionInitInput &input) {
 	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
 	auto &relation = bind.relation;
@@ -174,7 +188,7 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 	}
 	for (auto &keys : bind.join_keys) {
 		std::string sent;
-		auto filter = keys->FilterSQL(relation.estimated_rows, sent);
+		auto filter = keys->FilterSQL(relation.estimated_rows, ListedDistinctCount(relation, keys->Column()), sent);
 		if (!filter.empty()) {
 			AndWhere(state->where_sql, filter);
 			state->keys_sent += (state->keys_sent.empty() ? "" : "; ") + sent;
