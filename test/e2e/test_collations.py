@@ -37,6 +37,17 @@ QUERIES = [
 ]
 
 
+def check_placements(mirror, queries, placements=("auto", "local")):
+	"""Each query gives the local answer under each openduck_placement."""
+	try:
+		for placement in placements:
+			mirror.con.execute(f"SET openduck_placement = '{placement}'")
+			for query in queries:
+				mirror.check(query)
+	finally:
+		mirror.con.execute("RESET openduck_placement")
+
+
 @pytest.fixture
 def coll(mirror):
 	for sql in SETUP:
@@ -53,11 +64,7 @@ def coll(mirror):
 @pytest.mark.parametrize("placement", ["auto", "local", "remote"])
 @pytest.mark.parametrize("query", QUERIES)
 def test_collated_columns_match_local(coll, query, placement):
-	coll.con.execute(f"SET openduck_placement = '{placement}'")
-	try:
-		coll.check(query)
-	finally:
-		coll.con.execute("RESET openduck_placement")
+	check_placements(coll, [query], [placement])
 
 
 def test_catalog_lists_collated_columns_like_local(coll):
@@ -72,12 +79,10 @@ def test_catalog_lists_collated_columns_like_local(coll):
 def test_views_over_collated_columns(coll):
 	coll.execute("CREATE VIEW collv AS SELECT id, s AS name FROM coll WHERE id < 5")
 	try:
-		for placement in ("auto", "local"):
-			coll.con.execute(f"SET openduck_placement = '{placement}'")
-			coll.check("SELECT v.id, w.w FROM {db}collv v JOIN words w ON v.name = w.w ORDER BY ALL")
-			coll.check("SELECT name, count(*) FROM {db}collv, words WHERE w = 'x' GROUP BY name ORDER BY lower(name)")
+		check_placements(coll, ["SELECT v.id, w.w FROM {db}collv v JOIN words w ON v.name = w.w ORDER BY ALL",
+		                        "SELECT name, count(*) FROM {db}collv, words WHERE w = 'x' GROUP BY name "
+		                        "ORDER BY lower(name)"])
 	finally:
-		coll.con.execute("RESET openduck_placement")
 		coll.execute("DROP VIEW collv")
 
 
@@ -87,12 +92,11 @@ def test_local_collated_table_meets_remote_plain_column(coll, placement):
 	for con in (coll.con, coll.local):
 		con.execute("CREATE OR REPLACE TABLE lw (w VARCHAR COLLATE NOCASE)")
 		con.execute("INSERT INTO lw VALUES ('APPLE'), ('Banana'), ('zzz')")
-	coll.con.execute(f"SET openduck_placement = '{placement}'")
 	try:
-		coll.check("SELECT c.id, lw.w FROM {db}coll c JOIN lw ON c.plain = lw.w ORDER BY ALL")
-		coll.check("SELECT c.id FROM {db}coll c WHERE c.plain IN (SELECT w FROM lw) ORDER BY id")
+		check_placements(coll, ["SELECT c.id, lw.w FROM {db}coll c JOIN lw ON c.plain = lw.w ORDER BY ALL",
+		                        "SELECT c.id FROM {db}coll c WHERE c.plain IN (SELECT w FROM lw) ORDER BY id"],
+		                 [placement])
 	finally:
-		coll.con.execute("RESET openduck_placement")
 		for con in (coll.con, coll.local):
 			con.execute("DROP TABLE lw")
 
@@ -123,15 +127,12 @@ def test_default_collation_applies_on_both_sides(coll, server, host):
 	for con in (coll.con, coll.local):
 		con.execute("SET default_collation = 'nocase'")
 	try:
-		for placement in ("auto", "local"):
-			coll.con.execute(f"SET openduck_placement = '{placement}'")
-			coll.check("SELECT count(*) FROM {db}coll WHERE plain = 'APPLE'")
-			coll.check("SELECT id FROM {db}coll WHERE 'BlA' = 'bLa' ORDER BY id")
-			coll.check("SELECT c.id, w.w FROM {db}coll c JOIN words w ON c.plain = w.w ORDER BY ALL")
-			coll.check("SELECT plain, count(*) FROM {db}coll GROUP BY plain ORDER BY lower(plain)")
+		check_placements(coll, ["SELECT count(*) FROM {db}coll WHERE plain = 'APPLE'",
+		                        "SELECT id FROM {db}coll WHERE 'BlA' = 'bLa' ORDER BY id",
+		                        "SELECT c.id, w.w FROM {db}coll c JOIN words w ON c.plain = w.w ORDER BY ALL",
+		                        "SELECT plain, count(*) FROM {db}coll GROUP BY plain ORDER BY lower(plain)"])
 		assert other.execute("SELECT count(*) FROM cloud.coll WHERE plain = 'APPLE'").fetchall() == [(0,)]
 	finally:
-		coll.con.execute("RESET openduck_placement")
 		for con in (coll.con, coll.local):
 			con.execute("RESET default_collation")
 
