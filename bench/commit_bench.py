@@ -12,7 +12,8 @@
    Prints transactions per second, p50, the requests each INSERT made
    (`openduck_last_query_stats()`) and the server CPU per 1000 commits.
 2. Latency of tiny statements, p50/p99 over `--latency-runs`: `SELECT x FROM cloud.small` (eight
-   rows) and a point lookup `SELECT * FROM cloud.big WHERE id = ?` on 1M rows, against `openduck
+   rows), a point lookup `SELECT * FROM cloud.big WHERE id = 123457` on 1M rows, the same lookup
+   and a single-row INSERT with parameters (`execute(sql, params)`), against `openduck
    serve`, next to the same statements on the local DuckDB file, with the requests each made.
 
 Targets (#17): >= 1,000 tx/s with 1 client, >= 3,000 with 8, never below the local file; small
@@ -111,12 +112,12 @@ def percentile(latencies, q):
 	return 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * q))]
 
 
-def timed(con, sql, runs, stats):
-	con.execute(sql).fetchall()
+def timed(con, sql, runs, stats, params=None):
+	con.execute(sql, params).fetchall()
 	latencies = []
 	for _ in range(runs):
 		started = time.perf_counter()
-		con.execute(sql).fetchall()
+		con.execute(sql, params).fetchall()
 		latencies.append(time.perf_counter() - started)
 	latencies.sort()
 	requests = con.execute(STATS).fetchone()[0] if stats else None
@@ -184,12 +185,16 @@ def main():
 		print(f"Tiny statements, p50/p99 over {args.latency_runs} runs (openduck serve vs local file)")
 		remote = odtest.python_host()
 		remote.execute(serve.attach_sql("benchdb"))
-		local = duckdb.connect(str(local_path), read_only=True)
-		for label, sql in (("small table", "SELECT x FROM {}small"),
-		                   ("point lookup", "SELECT * FROM {}big WHERE id = 123457")):
-			r50, r99, requests = timed(remote, sql.format("cloud."), args.latency_runs, True)
-			l50, l99, _ = timed(local, sql.format(""), args.latency_runs, False)
-			print(f"  {label:13s} OpenDuck p50 {r50:.3f} ms p99 {r99:.3f} ms ({requests} request(s))  "
+		local = duckdb.connect(str(local_path))
+		# With parameters as applications send them (Python's execute(sql, params)): DuckDB binds
+		# the values as constants when it plans, so the text alone is not the statement.
+		for label, sql, params in (("small table", "SELECT x FROM {}small", None),
+		                           ("point lookup", "SELECT * FROM {}big WHERE id = 123457", None),
+		                           ("point lookup, ?", "SELECT * FROM {}big WHERE id = ?", [123457]),
+		                           ("INSERT, ?", "INSERT INTO {}t VALUES (?, ?, ?)", [0, 1, "row"])):
+			r50, r99, requests = timed(remote, sql.format("cloud."), args.latency_runs, True, params)
+			l50, l99, _ = timed(local, sql.format(""), args.latency_runs, False, params)
+			print(f"  {label:15s} OpenDuck p50 {r50:.3f} ms p99 {r99:.3f} ms ({requests} request(s))  "
 			      f"local p50 {l50:.3f} ms p99 {l99:.3f} ms  difference {r50 - l50:+.3f} ms")
 	finally:
 		launcher.stop_all()

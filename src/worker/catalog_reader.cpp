@@ -190,12 +190,16 @@ static void MarkGeneratedColumns(duckdb::Connection &connection, pb::GetCatalogR
 	                   });
 }
 
+static bool Collated(const duckdb::LogicalType &type) {
+	return type.id() == duckdb::LogicalTypeId::VARCHAR && !duckdb::StringType::GetCollation(type).empty();
+}
+
 // duckdb_columns() prints a VARCHAR column's type without its collation (`VARCHAR COLLATE
 // NOCASE` lists as VARCHAR); the host needs it to compare, sort and group the column as DuckDB
 // does here, so such a column's type is sent as ExactTypeText prints it, with the collation.
 static void AddCollations(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
 	auto set = [](const duckdb::LogicalType &type, pb::ColumnInfo &column) {
-		if (type.id() == duckdb::LogicalTypeId::VARCHAR && !duckdb::StringType::GetCollation(type).empty()) {
+		if (Collated(type)) {
 			column.set_type(ExactTypeText(type));
 		}
 	};
@@ -369,6 +373,42 @@ static void ReadCatalogEntries(duckdb::Connection &connection, pb::GetCatalogRes
 	AddUserTypes(connection, response);
 	AddMacrosAndSequences(connection, response);
 	response.set_default_schema("main");
+}
+
+void ReadTableStatistics(duckdb::Connection &connection, const std::string &schema, const std::string &table,
+                         bool with_statistics, bool own_transaction, pb::GetCatalogResponse &response) {
+	auto &context = *connection.context;
+	auto read = [&]() {
+		// Named: an empty catalog name would find the system catalog's built-in entries.
+		auto entry = duckdb::Catalog::GetEntry<duckdb::TableCatalogEntry>(
+		    context, duckdb::DatabaseManager::GetDefaultDatabase(context), schema, table,
+		    duckdb::OnEntryNotFound::RETURN_NULL);
+		if (!entry) {
+			return;
+		}
+		auto listed = response.add_schemas();
+		listed->set_name(schema);
+		auto listed_table = listed->add_tables();
+		listed_table->set_name(table);
+		bool statistics = with_statistics && !duckdb::MetaTransaction::Get(context).ModifiedDatabase();
+		for (auto &definition : entry->GetColumns().Logical()) {
+			auto column = listed_table->add_columns();
+			column->set_name(definition.Name());
+			// As duckdb_columns() lists it, with AddCollations' exception.
+			column->set_type(Collated(definition.Type()) ? ExactTypeText(definition.Type()) : definition.Type().ToString());
+			if (statistics && !definition.Generated() && ShipsColumnStatistics(definition.Type())) {
+				auto column_statistics = entry->GetStatistics(context, definition.Logical().index);
+				if (column_statistics) {
+					column->set_statistics(EncodeColumnStatistics(*column_statistics));
+				}
+			}
+		}
+	};
+	if (own_transaction) {
+		context.RunFunctionInTransaction(read);
+	} else {
+		read();
+	}
 }
 
 void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &response, bool with_statistics) {

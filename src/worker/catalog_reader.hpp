@@ -19,6 +19,13 @@ void ReadCatalog(duckdb::DuckDB &database, openduck::v1::GetCatalogResponse &res
 // statistics do not cover its uncommitted rows.
 void ReadCatalog(duckdb::Connection &connection, openduck::v1::GetCatalogResponse &response, bool with_statistics);
 
+// Only table `schema`.`table` (GetCatalogRequest.statistics_table): its columns, typed as
+// ReadCatalog types them, with statistics when `with_statistics` and the transaction has written
+// nothing; nothing when there is no such table. Runs in the transaction open on `connection`, or
+// with `own_transaction` in one of its own.
+void ReadTableStatistics(duckdb::Connection &connection, const std::string &schema, const std::string &table,
+                         bool with_statistics, bool own_transaction, openduck::v1::GetCatalogResponse &response);
+
 // The catalog's version as seen by the transaction open on `connection` (or, with
 // `own_transaction`, by a transaction of its own): DuckDB's catalog version, which every DDL
 // commit advances, tagged with the database instance so a re-opened database never repeats one.

@@ -554,6 +554,11 @@ grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCat
 				response.set_unchanged(true);
 				return grpc::Status::OK;
 			}
+			if (!request.statistics_table().empty()) {
+				ReadTableStatistics(connection, request.statistics_schema(), request.statistics_table(), true, true,
+				                    response);
+				return grpc::Status::OK;
+			}
 			ReadCatalog(*database, response);
 			response.set_version(qualified(response.version()));
 		} else {
@@ -562,6 +567,11 @@ grpc::Status Worker::GetCatalog(const pb::GetCatalogRequest &request, pb::GetCat
 				return SessionNotFound(request.session_id());
 			}
 			std::lock_guard<std::mutex> guard(session->lock);
+			if (!request.statistics_table().empty()) {
+				ReadTableStatistics(session->connection, request.statistics_schema(), request.statistics_table(),
+				                    request.with_statistics(), false, response);
+				return grpc::Status::OK;
+			}
 			if (!request.known_version().empty() &&
 			    CatalogVersion(session->connection, false) == request.known_version()) {
 				response.set_unchanged(true);

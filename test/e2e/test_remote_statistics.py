@@ -257,3 +257,33 @@ def test_read_in_its_statistics_session_ends_with_the_statement(st, server, stop
 		st.check("SELECT count(*), min(k) FROM {db}stat_long t, one")
 	finally:
 		st.execute("DROP TABLE stat_long")
+
+
+def test_a_scans_statistics_read_only_its_table(session_launcher, host):
+	# A scan asks for its own table's statistics (GetCatalogRequest.statistics_table), not the
+	# whole catalog: 30 other tables do not make the answer larger, and the statistics still
+	# prune as before.
+	from test_hostile_messages import call, message
+	srv = session_launcher.serve(["statsonly"])
+	con = host(srv, "statsonly")
+	con.execute("CREATE TABLE cloud.wanted AS SELECT range AS id FROM range(1000)")
+	for i in range(30):
+		con.execute(f"CREATE TABLE cloud.other_{i} (a INTEGER, b VARCHAR, c DOUBLE, d DATE)")
+	status, _, whole = call(srv, "GetCatalog", message(f1="statsonly"))
+	assert status == 0, whole
+	status, _, only = call(srv, "GetCatalog", message(f1="statsonly", f8="main", f9="wanted"))
+	assert status == 0, only
+	size = lambda lines: int(lines[0].split()[1])
+	assert size(only) < size(whole) / 20, (only, whole)
+	status, _, missing = call(srv, "GetCatalog", message(f1="statsonly", f8="main", f9="no_such_table"))
+	assert status == 0 and size(missing) < 64, missing
+	# The host's optimizer still gets them (a hybrid statement is planned there): an impossible
+	# filter is pruned.
+	con.execute("CREATE TABLE one AS SELECT 1 AS x")
+	con.execute("SET openduck_placement = 'local'")
+	sql = "SELECT count(*) FROM cloud.wanted w, one WHERE id > 5000"
+	assert "EMPTY_RESULT" in _plan(con, sql), _plan(con, sql)
+	assert con.execute(sql).fetchall() == [(0,)]
+	assert "EMPTY_RESULT" not in _plan(con, sql.replace("5000", "500"))
+	assert con.execute(sql.replace("5000", "500")).fetchall() == [(499,)]
+	srv.process.stop()

@@ -421,8 +421,11 @@ static void AllowReplicas(const AttachConfig &config, REQUEST &request) {
 }
 
 v1::GetCatalogResponse RemoteClient::GetCatalog(const std::string &session_id, const std::string &known_version,
-                                                const std::string &snapshot, bool session_statistics) {
+                                                const std::string &snapshot, bool session_statistics,
+                                                const std::string &only_schema, const std::string &only_table) {
 	v1::GetCatalogRequest request;
+	request.set_statistics_schema(only_schema);
+	request.set_statistics_table(only_table);
 	request.set_known_version(known_version);
 	request.set_session_id(session_id);
 	request.set_with_statistics(session_statistics);

@@ -201,8 +201,10 @@ public:
 	// attachment's.
 	// `session_statistics`: with `session_id`, the column statistics too (GetCatalogRequest.
 	// with_statistics; reads outside a session always carry them).
+	// `only_schema`.`only_table`: that table alone (GetCatalogRequest.statistics_table).
 	v1::GetCatalogResponse GetCatalog(const std::string &session_id = "", const std::string &known_version = "",
-	                                  const std::string &snapshot = "", bool session_statistics = false);
+	                                  const std::string &snapshot = "", bool session_statistics = false,
+	                                  const std::string &only_schema = "", const std::string &only_table = "");
 	// Starts `sql` on the database as `options` say.
 	std::unique_ptr<RemoteQuery> Execute(const std::string &sql, ExecuteOptions options);
 

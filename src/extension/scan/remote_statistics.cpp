@@ -41,7 +41,7 @@ static v1::GetCatalogResponse ReadStatistics(ClientContext &context, ODCatalog &
 	auto &client = catalog.Client();
 	if (!relation.snapshot.empty() || !client.Config().snapshot.empty()) {
 		// A past snapshot never changes: its own statistics hold for every read of it.
-		return client.GetCatalog("", "", relation.snapshot);
+		return client.GetCatalog("", "", relation.snapshot, false, relation.schema, relation.name);
 	}
 	std::string session;
 	try {
@@ -51,7 +51,8 @@ static v1::GetCatalogResponse ReadStatistics(ClientContext &context, ODCatalog &
 		// read outside a session waits out a failover. StatisticsCheck still refuses rows a
 		// commit in between brought outside them.
 	}
-	return session.empty() ? client.GetCatalog() : client.GetCatalog(session, "", "", true);
+	return session.empty() ? client.GetCatalog("", "", "", false, relation.schema, relation.name)
+	                       : client.GetCatalog(session, "", "", true, relation.schema, relation.name);
 }
 
 void RemoteTableStatistics::Load(ClientContext &context) {
