@@ -395,7 +395,8 @@ void ReadTableStatistics(duckdb::Connection &connection, const std::string &sche
 			auto column = listed_table->add_columns();
 			column->set_name(definition.Name());
 			// As duckdb_columns() lists it, with AddCollations' exception.
-			column->set_type(Collated(definition.Type()) ? ExactTypeText(definition.Type()) : definition.Type().ToString());
+			auto &type = definition.Type();
+			column->set_type(Collated(type) ? ExactTypeText(type) : type.ToString());
 			if (statistics && !definition.Generated() && ShipsColumnStatistics(definition.Type())) {
 				auto column_statistics = entry->GetStatistics(context, definition.Logical().index);
 				if (column_statistics) {
