@@ -158,21 +158,33 @@ static void AddMacrosAndSequences(duckdb::Connection &connection, pb::GetCatalog
 	});
 }
 
+// Whether the table statistics hold for the transaction open on `connection`: not once it
+// wrote, since they do not cover its uncommitted rows (DuckDB's own scan reports none for tables
+// with transaction-local data, for the same reason).
+static bool StatisticsHold(duckdb::Connection &connection) {
+	return !duckdb::MetaTransaction::Get(*connection.context).ModifiedDatabase();
+}
+
+// Sets `column`'s ColumnInfo.statistics from `table`'s own statistics of `definition`, when
+// that type's statistics are shipped.
+static void SetColumnStatistics(duckdb::ClientContext &context, duckdb::TableCatalogEntry &table,
+                                const duckdb::ColumnDefinition &definition, pb::ColumnInfo &column) {
+	if (definition.Generated() || !ShipsColumnStatistics(definition.Type())) {
+		return;
+	}
+	auto statistics = table.GetStatistics(context, definition.Logical().index);
+	if (statistics) {
+		column.set_statistics(EncodeColumnStatistics(*statistics));
+	}
+}
+
 // Fills ColumnInfo.statistics of every table column in `response` from the tables' own
 // statistics.
 static void AddColumnStatistics(duckdb::Connection &connection, pb::GetCatalogResponse &response) {
 	auto &context = *connection.context;
 	ForEachTableColumn(connection, response,
 	                   [&](duckdb::TableCatalogEntry &table, const duckdb::ColumnDefinition &definition,
-	                       pb::ColumnInfo &column) {
-		                   if (definition.Generated() || !ShipsColumnStatistics(definition.Type())) {
-			                   return;
-		                   }
-		                   auto statistics = table.GetStatistics(context, definition.Logical().index);
-		                   if (statistics) {
-			                   column.set_statistics(EncodeColumnStatistics(*statistics));
-		                   }
-	                   });
+	                       pb::ColumnInfo &column) { SetColumnStatistics(context, table, definition, column); });
 }
 
 // duckdb_columns() lists a generated column's expression as its default; the host must not
@@ -390,18 +402,15 @@ void ReadTableStatistics(duckdb::Connection &connection, const std::string &sche
 		listed->set_name(schema);
 		auto listed_table = listed->add_tables();
 		listed_table->set_name(table);
-		bool statistics = with_statistics && !duckdb::MetaTransaction::Get(context).ModifiedDatabase();
+		bool statistics = with_statistics && StatisticsHold(connection);
 		for (auto &definition : entry->GetColumns().Logical()) {
 			auto column = listed_table->add_columns();
 			column->set_name(definition.Name());
 			// As duckdb_columns() lists it, with AddCollations' exception.
 			auto &type = definition.Type();
 			column->set_type(Collated(type) ? ExactTypeText(type) : type.ToString());
-			if (statistics && !definition.Generated() && ShipsColumnStatistics(definition.Type())) {
-				auto column_statistics = entry->GetStatistics(context, definition.Logical().index);
-				if (column_statistics) {
-					column->set_statistics(EncodeColumnStatistics(*column_statistics));
-				}
+			if (statistics) {
+				SetColumnStatistics(context, *entry, definition, *column);
 			}
 		}
 	};
@@ -414,9 +423,7 @@ void ReadTableStatistics(duckdb::Connection &connection, const std::string &sche
 
 void ReadCatalog(duckdb::Connection &connection, pb::GetCatalogResponse &response, bool with_statistics) {
 	ReadCatalogEntries(connection, response);
-	// Not once the transaction wrote: table statistics do not cover its uncommitted rows (DuckDB's
-	// own scan reports none for tables with transaction-local data, for the same reason).
-	if (with_statistics && !duckdb::MetaTransaction::Get(*connection.context).ModifiedDatabase()) {
+	if (with_statistics && StatisticsHold(connection)) {
 		AddColumnStatistics(connection, response);
 	}
 }

@@ -87,8 +87,8 @@ void CheckClientStatement(SQLStatement &statement) {
 			Refuse("changing '" + set.name + "'",
 			       "Only session settings (TimeZone, Calendar, default_null_order, default_order, integer_division, "
 			       "ieee_floating_point_ops, scalar_subquery_error_on_multiple_rows, default_collation, schema, "
-			       "search_path) and SET "
-			       "VARIABLE may be set; server limits are options of `openduck serve|worker`.");
+			       "search_path) and SET VARIABLE may be set; server limits are options of `openduck "
+			       "serve|worker`.");
 		}
 		return;
 	}

@@ -23,5 +23,4 @@ struct RenderedFilters {
 // `column_sql[i]` is the SQL of the scan's i-th projected column.
 RenderedFilters RenderFilters(const duckdb::TableFilterSet &filters, const duckdb::vector<std::string> &column_sql);
 
-
 } // namespace openduck
