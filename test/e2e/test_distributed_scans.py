@@ -110,17 +110,18 @@ def test_aggregates_split_across_replicas_equal_plain_duckdb(launcher, tmp_path,
 		before = [_queries(r) for r in replicas]
 		got = ro.execute(query.format(t="ro.big")).fetchall()
 		_same(got, oracle.execute(query.format(t="big")).fetchall())
-		# Planned once (EXPLAIN) the parts' descriptions are cached: a split read costs one
-		# request per part, a fallback to one read one more, a whole one one.
+		# Planned once (EXPLAIN) the parts' descriptions are cached: a split read costs the
+		# request for the replicas' position and one per part, a fallback to one read one more, a
+		# whole one one.
 		requests = _requests(ro)
 		if not splits:
 			assert requests == 1, query
-		elif requests == len(replicas):
+		elif requests == len(replicas) + 1:
 			ran_split += 1
 			# Every replica ran a part (each part went to another one).
 			assert all(_queries(r) > b for r, b in zip(replicas, before)), query
 		else:
-			assert requests == len(replicas) + 1, query
+			assert requests == len(replicas) + 2, query
 	# Nothing commits meanwhile: a fallback is rare (a replica busy past a deadline, say).
 	assert ran_split >= sum(splits for _, splits in QUERIES) - 1
 	# Switched off, or for a table below the threshold, one worker answers.
@@ -149,12 +150,13 @@ def test_a_part_that_cannot_run_at_the_position_falls_back_to_one_read(launcher,
 	query = QUERIES[1][0]
 	expected = oracle.execute(query.format(t="big")).fetchall()
 	assert _split(ro, query.format(t="ro.big"))
-	# Both parts sent, one refused, then the union of both parts as one read.
+	# The replicas' position, both parts sent, one refused, then the union of both parts as one
+	# read.
 	_same(ro.execute(query.format(t="ro.big")).fetchall(), expected)
-	assert _requests(ro) == len(replicas) + 1
+	assert _requests(ro) == len(replicas) + 2
 	# The failpoint fired once: the next read is split again.
 	_same(ro.execute(query.format(t="ro.big")).fetchall(), expected)
-	assert _requests(ro) == len(replicas)
+	assert _requests(ro) == len(replicas) + 1
 
 
 def test_split_reads_never_mix_two_states_while_the_writer_commits(launcher, tmp_path, request, host):

@@ -84,8 +84,11 @@ static LogicalType ParseRemoteType(const std::string &type, const std::string &t
 	}
 }
 
-std::shared_ptr<CatalogSnapshot> ODCatalog::Load(const std::string &session_id, const std::string &known_version,
-                                                 const std::string &past) {
+std::shared_ptr<CatalogSnapshot> ODCatalog::Load(QueryCounters *counted, const std::string &session_id,
+                                                 const std::string &known_version, const std::string &past) {
+	if (counted) {
+		counted->requests++;
+	}
 	auto response = client_->GetCatalog(session_id, known_version, past);
 	if (response.unchanged()) {
 		return nullptr;
@@ -172,7 +175,7 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::PastSnapshot(ClientContext &context,
 		}
 	}
 	if (!past) {
-		past = Load("", resolved_before ? resolved_before->version : "", snapshot);
+		past = Load(&QueryStats::Get(context).Current(), "", resolved_before ? resolved_before->version : "", snapshot);
 		if (!past) {
 			past = resolved_before;
 		}
@@ -221,10 +224,10 @@ std::string ODCatalog::SnapshotOf(const Value &version, const std::string &who) 
 	}
 }
 
-std::shared_ptr<CatalogSnapshot> ODCatalog::GetSnapshot() {
+std::shared_ptr<CatalogSnapshot> ODCatalog::GetSnapshot(QueryCounters *counted) {
 	std::lock_guard<std::mutex> guard(lock_);
 	if (!snapshot_) {
-		snapshot_ = Load();
+		snapshot_ = Load(counted);
 	}
 	return snapshot_;
 }
@@ -234,7 +237,7 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::CachedSnapshot() {
 	return snapshot_;
 }
 
-std::pair<CommitPosition, uint32_t> ODCatalog::SplitTargets() {
+std::pair<CommitPosition, uint32_t> ODCatalog::SplitTargets(QueryCounters &counted) {
 	if (!client_->Config().read_only) {
 		return {CommitPosition {}, 0};
 	}
@@ -242,20 +245,21 @@ std::pair<CommitPosition, uint32_t> ODCatalog::SplitTargets() {
 	// replica, whose version differs, answered); the statement's plan is checked against what
 	// the worker describes either way, so a changed catalog is not installed here.
 	auto cached = CachedSnapshot();
+	counted.requests++;
 	auto response = client_->GetCatalog("", cached ? cached->version : "");
 	return {PositionFromWire(response.split_position()), response.split_replicas()};
 }
 
-std::shared_ptr<CatalogSnapshot> ODCatalog::CurrentSnapshot(const std::string &session_id) {
+std::shared_ptr<CatalogSnapshot> ODCatalog::CurrentSnapshot(const std::string &session_id, QueryCounters *counted) {
 	std::shared_ptr<CatalogSnapshot> cached;
 	{
 		std::lock_guard<std::mutex> guard(lock_);
 		cached = snapshot_;
 	}
 	if (!cached) {
-		return session_id.empty() ? GetSnapshot() : Load(session_id);
+		return session_id.empty() ? GetSnapshot(counted) : Load(counted, session_id);
 	}
-	auto fresh = Load(session_id, cached->version);
+	auto fresh = Load(counted, session_id, cached->version);
 	if (!fresh) {
 		return cached;
 	}
@@ -273,11 +277,11 @@ bool ODCatalog::MacrosAppeared() {
 	if (!functions_skipped_.exchange(false)) {
 		return false;
 	}
-	return CurrentSnapshot("")->has_macros;
+	return CurrentSnapshot("", nullptr)->has_macros;
 }
 
-std::shared_ptr<CatalogSnapshot> ODCatalog::Refresh() {
-	auto fresh = Load();
+std::shared_ptr<CatalogSnapshot> ODCatalog::Refresh(QueryCounters *counted) {
+	auto fresh = Load(counted);
 	std::lock_guard<std::mutex> guard(lock_);
 	snapshot_ = fresh;
 	described_.clear();
@@ -290,7 +294,8 @@ std::shared_ptr<CatalogSnapshot> ODCatalog::RefreshFor(CatalogTransaction transa
 	}
 	auto &od_transaction = transaction.transaction->Cast<ODTransaction>();
 	auto session = od_transaction.CurrentSession();
-	auto fresh = session.empty() ? Refresh() : Load(session);
+	auto *counted = &od_transaction.Counters();
+	auto fresh = session.empty() ? Refresh(counted) : Load(counted, session);
 	od_transaction.Pin(fresh);
 	return fresh;
 }

@@ -21,6 +21,7 @@ class BoundAtClause;
 namespace openduck {
 
 class ODSchemaEntry;
+struct QueryCounters;
 
 struct CatalogSnapshot {
 	duckdb::case_insensitive_map_t<duckdb::unique_ptr<ODSchemaEntry>> schemas;
@@ -52,14 +53,16 @@ public:
 		return client_;
 	}
 
-	// The current snapshot, loading it if the cache is empty or was invalidated.
-	std::shared_ptr<CatalogSnapshot> GetSnapshot();
+	// The current snapshot, loading it if the cache is empty or was invalidated (a round trip,
+	// counted in `counted` when a statement asked).
+	std::shared_ptr<CatalogSnapshot> GetSnapshot(QueryCounters *counted = nullptr);
 	// The cached snapshot as it is, nullptr if none (never a round trip).
 	std::shared_ptr<CatalogSnapshot> CachedSnapshot();
 	// The snapshot a new transaction starts with: the cached one after one round trip confirmed
 	// that the worker's catalog has not changed since (another host's DDL), else a fresh one.
-	// Inside `session_id`, the catalog as the session sees it.
-	std::shared_ptr<CatalogSnapshot> CurrentSnapshot(const std::string &session_id);
+	// Inside `session_id`, the catalog as the session sees it. `counted`: the running
+	// statement's counters, which count the round trip (openduck_last_query_stats).
+	std::shared_ptr<CatalogSnapshot> CurrentSnapshot(const std::string &session_id, QueryCounters *counted);
 	// The catalog of a past snapshot of the database (FROM t AT (...)): `snapshot` is an id, a
 	// name or "@<unix microseconds>" (the newest snapshot at or before then, resolved by the
 	// worker). Its relations read that snapshot. Kept per snapshot id, and alive for the current
@@ -75,7 +78,7 @@ public:
 		return true;
 	}
 	// Loads a fresh snapshot now (e.g. after a lookup missed: someone else may have created it).
-	std::shared_ptr<CatalogSnapshot> Refresh();
+	std::shared_ptr<CatalogSnapshot> Refresh(QueryCounters *counted = nullptr);
 	// After a function lookup skipped this database (its cached catalog held no macros): reads
 	// the catalog again if it changed; true when the current one holds macros, so a statement
 	// binding again searches it.
@@ -104,8 +107,8 @@ public:
 
 	// Where one large read may be split (a READ_ONLY attachment through a gateway with read
 	// replicas): the position that most replicas share and how many do; 0 replicas when the
-	// read cannot be split. One round trip.
-	std::pair<CommitPosition, uint32_t> SplitTargets();
+	// read cannot be split. One round trip, counted in `counted`.
+	std::pair<CommitPosition, uint32_t> SplitTargets(QueryCounters &counted);
 
 	// Runs CHECKPOINT (FORCE CHECKPOINT when `force`) on the worker: the host stores nothing,
 	// so checkpointing the attached database means checkpointing the remote one.
@@ -169,9 +172,9 @@ private:
 	void DropSchema(duckdb::ClientContext &context, duckdb::DropInfo &info) override;
 	// The remote catalog; inside a session, as that session's transaction sees it.
 	// nullptr when `known_version` is given and still current. `past`: a past snapshot's catalog
-	// (PastSnapshot).
-	std::shared_ptr<CatalogSnapshot> Load(const std::string &session_id = "", const std::string &known_version = "",
-	                                      const std::string &past = "");
+	// (PastSnapshot). One round trip, counted in `counted` when a statement asked for it.
+	std::shared_ptr<CatalogSnapshot> Load(QueryCounters *counted, const std::string &session_id = "",
+	                                      const std::string &known_version = "", const std::string &past = "");
 	// A fresh snapshot for `transaction`: private to it when it has a session (its uncommitted
 	// DDL must not leak to others), otherwise the new shared snapshot.
 	std::shared_ptr<CatalogSnapshot> RefreshFor(duckdb::CatalogTransaction transaction);

@@ -9,7 +9,8 @@
 namespace openduck {
 
 ODTransaction::ODTransaction(duckdb::TransactionManager &manager, duckdb::ClientContext &context)
-    : duckdb::Transaction(manager, context), auto_commit_(context.transaction.IsAutoCommit()) {
+    : duckdb::Transaction(manager, context), auto_commit_(context.transaction.IsAutoCommit()),
+      counters_(QueryStats::Get(context).Current()) {
 }
 
 std::shared_ptr<CatalogSnapshot> ODTransaction::Snapshot(ODCatalog &catalog) {
@@ -35,7 +36,7 @@ std::shared_ptr<CatalogSnapshot> ODTransaction::Snapshot(ODCatalog &catalog) {
 			return pinned_.back();
 		}
 	}
-	auto snapshot = catalog.CurrentSnapshot(session);
+	auto snapshot = catalog.CurrentSnapshot(session, &counters_);
 	Pin(snapshot);
 	return snapshot;
 }
@@ -51,7 +52,7 @@ bool ODTransaction::VerifySnapshot(ODCatalog &catalog) {
 		unverified_ = false;
 		read = pinned_.back();
 	}
-	auto current = catalog.CurrentSnapshot(CurrentSession());
+	auto current = catalog.CurrentSnapshot(CurrentSession(), &counters_);
 	if (current->version == read->version) {
 		return true;
 	}
@@ -118,6 +119,7 @@ void ODTransaction::OpenSession(duckdb::ClientContext &context, ODCatalog &catal
 	options.session_id = NewExecutionId();
 	options.session_action = v1::SESSION_ACTION_OPEN;
 	options.query_id = query_id_;
+	counters_.requests++;
 	auto lifeline = client_->Execute("", options);
 	// The worker confirms the open transaction with one empty result.
 	std::string confirmation;
@@ -167,6 +169,7 @@ duckdb::ErrorData ODTransaction::EndSession(v1::SessionAction action) {
 	duckdb::ErrorData error;
 	try {
 		std::string ignored;
+		counters_.requests++;
 		auto query = client_->Execute("", options);
 		while (query->NextPayload(ignored)) {
 		}

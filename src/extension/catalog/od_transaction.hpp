@@ -25,6 +25,7 @@ namespace openduck {
 struct CatalogSnapshot;
 class ODCatalog;
 class RemoteClient;
+struct QueryCounters;
 class RemoteQuery;
 
 // Used by one DuckDB transaction at a time; the pin list is guarded for parallel binds.
@@ -66,6 +67,11 @@ public:
 	std::string TakeStatisticsSession();
 	// The session opened so far, "" if none.
 	std::string CurrentSession();
+	// The counters of the connection's running statement: every round trip the transaction
+	// makes for it (sessions opened and ended, catalogs checked) counts there.
+	QueryCounters &Counters() {
+		return counters_;
+	}
 	// Ends the session (if one was opened) with COMMIT or ROLLBACK.
 	duckdb::ErrorData Commit();
 	void Rollback();
@@ -86,6 +92,8 @@ private:
 	std::mutex pin_lock_;
 	// Read at construction: DuckDB starts an auto-commit statement's transaction with it.
 	const bool auto_commit_;
+	// The connection's (QueryStats lives as long as the connection, which outlives this).
+	QueryCounters &counters_;
 
 	std::mutex session_lock_;
 	std::shared_ptr<RemoteClient> client_;

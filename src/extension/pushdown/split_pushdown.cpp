@@ -11,6 +11,7 @@
 #include "extension/pushdown/bind_again.hpp"
 #include "extension/pushdown/pushdown_errors.hpp"
 #include "extension/pushdown/split_aggregate.hpp"
+#include "extension/scan/query_stats.hpp"
 #include "extension/scan/remote_scan.hpp"
 
 namespace openduck {
@@ -96,7 +97,7 @@ bool ShipSplitAggregate(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	if (!split) {
 		return false;
 	}
-	auto targets = catalog.SplitTargets();
+	auto targets = catalog.SplitTargets(QueryStats::Get(context).Current());
 	// No more parts than row groups: a part without rows would only cost a request.
 	auto parts = std::min<int64_t>(targets.second, (rows + kRowGroupRows - 1) / kRowGroupRows);
 	if (parts < 2) {

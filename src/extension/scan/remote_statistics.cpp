@@ -8,6 +8,7 @@
 #include "extension/catalog/od_transaction.hpp"
 #include "extension/client/remote_client.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
+#include "extension/scan/query_stats.hpp"
 
 namespace openduck {
 
@@ -39,6 +40,7 @@ RemoteTableStatistics::RemoteTableStatistics(ODCatalog &catalog, const RemoteRel
 // The catalog with the statistics of the statement's reads of `catalog`.
 static v1::GetCatalogResponse ReadStatistics(ClientContext &context, ODCatalog &catalog, const RemoteRelation &relation) {
 	auto &client = catalog.Client();
+	QueryStats::Get(context).Current().requests++;
 	if (!relation.snapshot.empty() || !client.Config().snapshot.empty()) {
 		// A past snapshot never changes: its own statistics hold for every read of it.
 		return client.GetCatalog("", "", relation.snapshot, false, relation.schema, relation.name);
