@@ -14,7 +14,8 @@
 2. Latency of tiny statements, p50/p99 over `--latency-runs`: `SELECT x FROM cloud.small` (eight
    rows), a point lookup `SELECT * FROM cloud.big WHERE id = 123457` on 1M rows, the same lookup
    and a single-row INSERT with parameters (`execute(sql, params)`), against `openduck
-   serve`, next to the same statements on the local DuckDB file, with the requests each made.
+   serve`, next to the same statements on the local DuckDB file, with the requests each made;
+   then `executemany` of single-row INSERTs, in ms per row.
 
 Targets (#17): >= 1,000 tx/s with 1 client, >= 3,000 with 8, never below the local file; small
 SELECT p50 <= 0.7 ms; point lookup p50 <= local + 0.5 ms; 1 request each.
@@ -196,6 +197,14 @@ def main():
 			l50, l99, _ = timed(local, sql.format(""), args.latency_runs, False, params)
 			print(f"  {label:15s} OpenDuck p50 {r50:.3f} ms p99 {r99:.3f} ms ({requests} request(s))  "
 			      f"local p50 {l50:.3f} ms p99 {l99:.3f} ms  difference {r50 - l50:+.3f} ms")
+		rows = [[0, i, "row"] for i in range(args.latency_runs)]
+		per_row = []
+		for con, prefix in ((remote, "cloud."), (local, "")):
+			started = time.perf_counter()
+			con.executemany(f"INSERT INTO {prefix}t VALUES (?, ?, ?)", rows)
+			per_row.append(1000 * (time.perf_counter() - started) / len(rows))
+		print(f"  executemany     OpenDuck {per_row[0]:.3f} ms per row ({remote.execute(STATS).fetchone()[0]} "
+		      f"request(s) for the last)  local {per_row[1]:.3f} ms per row  ratio {per_row[0] / per_row[1]:.2f}x")
 	finally:
 		launcher.stop_all()
 

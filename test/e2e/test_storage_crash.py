@@ -1,5 +1,6 @@
 """Crash safety of the differential storage: kill -9 the server at random moments while a
-client commits batches (through sessions, and as one-request auto-commit INSERTs) and
+client commits batches (through sessions, and as one-request auto-commit INSERTs, shipped whole
+or rendered from a host plan with parameters) and
 checkpoints; after every restart each acknowledged batch must be there in full, no batch may be
 partly visible, and every snapshot must open and pass its checksums."""
 
@@ -18,22 +19,25 @@ def batch_size(batch: int) -> int:
 	return BIG if batch % 7 == 3 else SMALL
 
 
-def insert(con, batch, shipped):
+def insert(con, batch, mode):
 	"""Commits one batch: through openduck_query (a session: open, run, commit), or, for a small
-	batch when `shipped`, as an auto-commit INSERT ... VALUES on the attached table, which the
-	worker runs and commits in the one request that carries it."""
+	batch, as an auto-commit INSERT on the attached table that the worker runs and commits in the
+	one request that carries it: mode "shipped" sends INSERT ... VALUES whole, mode "parameters"
+	has the host plan it (it has parameters) and send its rows as literals."""
 	size = batch_size(batch)
-	if shipped and size == SMALL:
+	if mode == "shipped" and size == SMALL:
 		con.execute(f"INSERT INTO cloud.t VALUES {', '.join(f'({batch}, {i})' for i in range(size))}")
+	elif mode == "parameters" and size == SMALL:
+		con.execute("INSERT INTO cloud.t SELECT ?::INTEGER, range FROM range(?)", [batch, size])
 	else:
 		odtest.remote(con, "cloud", f"INSERT INTO t SELECT {batch}, range FROM range({size})")
 
 
-def writer(con, first_batch, acked, stop, errors, shipped):
+def writer(con, first_batch, acked, stop, errors, mode):
 	batch = first_batch
 	try:
 		while not stop.is_set():
-			insert(con, batch, shipped)
+			insert(con, batch, mode)
 			acked.add(batch)
 			batch += 1
 			if batch % 3 == 0:
@@ -54,8 +58,8 @@ def test_kill_9_during_writes_and_checkpoints_loses_nothing(launcher):
 			con.execute(srv.attach_sql("crash"))
 			odtest.remote(con, "cloud", "CREATE TABLE IF NOT EXISTS t (b INTEGER, i BIGINT)")
 			stop, errors = threading.Event(), []
-			thread = threading.Thread(target=writer, args=(con, next_batch, acked, stop, errors, iteration % 2 == 0),
-			                          daemon=True)
+			mode = ("shipped", "parameters", "sessions")[iteration % 3]
+			thread = threading.Thread(target=writer, args=(con, next_batch, acked, stop, errors, mode), daemon=True)
 			thread.start()
 			time.sleep(rng.uniform(0.02, 0.6))
 			srv.process.kill_now()

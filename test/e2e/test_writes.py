@@ -158,6 +158,66 @@ def test_statements_with_parameters(twin):
 	twin.same(f"SELECT * FROM cloud.{t} ORDER BY ALL")
 
 
+def _requests(con):
+	return con.execute("SELECT remote_requests FROM openduck_last_query_stats()").fetchone()[0]
+
+
+def test_small_host_inserts_travel_as_one_statement(twin):
+	"""A few rows from a host plan (parameters, executemany, a small host table) travel as exact
+	literals in one INSERT ... VALUES: in auto-commit, two requests (the catalog check a host plan
+	makes, then that statement), not four (check, session, rows, commit). Column lists, defaults,
+	RETURNING, errors, transactions and values without a literal behave as locally, and more rows
+	than one statement takes still arrive whole and in order."""
+	t = unique("lit")
+	twin.run(f"CREATE TABLE cloud.{t} (id INTEGER, v VARCHAR DEFAULT 'd', d DECIMAL(18, 3), ts TIMESTAMPTZ, "
+	         "f DOUBLE, b BLOB, u UUID, i INTERVAL)")
+	sql = f"INSERT INTO cloud.{t} VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	params = [1, "it's\n'quoted' \u00e9\U0001F986", "12.345", "2024-02-29 23:59:59.123456+00", 0.1, b"\x00\xff'",
+	          "00000000-0000-0000-0000-00000000002a", "1 month 2 days 00:00:03.5"]
+	assert twin.con.execute(sql, params).fetchall() == twin.local.execute(sql, params).fetchall() == [(1,)]
+	assert _requests(twin.con) == 2
+	many = [[2, None, None, None, float("nan"), None, None, None], [3, "", "-0.001", None, -0.0, b"", None, None],
+	        [4, "x", "999999999999999.999", "1970-01-01 00:00:00+00", float("inf"), None, None, "-1 year"],
+	        [5, "y", None, None, 1e-320, None, None, None]]
+	for con in (twin.con, twin.local):
+		con.executemany(sql, many)
+	returning = f"INSERT INTO cloud.{t} (f, id) VALUES (?, ?), (?, ?) RETURNING *"
+	assert twin.con.execute(returning, [2.5, 6, None, 7]).fetchall() == \
+	    twin.local.execute(returning, [2.5, 6, None, 7]).fetchall()
+	assert _requests(twin.con) == 2
+	# A string with a NUL byte has no literal: those rows take the ingest.
+	nul = f"INSERT INTO cloud.{t} (id, v) SELECT ?, 'a' || chr(0) || ?"
+	assert twin.con.execute(nul, [8, "b"]).fetchall() == twin.local.execute(nul, [8, "b"]).fetchall()
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY id")
+
+	# Rows from a host table: none, a few, and more than one statement takes (the ingest).
+	twin.both("CREATE OR REPLACE TABLE lit_src AS SELECT range::INTEGER AS id, 'r' || range AS v FROM range(1000)")
+	for where, expected in (("id < 0", 0), ("id < 10", 10), ("id >= 10", 990)):
+		for returning in ("", " RETURNING id"):
+			sql = f"INSERT INTO cloud.{t} (id, v) SELECT id, v FROM lit_src WHERE {where}{returning}"
+			remote = twin.con.execute(sql).fetchall()
+			assert sorted(remote) == sorted(twin.local.execute(sql).fetchall()), sql
+			assert len(remote) == (expected if returning else 1), sql
+	twin.same(f"SELECT * FROM cloud.{t} ORDER BY ALL")
+
+	# A failing statement leaves nothing; inside a transaction the rows go with it.
+	k = unique("litk")
+	twin.run(f"CREATE TABLE cloud.{k} (id INTEGER PRIMARY KEY, v VARCHAR)")
+	duplicate = f"INSERT INTO cloud.{k} VALUES (?, ?), (?, ?)"
+	for con in (twin.con, twin.local):
+		with pytest.raises(duckdb.ConstraintException):
+			con.execute(duplicate, [1, "a", 1, "b"])
+	twin.same(f"SELECT * FROM cloud.{k}")
+	for end in ("ROLLBACK", "COMMIT"):
+		twin.run("BEGIN")
+		for con in (twin.con, twin.local):
+			con.execute(f"INSERT INTO cloud.{k} VALUES (?, ?)", [2 if end == "ROLLBACK" else 3, end])
+		twin.same(f"SELECT * FROM cloud.{k} ORDER BY id")
+		twin.run(end)
+	twin.same(f"SELECT * FROM cloud.{k} ORDER BY id")
+	assert twin.con.execute(f"SELECT id FROM cloud.{k}").fetchall() == [(3,)]
+
+
 @pytest.mark.parametrize("case", TYPE_CASES, ids=[c.name for c in TYPE_CASES])
 def test_every_type_round_trips_through_insert(twin, case):
 	"""Host data of every type INSERTed into a remote table reads back exactly."""

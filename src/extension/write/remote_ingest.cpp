@@ -133,7 +133,7 @@ void RemoteIngest::SendLoop(ClientContext &context, ExecuteOptions request) {
 	while (true) {
 		std::exception_ptr error;
 		try {
-			Run(context, "", std::move(request));
+			RunRemote(context, catalog_, "", std::move(request));
 		} catch (...) {
 			error = std::current_exception();
 		}
@@ -188,9 +188,9 @@ bool RemoteIngest::TryFinish(ClientContext &context, const InterruptState &inter
 	return true;
 }
 
-unique_ptr<ColumnDataCollection> RemoteIngest::Run(ClientContext &context, const std::string &sql,
-                                                   ExecuteOptions options) {
-	RemoteResult result(context, catalog_.Client().Execute(sql, std::move(options)));
+unique_ptr<ColumnDataCollection> RunRemote(ClientContext &context, ODCatalog &catalog, const std::string &sql,
+                                           ExecuteOptions options) {
+	RemoteResult result(context, catalog.Client().Execute(sql, std::move(options)));
 	auto rows = make_uniq<ColumnDataCollection>(context, result.Types());
 	DataChunk chunk;
 	chunk.Initialize(context, result.Types());
@@ -204,8 +204,8 @@ unique_ptr<ColumnDataCollection> RemoteIngest::RunAndDrop(ClientContext &context
 	ExecuteOptions statement;
 	statement.session_id = options_.session_id;
 	statement.setup_sql = options_.setup_sql;
-	auto rows = Run(context, sql, statement);
-	Run(context, "DROP TABLE " + TableSQL(), statement);
+	auto rows = RunRemote(context, catalog_, sql, statement);
+	RunRemote(context, catalog_, "DROP TABLE " + TableSQL(), statement);
 	return rows;
 }
 

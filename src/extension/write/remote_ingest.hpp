@@ -77,8 +77,6 @@ private:
 	// Calls the waiting sink back, if any. Called with lock_ held.
 	void WakeWaiter(std::unique_lock<std::mutex> &guard);
 	void RethrowError(std::unique_lock<std::mutex> &guard);
-	duckdb::unique_ptr<duckdb::ColumnDataCollection> Run(duckdb::ClientContext &context, const std::string &sql,
-	                                                     ExecuteOptions options);
 
 	ODCatalog &catalog_;
 	ExecuteOptions options_;
@@ -106,5 +104,8 @@ private:
 
 // The sum of the counts in a one-column BIGINT result (what INSERT/UPDATE/DELETE return).
 duckdb::idx_t SumCounts(duckdb::ColumnDataCollection &counts);
+// Runs `sql` on `catalog`'s worker with `options` and returns all its rows.
+duckdb::unique_ptr<duckdb::ColumnDataCollection> RunRemote(duckdb::ClientContext &context, ODCatalog &catalog,
+                                                           const std::string &sql, ExecuteOptions options);
 
 } // namespace openduck

@@ -4,10 +4,63 @@
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/pushdown/sql_literals.hpp"
+
+#include <algorithm>
 
 namespace openduck {
 
 using namespace duckdb;
+
+// At most this many rows, and this much SQL text, travel as literals (remote_insert.hpp): a
+// statement's text is parsed whole on the worker, while the ingest streams and compresses.
+static constexpr idx_t kLiteralRows = 256;
+static constexpr idx_t kLiteralBytes = 256 * 1024;
+
+namespace {
+
+class RemoteInsertState : public RemoteWriteState {
+public:
+	explicit RemoteInsertState(std::unique_ptr<RemoteIngest> ingest) : RemoteWriteState(std::move(ingest)) {
+	}
+	// Rows that may still go as literals: `pending` holds them and `values` renders them. nullptr
+	// once they went to the ingest, or when they never could (CREATE TABLE AS, types without
+	// exact literals).
+	unique_ptr<ColumnDataCollection> pending;
+	std::string values;
+
+	// From here on the ingest carries the rows, those pending first.
+	void MoveToIngest(ClientContext &context, std::unique_ptr<RemoteIngest> to) {
+		ingest = std::move(to);
+		for (auto &chunk : pending->Chunks()) {
+			ingest->Append(context, chunk);
+		}
+		pending.reset();
+		values.clear();
+	}
+};
+
+// Appends the rows of `chunk` to `values` as "(literal, ...)" tuples; false when a value has no
+// exact literal or the text would pass kLiteralBytes.
+bool AppendLiteralRows(DataChunk &chunk, std::string &values) {
+	std::string literal;
+	for (idx_t row = 0; row < chunk.size(); row++) {
+		values += values.empty() ? "(" : ", (";
+		for (idx_t column = 0; column < chunk.ColumnCount(); column++) {
+			if (!TryRenderLiteral(chunk.GetValue(column, row), literal)) {
+				return false;
+			}
+			values += (column == 0 ? "" : ", ") + literal;
+		}
+		values += ")";
+		if (values.size() > kLiteralBytes) {
+			return false;
+		}
+	}
+	return true;
+}
+
+} // namespace
 
 RemoteInsert::RemoteInsert(PhysicalPlan &plan, vector<LogicalType> types, ODCatalog &catalog, TableCatalogEntry &table,
                            vector<std::string> columns, bool return_chunk, idx_t estimated_cardinality,
@@ -46,52 +99,16 @@ std::string RemoteInsert::DirectTarget() const {
 	return table_->name;
 }
 
-unique_ptr<GlobalSinkState> RemoteInsert::GetGlobalSinkState(ClientContext &context) const {
-	bool discard = false;
-	if (schema_) {
-		auto transaction = schema_->GetCatalogTransaction(context);
-		auto &base = info_->Base();
-		discard = base.on_conflict == OnCreateConflict::IGNORE_ON_CONFLICT &&
-		          catalog_.LookupInSchema(transaction, schema_->name, CatalogType::TABLE_ENTRY, base.table);
-		if (!discard) {
-			schema_->CreateTable(transaction, *info_);
-		}
-	}
+std::unique_ptr<RemoteIngest> RemoteInsert::NewIngest(ClientContext &context) const {
 	auto &types = children[0].get().GetTypes();
 	auto direct = DirectTarget();
 	auto schema = table_ ? table_->schema.name : schema_->name;
 	auto ingest = direct.empty() ? make_uniq<RemoteIngest>(context, catalog_, types)
 	                             : make_uniq<RemoteIngest>(context, catalog_, types, schema, direct);
-	auto state = make_uniq<RemoteWriteState>(Prepare(std::move(ingest)));
-	state->discard = discard;
-	return std::move(state);
+	return Prepare(std::move(ingest));
 }
 
-SinkResultType RemoteInsert::Sink(ExecutionContext &context, DataChunk &chunk, OperatorSinkInput &input) const {
-	auto &state = input.global_state.Cast<RemoteWriteState>();
-	if (state.discard) {
-		return SinkResultType::NEED_MORE_INPUT;
-	}
-	if (!state.ingest->ReadyForInput(input.interrupt_state)) {
-		return SinkResultType::BLOCKED;
-	}
-	state.ingest->Append(context.client, chunk);
-	return SinkResultType::NEED_MORE_INPUT;
-}
-
-SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, ClientContext &context,
-                                        OperatorSinkFinalizeInput &input) const {
-	auto &state = input.global_state.Cast<RemoteWriteState>();
-	if (state.discard) {
-		return SinkFinalizeType::READY;
-	}
-	if (!state.ingest->TryFinish(context, input.interrupt_state)) {
-		return SinkFinalizeType::BLOCKED;
-	}
-	if (!DirectTarget().empty()) {
-		state.affected = state.ingest->RowsSent();
-		return SinkFinalizeType::READY;
-	}
+std::string RemoteInsert::InsertInto() const {
 	std::string target;
 	vector<std::string> columns = columns_;
 	if (table_) {
@@ -107,11 +124,77 @@ SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, Client
 	for (auto &column : columns) {
 		column_list += (column_list.empty() ? "" : ", ") + QuoteIdentifier(column);
 	}
-	state.Apply(context,
-	            conflict_.verb + " INTO " + target + conflict_.target_alias +
-	                (column_list.empty() ? "" : " (" + column_list + ")") + " SELECT * FROM " +
-	                state.ingest->TableSQL() + conflict_.clause,
-	            return_chunk_);
+	return conflict_.verb + " INTO " + target + conflict_.target_alias +
+	       (column_list.empty() ? "" : " (" + column_list + ")");
+}
+
+unique_ptr<GlobalSinkState> RemoteInsert::GetGlobalSinkState(ClientContext &context) const {
+	auto &types = children[0].get().GetTypes();
+	if (table_ && std::all_of(types.begin(), types.end(), IsScalarLiteralType)) {
+		auto state = make_uniq<RemoteInsertState>(nullptr);
+		state->pending = make_uniq<ColumnDataCollection>(context, types);
+		return std::move(state);
+	}
+	bool discard = false;
+	if (schema_) {
+		auto transaction = schema_->GetCatalogTransaction(context);
+		auto &base = info_->Base();
+		discard = base.on_conflict == OnCreateConflict::IGNORE_ON_CONFLICT &&
+		          catalog_.LookupInSchema(transaction, schema_->name, CatalogType::TABLE_ENTRY, base.table);
+		if (!discard) {
+			schema_->CreateTable(transaction, *info_);
+		}
+	}
+	auto state = make_uniq<RemoteInsertState>(NewIngest(context));
+	state->discard = discard;
+	return std::move(state);
+}
+
+SinkResultType RemoteInsert::Sink(ExecutionContext &context, DataChunk &chunk, OperatorSinkInput &input) const {
+	auto &state = input.global_state.Cast<RemoteInsertState>();
+	if (state.discard) {
+		return SinkResultType::NEED_MORE_INPUT;
+	}
+	if (state.pending) {
+		if (state.pending->Count() + chunk.size() <= kLiteralRows && AppendLiteralRows(chunk, state.values)) {
+			state.pending->Append(chunk);
+			return SinkResultType::NEED_MORE_INPUT;
+		}
+		state.MoveToIngest(context.client, NewIngest(context.client));
+	}
+	if (!state.ingest->ReadyForInput(input.interrupt_state)) {
+		return SinkResultType::BLOCKED;
+	}
+	state.ingest->Append(context.client, chunk);
+	return SinkResultType::NEED_MORE_INPUT;
+}
+
+SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, ClientContext &context,
+                                        OperatorSinkFinalizeInput &input) const {
+	auto &state = input.global_state.Cast<RemoteInsertState>();
+	if (state.discard) {
+		return SinkFinalizeType::READY;
+	}
+	if (state.pending) {
+		if (state.pending->Count() == 0) {
+			state.returned = make_uniq<ColumnDataCollection>(context, types);
+			return SinkFinalizeType::READY;
+		}
+		// An auto-commit statement commits on the worker as it runs, like one shipped whole.
+		auto options = context.transaction.IsAutoCommit() ? catalog_.OptionsWithoutNewSession(context)
+		                                                  : catalog_.OptionsFor(context);
+		auto sql = InsertInto() + " VALUES " + state.values + conflict_.clause;
+		state.Apply(context, catalog_, sql, return_chunk_, std::move(options));
+		return SinkFinalizeType::READY;
+	}
+	if (!state.ingest->TryFinish(context, input.interrupt_state)) {
+		return SinkFinalizeType::BLOCKED;
+	}
+	if (!DirectTarget().empty()) {
+		state.affected = state.ingest->RowsSent();
+		return SinkFinalizeType::READY;
+	}
+	state.Apply(context, InsertInto() + " SELECT * FROM " + state.ingest->TableSQL() + conflict_.clause, return_chunk_);
 	return SinkFinalizeType::READY;
 }
 

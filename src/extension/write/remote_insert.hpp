@@ -6,6 +6,13 @@
 // in a temporary table and INSERT INTO t (...) SELECT * FROM it [ON CONFLICT ...] runs there.
 // Statements whose rows are all remote never get here: they are shipped whole
 // (statement_pushdown.hpp).
+//
+// A few rows of scalar types (a statement with parameters, which DuckDB binds as constants on
+// the host; each row of executemany; a small host table) instead travel as exact literals in one
+// INSERT ... VALUES statement, outside any session when the host is in auto-commit: one request
+// where the ingest costs four (session, rows, statement, commit), and the worker runs what a
+// statement shipped whole would. More rows than that, or wider ones, move to the ingest as soon
+// as they pass the limit.
 #pragma once
 
 #include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
@@ -38,6 +45,11 @@ public:
 	duckdb::InsertionOrderPreservingMap<std::string> ParamsToString() const override;
 
 private:
+	// A new ingest of this insert's input into the worker session.
+	std::unique_ptr<RemoteIngest> NewIngest(duckdb::ClientContext &context) const;
+	// "INSERT [OR REPLACE] INTO target [AS alias] (columns)": what both ways of sending rows
+	// put before them.
+	std::string InsertInto() const;
 	// The table the rows are appended to as they arrive (a plain INSERT of every column, or
 	// CREATE TABLE AS), or "" when they need a statement on the worker (a column list, defaults,
 	// RETURNING, conflict handling).

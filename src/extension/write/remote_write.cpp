@@ -14,13 +14,25 @@ public:
 
 } // namespace
 
+static std::string WithReturning(const std::string &sql, bool return_chunk) {
+	return return_chunk ? sql + " RETURNING *" : sql;
+}
+
 void RemoteWriteState::Apply(ClientContext &context, const std::string &sql, bool return_chunk) {
+	Record(ingest->RunAndDrop(context, WithReturning(sql, return_chunk)), return_chunk);
+}
+
+void RemoteWriteState::Apply(ClientContext &context, ODCatalog &catalog, const std::string &sql, bool return_chunk,
+                             ExecuteOptions options) {
+	Record(RunRemote(context, catalog, WithReturning(sql, return_chunk), std::move(options)), return_chunk);
+}
+
+void RemoteWriteState::Record(unique_ptr<ColumnDataCollection> rows, bool return_chunk) {
 	if (return_chunk) {
-		returned = ingest->RunAndDrop(context, sql + " RETURNING *");
-		affected = returned->Count();
+		affected = rows->Count();
+		returned = std::move(rows);
 	} else {
-		auto counts = ingest->RunAndDrop(context, sql);
-		affected = SumCounts(*counts);
+		affected = SumCounts(*rows);
 	}
 }
 

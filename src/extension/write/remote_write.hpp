@@ -21,12 +21,18 @@ public:
 	// Runs the statement that applies the ingested rows (after ingest->TryFinish succeeded) and
 	// records what it reports.
 	void Apply(duckdb::ClientContext &context, const std::string &sql, bool return_chunk);
+	// Runs `sql`, which carries its rows itself, with `options`, and records what it reports.
+	void Apply(duckdb::ClientContext &context, ODCatalog &catalog, const std::string &sql, bool return_chunk,
+	           ExecuteOptions options);
 
 	std::unique_ptr<RemoteIngest> ingest;
 	// CREATE TABLE IF NOT EXISTS ... AS found the table: the rows are discarded, as in DuckDB.
 	bool discard = false;
 	duckdb::idx_t affected = 0;
 	duckdb::unique_ptr<duckdb::ColumnDataCollection> returned;
+
+private:
+	void Record(duckdb::unique_ptr<duckdb::ColumnDataCollection> rows, bool return_chunk);
 };
 
 class RemoteWrite : public duckdb::PhysicalOperator {
