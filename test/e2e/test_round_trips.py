@@ -88,6 +88,27 @@ def test_small_reads_take_one_request(server, host):
 		assert requests(a) == 1, sql
 
 
+def test_statements_with_parameters_take_two_requests(server, host):
+	"""With parameters a statement runs as a host plan: the cached catalog is confirmed current
+	(one request), then a lone scan reads without statistics (its plan has nothing to use them
+	for) and a small INSERT sends its rows as literals in one statement: two requests, where
+	they took four. A join still reads the statistics its plan uses."""
+	a = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_prm AS SELECT range AS id, range * 2 AS v FROM range(100000)")
+	for sql, params, expected in (
+	    ("SELECT * FROM cloud.rt_prm WHERE id = ?", [77], [(77, 154)]),
+	    ("SELECT * FROM cloud.rt_prm WHERE id = ?", [10**9], []),
+	    ("SELECT count(*), sum(v) FROM cloud.rt_prm WHERE id < ?", [10], [(10, 90)]),
+	    ("SELECT id FROM cloud.rt_prm WHERE id > ? ORDER BY id DESC LIMIT 1", [5], [(99999,)]),
+	    ("INSERT INTO cloud.rt_prm VALUES (?, ?)", [-1, -2], [(1,)]),
+	    ("SELECT v FROM cloud.rt_prm WHERE id = ?", [-1], [(-2,)])):
+		assert a.execute(sql, params).fetchall() == expected, sql
+		assert requests(a) == 2, sql
+	join = "SELECT count(*) FROM cloud.rt_prm x JOIN cloud.rt_prm y USING (id) WHERE x.id < ?"
+	assert a.execute(join, [10]).fetchall() == [(11,)]
+	assert requests(a) > 3
+
+
 def test_explain_does_not_run_a_shipped_write(server, host):
 	a = host(server)
 	a.execute("CREATE OR REPLACE TABLE cloud.rt_explain (i INTEGER)")

@@ -257,6 +257,24 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	                StatementShape(*statement));
 }
 
+// The one LogicalGet of a plan that is a chain of operators over it; nullptr for any other
+// plan (an operator that combines inputs, a leaf that is no scan).
+static LogicalGet *LoneScan(LogicalOperator &op) {
+	if (op.type == LogicalOperatorType::LOGICAL_GET) {
+		return op.children.empty() ? &op.Cast<LogicalGet>() : nullptr;
+	}
+	return op.children.size() == 1 ? LoneScan(*op.children[0]) : nullptr;
+}
+
+// A host plan that only reads one remote table, filters, projects and aggregates it (a point
+// lookup with parameters, say) has nothing to order or prune against that table's statistics
+// but filters the worker evaluates anyway: reading them would cost two requests of the three.
+static void DeclineStatisticsOfLoneScan(LogicalOperator &plan) {
+	if (auto get = LoneScan(plan)) {
+		DeclineStatistics(*get);
+	}
+}
+
 const char *const kHasParameters = "it has parameters, and statements with parameters run on the host";
 
 void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
@@ -277,6 +295,7 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 			RefuseSequenceOnHost(sequence, kHasParameters);
 		}
 		RequireCurrentCatalogs(context);
+		DeclineStatisticsOfLoneScan(**target);
 		return;
 	}
 	bool writes = !properties.modified_databases.empty();
@@ -300,6 +319,7 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	}
 	// The plan runs as bound on the host: against the current remote catalogs only.
 	RequireCurrentCatalogs(context);
+	DeclineStatisticsOfLoneScan(**target);
 	// An upsert into a remote table that was not shipped whole (host rows, or text the worker
 	// cannot run alone) still runs there. A read may still run whole there with its host tables
 	// sent along, or read the database only through host views (which the statement pushdown's

@@ -457,6 +457,15 @@ bool AddRowFilter(LogicalGet &get, const std::string &sql) {
 	return true;
 }
 
+bool DeclineStatistics(LogicalGet &get) {
+	auto scan = RemoteScanOf(get);
+	if (!scan) {
+		return false;
+	}
+	scan->statistics->Decline();
+	return true;
+}
+
 optional_ptr<const RemoteRelation> ScannedRelation(LogicalGet &get) {
 	auto scan = RemoteScanOf(get);
 	return scan ? &scan->relation : nullptr;

@@ -33,6 +33,10 @@ bool AddJoinKeys(duckdb::LogicalGet &get, std::shared_ptr<JoinKeys> keys);
 // (pushdown/row_filter_pushdown.hpp); the caller keeps evaluating it on the host. False when
 // `get` is no remote scan or has a row limit.
 bool AddRowFilter(duckdb::LogicalGet &get, const std::string &sql);
+// Tells the scan behind `get` that the optimizer is to get no statistics of it: reading them
+// costs requests (a session, then the statistics) that a plan with nothing to order or prune
+// them against does not repay. False when `get` is no remote scan.
+bool DeclineStatistics(duckdb::LogicalGet &get);
 // The table or view a remote scan reads; nullptr when `get` is no remote scan.
 duckdb::optional_ptr<const RemoteRelation> ScannedRelation(duckdb::LogicalGet &get);
 // The remote column behind output column `column_index` of a remote scan, "" if none.

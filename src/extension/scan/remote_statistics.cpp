@@ -101,6 +101,9 @@ unique_ptr<BaseStatistics> RemoteTableStatistics::Get(ClientContext &context, co
 		return nullptr;
 	}
 	std::lock_guard<std::mutex> guard(lock_);
+	if (declined_) {
+		return nullptr;
+	}
 	if (!loaded_) {
 		Load(context);
 	}

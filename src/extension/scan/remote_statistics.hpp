@@ -57,6 +57,12 @@ public:
 
 	// Statistics of table column `column` for the optimizer, or nullptr when none may be used.
 	duckdb::unique_ptr<duckdb::BaseStatistics> Get(duckdb::ClientContext &context, duckdb::column_t column);
+	// The plan gains nothing from statistics (DeclineStatistics in remote_scan.hpp): Get reports
+	// none and never reads them.
+	void Decline() {
+		std::lock_guard<std::mutex> guard(lock_);
+		declined_ = true;
+	}
 	// The check for a scan whose output column i is table column `column_ids[i]`; nullptr when
 	// no statistics were reported for those columns.
 	duckdb::unique_ptr<StatisticsCheck> CheckFor(const duckdb::vector<duckdb::column_t> &column_ids);
@@ -68,6 +74,7 @@ private:
 	RemoteRelation relation_;
 	std::mutex lock_;
 	bool loaded_ = false;
+	bool declined_ = false;
 	// By table column; nullptr when unknown.
 	duckdb::vector<duckdb::unique_ptr<duckdb::BaseStatistics>> columns_;
 	duckdb::vector<bool> reported_;
