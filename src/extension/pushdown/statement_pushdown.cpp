@@ -23,6 +23,7 @@
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/scan/remote_result.hpp"
 #include "extension/functions/query_function.hpp"
+#include "extension/pushdown/modify_with_values.hpp"
 #include "extension/pushdown/query_text_state.hpp"
 #include "extension/pushdown/remote_sequences.hpp"
 #include "extension/pushdown/shipped_plan.hpp"
@@ -268,7 +269,7 @@ static LogicalGet *LoneScan(LogicalOperator &op) {
 
 // A host plan that only reads one remote table, filters, projects and aggregates it (a point
 // lookup with parameters, say) has nothing to order or prune against that table's statistics
-// but filters the worker evaluates anyway: reading them would cost two requests of the three.
+// but filters the worker evaluates anyway: reading them would cost two requests of the four.
 static void DeclineStatisticsOfLoneScan(LogicalOperator &plan) {
 	if (auto get = LoneScan(plan)) {
 		DeclineStatistics(*get);
@@ -319,6 +320,11 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	}
 	// The plan runs as bound on the host: against the current remote catalogs only.
 	RequireCurrentCatalogs(context);
+	// Python's execute(sql, params) binds the values into the plan, and its text alone is not
+	// the statement: an UPDATE or DELETE may still be written back from the plan.
+	if (writes && one_remote_statement && ShipModifyWithValues(input, *target, *catalog)) {
+		return;
+	}
 	DeclineStatisticsOfLoneScan(**target);
 	// An upsert into a remote table that was not shipped whole (host rows, or text the worker
 	// cannot run alone) still runs there. A read may still run whole there with its host tables
