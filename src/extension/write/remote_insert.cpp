@@ -130,7 +130,7 @@ std::string RemoteInsert::InsertInto() const {
 
 unique_ptr<GlobalSinkState> RemoteInsert::GetGlobalSinkState(ClientContext &context) const {
 	auto &types = children[0].get().GetTypes();
-	if (table_ && std::all_of(types.begin(), types.end(), IsScalarLiteralType)) {
+	if (table_ && !types.empty() && std::all_of(types.begin(), types.end(), IsScalarLiteralType)) {
 		auto state = make_uniq<RemoteInsertState>(nullptr);
 		state->pending = make_uniq<ColumnDataCollection>(context, types);
 		return std::move(state);
