@@ -79,10 +79,6 @@ LogicalGet *ScanAndCondition(ClientContext &context, LogicalOperator &child, ODC
 	return &get;
 }
 
-std::string TableSQL(TableCatalogEntry &table) {
-	return QuoteIdentifier(table.schema.name) + "." + QuoteIdentifier(table.name);
-}
-
 // UPDATE ... SET ...: each value DEFAULT or a constant once folded.
 bool RenderUpdate(ClientContext &context, LogicalUpdate &update, ODCatalog &catalog, std::string &sql) {
 	if (update.return_chunk || update.children.size() != 1 ||
@@ -119,7 +115,7 @@ bool RenderUpdate(ClientContext &context, LogicalUpdate &update, ODCatalog &cata
 		}
 		set += (set.empty() ? " SET " : ", ") + QuoteIdentifier(column.Name()) + " = " + value;
 	}
-	sql = "UPDATE " + TableSQL(update.table) + set + where;
+	sql = "UPDATE " + QualifiedTableSQL(update.table) + set + where;
 	return true;
 }
 
@@ -128,7 +124,7 @@ bool RenderDelete(ClientContext &context, LogicalDelete &del, ODCatalog &catalog
 	if (del.return_chunk || del.children.size() != 1 || !ScanAndCondition(context, *del.children[0], catalog, where)) {
 		return false;
 	}
-	sql = "DELETE FROM " + TableSQL(del.table) + where;
+	sql = "DELETE FROM " + QualifiedTableSQL(del.table) + where;
 	return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include "duckdb/parser/statement/merge_into_statement.hpp"
 
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_search_path.hpp"
 #include "duckdb/common/string_util.hpp"
 #include "duckdb/main/client_data.hpp"
@@ -296,6 +297,10 @@ void ReferenceRewriter::VisitRef(TableRef &ref) {
 
 std::string QuoteIdentifier(const std::string &identifier) {
 	return KeywordHelper::WriteQuoted(identifier, '"');
+}
+
+std::string QualifiedTableSQL(const TableCatalogEntry &table) {
+	return QuoteIdentifier(table.schema.name) + "." + QuoteIdentifier(table.name);
 }
 
 std::string RemoteDefaultSchema(ClientContext &context, ODCatalog &catalog) {

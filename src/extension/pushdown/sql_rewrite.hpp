@@ -14,6 +14,10 @@
 
 #include <functional>
 
+namespace duckdb {
+class TableCatalogEntry;
+} // namespace duckdb
+
 namespace openduck {
 
 class ODCatalog;
@@ -98,6 +102,9 @@ private:
 
 // `identifier` as a double-quoted SQL identifier (quotes inside doubled).
 std::string QuoteIdentifier(const std::string &identifier);
+// "schema"."table": how SQL sent to the worker names a remote table (its catalog is the
+// worker's default database).
+std::string QualifiedTableSQL(const duckdb::TableCatalogEntry &table);
 
 // The schema unqualified names resolve to in `catalog` under the host's current search path,
 // or "" when the search path does not point into `catalog`.

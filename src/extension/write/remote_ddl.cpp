@@ -84,7 +84,7 @@ unique_ptr<LogicalOperator> BindRemoteAddKey(const AddConstraintInfo &info, Tabl
 	for (auto &column : key.GetColumnNames()) {
 		columns += (columns.empty() ? "" : ", ") + QuoteIdentifier(column);
 	}
-	auto sql = "ALTER TABLE " + QuoteIdentifier(table.schema.name) + "." + QuoteIdentifier(table.name) + " ADD " +
+	auto sql = "ALTER TABLE " + QualifiedTableSQL(table) + " ADD " +
 	           (key.IsPrimaryKey() ? "PRIMARY KEY" : "UNIQUE") + " (" + columns + ")";
 	return make_uniq<LogicalRemoteDDL>(
 	    [sql, &table](ClientContext &context) { table.catalog.Cast<ODCatalog>().ExecuteDDL(context, sql); });

@@ -112,7 +112,7 @@ std::string RemoteInsert::InsertInto() const {
 	std::string target;
 	vector<std::string> columns = columns_;
 	if (table_) {
-		target = QuoteIdentifier(table_->schema.name) + "." + QuoteIdentifier(table_->name);
+		target = QualifiedTableSQL(*table_);
 	} else {
 		auto &base = info_->Base();
 		target = QuoteIdentifier(schema_->name) + "." + QuoteIdentifier(base.table);

@@ -68,7 +68,7 @@ SinkFinalizeType RemoteModify::Finalize(Pipeline &pipeline, Event &event, Client
 	if (!state.ingest->TryFinish(context, input.interrupt_state)) {
 		return SinkFinalizeType::BLOCKED;
 	}
-	auto target = QuoteIdentifier(table_.schema.name) + "." + QuoteIdentifier(table_.name);
+	auto target = QualifiedTableSQL(table_);
 	auto rows = state.ingest->TableSQL();
 	auto row_id = QuoteIdentifier(RemoteIngest::ColumnName(ShippedColumns().size() - 1));
 	std::string sql;
