@@ -20,6 +20,7 @@
 #include "extension/pushdown/split_pushdown.hpp"
 #include "extension/pushdown/limit_pushdown.hpp"
 #include "extension/pushdown/row_filter_pushdown.hpp"
+#include "extension/pushdown/row_order.hpp"
 #include "extension/pushdown/semi_join_pushdown.hpp"
 #include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/query_stats.hpp"
@@ -53,6 +54,8 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	config.optimizer_extensions.push_back(openduck::StatementPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::LimitPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::RowFilterPushdownExtension());
+	// Before the semi-join pass adds its key-collecting operators to build sides.
+	config.optimizer_extensions.push_back(openduck::RowOrderExtension());
 	config.optimizer_extensions.push_back(openduck::SemiJoinPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::OneSnapshotPerStatementExtension());
 	config.AddExtensionOption(openduck::kStatementSnapshotSetting,

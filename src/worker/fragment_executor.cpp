@@ -179,6 +179,42 @@ bool FragmentExecutor::SendError(const ResponseSink &sink, const std::string &ty
 	return sink(response);
 }
 
+namespace {
+
+// While it lives, the connection runs statements with preserve_insertion_order off (when
+// `enabled`): the host said it never observes the order of the rows (any_row_order), so DuckDB
+// may sink them in parallel as its threads finish. With the order kept, a selective scan's
+// threads wait for each other: DuckDB's ordered streaming collector holds back every batch but
+// the lowest, and its buffer counts each chunk of a few filtered rows as a full vector.
+// The value is set on the connection only (ClientConfig::set_variables), which clients cannot
+// reach: the sandbox refuses SET preserve_insertion_order.
+class AnyRowOrder {
+public:
+	AnyRowOrder(duckdb::ClientContext &context, bool enabled) : context_(enabled ? &context : nullptr) {
+		if (context_) {
+			Variables()[kSetting] = duckdb::Value::BOOLEAN(false);
+		}
+	}
+	~AnyRowOrder() {
+		Restore();
+	}
+	void Restore() {
+		if (context_) {
+			Variables().erase(kSetting);
+			context_ = nullptr;
+		}
+	}
+
+private:
+	static constexpr const char *kSetting = "preserve_insertion_order";
+	duckdb::case_insensitive_map_t<duckdb::Value> &Variables() {
+		return duckdb::ClientConfig::GetConfig(*context_).set_variables;
+	}
+	duckdb::ClientContext *context_;
+};
+
+} // namespace
+
 static const char *kInterruptType = "INTERRUPT";
 
 static void BackOff(uint32_t idle) {
@@ -401,6 +437,9 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		// So is any write's: outside a session its transaction commits when the result is
 		// complete, and a failed commit must reach the host as the statement's error.
 		bool stream = !session_ && statements.back()->type == duckdb::StatementType::SELECT_STATEMENT;
+		// DuckDB reads the setting while it plans and again as it schedules each pipeline, so it
+		// stays set until the statement has run.
+		AnyRowOrder any_row_order(*connection_.context, request_.any_row_order());
 		auto pending = connection_.PendingQuery(std::move(statements.back()), stream);
 		if (pending->HasError()) {
 			return fail(pending->GetErrorObject());
@@ -416,6 +455,8 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			return fail(result->GetErrorObject());
 		}
 		if (session_guard.owns_lock()) {
+			// The session's next statement must find its connection as it was.
+			any_row_order.Restore();
 			interruptible.Close();
 			session_guard.unlock();
 		}

@@ -177,6 +177,8 @@ struct ExecuteOptions {
 	// Instead of running the statement: this diff between snapshots (openduck_diff), which
 	// the writer computes (never a replica).
 	std::optional<v1::TableDiff> diff;
+	// The host never observes the order of the result's rows (ExecuteFragmentRequest.any_row_order).
+	bool any_row_order = false;
 	// Host tables the statement reads as temporary tables (ExecuteFragmentRequest.uploads);
 	// shared, since a plan may send them again.
 	std::shared_ptr<const std::vector<v1::Upload>> uploads;

@@ -45,6 +45,8 @@ struct RemoteScanBindData : public RemoteReadBindData {
 	std::vector<std::shared_ptr<JoinKeys>> join_keys;
 	// Conditions over several columns also sent to the worker (pushdown/row_filter_pushdown.hpp).
 	vector<std::string> row_filters;
+	// The plan never observes the order of the scan's rows (pushdown/row_order.hpp).
+	bool any_row_order = false;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<RemoteScanBindData>();
@@ -58,6 +60,7 @@ struct RemoteScanBindData : public RemoteReadBindData {
 		copy->statistics = statistics;
 		copy->join_keys = join_keys;
 		copy->row_filters = row_filters;
+		copy->any_row_order = any_row_order;
 		return std::move(copy);
 	}
 	bool Equals(const FunctionData &other_p) const override {
@@ -203,6 +206,8 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 		state->options = bind.catalog->OptionsForRead(context, bind.shares_snapshot);
 	}
 	state->options.read_only = true;
+	// A LIMIT keeps the first rows in the worker's order: that order is what the limit means.
+	state->options.any_row_order = bind.any_row_order && !bind.row_limit;
 	state->statistics_check = bind.statistics->CheckFor(input.column_ids);
 	if (bind.row_limit) {
 		state->limit_sql = bind.order_sql + " LIMIT " + std::to_string(bind.row_limit);
@@ -332,6 +337,9 @@ InsertionOrderPreservingMap<string> RemoteScanToString(TableFunctionToStringInpu
 	}
 	if (!bind.row_filters.empty()) {
 		result["Row filters to worker"] = StringUtil::Join(bind.row_filters, " AND ");
+	}
+	if (bind.any_row_order && !bind.row_limit) {
+		result["Row order"] = "any (worker threads unordered)";
 	}
 	return result;
 }
@@ -463,6 +471,15 @@ bool DeclineStatistics(LogicalGet &get) {
 		return false;
 	}
 	scan->statistics->Decline();
+	return true;
+}
+
+bool AllowAnyRowOrder(LogicalGet &get) {
+	auto scan = RemoteScanOf(get);
+	if (!scan || scan->row_limit) {
+		return false;
+	}
+	scan->any_row_order = true;
 	return true;
 }
 

@@ -37,6 +37,10 @@ bool AddRowFilter(duckdb::LogicalGet &get, const std::string &sql);
 // costs requests (a session, then the statistics) that a plan with nothing to order or prune
 // them against does not repay. False when `get` is no remote scan.
 bool DeclineStatistics(duckdb::LogicalGet &get);
+// Tells the scan behind `get` that nothing above it observes the order of its rows, so the
+// worker may produce them in any order (ExecuteFragmentRequest.any_row_order). False when `get`
+// is no remote scan or has a row limit (the limit keeps the first rows in the worker's order).
+bool AllowAnyRowOrder(duckdb::LogicalGet &get);
 // The table or view a remote scan reads; nullptr when `get` is no remote scan.
 duckdb::optional_ptr<const RemoteRelation> ScannedRelation(duckdb::LogicalGet &get);
 // The remote column behind output column `column_index` of a remote scan, "" if none.
