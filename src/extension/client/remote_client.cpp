@@ -479,52 +479,53 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 		ingest.erase(0, sent);
 		pieces_sent = sent;
 	}
-	v1::ExecuteFragmentRequest request;
-	request.set_plan(sql);
-	request.set_database(config_.database);
-	request.set_snapshot_id(options.snapshot.empty() ? config_.snapshot : options.snapshot);
-	request.set_execution_id(NewExecutionId());
-	request.set_query_id(options.query_id);
-	request.set_describe_only(options.describe_only);
-	request.set_session_id(options.session_id);
-	request.set_session_action(options.session_action);
-	request.set_ingest_table(options.ingest_table);
-	request.set_ingest_arrow(std::move(options.ingest_arrow));
-	request.set_ingest_schema(options.ingest_schema);
-	request.set_setup_sql(options.setup_sql);
-	request.set_ingest_continues(options.ingest_continues);
-	request.set_max_batch_bytes(options.max_batch_bytes);
-	request.set_max_batch_rows(options.max_batch_rows);
-	request.set_any_row_order(options.any_row_order);
+	// Shared with the reissue below: a copy would copy the uploads, megabytes each.
+	auto request = std::make_shared<v1::ExecuteFragmentRequest>();
+	request->set_plan(sql);
+	request->set_database(config_.database);
+	request->set_snapshot_id(options.snapshot.empty() ? config_.snapshot : options.snapshot);
+	request->set_execution_id(NewExecutionId());
+	request->set_query_id(options.query_id);
+	request->set_describe_only(options.describe_only);
+	request->set_session_id(options.session_id);
+	request->set_session_action(options.session_action);
+	request->set_ingest_table(options.ingest_table);
+	request->set_ingest_arrow(std::move(options.ingest_arrow));
+	request->set_ingest_schema(options.ingest_schema);
+	request->set_setup_sql(options.setup_sql);
+	request->set_ingest_continues(options.ingest_continues);
+	request->set_max_batch_bytes(options.max_batch_bytes);
+	request->set_max_batch_rows(options.max_batch_rows);
+	request->set_any_row_order(options.any_row_order);
 	if (!options.compression.empty()) {
-		request.set_compression(UsableCompression(options.compression));
+		request->set_compression(UsableCompression(options.compression));
 	}
-	AllowReplicas(config_, request);
+	AllowReplicas(config_, *request);
 	if (options.diff) {
-		*request.mutable_diff() = *options.diff;
-		request.set_replica_allowed(false);
+		*request->mutable_diff() = *options.diff;
+		request->set_replica_allowed(false);
 	}
 	if (options.uploads) {
-		request.mutable_uploads()->Add(options.uploads->begin(), options.uploads->end());
+		request->mutable_uploads()->Add(options.uploads->begin(), options.uploads->end());
 	}
 	if (options.exact_position) {
-		*request.mutable_exact_position() = PositionToWire(*options.exact_position);
-		request.set_split_index(options.split_index);
+		*request->mutable_exact_position() = PositionToWire(*options.exact_position);
+		request->set_split_index(options.split_index);
 	}
 	auto context = NewContext();
-	auto reader = stub_->ExecuteFragment(context.get(), request);
+	auto reader = stub_->ExecuteFragment(context.get(), *request);
 	RemoteQuery::Reissue reissue;
 	if (options.read_only && options.session_id.empty()) {
 		reissue = [this, request](std::unique_ptr<grpc::ClientContext> &context,
-		                          std::unique_ptr<RemoteQuery::Reader> &reader) mutable {
-			request.set_execution_id(NewExecutionId());
+		                          std::unique_ptr<RemoteQuery::Reader> &reader) {
+			request->set_execution_id(NewExecutionId());
 			context = NewContext();
-			reader = stub_->ExecuteFragment(context.get(), request);
+			reader = stub_->ExecuteFragment(context.get(), *request);
 		};
 	}
 	auto query = std::make_unique<RemoteQuery>(config_, failover_, std::move(context), std::move(reader),
 	                                           std::move(reissue));
-	query->bytes_sent = pieces_sent + request.ByteSizeLong();
+	query->bytes_sent = pieces_sent + request->ByteSizeLong();
 	return query;
 }
 

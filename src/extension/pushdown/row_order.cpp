@@ -1,5 +1,7 @@
 #include "extension/pushdown/row_order.hpp"
 
+#include "duckdb/main/config.hpp"
+#include "duckdb/main/settings.hpp"
 #include "duckdb/planner/expression/bound_aggregate_expression.hpp"
 #include "duckdb/planner/operator/logical_aggregate.hpp"
 #include "duckdb/planner/operator/logical_comparison_join.hpp"
@@ -40,8 +42,13 @@ bool HashJoin(LogicalComparisonJoin &join) {
 	return false;
 }
 
-// `observed`: something above `op` sees the order of the rows `op` produces.
-void Visit(LogicalOperator &op, bool observed) {
+// `observed`: something above `op` sees the order of the rows `op` produces. With `anywhere`
+// the session has preserve_insertion_order off: nothing but an ORDER BY orders rows, on the
+// host as on the worker.
+void Visit(LogicalOperator &op, bool observed, bool anywhere) {
+	if (anywhere) {
+		observed = false;
+	}
 	switch (op.type) {
 	case LogicalOperatorType::LOGICAL_GET:
 		if (!observed) {
@@ -61,8 +68,8 @@ void Visit(LogicalOperator &op, bool observed) {
 	}
 	case LogicalOperatorType::LOGICAL_COMPARISON_JOIN:
 		if (HashJoin(op.Cast<LogicalComparisonJoin>()) && op.children.size() == 2) {
-			Visit(*op.children[0], observed);
-			Visit(*op.children[1], false);
+			Visit(*op.children[0], observed, anywhere);
+			Visit(*op.children[1], false, anywhere);
 			return;
 		}
 		observed = true;
@@ -72,12 +79,12 @@ void Visit(LogicalOperator &op, bool observed) {
 		break;
 	}
 	for (auto &child : op.children) {
-		Visit(*child, observed);
+		Visit(*child, observed, anywhere);
 	}
 }
 
-void PostOptimize(OptimizerExtensionInput &, unique_ptr<LogicalOperator> &plan) {
-	Visit(*plan, true);
+void PostOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &plan) {
+	Visit(*plan, true, !DBConfig::GetSetting<PreserveInsertionOrderSetting>(input.context));
 }
 
 } // namespace

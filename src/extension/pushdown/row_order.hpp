@@ -9,7 +9,8 @@
 // rows through: projections, filters, the probe side of a hash join. Such consumers are a hash
 // join's build side and aggregates (GROUP BY, plain DISTINCT) whose every function DuckDB marks
 // NOT_ORDER_DEPENDENT (count, sum, min, max, ...; not list, first, string_agg). Anything else
-// (ORDER BY, LIMIT, windows, the result itself) keeps the order.
+// (ORDER BY, LIMIT, windows, the result itself) keeps the order. A session with DuckDB's
+// preserve_insertion_order off orders nothing but ORDER BY: every remote scan is marked.
 #pragma once
 
 #include "duckdb/optimizer/optimizer_extension.hpp"
