@@ -9,14 +9,16 @@ ROWS = 400_000  # four row groups: a worker with two threads could interleave th
 
 @pytest.fixture
 def big(mirror):
-	mirror.execute(f"CREATE TABLE big AS SELECT i AS id, i % 7 AS k, i * 3 AS v FROM range({ROWS}) t(i)")
+	mirror.execute(f"CREATE TABLE ordered_rows AS SELECT i AS id, i % 7 AS k, i * 3 AS v FROM range({ROWS}) t(i)")
 	for con in (mirror.con, mirror.local):
 		con.execute("CREATE OR REPLACE TABLE one AS SELECT x FROM range(7) t(x)")
 	# The remote scan stays on the host (with 'auto' the small host table would go to the worker).
 	mirror.con.execute("SET openduck_placement = 'local'")
 	yield mirror
 	mirror.con.execute("RESET openduck_placement")
-	mirror.execute("DROP TABLE big")
+	mirror.execute("DROP TABLE ordered_rows")
+	for con in (mirror.con, mirror.local):
+		con.execute("DROP TABLE IF EXISTS many")
 
 
 def explain(con, query):
@@ -25,9 +27,9 @@ def explain(con, query):
 
 UNORDERED = [
 	# Under an aggregate of order-free functions, through a join's probe side.
-	"SELECT count(*), sum(v), min(id), max(id) FROM {db}big b JOIN one ON b.k = one.x WHERE b.id % 1000 = 0",
-	"SELECT k, count(*) FROM {db}big b JOIN one ON b.k = one.x WHERE b.id % 3 = 0 GROUP BY k ORDER BY k",
-	"SELECT DISTINCT b.k FROM {db}big b JOIN one ON b.k = one.x ORDER BY 1",
+	"SELECT count(*), sum(v), min(id), max(id) FROM {db}ordered_rows b JOIN one ON b.k = one.x WHERE b.id % 1000 = 0",
+	"SELECT k, count(*) FROM {db}ordered_rows b JOIN one ON b.k = one.x WHERE b.id % 3 = 0 GROUP BY k ORDER BY k",
+	"SELECT DISTINCT b.k FROM {db}ordered_rows b JOIN one ON b.k = one.x ORDER BY 1",
 ]
 
 # A parameter keeps these statements on the host (statements with parameters are never shipped
@@ -36,11 +38,11 @@ UNORDERED = [
 HOST = "id >= ?"
 ORDERED = [
 	# The result shows the scan's order.
-	f"SELECT id, v FROM {{db}}big WHERE id % 997 = 0 AND {HOST}",
+	f"SELECT id, v FROM {{db}}ordered_rows WHERE id % 997 = 0 AND {HOST}",
 	# A LIMIT keeps the first rows; a window without ORDER BY numbers rows as they come.
-	f"SELECT sum(id) FROM (SELECT id FROM {{db}}big WHERE id % 5 = 0 AND {HOST} LIMIT 1000)",
+	f"SELECT sum(id) FROM (SELECT id FROM {{db}}ordered_rows WHERE id % 5 = 0 AND {HOST} LIMIT 1000)",
 	f"SELECT max(r) FILTER (WHERE id = 333333) FROM "
-	f"(SELECT id, row_number() OVER () AS r FROM {{db}}big WHERE {HOST})",
+	f"(SELECT id, row_number() OVER () AS r FROM {{db}}ordered_rows WHERE {HOST})",
 ]
 
 
@@ -48,10 +50,10 @@ ORDERED = [
 # aggregate gives them no fixed order either (so only the plan is checked); an ORDER BY of the
 # aggregate's own is not looked into.
 ORDER_DEPENDENT_AGGREGATES = [
-	f"SELECT list(id) FROM {{db}}big WHERE id % 4999 = 0 AND {HOST}",
-	f"SELECT list(id ORDER BY v DESC) FROM {{db}}big WHERE id % 4999 = 0 AND {HOST}",
-	f"SELECT k, first(id) FROM {{db}}big WHERE id > 1000 AND {HOST} GROUP BY k ORDER BY k",
-	f"SELECT k, string_agg(id::VARCHAR, ',') FROM {{db}}big b JOIN one ON b.k = one.x WHERE {HOST} GROUP BY k",
+	f"SELECT list(id) FROM {{db}}ordered_rows WHERE id % 4999 = 0 AND {HOST}",
+	f"SELECT list(id ORDER BY v DESC) FROM {{db}}ordered_rows WHERE id % 4999 = 0 AND {HOST}",
+	f"SELECT k, first(id) FROM {{db}}ordered_rows WHERE id > 1000 AND {HOST} GROUP BY k ORDER BY k",
+	f"SELECT k, string_agg(id::VARCHAR, ',') FROM {{db}}ordered_rows b JOIN one ON b.k = one.x WHERE {HOST} GROUP BY k",
 ]
 
 
@@ -77,7 +79,7 @@ def test_build_side_of_a_hash_join_runs_unordered(big):
 	# The host table is the larger side, so the remote one is the hash table's build side.
 	for con in (big.con, big.local):
 		con.execute("CREATE OR REPLACE TABLE many AS SELECT i AS id, i % 7 AS k FROM range(2000000) t(i)")
-	query = "SELECT m.id, b.v FROM many m JOIN {db}big b ON m.id = b.id WHERE b.id % 50000 = 1 ORDER BY m.id"
+	query = "SELECT m.id, b.v FROM many m JOIN {db}ordered_rows b ON m.id = b.id WHERE b.id % 50000 = 1 ORDER BY m.id"
 	plan = explain(big.con, big.render(query, True))
 	assert "Row order" in plan, plan
 	big.check(query)
@@ -92,11 +94,11 @@ def test_order_dependent_aggregates_keep_the_order(big, query):
 def test_without_insertion_order_every_scan_runs_unordered(big):
 	big.con.execute("SET preserve_insertion_order = false")
 	try:
-		plain = f"SELECT id, v FROM cloud.big WHERE id % 997 = 0 AND {HOST}"
+		plain = f"SELECT id, v FROM cloud.ordered_rows WHERE id % 997 = 0 AND {HOST}"
 		assert "Row order" in explain_with_parameter(big.con, plain)
 		assert sorted(big.con.execute(plain, [0]).fetchall()) == [(i, 3 * i) for i in range(0, ROWS, 997)]
 		# A LIMIT then takes any qualifying rows, locally as here.
-		limited = big.con.execute(f"SELECT id FROM cloud.big WHERE id % 5 = 0 AND {HOST} LIMIT 1000", [0]).fetchall()
+		limited = big.con.execute(f"SELECT id FROM cloud.ordered_rows WHERE id % 5 = 0 AND {HOST} LIMIT 1000", [0]).fetchall()
 		assert len(set(limited)) == 1000 and all(row[0] % 5 == 0 for row in limited)
 	finally:
 		big.con.execute("RESET preserve_insertion_order")
