@@ -206,8 +206,7 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 		state->options = bind.catalog->OptionsForRead(context, bind.shares_snapshot);
 	}
 	state->options.read_only = true;
-	// A LIMIT keeps the first rows in the worker's order: that order is what the limit means.
-	state->options.any_row_order = bind.any_row_order && !bind.row_limit;
+	state->options.any_row_order = bind.any_row_order;
 	state->statistics_check = bind.statistics->CheckFor(input.column_ids);
 	if (bind.row_limit) {
 		state->limit_sql = bind.order_sql + " LIMIT " + std::to_string(bind.row_limit);
@@ -338,7 +337,7 @@ InsertionOrderPreservingMap<string> RemoteScanToString(TableFunctionToStringInpu
 	if (!bind.row_filters.empty()) {
 		result["Row filters to worker"] = StringUtil::Join(bind.row_filters, " AND ");
 	}
-	if (bind.any_row_order && !bind.row_limit) {
+	if (bind.any_row_order) {
 		result["Row order"] = "any (worker threads unordered)";
 	}
 	return result;
@@ -444,6 +443,9 @@ bool PushRowLimit(LogicalGet &get, idx_t max_rows, const std::string &order_sql)
 	}
 	bind.row_limit = bind.row_limit ? MinValue(bind.row_limit, max_rows) : max_rows;
 	bind.order_sql = order_sql;
+	// The limit keeps the worker's first rows: their order is what it means (AllowAnyRowOrder
+	// refuses a limited scan; this keeps the order of the passes free).
+	bind.any_row_order = false;
 	return true;
 }
 
