@@ -12,7 +12,9 @@ then per split the totals and the worst query. Server CPU seconds are printed ne
 Run: .venv/bin/python bench/hybrid_bench.py [--suite tpch|tpcds] [--sf 1] [--queries 1,3,5]
      [--splits facts-remote,...] [--runs 3]
 Times are the median of --runs runs after a warm-up (default 1: single runs on a shared 2-core
-machine differ by 10-20% on short queries; use 3 or more to compare auto with forced local).
+machine differ by 10-20% on short queries; use 3 or more to compare auto with forced local). Each
+query runs all-local, then auto, then forced local, so that each ratio compares runs taken
+seconds apart.
 TPC-DS (pip duckdb-ext-tpcds) has two splits: all-remote and facts-remote (its seven fact tables).
 """
 
@@ -61,10 +63,24 @@ def timed_once(con, sql, server):
 	return rows, wall, server.process.cpu_seconds() - cpu, received, sent
 
 
-def timed(con, sql, server, runs):
-	"""The run with the median wall time of `runs`."""
-	results = sorted((timed_once(con, sql, server) for _ in range(runs)), key=lambda result: result[1])
-	return results[len(results) // 2]
+def timed_side_by_side(contenders, sql, server, runs):
+	"""Per contender (a host connection and the openduck_placement it runs with, None to leave
+	it), the run with the median wall time of `runs` after a warm-up (catalogs, descriptions), or
+	the error it raised. The contenders run one after the other, query by query: on a shared
+	machine speed drifts over minutes, and an all-local baseline timed minutes before the split
+	made all-local queries look up to 1.6x slower than themselves."""
+	medians = []
+	for con, placement in contenders:
+		try:
+			if placement is not None:
+				con.execute(f"SET openduck_placement = '{placement}'")
+			timed_once(con, sql, server)  # warm-up
+			results = sorted((timed_once(con, sql, server) for _ in range(runs)), key=lambda result: result[1])
+		except Exception as error:  # a failure is counted and shown, never hidden
+			medians.append(error)
+			continue
+		medians.append(results[len(results) // 2])
+	return medians
 
 
 def main():
@@ -96,10 +112,6 @@ def main():
 		                                           "'localdata' ORDER BY ALL").fetchall()]
 		loader.close()
 		baseline = host_for(server, local_file, tables, [])
-		local_times = {}
-		for n in numbers:
-			timed_once(baseline, queries[n], server)  # warm-up
-			local_times[n] = timed(baseline, queries[n], server, args.runs)
 		print(f"{args.suite.upper()} SF{args.sf:g}, median of {args.runs} run(s) per query after a warm-up; times in ms, bytes moved in KiB "
 		      f"(received/sent); ratios against the same query with every table local")
 		for split in args.splits.split(",") if args.splits else splits:
@@ -111,18 +123,21 @@ def main():
 			print(f"\n{split} (remote: {', '.join(remote_tables)})")
 			print(f"  {'q':>3} {'local':>8} {'auto':>8} {'ratio':>6} {'placement':>17} {'KiB recv/sent':>15} "
 			      f"{'cpu s':>6}   {'forced local':>12} {'ratio':>6}")
+			local_total = 0.0
 			for n in numbers:
-				expected, local_wall = local_times[n][0], local_times[n][1]
+				measured = timed_side_by_side([(baseline, None), (con, "auto"), (con, "local")], queries[n], server,
+				                             args.runs)
+				if isinstance(measured[0], Exception):
+					raise measured[0]  # the all-local oracle itself failed
+				expected, local_wall = measured[0][0], measured[0][1]
+				local_total += local_wall
 				line = {}
-				for placement in ("auto", "local"):
-					con.execute(f"SET openduck_placement = '{placement}'")
-					try:
-						timed_once(con, queries[n], server)  # warm-up: catalogs, descriptions
-						rows, wall, cpu, received, sent = timed(con, queries[n], server, args.runs)
-					except Exception as error:  # a failure is counted and shown, never hidden
-						print(f"  {n:>3} {placement}: ERROR {str(error).splitlines()[0][:100]}")
+				for placement, result in zip(("auto", "local"), measured[1:]):
+					if isinstance(result, Exception):
+						print(f"  {n:>3} {placement}: ERROR {str(result).splitlines()[0][:100]}")
 						errors += 1
 						continue
+					rows, wall, cpu, received, sent = result
 					if len(rows) != len(expected):
 						print(f"  {n:>3} {placement}: WRONG RESULT ({len(rows)} rows, expected {len(expected)})")
 						errors += 1
@@ -141,7 +156,6 @@ def main():
 					print(f"  {n:>3} {1000 * local_wall:8.0f} {1000 * wall:8.0f} {ratio:6.2f} {chosen:>17} "
 					      f"{received / 1024:7.0f}/{sent / 1024:<7.0f} {cpu:6.2f}   {1000 * line['local'][0]:12.0f} "
 					      f"{line['local'][1]:6.2f}")
-			local_total = sum(local_times[n][1] for n in numbers)
 			print(f"  total: all-local {local_total:.2f} s; auto {totals['auto']:.2f} s = "
 			      f"{totals['auto'] / local_total:.2f}x (worst Q{worst['auto'][0]} {worst['auto'][1]:.2f}x); forced local "
 			      f"{totals['local']:.2f} s = {totals['local'] / local_total:.2f}x (worst Q{worst['local'][0]} "
