@@ -63,24 +63,11 @@ def timed_once(con, sql, server):
 	return rows, wall, server.process.cpu_seconds() - cpu, received, sent
 
 
-def timed_side_by_side(contenders, sql, server, runs):
-	"""Per contender (a host connection and the openduck_placement it runs with, None to leave
-	it), the run with the median wall time of `runs` after a warm-up (catalogs, descriptions), or
-	the error it raised. The contenders run one after the other, query by query: on a shared
-	machine speed drifts over minutes, and an all-local baseline timed minutes before the split
-	made all-local queries look up to 1.6x slower than themselves."""
-	medians = []
-	for con, placement in contenders:
-		try:
-			if placement is not None:
-				con.execute(f"SET openduck_placement = '{placement}'")
-			timed_once(con, sql, server)  # warm-up
-			results = sorted((timed_once(con, sql, server) for _ in range(runs)), key=lambda result: result[1])
-		except Exception as error:  # a failure is counted and shown, never hidden
-			medians.append(error)
-			continue
-		medians.append(results[len(results) // 2])
-	return medians
+def timed(con, sql, server, runs):
+	"""The run with the median wall time of `runs`, after a warm-up (catalogs, descriptions)."""
+	timed_once(con, sql, server)
+	results = sorted((timed_once(con, sql, server) for _ in range(runs)), key=lambda result: result[1])
+	return results[len(results) // 2]
 
 
 def main():
@@ -125,19 +112,20 @@ def main():
 			      f"{'cpu s':>6}   {'forced local':>12} {'ratio':>6}")
 			local_total = 0.0
 			for n in numbers:
-				measured = timed_side_by_side([(baseline, None), (con, "auto"), (con, "local")], queries[n], server,
-				                             args.runs)
-				if isinstance(measured[0], Exception):
-					raise measured[0]  # the all-local oracle itself failed
-				expected, local_wall = measured[0][0], measured[0][1]
+				# All-local right before auto and forced local: on a shared machine speed drifts over
+				# minutes, and an all-local baseline timed minutes before the split made all-local
+				# queries look up to 1.6x slower than themselves.
+				expected, local_wall = timed(baseline, queries[n], server, args.runs)[:2]
 				local_total += local_wall
 				line = {}
-				for placement, result in zip(("auto", "local"), measured[1:]):
-					if isinstance(result, Exception):
-						print(f"  {n:>3} {placement}: ERROR {str(result).splitlines()[0][:100]}")
+				for placement in ("auto", "local"):
+					con.execute(f"SET openduck_placement = '{placement}'")
+					try:
+						rows, wall, cpu, received, sent = timed(con, queries[n], server, args.runs)
+					except Exception as error:  # a failure is counted and shown, never hidden
+						print(f"  {n:>3} {placement}: ERROR {str(error).splitlines()[0][:100]}")
 						errors += 1
 						continue
-					rows, wall, cpu, received, sent = result
 					if len(rows) != len(expected):
 						print(f"  {n:>3} {placement}: WRONG RESULT ({len(rows)} rows, expected {len(expected)})")
 						errors += 1
