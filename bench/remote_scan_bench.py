@@ -387,7 +387,8 @@ def main():
 
 		def ours():
 			host.execute("CREATE TABLE memory.main.copy AS SELECT * FROM cloud.lineitem")
-			ours_stats.append(host.execute("SELECT * FROM openduck_last_query_stats()").fetchone())
+			ours_stats.append(host.execute(
+			    "SELECT remote_requests, bytes_received, rows_received FROM openduck_last_query_stats()").fetchone())
 
 		runs = {}
 		runs["ours"] = measure("(b) openduck ATTACH", args.repeat, ours, server.process.pid, drop_copy)
@@ -522,7 +523,8 @@ def main():
 			plan = "\n".join(row[1] for row in host.execute("EXPLAIN " + sql).fetchall())
 			where = "shipped whole" if "OPENDUCK_QUERY" in plan else "remote scan"
 			table = host.execute(sql).fetch_arrow_table()
-			requests, shipped, received = host.execute("SELECT * FROM openduck_last_query_stats()").fetchone()
+			requests, shipped, received = host.execute(
+			    "SELECT remote_requests, bytes_received, rows_received FROM openduck_last_query_stats()").fetchone()
 			own = ipc_stream_size(table)
 			print(f"  {name:<30} {table.num_rows:>6} rows ({where}): shipped {shipped:>9,} B in {requests} requests "
 			      f"({received} rows), result {own:>9,} B -> {shipped / own:5.2f}x  (target <= 1.1)")

@@ -6,6 +6,8 @@
 #include "arrow/type_text.hpp"
 #include "common/wire_limits.hpp"
 #include "worker/ingest_scan.hpp"
+#include "worker/ipc_result_collector.hpp"
+#include "worker/result_outbox.hpp"
 #include "worker/statement_guard.hpp"
 
 #include "duckdb/common/error_data.hpp"
@@ -19,6 +21,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 namespace openduck {
@@ -142,7 +145,7 @@ void FragmentExecutor::IngestInto(const std::string &table, const std::string &a
 		return;
 	}
 	auto pending = connection_.PendingQuery("INSERT INTO " + target + " SELECT * FROM " + scan.TableFunctionSQL(), false);
-	if (!pending->HasError() && !Complete(*pending)) {
+	if (!pending->HasError() && Complete(*pending) != Completion::kEnded) {
 		throw duckdb::InterruptException();
 	}
 	if (pending->HasError()) {
@@ -183,9 +186,8 @@ namespace {
 
 // While it lives, the connection runs statements with preserve_insertion_order off (when
 // `enabled`): the host said it never observes the order of the rows (any_row_order), so DuckDB
-// may sink them in parallel as its threads finish. With the order kept, a selective scan's
-// threads wait for each other: DuckDB's ordered streaming collector holds back every batch but
-// the lowest, and its buffer counts each chunk of a few filtered rows as a full vector.
+// may sink them in parallel as its threads finish. With the order kept, the result's last
+// pipeline runs on one thread (ipc_result_collector.hpp).
 // The value is set on the connection only (ClientConfig::set_variables), which clients cannot
 // reach: the sandbox refuses SET preserve_insertion_order.
 class AnyRowOrder {
@@ -217,25 +219,32 @@ private:
 
 static const char *kInterruptType = "INTERRUPT";
 
-static void BackOff(uint32_t idle) {
+// Waits for DuckDB's background threads, which hold every task: asking again at once would spin
+// this thread on a core those threads need. Yields a few times, then sleeps up to 1 ms, woken
+// early when `outbox` (if any) receives a batch or the result is complete.
+static void WaitForThreads(uint32_t idle, ResultOutbox *outbox) {
 	if (idle < 16) {
 		std::this_thread::yield();
+		return;
+	}
+	auto timeout = std::chrono::microseconds(std::min<uint32_t>(1000, 50 * (idle - 15)));
+	if (outbox) {
+		outbox->Wait(timeout);
 	} else {
-		std::this_thread::sleep_for(std::chrono::microseconds(std::min<uint32_t>(1000, 50 * (idle - 15))));
+		std::this_thread::sleep_for(timeout);
 	}
 }
 
 // Runs the pending query's tasks until it ends (a result or an error) or `stop` says so; true if
 // it ended.
 template <class STOP>
-static bool RunTasks(duckdb::PendingQueryResult &pending, const STOP &stop) {
+static bool RunTasks(duckdb::PendingQueryResult &pending, ResultOutbox *outbox, const STOP &stop) {
 	for (uint32_t idle = 0; !stop() && !pending.HasError();) {
 		auto state = pending.ExecuteTask();
-		if (state == duckdb::PendingExecutionResult::NO_TASKS_AVAILABLE) {
-			// DuckDB's background threads hold every task. Asking again at once would spin this
-			// thread on a core those threads need, so back off: yield a few times, then sleep up
-			// to 1 ms.
-			BackOff(idle++);
+		if (state == duckdb::PendingExecutionResult::NO_TASKS_AVAILABLE ||
+		    state == duckdb::PendingExecutionResult::BLOCKED) {
+			// BLOCKED: every task left waits, e.g. for the outbox to make room.
+			WaitForThreads(idle++, outbox);
 			continue;
 		}
 		if (state != duckdb::PendingExecutionResult::RESULT_NOT_READY) {
@@ -246,11 +255,24 @@ static bool RunTasks(duckdb::PendingQueryResult &pending, const STOP &stop) {
 	return pending.HasError();
 }
 
-bool FragmentExecutor::Complete(duckdb::PendingQueryResult &pending) {
+FragmentExecutor::Completion FragmentExecutor::Complete(duckdb::PendingQueryResult &pending, ResultOutbox *outbox,
+                                                        const std::function<bool()> &deliver) {
 	// DuckDB clears a pending interrupt when a query begins (in PendingQuery), so a cancel that
 	// landed before is seen by this check, and one after it interrupts the query.
-	if (RunTasks(pending, [&] { return cancelled_.load(); })) {
-		return true;
+	bool caller_gone = false;
+	auto stop = [&] {
+		if (cancelled_) {
+			return true;
+		}
+		caller_gone = deliver && !deliver();
+		return caller_gone;
+	};
+	if (RunTasks(pending, outbox, stop)) {
+		return Completion::kEnded;
+	}
+	if (outbox) {
+		// Its parked producers must run on to the interrupt.
+		outbox->Close();
 	}
 	// PendingQuery cleared the interrupt of a cancel that came first; the tasks it scheduled
 	// must see one, or tearing the query down waits for them to finish.
@@ -259,8 +281,8 @@ bool FragmentExecutor::Complete(duckdb::PendingQueryResult &pending) {
 	// physical plan now and then (about 1 KiB, operator destructors never run) when a pending
 	// result is destroyed while its interrupted tasks are still on DuckDB's threads: 4 of 30 in a
 	// bare-DuckDB reproduction, 0 of 60 with this drain. The tasks stop at their next chunk.
-	RunTasks(pending, [] { return false; });
-	return false;
+	RunTasks(pending, outbox, [] { return false; });
+	return caller_gone ? Completion::kCallerGone : Completion::kCancelled;
 }
 
 FragmentOutcome FragmentExecutor::Describe(duckdb::vector<duckdb::unique_ptr<duckdb::SQLStatement>> statements,
@@ -433,23 +455,84 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 				return fail(duckdb::ErrorData(duckdb::ExceptionType::INTERRUPT, "cancelled"));
 			}
 		}
-		// A session's result is materialized so the session lock can be released before sending.
-		// So is any write's: outside a session its transaction commits when the result is
-		// complete, and a failed commit must reach the host as the statement's error.
+		// A session's result is complete before anything is sent, so the session lock can be
+		// released first. So is any write's: outside a session its transaction commits when the
+		// result is complete, and a failed commit must reach the host as the statement's error.
 		bool stream = !session_ && statements.back()->type == duckdb::StatementType::SELECT_STATEMENT;
+		uint64_t max_bytes = request_.max_batch_bytes() ? request_.max_batch_bytes() : kDefaultMaxBatchBytes;
+		// Readers refuse batches above kMaxIpcBatchRows; buffer-less columns (NULL type) never
+		// reach max_bytes, so the row bound is what ends their batches.
+		uint64_t max_rows = kMaxIpcBatchRows;
+		if (request_.max_batch_rows() && request_.max_batch_rows() < max_rows) {
+			max_rows = request_.max_batch_rows();
+		}
+		// DuckDB's threads encode the result into the outbox (ipc_result_collector.hpp). A
+		// streamed one holds a few batches, so a slow reader holds back the query; a complete
+		// one holds the whole result until it is sent.
+		auto outbox = std::make_shared<ResultOutbox>(
+		    stream ? kStreamedBatches * max_bytes : std::numeric_limits<uint64_t>::max(), *compression);
+		struct CloseOnExit {
+			ResultOutbox &outbox;
+			~CloseOnExit() {
+				outbox.Close();
+			}
+		} close_outbox {*outbox};
+		auto wire = IpcStreamWriter::WireProperties(*connection_.context);
 		// DuckDB reads the setting while it plans and again as it schedules each pipeline, so it
 		// stays set until the statement has run.
 		AnyRowOrder any_row_order(*connection_.context, request_.any_row_order());
-		auto pending = connection_.PendingQuery(std::move(statements.back()), stream);
+		duckdb::unique_ptr<duckdb::PendingQueryResult> pending;
+		{
+			// DuckDB asks for the collector while PendingQuery plans, for results it does not
+			// stream itself.
+			auto &config = duckdb::ClientConfig::GetConfig(*connection_.context);
+			config.get_result_collector = IpcResultCollector::Factory(outbox, wire, {max_rows, max_bytes});
+			pending = connection_.PendingQuery(std::move(statements.back()), false);
+			config.get_result_collector = nullptr;
+		}
 		if (pending->HasError()) {
 			return fail(pending->GetErrorObject());
 		}
-		if (!Complete(*pending)) {
+		IpcStreamWriter schema_writer(pending->types, pending->names, wire);
+		// The last batch taken from the outbox is held back, so that a small result's schema,
+		// batch and end of stream travel as one message.
+		std::string held = schema_writer.SchemaMessage();
+		bool holds_batch = false;
+		uint64_t held_raw_bytes = 0;
+		// Each batch's wall time, producing through sending, tells "auto" what compression buys.
+		auto batch_started = std::chrono::steady_clock::now();
+		auto send_queued = [&]() {
+			ResultOutbox::Batch batch;
+			while (outbox->Pop(batch)) {
+				outcome.rows += batch.rows;
+				if (!holds_batch) {
+					held += batch.payload;
+				} else {
+					if (!send_payload(held)) {
+						return false;
+					}
+					auto now = std::chrono::steady_clock::now();
+					outbox->Delivered(now - batch_started, held_raw_bytes);
+					batch_started = now;
+					held = std::move(batch.payload);
+				}
+				holds_batch = true;
+				held_raw_bytes = batch.raw_bytes;
+			}
+			return true;
+		};
+		auto completion = stream ? Complete(*pending, outbox.get(), send_queued) : Complete(*pending, outbox.get());
+		if (completion == Completion::kCallerGone) {
+			outcome.delivered = false;
+			return outcome;
+		}
+		if (completion == Completion::kCancelled) {
 			return fail(duckdb::ErrorData(duckdb::ExceptionType::INTERRUPT, "cancelled"));
 		}
 		if (pending->HasError()) {
 			return fail(pending->GetErrorObject());
 		}
+		// Ends the statement: an auto-commit write commits here.
 		auto result = pending->Execute();
 		if (result->HasError()) {
 			return fail(result->GetErrorObject());
@@ -460,64 +543,12 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			interruptible.Close();
 			session_guard.unlock();
 		}
-		IpcStreamWriter writer(result->types, result->names,
-		                       IpcStreamWriter::WireProperties(*connection_.context));
-		uint64_t max_bytes = request_.max_batch_bytes() ? request_.max_batch_bytes() : kDefaultMaxBatchBytes;
-		// Readers refuse batches above kMaxIpcBatchRows; buffer-less columns (NULL type) never
-		// reach max_bytes, so the row bound is what ends their batches.
-		uint64_t max_rows = kMaxIpcBatchRows;
-		if (request_.max_batch_rows() && request_.max_batch_rows() < max_rows) {
-			max_rows = request_.max_batch_rows();
+		if (!send_queued()) {
+			outcome.delivered = false;
+			return outcome;
 		}
-		std::string payload = writer.SchemaMessage();
-		// Each batch's wall time, producing through sending, tells "auto" what compression buys.
-		auto batch_started = std::chrono::steady_clock::now();
-		auto flush = [&]() {
-			auto raw_bytes = writer.BufferedBytes();
-			writer.SetCompression(compression->Next());
-			writer.FlushBatchTo(payload);
-			if (!send_payload(payload)) {
-				return false;
-			}
-			auto now = std::chrono::steady_clock::now();
-			compression->Record(now - batch_started, raw_bytes);
-			batch_started = now;
-			return true;
-		};
-		while (true) {
-			if (cancelled_) {
-				return fail(duckdb::ErrorData(duckdb::ExceptionType::INTERRUPT, "cancelled"));
-			}
-			duckdb::unique_ptr<duckdb::DataChunk> chunk;
-			duckdb::ErrorData error;
-			if (!result->TryFetch(chunk, error)) {
-				return fail(error.HasError() ? error : result->GetErrorObject());
-			}
-			if (!chunk) {
-				break;
-			}
-			RowBytes sizes(*chunk);
-			for (duckdb::idx_t offset = 0; offset < chunk->size();) {
-				auto appended = writer.AppendWithin(*chunk, sizes, offset, max_rows, max_bytes);
-				if (writer.BufferedBytes() > kMaxPayloadBytes) {
-					throw duckdb::InvalidInputException(
-					    "a result row of about %llu bytes is larger than the %llu bytes OpenDuck sends at once",
-					    (unsigned long long)writer.BufferedBytes(), (unsigned long long)kMaxPayloadBytes);
-				}
-				offset += appended;
-				outcome.rows += appended;
-				if (appended == 0 || writer.BufferedBytes() >= max_bytes || writer.BufferedRows() >= max_rows) {
-					if (!flush()) {
-						outcome.delivered = false;
-						return outcome;
-					}
-				}
-			}
-		}
-		writer.SetCompression(compression->Next());
-		writer.FlushBatchTo(payload);
-		payload += IpcStreamWriter::EndOfStream();
-		if (!send_payload(payload)) {
+		held += IpcStreamWriter::EndOfStream();
+		if (!send_payload(held)) {
 			outcome.delivered = false;
 			return outcome;
 		}

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "openduck/v1/openduck.pb.h"
+#include "worker/result_outbox.hpp"
 #include "worker/session_registry.hpp"
 
 #include "duckdb/main/client_properties.hpp"
@@ -40,6 +41,8 @@ struct FragmentOutcome {
 class FragmentExecutor {
 public:
 	static constexpr uint64_t kDefaultMaxBatchBytes = 1024 * 1024;
+	// How many batches of max_batch_bytes a streamed result queues before its producers wait.
+	static constexpr uint64_t kStreamedBatches = 4;
 
 	enum class SessionUse {
 		// One of the session's statements: its lock is held while the statement executes, and the
@@ -83,9 +86,13 @@ private:
 	// empty to temporary table `table`, created from the stream's types when missing with its
 	// column names (`named_columns`) or c0, c1, ...
 	void IngestInto(const std::string &table, const std::string &arrow, const std::string &schema, bool named_columns);
-	// Runs `pending` until its result is ready, without spinning a core while DuckDB's threads
-	// work. False when cancelled (the query is interrupted).
-	bool Complete(duckdb::PendingQueryResult &pending);
+	enum class Completion { kEnded, kCancelled, kCallerGone };
+	// Runs `pending` until it ends (a result or an error), without spinning a core while DuckDB's
+	// threads work; `outbox` is its result's, if any. Between tasks, `deliver` (if set) sends what
+	// is ready and returns false when the caller is gone. When cancelled, or the caller is gone,
+	// the query is interrupted and run to its end.
+	Completion Complete(duckdb::PendingQueryResult &pending, ResultOutbox *outbox = nullptr,
+	                    const std::function<bool()> &deliver = nullptr);
 	// Runs request_.setup_sql (guarded, and only ever for this connection); on a session's
 	// connection first resets what an earlier request set and this one does not.
 	void ApplySetup();

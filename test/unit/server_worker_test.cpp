@@ -76,8 +76,9 @@ TEST_F(ServerWorkerTest, StreamsSchemaBatchesAndEndOfStream) {
 	EXPECT_TRUE(reader.Finished());
 	EXPECT_EQ(finished.finished().bytes(), bytes);
 	EXPECT_EQ(reader.Names(), (duckdb::vector<std::string> {"i", "s"}));
-	// The row cap is exact: ten batches of 1000 rows (and the last payload carries only EOS).
-	EXPECT_EQ(responses.size(), 12u);
+	// The row cap is exact: ten batches of 1000 rows, the last one with the end of stream, and
+	// Finished.
+	EXPECT_EQ(responses.size(), 11u);
 	duckdb::DataChunk chunk;
 	chunk.Initialize(*connection.context, reader.Types());
 	int64_t expected = 0;
