@@ -57,6 +57,12 @@ constexpr const char *kUploadPrefix = "openduck_upload_";
 // fast as the host plan or faster in all but two; of the 13 over 15 MB, 7 were slower (up to
 // 3.7x), 4 even and 2 faster.
 constexpr uint64_t kAutoUploadBytes = 16ull << 20;
+// What 'auto' weighs an uploaded byte at, against a pulled one. Measured with
+// bench/hybrid_bench.py (TPC-H SF1, lineitem remote): an upload cost 4.2-7.1 ms per MB over the
+// all-local time (Q5, Q8, Q14, Q21), a pull 2.8-4.1 (Q9, Q10; the whole of lineitem 3.5): the
+// host reads and encodes its rows, the worker decodes them into a temporary table and scans it,
+// where pulled rows go from the worker's encoder straight into the host's scan.
+constexpr double kUploadByteCost = 2.0;
 
 void CheckPlacement(ClientContext &, SetScope, Value &parameter) {
 	auto value = StringUtil::Lower(parameter.ToString());
@@ -115,6 +121,20 @@ struct Leaves {
 		// The statement's filters on this table alone that every row must pass to reach the
 		// result (RowFilters); bound to the scan's columns.
 		vector<unique_ptr<Expression>> row_filters;
+		// The share of the table's rows its filters let through, erring towards not uploading:
+		// what the table would send counts a fifth of its rows, as DuckDB guesses
+		// (RelationStatisticsHelper: DEFAULT_SELECTIVITY once, however many conditions), since a
+		// fifth per condition made a date range a twenty-fifth and TPC-H Q8 uploaded 10.9 MB
+		// estimated at 4.4. The share of its join keys that reduces a remote scan counts a fifth
+		// per condition: a dimension's filters are mostly equalities (d_year = 2000 AND d_moy =
+		// 11 keeps 1/84 of date_dim), and a fifth once drew uploads into TPC-DS Q34, Q68 and Q73,
+		// 2.2-2.8x slower than the join keys.
+		double SentShare() const {
+			return row_filters.empty() ? 1.0 : 0.2;
+		}
+		double KeyShare() const {
+			return std::pow(0.2, double(row_filters.size()));
+		}
 	};
 	std::map<DuckTableEntry *, Local> local;
 	// Tables (by table index) compared for equality by a join condition, as written.
@@ -419,7 +439,7 @@ void ApplyJoinKeys(Leaves &leaves) {
 	auto host_fraction = [&](idx_t table_index) {
 		for (auto &local : leaves.local) {
 			if (local.second.gets.size() == 1 && local.second.gets[0]->table_index == table_index) {
-				return std::pow(0.2, double(local.second.row_filters.size()));
+				return local.second.KeyShare();
 			}
 		}
 		return 1.0;
@@ -601,16 +621,14 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	if (!rewriter.Rewrite(*statement) || rewriter.Columns().names.count("rowid")) {
 		return false;
 	}
-	// Estimated bytes each way, over the columns the text can reach; a host table's own filters
-	// count 0.2 each, as DuckDB guesses them.
+	// Estimated bytes each way, over the columns the text can reach.
 	CollectRowFilters(*target, leaves);
 	double local_bytes = 0, remote_bytes = 0;
 	std::map<DuckTableEntry *, unique_ptr<Expression>> keep;
 	for (auto &table : leaves.local) {
 		table.second.columns = ReachedColumns(*table.first, table.second.name, rewriter.Columns());
 		keep[table.first] = RowFilterOverColumns(table.second, table.second.columns);
-		local_bytes += std::pow(0.2, double(table.second.row_filters.size())) *
-		               TableBytes(*table.first, table.second.columns);
+		local_bytes += table.second.SentShare() * TableBytes(*table.first, table.second.columns);
 	}
 	ApplyFilters(leaves);
 	ApplyJoinKeys(leaves);
@@ -624,7 +642,7 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	// Strings are guessed wide: the estimate only rules out what surely will not fit; the
 	// encoding below stops at the limit itself.
 	if (local_bytes > 2.0 * double(limit) ||
-	    (placement == "auto" && local_bytes > 0 && local_bytes >= remote_bytes)) {
+	    (placement == "auto" && local_bytes > 0 && kUploadByteCost * local_bytes >= remote_bytes)) {
 		return false;
 	}
 	auto uploads = std::make_shared<std::vector<v1::Upload>>();
