@@ -19,6 +19,7 @@
 #include "extension/functions/split_read_function.hpp"
 #include "extension/pushdown/split_pushdown.hpp"
 #include "extension/pushdown/limit_pushdown.hpp"
+#include "extension/pushdown/early_scan.hpp"
 #include "extension/pushdown/row_filter_pushdown.hpp"
 #include "extension/pushdown/row_order.hpp"
 #include "extension/pushdown/semi_join_pushdown.hpp"
@@ -58,6 +59,8 @@ extern "C" DUCKDB_EXTENSION_API void openduck_duckdb_cpp_init(duckdb::ExtensionL
 	config.optimizer_extensions.push_back(openduck::RowOrderExtension());
 	config.optimizer_extensions.push_back(openduck::SemiJoinPushdownExtension());
 	config.optimizer_extensions.push_back(openduck::OneSnapshotPerStatementExtension());
+	// Last: it sends a scan as the passes before left it.
+	config.optimizer_extensions.push_back(openduck::EarlyScanExtension());
 	config.AddExtensionOption(openduck::kStatementSnapshotSetting,
 	                          "Read every remote table of a statement from one snapshot of its database (a statement "
 	                          "reading a database more than once then runs in a worker session, whose results the worker "

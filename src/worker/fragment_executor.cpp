@@ -1,5 +1,7 @@
 #include "worker/fragment_executor.hpp"
 
+#include "worker/catalog_reader.hpp"
+
 #include "arrow/ipc_limits.hpp"
 #include "arrow/ipc_stream_reader.hpp"
 #include "arrow/ipc_stream_writer.hpp"
@@ -395,11 +397,24 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			return fail(duckdb::ErrorData(duckdb::ExceptionType::TRANSACTION,
 			                              "session '" + request_.session_id() + "' has ended"));
 		}
-		if (!read_only_token_.empty() && !session_ && !final_read_) {
+		bool expects_catalog = !request_.expected_catalog_version().empty();
+		if ((!read_only_token_.empty() || expects_catalog) && !session_ && !final_read_) {
 			// Rolled back with the connection when the executor ends; nothing in it may write.
 			auto begin = connection_.Query("BEGIN TRANSACTION READ ONLY");
 			if (begin->HasError()) {
 				return fail(begin->GetErrorObject());
+			}
+		}
+		if (expects_catalog) {
+			// Read in the transaction the statement runs in: the catalog it binds against is the
+			// one compared.
+			auto current = CatalogVersion(connection_, false);
+			if (current != request_.expected_catalog_version()) {
+				return fail(duckdb::ErrorData(duckdb::ExceptionType::CATALOG,
+				                              "catalog version mismatch: the statement was bound against catalog "
+				                              "version " + request_.expected_catalog_version() +
+				                                  ", the database's is " + current +
+				                                  "; bind it again against the current catalog"));
 			}
 		}
 		if (!request_.setup_sql().empty() || (session_settings_ && !session_settings_->empty())) {

@@ -196,6 +196,12 @@ grpc::Status Worker::Handshake(const pb::HandshakeRequest &request, pb::Handshak
 
 grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::ExecuteFragmentRequest &request,
                                      const Principal &principal, const ResponseSink &sink, FragmentOutcome &outcome) {
+	if (!request.expected_catalog_version().empty() && (!request.session_id().empty() || !request.snapshot_id().empty())) {
+		// A session's or a past snapshot's catalog has versions of its own.
+		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+		                    "expected_catalog_version is for reads of a database's head outside a session; this "
+		                    "request names a session or a snapshot");
+	}
 	Served served;
 	auto status = request.has_exact_position()
 	                  ? FindExactPosition(request.database(), request.exact_position(), served)

@@ -172,6 +172,25 @@ def test_a_statement_the_worker_refused_whole_is_not_sent_again(hybrid):
 		db.execute("CREATE MACRO host_only(x) AS x * 2 + 1")
 	sql = "SELECT sum(host_only(v)) FROM cloud.facts WHERE id < 1000"
 	assert con.execute(sql).fetchall() == oracle.execute(sql).fetchall()
-	# The refused whole statement, then the host plan's: the cached catalog confirmed current
-	# and its one remote scan (a lone scan reads no statistics).
+	# The catalog (its first use on this connection), the refused whole statement, then the host
+	# plan's one remote scan (a lone scan reads no statistics).
 	assert con.execute("SELECT remote_requests FROM openduck_last_query_stats()").fetchone() == (3,)
+
+
+def test_conditions_derived_from_an_or_count_in_the_remote_estimate(hybrid):
+	"""TPC-H Q19's shape: an OR whose every branch has conditions on the remote table alone.
+	DuckDB derives the OR of those conditions and pushes it into the remote scan, so pulling the
+	few rows past it beats sending the host table; 'auto' counts them (it chose the upload when
+	it saw the whole remote table). Where a branch has none, nothing is derived and the upload
+	stays."""
+	con, oracle = hybrid
+	for db in (con, oracle):
+		db.execute("CREATE TABLE items AS SELECT range AS k, range % 10 AS brand, range % 50 AS size FROM range(50000)")
+	derived = ("SELECT count(*), sum(f.v) FROM cloud.facts f JOIN items i ON f.k = i.k "
+	           "WHERE (i.brand = 1 AND f.v = 3 AND f.tag = 'f1') OR (i.size = 2 AND f.v BETWEEN 5 AND 7 AND f.tag = 'f2')")
+	assert "Uploads" not in explain(con, derived)
+	assert con.execute(derived).fetchall() == oracle.execute(derived).fetchall()
+	assert stats(con)[0] < 256 * 1024, stats(con)
+	underived = derived.replace("(i.size = 2 AND f.v BETWEEN 5 AND 7 AND f.tag = 'f2')", "i.size = 2")
+	assert "Uploads (LOCAL→REMOTE)" in explain(con, underived)
+	assert con.execute(underived).fetchall() == oracle.execute(underived).fetchall()

@@ -99,14 +99,18 @@ def test_an_unchanged_catalog_is_not_read_again(server, host):
 	b = host(server)
 	b.execute("SELECT * FROM openduck_query('cloud', 'CREATE OR REPLACE TABLE mh_same AS SELECT 1 AS i')")
 	b.execute("SELECT * FROM cloud.mh_same").fetchall()
-	# A host plan (it has a parameter) confirms the cached catalog's version, with no catalog
-	# transfer: that check, then the read itself.
-	b.execute("SELECT * FROM cloud.mh_same WHERE i = ?", [1]).fetchall()
-	assert b.execute("SELECT remote_requests FROM openduck_last_query_stats()").fetchone()[0] == 2
-	# The same statement with the catalog read again (another host's DDL) costs no request more.
-	b.execute("SELECT * FROM openduck_query('cloud', 'CREATE OR REPLACE TABLE mh_other AS SELECT 2 AS j')")
-	b.execute("SELECT * FROM cloud.mh_same WHERE i = ?", [1]).fetchall()
-	assert b.execute("SELECT remote_requests FROM openduck_last_query_stats()").fetchone()[0] == 2
+	requests = "SELECT remote_requests FROM openduck_last_query_stats()"
+	# A host plan (it has a parameter) sends its scan with the cached catalog's version, which the
+	# worker confirms: the read is the only request, with no catalog transfer.
+	assert b.execute("SELECT * FROM cloud.mh_same WHERE i = ?", [1]).fetchall() == [(1,)]
+	assert b.execute(requests).fetchone()[0] == 1
+	# After another host's DDL the worker refuses that version: the catalog is read again, the
+	# statement bound again and its scan sent again. Then the new catalog is the cached one.
+	host(server).execute("CREATE OR REPLACE TABLE cloud.mh_other AS SELECT 2 AS j")
+	assert b.execute("SELECT * FROM cloud.mh_same WHERE i = ?", [1]).fetchall() == [(1,)]
+	assert b.execute(requests).fetchone()[0] == 3
+	assert b.execute("SELECT * FROM cloud.mh_same WHERE i = ?", [1]).fetchall() == [(1,)]
+	assert b.execute(requests).fetchone()[0] == 1
 
 
 def test_one_hosts_settings_never_change_anothers_results(server, host):

@@ -121,25 +121,61 @@ def test_small_reads_take_one_request(server, host):
 		assert requests(a) == 1, sql
 
 
-def test_statements_with_parameters_take_two_requests(server, host):
-	"""With parameters a statement runs as a host plan: the cached catalog is confirmed current
-	(one request), then a lone scan reads without statistics (its plan has nothing to use them
-	for) and a small INSERT sends its rows as literals in one statement: two requests, where
-	they took four. A join still reads the statistics its plan uses."""
+def test_reads_with_parameters_take_one_request(server, host):
+	"""With parameters a statement runs as a host plan. A read of one table sends its scan while
+	it is planned, with the version of the cached catalog it was bound against, which the worker
+	checks: one request. A small INSERT sends its rows as literals in one statement after the
+	catalog is confirmed: two requests. A join still reads the statistics its plan uses."""
 	a = host(server)
 	a.execute("CREATE OR REPLACE TABLE cloud.rt_prm AS SELECT range AS id, range * 2 AS v FROM range(100000)")
-	for sql, params, expected in (
-	    ("SELECT * FROM cloud.rt_prm WHERE id = ?", [77], [(77, 154)]),
-	    ("SELECT * FROM cloud.rt_prm WHERE id = ?", [10**9], []),
-	    ("SELECT count(*), sum(v) FROM cloud.rt_prm WHERE id < ?", [10], [(10, 90)]),
-	    ("SELECT id FROM cloud.rt_prm WHERE id > ? ORDER BY id DESC LIMIT 1", [5], [(99999,)]),
-	    ("INSERT INTO cloud.rt_prm VALUES (?, ?)", [-1, -2], [(1,)]),
-	    ("SELECT v FROM cloud.rt_prm WHERE id = ?", [-1], [(-2,)])):
+	a.execute("SELECT * FROM cloud.rt_prm WHERE id = ?", [1])  # reads the catalog the CREATE changed
+	for sql, params, expected, expected_requests in (
+	    ("SELECT * FROM cloud.rt_prm WHERE id = ?", [77], [(77, 154)], 1),
+	    ("SELECT * FROM cloud.rt_prm WHERE id = ?", [10**9], [], 1),
+	    ("SELECT count(*), sum(v) FROM cloud.rt_prm WHERE id < ?", [10], [(10, 90)], 1),
+	    ("SELECT id FROM cloud.rt_prm WHERE id > ? ORDER BY id DESC LIMIT 1", [5], [(99999,)], 1),
+	    ("SELECT v FROM cloud.rt_prm WHERE id + 0 = $1 AND v = $1 * 2", [12], [(24,)], 1),
+	    ("INSERT INTO cloud.rt_prm VALUES (?, ?)", [-1, -2], [(1,)], 2),
+	    ("SELECT v FROM cloud.rt_prm WHERE id = ?", [-1], [(-2,)], 1)):
 		assert a.execute(sql, params).fetchall() == expected, sql
-		assert requests(a) == 2, sql
+		assert requests(a) == expected_requests, sql
 	join = "SELECT count(*) FROM cloud.rt_prm x JOIN cloud.rt_prm y USING (id) WHERE x.id < ?"
 	assert a.execute(join, [10]).fetchall() == [(11,)]
 	assert requests(a) > 3
+
+
+def test_a_read_with_parameters_sees_another_hosts_schema_change(server, host):
+	"""The scan sent while planning carries the cached catalog's version; when another host changed
+	the table meanwhile the worker refuses it and the statement is bound again, so `*` has the new
+	column and a dropped one is gone, as they would be in DuckDB."""
+	a = host(server)
+	b = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_stale AS SELECT range AS id, range * 2 AS v FROM range(10)")
+	assert a.execute("SELECT * FROM cloud.rt_stale WHERE id = ?", [3]).fetchall() == [(3, 6)]
+	b.execute("ALTER TABLE cloud.rt_stale ADD COLUMN w VARCHAR DEFAULT 'new'")
+	assert a.execute("SELECT * FROM cloud.rt_stale WHERE id = ?", [3]).fetchall() == [(3, 6, "new")]
+	assert requests(a) == 3  # the refused scan, the current catalog, the scan again
+	assert a.execute("SELECT * FROM cloud.rt_stale WHERE id = ?", [4]).fetchall() == [(4, 8, "new")]
+	assert requests(a) == 1
+	b.execute("ALTER TABLE cloud.rt_stale DROP COLUMN v")
+	b.execute("ALTER TABLE cloud.rt_stale RENAME COLUMN w TO v")
+	assert a.execute("SELECT v FROM cloud.rt_stale WHERE id = ?", [5]).fetchall() == [("new",)]
+	b.execute("DROP TABLE cloud.rt_stale")
+	with pytest.raises(duckdb.CatalogException, match="rt_stale"):
+		a.execute("SELECT * FROM cloud.rt_stale WHERE id = ?", [5])
+
+
+def test_prepared_statements_run_again_with_new_values(server, host):
+	"""A prepared statement's plan, run with other values each time, keeps its parameters unbound:
+	its scan is not sent while planning, and each run reads with its own values."""
+	a = host(server)
+	local = duckdb.connect()
+	for con, table in ((a, "cloud.rt_prep"), (local, "rt_prep")):
+		con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT range AS id, range % 7 AS g FROM range(1000)")
+		con.execute(f"PREPARE rt_lookup AS SELECT count(*), sum(id) FROM {table} WHERE g = $1 AND id < $2")
+	for values in ((1, 100), (3, 1000), (6, 10), (9, 1000)):
+		assert a.execute(f"EXECUTE rt_lookup({values[0]}, {values[1]})").fetchall() == \
+		    local.execute(f"EXECUTE rt_lookup({values[0]}, {values[1]})").fetchall(), values
 
 
 def test_explain_does_not_run_a_shipped_write(server, host):

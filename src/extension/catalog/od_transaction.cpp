@@ -60,6 +60,16 @@ bool ODTransaction::VerifySnapshot(ODCatalog &catalog) {
 	return false;
 }
 
+std::string ODTransaction::UnverifiedVersion() {
+	std::lock_guard<std::mutex> guard(lock_);
+	return unverified_ ? pinned_.back()->version : "";
+}
+
+void ODTransaction::ConfirmSnapshot() {
+	std::lock_guard<std::mutex> guard(lock_);
+	unverified_ = false;
+}
+
 std::shared_ptr<CatalogSnapshot> ODTransaction::VerifiedSnapshot(ODCatalog &catalog) {
 	Snapshot(catalog);
 	VerifySnapshot(catalog);

@@ -43,6 +43,11 @@ public:
 	// Confirms an unverified snapshot with the worker. False when it was stale: the current one
 	// is pinned instead, and whatever was bound against the old one must be bound again.
 	bool VerifySnapshot(ODCatalog &catalog);
+	// The catalog version of the snapshot when it is still unverified, else "". A request
+	// carrying it (ExecuteOptions::expected_catalog_version) that the worker ran confirms it:
+	// ConfirmSnapshot.
+	std::string UnverifiedVersion();
+	void ConfirmSnapshot();
 	// Snapshot, confirmed current with the worker if it was not.
 	std::shared_ptr<CatalogSnapshot> VerifiedSnapshot(ODCatalog &catalog);
 	// Switches to `fresh` (after a refresh) while keeping older snapshots alive.

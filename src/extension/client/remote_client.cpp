@@ -497,6 +497,7 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	request->set_max_batch_bytes(options.max_batch_bytes);
 	request->set_max_batch_rows(options.max_batch_rows);
 	request->set_any_row_order(options.any_row_order);
+	request->set_expected_catalog_version(options.expected_catalog_version);
 	if (!options.compression.empty()) {
 		request->set_compression(UsableCompression(options.compression));
 	}

@@ -179,6 +179,9 @@ struct ExecuteOptions {
 	std::optional<v1::TableDiff> diff;
 	// The host never observes the order of the result's rows (ExecuteFragmentRequest.any_row_order).
 	bool any_row_order = false;
+	// The catalog version the host bound a read against without confirming it
+	// (ExecuteFragmentRequest.expected_catalog_version); "" when confirmed or not applicable.
+	std::string expected_catalog_version;
 	// Host tables the statement reads as temporary tables (ExecuteFragmentRequest.uploads);
 	// shared, since a plan may send them again.
 	std::shared_ptr<const std::vector<v1::Upload>> uploads;

@@ -24,6 +24,7 @@
 #include "extension/scan/remote_result.hpp"
 #include "extension/functions/query_function.hpp"
 #include "extension/pushdown/modify_with_values.hpp"
+#include "extension/pushdown/early_scan.hpp"
 #include "extension/pushdown/query_text_state.hpp"
 #include "extension/pushdown/remote_sequences.hpp"
 #include "extension/pushdown/shipped_plan.hpp"
@@ -258,15 +259,6 @@ bool ShipWholeStatement(OptimizerExtensionInput &input, unique_ptr<LogicalOperat
 	                StatementShape(*statement));
 }
 
-// The one LogicalGet of a plan that is a chain of operators over it; nullptr for any other
-// plan (an operator that combines inputs, a leaf that is no scan).
-static LogicalGet *LoneScan(LogicalOperator &op) {
-	if (op.type == LogicalOperatorType::LOGICAL_GET) {
-		return op.children.empty() ? &op.Cast<LogicalGet>() : nullptr;
-	}
-	return op.children.size() == 1 ? LoneScan(*op.children[0]) : nullptr;
-}
-
 // A host plan that only reads one remote table, filters, projects and aggregates it (a point
 // lookup with parameters, say) has nothing to order or prune against that table's statistics
 // but filters the worker evaluates anyway: reading them would cost two requests of the four.
@@ -291,14 +283,6 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 	}
 	// nextval/currval of a remote sequence: the statement runs whole on the worker, or not at all.
 	auto sequence = FindRemoteSequenceUse(**target);
-	if (properties.parameter_count > 0) {
-		if (sequence.catalog) {
-			RefuseSequenceOnHost(sequence, kHasParameters);
-		}
-		RequireCurrentCatalogs(context);
-		DeclineStatisticsOfLoneScan(**target);
-		return;
-	}
 	bool writes = !properties.modified_databases.empty();
 	auto catalog = SingleRemoteCatalog(context, properties);
 	if (!catalog && sequence.catalog && properties.read_databases.empty() && properties.modified_databases.empty()) {
@@ -318,8 +302,11 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 		                               : !ParseRunningStatement(context) ? kHasParameters
 		                                                                 : "the worker could not run its text as written");
 	}
-	// The plan runs as bound on the host: against the current remote catalogs only.
-	RequireCurrentCatalogs(context);
+	// The plan runs as bound on the host: against the current remote catalogs only. A read of
+	// one table confirms its catalog with the scan's own request.
+	if (writes || target != &plan || !DeferCatalogCheckToScan(context, *plan)) {
+		RequireCurrentCatalogs(context);
+	}
 	// Python's execute(sql, params) binds the values into the plan, and its text alone is not
 	// the statement: an UPDATE or DELETE may still be written back from the plan.
 	if (writes && one_remote_statement && ShipModifyWithValues(input, *target, *catalog)) {

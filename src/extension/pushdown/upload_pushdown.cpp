@@ -386,26 +386,72 @@ double TableBytes(DuckTableEntry &table, const std::set<idx_t> &columns) {
 	return double(table.GetStorage().GetTotalRows()) * width;
 }
 
-// Lowers the selectivity of the remote scans that a filter conjunct reads alone (the rows the
-// host plan would pull are those past it).
+// The conjuncts of `expression` (itself when it is no AND).
+vector<unique_ptr<Expression>> Conjuncts(const Expression &expression) {
+	vector<unique_ptr<Expression>> conjuncts;
+	conjuncts.push_back(expression.Copy());
+	LogicalFilter::SplitPredicates(conjuncts);
+	return conjuncts;
+}
+
+// The scans (by table index; a projection standing for a scan counts as the scan) `expression`
+// reads; `subquery` is set when it holds one.
+std::set<idx_t> TablesRead(const Leaves &leaves, const Expression &expression, bool &subquery) {
+	std::set<idx_t> tables;
+	ExpressionIterator::VisitExpression<BoundColumnRefExpression>(
+	    expression, [&](const BoundColumnRefExpression &column) {
+		    auto scan = leaves.scan_of_projection.find(column.binding.table_index);
+		    tables.insert(scan == leaves.scan_of_projection.end() ? column.binding.table_index : scan->second);
+	    });
+	ExpressionIterator::VisitExpressionClass(expression, ExpressionClass::BOUND_SUBQUERY,
+	                                         [&](const Expression &) { subquery = true; });
+	return tables;
+}
+
+// An OR over several tables, each of whose branches has conditions on remote scan `table` alone:
+// DuckDB's filter pushdown derives from it the OR of those conditions and pushes that into the
+// scan (TPC-H Q19: the quantity ranges, ship modes and instructions of lineitem), so the host
+// plan pulls only the rows past it. The fraction it keeps, a fifth per condition in each branch,
+// the branches' added; 1 when a branch has none.
+double DerivedSelectivity(const Leaves &leaves, const Expression &disjunction, idx_t table) {
+	double kept = 0;
+	for (auto &branch : disjunction.Cast<BoundConjunctionExpression>().children) {
+		double branch_kept = 1;
+		for (auto &conjunct : Conjuncts(*branch)) {
+			bool subquery = false;
+			auto tables = TablesRead(leaves, *conjunct, subquery);
+			if (!subquery && tables.size() == 1 && *tables.begin() == table) {
+				branch_kept *= 0.2;
+			}
+		}
+		kept += branch_kept;
+	}
+	return MinValue(kept, 1.0);
+}
+
+// Lowers the selectivity of the remote scans that a filter conjunct reads alone, or that the
+// conditions DuckDB derives from an OR read (the rows the host plan would pull are those past
+// them).
 void ApplyFilters(Leaves &leaves) {
 	for (auto filter : leaves.filters) {
-		vector<unique_ptr<Expression>> conjuncts;
-		conjuncts.push_back(filter->Copy());
-		LogicalFilter::SplitPredicates(conjuncts);
-		for (auto &conjunct : conjuncts) {
-			std::set<idx_t> tables;
+		for (auto &conjunct : Conjuncts(*filter)) {
 			bool subquery = false;
-			ExpressionIterator::VisitExpression<BoundColumnRefExpression>(
-			    *conjunct, [&](const BoundColumnRefExpression &column) {
-				    auto scan = leaves.scan_of_projection.find(column.binding.table_index);
-				    tables.insert(scan == leaves.scan_of_projection.end() ? column.binding.table_index : scan->second);
-			    });
-			ExpressionIterator::VisitExpressionClass(*conjunct, ExpressionClass::BOUND_SUBQUERY,
-			                                         [&](const Expression &) { subquery = true; });
-			auto scan = tables.size() == 1 ? leaves.remote_scans.find(*tables.begin()) : leaves.remote_scans.end();
-			if (!subquery && scan != leaves.remote_scans.end()) {
-				scan->second.selectivity *= 0.2;
+			auto tables = TablesRead(leaves, *conjunct, subquery);
+			if (subquery) {
+				continue;
+			}
+			if (tables.size() == 1) {
+				auto scan = leaves.remote_scans.find(*tables.begin());
+				if (scan != leaves.remote_scans.end()) {
+					scan->second.selectivity *= 0.2;
+				}
+			} else if (conjunct->GetExpressionType() == ExpressionType::CONJUNCTION_OR) {
+				for (auto table : tables) {
+					auto scan = leaves.remote_scans.find(table);
+					if (scan != leaves.remote_scans.end()) {
+						scan->second.selectivity *= DerivedSelectivity(leaves, *conjunct, table);
+					}
+				}
 			}
 		}
 	}

@@ -12,8 +12,7 @@ RemoteResult::RemoteResult(duckdb::ClientContext &context, std::unique_ptr<Remot
 	counters_.bytes_sent += query_->bytes_sent;
 }
 
-// Counts a received payload's bytes and feeds it to `reader`.
-static void FeedPayload(IpcStreamReader &reader, QueryCounters &counters, std::string payload) {
+void FeedPayload(IpcStreamReader &reader, QueryCounters &counters, std::string payload) {
 	counters.bytes += payload.size();
 	reader.Feed(std::move(payload));
 }

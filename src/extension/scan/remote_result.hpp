@@ -8,6 +8,8 @@
 
 namespace openduck {
 
+// Counts a received payload's bytes and feeds it to `reader`.
+void FeedPayload(IpcStreamReader &reader, QueryCounters &counters, std::string payload);
 // Feeds the next payload of `query` into `reader`, counting its bytes; false at the end of the
 // stream. Shared by RemoteResult and SharedRemoteStream.
 bool FeedNextPayload(RemoteQuery &query, IpcStreamReader &reader, QueryCounters &counters,

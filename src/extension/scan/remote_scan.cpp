@@ -26,12 +26,35 @@
 #include "extension/pushdown/sql_rewrite.hpp"
 
 #include <atomic>
+#include <mutex>
 
 namespace openduck {
 
 using namespace duckdb;
 
 namespace {
+
+// A scan's request sent while its statement was planned, with the worker's first response.
+struct EarlyScanRequest {
+	std::mutex lock;
+	std::string sql;
+	std::unique_ptr<RemoteQuery> query;
+	std::string first_payload;
+	bool answered = false; // first_payload holds the first response (else the stream was empty)
+
+	// The query and its first payload when it asked for `expected_sql`; else nothing, and the
+	// request is cancelled.
+	std::unique_ptr<RemoteQuery> Take(const std::string &expected_sql, std::string &payload, bool &has_payload) {
+		std::lock_guard<std::mutex> guard(lock);
+		auto taken = std::move(query);
+		if (!taken || sql != expected_sql) {
+			return nullptr;
+		}
+		payload = std::move(first_payload);
+		has_payload = answered;
+		return taken;
+	}
+};
 
 struct RemoteScanBindData : public RemoteReadBindData {
 	// Set by the LIMIT/TopN pushdown: at most this many rows (0: no limit), in this order.
@@ -47,6 +70,10 @@ struct RemoteScanBindData : public RemoteReadBindData {
 	vector<std::string> row_filters;
 	// The plan never observes the order of the scan's rows (pushdown/row_order.hpp).
 	bool any_row_order = false;
+	// Set by MarkToSendEarly; then `early` is the request SendScanEarly sent while the
+	// statement was planned, shared by copies and taken by the first init.
+	bool send_early = false;
+	std::shared_ptr<EarlyScanRequest> early;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<RemoteScanBindData>();
@@ -61,6 +88,8 @@ struct RemoteScanBindData : public RemoteReadBindData {
 		copy->join_keys = join_keys;
 		copy->row_filters = row_filters;
 		copy->any_row_order = any_row_order;
+		copy->send_early = send_early;
+		copy->early = early;
 		return std::move(copy);
 	}
 	bool Equals(const FunctionData &other_p) const override {
@@ -155,12 +184,15 @@ uint64_t ListedDistinctCount(const RemoteRelation &relation, const std::string &
 	return NumericLimits<uint64_t>::Maximum();
 }
 
-unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, TableFunctionInitInput &input) {
-	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
+// The request of a scan of `column_ids` with `filters` (keyed by position in `column_ids`), and
+// what it checks and evaluates on the rows received; no stream yet.
+unique_ptr<RemoteScanGlobalState> MakeScanState(ClientContext &context, const RemoteScanBindData &bind,
+                                                const vector<column_t> &column_ids,
+                                                optional_ptr<TableFilterSet> filters) {
 	auto &relation = bind.relation;
 	auto state = make_uniq<RemoteScanGlobalState>();
-	auto columns = ColumnSQL(relation, input.column_ids);
-	for (auto column_id : input.column_ids) {
+	auto columns = ColumnSQL(relation, column_ids);
+	for (auto column_id : column_ids) {
 		state->bound_types.push_back(ColumnType(relation, column_id));
 		state->column_names.push_back(column_id < relation.column_names.size() ? relation.column_names[column_id] : "");
 	}
@@ -170,12 +202,12 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 	}
 	state->select_sql = "SELECT " + (select.empty() ? std::string("NULL") : select) + " FROM " +
 	                    QuoteIdentifier(relation.schema) + "." + QuoteIdentifier(relation.name);
-	if (input.filters) {
-		auto rendered = RenderFilters(*input.filters, columns);
+	if (filters) {
+		auto rendered = RenderFilters(*filters, columns);
 		state->where_sql = rendered.where_sql;
 		vector<unique_ptr<Expression>> local;
 		for (auto &entry : rendered.local) {
-			auto type = ColumnType(relation, input.column_ids[entry.first]);
+			auto type = ColumnType(relation, column_ids[entry.first]);
 			local.push_back(entry.second->ToExpression(BoundReferenceExpression(type, entry.first)));
 		}
 		if (local.size() == 1) {
@@ -207,7 +239,7 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 	}
 	state->options.read_only = true;
 	state->options.any_row_order = bind.any_row_order;
-	state->statistics_check = bind.statistics->CheckFor(input.column_ids);
+	state->statistics_check = bind.statistics->CheckFor(column_ids);
 	if (bind.row_limit) {
 		state->limit_sql = bind.order_sql + " LIMIT " + std::to_string(bind.row_limit);
 	} else {
@@ -218,14 +250,27 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 		state->options.max_batch_rows = DEFAULT_ROW_GROUP_SIZE;
 		state->options.max_batch_bytes = kScanBatchBytes;
 	}
+	return state;
+}
+
+unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, TableFunctionInitInput &input) {
+	auto &bind = input.bind_data->Cast<RemoteScanBindData>();
+	auto state = MakeScanState(context, bind, input.column_ids, input.filters);
 	auto *catalog = bind.catalog;
 	auto *global = state.get();
-	std::string what = "remote table " + relation.schema + "." + relation.name;
+	std::string what = "remote table " + bind.relation.schema + "." + bind.relation.name;
 	state->stream = make_uniq<SharedRemoteStream>(
 	    context, [catalog, global]() { return catalog->Client().Execute(global->QuerySQL(), global->options); },
 	    [catalog, global, what](const vector<LogicalType> &received) {
 		    CheckReceivedTypes(*catalog, what, global->column_names, global->bound_types, received);
 	    });
+	if (bind.early) {
+		std::string payload;
+		bool has_payload = false;
+		if (auto query = bind.early->Take(state->QuerySQL(), payload, has_payload)) {
+			state->stream->Adopt(std::move(query), has_payload ? &payload : nullptr);
+		}
+	}
 	return std::move(state);
 }
 
@@ -482,6 +527,72 @@ bool AllowAnyRowOrder(LogicalGet &get) {
 		return false;
 	}
 	scan->any_row_order = true;
+	return true;
+}
+
+bool MarkToSendEarly(LogicalGet &get) {
+	auto scan = RemoteScanOf(get);
+	if (!scan || scan->time_travel) {
+		return false;
+	}
+	scan->send_early = true;
+	return true;
+}
+
+bool SendsEarly(const LogicalGet &get) {
+	auto scan = RemoteScanOf(get);
+	return scan && scan->send_early;
+}
+
+bool SendScanEarly(ClientContext &context, LogicalGet &get) {
+	auto scan = RemoteScanOf(get);
+	if (!scan || scan->time_travel || scan->shares_snapshot || !scan->join_keys.empty() || scan->early) {
+		return false;
+	}
+	auto &catalog = *scan->catalog;
+	// Replicas and snapshots have catalog versions of their own.
+	auto &config = catalog.Client().Config();
+	if (config.read_only || !config.snapshot.empty()) {
+		return false;
+	}
+	auto &transaction = Transaction::Get(context, catalog).Cast<ODTransaction>();
+	auto expected_catalog_version = transaction.UnverifiedVersion();
+	// A session (one that read statistics, say) is handed to the scan when it starts.
+	if (expected_catalog_version.empty() || !transaction.CurrentSession().empty()) {
+		return false;
+	}
+	// What the physical scan will pass to its init: the column ids, and the filters keyed by
+	// position among them instead of by column.
+	vector<column_t> column_ids;
+	for (auto &column : get.GetColumnIds()) {
+		column_ids.push_back(column.GetPrimaryIndex());
+	}
+	TableFilterSet filters;
+	for (auto &entry : get.table_filters.filters) {
+		for (idx_t i = 0; i < column_ids.size(); i++) {
+			if (column_ids[i] == entry.first) {
+				filters.filters[i] = entry.second->Copy();
+				break;
+			}
+		}
+	}
+	auto state = MakeScanState(context, *scan, column_ids, &filters);
+	if (!state->options.session_id.empty()) {
+		return false;
+	}
+	state->options.expected_catalog_version = expected_catalog_version;
+	auto early = std::make_shared<EarlyScanRequest>();
+	early->sql = state->QuerySQL();
+	early->query = catalog.Client().Execute(early->sql, state->options);
+	auto &counters = QueryStats::Get(context).Current();
+	counters.requests++;
+	counters.bytes_sent += early->query->bytes_sent;
+	// Waits for the worker's answer: a stale catalog must be known while the statement can still
+	// be bound again.
+	early->answered =
+	    early->query->NextPayload(early->first_payload, [&context]() { return context.interrupted.load(); });
+	scan->early = std::move(early);
+	transaction.ConfirmSnapshot();
 	return true;
 }
 

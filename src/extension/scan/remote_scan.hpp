@@ -41,6 +41,19 @@ bool DeclineStatistics(duckdb::LogicalGet &get);
 // worker may produce them in any order (ExecuteFragmentRequest.any_row_order). False when `get`
 // is no remote scan or has a row limit (the limit keeps the first rows in the worker's order).
 bool AllowAnyRowOrder(duckdb::LogicalGet &get);
+// Marks the scan behind `get` as one whose statement confirms its catalog with the scan's own
+// request (pushdown/early_scan.hpp). False when `get` is no remote scan of the present.
+bool MarkToSendEarly(duckdb::LogicalGet &get);
+bool SendsEarly(const duckdb::LogicalGet &get);
+// When the running transaction's catalog snapshot of the scan behind `get` is unverified
+// (ODTransaction::UnverifiedVersion): sends the scan's request now, while its statement is
+// planned, carrying that snapshot's version (ExecuteFragmentRequest.expected_catalog_version),
+// and waits for the worker's first response, which confirms the snapshot. The scan's execution
+// then reads that request's result. Raises what the worker raised (a changed catalog: a
+// CatalogException). False when nothing was sent: the snapshot was verified already, or `get`
+// is no remote scan, or one that reads a past snapshot or a read replica, shares its statement's
+// snapshot, or waits for join keys.
+bool SendScanEarly(duckdb::ClientContext &context, duckdb::LogicalGet &get);
 // The table or view a remote scan reads; nullptr when `get` is no remote scan.
 duckdb::optional_ptr<const RemoteRelation> ScannedRelation(duckdb::LogicalGet &get);
 // The remote column behind output column `column_index` of a remote scan, "" if none.

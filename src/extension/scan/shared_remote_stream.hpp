@@ -8,7 +8,7 @@
 // hand the number to order-preserving sinks as its batch index.
 //
 // Thread-safe. The remote query starts with the first TakeBatch (a scan that is never read costs
-// no request).
+// no request), unless it was sent earlier (Adopt).
 #pragma once
 
 #include "duckdb/common/error_data.hpp"
@@ -31,6 +31,11 @@ public:
 	// lock held, before any batch is handed out).
 	SharedRemoteStream(duckdb::ClientContext &context, std::function<std::unique_ptr<RemoteQuery>()> start,
 	                   std::function<void(const duckdb::vector<duckdb::LogicalType> &)> on_schema);
+
+	// Reads `query`, already sent (while the statement was planned), instead of sending a request
+	// of its own; `first_payload` is the payload already taken from it, if any. Before the first
+	// TakeBatch.
+	void Adopt(std::unique_ptr<RemoteQuery> query, std::string *first_payload);
 
 	// The next unconverted record batch and its position in the stream; false at the end.
 	bool TakeBatch(duckdb::shared_ptr<duckdb::ArrowArrayWrapper> &batch, duckdb::idx_t &sequence);
