@@ -279,3 +279,17 @@ def test_small_shipped_statements_do_not_spin_the_client_thread(server, host):
 	assert con.execute("SELECT count(*) FROM cloud.rt_small_writes").fetchone()[0] == 800
 	print(f"host CPU per INSERT: {cpu[1] / 0.4:.3f} ms alone, {cpu[2] / 0.4:.3f} ms with a background thread")
 	assert cpu[2] < 1.5 * cpu[1], f"host CPU with a background thread {cpu[2]:.2f}s, without {cpu[1]:.2f}s"
+
+
+def test_a_read_runs_only_against_the_catalog_version_it_names(server):
+	"""ExecuteFragmentRequest.expected_catalog_version, sent by hand: another version than the
+	database's is refused before anything runs, with the error the host rebinds on; a session's
+	or a snapshot's request may not name one."""
+	from test_hostile_messages import INVALID_ARGUMENT, OK, call, message
+	code, text, responses = call(server, "ExecuteFragment", message(f1="SELECT 1", f2="testdb", f25="0.0.1"))
+	errors = [line for line in responses if " error " in line]
+	assert code == OK and len(errors) == 1, (code, text, responses)
+	assert "Catalog" in errors[0] and "catalog version mismatch" in errors[0], errors
+	for field, value in (("f9", "some-session"), ("f3", "@0")):
+		code, text, _ = call(server, "ExecuteFragment", message(f1="SELECT 1", f2="testdb", **{field: value}, f25="1"))
+		assert code == INVALID_ARGUMENT and "expected_catalog_version" in text, (field, code, text)

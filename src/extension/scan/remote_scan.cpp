@@ -267,8 +267,11 @@ unique_ptr<GlobalTableFunctionState> RemoteScanInit(ClientContext &context, Tabl
 	if (bind.early) {
 		std::string payload;
 		bool has_payload = false;
-		if (auto query = bind.early->Take(state->QuerySQL(), payload, has_payload)) {
-			state->stream->Adopt(std::move(query), has_payload ? &payload : nullptr);
+		auto query = bind.early->Take(state->QuerySQL(), payload, has_payload);
+		if (query && state->stream->Adopt(std::move(query), has_payload ? &payload : nullptr)) {
+			// All of it arrived with the first answer (a point lookup): one thread converts it
+			// without waking the others.
+			state->threads = 1;
 		}
 	}
 	return std::move(state);

@@ -14,12 +14,13 @@ SharedRemoteStream::SharedRemoteStream(ClientContext &context, std::function<std
       reader_(context) {
 }
 
-void SharedRemoteStream::Adopt(std::unique_ptr<RemoteQuery> query, std::string *first_payload) {
+bool SharedRemoteStream::Adopt(std::unique_ptr<RemoteQuery> query, std::string *first_payload) {
 	std::lock_guard<std::mutex> guard(lock_);
 	query_ = std::move(query);
 	if (first_payload) {
 		FeedPayload(reader_, counters_, std::move(*first_payload));
 	}
+	return reader_.Finished();
 }
 
 bool SharedRemoteStream::Pull() {

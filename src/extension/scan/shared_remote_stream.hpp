@@ -34,8 +34,8 @@ public:
 
 	// Reads `query`, already sent (while the statement was planned), instead of sending a request
 	// of its own; `first_payload` is the payload already taken from it, if any. Before the first
-	// TakeBatch.
-	void Adopt(std::unique_ptr<RemoteQuery> query, std::string *first_payload);
+	// TakeBatch. True when that payload holds the whole result.
+	bool Adopt(std::unique_ptr<RemoteQuery> query, std::string *first_payload);
 
 	// The next unconverted record batch and its position in the stream; false at the end.
 	bool TakeBatch(duckdb::shared_ptr<duckdb::ArrowArrayWrapper> &batch, duckdb::idx_t &sequence);
