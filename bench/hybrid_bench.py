@@ -12,9 +12,9 @@ then per split the totals and the worst query. Server CPU seconds are printed ne
 Run: .venv/bin/python bench/hybrid_bench.py [--suite tpch|tpcds] [--sf 1] [--queries 1,3,5]
      [--splits facts-remote,...] [--runs 3]
 Times are the median of --runs runs after a warm-up (default 1: single runs on a shared 2-core
-machine differ by 10-20% on short queries; use 3 or more to compare auto with forced local). Each
-query runs all-local, then auto, then forced local, so that each ratio compares runs taken
-seconds apart.
+machine differ by 10-20% on short queries; use 3 or more to compare auto with forced local). For
+each query all-local, auto and forced local take turns run by run, each round starting with the
+next, so that each ratio compares runs taken seconds apart and none is always timed first.
 TPC-DS (pip duckdb-ext-tpcds) has two splits: all-remote and facts-remote (its seven fact tables).
 """
 
@@ -63,11 +63,33 @@ def timed_once(con, sql, server):
 	return rows, wall, server.process.cpu_seconds() - cpu, received, sent
 
 
-def timed(con, sql, server, runs):
-	"""The run with the median wall time of `runs`, after a warm-up (catalogs, descriptions)."""
-	timed_once(con, sql, server)
-	results = sorted((timed_once(con, sql, server) for _ in range(runs)), key=lambda result: result[1])
-	return results[len(results) // 2]
+def timed_in_turns(variants, sql, server, runs):
+	"""Per variant (name, connection, statement run first), the run with the median wall time of
+	`runs` after a warm-up each, or the exception it failed with. The variants take turns run by
+	run, each round starting one further, so the machine's drift over seconds weighs on all of
+	them alike (timed one variant after the other, the one timed right after all-local read up to
+	1.5x slower than the same plan timed next)."""
+	results = {}
+	def once(name, con, setup):
+		try:
+			if setup:
+				con.execute(setup)
+			return timed_once(con, sql, server)
+		except Exception as error:  # a failure is counted and shown, never hidden
+			results[name] = error
+			return None
+	for name, con, setup in variants:
+		results[name] = []
+		once(name, con, setup)
+	for turn in range(runs):
+		for i in range(len(variants)):
+			name, con, setup = variants[(turn + i) % len(variants)]
+			if isinstance(results[name], list):
+				result = once(name, con, setup)
+				if result is not None:
+					results[name].append(result)
+	return {name: sorted(runs_of, key=lambda result: result[1])[len(runs_of) // 2] if isinstance(runs_of, list)
+	        else runs_of for name, runs_of in results.items()}
 
 
 def main():
@@ -112,20 +134,23 @@ def main():
 			      f"{'cpu s':>6}   {'forced local':>12} {'ratio':>6}")
 			local_total = 0.0
 			for n in numbers:
-				# All-local right before auto and forced local: on a shared machine speed drifts over
-				# minutes, and an all-local baseline timed minutes before the split made all-local
-				# queries look up to 1.6x slower than themselves.
-				expected, local_wall = timed(baseline, queries[n], server, args.runs)[:2]
+				# All-local, auto and forced local take turns (timed_in_turns): on a shared machine
+				# speed drifts over seconds and minutes.
+				measured = timed_in_turns([("all-local", baseline, None),
+				                           ("auto", con, "SET openduck_placement = 'auto'"),
+				                           ("local", con, "SET openduck_placement = 'local'")],
+				                          queries[n], server, args.runs)
+				if isinstance(measured["all-local"], Exception):
+					raise measured["all-local"]
+				expected, local_wall = measured["all-local"][:2]
 				local_total += local_wall
 				line = {}
 				for placement in ("auto", "local"):
-					con.execute(f"SET openduck_placement = '{placement}'")
-					try:
-						rows, wall, cpu, received, sent = timed(con, queries[n], server, args.runs)
-					except Exception as error:  # a failure is counted and shown, never hidden
-						print(f"  {n:>3} {placement}: ERROR {str(error).splitlines()[0][:100]}")
+					if isinstance(measured[placement], Exception):
+						print(f"  {n:>3} {placement}: ERROR {str(measured[placement]).splitlines()[0][:100]}")
 						errors += 1
 						continue
+					rows, wall, cpu, received, sent = measured[placement]
 					if len(rows) != len(expected):
 						print(f"  {n:>3} {placement}: WRONG RESULT ({len(rows)} rows, expected {len(expected)})")
 						errors += 1
