@@ -1,5 +1,6 @@
 #include "extension/pushdown/early_scan.hpp"
 
+#include "duckdb/common/error_data.hpp"
 #include "duckdb/planner/expression_iterator.hpp"
 #include "duckdb/planner/logical_operator_visitor.hpp"
 #include "extension/catalog/catalog_recheck.hpp"
@@ -49,10 +50,12 @@ void PostOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &p
 		if (deferred == LoneScan(*plan) && !HasUnboundParameters(*plan) && SendScanEarly(context, *deferred)) {
 			return;
 		}
-	} catch (std::exception &) {
-		// The worker refused a stale catalog (or failed otherwise): bind again when the catalog
-		// changed, else report the worker's error.
-		RequireCurrentCatalogs(context);
+	} catch (std::exception &error) {
+		// The worker refused a stale catalog: bind again when it changed (another failure that
+		// names the catalog is then reported as it came).
+		if (ErrorData(error).Type() == ExceptionType::CATALOG) {
+			RequireCurrentCatalogs(context);
+		}
 		throw;
 	}
 	RequireCurrentCatalogs(context);
