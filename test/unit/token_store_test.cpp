@@ -9,13 +9,18 @@
 
 #include <filesystem>
 
+#include <unistd.h>
+
 namespace openduck {
 
 class TokenStoreTest : public ::testing::Test {
 protected:
 	void SetUp() override {
+		// The process id: ctest runs each test in a process of its own, two at a time, and gtest's
+		// seed and this fixture's address repeat across them (under ASan both test processes got
+		// the same directory and one failed with "database is locked").
 		dir_ = std::filesystem::temp_directory_path() /
-		       ("openduck-token-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+		       ("openduck-token-test-" + std::to_string(::getpid()) + "-" +
 		        std::to_string(reinterpret_cast<uintptr_t>(this)));
 		std::filesystem::create_directories(dir_);
 		url_ = "sqlite://" + (dir_ / "metadata.sqlite").string();
