@@ -184,41 +184,6 @@ bool FragmentExecutor::SendError(const ResponseSink &sink, const std::string &ty
 	return sink(response);
 }
 
-namespace {
-
-// While it lives, the connection runs statements with preserve_insertion_order off (when
-// `enabled`): the host said it never observes the order of the rows (any_row_order), so DuckDB
-// may sink them in parallel as its threads finish. With the order kept, the result's last
-// pipeline runs on one thread (ipc_result_collector.hpp).
-// The value is set on the connection only (ClientConfig::set_variables), which clients cannot
-// reach: the sandbox refuses SET preserve_insertion_order.
-class AnyRowOrder {
-public:
-	AnyRowOrder(duckdb::ClientContext &context, bool enabled) : context_(enabled ? &context : nullptr) {
-		if (context_) {
-			Variables()[kSetting] = duckdb::Value::BOOLEAN(false);
-		}
-	}
-	~AnyRowOrder() {
-		Restore();
-	}
-	void Restore() {
-		if (context_) {
-			Variables().erase(kSetting);
-			context_ = nullptr;
-		}
-	}
-
-private:
-	static constexpr const char *kSetting = "preserve_insertion_order";
-	duckdb::case_insensitive_map_t<duckdb::Value> &Variables() {
-		return duckdb::ClientConfig::GetConfig(*context_).set_variables;
-	}
-	duckdb::ClientContext *context_;
-};
-
-} // namespace
-
 static const char *kInterruptType = "INTERRUPT";
 
 // Waits for DuckDB's background threads, which hold every task: asking again at once would spin
@@ -493,15 +458,13 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			}
 		} close_outbox {*outbox};
 		auto wire = IpcStreamWriter::WireProperties(*connection_.context);
-		// DuckDB reads the setting while it plans and again as it schedules each pipeline, so it
-		// stays set until the statement has run.
-		AnyRowOrder any_row_order(*connection_.context, request_.any_row_order());
 		duckdb::unique_ptr<duckdb::PendingQueryResult> pending;
 		{
 			// DuckDB asks for the collector while PendingQuery plans, for results it does not
 			// stream itself.
 			auto &config = duckdb::ClientConfig::GetConfig(*connection_.context);
-			config.get_result_collector = IpcResultCollector::Factory(outbox, wire, {max_rows, max_bytes});
+			config.get_result_collector =
+			    IpcResultCollector::Factory(outbox, wire, {max_rows, max_bytes}, request_.any_row_order());
 			pending = connection_.PendingQuery(std::move(statements.back()), false);
 			config.get_result_collector = nullptr;
 		}
@@ -553,8 +516,6 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			return fail(result->GetErrorObject());
 		}
 		if (session_guard.owns_lock()) {
-			// The session's next statement must find its connection as it was.
-			any_row_order.Restore();
 			interruptible.Close();
 			session_guard.unlock();
 		}

@@ -43,11 +43,12 @@ IpcResultCollector::IpcResultCollector(duckdb::PhysicalPlan &physical_plan, duck
 }
 
 duckdb::get_result_collector_t IpcResultCollector::Factory(std::shared_ptr<ResultOutbox> outbox,
-                                                           duckdb::ClientProperties wire, IpcBatchLimits limits) {
-	return [outbox, wire, limits](duckdb::ClientContext &context,
-	                              duckdb::PreparedStatementData &data) -> duckdb::PhysicalOperator & {
+                                                           duckdb::ClientProperties wire, IpcBatchLimits limits,
+                                                           bool any_row_order) {
+	return [outbox, wire, limits, any_row_order](duckdb::ClientContext &context,
+	                                             duckdb::PreparedStatementData &data) -> duckdb::PhysicalOperator & {
 		auto &plan = *data.physical_plan;
-		bool parallel = !duckdb::PhysicalPlanGenerator::PreserveInsertionOrder(context, plan.Root());
+		bool parallel = any_row_order || !duckdb::PhysicalPlanGenerator::PreserveInsertionOrder(context, plan.Root());
 		return plan.Make<IpcResultCollector>(data, parallel, outbox, wire, limits);
 	};
 }

@@ -7,9 +7,11 @@
 // lineitem that copy and the lock's contention took about a fifth of the worker's CPU, and the
 // encoding did not run in parallel.
 //
-// When the plan's rows must stay in order (PhysicalPlanGenerator::PreserveInsertionOrder), the
-// collector's sink is not parallel, so DuckDB feeds it from one thread in order; otherwise every
-// thread encodes batches of its own, in any order.
+// When the plan's rows must stay in order (PhysicalPlanGenerator::PreserveInsertionOrder) and the
+// host observes that order (ExecuteFragmentRequest.any_row_order unset), the collector's sink is
+// not parallel, so DuckDB feeds it from one thread in order; otherwise every thread encodes
+// batches of its own, in any order. Only the collector changes: the plan below it keeps DuckDB's
+// order semantics (a LIMIT without ORDER BY still keeps the first rows).
 //
 // Thread-safety: a DuckDB operator; its states are used as DuckDB's sink interface says.
 #pragma once
@@ -34,9 +36,10 @@ public:
 	IpcResultCollector(duckdb::PhysicalPlan &physical_plan, duckdb::PreparedStatementData &data, bool parallel,
 	                   std::shared_ptr<ResultOutbox> outbox, duckdb::ClientProperties wire, IpcBatchLimits limits);
 
-	// For ClientConfig::get_result_collector: collectors that queue into `outbox`.
+	// For ClientConfig::get_result_collector: collectors that queue into `outbox`, in any order
+	// when `any_row_order`.
 	static duckdb::get_result_collector_t Factory(std::shared_ptr<ResultOutbox> outbox, duckdb::ClientProperties wire,
-	                                              IpcBatchLimits limits);
+	                                              IpcBatchLimits limits, bool any_row_order);
 
 	duckdb::unique_ptr<duckdb::QueryResult> GetResult(duckdb::GlobalSinkState &state) override;
 

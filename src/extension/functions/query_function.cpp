@@ -32,6 +32,8 @@ struct QueryBindData : public RemoteReadBindData {
 	std::string snapshot;
 	// ShippedStatement::uploads.
 	std::shared_ptr<const std::vector<v1::Upload>> uploads;
+	// AllowQueryAnyRowOrder.
+	bool any_row_order = false;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<QueryBindData>();
@@ -43,6 +45,7 @@ struct QueryBindData : public RemoteReadBindData {
 		copy->prefetched = prefetched;
 		copy->snapshot = snapshot;
 		copy->uploads = uploads;
+		copy->any_row_order = any_row_order;
 		copy->types = types;
 		copy->no_columns = no_columns;
 		copy->schema_may_change = schema_may_change;
@@ -130,6 +133,7 @@ std::unique_ptr<RemoteResult> StartQuery(ClientContext &context, const FunctionD
 		options.snapshot = bind.snapshot;
 	}
 	options.uploads = bind.uploads;
+	options.any_row_order = bind.any_row_order;
 	return std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
 }
 
@@ -161,6 +165,9 @@ InsertionOrderPreservingMap<string> QueryParams(const FunctionData &bind_data) {
 		}
 		result["Uploads (LOCAL→REMOTE)"] = uploads;
 	}
+	if (bind.any_row_order) {
+		result["Row order"] = "any (worker threads unordered)";
+	}
 	return result;
 }
 
@@ -187,6 +194,14 @@ unique_ptr<FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql, 
 	bind->snapshot = how.snapshot;
 	bind->uploads = how.uploads;
 	return std::move(bind);
+}
+
+bool AllowQueryAnyRowOrder(LogicalGet &get) {
+	if (get.function.name != "openduck_query" || !get.bind_data) {
+		return false;
+	}
+	get.bind_data->Cast<QueryBindData>().any_row_order = true;
+	return true;
 }
 
 TableFunction QueryFunction() {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "duckdb/function/table_function.hpp"
+#include "duckdb/planner/operator/logical_get.hpp"
 #include "openduck/v1/openduck.pb.h"
 
 #include <memory>
@@ -61,6 +62,10 @@ void CheckQueryTypes(const duckdb::FunctionData &bind, RemoteResult &result);
 void QueryFinished(const duckdb::FunctionData &bind);
 // EXPLAIN's lines: where it runs, the SQL, what is uploaded with it.
 duckdb::InsertionOrderPreservingMap<std::string> QueryParams(const duckdb::FunctionData &bind);
+
+// Tells the openduck_query behind `get` that nothing above it observes the order of its rows
+// (row_order.hpp): the worker may deliver them in any order. False when `get` is no openduck_query.
+bool AllowQueryAnyRowOrder(duckdb::LogicalGet &get);
 
 // Bind data for running `sql` whose result has `types`, as openduck_query would after binding.
 duckdb::unique_ptr<duckdb::FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql,

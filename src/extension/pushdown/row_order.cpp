@@ -7,6 +7,7 @@
 #include "duckdb/planner/operator/logical_comparison_join.hpp"
 #include "duckdb/planner/operator/logical_distinct.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
+#include "extension/functions/query_function.hpp"
 #include "extension/scan/remote_scan.hpp"
 
 namespace openduck {
@@ -52,7 +53,7 @@ void Visit(LogicalOperator &op, bool observed, bool anywhere) {
 	switch (op.type) {
 	case LogicalOperatorType::LOGICAL_GET:
 		if (!observed) {
-			AllowAnyRowOrder(op.Cast<LogicalGet>());
+			AllowAnyRowOrder(op.Cast<LogicalGet>()) || AllowQueryAnyRowOrder(op.Cast<LogicalGet>());
 		}
 		break;
 	case LogicalOperatorType::LOGICAL_PROJECTION:
