@@ -362,24 +362,11 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			return fail(duckdb::ErrorData(duckdb::ExceptionType::TRANSACTION,
 			                              "session '" + request_.session_id() + "' has ended"));
 		}
-		bool expects_catalog = !request_.expected_catalog_version().empty();
-		if ((!read_only_token_.empty() || expects_catalog) && !session_ && !final_read_) {
+		if (!read_only_token_.empty() && !session_ && !final_read_) {
 			// Rolled back with the connection when the executor ends; nothing in it may write.
 			auto begin = connection_.Query("BEGIN TRANSACTION READ ONLY");
 			if (begin->HasError()) {
 				return fail(begin->GetErrorObject());
-			}
-		}
-		if (expects_catalog) {
-			// Read in the transaction the statement runs in: the catalog it binds against is the
-			// one compared.
-			auto current = CatalogVersion(connection_, false);
-			if (current != request_.expected_catalog_version()) {
-				return fail(duckdb::ErrorData(duckdb::ExceptionType::CATALOG,
-				                              "catalog version mismatch: the statement was bound against catalog "
-				                              "version " + request_.expected_catalog_version() +
-				                                  ", the database's is " + current +
-				                                  "; bind it again against the current catalog"));
 			}
 		}
 		if (!request_.setup_sql().empty() || (session_settings_ && !session_settings_->empty())) {
@@ -420,6 +407,30 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			outcome.failed = true;
 			outcome.delivered = SendError(sink, "Parser", "no SQL statement to execute");
 			return outcome;
+		}
+		// An auto-commit statement the host bound against its cached catalog: compared with the
+		// catalog of the transaction the statement runs in, so that the one it binds against here
+		// is the one the host bound against. A write then commits explicitly after it ran.
+		bool commits = false;
+		if (!request_.expected_catalog_version().empty()) {
+			if (read_only_token_.empty()) {
+				commits = std::any_of(statements.begin(), statements.end(), [](const auto &statement) {
+					return statement->type != duckdb::StatementType::SELECT_STATEMENT;
+				});
+				auto begin = connection_.Query(commits ? "BEGIN TRANSACTION" : "BEGIN TRANSACTION READ ONLY");
+				if (begin->HasError()) {
+					return fail(begin->GetErrorObject());
+				}
+			}
+			auto current = CatalogVersion(connection_, false);
+			if (current != request_.expected_catalog_version()) {
+				// Nothing ran: the connection rolls the transaction back as the executor ends.
+				return fail(duckdb::ErrorData(duckdb::ExceptionType::CATALOG,
+				                              "catalog version mismatch: the statement was bound against catalog "
+				                              "version " + request_.expected_catalog_version() +
+				                                  ", the database's is " + current +
+				                                  "; bind it again against the current catalog"));
+			}
 		}
 		if (request_.describe_only()) {
 			return Describe(std::move(statements), sink);
@@ -514,6 +525,12 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		auto result = pending->Execute();
 		if (result->HasError()) {
 			return fail(result->GetErrorObject());
+		}
+		if (commits) {
+			auto commit = connection_.Query("COMMIT");
+			if (commit->HasError()) {
+				return fail(commit->GetErrorObject());
+			}
 		}
 		if (session_guard.owns_lock()) {
 			interruptible.Close();

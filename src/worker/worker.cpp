@@ -199,7 +199,7 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	if (!request.expected_catalog_version().empty() && (!request.session_id().empty() || !request.snapshot_id().empty())) {
 		// A session's or a past snapshot's catalog has versions of its own.
 		return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-		                    "expected_catalog_version is for reads of a database's head outside a session; this "
+		                    "expected_catalog_version is for statements on a database's head outside a session; this "
 		                    "request names a session or a snapshot");
 	}
 	Served served;

@@ -124,8 +124,9 @@ def test_small_reads_take_one_request(server, host):
 def test_reads_with_parameters_take_one_request(server, host):
 	"""With parameters a statement runs as a host plan. A read of one table sends its scan while
 	it is planned, with the version of the cached catalog it was bound against, which the worker
-	checks: one request. A small INSERT sends its rows as literals in one statement after the
-	catalog is confirmed: two requests. A join still reads the statistics its plan uses."""
+	checks: one request. A small INSERT sends its rows as literals in one statement with that
+	version, which the worker checks before it inserts: one request. A join still reads the
+	statistics its plan uses."""
 	a = host(server)
 	a.execute("CREATE OR REPLACE TABLE cloud.rt_prm AS SELECT range AS id, range * 2 AS v FROM range(100000)")
 	a.execute("SELECT * FROM cloud.rt_prm WHERE id = ?", [1])  # reads the catalog the CREATE changed
@@ -135,12 +136,13 @@ def test_reads_with_parameters_take_one_request(server, host):
 	    ("SELECT count(*), sum(v) FROM cloud.rt_prm WHERE id < ?", [10], [(10, 90)], 1),
 	    ("SELECT id FROM cloud.rt_prm WHERE id > ? ORDER BY id DESC LIMIT 1", [5], [(99999,)], 1),
 	    ("SELECT v FROM cloud.rt_prm WHERE id + 0 = $1 AND v = $1 * 2", [12], [(24,)], 1),
-	    ("INSERT INTO cloud.rt_prm VALUES (?, ?)", [-1, -2], [(1,)], 2),
+	    ("INSERT INTO cloud.rt_prm VALUES (?, ?)", [-1, -2], [(1,)], 1),
+	    ("INSERT INTO cloud.rt_prm VALUES (?, ?), (?, ?) RETURNING v", [-3, -6, -4, -8], [(-6,), (-8,)], 1),
 	    ("SELECT v FROM cloud.rt_prm WHERE id = ?", [-1], [(-2,)], 1)):
 		assert a.execute(sql, params).fetchall() == expected, sql
 		assert requests(a) == expected_requests, sql
 	join = "SELECT count(*) FROM cloud.rt_prm x JOIN cloud.rt_prm y USING (id) WHERE x.id < ?"
-	assert a.execute(join, [10]).fetchall() == [(11,)]
+	assert a.execute(join, [10]).fetchall() == [(13,)]
 	assert requests(a) > 3
 
 
@@ -163,6 +165,35 @@ def test_a_read_with_parameters_sees_another_hosts_schema_change(server, host):
 	b.execute("DROP TABLE cloud.rt_stale")
 	with pytest.raises(duckdb.CatalogException, match="rt_stale"):
 		a.execute("SELECT * FROM cloud.rt_stale WHERE id = ?", [5])
+
+
+def test_an_insert_with_parameters_after_another_hosts_ddl(server, host):
+	"""The INSERT's request carries the version of the catalog it was bound against. After DDL
+	elsewhere in the database the worker refuses it before inserting anything; the host confirms
+	its catalog and, the target table being as it was, sends the rows again: inserted once. When
+	the target table itself changed, the statement fails with nothing inserted and asks to be run
+	again, which then binds against the new table as DuckDB would."""
+	a = host(server)
+	b = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_ins_ddl (id INTEGER PRIMARY KEY, v VARCHAR)")
+	a.execute("INSERT INTO cloud.rt_ins_ddl VALUES (?, ?)", [1, "one"])
+	b.execute("CREATE OR REPLACE TABLE cloud.rt_other (x INTEGER)")
+	assert a.execute("INSERT INTO cloud.rt_ins_ddl VALUES (?, ?)", [2, "two"]).fetchall() == [(1,)]
+	assert requests(a) == 3  # the refused INSERT, the current catalog, the INSERT again
+	assert a.execute("INSERT INTO cloud.rt_ins_ddl VALUES (?, ?)", [3, "three"]).fetchall() == [(1,)]
+	assert requests(a) == 1
+	b.execute("ALTER TABLE cloud.rt_ins_ddl ADD COLUMN w INTEGER DEFAULT 7")
+	with pytest.raises(duckdb.TransactionException, match="rt_ins_ddl.*changed while this statement was planned"):
+		a.execute("INSERT INTO cloud.rt_ins_ddl VALUES (?, ?)", [4, "four"])
+	with pytest.raises(duckdb.BinderException, match="3 columns but 2 values"):
+		a.execute("INSERT INTO cloud.rt_ins_ddl VALUES (?, ?)", [4, "four"])
+	a.execute("INSERT INTO cloud.rt_ins_ddl (id, v) VALUES (?, ?)", [4, "four"])
+	assert a.execute("SELECT * FROM cloud.rt_ins_ddl ORDER BY id").fetchall() == [
+	    (1, "one", 7), (2, "two", 7), (3, "three", 7), (4, "four", 7)]
+	# A conflict is the INSERT's own error, reported once; nothing is sent again.
+	with pytest.raises(duckdb.ConstraintException):
+		a.execute("INSERT INTO cloud.rt_ins_ddl (id, v) VALUES (?, ?)", [4, "again"])
+	assert a.execute("SELECT count(*) FROM cloud.rt_ins_ddl").fetchall() == [(4,)]
 
 
 def test_prepared_statements_run_again_with_new_values(server, host):
@@ -281,15 +312,19 @@ def test_small_shipped_statements_do_not_spin_the_client_thread(server, host):
 	assert cpu[2] < 1.5 * cpu[1], f"host CPU with a background thread {cpu[2]:.2f}s, without {cpu[1]:.2f}s"
 
 
-def test_a_read_runs_only_against_the_catalog_version_it_names(server):
+def test_a_read_runs_only_against_the_catalog_version_it_names(server, host):
 	"""ExecuteFragmentRequest.expected_catalog_version, sent by hand: another version than the
-	database's is refused before anything runs, with the error the host rebinds on; a session's
-	or a snapshot's request may not name one."""
+	database's is refused before anything runs, with the error the host rebinds on (a write
+	writes nothing); a session's or a snapshot's request may not name one."""
 	from test_hostile_messages import INVALID_ARGUMENT, OK, call, message
-	code, text, responses = call(server, "ExecuteFragment", message(f1="SELECT 1", f2="testdb", f25="0.0.1"))
-	errors = [line for line in responses if " error " in line]
-	assert code == OK and len(errors) == 1, (code, text, responses)
-	assert "Catalog" in errors[0] and "catalog version mismatch" in errors[0], errors
+	a = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_raw (i INTEGER)")
+	for sql in ("SELECT 1", "INSERT INTO rt_raw VALUES (1)"):
+		code, text, responses = call(server, "ExecuteFragment", message(f1=sql, f2="testdb", f25="0.0.1"))
+		errors = [line for line in responses if " error " in line]
+		assert code == OK and len(errors) == 1, (code, text, responses)
+		assert "Catalog" in errors[0] and "catalog version mismatch" in errors[0], errors
+	assert a.execute("SELECT count(*) FROM cloud.rt_raw").fetchall() == [(0,)]
 	for field, value in (("f9", "some-session"), ("f3", "@0")):
 		code, text, _ = call(server, "ExecuteFragment", message(f1="SELECT 1", f2="testdb", **{field: value}, f25="1"))
 		assert code == INVALID_ARGUMENT and "expected_catalog_version" in text, (field, code, text)

@@ -1,6 +1,7 @@
 """Crash safety of the differential storage: kill -9 the server at random moments while a
 client commits batches (through sessions, and as one-request auto-commit INSERTs, shipped whole
-or rendered from a host plan with parameters) and
+or rendered from a host plan with parameters, which the worker commits explicitly after checking
+the catalog version the host bound it against) and
 checkpoints; after every restart each acknowledged batch must be there in full, no batch may be
 partly visible, and every snapshot must open and pass its checksums."""
 
@@ -23,12 +24,17 @@ def insert(con, batch, mode):
 	"""Commits one batch: through openduck_query (a session: open, run, commit), or, for a small
 	batch, as an auto-commit INSERT on the attached table that the worker runs and commits in the
 	one request that carries it: mode "shipped" sends INSERT ... VALUES whole, mode "parameters"
-	has the host plan it (it has parameters) and send its rows as literals."""
+	has the host plan it (it has parameters) and send its rows as literals, and mode "values"
+	does so for VALUES of parameters, whose request carries the host's catalog version: the worker
+	checks it in a transaction of its own, inserts and commits before it answers."""
 	size = batch_size(batch)
 	if mode == "shipped" and size == SMALL:
 		con.execute(f"INSERT INTO cloud.t VALUES {', '.join(f'({batch}, {i})' for i in range(size))}")
 	elif mode == "parameters" and size == SMALL:
 		con.execute("INSERT INTO cloud.t SELECT ?::INTEGER, range FROM range(?)", [batch, size])
+	elif mode == "values" and size == SMALL:
+		con.execute("INSERT INTO cloud.t VALUES " + ", ".join(["(?, ?)"] * size),
+		            [value for i in range(size) for value in (batch, i)])
 	else:
 		odtest.remote(con, "cloud", f"INSERT INTO t SELECT {batch}, range FROM range({size})")
 
@@ -58,7 +64,7 @@ def test_kill_9_during_writes_and_checkpoints_loses_nothing(launcher):
 			con.execute(srv.attach_sql("crash"))
 			odtest.remote(con, "cloud", "CREATE TABLE IF NOT EXISTS t (b INTEGER, i BIGINT)")
 			stop, errors = threading.Event(), []
-			mode = ("shipped", "parameters", "sessions")[iteration % 3]
+			mode = ("shipped", "parameters", "values", "sessions")[iteration % 4]
 			thread = threading.Thread(target=writer, args=(con, next_batch, acked, stop, errors, mode), daemon=True)
 			thread.start()
 			time.sleep(rng.uniform(0.02, 0.6))

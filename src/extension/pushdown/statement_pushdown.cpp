@@ -34,6 +34,7 @@
 #include "extension/pushdown/sql_rewrite.hpp"
 #include "extension/pushdown/subtree_pushdown.hpp"
 #include "extension/pushdown/upload_pushdown.hpp"
+#include "extension/write/remote_insert.hpp"
 #include "extension/write/upsert_sql.hpp"
 
 namespace openduck {
@@ -303,8 +304,10 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 		                                                                 : "the worker could not run its text as written");
 	}
 	// The plan runs as bound on the host: against the current remote catalogs only. A read of
-	// one table confirms its catalog with the scan's own request.
-	if (writes || target != &plan || !DeferCatalogCheckToScan(context, *plan)) {
+	// one table, and an INSERT of constant rows, confirm their catalog with their own request.
+	bool deferred = target == &plan && (writes ? DeferCatalogCheckToInsert(context, *plan)
+	                                           : DeferCatalogCheckToScan(context, *plan));
+	if (!deferred) {
 		RequireCurrentCatalogs(context);
 	}
 	// Python's execute(sql, params) binds the values into the plan, and its text alone is not

@@ -2,8 +2,13 @@
 
 #include "duckdb/catalog/catalog_entry/schema_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
+#include "duckdb/common/error_data.hpp"
+#include "duckdb/common/exception/transaction_exception.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
+#include "duckdb/planner/operator/logical_insert.hpp"
+#include "duckdb/transaction/transaction.hpp"
 #include "extension/catalog/od_catalog.hpp"
+#include "extension/catalog/od_transaction.hpp"
 #include "extension/pushdown/sql_literals.hpp"
 
 #include <algorithm>
@@ -100,6 +105,8 @@ std::string RemoteInsert::DirectTarget() const {
 }
 
 std::unique_ptr<RemoteIngest> RemoteInsert::NewIngest(ClientContext &context) const {
+	// The ingest's session carries no catalog version to check.
+	ConfirmTarget(context);
 	auto &types = children[0].get().GetTypes();
 	auto direct = DirectTarget();
 	auto schema = table_ ? table_->schema.name : schema_->name;
@@ -180,11 +187,7 @@ SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, Client
 			state.returned = make_uniq<ColumnDataCollection>(context, types);
 			return SinkFinalizeType::READY;
 		}
-		// An auto-commit statement commits on the worker as it runs, like one shipped whole.
-		auto options = context.transaction.IsAutoCommit() ? catalog_.OptionsWithoutNewSession(context)
-		                                                  : catalog_.OptionsFor(context);
-		auto sql = InsertInto() + " VALUES " + state.values + conflict_.clause;
-		state.Apply(context, catalog_, sql, return_chunk_, std::move(options));
+		ApplyLiterals(context, state, InsertInto() + " VALUES " + state.values + conflict_.clause);
 		return SinkFinalizeType::READY;
 	}
 	if (!state.ingest->TryFinish(context, input.interrupt_state)) {
@@ -198,12 +201,101 @@ SinkFinalizeType RemoteInsert::Finalize(Pipeline &pipeline, Event &event, Client
 	return SinkFinalizeType::READY;
 }
 
+void RemoteInsert::ApplyLiterals(ClientContext &context, RemoteWriteState &state, const std::string &sql) const {
+	// An auto-commit statement commits on the worker as it runs, like one shipped whole.
+	auto options = context.transaction.IsAutoCommit() ? catalog_.OptionsWithoutNewSession(context)
+	                                                  : catalog_.OptionsFor(context);
+	auto &transaction = Transaction::Get(context, catalog_).Cast<ODTransaction>();
+	if (options.session_id.empty()) {
+		options.expected_catalog_version = transaction.UnverifiedVersion();
+	}
+	if (options.expected_catalog_version.empty()) {
+		state.Apply(context, catalog_, sql, return_chunk_, std::move(options));
+		return;
+	}
+	try {
+		state.Apply(context, catalog_, sql, return_chunk_, options);
+		transaction.ConfirmSnapshot();
+		return;
+	} catch (std::exception &error) {
+		// Only the worker's refusal of a stale catalog, which it answers before writing
+		// anything, may be followed by sending the rows again: any other error stands, and so
+		// does a catalog error when the catalog was current.
+		if (ErrorData(error).Type() != ExceptionType::CATALOG || transaction.VerifySnapshot(catalog_)) {
+			throw;
+		}
+	}
+	RequireUnchangedTarget(context);
+	options.expected_catalog_version.clear();
+	state.Apply(context, catalog_, sql, return_chunk_, std::move(options));
+}
+
+void RemoteInsert::ConfirmTarget(ClientContext &context) const {
+	if (!Transaction::Get(context, catalog_).Cast<ODTransaction>().VerifySnapshot(catalog_)) {
+		RequireUnchangedTarget(context);
+	}
+}
+
+void RemoteInsert::RequireUnchangedTarget(ClientContext &context) const {
+	optional_ptr<CatalogEntry> current;
+	if (table_) {
+		current = catalog_.LookupInSchema(catalog_.GetCatalogTransaction(context), table_->schema.name,
+		                                  CatalogType::TABLE_ENTRY, table_->name);
+	}
+	// Its columns, types, defaults and constraints: what the statement was bound against.
+	if (current && current->ToSQL() == table_->ToSQL()) {
+		return;
+	}
+	auto name = table_ ? QualifiedTableSQL(*table_) : QuoteIdentifier(info_->Base().table);
+	throw TransactionException("table %s of database '%s' changed while this statement was planned (another client "
+	                           "altered, dropped or replaced it); nothing was written: run the statement again",
+	                           name, catalog_.GetName());
+}
+
 InsertionOrderPreservingMap<string> RemoteInsert::ParamsToString() const {
 	InsertionOrderPreservingMap<string> result;
 	result["Location"] = catalog_.RemoteLocation();
 	result["Catalog"] = catalog_.GetName();
 	result["Table"] = table_ ? table_->name : info_->Base().table;
 	return result;
+}
+
+// Rows computed from constants alone: nothing bound against a catalog but the target.
+static bool ConstantRows(LogicalOperator &op) {
+	switch (op.type) {
+	case LogicalOperatorType::LOGICAL_EXPRESSION_GET:
+	case LogicalOperatorType::LOGICAL_PROJECTION:
+	case LogicalOperatorType::LOGICAL_DUMMY_SCAN:
+		break;
+	default:
+		return false;
+	}
+	return std::all_of(op.children.begin(), op.children.end(), [](auto &child) { return ConstantRows(*child); });
+}
+
+bool DeferCatalogCheckToInsert(ClientContext &context, LogicalOperator &plan) {
+	auto *op = &plan;
+	// RETURNING projects the inserted rows.
+	while (op->type == LogicalOperatorType::LOGICAL_PROJECTION && op->children.size() == 1) {
+		op = op->children[0].get();
+	}
+	if (op->type != LogicalOperatorType::LOGICAL_INSERT || op->children.size() != 1 ||
+	    !context.transaction.IsAutoCommit() || !ConstantRows(*op->children[0])) {
+		return false;
+	}
+	auto &insert = op->Cast<LogicalInsert>();
+	if (insert.on_conflict_info.action_type != OnConflictAction::THROW ||
+	    insert.table.ParentCatalog().GetCatalogType() != "openduck") {
+		return false;
+	}
+	auto &catalog = insert.table.ParentCatalog().Cast<ODCatalog>();
+	// Replicas and snapshots have catalog versions of their own.
+	auto &config = catalog.Client().Config();
+	if (config.read_only || !config.snapshot.empty()) {
+		return false;
+	}
+	auto &transaction = Transaction::Get(context, catalog).Cast<ODTransaction>();
+	return !transaction.UnverifiedVersion().empty() && transaction.CurrentSession().empty();
 }
 
 } // namespace openduck

@@ -13,6 +13,13 @@
 // where the ingest costs four (session, rows, statement, commit), and the worker runs what a
 // statement shipped whole would. More rows than that, or wider ones, move to the ingest as soon
 // as they pass the limit.
+//
+// Such an auto-commit INSERT of constant rows is bound against the host's cached catalog and
+// leaves the check that the catalog is current to the worker (DeferCatalogCheckToInsert): its
+// request carries the cached catalog's version (ExecuteFragmentRequest.expected_catalog_version),
+// and the statement costs one request instead of two. When the worker refuses a stale version,
+// before it wrote anything, the host confirms its catalog and sends the rows again if the target
+// table is as it was bound; otherwise the statement fails and asks to be run again.
 #pragma once
 
 #include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
@@ -47,6 +54,15 @@ public:
 private:
 	// A new ingest of this insert's input into the worker session.
 	std::unique_ptr<RemoteIngest> NewIngest(duckdb::ClientContext &context) const;
+	// Runs the INSERT ... VALUES statement `sql` as the state's result, checking the catalog
+	// with the worker when planning deferred that.
+	void ApplyLiterals(duckdb::ClientContext &context, RemoteWriteState &state, const std::string &sql) const;
+	// Confirms the catalog the insert was bound against when planning deferred that; throws when
+	// it was stale and the target table changed meanwhile.
+	void ConfirmTarget(duckdb::ClientContext &context) const;
+	// After the catalog proved stale (the current one is pinned now): throws unless the target
+	// table is as the statement was bound against.
+	void RequireUnchangedTarget(duckdb::ClientContext &context) const;
 	// "INSERT [OR REPLACE] INTO target [AS alias] (columns)": what both ways of sending rows
 	// put before them.
 	std::string InsertInto() const;
@@ -61,5 +77,10 @@ private:
 	duckdb::vector<std::string> columns_;
 	ConflictSQL conflict_;
 };
+
+// Whether the auto-commit INSERT `plan` of constant rows (VALUES, the values of a statement's
+// parameters) into an OpenDuck table may leave the check of its catalog to the worker; the
+// statement pushdown (statement_pushdown.hpp) otherwise confirms the catalog first.
+bool DeferCatalogCheckToInsert(duckdb::ClientContext &context, duckdb::LogicalOperator &plan);
 
 } // namespace openduck
