@@ -238,23 +238,24 @@ static void AddCollations(duckdb::Connection &connection, pb::GetCatalogResponse
 	});
 }
 
+std::string CatalogVersion(duckdb::ClientContext &context) {
+	auto &catalog = duckdb::Catalog::GetCatalog(context, duckdb::DatabaseManager::GetDefaultDatabase(context));
+	auto number = catalog.GetCatalogVersion(context);
+	// The instance's address and this process's tag: a database opened again starts its counter
+	// again, and must not look unchanged to a host that cached the old one.
+	static const uint64_t process_tag = std::random_device {}() ^ (uint64_t(std::random_device {}()) << 32);
+	return std::to_string(process_tag) + "." +
+	       std::to_string(reinterpret_cast<uintptr_t>(&duckdb::DatabaseInstance::GetDatabase(context))) + "." +
+	       (number.IsValid() ? std::to_string(number.GetIndex()) : std::string("?"));
+}
+
 std::string CatalogVersion(duckdb::Connection &connection, bool own_transaction) {
 	auto &context = *connection.context;
 	std::string version;
-	auto read = [&]() {
-		auto &catalog = duckdb::Catalog::GetCatalog(context, duckdb::DatabaseManager::GetDefaultDatabase(context));
-		auto number = catalog.GetCatalogVersion(context);
-		// The instance's address and this process's tag: a database opened again starts its
-		// counter again, and must not look unchanged to a host that cached the old one.
-		static const uint64_t process_tag = std::random_device {}() ^ (uint64_t(std::random_device {}()) << 32);
-		version = std::to_string(process_tag) + "." +
-		          std::to_string(reinterpret_cast<uintptr_t>(&duckdb::DatabaseInstance::GetDatabase(context))) + "." +
-		          (number.IsValid() ? std::to_string(number.GetIndex()) : std::string("?"));
-	};
 	if (own_transaction) {
-		context.RunFunctionInTransaction(read);
+		context.RunFunctionInTransaction([&]() { version = CatalogVersion(context); });
 	} else {
-		read();
+		version = CatalogVersion(context);
 	}
 	return version;
 }

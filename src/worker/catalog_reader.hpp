@@ -30,5 +30,7 @@ void ReadTableStatistics(duckdb::Connection &connection, const std::string &sche
 // `own_transaction`, by a transaction of its own): DuckDB's catalog version, which every DDL
 // commit advances, tagged with the database instance so a re-opened database never repeats one.
 std::string CatalogVersion(duckdb::Connection &connection, bool own_transaction);
+// The same as seen by the transaction of the statement `context` is running.
+std::string CatalogVersion(duckdb::ClientContext &context);
 
 } // namespace openduck

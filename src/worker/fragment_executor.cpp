@@ -1,6 +1,7 @@
 #include "worker/fragment_executor.hpp"
 
 #include "worker/catalog_reader.hpp"
+#include "worker/expected_catalog_version.hpp"
 
 #include "arrow/ipc_limits.hpp"
 #include "arrow/ipc_stream_reader.hpp"
@@ -408,30 +409,9 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 			outcome.delivered = SendError(sink, "Parser", "no SQL statement to execute");
 			return outcome;
 		}
-		// An auto-commit statement the host bound against its cached catalog: compared with the
-		// catalog of the transaction the statement runs in, so that the one it binds against here
-		// is the one the host bound against. A write then commits explicitly after it ran.
-		bool commits = false;
-		if (!request_.expected_catalog_version().empty()) {
-			if (read_only_token_.empty()) {
-				commits = std::any_of(statements.begin(), statements.end(), [](const auto &statement) {
-					return statement->type != duckdb::StatementType::SELECT_STATEMENT;
-				});
-				auto begin = connection_.Query(commits ? "BEGIN TRANSACTION" : "BEGIN TRANSACTION READ ONLY");
-				if (begin->HasError()) {
-					return fail(begin->GetErrorObject());
-				}
-			}
-			auto current = CatalogVersion(connection_, false);
-			if (current != request_.expected_catalog_version()) {
-				// Nothing ran: the connection rolls the transaction back as the executor ends.
-				return fail(duckdb::ErrorData(duckdb::ExceptionType::CATALOG,
-				                              "catalog version mismatch: the statement was bound against catalog "
-				                              "version " + request_.expected_catalog_version() +
-				                                  ", the database's is " + current +
-				                                  "; bind it again against the current catalog"));
-			}
-		}
+		// An auto-commit statement the host bound against its cached catalog runs only against
+		// that catalog (expected_catalog_version.hpp).
+		ExpectedCatalogVersion::Guard expected_catalog(*connection_.context, request_.expected_catalog_version());
 		if (request_.describe_only()) {
 			return Describe(std::move(statements), sink);
 		}
@@ -525,12 +505,6 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		auto result = pending->Execute();
 		if (result->HasError()) {
 			return fail(result->GetErrorObject());
-		}
-		if (commits) {
-			auto commit = connection_.Query("COMMIT");
-			if (commit->HasError()) {
-				return fail(commit->GetErrorObject());
-			}
 		}
 		if (session_guard.owns_lock()) {
 			interruptible.Close();

@@ -194,6 +194,18 @@ def test_an_insert_with_parameters_after_another_hosts_ddl(server, host):
 	with pytest.raises(duckdb.ConstraintException):
 		a.execute("INSERT INTO cloud.rt_ins_ddl (id, v) VALUES (?, ?)", [4, "again"])
 	assert a.execute("SELECT count(*) FROM cloud.rt_ins_ddl").fetchall() == [(4,)]
+	# An UPDATE or DELETE written back from its plan is checked the same way.
+	update, delete = "UPDATE cloud.rt_ins_ddl SET w = ? WHERE id = ?", "DELETE FROM cloud.rt_ins_ddl WHERE id = ?"
+	a.execute(delete, [-1])  # the first statement of its shape is described first
+	assert a.execute(update, [9, 1]).fetchall() == [(1,)]
+	assert requests(a) == 1
+	b.execute("CREATE OR REPLACE TABLE cloud.rt_other (x INTEGER)")
+	assert a.execute(delete, [4]).fetchall() == [(1,)]
+	assert requests(a) == 3
+	b.execute("ALTER TABLE cloud.rt_ins_ddl ALTER COLUMN w SET DEFAULT 8")
+	with pytest.raises(duckdb.TransactionException, match="rt_ins_ddl.*changed while this statement was planned"):
+		a.execute(delete, [3])
+	assert a.execute("SELECT id, w FROM cloud.rt_ins_ddl ORDER BY id").fetchall() == [(1, 9), (2, 7), (3, 7)]
 
 
 def test_prepared_statements_run_again_with_new_values(server, host):

@@ -8,6 +8,7 @@
 #include "extension/scan/one_snapshot_per_statement.hpp"
 #include "extension/scan/received_types.hpp"
 #include "extension/scan/remote_result.hpp"
+#include "extension/write/checked_write.hpp"
 
 namespace openduck {
 
@@ -34,6 +35,8 @@ struct QueryBindData : public RemoteReadBindData {
 	std::shared_ptr<const std::vector<v1::Upload>> uploads;
 	// AllowQueryAnyRowOrder.
 	bool any_row_order = false;
+	// ShippedStatement::target.
+	TableCatalogEntry *target = nullptr;
 
 	unique_ptr<FunctionData> Copy() const override {
 		auto copy = make_uniq<QueryBindData>();
@@ -46,6 +49,7 @@ struct QueryBindData : public RemoteReadBindData {
 		copy->snapshot = snapshot;
 		copy->uploads = uploads;
 		copy->any_row_order = any_row_order;
+		copy->target = target;
 		copy->types = types;
 		copy->no_columns = no_columns;
 		copy->schema_may_change = schema_may_change;
@@ -134,7 +138,19 @@ std::unique_ptr<RemoteResult> StartQuery(ClientContext &context, const FunctionD
 	}
 	options.uploads = bind.uploads;
 	options.any_row_order = bind.any_row_order;
-	return std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
+	if (!bind.target) {
+		return std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
+	}
+	std::unique_ptr<RemoteResult> result;
+	SendCheckingCatalog(context, *bind.catalog, *bind.target, options.session_id.empty(),
+	                    [&](const std::string &version) {
+		                    auto attempt = options;
+		                    attempt.expected_catalog_version = version;
+		                    result = std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, attempt));
+		                    // A write answers once it ran: its error, a refusal included, comes first.
+		                    result->Types();
+	                    });
+	return result;
 }
 
 void CheckQueryTypes(const FunctionData &bind_data, RemoteResult &result) {
@@ -193,6 +209,7 @@ unique_ptr<FunctionData> MakeQueryBindData(ODCatalog &catalog, std::string sql, 
 	bind->prefetched = how.prefetched;
 	bind->snapshot = how.snapshot;
 	bind->uploads = how.uploads;
+	bind->target = how.target;
 	return std::move(bind);
 }
 

@@ -4,6 +4,7 @@
 // refreshed, since the statement may have changed the schema.
 #pragma once
 
+#include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
 #include "duckdb/function/table_function.hpp"
 #include "duckdb/planner/operator/logical_get.hpp"
 #include "openduck/v1/openduck.pb.h"
@@ -50,6 +51,9 @@ struct ShippedStatement {
 	std::string snapshot;
 	// Host tables sent along as the temporary tables the text reads (upload_pushdown.hpp).
 	std::shared_ptr<const std::vector<v1::Upload>> uploads;
+	// A write written back from a host plan bound against the cached catalog: the table it
+	// writes. Sent with that catalog's version for the worker to check (checked_write.hpp).
+	duckdb::TableCatalogEntry *target = nullptr;
 };
 
 // What openduck_query's scan does with its bind data (MakeQueryBindData), shared with the

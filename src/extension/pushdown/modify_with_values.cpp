@@ -133,23 +133,25 @@ bool RenderDelete(ClientContext &context, LogicalDelete &del, ODCatalog &catalog
 bool ShipModifyWithValues(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &target, ODCatalog &catalog) {
 	auto &context = input.context;
 	std::string sql;
+	ShippedStatement how;
 	switch (target->type) {
 	case LogicalOperatorType::LOGICAL_UPDATE:
 		if (&target->Cast<LogicalUpdate>().table.ParentCatalog() != &catalog ||
 		    !RenderUpdate(context, target->Cast<LogicalUpdate>(), catalog, sql)) {
 			return false;
 		}
+		how.target = &target->Cast<LogicalUpdate>().table;
 		break;
 	case LogicalOperatorType::LOGICAL_DELETE:
 		if (&target->Cast<LogicalDelete>().table.ParentCatalog() != &catalog ||
 		    !RenderDelete(context, target->Cast<LogicalDelete>(), catalog, sql)) {
 			return false;
 		}
+		how.target = &target->Cast<LogicalDelete>().table;
 		break;
 	default:
 		return false;
 	}
-	ShippedStatement how;
 	how.own_transaction = context.transaction.IsAutoCommit();
 	return ShipPlan(input, target, catalog, sql, catalog.OptionsWithoutNewSession(context), std::move(how), false,
 	                kCountShape);

@@ -9,7 +9,8 @@
 // written back as
 //   UPDATE "s"."t" SET "c" = CAST('...' AS type), ... [WHERE condition]
 //   DELETE FROM "s"."t" [WHERE condition]
-// and sent as one statement: with the catalog check that any host plan makes, two requests.
+// and sent as one statement. In auto-commit its request carries the version of the cached catalog
+// it was bound against, which the worker checks (write/checked_write.hpp): one request.
 // RETURNING, FROM/USING, subqueries and values read from the row stay host plans. Stateless.
 #pragma once
 

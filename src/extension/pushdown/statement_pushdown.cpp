@@ -303,17 +303,21 @@ void PreOptimize(OptimizerExtensionInput &input, unique_ptr<LogicalOperator> &pl
 		                               : !ParseRunningStatement(context) ? kHasParameters
 		                                                                 : "the worker could not run its text as written");
 	}
+	// Python's execute(sql, params) binds the values into the plan, and its text alone is not
+	// the statement: an UPDATE or DELETE may still be written back from the plan. Its request
+	// checks the catalog (write/checked_write.hpp), except under EXPLAIN, which sends nothing.
+	if (writes && one_remote_statement && ShipModifyWithValues(input, *target, *catalog)) {
+		if (target != &plan) {
+			RequireCurrentCatalogs(context);
+		}
+		return;
+	}
 	// The plan runs as bound on the host: against the current remote catalogs only. A read of
 	// one table, and an INSERT of constant rows, confirm their catalog with their own request.
 	bool deferred = target == &plan && (writes ? DeferCatalogCheckToInsert(context, *plan)
 	                                           : DeferCatalogCheckToScan(context, *plan));
 	if (!deferred) {
 		RequireCurrentCatalogs(context);
-	}
-	// Python's execute(sql, params) binds the values into the plan, and its text alone is not
-	// the statement: an UPDATE or DELETE may still be written back from the plan.
-	if (writes && one_remote_statement && ShipModifyWithValues(input, *target, *catalog)) {
-		return;
 	}
 	DeclineStatisticsOfLoneScan(**target);
 	// An upsert into a remote table that was not shipped whole (host rows, or text the worker

@@ -2,14 +2,13 @@
 
 #include "duckdb/catalog/catalog_entry/schema_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_entry/table_catalog_entry.hpp"
-#include "duckdb/common/error_data.hpp"
-#include "duckdb/common/exception/transaction_exception.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
 #include "duckdb/planner/operator/logical_insert.hpp"
 #include "duckdb/transaction/transaction.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/catalog/od_transaction.hpp"
 #include "extension/pushdown/sql_literals.hpp"
+#include "extension/write/checked_write.hpp"
 
 #include <algorithm>
 
@@ -205,51 +204,17 @@ void RemoteInsert::ApplyLiterals(ClientContext &context, RemoteWriteState &state
 	// An auto-commit statement commits on the worker as it runs, like one shipped whole.
 	auto options = context.transaction.IsAutoCommit() ? catalog_.OptionsWithoutNewSession(context)
 	                                                  : catalog_.OptionsFor(context);
-	auto &transaction = Transaction::Get(context, catalog_).Cast<ODTransaction>();
-	if (options.session_id.empty()) {
-		options.expected_catalog_version = transaction.UnverifiedVersion();
-	}
-	if (options.expected_catalog_version.empty()) {
-		state.Apply(context, catalog_, sql, return_chunk_, std::move(options));
-		return;
-	}
-	try {
-		state.Apply(context, catalog_, sql, return_chunk_, options);
-		transaction.ConfirmSnapshot();
-		return;
-	} catch (std::exception &error) {
-		// Only the worker's refusal of a stale catalog, which it answers before writing
-		// anything, may be followed by sending the rows again: any other error stands, and so
-		// does a catalog error when the catalog was current.
-		if (ErrorData(error).Type() != ExceptionType::CATALOG || transaction.VerifySnapshot(catalog_)) {
-			throw;
-		}
-	}
-	RequireUnchangedTarget(context);
-	options.expected_catalog_version.clear();
-	state.Apply(context, catalog_, sql, return_chunk_, std::move(options));
+	SendCheckingCatalog(context, catalog_, *table_, options.session_id.empty(), [&](const std::string &version) {
+		auto attempt = options;
+		attempt.expected_catalog_version = version;
+		state.Apply(context, catalog_, sql, return_chunk_, std::move(attempt));
+	});
 }
 
 void RemoteInsert::ConfirmTarget(ClientContext &context) const {
 	if (!Transaction::Get(context, catalog_).Cast<ODTransaction>().VerifySnapshot(catalog_)) {
-		RequireUnchangedTarget(context);
+		RequireUnchangedTable(context, catalog_, table_, table_ ? table_->name : info_->Base().table);
 	}
-}
-
-void RemoteInsert::RequireUnchangedTarget(ClientContext &context) const {
-	optional_ptr<CatalogEntry> current;
-	if (table_) {
-		current = catalog_.LookupInSchema(catalog_.GetCatalogTransaction(context), table_->schema.name,
-		                                  CatalogType::TABLE_ENTRY, table_->name);
-	}
-	// Its columns, types, defaults and constraints: what the statement was bound against.
-	if (current && current->ToSQL() == table_->ToSQL()) {
-		return;
-	}
-	auto name = table_ ? QualifiedTableSQL(*table_) : QuoteIdentifier(info_->Base().table);
-	throw TransactionException("table %s of database '%s' changed while this statement was planned (another client "
-	                           "altered, dropped or replaced it); nothing was written: run the statement again",
-	                           name, catalog_.GetName());
 }
 
 InsertionOrderPreservingMap<string> RemoteInsert::ParamsToString() const {

@@ -15,11 +15,8 @@
 // as they pass the limit.
 //
 // Such an auto-commit INSERT of constant rows is bound against the host's cached catalog and
-// leaves the check that the catalog is current to the worker (DeferCatalogCheckToInsert): its
-// request carries the cached catalog's version (ExecuteFragmentRequest.expected_catalog_version),
-// and the statement costs one request instead of two. When the worker refuses a stale version,
-// before it wrote anything, the host confirms its catalog and sends the rows again if the target
-// table is as it was bound; otherwise the statement fails and asks to be run again.
+// leaves the check that the catalog is current to the worker (DeferCatalogCheckToInsert,
+// checked_write.hpp): one request instead of two.
 #pragma once
 
 #include "duckdb/planner/parsed_data/bound_create_table_info.hpp"
@@ -58,11 +55,8 @@ private:
 	// with the worker when planning deferred that.
 	void ApplyLiterals(duckdb::ClientContext &context, RemoteWriteState &state, const std::string &sql) const;
 	// Confirms the catalog the insert was bound against when planning deferred that; throws when
-	// it was stale and the target table changed meanwhile.
+	// it was stale and the target table changed meanwhile (checked_write.hpp).
 	void ConfirmTarget(duckdb::ClientContext &context) const;
-	// After the catalog proved stale (the current one is pinned now): throws unless the target
-	// table is as the statement was bound against.
-	void RequireUnchangedTarget(duckdb::ClientContext &context) const;
 	// "INSERT [OR REPLACE] INTO target [AS alias] (columns)": what both ways of sending rows
 	// put before them.
 	std::string InsertInto() const;
