@@ -142,14 +142,14 @@ std::unique_ptr<RemoteResult> StartQuery(ClientContext &context, const FunctionD
 		return std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, options));
 	}
 	std::unique_ptr<RemoteResult> result;
-	SendCheckingCatalog(context, *bind.catalog, *bind.target, options.session_id.empty(),
-	                    [&](const std::string &version) {
-		                    auto attempt = options;
-		                    attempt.expected_catalog_version = version;
-		                    result = std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, attempt));
-		                    // A write answers once it ran: its error, a refusal included, comes first.
-		                    result->Types();
-	                    });
+	auto send = [&](const std::string &version) {
+		auto attempt = options;
+		attempt.expected_catalog_version = version;
+		result = std::make_unique<RemoteResult>(context, bind.catalog->Client().Execute(bind.sql, attempt));
+		// A write answers once it ran: its error, a refusal included, comes first.
+		result->Types();
+	};
+	SendCheckingCatalog(context, *bind.catalog, *bind.target, options.session_id.empty(), send);
 	return result;
 }
 

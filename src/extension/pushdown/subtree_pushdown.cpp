@@ -450,8 +450,7 @@ private:
 		}
 		auto statement = make_uniq<SelectStatement>();
 		statement->node = std::move(slot);
-		rest_select.from_table = make_uniq<SubqueryRef>(std::move(statement), alias);
-		select.from_table = std::move(rest_select.from_table);
+		select.from_table = make_uniq<SubqueryRef>(std::move(statement), alias);
 		select.where_clause = std::move(rest_select.where_clause);
 		shipped_++;
 	}
