@@ -194,3 +194,24 @@ def test_conditions_derived_from_an_or_count_in_the_remote_estimate(hybrid):
 	underived = derived.replace("(i.size = 2 AND f.v BETWEEN 5 AND 7 AND f.tag = 'f2')", "i.size = 2")
 	assert "Uploads (LOCAL→REMOTE)" in explain(con, underived)
 	assert con.execute(underived).fetchall() == oracle.execute(underived).fetchall()
+
+
+def test_a_remote_only_aggregate_counts_its_groups_not_its_rows(hybrid):
+	"""TPC-H Q15's shape: a CTE aggregating the remote table alone, joined with a host table. The
+	host plan ships the CTE whole and pulls its groups (their number from the group column's
+	listed distinct values), so sending the host table is not worth it; 'auto' chose the upload
+	when it counted the rows the CTE reads. Grouped by a column with a value per row, the rows
+	read are what counts, and the upload stays."""
+	con, oracle = hybrid
+	for db in (con, oracle):
+		db.execute("CREATE TABLE people AS SELECT range AS k, 'person ' || range AS name FROM range(5000)")
+	grouped = ("WITH per_k AS (SELECT k, sum(v) AS s FROM cloud.facts WHERE v < 50 GROUP BY k) "
+	           "SELECT p.name, per_k.s FROM people p JOIN per_k USING (k) WHERE per_k.s = (SELECT max(s) FROM per_k) "
+	           "ORDER BY ALL")
+	assert "Uploads" not in explain(con, grouped)
+	assert con.execute(grouped).fetchall() == oracle.execute(grouped).fetchall()
+	assert stats(con)[0] < 64 * 1024, stats(con)
+	per_row = grouped.replace("SELECT k, sum(v) AS s FROM cloud.facts WHERE v < 50 GROUP BY k",
+	                          "SELECT id AS k, sum(v) AS s FROM cloud.facts WHERE v < 50 GROUP BY id")
+	assert "Uploads (LOCAL→REMOTE)" in explain(con, per_row)
+	assert con.execute(per_row).fetchall() == oracle.execute(per_row).fetchall()

@@ -171,19 +171,6 @@ void AndWhere(std::string &where, const std::string &condition) {
 	where = where.empty() ? condition : "(" + where + ") AND " + condition;
 }
 
-// The distinct values of `column` in the statistics the catalog listed, UINT64_MAX when unknown.
-uint64_t ListedDistinctCount(const RemoteRelation &relation, const std::string &column) {
-	for (idx_t i = 0; i < relation.column_names.size() && i < relation.listed_statistics.size(); i++) {
-		if (relation.column_names[i] == column) {
-			auto statistics = DecodeColumnStatistics(relation.listed_statistics[i], relation.column_types[i]);
-			if (statistics && statistics->GetDistinctCount() > 0) {
-				return statistics->GetDistinctCount();
-			}
-		}
-	}
-	return NumericLimits<uint64_t>::Maximum();
-}
-
 // The request of a scan of `column_ids` with `filters` (keyed by position in `column_ids`), and
 // what it checks and evaluates on the rows received; no stream yet.
 unique_ptr<RemoteScanGlobalState> MakeScanState(ClientContext &context, const RemoteScanBindData &bind,
@@ -449,6 +436,18 @@ unique_ptr<FunctionData> RemoteScanBind(ClientContext &context, TableFunctionBin
 }
 
 } // namespace
+
+uint64_t ListedDistinctCount(const RemoteRelation &relation, const std::string &column) {
+	for (idx_t i = 0; i < relation.column_names.size() && i < relation.listed_statistics.size(); i++) {
+		if (relation.column_names[i] == column) {
+			auto statistics = DecodeColumnStatistics(relation.listed_statistics[i], relation.column_types[i]);
+			if (statistics && statistics->GetDistinctCount() > 0) {
+				return statistics->GetDistinctCount();
+			}
+		}
+	}
+	return NumericLimits<uint64_t>::Maximum();
+}
 
 unique_ptr<FunctionData> MakeRemoteScanBindData(ODCatalog &catalog, const RemoteRelation &relation,
                                                 optional_ptr<TableCatalogEntry> table) {

@@ -56,6 +56,8 @@ bool SendsEarly(const duckdb::LogicalGet &get);
 bool SendScanEarly(duckdb::ClientContext &context, duckdb::LogicalGet &get);
 // The table or view a remote scan reads; nullptr when `get` is no remote scan.
 duckdb::optional_ptr<const RemoteRelation> ScannedRelation(duckdb::LogicalGet &get);
+// The distinct values of `column` in the statistics the catalog listed, UINT64_MAX when unknown.
+uint64_t ListedDistinctCount(const RemoteRelation &relation, const std::string &column);
 // The remote column behind output column `column_index` of a remote scan, "" if none.
 std::string RemoteColumnName(const duckdb::LogicalGet &get, duckdb::idx_t column_index);
 // The quoted remote column behind a BoundColumnRefExpression of `get`; used at once (it refers
