@@ -41,6 +41,16 @@ const case_insensitive_set_t kPlaceDependentFunctions = {
     "user", "session_user", "current_role", "current_setting", "current_query", "getenv", "random", "setseed",
     "uuid", "gen_random_uuid", "uuidv4", "uuidv7", "nextval", "currval", "txid_current", "version", "pragma_version"};
 
+// The table or view `table` names, resolved as the binder resolves it; nullptr when none. Throws
+// on an ambiguous name.
+optional_ptr<CatalogEntry> LookupTable(ClientContext &context, const BaseTableRef &table) {
+	auto catalog_name = table.catalog_name;
+	auto schema_name = table.schema_name;
+	Binder::BindSchemaOrCatalog(context, catalog_name, schema_name);
+	EntryLookupInfo lookup(CatalogType::TABLE_ENTRY, table.table_name);
+	return Catalog::GetEntry(context, catalog_name, schema_name, lookup, OnEntryNotFound::RETURN_NULL);
+}
+
 // What one part of a statement reads: exactly one OpenDuck database and nothing else, or not.
 class RemoteOnlyCheck {
 public:
@@ -126,11 +136,7 @@ private:
 			remote_only_ = false;
 			return;
 		}
-		auto catalog_name = table.catalog_name;
-		auto schema_name = table.schema_name;
-		Binder::BindSchemaOrCatalog(context_, catalog_name, schema_name);
-		EntryLookupInfo lookup(CatalogType::TABLE_ENTRY, table.table_name);
-		auto entry = Catalog::GetEntry(context_, catalog_name, schema_name, lookup, OnEntryNotFound::RETURN_NULL);
+		auto entry = LookupTable(context_, table);
 		if (!entry || entry->ParentCatalog().GetCatalogType() != "openduck") {
 			remote_only_ = false;
 			return;
@@ -167,11 +173,7 @@ unique_ptr<QueryNode> RemoteQueryNode(const std::string &catalog, const std::str
 // it names neither (a CTE, a table function's name, an unknown name).
 vector<std::string> ColumnsOf(ClientContext &context, const BaseTableRef &table) {
 	try {
-		auto catalog_name = table.catalog_name;
-		auto schema_name = table.schema_name;
-		Binder::BindSchemaOrCatalog(context, catalog_name, schema_name);
-		EntryLookupInfo lookup(CatalogType::TABLE_ENTRY, table.table_name);
-		auto entry = Catalog::GetEntry(context, catalog_name, schema_name, lookup, OnEntryNotFound::RETURN_NULL);
+		auto entry = LookupTable(context, table);
 		if (!entry) {
 			return {};
 		}

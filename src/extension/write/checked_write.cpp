@@ -10,19 +10,37 @@ namespace openduck {
 
 using namespace duckdb;
 
+// After the transaction's catalog proved stale (the current one is pinned now): throws unless
+// `target` (nullptr: a table being created) is unchanged.
+static void RequireUnchangedTable(ClientContext &context, ODCatalog &catalog, optional_ptr<TableCatalogEntry> target,
+                                  const std::string &name) {
+	optional_ptr<CatalogEntry> current;
+	if (target) {
+		current = catalog.LookupInSchema(catalog.GetCatalogTransaction(context), target->schema.name,
+		                                 CatalogType::TABLE_ENTRY, target->name);
+	}
+	if (current && current->ToSQL() == target->ToSQL()) {
+		return;
+	}
+	throw TransactionException("table \"%s\" of database '%s' changed while this statement was planned (another "
+	                           "client altered, dropped or replaced it); nothing was written: run the statement again",
+	                           name, catalog.GetName());
+}
+
+void ConfirmCatalogFor(ClientContext &context, ODCatalog &catalog, optional_ptr<TableCatalogEntry> target,
+                       const std::string &name) {
+	if (!Transaction::Get(context, catalog).Cast<ODTransaction>().VerifySnapshot(catalog)) {
+		RequireUnchangedTable(context, catalog, target, name);
+	}
+}
+
 void SendCheckingCatalog(ClientContext &context, ODCatalog &catalog, TableCatalogEntry &target, bool outside_session,
                          const std::function<void(const std::string &)> &send) {
 	auto &transaction = Transaction::Get(context, catalog).Cast<ODTransaction>();
-	auto version = transaction.UnverifiedVersion();
+	// A session's requests carry no version: an unverified catalog is confirmed first.
+	auto version = outside_session ? transaction.UnverifiedVersion() : "";
 	if (version.empty()) {
-		send("");
-		return;
-	}
-	if (!outside_session) {
-		// A session's requests carry no version: the catalog is confirmed first.
-		if (!transaction.VerifySnapshot(catalog)) {
-			RequireUnchangedTable(context, catalog, &target, target.name);
-		}
+		ConfirmCatalogFor(context, catalog, &target, target.name);
 		send("");
 		return;
 	}
@@ -39,21 +57,6 @@ void SendCheckingCatalog(ClientContext &context, ODCatalog &catalog, TableCatalo
 	}
 	RequireUnchangedTable(context, catalog, &target, target.name);
 	send("");
-}
-
-void RequireUnchangedTable(ClientContext &context, ODCatalog &catalog, optional_ptr<TableCatalogEntry> target,
-                           const std::string &name) {
-	optional_ptr<CatalogEntry> current;
-	if (target) {
-		current = catalog.LookupInSchema(catalog.GetCatalogTransaction(context), target->schema.name,
-		                                 CatalogType::TABLE_ENTRY, target->name);
-	}
-	if (current && current->ToSQL() == target->ToSQL()) {
-		return;
-	}
-	throw TransactionException("table \"%s\" of database '%s' changed while this statement was planned (another "
-	                           "client altered, dropped or replaced it); nothing was written: run the statement again",
-	                           name, catalog.GetName());
 }
 
 } // namespace openduck

@@ -28,9 +28,10 @@ class ODCatalog;
 void SendCheckingCatalog(duckdb::ClientContext &context, ODCatalog &catalog, duckdb::TableCatalogEntry &target,
                          bool outside_session, const std::function<void(const std::string &)> &send);
 
-// After the transaction's catalog proved stale (the current one is pinned now): throws the
-// TransactionException above unless `target` (nullptr: a table being created) is unchanged.
-void RequireUnchangedTable(duckdb::ClientContext &context, ODCatalog &catalog,
-                           duckdb::optional_ptr<duckdb::TableCatalogEntry> target, const std::string &name);
+// Confirms the transaction's catalog with the worker when it is still unverified (no request
+// otherwise); when it was stale, throws the TransactionException above unless `target`
+// (nullptr: a table being created, named `name`) is unchanged.
+void ConfirmCatalogFor(duckdb::ClientContext &context, ODCatalog &catalog,
+                       duckdb::optional_ptr<duckdb::TableCatalogEntry> target, const std::string &name);
 
 } // namespace openduck

@@ -105,7 +105,7 @@ std::string RemoteInsert::DirectTarget() const {
 
 std::unique_ptr<RemoteIngest> RemoteInsert::NewIngest(ClientContext &context) const {
 	// The ingest's session carries no catalog version to check.
-	ConfirmTarget(context);
+	ConfirmCatalogFor(context, catalog_, table_, table_ ? table_->name : info_->Base().table);
 	auto &types = children[0].get().GetTypes();
 	auto direct = DirectTarget();
 	auto schema = table_ ? table_->schema.name : schema_->name;
@@ -209,12 +209,6 @@ void RemoteInsert::ApplyLiterals(ClientContext &context, RemoteWriteState &state
 		attempt.expected_catalog_version = version;
 		state.Apply(context, catalog_, sql, return_chunk_, std::move(attempt));
 	});
-}
-
-void RemoteInsert::ConfirmTarget(ClientContext &context) const {
-	if (!Transaction::Get(context, catalog_).Cast<ODTransaction>().VerifySnapshot(catalog_)) {
-		RequireUnchangedTable(context, catalog_, table_, table_ ? table_->name : info_->Base().table);
-	}
 }
 
 InsertionOrderPreservingMap<string> RemoteInsert::ParamsToString() const {

@@ -54,9 +54,6 @@ private:
 	// Runs the INSERT ... VALUES statement `sql` as the state's result, checking the catalog
 	// with the worker when planning deferred that.
 	void ApplyLiterals(duckdb::ClientContext &context, RemoteWriteState &state, const std::string &sql) const;
-	// Confirms the catalog the insert was bound against when planning deferred that; throws when
-	// it was stale and the target table changed meanwhile (checked_write.hpp).
-	void ConfirmTarget(duckdb::ClientContext &context) const;
 	// "INSERT [OR REPLACE] INTO target [AS alias] (columns)": what both ways of sending rows
 	// put before them.
 	std::string InsertInto() const;
