@@ -67,6 +67,32 @@ def test_statements_without_a_result_set(mirror):
 	mirror.check("SELECT * FROM {db}rt_ddl ORDER BY i")
 
 
+def test_values_as_stored_columns_hand_them_over(mirror):
+	"""A checkpointed table's scan hands the encoder dictionary vectors (few distinct strings),
+	constant vectors and, under a filter, selections. The encoder reads flat columns through their
+	selection instead of copying them flat first; every value must still arrive as local DuckDB
+	reads it, NULLs included, nested columns too."""
+	mirror.execute(
+	    "CREATE TYPE rt_mood AS ENUM ('sad', 'ok', 'happy')")
+	mirror.execute(
+	    "CREATE TABLE rt_stored AS SELECT range AS id, "
+	    "  ['a', NULL, 'bb', 'a string longer than twelve bytes'][range % 4 + 1] AS few, "
+	    "  'the same string in every row' AS same, "
+	    "  CASE WHEN range % 5 = 0 THEN NULL ELSE range % 3 END AS small_int, "
+	    "  (range % 10) / 4 AS dbl, "
+	    "  ((range % 7) / 10)::DECIMAL(4, 1) AS dec4, "
+	    "  ['sad', 'ok', NULL, 'happy'][range % 4 + 1]::rt_mood AS mood, "
+	    "  range % 3 = 0 AS flag, "
+	    "  CASE WHEN range % 2 = 0 THEN [range % 3, NULL] END AS list, "
+	    "  {'k': ['x', NULL, 'yy'][range % 3 + 1], 'v': range % 4} AS struct, "
+	    "  ('\\x0' || (range % 4)::VARCHAR)::BLOB AS blob "
+	    "FROM range(150000)")
+	mirror.execute("CHECKPOINT")
+	mirror.check("SELECT * FROM {db}rt_stored ORDER BY id")
+	mirror.check("SELECT * FROM {db}rt_stored WHERE id % 7 = 3 AND few IS NOT NULL ORDER BY id")
+	mirror.check_passthrough("SELECT few, same, mood, struct, id FROM rt_stored WHERE small_int = 1 ORDER BY id")
+
+
 def test_many_large_values_exceed_one_grpc_message(mirror):
 	"""80 MB of 2 MB strings: more than the 64 MiB gRPC message limit in total, so the worker
 	must split them over many batches."""
