@@ -54,10 +54,8 @@ std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>>
 CallRawResults(const std::shared_ptr<grpc::Channel> &channel, grpc::ClientContext &context,
                const openduck::v1::ExecuteFragmentRequest &request);
 
-// Writes a response made in this process to a raw stream, in the bytes a typed Write would
-// send; false when the caller is gone (or the message cannot be serialised). An Arrow payload
-// (arrow_batch, arrow_part) is moved out of `response` into the message as it is, not copied
-// into it: at a GiB/s of results that copy was a seventh of a worker's CPU.
-bool WriteResponse(RawExecuteFragmentCall &call, openduck::v1::ExecuteFragmentResponse &response);
+// Writes a response made in this process to a raw stream, serialised once as a typed Write
+// would; false when the caller is gone (or the message cannot be serialised).
+bool WriteResponse(RawExecuteFragmentCall &call, const openduck::v1::ExecuteFragmentResponse &response);
 
 } // namespace openduck

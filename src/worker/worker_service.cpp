@@ -27,11 +27,11 @@ grpc::Status WorkerService::StreamedHandshake(grpc::ServerContext *context, Hand
 	                      });
 }
 
-grpc::Status WorkerService::StreamedRawExecuteFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call) {
+grpc::Status WorkerService::StreamedExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) {
 	return BoundedStatus(RunFragment(context, call));
 }
 
-grpc::Status WorkerService::RunFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call) {
+grpc::Status WorkerService::RunFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) {
 	Principal principal;
 	pb::ExecuteFragmentRequest request;
 	auto status = ReadAdmittedRequest(*call, AuthenticateCall(*context, authenticator_, principal), request);
@@ -46,9 +46,9 @@ grpc::Status WorkerService::RunFragment(grpc::ServerContext *context, RawExecute
 	FragmentOutcome outcome;
 	status = worker_.ExecuteFragment(
 	    *context, request, principal,
-	    [&](pb::ExecuteFragmentResponse &response) {
+	    [&](const pb::ExecuteFragmentResponse &response) {
 		    metered.CountResponse(response);
-		    return WriteResponse(*call, response);
+		    return call->Write(response);
 	    },
 	    outcome);
 	// Not for an unknown database: callers must not be able to add series with made-up names.
