@@ -441,7 +441,8 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		// streamed one holds a few batches, so a slow reader holds back the query; a complete
 		// one holds the whole result until it is sent.
 		auto outbox = std::make_shared<ResultOutbox>(
-		    stream ? kStreamedBatches * max_bytes : std::numeric_limits<uint64_t>::max(), *compression);
+		    stream ? std::min(kStreamedBatches * max_bytes, kMaxStreamedBytes) : std::numeric_limits<uint64_t>::max(),
+		    *compression);
 		struct CloseOnExit {
 			ResultOutbox &outbox;
 			~CloseOnExit() {
