@@ -85,6 +85,14 @@ static idx_t ValueBytes(const RecursiveUnifiedVectorFormat &format, idx_t row) {
 	}
 }
 
+void FlattenNestedColumns(DataChunk &chunk) {
+	for (auto &column : chunk.data) {
+		if (column.GetType().IsNested()) {
+			column.Flatten(chunk.size());
+		}
+	}
+}
+
 RowBytes::RowBytes(DataChunk &chunk) {
 	for (auto &column : chunk.data) {
 		auto fixed = FixedWidth(column.GetType());

@@ -60,15 +60,8 @@ duckdb::SinkResultType IpcResultCollector::Sink(duckdb::ExecutionContext &, duck
 	if (outbox_->ParkIfFull(input.interrupt_state)) {
 		return duckdb::SinkResultType::BLOCKED;
 	}
-	// A pipeline's own chunk may hold dictionary and constant vectors. Nested columns are
-	// flattened (a STRUCT in a dictionary vector crashed RowBytes); the others are read through
-	// their selection by RowBytes and the encoder, which saves copying every dictionary-compressed
-	// string column a scan hands over (a tenth of the worker's CPU on a wide scan).
-	for (auto &column : chunk.data) {
-		if (column.GetType().IsNested()) {
-			column.Flatten(chunk.size());
-		}
-	}
+	// A pipeline's own chunk may hold dictionary and constant vectors.
+	FlattenNestedColumns(chunk);
 	auto &writer = input.local_state.Cast<EncodingState>().writer;
 	RowBytes sizes(chunk);
 	for (duckdb::idx_t offset = 0; offset < chunk.size();) {

@@ -65,6 +65,8 @@ std::string RemoteIngest::TableSQL() const {
 }
 
 void RemoteIngest::Append(ClientContext &context, DataChunk &chunk) {
+	// The INSERT's pipeline hands over chunks as they come, dictionary vectors included.
+	FlattenNestedColumns(chunk);
 	RowBytes sizes(chunk);
 	for (idx_t offset = 0; offset < chunk.size();) {
 		// Requests end on a row-group boundary (unless rows are wide), so the worker never merges
