@@ -2,6 +2,7 @@
 
 #include "duckdb/common/exception.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <lz4frame.h>
 #include <stdexcept>
@@ -122,57 +123,101 @@ void DecompressBuffer(IpcCodec codec, const uint8_t *data, int64_t length, void 
 AdaptiveCompression::AdaptiveCompression(const std::string &setting) {
 	if (setting == "auto") {
 		adaptive_ = true;
+		// Plain batches first: a window, and the first delivery, which is not counted.
+		wait_left_ = kWindowBytes + kUncountedBytes;
 	} else if (!setting.empty()) {
 		fixed_ = ParseIpcCodec(setting);
 	}
 }
 
-IpcCodec AdaptiveCompression::Next() {
+IpcCodec AdaptiveCompression::Next(uint64_t raw_bytes) {
 	if (!adaptive_) {
 		return fixed_;
 	}
-	if (window_bytes_ < kWindowBytes) {
-		return static_cast<IpcCodec>(current_);
+	if (trial_ < 0 && wait_left_ == 0) {
+		trial_ = NextTrial();
+		trial_left_ = kUncountedBytes + kWindowBytes;
+		// What it measured before, a part of a window included, is older than a wait.
+		cost_[trial_] = -1;
+		window_nanos_[trial_] = 0;
+		window_bytes_[trial_] = 0;
 	}
-	auto &average = cost_[current_];
-	auto cost = window_nanos_ / window_bytes_;
-	// Recent windows weigh most: the link or the load may change during a long stream.
-	average = average < 0 ? cost : 0.5 * average + 0.5 * cost;
-	window_nanos_ = window_bytes_ = 0;
-	if (windows_left_ > 0) {
-		windows_left_--;
-		return static_cast<IpcCodec>(current_);
-	}
-	int cheapest = 0;
-	for (int choice = 0; choice < 3; choice++) {
-		if (cost_[choice] < 0) {
-			// Each choice is measured once before any is preferred.
-			current_ = choice;
-			trial_ = true;
-			return static_cast<IpcCodec>(current_);
-		}
-		if (cost_[choice] < cost_[cheapest]) {
-			cheapest = choice;
-		}
-	}
-	if (trial_) {
-		current_ = cheapest;
-		trial_ = false;
-		windows_left_ = kExploitWindows - 1;
+	int codec = chosen_;
+	if (trial_ >= 0 && trial_left_ > 0) {
+		codec = trial_;
+		trial_left_ -= std::min(trial_left_, raw_bytes);
+	} else if (trial_ >= 0) {
+		// Handed out; until it is measured, the stream goes on with the best codec known. The
+		// first trial (LZ4) goes on instead: nothing is known to beat it yet, and on a slow
+		// link, where the outbox stays full and deliveries lag most, plain batches cost most.
+		codec = trials_ == 0 ? trial_ : chosen_;
 	} else {
-		// After using the cheapest: try one of the other two, in turn.
-		current_ = (cheapest + 1 + probes_++ % 2) % 3;
-		trial_ = true;
+		wait_left_ -= std::min(wait_left_, raw_bytes);
 	}
-	return static_cast<IpcCodec>(current_);
+	undelivered_[codec] += raw_bytes;
+	return static_cast<IpcCodec>(codec);
 }
 
-void AdaptiveCompression::Record(std::chrono::nanoseconds elapsed, uint64_t raw_bytes) {
+void AdaptiveCompression::Record(IpcCodec codec, std::chrono::nanoseconds elapsed, uint64_t raw_bytes) {
 	if (!adaptive_) {
 		return;
 	}
-	window_nanos_ += static_cast<double>(elapsed.count());
-	window_bytes_ += static_cast<double>(raw_bytes);
+	auto c = static_cast<int>(codec);
+	undelivered_[c] -= std::min(undelivered_[c], raw_bytes);
+	// The first delivery of a run of one codec is not counted: the buffers between here and the
+	// host's reader still held the codec before, so it mostly times their draining (or, for the
+	// stream's first, the query's start).
+	if (c == last_delivered_) {
+		window_nanos_[c] += static_cast<double>(elapsed.count());
+		window_bytes_[c] += raw_bytes;
+	}
+	last_delivered_ = c;
+	bool trial_over = c == trial_ && trial_left_ == 0 && undelivered_[c] == 0;
+	if (window_bytes_[c] < kWindowBytes && !trial_over) {
+		return;
+	}
+	Fold(c);
+	if (c == trial_) {
+		// Measured, or delivered without a whole window (batches wider than the uncounted
+		// delivery allows for): judged on what it measured, if anything.
+		JudgeTrial();
+	}
+}
+
+void AdaptiveCompression::Fold(int codec) {
+	if (window_bytes_[codec] == 0) {
+		return;
+	}
+	auto cost = window_nanos_[codec] / static_cast<double>(window_bytes_[codec]);
+	// Recent windows weigh most: the link or the load may change during a long stream.
+	cost_[codec] = cost_[codec] < 0 ? cost : 0.5 * cost_[codec] + 0.5 * cost;
+	window_nanos_[codec] = 0;
+	window_bytes_[codec] = 0;
+}
+
+void AdaptiveCompression::JudgeTrial() {
+	if (cost_[chosen_] < 0) {
+		// Batches wider than a window's share: what the current codec measured so far.
+		Fold(chosen_);
+	}
+	auto before = chosen_;
+	if (cost_[trial_] >= 0 && (cost_[chosen_] < 0 || Weighted(trial_) < Weighted(chosen_))) {
+		chosen_ = trial_;
+	}
+	trial_ = -1;
+	trials_++;
+	wait_windows_ = chosen_ == before ? std::min(2 * wait_windows_, kMaxWait) : kMinWait;
+	// ZSTD is tried at once when LZ4 has just won.
+	bool try_zstd = chosen_ == kLz4 && cost_[kZstd] < 0;
+	wait_left_ = try_zstd ? 0 : wait_windows_ * kWindowBytes;
+}
+
+int AdaptiveCompression::NextTrial() const {
+	// One step along none < LZ4 < ZSTD: from LZ4 both ways in turn, ZSTD first.
+	if (chosen_ != kLz4) {
+		return kLz4;
+	}
+	return cost_[kZstd] < 0 || trials_ % 2 ? kZstd : 0;
 }
 
 } // namespace openduck

@@ -468,7 +468,8 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		// batch and end of stream travel as one message.
 		std::string held = schema_writer.SchemaMessage();
 		bool holds_batch = false;
-		uint64_t held_raw_bytes = 0;
+		// The held batch's codec and size (its payload is in `held`).
+		ResultOutbox::Batch held_batch;
 		// Each batch's wall time, producing through sending, tells "auto" what compression buys.
 		auto batch_started = std::chrono::steady_clock::now();
 		auto send_queued = [&]() {
@@ -482,12 +483,13 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 						return false;
 					}
 					auto now = std::chrono::steady_clock::now();
-					outbox->Delivered(now - batch_started, held_raw_bytes);
+					outbox->Delivered(held_batch, now - batch_started);
 					batch_started = now;
 					held = std::move(batch.payload);
 				}
 				holds_batch = true;
-				held_raw_bytes = batch.raw_bytes;
+				batch.payload.clear();
+				held_batch = std::move(batch);
 			}
 			return true;
 		};

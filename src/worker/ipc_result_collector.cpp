@@ -28,7 +28,8 @@ void Flush(IpcStreamWriter &writer, ResultOutbox &outbox) {
 	ResultOutbox::Batch batch;
 	batch.raw_bytes = writer.BufferedBytes();
 	batch.rows = writer.BufferedRows();
-	writer.SetCompression(outbox.NextCodec());
+	batch.codec = outbox.NextCodec(batch.raw_bytes);
+	writer.SetCompression(batch.codec);
 	writer.FlushBatchTo(batch.payload);
 	outbox.Push(std::move(batch));
 }

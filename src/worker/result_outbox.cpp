@@ -15,9 +15,9 @@ bool ResultOutbox::ParkIfFull(const duckdb::InterruptState &state) {
 	return true;
 }
 
-IpcCodec ResultOutbox::NextCodec() {
+IpcCodec ResultOutbox::NextCodec(uint64_t raw_bytes) {
 	std::lock_guard<std::mutex> guard(lock_);
-	return compression_.Next();
+	return compression_.Next(raw_bytes);
 }
 
 void ResultOutbox::Push(Batch batch) {
@@ -57,9 +57,9 @@ void ResultOutbox::Wait(std::chrono::microseconds timeout) {
 	ready_.wait_for(guard, timeout, [&] { return !batches_.empty() || finished_; });
 }
 
-void ResultOutbox::Delivered(std::chrono::nanoseconds elapsed, uint64_t raw_bytes) {
+void ResultOutbox::Delivered(const Batch &batch, std::chrono::nanoseconds elapsed) {
 	std::lock_guard<std::mutex> guard(lock_);
-	compression_.Record(elapsed, raw_bytes);
+	compression_.Record(batch.codec, elapsed, batch.raw_bytes);
 }
 
 void ResultOutbox::Close() {

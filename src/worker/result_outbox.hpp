@@ -32,6 +32,8 @@ public:
 		// Uncompressed size estimate (IpcStreamWriter::BufferedBytes) and rows.
 		uint64_t raw_bytes = 0;
 		uint64_t rows = 0;
+		// What its record batch's body is compressed with.
+		IpcCodec codec = IpcCodec::kNone;
 	};
 
 	// `compression` must outlive the outbox.
@@ -41,8 +43,8 @@ public:
 	// True when the outbox is full: `state` is called back once the sender made room (or the
 	// outbox was closed), and the caller returns BLOCKED.
 	bool ParkIfFull(const duckdb::InterruptState &state);
-	// The codec for the batch about to be encoded.
-	IpcCodec NextCodec();
+	// The codec for the batch about to be encoded, of `raw_bytes` uncompressed.
+	IpcCodec NextCodec(uint64_t raw_bytes);
 	// Dropped when the outbox is closed.
 	void Push(Batch batch);
 	// The result is complete: wakes a waiting sender.
@@ -53,8 +55,8 @@ public:
 	bool Pop(Batch &batch);
 	// Waits until a batch is queued or the result is complete, at most `timeout`.
 	void Wait(std::chrono::microseconds timeout);
-	// What delivering `raw_bytes` took, producing through sending (AdaptiveCompression::Record).
-	void Delivered(std::chrono::nanoseconds elapsed, uint64_t raw_bytes);
+	// What delivering `batch` took, producing through sending (AdaptiveCompression::Record).
+	void Delivered(const Batch &batch, std::chrono::nanoseconds elapsed);
 	// The result will not be sent (an error, a cancel, the caller gone): releases parked producers
 	// and drops what is queued or pushed from now on.
 	void Close();

@@ -96,7 +96,7 @@ TEST(ResultOutboxTest, WaitEndsWhenTheResultIsComplete) {
 TEST(ResultOutboxTest, HandsOutTheStreamsCodec) {
 	AdaptiveCompression compression("zstd");
 	ResultOutbox outbox(10, compression);
-	EXPECT_EQ(outbox.NextCodec(), IpcCodec::kZstd);
+	EXPECT_EQ(outbox.NextCodec(1024), IpcCodec::kZstd);
 }
 
 } // namespace

@@ -101,11 +101,12 @@ void RemoteIngest::Flush(ClientContext &context) {
 	rows_sent_ += writer_->BufferedRows();
 	auto now = std::chrono::steady_clock::now();
 	if (last_flush_bytes_ > 0) {
-		compression_.Record(now - last_flush_, last_flush_bytes_);
+		compression_.Record(last_flush_codec_, now - last_flush_, last_flush_bytes_);
 	}
 	last_flush_ = now;
 	last_flush_bytes_ = writer_->BufferedBytes();
-	writer_->SetCompression(compression_.Next());
+	last_flush_codec_ = compression_.Next(last_flush_bytes_);
+	writer_->SetCompression(last_flush_codec_);
 	writer_->FlushBatchTo(request->ingest_arrow);
 	request->ingest_arrow += IpcStreamWriter::EndOfStream();
 	sent_any_ = true;

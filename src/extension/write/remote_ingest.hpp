@@ -87,6 +87,8 @@ private:
 	AdaptiveCompression compression_;
 	std::chrono::steady_clock::time_point last_flush_;
 	uint64_t last_flush_bytes_ = 0;
+	// What the last flushed batch is compressed with: the time to the next Flush is its.
+	IpcCodec last_flush_codec_ = IpcCodec::kNone;
 	std::string schema_message_;
 	duckdb::idx_t rows_sent_ = 0;
 	bool sent_any_ = false;
