@@ -242,7 +242,7 @@ grpc::Status GatewayService::RouteFragment(grpc::ServerContext *context, RawExec
 		});
 	}
 	if (route.local) {
-		auto forward = [&](const pb::ExecuteFragmentResponse &response) {
+		auto forward = [&](pb::ExecuteFragmentResponse &response) {
 			metered.CountResponse(response);
 			return WriteResponse(*call, response);
 		};

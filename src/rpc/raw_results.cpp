@@ -1,6 +1,11 @@
 #include "rpc/raw_results.hpp"
 
+#include "common/wire_limits.hpp"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
+#include <grpcpp/support/slice.h>
 
 namespace openduck {
 
@@ -30,7 +35,42 @@ CallRawResults(const std::shared_ptr<grpc::Channel> &channel, grpc::ClientContex
 	    grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(channel.get(), method, &context, request));
 }
 
-bool WriteResponse(RawExecuteFragmentCall &call, const pb::ExecuteFragmentResponse &response) {
+// The message of a response that only holds `payload` in field `field`, as two slices: the
+// field's tag and length, then the payload string itself, which gRPC frees once it is sent.
+static grpc::ByteBuffer PayloadMessage(int field, std::string *payload) {
+	// A tag byte and a varint of at most five bytes.
+	uint8_t prefix[6];
+	prefix[0] = static_cast<uint8_t>(google::protobuf::internal::WireFormatLite::MakeTag(
+	    field, google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+	auto end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(payload->size()),
+	                                                                        prefix + 1);
+	grpc::Slice slices[2] = {
+	    grpc::Slice(prefix, static_cast<size_t>(end - prefix)),
+	    grpc::Slice(payload->data(), payload->size(), [](void *owned) { delete static_cast<std::string *>(owned); },
+	                payload)};
+	return grpc::ByteBuffer(slices, 2);
+}
+
+static_assert(kMaxPayloadBytes <= UINT32_MAX, "a payload's length is written as a 32-bit varint");
+
+bool WriteResponse(RawExecuteFragmentCall &call, pb::ExecuteFragmentResponse &response) {
+	// An empty payload takes the plain path.
+	switch (response.payload_case()) {
+	case pb::ExecuteFragmentResponse::kArrowBatch:
+		if (!response.arrow_batch().empty()) {
+			return call.Write(PayloadMessage(pb::ExecuteFragmentResponse::kArrowBatchFieldNumber,
+			                                 new std::string(std::move(*response.mutable_arrow_batch()))));
+		}
+		break;
+	case pb::ExecuteFragmentResponse::kArrowPart:
+		if (!response.arrow_part().empty()) {
+			return call.Write(PayloadMessage(pb::ExecuteFragmentResponse::kArrowPartFieldNumber,
+			                                 new std::string(std::move(*response.mutable_arrow_part()))));
+		}
+		break;
+	default:
+		break;
+	}
 	grpc::ByteBuffer buffer;
 	bool own_buffer;
 	return grpc::SerializationTraits<pb::ExecuteFragmentResponse>::Serialize(response, &buffer, &own_buffer).ok() &&

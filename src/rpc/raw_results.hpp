@@ -54,8 +54,10 @@ std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>>
 CallRawResults(const std::shared_ptr<grpc::Channel> &channel, grpc::ClientContext &context,
                const openduck::v1::ExecuteFragmentRequest &request);
 
-// Writes a response made in this process to a raw stream, serialised once as a typed Write
-// would; false when the caller is gone (or the message cannot be serialised).
-bool WriteResponse(RawExecuteFragmentCall &call, const openduck::v1::ExecuteFragmentResponse &response);
+// Writes a response made in this process to a raw stream, in the bytes a typed Write would
+// send; false when the caller is gone (or the message cannot be serialised). An Arrow payload
+// (arrow_batch, arrow_part) is moved out of `response` into the message as it is, not copied
+// into it: on a pull of TPC-H lineitem that copy was 7% of the worker's CPU (perf).
+bool WriteResponse(RawExecuteFragmentCall &call, openduck::v1::ExecuteFragmentResponse &response);
 
 } // namespace openduck

@@ -26,8 +26,10 @@
 
 namespace openduck {
 
-// Delivers one response to the caller. Returns false when the caller is gone.
-using ResponseSink = std::function<bool(const openduck::v1::ExecuteFragmentResponse &)>;
+// Delivers one response to the caller. Returns false when the caller is gone. The sink may take
+// the response's Arrow payload instead of copying it (WriteResponse): a response is not used
+// again once delivered.
+using ResponseSink = std::function<bool(openduck::v1::ExecuteFragmentResponse &)>;
 
 struct FragmentOutcome {
 	// False when the sink refused a response (caller gone) before Finished was delivered.

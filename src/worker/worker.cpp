@@ -161,7 +161,7 @@ ResponseSink Worker::PositionedSink(const std::string &database, const Served &s
 	} else {
 		return sink;
 	}
-	return [position_now, &sink](const pb::ExecuteFragmentResponse &response) {
+	return [position_now, &sink](pb::ExecuteFragmentResponse &response) {
 		std::optional<CommitPosition> position;
 		if (response.has_finished()) {
 			position = position_now();

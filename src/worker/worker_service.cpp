@@ -27,11 +27,11 @@ grpc::Status WorkerService::StreamedHandshake(grpc::ServerContext *context, Hand
 	                      });
 }
 
-grpc::Status WorkerService::StreamedExecuteFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) {
+grpc::Status WorkerService::StreamedRawExecuteFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call) {
 	return BoundedStatus(RunFragment(context, call));
 }
 
-grpc::Status WorkerService::RunFragment(grpc::ServerContext *context, ExecuteFragmentCall *call) {
+grpc::Status WorkerService::RunFragment(grpc::ServerContext *context, RawExecuteFragmentCall *call) {
 	Principal principal;
 	pb::ExecuteFragmentRequest request;
 	auto status = ReadAdmittedRequest(*call, AuthenticateCall(*context, authenticator_, principal), request);
@@ -46,9 +46,9 @@ grpc::Status WorkerService::RunFragment(grpc::ServerContext *context, ExecuteFra
 	FragmentOutcome outcome;
 	status = worker_.ExecuteFragment(
 	    *context, request, principal,
-	    [&](const pb::ExecuteFragmentResponse &response) {
+	    [&](pb::ExecuteFragmentResponse &response) {
 		    metered.CountResponse(response);
-		    return call->Write(response);
+		    return WriteResponse(*call, response);
 	    },
 	    outcome);
 	// Not for an unknown database: callers must not be able to add series with made-up names.
