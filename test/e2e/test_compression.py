@@ -41,6 +41,23 @@ def test_compressed_results_ship_fewer_bytes(server, host, compressible):
 	assert received["zstd"] < received["lz4"], received
 
 
+def test_auto_switches_codecs_within_a_stream_and_rows_stay_exact(server, host):
+	"""'auto' sends the first 64 MiB of a stream plain, then tries LZ4 whatever the link: a
+	stream of about 200 MiB holds batches of both, which the host must decode alike."""
+	con = host(server)
+	inner = "SELECT range AS id, 'customer #' || (range % 1000) || repeat('x', 60) AS name FROM range(2000000)"
+	import odtest
+	pull = f"SELECT count(*), sum(hash(id, name)), max(name) FROM openduck_query('cloud', {odtest.sql_string(inner)})"
+	expected = duckdb.sql(f"SELECT count(*), sum(hash(id, name)), max(name) FROM ({inner})").fetchall()
+	received = {}
+	for codec in ("none", "auto"):
+		con.execute(f"SET openduck_compression = '{codec}'")
+		assert con.execute(pull).fetchall() == expected, codec
+		received[codec] = con.execute(STATS).fetchone()[0]
+	assert received["none"] > 150 * 2**20, received
+	assert received["auto"] < received["none"], received
+
+
 @pytest.mark.parametrize("codec", ["lz4", "zstd", "auto"])
 def test_uploads_store_the_same_rows(server, host, codec):
 	con = host(server)
