@@ -173,14 +173,23 @@ duckdb::DuckDB &DatabaseSet::Adopt(const std::string &name, std::unique_ptr<duck
 
 duckdb::DuckDB *DatabaseSet::Find(const std::string &name) {
 	if (auto open = FindOpen(name)) {
-		return open;
-	}
-	if (!IsValidDatabaseName(name)) {
+		if (!duckdb::ValidChecker::IsInvalidated(*open->instance)) {
+			return open;
+		}
+	} else if (!IsValidDatabaseName(name)) {
 		return nullptr;
 	}
 	std::lock_guard<std::mutex> open_lock(open_lock_);
-	// Another thread may have opened it while we waited.
+	// Another thread may have opened (or reopened) it while we waited.
 	if (auto open = FindOpen(name)) {
+		if (duckdb::ValidChecker::IsInvalidated(*open->instance)) {
+			// Reopened here rather than by the next TakeOver: until then every request on it
+			// would fail with DuckDB's "database has been invalidated".
+			auto db = storage_.Metadata().FindDatabase(name);
+			if (db && ReopenLostWriterLocked(*db, false, open_lock)) {
+				return FindOpen(name);
+			}
+		}
 		return open;
 	}
 	auto db = storage_.Metadata().FindDatabase(name);

@@ -47,9 +47,10 @@ public:
 		return gate_;
 	}
 
-	// The writable instance of `name`, opened on first use. nullptr when the store has no such
-	// live database or another worker serves it. Throws std::runtime_error (naming the database
-	// and the store) when it exists but cannot be opened.
+	// The writable instance of `name`, opened on first use, and reopened when DuckDB invalidated
+	// it and it may be (ReopenLostWriterLocked). nullptr when the store has no such live database
+	// or another worker serves it. Throws std::runtime_error (naming the database and the store)
+	// when it exists but cannot be opened.
 	duckdb::DuckDB *Find(const std::string &name);
 	// The read-only instance of snapshot `snapshot` (id, name, or "@<unix microseconds>":
 	// StorageEngine::RequireSnapshot; a DuckLake snapshot id or time for a DuckLake database) of

@@ -137,3 +137,33 @@ def test_the_standby_takes_over_with_every_acknowledged_commit(launcher, host, t
 	# The takeover watcher or a request routed to the standby opens the database first; either
 	# way it restored the dead writer's shipped commits.
 	assert "took over database 'db1'" in standby.output() or "database 'db1': restored" in standby.output()
+
+
+def test_a_writer_invalidated_by_a_failed_checkpoint_is_reopened_by_the_next_statement(launcher, host, tmp_path,
+                                                                                       request):
+	"""A checkpoint whose layer upload fails makes DuckDB invalidate the writer's instance (its
+	snapshot would not exist). The next statement, even one sent at once, reopens the database
+	with every shipped commit: it neither fails with DuckDB's "database has been invalidated" nor
+	waits for the takeover watcher's next round."""
+	extra, _ = _shared_stores("shared-dir", tmp_path, request)
+	gateway = launcher.gateway(heartbeat_ms=HEARTBEAT_MS)
+	creator = launcher.worker(gateway, "w1", ["db1"], extra_args=extra)
+	con = host(gateway, "db1")
+	con.execute("CREATE TABLE cloud.t AS SELECT range AS x FROM range(100000)")
+	con.close()
+	creator.stop()
+	# Its next writer's first checkpoint fails (creating the database sealed a snapshot).
+	worker = launcher.worker(gateway, "w2", ["db1"], extra_args=extra,
+	                         env=odtest.clean_env(OPENDUCK_FAILPOINTS="upload.put=error*1"))
+	con = host(gateway, "db1")
+	con.execute("INSERT INTO cloud.t VALUES (-1)")
+	with pytest.raises(Exception, match="layer upload failed"):
+		con.execute("CHECKPOINT cloud")
+	# At once, from the same host and from a new one (a catalog read first).
+	assert con.execute("SELECT count(*), min(x) FROM cloud.t").fetchall() == [(100001, -1)]
+	other = host(gateway, "db1")
+	assert other.execute("SELECT count(*), min(x) FROM cloud.t").fetchall() == [(100001, -1)]
+	con.execute("INSERT INTO cloud.t VALUES (-2)")
+	con.execute("CHECKPOINT cloud")  # the failpoint fired once: this one seals
+	assert other.execute("SELECT count(*), min(x) FROM cloud.t").fetchall() == [(100002, -2)]
+	assert "database 'db1': reopened with every shipped commit after DuckDB invalidated it" in worker.output()
