@@ -17,17 +17,9 @@ constexpr size_t kMaxWords = size_t(1) << 26;
 
 } // namespace
 
-size_t JoinKeyFilter::CountDistinct(const std::vector<uint64_t> &sorted) {
-	size_t distinct = 0;
-	for (size_t i = 0; i < sorted.size(); i++) {
-		distinct += i == 0 || sorted[i] != sorted[i - 1];
-	}
-	return distinct;
-}
-
-std::string JoinKeyFilter::Encode(std::vector<uint64_t> &hashes, uint64_t probe_rows, size_t max_bytes) {
-	std::sort(hashes.begin(), hashes.end());
-	auto keys = double(CountDistinct(hashes));
+std::string JoinKeyFilter::Encode(const std::vector<uint64_t> &hashes, uint64_t distinct, uint64_t probe_rows,
+                                  size_t max_bytes) {
+	auto keys = double(std::max<uint64_t>(distinct, 1));
 	// With k bits per key and b bits of filter per key, a row without a match passes with
 	// probability (1 - e^(-k/b))^k: solved for b at the wanted rate, a twentieth of the keys'
 	// count over the probes (16 to 256 bits per key).

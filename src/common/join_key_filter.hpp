@@ -21,13 +21,13 @@ namespace openduck {
 
 class JoinKeyFilter {
 public:
-	// The encoded filter of `hashes` (duplicates allowed; the vector is sorted in place), to be
-	// probed with about `probe_rows` rows; at most `max_bytes` (then with more false positives).
-	static std::string Encode(std::vector<uint64_t> &hashes, uint64_t probe_rows, size_t max_bytes);
+	// The encoded filter of `hashes` (duplicates allowed), about `distinct` of them distinct
+	// (DistinctCount: it sizes the filter), to be probed with about `probe_rows` rows; at most
+	// `max_bytes` (then with more false positives).
+	static std::string Encode(const std::vector<uint64_t> &hashes, uint64_t distinct, uint64_t probe_rows,
+	                          size_t max_bytes);
 	// Throws std::invalid_argument naming what is wrong when `encoded` is not a filter.
 	static JoinKeyFilter Decode(const std::string &encoded);
-	// Distinct values among sorted hashes.
-	static size_t CountDistinct(const std::vector<uint64_t> &sorted);
 
 	bool MayContain(uint64_t hash) const {
 		uint64_t mixed = Remix(hash);

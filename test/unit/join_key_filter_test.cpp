@@ -26,8 +26,7 @@ std::vector<uint64_t> RandomHashes(size_t count, uint64_t seed) {
 TEST(JoinKeyFilterTest, KeepsEveryKeyAndFewOthers) {
 	for (size_t keys : {0, 1, 3, 50, 5000, 200000}) {
 		auto hashes = RandomHashes(keys, keys + 1);
-		auto copy = hashes;
-		auto filter = JoinKeyFilter::Decode(JoinKeyFilter::Encode(copy, 100000, 4 << 20));
+		auto filter = JoinKeyFilter::Decode(JoinKeyFilter::Encode(hashes, keys, 100000, 4 << 20));
 		for (auto hash : hashes) {
 			ASSERT_TRUE(filter.MayContain(hash)) << keys << " keys";
 		}
@@ -42,14 +41,16 @@ TEST(JoinKeyFilterTest, KeepsEveryKeyAndFewOthers) {
 	}
 }
 
-TEST(JoinKeyFilterTest, CountsDistinctSortedHashes) {
+TEST(JoinKeyFilterTest, IsSizedByTheDistinctKeys) {
 	std::vector<uint64_t> hashes {1, 1, 2, 7, 7, 7, 9};
-	EXPECT_EQ(JoinKeyFilter::CountDistinct(hashes), 4u);
 	// Four distinct keys probed by as few rows share one word: header + 8 bytes.
-	EXPECT_EQ(JoinKeyFilter::Encode(hashes, 4, 1 << 20).size(), 5u + 8u);
+	EXPECT_EQ(JoinKeyFilter::Encode(hashes, 4, 4, 1 << 20).size(), 5u + 8u);
 	// Probed by a million rows they get four words each; bounded by max_bytes.
-	EXPECT_EQ(JoinKeyFilter::Encode(hashes, 1000000, 1 << 20).size(), 5u + 16u * 8u);
-	EXPECT_EQ(JoinKeyFilter::Encode(hashes, 1000000, 64).size(), 5u + 64u);
+	EXPECT_EQ(JoinKeyFilter::Encode(hashes, 4, 1000000, 1 << 20).size(), 5u + 16u * 8u);
+	EXPECT_EQ(JoinKeyFilter::Encode(hashes, 4, 1000000, 64).size(), 5u + 64u);
+	// Duplicates set the same bits: the filter of the distinct keys is the same.
+	EXPECT_EQ(JoinKeyFilter::Encode(hashes, 4, 1000000, 1 << 20),
+	          JoinKeyFilter::Encode(std::vector<uint64_t> {9, 7, 2, 1}, 4, 1000000, 1 << 20));
 }
 
 TEST(JoinKeyFilterTest, RefusesWhatIsNoFilter) {
@@ -83,7 +84,7 @@ TEST(JoinKeyFilterTest, WorkerFunctionKeepsTheKeysOfEachType) {
 		for (duckdb::idx_t row = 0; row < keys->RowCount(); row++) {
 			hashes.push_back(keys->GetValue(0, row).GetValue<uint64_t>());
 		}
-		auto encoded = JoinKeyFilter::Encode(hashes, 2000, 1 << 20);
+		auto encoded = JoinKeyFilter::Encode(hashes, hashes.size(), 2000, 1 << 20);
 		auto base64 = duckdb::Blob::ToBase64(duckdb::string_t(encoded.data(), uint32_t(encoded.size())));
 		auto result = con.Query("SELECT count(*) FILTER (WHERE openduck_join_keys(CAST(range * 7 AS " + type + "), '" +
 		                        base64 + "')), count(*) FILTER (WHERE openduck_join_keys(CAST(NULL AS " + type +

@@ -7,6 +7,7 @@
 // filter is a reduction, the join itself still decides. Thread-safe.
 #pragma once
 
+#include "common/distinct_count.hpp"
 #include "duckdb/common/types/vector.hpp"
 
 #include <cstdint>
@@ -33,13 +34,16 @@ public:
 	// "openduck_join_keys("<column>", '<filter>')" for a scan of a table of about `remote_rows`
 	// rows whose column has about `remote_distinct` distinct values (UINT64_MAX when unknown),
 	// or "" when the filter is not worth sending. `sent` describes what was sent, for EXPLAIN
-	// ANALYZE ("<column>: <n> keys in <k> KiB").
+	// ANALYZE ("<column>: <n> keys in <k> KiB", "about <n>" when estimated: DistinctCount).
 	std::string FilterSQL(uint64_t remote_rows, uint64_t remote_distinct, std::string &sent);
 
 private:
 	const std::string column_;
 	std::mutex lock_;
 	std::vector<uint64_t> hashes_;
+	// How many of hashes_ are distinct, counted as they arrive: sorting them at the end would
+	// hold the remote scan back (distinct_count.hpp).
+	DistinctCount distinct_;
 	bool complete_ = false;
 	bool overflow_ = false;
 };
