@@ -121,6 +121,27 @@ def test_small_reads_take_one_request(server, host):
 		assert requests(a) == 1, sql
 
 
+def test_a_hybrid_read_with_a_shipped_part_keeps_the_cached_catalog(server, host):
+	"""The remote-only part of a hybrid read runs as an openduck_query SELECT. A SELECT changes no
+	schema: it must not drop the host's cached catalog, else every such statement read the whole
+	catalog again and described its part again (two requests more each time)."""
+	a = host(server)
+	a.execute("CREATE OR REPLACE TABLE cloud.rt_part AS SELECT range % 100 AS k, range AS v FROM range(100000)")
+	a.execute("CREATE TEMP TABLE wanted AS SELECT range AS k FROM range(10)")
+	# Else the small host table is sent along and the whole statement runs on the worker.
+	a.execute("SET openduck_placement = 'local'")
+	sql = ("WITH sums AS (SELECT k, sum(v) AS total FROM cloud.rt_part GROUP BY k) "
+	       "SELECT count(*), sum(total) FROM sums JOIN wanted USING (k)")
+	plan = "\n".join(row[1] for row in a.execute("EXPLAIN " + sql).fetchall())
+	assert "OPENDUCK_QUERY" in plan, plan
+	counts = []
+	for _ in range(3):
+		assert a.execute(sql).fetchall() == [(10, sum(v for v in range(100000) if v % 100 < 10))]
+		counts.append(requests(a))
+	# The cached catalog confirmed unchanged, and the part run: its description is cached too.
+	assert counts[1:] == [2, 2], counts
+
+
 def test_reads_with_parameters_take_one_request(server, host):
 	"""With parameters a statement runs as a host plan. A read of one table sends its scan while
 	it is planned, with the version of the cached catalog it was bound against, which the worker
