@@ -141,12 +141,13 @@ struct Leaves {
 	struct Local {
 		std::set<idx_t> columns;
 		std::string name;
-		// Every scan of the table in the plan: its rows are filtered before sending only when it
-		// is read once.
+		// Every scan of the table in the plan.
 		vector<LogicalGet *> gets;
-		// The statement's filters on this table alone that every row must pass to reach the
-		// result (RowFilters); bound to the scan's columns.
-		vector<unique_ptr<Expression>> row_filters;
+		// Per scan (as gets), the statement's filters on it alone that every row it reads must
+		// pass to reach the result (CollectRowFilters), bound to that scan's columns. A row is
+		// sent when one scan keeps it: TPC-H Q22 reads `customer` twice under the same country
+		// codes, and sending all of it (5 MB, not 1.4) made the query 2x its all-local time.
+		vector<vector<unique_ptr<Expression>>> row_filters;
 		// The share of the table's rows its filters let through, erring towards not uploading:
 		// what the table would send counts a fifth of its rows, as DuckDB guesses
 		// (RelationStatisticsHelper: DEFAULT_SELECTIVITY once, however many conditions), since a
@@ -155,11 +156,23 @@ struct Leaves {
 		// per condition: a dimension's filters are mostly equalities (d_year = 2000 AND d_moy =
 		// 11 keeps 1/84 of date_dim), and a fifth once drew uploads into TPC-DS Q34, Q68 and Q73,
 		// 2.2-2.8x slower than the join keys.
-		double SentShare() const {
-			return row_filters.empty() ? 1.0 : 0.2;
+		bool EveryScanFiltered() const {
+			if (row_filters.size() < gets.size()) {
+				return false;
+			}
+			for (auto &filters : row_filters) {
+				if (filters.empty()) {
+					return false;
+				}
+			}
+			return !gets.empty();
 		}
+		double SentShare() const {
+			return EveryScanFiltered() ? MinValue(1.0, 0.2 * double(gets.size())) : 1.0;
+		}
+		// Of a table scanned once.
 		double KeyShare() const {
-			return std::pow(0.2, double(row_filters.size()));
+			return row_filters.empty() ? 1.0 : std::pow(0.2, double(row_filters[0].size()));
 		}
 	};
 	std::map<DuckTableEntry *, Local> local;
@@ -409,9 +422,11 @@ void CollectRowFilters(LogicalOperator &op, Leaves &leaves) {
 			}
 			for (auto &local : leaves.local) {
 				auto &gets = local.second.gets;
-				if (gets.size() == 1 && gets[0]->table_index == *tables.begin() && RowWiseDown(*op.children[0], *gets[0])) {
-					local.second.row_filters.push_back(std::move(conjunct));
-					break;
+				for (idx_t i = 0; conjunct && i < gets.size(); i++) {
+					if (gets[i]->table_index == *tables.begin() && RowWiseDown(*op.children[0], *gets[i])) {
+						local.second.row_filters.resize(gets.size());
+						local.second.row_filters[i].push_back(std::move(conjunct));
+					}
 				}
 			}
 		}
@@ -421,35 +436,47 @@ void CollectRowFilters(LogicalOperator &op, Leaves &leaves) {
 	}
 }
 
-// `table`'s row filters as one expression over the scanned columns `columns` (in their order),
-// adding the columns they read to `columns`; nullptr when there are none.
+// `table`'s row filters as one expression over the scanned columns `columns` (in their order):
+// per scan the AND of its filters, the OR of those across scans. Adds the columns they read to
+// `columns`; nullptr when a scan reads every row.
 unique_ptr<Expression> RowFilterOverColumns(Leaves::Local &table, std::set<idx_t> &columns) {
-	if (table.row_filters.empty()) {
+	if (!table.EveryScanFiltered()) {
 		return nullptr;
 	}
-	auto &column_ids = table.gets[0]->GetColumnIds();
-	vector<unique_ptr<Expression>> conjuncts;
-	for (auto &filter : table.row_filters) {
-		ExpressionIterator::VisitExpression<BoundColumnRefExpression>(*filter, [&](const BoundColumnRefExpression &ref) {
-			columns.insert(column_ids[ref.binding.column_index].GetPrimaryIndex());
-		});
+	for (idx_t i = 0; i < table.gets.size(); i++) {
+		auto &column_ids = table.gets[i]->GetColumnIds();
+		for (auto &filter : table.row_filters[i]) {
+			ExpressionIterator::VisitExpression<BoundColumnRefExpression>(
+			    *filter, [&](const BoundColumnRefExpression &ref) {
+				    columns.insert(column_ids[ref.binding.column_index].GetPrimaryIndex());
+			    });
+		}
 	}
-	for (auto &filter : table.row_filters) {
-		auto copy = filter->Copy();
-		ExpressionIterator::VisitExpressionMutable<BoundColumnRefExpression>(
-		    copy, [&](BoundColumnRefExpression &ref, unique_ptr<Expression> &slot) {
-			    auto column = column_ids[ref.binding.column_index].GetPrimaryIndex();
-			    auto position = idx_t(std::distance(columns.begin(), columns.find(column)));
-			    slot = make_uniq<BoundReferenceExpression>(ref.return_type, position);
-		    });
-		conjuncts.push_back(std::move(copy));
+	auto combine = [](ExpressionType type, vector<unique_ptr<Expression>> parts) -> unique_ptr<Expression> {
+		if (parts.size() == 1) {
+			return std::move(parts[0]);
+		}
+		auto conjunction = make_uniq<BoundConjunctionExpression>(type);
+		conjunction->children = std::move(parts);
+		return std::move(conjunction);
+	};
+	vector<unique_ptr<Expression>> per_scan;
+	for (idx_t i = 0; i < table.gets.size(); i++) {
+		auto &column_ids = table.gets[i]->GetColumnIds();
+		vector<unique_ptr<Expression>> conjuncts;
+		for (auto &filter : table.row_filters[i]) {
+			auto copy = filter->Copy();
+			ExpressionIterator::VisitExpressionMutable<BoundColumnRefExpression>(
+			    copy, [&](BoundColumnRefExpression &ref, unique_ptr<Expression> &slot) {
+				    auto column = column_ids[ref.binding.column_index].GetPrimaryIndex();
+				    auto position = idx_t(std::distance(columns.begin(), columns.find(column)));
+				    slot = make_uniq<BoundReferenceExpression>(ref.return_type, position);
+			    });
+			conjuncts.push_back(std::move(copy));
+		}
+		per_scan.push_back(combine(ExpressionType::CONJUNCTION_AND, std::move(conjuncts)));
 	}
-	if (conjuncts.size() == 1) {
-		return std::move(conjuncts[0]);
-	}
-	auto conjunction = make_uniq<BoundConjunctionExpression>(ExpressionType::CONJUNCTION_AND);
-	conjunction->children = std::move(conjuncts);
-	return std::move(conjunction);
+	return combine(ExpressionType::CONJUNCTION_OR, std::move(per_scan));
 }
 
 // The table `view` shows unchanged (SELECT * FROM t, no other clause, no column renames), if it

@@ -6,8 +6,9 @@
 //
 // Chosen by estimated bytes moved: the host tables' rows times their column widths against the
 // remote scans' estimated rows (the catalog's statistics) times the widths of the columns they
-// read. A host table read once is sent with only the rows that can reach the result: the
-// statement's filters on it alone are applied first when nothing between filter and table can
+// read. A host table is sent with only the rows that can reach the result: the statement's
+// filters on one scan of it alone (OR-ed across its scans) are applied first when nothing
+// between filter and scan can
 // turn a dropped row into another result (an outer join's padded side, an anti join's
 // right side, an aggregate). `SET openduck_placement = 'local'` never uploads, 'remote' uploads whenever the statement
 // qualifies, 'auto' (the default) compares. Qualifies: a SELECT outside a worker session whose
