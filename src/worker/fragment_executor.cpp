@@ -1,5 +1,6 @@
 #include "worker/fragment_executor.hpp"
 
+#include "storage/join_keys_function.hpp"
 #include "worker/catalog_reader.hpp"
 #include "worker/expected_catalog_version.hpp"
 
@@ -393,6 +394,8 @@ FragmentOutcome FragmentExecutor::Run(const ResponseSink &sink) {
 		if (request_.uploads_size() > 0) {
 			Upload();
 		}
+		SetRequestJoinKeyFilters(*connection_.context, {request_.join_key_filters().begin(),
+		                                                request_.join_key_filters().end()});
 		auto statements = connection_.ExtractStatements(request_.plan());
 		for (auto &statement : statements) {
 			CheckClientStatement(*statement);

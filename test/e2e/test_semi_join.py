@@ -3,6 +3,8 @@ side's keys to the worker (a Bloom filter in the scan's SQL), so only rows that 
 back. Results are compared with a local DuckDB holding every table (the oracle); the rows
 received are compared with the rows that match."""
 
+import re
+
 import pytest
 
 import odtest
@@ -147,6 +149,21 @@ def test_explain_analyze_shows_what_crossed_the_bridge(hybrid):
 	assert "Join keys sent" in plan and "500 keys in" in plan, plan
 	received = rows_received(con)
 	assert "Rows received" in plan and str(received) in plan.replace(",", ""), (received, plan)
+
+
+def test_the_filter_travels_beside_the_text_as_bytes(hybrid):
+	"""A filter goes as the request's binary join_key_filters, not as a base64 literal in the
+	scan's SQL (a third larger, and parsed by the worker)."""
+	con, _ = hybrid
+	con.execute("CREATE OR REPLACE TEMP TABLE every_fourth AS SELECT range * 4 AS k FROM range(5000)")
+	sql = "SELECT count(*) FROM cloud.facts JOIN every_fourth USING (k)"
+	assert con.execute(sql).fetchall() == [(5000 * (FACT_ROWS // KEYS),)]
+	sent = con.execute("SELECT bytes_sent FROM openduck_last_query_stats()").fetchone()[0]
+	plan = "\n".join(row[1] for row in con.execute("EXPLAIN ANALYZE " + sql).fetchall())
+	kib = int(re.search(r"5000 keys in (\d+) KiB", plan).group(1))
+	assert kib >= 16, plan
+	# The filter (its size rounded up to KiB) and the short text: 16.3 KiB for 17, 21.6 KiB as base64.
+	assert 0.9 * kib * 1024 < sent < kib * 1024 + 1024, (sent, kib)
 
 
 def test_writes_driven_by_host_rows_touch_exactly_the_matching_rows(hybrid):

@@ -106,5 +106,35 @@ TEST(JoinKeyFilterTest, WorkerFunctionKeepsTheKeysOfEachType) {
 	EXPECT_NE(bad->GetError().find("must be a constant"), std::string::npos) << bad->GetError();
 }
 
+// Hosts send filters beside the text and name them by index: the connection's current request's.
+TEST(JoinKeyFilterTest, WorkerFunctionReadsTheRequestsFiltersByIndex) {
+	duckdb::DuckDB db(nullptr);
+	RegisterJoinKeysFunction(*db.instance);
+	duckdb::Connection con(db);
+	auto keys = con.Query("SELECT hash(range * 3) FROM range(1000)");
+	ASSERT_FALSE(keys->HasError()) << keys->GetError();
+	std::vector<uint64_t> hashes;
+	for (duckdb::idx_t row = 0; row < keys->RowCount(); row++) {
+		hashes.push_back(keys->GetValue(0, row).GetValue<uint64_t>());
+	}
+	auto multiples_of_three = JoinKeyFilter::Encode(hashes, hashes.size(), 3000, 1 << 20);
+	auto nothing = JoinKeyFilter::Encode({}, 0, 3000, 1 << 20);
+	SetRequestJoinKeyFilters(*con.context, {nothing, multiples_of_three});
+	auto result = con.Query("SELECT count(*) FILTER (WHERE openduck_join_keys(range, 1)), "
+	                        "count(*) FILTER (WHERE openduck_join_keys(range, 0)) FROM range(3000)");
+	ASSERT_FALSE(result->HasError()) << result->GetError();
+	EXPECT_GE(result->GetValue(0, 0).GetValue<int64_t>(), 1000);
+	EXPECT_LT(result->GetValue(0, 0).GetValue<int64_t>(), 1100);
+	EXPECT_EQ(result->GetValue(1, 0).GetValue<int64_t>(), 0);
+	auto bad = con.Query("SELECT openduck_join_keys(1, 2)");
+	ASSERT_TRUE(bad->HasError());
+	EXPECT_NE(bad->GetError().find("carries 2 join key filters"), std::string::npos) << bad->GetError();
+	// The next request's filters replace them.
+	SetRequestJoinKeyFilters(*con.context, {});
+	bad = con.Query("SELECT openduck_join_keys(1, 0)");
+	ASSERT_TRUE(bad->HasError());
+	EXPECT_NE(bad->GetError().find("carries 0 join key filters"), std::string::npos) << bad->GetError();
+}
+
 } // namespace
 } // namespace openduck

@@ -509,6 +509,9 @@ std::unique_ptr<RemoteQuery> RemoteClient::Execute(const std::string &sql, Execu
 	if (options.uploads) {
 		request->mutable_uploads()->Add(options.uploads->begin(), options.uploads->end());
 	}
+	if (options.join_key_filters) {
+		request->mutable_join_key_filters()->Add(options.join_key_filters->begin(), options.join_key_filters->end());
+	}
 	if (options.exact_position) {
 		*request->mutable_exact_position() = PositionToWire(*options.exact_position);
 		request->set_split_index(options.split_index);

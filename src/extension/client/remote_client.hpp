@@ -185,6 +185,9 @@ struct ExecuteOptions {
 	// Host tables the statement reads as temporary tables (ExecuteFragmentRequest.uploads);
 	// shared, since a plan may send them again.
 	std::shared_ptr<const std::vector<v1::Upload>> uploads;
+	// Join key filters the text reads by index (ExecuteFragmentRequest.join_key_filters);
+	// shared for the same reason.
+	std::shared_ptr<const std::vector<std::string>> join_key_filters;
 };
 
 class RemoteClient {

@@ -1,7 +1,6 @@
 #include "extension/pushdown/join_keys.hpp"
 
 #include "common/join_key_filter.hpp"
-#include "duckdb/common/types/blob.hpp"
 #include "duckdb/common/vector_operations/vector_operations.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
 
@@ -72,7 +71,8 @@ void JoinKeys::Finish() {
 	complete_ = true;
 }
 
-std::string JoinKeys::FilterSQL(uint64_t remote_rows, uint64_t remote_distinct, std::string &sent) {
+std::string JoinKeys::FilterSQL(uint64_t remote_rows, uint64_t remote_distinct, std::vector<std::string> &filters,
+                                std::string &sent) {
 	std::lock_guard<std::mutex> guard(lock_);
 	sent.clear();
 	if (!complete_ || overflow_) {
@@ -96,8 +96,8 @@ std::string JoinKeys::FilterSQL(uint64_t remote_rows, uint64_t remote_distinct, 
 	auto encoded = JoinKeyFilter::Encode(hashes_, distinct_keys, remote_rows, kMaxFilterBytes);
 	sent = column_ + ": " + (exact ? "" : "about ") + std::to_string(distinct_keys) + " keys in " +
 	       std::to_string((encoded.size() + 1023) / 1024) + " KiB";
-	return "openduck_join_keys(" + QuoteIdentifier(column_) + ", '" +
-	       Blob::ToBase64(string_t(encoded.data(), uint32_t(encoded.size()))) + "')";
+	filters.push_back(std::move(encoded));
+	return "openduck_join_keys(" + QuoteIdentifier(column_) + ", " + std::to_string(filters.size() - 1) + ")";
 }
 
 } // namespace openduck

@@ -31,11 +31,14 @@ public:
 	// Adds the hashes (DuckDB's hash of the keys' type) of the non-NULL rows among `keys`.
 	void Add(duckdb::Vector &keys, duckdb::idx_t count);
 	void Finish();
-	// "openduck_join_keys("<column>", '<filter>')" for a scan of a table of about `remote_rows`
-	// rows whose column has about `remote_distinct` distinct values (UINT64_MAX when unknown),
-	// or "" when the filter is not worth sending. `sent` describes what was sent, for EXPLAIN
-	// ANALYZE ("<column>: <n> keys in <k> KiB", "about <n>" when estimated: DistinctCount).
-	std::string FilterSQL(uint64_t remote_rows, uint64_t remote_distinct, std::string &sent);
+	// "openduck_join_keys("<column>", <n>)" for a scan of a table of about `remote_rows` rows
+	// whose column has about `remote_distinct` distinct values (UINT64_MAX when unknown), the
+	// encoded filter appended to `filters` as its entry n (sent beside the text:
+	// ExecuteFragmentRequest.join_key_filters); or "" when the filter is not worth sending.
+	// `sent` describes what was sent, for EXPLAIN ANALYZE ("<column>: <n> keys in <k> KiB",
+	// "about <n>" when estimated: DistinctCount).
+	std::string FilterSQL(uint64_t remote_rows, uint64_t remote_distinct, std::vector<std::string> &filters,
+	                      std::string &sent);
 
 private:
 	const std::string column_;

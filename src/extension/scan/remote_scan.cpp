@@ -208,9 +208,11 @@ unique_ptr<RemoteScanGlobalState> MakeScanState(ClientContext &context, const Re
 	for (auto &filter : bind.row_filters) {
 		AndWhere(state->where_sql, filter);
 	}
+	std::vector<std::string> key_filters;
 	for (auto &keys : bind.join_keys) {
 		std::string sent;
-		auto filter = keys->FilterSQL(relation.estimated_rows, ListedDistinctCount(relation, keys->Column()), sent);
+		auto filter = keys->FilterSQL(relation.estimated_rows, ListedDistinctCount(relation, keys->Column()),
+		                              key_filters, sent);
 		if (!filter.empty()) {
 			AndWhere(state->where_sql, filter);
 			state->keys_sent += (state->keys_sent.empty() ? "" : "; ") + sent;
@@ -226,6 +228,9 @@ unique_ptr<RemoteScanGlobalState> MakeScanState(ClientContext &context, const Re
 	}
 	state->options.read_only = true;
 	state->options.any_row_order = bind.any_row_order;
+	if (!key_filters.empty()) {
+		state->options.join_key_filters = std::make_shared<const std::vector<std::string>>(std::move(key_filters));
+	}
 	state->statistics_check = bind.statistics->CheckFor(column_ids);
 	if (bind.row_limit) {
 		state->limit_sql = bind.order_sql + " LIMIT " + std::to_string(bind.row_limit);
