@@ -149,7 +149,7 @@ struct Leaves {
 		// codes, and sending all of it (5 MB, not 1.4) made the query 2x its all-local time.
 		vector<vector<unique_ptr<Expression>>> row_filters;
 		// The share of the table's rows its filters let through, erring towards not uploading:
-		// what the table would send counts a fifth of its rows, as DuckDB guesses
+		// what the table would send counts a fifth of its rows per filtered scan, as DuckDB guesses
 		// (RelationStatisticsHelper: DEFAULT_SELECTIVITY once, however many conditions), since a
 		// fifth per condition made a date range a twenty-fifth and TPC-H Q8 uploaded 10.9 MB
 		// estimated at 4.4. The share of its join keys that reduces a remote scan counts a fifth
