@@ -1,22 +1,13 @@
 #include "common/distinct_count.hpp"
 
+#include "common/hash_remix.hpp"
+
 #include <cmath>
 
 namespace openduck {
 
-namespace {
-
-// splitmix64's finaliser: DuckDB's hashes of small integers differ in few bits.
-uint64_t Remix(uint64_t hash) {
-	hash = (hash ^ (hash >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	hash = (hash ^ (hash >> 27)) * 0x94d049bb133111ebULL;
-	return hash ^ (hash >> 31);
-}
-
-} // namespace
-
 void DistinctCount::Add(uint64_t hash) {
-	hash = Remix(hash);
+	hash = RemixHash(hash);
 	auto index = uint32_t(hash >> (64 - kIndexBits));
 	// The rest, with a stop bit so that an all-zero remainder still has a finite rank.
 	uint64_t rest = (hash << kIndexBits) | (uint64_t(1) << (kIndexBits - 1));

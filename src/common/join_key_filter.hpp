@@ -13,6 +13,8 @@
 // Immutable once built; safe to probe from many threads.
 #pragma once
 
+#include "common/hash_remix.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,22 +32,17 @@ public:
 	static JoinKeyFilter Decode(const std::string &encoded);
 
 	bool MayContain(uint64_t hash) const {
-		uint64_t mixed = Remix(hash);
+		uint64_t mixed = RemixHash(hash);
 		return Has(hash) && Has(hash >> 32) && Has(mixed) && Has(mixed >> 32);
 	}
 
 private:
-	static uint64_t Remix(uint64_t hash) {
-		hash = (hash ^ (hash >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		hash = (hash ^ (hash >> 27)) * 0x94d049bb133111ebULL;
-		return hash ^ (hash >> 31);
-	}
 	bool Has(uint64_t position) const {
 		position &= mask_;
 		return words_[position >> 6] & (uint64_t(1) << (position & 63));
 	}
 	void Set(uint64_t hash) {
-		uint64_t mixed = Remix(hash);
+		uint64_t mixed = RemixHash(hash);
 		for (uint64_t position : {hash, hash >> 32, mixed, mixed >> 32}) {
 			position &= mask_;
 			words_[position >> 6] |= uint64_t(1) << (position & 63);
