@@ -6,6 +6,8 @@
 // Thread-safe. A Slot gives its place back in its destructor.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,8 +34,11 @@ public:
 	explicit TokenCallLimiter(int limit) : limit_(limit) {
 	}
 
-	// A place for one more call of `label`, or nullptr when it already has `limit` running.
-	std::unique_ptr<Slot> TryAcquire(const std::string &label);
+	// A place for one more call of `label`, or nullptr when it still has `limit` running after
+	// `grace`. The grace exists because a call gives its place back only when its handler returns,
+	// just after the client has read the call's last message: a client's next call can arrive
+	// before that, and must not be refused for a place that is being given back.
+	std::unique_ptr<Slot> TryAcquire(const std::string &label, std::chrono::milliseconds grace);
 
 	int Limit() const {
 		return limit_;
@@ -42,6 +47,7 @@ public:
 private:
 	const int limit_;
 	std::mutex mutex_;
+	std::condition_variable released_;
 	std::map<std::string, int> running_;
 };
 

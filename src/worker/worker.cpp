@@ -20,6 +20,11 @@ namespace openduck {
 
 namespace pb = openduck::v1;
 
+// How long a call waits for one of its token's places to be given back before it is refused. A
+// finished call gives its place back just after the client has read its last message, so the
+// client's next call can otherwise be refused for a place already on its way back.
+static constexpr std::chrono::milliseconds kCallSlotGrace {250};
+
 Worker::Worker(std::unique_ptr<DatabaseSet> databases, CancellationWatcher &watcher, WorkerLimits limits,
                ServerMetrics *metrics)
     : Worker(std::move(databases), nullptr, watcher, limits, metrics) {
@@ -216,7 +221,7 @@ grpc::Status Worker::ExecuteFragment(const grpc::ServerContext &call, const pb::
 	}
 	// A final read runs in place of its session, whose OPEN call holds a slot until it ends.
 	bool final_read = request.session_action() == pb::SESSION_ACTION_FINAL_READ;
-	auto slot = final_read ? nullptr : calls_per_token_.TryAcquire(principal.label);
+	auto slot = final_read ? nullptr : calls_per_token_.TryAcquire(principal.label, kCallSlotGrace);
 	if (!slot && !final_read) {
 		return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
 		                    "token '" + principal.label + "' already has " + std::to_string(calls_per_token_.Limit()) +

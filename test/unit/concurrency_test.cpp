@@ -104,7 +104,7 @@ TEST(ConcurrencyTest, TokenCallLimiterNeverGrantsMoreThanItsLimit) {
 	std::atomic<int> holding {0}, most {0}, granted {0};
 	OnThreads([&](int t) {
 		for (int i = 0; i < 2000; i++) {
-			auto slot = limiter.TryAcquire(t % 2 ? "a" : "b");
+			auto slot = limiter.TryAcquire(t % 2 ? "a" : "b", std::chrono::milliseconds(t % 3));
 			if (!slot) {
 				continue;
 			}
@@ -119,6 +119,23 @@ TEST(ConcurrencyTest, TokenCallLimiterNeverGrantsMoreThanItsLimit) {
 	EXPECT_GT(granted.load(), 0);
 	// Two tokens of three places each.
 	EXPECT_LE(most.load(), 6);
+}
+
+TEST(ConcurrencyTest, TokenCallLimiterWaitsOnlyForAPlaceBeingGivenBack) {
+	TokenCallLimiter limiter(1);
+	auto held = limiter.TryAcquire("a", std::chrono::milliseconds(0));
+	ASSERT_TRUE(held);
+	// Full, and nothing ends within the grace: refused.
+	EXPECT_FALSE(limiter.TryAcquire("a", std::chrono::milliseconds(20)));
+	// Another token is not held up by this one.
+	EXPECT_TRUE(limiter.TryAcquire("b", std::chrono::milliseconds(0)));
+	// The place held ends during the grace: granted.
+	std::thread ending([&] {
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+		held.reset();
+	});
+	EXPECT_TRUE(limiter.TryAcquire("a", std::chrono::seconds(30)));
+	ending.join();
 }
 
 TEST(ConcurrencyTest, CancellationWatcherFiresDeadlinesWhileCallsComeAndGo) {
