@@ -29,6 +29,7 @@
 #include "duckdb/transaction/duck_transaction.hpp"
 #include "extension/catalog/od_catalog.hpp"
 #include "extension/client/setting_value.hpp"
+#include "extension/pushdown/applied_conditions.hpp"
 #include "extension/pushdown/shipped_plan.hpp"
 #include "extension/pushdown/sql_rewrite.hpp"
 #include "extension/scan/one_snapshot_per_statement.hpp"
@@ -876,6 +877,26 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 	}
 	if (!uploads->empty()) {
 		options.uploads = std::move(uploads);
+	}
+	// A table sent with only the rows its reads' conditions keep: a condition every read has holds
+	// for every row sent, and repeated in the text it would be counted twice by the worker's
+	// estimates (applied_conditions.hpp). TPC-DS Q38 reads `date_dim` three times, each for the
+	// same months.
+	for (auto &table : leaves.local) {
+		if (table.second.name.empty() || !keep[table.first]) {
+			continue;
+		}
+		std::set<std::string> applied;
+		for (idx_t i = 0; i < table.second.row_filters.size(); i++) {
+			std::set<std::string> read;
+			for (auto &condition : table.second.row_filters[i]) {
+				if (i == 0 || applied.count(AppliedConditionText(*condition))) {
+					read.insert(AppliedConditionText(*condition));
+				}
+			}
+			applied = std::move(read);
+		}
+		DropAppliedConditions(*statement, table.second.name, applied);
 	}
 	ShippedStatement how;
 	how.read_only = true;

@@ -1,18 +1,15 @@
 #include "extension/pushdown/view_expansion.hpp"
 
+#include "extension/pushdown/query_walker.hpp"
+
 #include "duckdb/catalog/catalog.hpp"
 #include "duckdb/catalog/catalog_entry/view_catalog_entry.hpp"
 #include "duckdb/catalog/catalog_entry_retriever.hpp"
 #include "duckdb/catalog/catalog_search_path.hpp"
-#include "duckdb/parser/expression/subquery_expression.hpp"
-#include "duckdb/parser/parsed_expression_iterator.hpp"
 #include "duckdb/parser/query_node/cte_node.hpp"
 #include "duckdb/parser/query_node/recursive_cte_node.hpp"
-#include "duckdb/parser/query_node/select_node.hpp"
-#include "duckdb/parser/query_node/set_operation_node.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/tableref/basetableref.hpp"
-#include "duckdb/parser/tableref/joinref.hpp"
 #include "duckdb/parser/tableref/subqueryref.hpp"
 #include "duckdb/planner/bind_context.hpp"
 #include "duckdb/planner/binder.hpp"
@@ -26,7 +23,7 @@ namespace {
 // Views of views nest this deep at most; deeper (or a cycle of replaced views) stays local.
 constexpr idx_t kMaxViewDepth = 16;
 
-class ViewExpander {
+class ViewExpander : public QueryWalker {
 public:
 	// `depth` 0 is the statement part itself, >= 1 a view's query. Every table name that resolves
 	// is written fully qualified: a CTE name of an expanded view cannot then capture a table of
@@ -40,93 +37,26 @@ public:
 		return resolved_;
 	}
 
-	void Node(QueryNode &node) {
-		auto saved = ctes_;
+protected:
+	// CTE names are in scope for the node that defines them and everything within it.
+	void EnterNode(QueryNode &node) override {
+		saved_.push_back(ctes_);
 		for (auto &cte : node.cte_map.map) {
 			ctes_.insert(cte.first);
 		}
-		for (auto &cte : node.cte_map.map) {
-			Node(*cte.second->query->node);
-		}
-		switch (node.type) {
-		case QueryNodeType::SELECT_NODE: {
-			auto &select = node.Cast<SelectNode>();
-			for (auto &expression : select.select_list) {
-				Expression(*expression);
-			}
-			for (auto &expression : select.groups.group_expressions) {
-				Expression(*expression);
-			}
-			for (auto *clause : {&select.where_clause, &select.having, &select.qualify}) {
-				if (*clause) {
-					Expression(**clause);
-				}
-			}
-			if (select.from_table) {
-				Ref(select.from_table);
-			}
-			break;
-		}
-		case QueryNodeType::SET_OPERATION_NODE: {
-			auto &set_operation = node.Cast<SetOperationNode>();
-			Node(*set_operation.left);
-			Node(*set_operation.right);
-			break;
-		}
-		case QueryNodeType::CTE_NODE: {
-			auto &cte = node.Cast<CTENode>();
-			ctes_.insert(cte.ctename);
-			Node(*cte.query);
-			Node(*cte.child);
-			break;
-		}
-		case QueryNodeType::RECURSIVE_CTE_NODE: {
-			auto &cte = node.Cast<RecursiveCTENode>();
-			ctes_.insert(cte.ctename);
-			Node(*cte.left);
-			Node(*cte.right);
-			break;
-		}
-		default:
-			break;
-		}
-		ParsedExpressionIterator::EnumerateQueryNodeModifiers(
-		    node, [&](unique_ptr<ParsedExpression> &expression) { Expression(*expression); });
-		ctes_ = std::move(saved);
-	}
-
-private:
-	void Expression(ParsedExpression &expression) {
-		if (expression.GetExpressionClass() == ExpressionClass::SUBQUERY) {
-			Node(*expression.Cast<SubqueryExpression>().subquery->node);
-		}
-		ParsedExpressionIterator::EnumerateChildren(expression, [&](ParsedExpression &child) { Expression(child); });
-	}
-
-	void Ref(unique_ptr<TableRef> &slot) {
-		switch (slot->type) {
-		case TableReferenceType::BASE_TABLE:
-			Table(slot);
-			break;
-		case TableReferenceType::SUBQUERY:
-			Node(*slot->Cast<SubqueryRef>().subquery->node);
-			break;
-		case TableReferenceType::JOIN: {
-			auto &join = slot->Cast<JoinRef>();
-			Ref(join.left);
-			Ref(join.right);
-			if (join.condition) {
-				Expression(*join.condition);
-			}
-			break;
-		}
-		default:
-			// Table functions, PIVOT, VALUES lists: RemoteOnlyCheck keeps such parts local.
-			break;
+		if (node.type == QueryNodeType::CTE_NODE) {
+			ctes_.insert(node.Cast<CTENode>().ctename);
+		} else if (node.type == QueryNodeType::RECURSIVE_CTE_NODE) {
+			ctes_.insert(node.Cast<RecursiveCTENode>().ctename);
 		}
 	}
 
-	void Table(unique_ptr<TableRef> &slot) {
+	void LeaveNode(QueryNode &node) override {
+		ctes_ = std::move(saved_.back());
+		saved_.pop_back();
+	}
+
+	void Table(unique_ptr<TableRef> &slot) override {
 		auto &table = slot->Cast<BaseTableRef>();
 		bool unqualified = table.catalog_name.empty() && table.schema_name.empty();
 		if (unqualified && ctes_.count(table.table_name)) {
@@ -161,6 +91,7 @@ private:
 		table.schema_name = entry->ParentSchema().name;
 	}
 
+private:
 	// As Binder::Bind(BaseTableRef &) binds a view: its query as a subquery, names looked up in
 	// the view's catalog and schema first, column names from the view's aliases and its names.
 	void Expand(unique_ptr<TableRef> &slot, ViewCatalogEntry &view) {
@@ -188,6 +119,8 @@ private:
 	ClientContext &context_;
 	CatalogEntryRetriever &retriever_;
 	case_insensitive_set_t ctes_;
+	// The CTE names in scope outside each node being walked.
+	vector<case_insensitive_set_t> saved_;
 	idx_t depth_;
 	bool resolved_ = true;
 };
