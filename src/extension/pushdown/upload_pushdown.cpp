@@ -890,8 +890,9 @@ bool ShipWithUploads(OptimizerExtensionInput &input, unique_ptr<LogicalOperator>
 		for (idx_t i = 0; i < table.second.row_filters.size(); i++) {
 			std::set<std::string> read;
 			for (auto &condition : table.second.row_filters[i]) {
-				if (i == 0 || applied.count(AppliedConditionText(*condition))) {
-					read.insert(AppliedConditionText(*condition));
+				auto text = AppliedConditionText(*condition);
+				if (i == 0 || applied.count(text)) {
+					read.insert(std::move(text));
 				}
 			}
 			applied = std::move(read);
